@@ -1,0 +1,1 @@
+//! mailscrub: sanitize mail-archive backups.
