@@ -1,1 +1,16 @@
-//! mailscrub: sanitize mail-archive backups.
+//! mailscrub: sanitize mail-archive backups for erasure requests.
+//!
+//! The library streams a backup (tar, tar.gz, tar.zst, or a bare mbox or
+//! message, from a file or a pipe), walks every message in it, and writes a
+//! new backup of the same kind in which every byte nobody asked to change is
+//! identical. Data flows one way: [`container`] (decompression) ->
+//! [`archive`] (raw tar entries) -> [`mailbox`] (messages) -> [`pipeline`]
+//! (per-message work and the ordered writer).
+#![forbid(unsafe_code)]
+
+pub mod archive;
+pub mod container;
+pub mod error;
+pub mod mailbox;
+
+pub use error::{Error, ErrorKind, Result};

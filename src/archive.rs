@@ -1,0 +1,714 @@
+//! A byte-preserving tar reader, and header patching for rewritten members.
+//!
+//! The `tar` crate's copy APIs re-serialise headers and lose GNU long names,
+//! pax records, sparse maps and the end-of-archive padding. This reader keeps
+//! every byte: each entry comes with the raw bytes of all blocks that describe
+//! it (pax `x`/`g` headers, GNU `L`/`K` long names with their data, the main
+//! header, GNU sparse extension blocks), the data is streamed, the padding
+//! after the data is returned as read, and the zero blocks and trailing bytes
+//! after the end-of-archive marker are reported too. Writing an unchanged
+//! entry back is a plain copy of those bytes. The `tar` crate parses the
+//! fields (sizes in octal or base-256, ustar prefixes, GNU names).
+
+use std::io::{self, BufRead, Read};
+use std::ops::Range;
+
+use crate::container::read_error_kind;
+use crate::error::{Error, ErrorKind, Result};
+
+/// Size of a tar block.
+pub const BLOCK: usize = 512;
+
+/// Largest extension header (pax records, GNU long name) we accept; these are
+/// held in memory.
+const MAX_EXTENSION: u64 = 1 << 20;
+
+/// What an entry is, as far as mail is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryKind {
+    /// A regular file (types `0`, NUL, `7`, GNU sparse `S`).
+    File,
+    /// A directory.
+    Dir,
+    /// A symbolic link.
+    Symlink,
+    /// A hard link.
+    Hardlink,
+    /// Anything else (devices, FIFOs, volume labels, ...).
+    Other,
+}
+
+/// One tar entry with the raw bytes of its header region.
+#[derive(Debug, Clone)]
+pub struct RawEntry {
+    /// Zero blocks that preceded this entry (an end-of-archive marker of a
+    /// concatenated archive), to be written back before `header`.
+    pub leading_zero_blocks: u64,
+    /// Every header byte as read: extension entries with their data and
+    /// padding, the main header block, sparse extension blocks.
+    pub header: Vec<u8>,
+    /// Start of the main header block inside `header`.
+    main: usize,
+    /// The data of a pax `x` extension inside `header`, if any.
+    pax_data: Option<Range<usize>>,
+    /// Offset of the first header byte in the decompressed stream.
+    pub offset: u64,
+    /// The member path (pax `path`, else GNU long name, else ustar name).
+    pub path: Vec<u8>,
+    /// The type flag of the main header.
+    pub type_flag: u8,
+    /// Bytes of data that follow the header region.
+    pub size: u64,
+}
+
+impl RawEntry {
+    /// What the entry is.
+    pub fn kind(&self) -> EntryKind {
+        match self.type_flag {
+            b'0' | b'\0' | b'7' | b'S' => EntryKind::File,
+            b'5' => EntryKind::Dir,
+            b'2' => EntryKind::Symlink,
+            b'1' => EntryKind::Hardlink,
+            _ => EntryKind::Other,
+        }
+    }
+
+    /// Offset of the first data byte in the decompressed stream.
+    pub fn data_offset(&self) -> u64 {
+        self.offset + self.header.len() as u64
+    }
+
+    /// Zero bytes that pad `size` bytes of data to a whole block.
+    pub fn padding_for(size: u64) -> u64 {
+        (BLOCK as u64 - size % BLOCK as u64) % BLOCK as u64
+    }
+
+    /// The header region for the same entry with `new_size` bytes of data:
+    /// the size field (and a pax `size` record, if present) patched and the
+    /// checksums recomputed; every other byte as read.
+    pub fn header_with_size(&self, new_size: u64) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.header.len() + 32);
+        let main_start = match &self.pax_data {
+            Some(pax) if pax_has_key(&self.header[pax.clone()], "size") => {
+                let records = rewrite_pax_size(&self.header[pax.clone()], new_size);
+                let pax_header_start = pax.start - BLOCK;
+                out.extend_from_slice(&self.header[..pax_header_start]);
+                let mut pax_header = block_of(&self.header[pax_header_start..pax.start]);
+                set_size(&mut pax_header, records.len() as u64);
+                out.extend_from_slice(&pax_header);
+                out.extend_from_slice(&records);
+                out.resize(out.len() + RawEntry::padding_for(records.len() as u64) as usize, 0);
+                let old_pad = RawEntry::padding_for(pax.len() as u64) as usize;
+                out.extend_from_slice(&self.header[pax.end + old_pad..self.main]);
+                out.len()
+            }
+            _ => {
+                out.extend_from_slice(&self.header[..self.main]);
+                out.len()
+            }
+        };
+        let mut main = block_of(&self.header[self.main..self.main + BLOCK]);
+        set_size(&mut main, new_size);
+        out.extend_from_slice(&main);
+        out.extend_from_slice(&self.header[self.main + BLOCK..]);
+        debug_assert_eq!(out[main_start..main_start + BLOCK], main);
+        out
+    }
+}
+
+fn block_of(bytes: &[u8]) -> [u8; BLOCK] {
+    let mut block = [0u8; BLOCK];
+    block.copy_from_slice(&bytes[..BLOCK]);
+    block
+}
+
+/// Sets the size field (octal, or base-256 when too large) and the checksum.
+fn set_size(block: &mut [u8; BLOCK], size: u64) {
+    let mut header = tar::Header::from_byte_slice(block).clone();
+    header.set_size(size);
+    header.set_cksum();
+    *block = *header.as_bytes();
+}
+
+fn pax_has_key(records: &[u8], key: &str) -> bool {
+    tar::PaxExtensions::new(records)
+        .flatten()
+        .any(|ext| ext.key_bytes() == key.as_bytes())
+}
+
+/// Rewrites the `size` record of pax data, keeping every other record.
+fn rewrite_pax_size(records: &[u8], new_size: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(records.len() + 8);
+    for ext in tar::PaxExtensions::new(records).flatten() {
+        if ext.key_bytes() == b"size" {
+            out.extend(pax_record(b"size", new_size.to_string().as_bytes()));
+        } else {
+            out.extend(pax_record(ext.key_bytes(), ext.value_bytes()));
+        }
+    }
+    out
+}
+
+/// One pax record: `"<len> <key>=<value>\n"` where `<len>` counts itself.
+fn pax_record(key: &[u8], value: &[u8]) -> Vec<u8> {
+    let body = key.len() + value.len() + 3; // space, '=', newline
+    let mut len = body + 1;
+    while len != body + len.to_string().len() {
+        len = body + len.to_string().len();
+    }
+    let mut record = format!("{len} ").into_bytes();
+    record.extend_from_slice(key);
+    record.push(b'=');
+    record.extend_from_slice(value);
+    record.push(b'\n');
+    record
+}
+
+/// Parses the stored checksum field (octal, NUL- or space-terminated).
+fn stored_checksum(block: &[u8]) -> Option<u32> {
+    let field = &block[148..156];
+    let digits: Vec<u8> = field
+        .iter()
+        .copied()
+        .skip_while(|&b| b == b' ')
+        .take_while(|&b| (b'0'..=b'7').contains(&b))
+        .collect();
+    if digits.is_empty() {
+        return None;
+    }
+    u32::from_str_radix(std::str::from_utf8(&digits).ok()?, 8).ok()
+}
+
+/// The unsigned sum of a header with its checksum field taken as spaces.
+fn computed_checksum(block: &[u8]) -> (u32, u32) {
+    let mut unsigned = 0u32;
+    let mut signed = 0i32;
+    for (i, &b) in block[..BLOCK].iter().enumerate() {
+        let b = if (148..156).contains(&i) { b' ' } else { b };
+        unsigned += u32::from(b);
+        signed += i32::from(b as i8);
+    }
+    (unsigned, signed as u32)
+}
+
+/// True when the block's checksum field matches its content (unsigned or, as
+/// some old writers did, signed byte sum).
+pub fn checksum_matches(block: &[u8]) -> bool {
+    if block.len() < BLOCK {
+        return false;
+    }
+    let (unsigned, signed) = computed_checksum(block);
+    stored_checksum(block).is_some_and(|stored| stored == unsigned || stored == signed)
+}
+
+/// An item of the tar stream.
+#[derive(Debug)]
+pub enum Item {
+    /// An entry; its data must be read with [`TarReader::read_data`].
+    Entry(RawEntry),
+    /// The end-of-archive marker was reached: `zero_blocks` zero blocks,
+    /// followed by whatever [`TarReader::read_trailer`] returns.
+    End {
+        /// Zero blocks from the marker on, up to the first non-zero byte or
+        /// the end of the stream.
+        zero_blocks: u64,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Before a header.
+    Header,
+    /// Inside an entry's data, `remaining` bytes to go, then `padding`.
+    Data { remaining: u64, padding: u64 },
+    /// Between the data and the next header.
+    Padding { remaining: u64 },
+    /// After the end-of-archive marker.
+    Trailer,
+}
+
+/// Streams the entries of a tar archive with their raw header bytes.
+pub struct TarReader<R> {
+    reader: R,
+    offset: u64,
+    state: State,
+    /// The entry whose data is being read, for error positions.
+    current: Vec<u8>,
+    /// Bytes already read past the end-of-archive zero blocks.
+    trailer_head: Vec<u8>,
+}
+
+impl<R: BufRead> TarReader<R> {
+    /// A reader at the start of a tar stream.
+    pub fn new(reader: R) -> Self {
+        TarReader {
+            reader,
+            offset: 0,
+            state: State::Header,
+            current: Vec::new(),
+            trailer_head: Vec::new(),
+        }
+    }
+
+    /// Offset of the next byte to be read, in the decompressed stream.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    fn error(&self, kind: ErrorKind, offset: u64) -> Error {
+        let err = Error::at(kind, offset);
+        if self.current.is_empty() {
+            err
+        } else {
+            err.with_member(&self.current)
+        }
+    }
+
+    /// Reads into `buf` until it is full or the stream ends; returns the count.
+    fn fill(&mut self, buf: &mut [u8]) -> Result<usize> {
+        let mut filled = 0;
+        while filled < buf.len() {
+            match self.reader.read(&mut buf[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    return Err(self.error(read_error_kind(e), self.offset + filled as u64));
+                }
+            }
+        }
+        self.offset += filled as u64;
+        Ok(filled)
+    }
+
+    fn read_block(&mut self, block: &mut [u8; BLOCK]) -> Result<usize> {
+        self.fill(block)
+    }
+
+    /// Reads exactly `len` bytes (an extension header's data) or fails.
+    fn read_exact_vec(&mut self, len: u64, what: &'static str) -> Result<Vec<u8>> {
+        let start = self.offset;
+        let mut data = vec![0u8; len as usize];
+        if self.fill(&mut data)? < data.len() {
+            return Err(self.error(ErrorKind::TruncatedTar(what), start));
+        }
+        Ok(data)
+    }
+
+    /// Skips what is left of the current entry (data and padding).
+    fn skip_rest(&mut self) -> Result<()> {
+        let mut sink = [0u8; 8192];
+        while self.read_data(&mut sink)? > 0 {}
+        self.read_padding()?;
+        Ok(())
+    }
+
+    /// The next entry, or the end-of-archive marker. Any unread data of the
+    /// previous entry is skipped.
+    pub fn next_item(&mut self) -> Result<Item> {
+        if self.state == State::Trailer {
+            return Ok(Item::End { zero_blocks: 0 });
+        }
+        if self.state != State::Header {
+            self.skip_rest()?;
+        }
+        self.current.clear();
+        let mut leading_zero_blocks = 0u64;
+        let mut block = [0u8; BLOCK];
+        loop {
+            let at = self.offset;
+            let n = self.read_block(&mut block)?;
+            if n == 0 && leading_zero_blocks == 0 {
+                return Err(self.error(
+                    ErrorKind::TruncatedTar("no end-of-archive marker"),
+                    at,
+                ));
+            }
+            if n < BLOCK {
+                self.trailer_head = block[..n].to_vec();
+                self.state = State::Trailer;
+                if n > 0 && leading_zero_blocks == 0 {
+                    return Err(self.error(ErrorKind::TruncatedTar("partial header block"), at));
+                }
+                return Ok(Item::End {
+                    zero_blocks: leading_zero_blocks,
+                });
+            }
+            if block.iter().all(|&b| b == 0) {
+                leading_zero_blocks += 1;
+                continue;
+            }
+            if leading_zero_blocks > 0 && !checksum_matches(&block) {
+                // Bytes after the end-of-archive marker that are no header:
+                // not part of the archive, kept as they are.
+                self.trailer_head = block.to_vec();
+                self.state = State::Trailer;
+                return Ok(Item::End {
+                    zero_blocks: leading_zero_blocks,
+                });
+            }
+            let entry = self.read_entry(block, at, leading_zero_blocks)?;
+            return Ok(Item::Entry(entry));
+        }
+    }
+
+    /// Reads the header region of one entry whose first block is `first`.
+    fn read_entry(
+        &mut self,
+        first: [u8; BLOCK],
+        offset: u64,
+        leading_zero_blocks: u64,
+    ) -> Result<RawEntry> {
+        let mut header = Vec::with_capacity(BLOCK);
+        let mut block = first;
+        let mut block_offset = offset;
+        let mut pax_data = None;
+        let mut pax_path: Option<Vec<u8>> = None;
+        let mut pax_size: Option<u64> = None;
+        let mut gnu_long_name: Option<Vec<u8>> = None;
+        loop {
+            if !checksum_matches(&block) {
+                let (computed, _) = computed_checksum(&block);
+                let stored = stored_checksum(&block).unwrap_or(0);
+                return Err(self.error(ErrorKind::BadChecksum { stored, computed }, block_offset));
+            }
+            let parsed = tar::Header::from_byte_slice(&block);
+            let type_flag = block[156];
+            let size = parsed
+                .entry_size()
+                .map_err(|e| self.error(ErrorKind::BadHeader(e.to_string()), block_offset))?;
+            header.extend_from_slice(&block);
+            if matches!(type_flag, b'x' | b'g' | b'X' | b'L' | b'K') {
+                if size > MAX_EXTENSION {
+                    return Err(self.error(
+                        ErrorKind::BadHeader(format!("extension header of {size} bytes")),
+                        block_offset,
+                    ));
+                }
+                let data = self.read_exact_vec(size, "extension header data ends early")?;
+                let padding = RawEntry::padding_for(size);
+                let pad = self.read_exact_vec(padding, "extension header padding ends early")?;
+                let data_start = header.len();
+                header.extend_from_slice(&data);
+                header.extend_from_slice(&pad);
+                match type_flag {
+                    b'x' | b'X' => {
+                        for ext in tar::PaxExtensions::new(&data).flatten() {
+                            match ext.key_bytes() {
+                                b"path" => pax_path = Some(ext.value_bytes().to_vec()),
+                                b"size" => {
+                                    pax_size = ext.value().ok().and_then(|v| v.parse().ok())
+                                }
+                                _ => {}
+                            }
+                        }
+                        pax_data = Some(data_start..data_start + data.len());
+                    }
+                    b'L' => {
+                        let end = data.iter().position(|&b| b == 0).unwrap_or(data.len());
+                        gnu_long_name = Some(data[..end].to_vec());
+                    }
+                    _ => {}
+                }
+                block_offset = self.offset;
+                if self.read_block(&mut block)? < BLOCK {
+                    return Err(self.error(
+                        ErrorKind::TruncatedTar("extension header not followed by a member header"),
+                        block_offset,
+                    ));
+                }
+                continue;
+            }
+            let main = header.len() - BLOCK;
+            if type_flag == b'S' {
+                self.read_sparse_extensions(&mut header, block[482] != 0)?;
+            }
+            let path = pax_path
+                .or(gnu_long_name)
+                .unwrap_or_else(|| parsed.path_bytes().into_owned());
+            let size = if is_header_only(type_flag) {
+                0
+            } else {
+                pax_size.unwrap_or(size)
+            };
+            let entry = RawEntry {
+                leading_zero_blocks,
+                header,
+                main,
+                pax_data,
+                offset,
+                path,
+                type_flag,
+                size,
+            };
+            self.current = entry.path.clone();
+            self.state = State::Data {
+                remaining: entry.size,
+                padding: RawEntry::padding_for(entry.size),
+            };
+            return Ok(entry);
+        }
+    }
+
+    /// Reads the extension blocks of an old GNU sparse header.
+    fn read_sparse_extensions(&mut self, header: &mut Vec<u8>, mut extended: bool) -> Result<()> {
+        let mut block = [0u8; BLOCK];
+        while extended {
+            let at = self.offset;
+            if self.read_block(&mut block)? < BLOCK {
+                return Err(self.error(
+                    ErrorKind::TruncatedTar("sparse extension block ends early"),
+                    at,
+                ));
+            }
+            header.extend_from_slice(&block);
+            extended = block[504] != 0;
+        }
+        Ok(())
+    }
+
+    /// Reads the current entry's data; 0 at its end.
+    pub fn read_data(&mut self, buf: &mut [u8]) -> Result<usize> {
+        let State::Data { remaining, padding } = self.state else {
+            return Ok(0);
+        };
+        if remaining == 0 {
+            self.state = State::Padding { remaining: padding };
+            return Ok(0);
+        }
+        let want = buf.len().min(remaining.min(usize::MAX as u64) as usize);
+        let at = self.offset;
+        let n = loop {
+            match self.reader.read(&mut buf[..want]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(self.error(read_error_kind(e), at)),
+            }
+        };
+        if n == 0 {
+            return Err(self.error(ErrorKind::TruncatedTar("member data ends early"), at));
+        }
+        self.offset += n as u64;
+        self.state = State::Data {
+            remaining: remaining - n as u64,
+            padding,
+        };
+        Ok(n)
+    }
+
+    /// Reads the padding after the current entry's data, as stored (normally
+    /// zeros). Call after [`read_data`](Self::read_data) returned 0.
+    pub fn read_padding(&mut self) -> Result<Vec<u8>> {
+        let remaining = match self.state {
+            State::Padding { remaining } => remaining,
+            State::Data { remaining: 0, padding } => padding,
+            _ => return Ok(Vec::new()),
+        };
+        let pad = self.read_exact_vec(remaining, "member padding ends early")?;
+        self.state = State::Header;
+        Ok(pad)
+    }
+
+    /// Streams the bytes after the end-of-archive zero blocks (normally none);
+    /// 0 at the end of the stream.
+    pub fn read_trailer(&mut self, buf: &mut [u8]) -> Result<usize> {
+        if !self.trailer_head.is_empty() {
+            let n = buf.len().min(self.trailer_head.len());
+            buf[..n].copy_from_slice(&self.trailer_head[..n]);
+            self.trailer_head.drain(..n);
+            return Ok(n);
+        }
+        let at = self.offset;
+        loop {
+            match self.reader.read(buf) {
+                Ok(n) => {
+                    self.offset += n as u64;
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(self.error(read_error_kind(e), at)),
+            }
+        }
+    }
+}
+
+/// Types whose size field does not announce data (as Go's archive/tar reads them).
+fn is_header_only(type_flag: u8) -> bool {
+    matches!(type_flag, b'1' | b'2' | b'3' | b'4' | b'5' | b'6')
+}
+
+/// Adapts the current entry's data to [`Read`]; errors come back through
+/// `container::io_to_error` with their kind and position.
+pub struct EntryData<'a, R>(pub &'a mut TarReader<R>);
+
+impl<R: BufRead> Read for EntryData<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read_data(buf).map_err(Error::into_io)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    fn ustar(path: &str, data: &[u8], type_flag: tar::EntryType) -> Vec<u8> {
+        let mut h = tar::Header::new_ustar();
+        h.set_path(path).unwrap();
+        h.set_size(data.len() as u64);
+        h.set_entry_type(type_flag);
+        h.set_mode(0o644);
+        h.set_mtime(1_700_000_000);
+        h.set_cksum();
+        let mut out = h.as_bytes().to_vec();
+        out.extend_from_slice(data);
+        out.resize(out.len() + RawEntry::padding_for(data.len() as u64) as usize, 0);
+        out
+    }
+
+    fn pax(records: &[(&str, &str)]) -> Vec<u8> {
+        let data: Vec<u8> = records
+            .iter()
+            .flat_map(|(k, v)| pax_record(k.as_bytes(), v.as_bytes()))
+            .collect();
+        ustar("PaxHeaders/x", &data, tar::EntryType::XHeader)
+    }
+
+    /// Copies a tar through the reader, as the pipeline does for untouched members.
+    fn copy(input: &[u8]) -> Vec<u8> {
+        let mut tar = TarReader::new(Cursor::new(input));
+        let mut out = Vec::new();
+        loop {
+            match tar.next_item().unwrap() {
+                Item::Entry(entry) => {
+                    out.resize(out.len() + entry.leading_zero_blocks as usize * BLOCK, 0);
+                    out.extend_from_slice(&entry.header);
+                    EntryData(&mut tar).read_to_end(&mut out).unwrap();
+                    out.extend(tar.read_padding().unwrap());
+                }
+                Item::End { zero_blocks } => {
+                    out.resize(out.len() + zero_blocks as usize * BLOCK, 0);
+                    let mut buf = [0u8; 100];
+                    loop {
+                        let n = tar.read_trailer(&mut buf).unwrap();
+                        if n == 0 {
+                            return out;
+                        }
+                        out.extend_from_slice(&buf[..n]);
+                    }
+                }
+            }
+        }
+    }
+
+    fn sample() -> Vec<u8> {
+        let mut t = Vec::new();
+        t.extend(ustar("dir/", b"", tar::EntryType::Directory));
+        t.extend(pax(&[("path", "dir/a very long pax name.eml"), ("mtime", "1.5")]));
+        t.extend(ustar("dir/short", b"Subject: hi\n\nbody\n", tar::EntryType::Regular));
+        t.extend(ustar("dir/empty", b"", tar::EntryType::Regular));
+        t.extend(vec![0u8; 10240 - t.len() % 10240]);
+        t
+    }
+
+    #[test]
+    fn copy_is_byte_identical_and_paths_resolve() {
+        let input = sample();
+        assert_eq!(copy(&input), input);
+        let mut tar = TarReader::new(Cursor::new(&input[..]));
+        let mut paths = Vec::new();
+        while let Item::Entry(e) = tar.next_item().unwrap() {
+            paths.push(String::from_utf8(e.path.clone()).unwrap());
+        }
+        assert_eq!(paths, ["dir/", "dir/a very long pax name.eml", "dir/empty"]);
+    }
+
+    #[test]
+    fn garbage_after_the_marker_is_kept_as_trailer() {
+        let mut input = sample();
+        input.extend_from_slice(b"not a header, just bytes");
+        assert_eq!(copy(&input), input);
+    }
+
+    #[test]
+    fn concatenated_archives_are_both_read() {
+        let mut input = sample();
+        input.extend(sample());
+        assert_eq!(copy(&input), input);
+        let mut tar = TarReader::new(Cursor::new(&input[..]));
+        let mut count = 0;
+        while let Item::Entry(_) = tar.next_item().unwrap() {
+            count += 1;
+        }
+        assert_eq!(count, 6);
+    }
+
+    #[test]
+    fn bad_checksum_names_the_offset() {
+        let mut input = sample();
+        input[512 + 100] ^= 0x01; // mode field of the pax header
+        let mut tar = TarReader::new(Cursor::new(&input[..]));
+        assert!(matches!(tar.next_item().unwrap(), Item::Entry(_)));
+        let err = tar.next_item().unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::BadChecksum { .. }));
+        assert_eq!(err.position().offset, Some(512));
+    }
+
+    #[test]
+    fn truncated_data_names_the_member() {
+        let input = sample();
+        let cut = &input[..512 * 4 + 5];
+        let mut tar = TarReader::new(Cursor::new(cut));
+        tar.next_item().unwrap();
+        let Item::Entry(_) = tar.next_item().unwrap() else {
+            panic!("expected an entry")
+        };
+        let err = EntryData(&mut tar)
+            .read_to_end(&mut Vec::new())
+            .map_err(|_| ())
+            .and_then(|_| tar.read_padding().map(|_| ()).map_err(|_| ()));
+        assert!(err.is_err());
+        let err = tar.next_item().unwrap_err();
+        assert_eq!(err.position().member.as_deref(), Some("dir/a very long pax name.eml"));
+        assert!(matches!(err.kind(), ErrorKind::TruncatedTar(_)));
+    }
+
+    #[test]
+    fn header_with_size_patches_pax_and_ustar_sizes() {
+        let mut input = pax(&[("path", "m.eml"), ("size", "5")]);
+        input.extend(ustar("m.eml", b"hello", tar::EntryType::Regular));
+        input.extend(vec![0u8; 1024]);
+        let mut tar = TarReader::new(Cursor::new(&input[..]));
+        let Item::Entry(entry) = tar.next_item().unwrap() else {
+            panic!("expected an entry")
+        };
+        assert_eq!(entry.size, 5);
+        let mut rebuilt = entry.header_with_size(1234);
+        rebuilt.extend(vec![b'x'; 1234]);
+        rebuilt.resize(rebuilt.len() + RawEntry::padding_for(1234) as usize, 0);
+        rebuilt.extend(vec![0u8; 1024]);
+        let mut tar = TarReader::new(Cursor::new(&rebuilt[..]));
+        let Item::Entry(patched) = tar.next_item().unwrap() else {
+            panic!("expected an entry")
+        };
+        assert_eq!(patched.size, 1234);
+        assert_eq!(patched.path, b"m.eml");
+        assert_eq!(copy(&rebuilt), rebuilt);
+        assert_eq!(entry.header_with_size(5), entry.header);
+    }
+
+    #[test]
+    fn pax_record_length_counts_itself() {
+        assert_eq!(pax_record(b"size", b"5"), b"9 size=5\n");
+        let long = pax_record(b"path", &[b'a'; 95]);
+        assert_eq!(long.len(), 105);
+        assert!(long.starts_with(b"105 path=aaa"));
+        for value_len in 0..2000 {
+            let record = pax_record(b"path", &vec![b'a'; value_len]);
+            let space = record.iter().position(|&b| b == b' ').unwrap();
+            let stated: usize = std::str::from_utf8(&record[..space]).unwrap().parse().unwrap();
+            assert_eq!(stated, record.len(), "value of {value_len} bytes");
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! The error type of the archive pipeline: what went wrong, and where.
+//!
+//! Every error that comes from reading a backup carries the position where it
+//! happened: the archive member (if any), the message index inside it (if any)
+//! and the byte offset in the decompressed stream. Users of a multi-terabyte
+//! tape need to know exactly where the damage is.
+
+use std::fmt;
+use std::io;
+
+/// Where in the input an error happened.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Position {
+    /// Path of the archive member, as stored in the archive (lossy UTF-8 for display only).
+    pub member: Option<String>,
+    /// Index of the message inside the member (0 for one-message files).
+    pub message: Option<usize>,
+    /// Byte offset in the decompressed input stream.
+    pub offset: Option<u64>,
+}
+
+impl fmt::Display for Position {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut sep = "";
+        if let Some(member) = &self.member {
+            write!(f, "member '{}'", escape_for_terminal(member))?;
+            sep = ", ";
+        }
+        if let Some(index) = self.message {
+            write!(f, "{sep}message {index}")?;
+            sep = ", ";
+        }
+        if let Some(offset) = self.offset {
+            write!(f, "{sep}offset {offset}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What went wrong.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The input holds no bytes at all.
+    #[error("empty input")]
+    EmptyInput,
+    /// The input is neither a tar archive, an mbox nor a single message.
+    #[error("not a mail backup: no tar header, mbox 'From ' line or message header found")]
+    NotABackup,
+    /// The compressed stream is corrupt or ends early.
+    #[error("corrupt or truncated {codec} stream: {source}")]
+    Decompress {
+        /// `gzip` or `zstd`.
+        codec: &'static str,
+        /// The decoder's own error.
+        source: io::Error,
+    },
+    /// The tar stream ends in the middle of a header or of a member's data.
+    #[error("truncated tar archive: {0}")]
+    TruncatedTar(&'static str),
+    /// A tar header block fails its checksum.
+    #[error("tar header checksum mismatch (stored {stored}, computed {computed})")]
+    BadChecksum {
+        /// The checksum the header claims.
+        stored: u32,
+        /// The checksum of the header bytes.
+        computed: u32,
+    },
+    /// A tar header field cannot be parsed.
+    #[error("bad tar header: {0}")]
+    BadHeader(String),
+    /// A message is larger than `--max-message-size`.
+    #[error("message of at least {size} bytes exceeds the limit of {limit} bytes (--max-message-size)")]
+    MessageTooLarge {
+        /// Bytes seen so far (at least this large).
+        size: u64,
+        /// The configured limit.
+        limit: u64,
+    },
+    /// Reading the input failed.
+    #[error("cannot read input: {0}")]
+    Read(#[source] io::Error),
+    /// Writing the output (or a spool file) failed.
+    #[error("cannot write output: {0}")]
+    Write(#[source] io::Error),
+    /// A worker thread failed unexpectedly.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// An error of the pipeline, with the position where it happened.
+#[derive(Debug)]
+pub struct Error {
+    kind: Box<ErrorKind>,
+    position: Position,
+}
+
+impl Error {
+    /// An error with no known position.
+    pub fn new(kind: ErrorKind) -> Self {
+        Error {
+            kind: Box::new(kind),
+            position: Position::default(),
+        }
+    }
+
+    /// An error at a byte offset of the decompressed stream.
+    pub fn at(kind: ErrorKind, offset: u64) -> Self {
+        Error::new(kind).with_offset(offset)
+    }
+
+    /// Sets the byte offset unless one is already known.
+    pub fn with_offset(mut self, offset: u64) -> Self {
+        self.position.offset.get_or_insert(offset);
+        self
+    }
+
+    /// Sets the member path unless one is already known.
+    pub fn with_member(mut self, member: &[u8]) -> Self {
+        if self.position.member.is_none() {
+            self.position.member = Some(String::from_utf8_lossy(member).into_owned());
+        }
+        self
+    }
+
+    /// Sets the message index unless one is already known.
+    pub fn with_message(mut self, index: usize) -> Self {
+        self.position.message.get_or_insert(index);
+        self
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    /// Where it went wrong.
+    pub fn position(&self) -> &Position {
+        &self.position
+    }
+
+    /// Wraps the error in an [`std::io::Error`], for code behind a [`std::io::Read`];
+    /// `container::io_to_error` unwraps it again.
+    pub fn into_io(self) -> io::Error {
+        io::Error::other(self)
+    }
+
+    /// True when the error is about the output side (disk full, broken pipe),
+    /// not about the input.
+    pub fn is_write_error(&self) -> bool {
+        matches!(*self.kind, ErrorKind::Write(_))
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.position == Position::default() {
+            write!(f, "{}", self.kind)
+        } else {
+            write!(f, "{}: {}", self.position, self.kind)
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.kind.source()
+    }
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Self {
+        Error::new(kind)
+    }
+}
+
+/// Result alias of the pipeline.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Escapes control characters so that untrusted names (member paths) cannot
+/// drive the terminal.
+pub fn escape_for_terminal(text: &str) -> String {
+    text.chars().flat_map(char::escape_debug).collect::<String>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_names_member_message_and_offset() {
+        let err = Error::at(ErrorKind::TruncatedTar("member data ends early"), 1536)
+            .with_member(b"alice/cur/1")
+            .with_message(3);
+        assert_eq!(
+            err.to_string(),
+            "member 'alice/cur/1', message 3, offset 1536: truncated tar archive: member data ends early"
+        );
+    }
+
+    #[test]
+    fn first_position_wins() {
+        let err = Error::at(ErrorKind::EmptyInput, 5).with_offset(9);
+        assert_eq!(err.position().offset, Some(5));
+    }
+
+    #[test]
+    fn terminal_escape_neutralises_control_characters() {
+        assert_eq!(escape_for_terminal("a\x1b[2Jb\n"), "a\\u{1b}[2Jb\\n");
+    }
+}

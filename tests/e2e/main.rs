@@ -1,0 +1,10 @@
+//! End-to-end tests of the `mailscrub` binary: one test binary, one module per concern.
+
+mod support;
+
+mod bad_input;
+mod corpus;
+mod list;
+mod props;
+mod roundtrip;
+mod testdata;
