@@ -77,6 +77,17 @@ pub enum ErrorKind {
         /// The configured limit.
         limit: u64,
     },
+    /// The input file cannot be opened.
+    #[error("cannot open {}: {source}", path.display())]
+    Open {
+        /// The path as given.
+        path: std::path::PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// The options given do not make sense together.
+    #[error("{0}")]
+    Usage(String),
     /// Reading the input failed.
     #[error("cannot read input: {0}")]
     Read(#[source] io::Error),
@@ -145,10 +156,9 @@ impl Error {
         io::Error::other(self)
     }
 
-    /// True when the error is about the output side (disk full, broken pipe),
-    /// not about the input.
-    pub fn is_write_error(&self) -> bool {
-        matches!(*self.kind, ErrorKind::Write(_))
+    /// True when writing failed because the reader of the output went away.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(&*self.kind, ErrorKind::Write(e) if e.kind() == io::ErrorKind::BrokenPipe)
     }
 }
 

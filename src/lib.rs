@@ -14,3 +14,8 @@ pub mod error;
 pub mod mailbox;
 
 pub use error::{Error, ErrorKind, Result};
+pub mod inventory;
+pub mod pipeline;
+pub mod repack;
+pub mod source;
+pub mod job;

@@ -45,17 +45,22 @@ impl Chunk {
 pub struct Splitter<R> {
     src: LineSource<R>,
     limit: u64,
+    /// Offset of the member's first byte in the whole stream, for errors.
+    base: u64,
     offset: u64,
     index: usize,
     started: bool,
 }
 
 impl<R: Read> Splitter<R> {
-    /// A splitter over an mbox's bytes; a message over `limit` bytes is an error.
-    pub fn new(reader: R, limit: u64) -> Self {
+    /// A splitter over an mbox's bytes; a message over `limit` bytes is an
+    /// error. `base` is the offset of the mbox in the whole stream, so that
+    /// errors name a position in the input.
+    pub fn new(reader: R, limit: u64, base: u64) -> Self {
         Splitter {
             src: LineSource::new(reader),
             limit,
+            base,
             offset: 0,
             index: 0,
             started: false,
@@ -65,7 +70,9 @@ impl<R: Read> Splitter<R> {
     /// The next chunk, or `None` at the end of the mbox.
     pub fn next_chunk(&mut self) -> Result<Option<Chunk>> {
         let start = self.offset;
-        let chunk = self.split_next().map_err(|e| e.with_offset(start))?;
+        let chunk = self
+            .split_next()
+            .map_err(|e| e.with_offset(self.base + start))?;
         if let Some(chunk) = &chunk {
             self.offset += chunk.bytes().len() as u64;
         }
@@ -349,7 +356,7 @@ mod tests {
     }
 
     fn split_with(input: &[u8], limit: u64) -> Vec<Chunk> {
-        let mut s = Splitter::new(OneByteReader(Cursor::new(input.to_vec())), limit);
+        let mut s = Splitter::new(OneByteReader(Cursor::new(input.to_vec())), limit, 0);
         let mut chunks = Vec::new();
         while let Some(chunk) = s.next_chunk().unwrap() {
             chunks.push(chunk);
@@ -463,12 +470,12 @@ mod tests {
         let input = b"From a Mon\nSubject: 1\n\nsmall\n\nFrom b Mon\n\n".to_vec();
         let mut big = input.clone();
         big.extend(vec![b'x'; 100]);
-        let mut s = Splitter::new(Cursor::new(big), 64);
+        let mut s = Splitter::new(Cursor::new(big), 64, 1000);
         assert!(s.next_chunk().unwrap().is_some());
         let err = s.next_chunk().unwrap_err();
         assert!(matches!(err.kind(), ErrorKind::MessageTooLarge { limit: 64, .. }));
         assert_eq!(err.position().message, Some(1));
-        assert_eq!(err.position().offset, Some(input.len() as u64 - 12));
+        assert_eq!(err.position().offset, Some(1000 + input.len() as u64 - 12));
     }
 
     #[test]

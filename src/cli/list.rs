@@ -1,0 +1,109 @@
+//! `mailscrub list`: the inventory of a backup.
+
+use std::io::Write;
+
+use mailscrub::error::{Error, ErrorKind, escape_for_terminal};
+use mailscrub::inventory::MemberSummary;
+use mailscrub::job::{self, Input};
+
+use super::{Exit, ReadArgs};
+
+/// Arguments of `list`.
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    read: ReadArgs,
+    /// Print JSON Lines: one object per member, then a summary (see docs/list.md).
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: ListArgs) -> Result<Exit, Error> {
+    match list(args) {
+        // A reader that stopped early (`list | head`) is not an error.
+        Err(e) if e.is_broken_pipe() => Ok(Exit::Success),
+        result => result,
+    }
+}
+
+fn list(args: ListArgs) -> Result<Exit, Error> {
+    let input = Input::parse(&args.read.input);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let emit_err = |e: std::io::Error| Error::new(ErrorKind::Write(e));
+    if !args.json {
+        writeln!(out, "{:<8} {:>9} {:>14}  PATH", "FORMAT", "MESSAGES", "BYTES").map_err(emit_err)?;
+    }
+    let mut bare_format = "bare";
+    let (container, totals) = job::list(&input, args.read.max_message_size, |member| {
+        bare_format = member.format.name();
+        if args.json {
+            render_json(&mut out, member)
+        } else {
+            render_text(&mut out, member)
+        }
+        .map_err(emit_err)
+    })?;
+    let container_name = match container.layout {
+        mailscrub::container::Layout::Tar => "tar",
+        mailscrub::container::Layout::Bare => bare_format,
+    };
+    if args.json {
+        let summary = serde_json::json!({
+            "type": "summary",
+            "container": container_name,
+            "compression": container.compression,
+            "members": totals.members,
+            "messages": totals.messages,
+            "bytes": totals.bytes,
+        });
+        writeln!(out, "{summary}").map_err(emit_err)?;
+    } else {
+        writeln!(
+            out,
+            "{:<8} {:>9} {:>14}  {} members, {} container, {} compression",
+            "total",
+            totals.messages,
+            totals.bytes,
+            totals.members,
+            container_name,
+            container.compression
+        )
+        .map_err(emit_err)?;
+    }
+    out.flush().map_err(emit_err)?;
+    Ok(Exit::Success)
+}
+
+fn render_text(out: &mut impl Write, member: &MemberSummary) -> std::io::Result<()> {
+    let format = if member.format.is_mail() {
+        member.format.name()
+    } else {
+        match member.kind {
+            mailscrub::archive::EntryKind::File => "other",
+            mailscrub::archive::EntryKind::Dir => "dir",
+            mailscrub::archive::EntryKind::Symlink => "symlink",
+            mailscrub::archive::EntryKind::Hardlink => "hardlink",
+            mailscrub::archive::EntryKind::Other => "special",
+        }
+    };
+    writeln!(
+        out,
+        "{format:<8} {:>9} {:>14}  {}",
+        member.messages,
+        member.bytes,
+        escape_for_terminal(&member.path)
+    )
+}
+
+fn render_json(out: &mut impl Write, member: &MemberSummary) -> std::io::Result<()> {
+    let line = serde_json::json!({
+        "type": "member",
+        "path": member.path,
+        "kind": member.kind,
+        "format": member.format,
+        "messages": member.messages,
+        "bytes": member.bytes,
+    });
+    writeln!(out, "{line}")
+}

@@ -1,0 +1,115 @@
+//! Command-line definitions (clap), turned into library calls and rendered.
+//! Only this module knows about clap, terminals and exit codes.
+
+mod list;
+mod scrub;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use mailscrub::job::DEFAULT_MAX_MESSAGE_SIZE;
+
+/// Sanitize mail-archive backups for erasure requests (GDPR Art. 17).
+#[derive(Debug, Parser)]
+#[command(name = "mailscrub", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the inventory of a backup: members, mailbox formats, messages, bytes.
+    List(list::ListArgs),
+    /// Write a sanitized copy of a backup, in the same container format.
+    Scrub(scrub::ScrubArgs),
+}
+
+/// The process exit codes: 0 success, 1 a verification failed, 2 bad usage
+/// or unreadable input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Everything went well.
+    Success,
+    /// Bad usage, unreadable or invalid input, or any other error.
+    Error,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> ExitCode {
+        match exit {
+            Exit::Success => ExitCode::SUCCESS,
+            Exit::Error => ExitCode::from(2),
+        }
+    }
+}
+
+/// Options shared by the commands that read a backup.
+#[derive(Debug, clap::Args)]
+struct ReadArgs {
+    /// The backup: .tar, .tar.gz, .tar.zst, an mbox (optionally .gz/.zst) or
+    /// one message; `-` reads standard input. The format is detected from the
+    /// content, not the name.
+    input: PathBuf,
+    /// Largest message accepted, in bytes (suffixes K, M, G for KiB, MiB,
+    /// GiB). A larger message is an error that names it.
+    #[arg(long, value_name = "SIZE", default_value_t = DEFAULT_MAX_MESSAGE_SIZE, value_parser = parse_size)]
+    max_message_size: u64,
+}
+
+/// Parses a byte count with an optional binary suffix (K, M, G, T).
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (digits, shift) = match text.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let shift = match c.to_ascii_uppercase() {
+                'K' => 10,
+                'M' => 20,
+                'G' => 30,
+                'T' => 40,
+                _ => return Err(format!("unknown size suffix '{c}' (use K, M, G or T)")),
+            };
+            (&text[..i], shift)
+        }
+        _ => (text, 0),
+    };
+    let value: u64 = digits
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{text}' is not a size in bytes"))?;
+    value
+        .checked_shl(shift)
+        .filter(|v| v >> shift == value && *v > 0)
+        .ok_or_else(|| format!("'{text}' is out of range"))
+}
+
+/// Runs the parsed command.
+pub fn run(cli: Cli) -> Result<Exit, mailscrub::Error> {
+    match cli.command {
+        Command::List(args) => list::run(args),
+        Command::Scrub(args) => scrub::run(args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_with_binary_suffixes() {
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("256M"), Ok(256 << 20));
+        assert_eq!(parse_size("1g"), Ok(1 << 30));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("12X").is_err());
+        assert!(parse_size("99999999999T").is_err());
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,240 @@
+//! The reading side of the pipeline: one decompressed stream in, a sequence
+//! of [`Event`]s out.
+//!
+//! Members that hold mail are cut into messages; everything else streams
+//! through as raw chunks. Nothing is held whole: a pass-through member goes
+//! by in chunks of [`CHUNK`] bytes, a mail member one message at a time.
+
+use std::io::{Cursor, Read};
+use std::sync::Arc;
+
+use crate::archive::{EntryData, EntryKind, Item, RawEntry, TarReader};
+use crate::container::{Layout, Opened, io_to_error};
+use crate::error::{Error, ErrorKind, Result};
+use crate::mailbox::mbox::{Chunk, Splitter};
+use crate::mailbox::{self, MailboxFormat, Message};
+
+/// Size of the chunks in which pass-through data travels.
+pub const CHUNK: usize = 256 * 1024;
+
+/// One member of the input: a tar entry, or the whole of a bare mailbox.
+#[derive(Debug)]
+pub struct Member {
+    /// The tar entry with its raw header bytes; `None` for a bare mailbox.
+    pub entry: Option<RawEntry>,
+    /// The member path (for a bare mailbox, the input's name).
+    pub path: Vec<u8>,
+    /// File, directory, link, ...
+    pub kind: EntryKind,
+    /// Its mailbox format ([`MailboxFormat::Other`] for non-mail).
+    pub format: MailboxFormat,
+    /// Bytes of data, if known up front (always for tar entries).
+    pub size: Option<u64>,
+}
+
+impl Member {
+    /// The member path for display (lossy UTF-8).
+    pub fn display_path(&self) -> String {
+        String::from_utf8_lossy(&self.path).into_owned()
+    }
+}
+
+/// What the reader produces, in stream order.
+#[derive(Debug)]
+pub enum Event {
+    /// A member begins.
+    MemberStart(Arc<Member>),
+    /// Bytes of the current member that are not a message: the data of a
+    /// non-mail member, or an mbox preamble.
+    Data(Vec<u8>),
+    /// A message of the current member.
+    Message(Message),
+    /// The current member ends; `padding` is the tar padding as read.
+    MemberEnd {
+        /// Bytes after the data up to the next block boundary.
+        padding: Vec<u8>,
+    },
+    /// The tar end-of-archive marker: this many zero blocks.
+    ArchiveEnd {
+        /// Zero blocks from the marker on.
+        zero_blocks: u64,
+    },
+    /// Bytes after the end-of-archive zero blocks.
+    Trailer(Vec<u8>),
+}
+
+impl Event {
+    /// Bytes of payload the event carries, for batching by size.
+    pub fn weight(&self) -> usize {
+        match self {
+            Event::Data(bytes) | Event::Trailer(bytes) => bytes.len(),
+            Event::Message(message) => message.bytes.len(),
+            Event::MemberEnd { padding } => padding.len(),
+            Event::MemberStart(member) => member.entry.as_ref().map_or(0, |e| e.header.len()),
+            Event::ArchiveEnd { .. } => 0,
+        }
+    }
+}
+
+/// Settings of the reader.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// Largest message accepted; a larger one is an error that names it.
+    pub max_message_size: u64,
+    /// The name a bare mailbox gets as its member path.
+    pub input_name: Vec<u8>,
+}
+
+/// Reads the whole input and pushes its events to `emit`, in order.
+pub fn read_events(
+    opened: Opened,
+    options: &ReadOptions,
+    emit: &mut dyn FnMut(Event) -> Result<()>,
+) -> Result<()> {
+    match opened.container.layout {
+        Layout::Tar => read_tar(TarReader::new(opened.reader), options, emit),
+        Layout::Bare => read_bare(opened.reader, options, emit),
+    }
+}
+
+fn read_tar<R: std::io::BufRead>(
+    mut tar: TarReader<R>,
+    options: &ReadOptions,
+    emit: &mut dyn FnMut(Event) -> Result<()>,
+) -> Result<()> {
+    loop {
+        match tar.next_item()? {
+            Item::Entry(entry) => read_entry(&mut tar, entry, options, emit)?,
+            Item::End { zero_blocks } => {
+                emit(Event::ArchiveEnd { zero_blocks })?;
+                loop {
+                    let mut chunk = vec![0u8; CHUNK];
+                    let n = tar.read_trailer(&mut chunk)?;
+                    if n == 0 {
+                        return Ok(());
+                    }
+                    chunk.truncate(n);
+                    emit(Event::Trailer(chunk))?;
+                }
+            }
+        }
+    }
+}
+
+fn read_entry<R: std::io::BufRead>(
+    tar: &mut TarReader<R>,
+    entry: RawEntry,
+    options: &ReadOptions,
+    emit: &mut dyn FnMut(Event) -> Result<()>,
+) -> Result<()> {
+    let kind = entry.kind();
+    let mut head = Vec::new();
+    let format = if kind == EntryKind::File {
+        EntryData(tar)
+            .take(mailbox::SNIFF_LEN as u64)
+            .read_to_end(&mut head)
+            .map_err(io_to_error)?;
+        mailbox::classify_member(&entry.path, &head)
+    } else {
+        MailboxFormat::Other
+    };
+    let data_offset = entry.data_offset();
+    let member = Arc::new(Member {
+        path: entry.path.clone(),
+        kind,
+        format,
+        size: Some(entry.size),
+        entry: Some(entry),
+    });
+    emit(Event::MemberStart(Arc::clone(&member)))?;
+    let data = Cursor::new(head).chain(EntryData(tar));
+    read_member_data(data, &member, data_offset, options, emit)
+        .map_err(|e| e.with_member(&member.path))?;
+    let padding = tar.read_padding()?;
+    emit(Event::MemberEnd { padding })
+}
+
+fn read_bare(
+    mut reader: Box<dyn std::io::BufRead + Send>,
+    options: &ReadOptions,
+    emit: &mut dyn FnMut(Event) -> Result<()>,
+) -> Result<()> {
+    let head = reader.fill_buf().map_err(io_to_error)?;
+    let head = &head[..head.len().min(mailbox::SNIFF_LEN)];
+    let format = mailbox::classify_bare(head).ok_or_else(|| Error::at(ErrorKind::NotABackup, 0))?;
+    let member = Arc::new(Member {
+        entry: None,
+        path: options.input_name.clone(),
+        kind: EntryKind::File,
+        format,
+        size: None,
+    });
+    emit(Event::MemberStart(Arc::clone(&member)))?;
+    read_member_data(reader, &member, 0, options, emit)?;
+    emit(Event::MemberEnd {
+        padding: Vec::new(),
+    })
+}
+
+/// Emits a member's data: messages for mail, raw chunks otherwise.
+fn read_member_data(
+    mut data: impl Read,
+    member: &Member,
+    data_offset: u64,
+    options: &ReadOptions,
+    emit: &mut dyn FnMut(Event) -> Result<()>,
+) -> Result<()> {
+    match member.format {
+        MailboxFormat::Other => loop {
+            let mut chunk = vec![0u8; CHUNK];
+            let n = read_full(&mut data, &mut chunk)?;
+            if n == 0 {
+                return Ok(());
+            }
+            chunk.truncate(n);
+            emit(Event::Data(chunk))?;
+        },
+        MailboxFormat::Mbox => {
+            let mut splitter = Splitter::new(data, options.max_message_size, data_offset);
+            while let Some(chunk) = splitter.next_chunk()? {
+                emit(match chunk {
+                    Chunk::Preamble(bytes) => Event::Data(bytes),
+                    Chunk::Message(message) => Event::Message(message),
+                })?;
+            }
+            Ok(())
+        }
+        MailboxFormat::Maildir | MailboxFormat::Mh | MailboxFormat::Eml => {
+            let limit = options.max_message_size;
+            let mut bytes = Vec::new();
+            data.take(limit.saturating_add(1))
+                .read_to_end(&mut bytes)
+                .map_err(io_to_error)?;
+            if bytes.len() as u64 > limit {
+                return Err(Error::at(
+                    ErrorKind::MessageTooLarge {
+                        size: member.size.unwrap_or(bytes.len() as u64),
+                        limit,
+                    },
+                    data_offset,
+                )
+                .with_message(0));
+            }
+            emit(Event::Message(Message::single(bytes)))
+        }
+    }
+}
+
+/// Reads until `buf` is full or the stream ends.
+fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io_to_error(e)),
+        }
+    }
+    Ok(filled)
+}
