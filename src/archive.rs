@@ -98,7 +98,10 @@ impl RawEntry {
                 set_size(&mut pax_header, records.len() as u64);
                 out.extend_from_slice(&pax_header);
                 out.extend_from_slice(&records);
-                out.resize(out.len() + RawEntry::padding_for(records.len() as u64) as usize, 0);
+                out.resize(
+                    out.len() + RawEntry::padding_for(records.len() as u64) as usize,
+                    0,
+                );
                 let old_pad = RawEntry::padding_for(pax.len() as u64) as usize;
                 out.extend_from_slice(&self.header[pax.end + old_pad..self.main]);
                 out.len()
@@ -320,10 +323,7 @@ impl<R: BufRead> TarReader<R> {
             let at = self.offset;
             let n = self.read_block(&mut block)?;
             if n == 0 && leading_zero_blocks == 0 {
-                return Err(self.error(
-                    ErrorKind::TruncatedTar("no end-of-archive marker"),
-                    at,
-                ));
+                return Err(self.error(ErrorKind::TruncatedTar("no end-of-archive marker"), at));
             }
             if n < BLOCK {
                 self.trailer_head = block[..n].to_vec();
@@ -397,9 +397,7 @@ impl<R: BufRead> TarReader<R> {
                         for ext in tar::PaxExtensions::new(&data).flatten() {
                             match ext.key_bytes() {
                                 b"path" => pax_path = Some(ext.value_bytes().to_vec()),
-                                b"size" => {
-                                    pax_size = ext.value().ok().and_then(|v| v.parse().ok())
-                                }
+                                b"size" => pax_size = ext.value().ok().and_then(|v| v.parse().ok()),
                                 _ => {}
                             }
                         }
@@ -502,7 +500,10 @@ impl<R: BufRead> TarReader<R> {
     pub fn read_padding(&mut self) -> Result<Vec<u8>> {
         let remaining = match self.state {
             State::Padding { remaining } => remaining,
-            State::Data { remaining: 0, padding } => padding,
+            State::Data {
+                remaining: 0,
+                padding,
+            } => padding,
             _ => return Ok(Vec::new()),
         };
         let pad = self.read_exact_vec(remaining, "member padding ends early")?;
@@ -563,7 +564,10 @@ mod tests {
         h.set_cksum();
         let mut out = h.as_bytes().to_vec();
         out.extend_from_slice(data);
-        out.resize(out.len() + RawEntry::padding_for(data.len() as u64) as usize, 0);
+        out.resize(
+            out.len() + RawEntry::padding_for(data.len() as u64) as usize,
+            0,
+        );
         out
     }
 
@@ -605,8 +609,15 @@ mod tests {
     fn sample() -> Vec<u8> {
         let mut t = Vec::new();
         t.extend(ustar("dir/", b"", tar::EntryType::Directory));
-        t.extend(pax(&[("path", "dir/a very long pax name.eml"), ("mtime", "1.5")]));
-        t.extend(ustar("dir/short", b"Subject: hi\n\nbody\n", tar::EntryType::Regular));
+        t.extend(pax(&[
+            ("path", "dir/a very long pax name.eml"),
+            ("mtime", "1.5"),
+        ]));
+        t.extend(ustar(
+            "dir/short",
+            b"Subject: hi\n\nbody\n",
+            tar::EntryType::Regular,
+        ));
         t.extend(ustar("dir/empty", b"", tar::EntryType::Regular));
         t.extend(vec![0u8; 10240 - t.len() % 10240]);
         t
@@ -670,7 +681,10 @@ mod tests {
             .and_then(|_| tar.read_padding().map(|_| ()).map_err(|_| ()));
         assert!(err.is_err());
         let err = tar.next_item().unwrap_err();
-        assert_eq!(err.position().member.as_deref(), Some("dir/a very long pax name.eml"));
+        assert_eq!(
+            err.position().member.as_deref(),
+            Some("dir/a very long pax name.eml")
+        );
         assert!(matches!(err.kind(), ErrorKind::TruncatedTar(_)));
     }
 
@@ -707,7 +721,10 @@ mod tests {
         for value_len in 0..2000 {
             let record = pax_record(b"path", &vec![b'a'; value_len]);
             let space = record.iter().position(|&b| b == b' ').unwrap();
-            let stated: usize = std::str::from_utf8(&record[..space]).unwrap().parse().unwrap();
+            let stated: usize = std::str::from_utf8(&record[..space])
+                .unwrap()
+                .parse()
+                .unwrap();
             assert_eq!(stated, record.len(), "value of {value_len} bytes");
         }
     }

@@ -130,7 +130,11 @@ struct DecodeError {
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "corrupt or truncated {} stream: {}", self.codec, self.source)
+        write!(
+            f,
+            "corrupt or truncated {} stream: {}",
+            self.codec, self.source
+        )
     }
 }
 
@@ -381,8 +385,11 @@ mod tests {
     use super::*;
 
     fn compress(data: &[u8], compression: Compression) -> Vec<u8> {
-        let mut enc =
-            Encoder::new(Vec::new(), OutputCompression::with_default_level(compression)).unwrap();
+        let mut enc = Encoder::new(
+            Vec::new(),
+            OutputCompression::with_default_level(compression),
+        )
+        .unwrap();
         enc.write_all(data).unwrap();
         enc.finish().unwrap()
     }

@@ -70,7 +70,9 @@ pub enum ErrorKind {
     #[error("bad tar header: {0}")]
     BadHeader(String),
     /// A message is larger than `--max-message-size`.
-    #[error("message of at least {size} bytes exceeds the limit of {limit} bytes (--max-message-size)")]
+    #[error(
+        "message of at least {size} bytes exceeds the limit of {limit} bytes (--max-message-size)"
+    )]
     MessageTooLarge {
         /// Bytes seen so far (at least this large).
         size: u64,
@@ -190,7 +192,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Escapes control characters so that untrusted names (member paths) cannot
 /// drive the terminal.
 pub fn escape_for_terminal(text: &str) -> String {
-    text.chars().flat_map(char::escape_debug).collect::<String>()
+    text.chars()
+        .flat_map(char::escape_debug)
+        .collect::<String>()
 }
 
 #[cfg(test)]

@@ -63,9 +63,10 @@ impl Input {
     fn name(&self) -> Vec<u8> {
         match self {
             Input::Stdin => b"-".to_vec(),
-            Input::Path(path) => path
-                .file_name()
-                .map_or_else(|| b"-".to_vec(), |n| n.to_string_lossy().as_bytes().to_vec()),
+            Input::Path(path) => path.file_name().map_or_else(
+                || b"-".to_vec(),
+                |n| n.to_string_lossy().as_bytes().to_vec(),
+            ),
         }
     }
 
@@ -228,10 +229,9 @@ fn write_atomically<T>(
         }
         Output::Path(path) => {
             let dir = parent_dir(path);
-            let file_name = path.file_name().map_or_else(
-                || "output".to_owned(),
-                |n| n.to_string_lossy().into_owned(),
-            );
+            let file_name = path
+                .file_name()
+                .map_or_else(|| "output".to_owned(), |n| n.to_string_lossy().into_owned());
             let temp = tempfile::Builder::new()
                 .prefix(&format!(".{file_name}."))
                 .suffix(".mailscrub-tmp")

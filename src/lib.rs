@@ -15,7 +15,7 @@ pub mod mailbox;
 
 pub use error::{Error, ErrorKind, Result};
 pub mod inventory;
+pub mod job;
 pub mod pipeline;
 pub mod repack;
 pub mod source;
-pub mod job;

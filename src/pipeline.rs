@@ -181,13 +181,17 @@ where
     std::thread::scope(|scope| {
         let reader = std::thread::Builder::new()
             .name("mailscrub-reader".into())
-            .spawn_scoped(scope, move || read_in_batches(opened, read, sender, batch_bytes))
+            .spawn_scoped(scope, move || {
+                read_in_batches(opened, read, sender, batch_bytes)
+            })
             .map_err(|e| Error::new(ErrorKind::Internal(format!("reader thread: {e}"))))?;
         let written = write_batches(&receiver, processor, sink, &pool);
         drop(receiver);
-        let read_result = reader
-            .join()
-            .unwrap_or_else(|_| Err(Error::new(ErrorKind::Internal("reader thread panicked".into()))));
+        let read_result = reader.join().unwrap_or_else(|_| {
+            Err(Error::new(ErrorKind::Internal(
+                "reader thread panicked".into(),
+            )))
+        });
         match (written, read_result) {
             (Err(e), _) if !matches!(e.kind(), ErrorKind::Internal(_)) => Err(e),
             (_, Err(e)) => Err(e),
@@ -211,7 +215,9 @@ fn read_in_batches(
         batch.push(event);
         if weight >= batch_bytes {
             weight = 0;
-            sender.send(std::mem::take(&mut batch)).map_err(|_| closed())?;
+            sender
+                .send(std::mem::take(&mut batch))
+                .map_err(|_| closed())?;
         }
         Ok(())
     })?;

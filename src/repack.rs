@@ -104,8 +104,8 @@ impl<W: Write> Repacker<W> {
             size,
             messages,
         } = pending;
-        let mut spool =
-            spool.ok_or_else(|| Error::new(ErrorKind::Internal("mail member without spool".into())))?;
+        let mut spool = spool
+            .ok_or_else(|| Error::new(ErrorKind::Internal("mail member without spool".into())))?;
         let one_message_file = !matches!(member.format, MailboxFormat::Mbox);
         if one_message_file && messages == 0 {
             self.stats.dropped_members += 1;
@@ -175,8 +175,8 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<W> {
     fn member_start(&mut self, member: &Arc<Member>) -> Result<()> {
         let spool = match &member.entry {
             Some(_) if member.format.is_mail() => Some(match &self.spool_dir {
-                    Some(dir) => tempfile::spooled_tempfile_in(SPOOL_IN_MEMORY, dir),
-                    None => tempfile::spooled_tempfile(SPOOL_IN_MEMORY),
+                Some(dir) => tempfile::spooled_tempfile_in(SPOOL_IN_MEMORY, dir),
+                None => tempfile::spooled_tempfile(SPOOL_IN_MEMORY),
             }),
             Some(entry) => {
                 self.write_zero_blocks(entry.leading_zero_blocks)?;

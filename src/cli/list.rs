@@ -32,7 +32,12 @@ fn list(args: ListArgs) -> Result<Exit, Error> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let emit_err = |e: std::io::Error| Error::new(ErrorKind::Write(e));
     if !args.json {
-        writeln!(out, "{:<8} {:>9} {:>14}  PATH", "FORMAT", "MESSAGES", "BYTES").map_err(emit_err)?;
+        writeln!(
+            out,
+            "{:<8} {:>9} {:>14}  PATH",
+            "FORMAT", "MESSAGES", "BYTES"
+        )
+        .map_err(emit_err)?;
     }
     let mut bare_format = "bare";
     let (container, totals) = job::list(&input, args.read.max_message_size, |member| {

@@ -164,7 +164,10 @@ impl<R: Read> Splitter<R> {
         if len > self.limit {
             return Ok(false);
         }
-        let got = self.src.read_exact_into(buf, len as usize).map_err(io_to_error)?;
+        let got = self
+            .src
+            .read_exact_into(buf, len as usize)
+            .map_err(io_to_error)?;
         self.check_limit(buf)?;
         let next = self.src.peek(7).map_err(io_to_error)?;
         let fits = got == len as usize
@@ -187,7 +190,9 @@ impl<R: Read> Splitter<R> {
 
     /// Appends one line (or the rest of the stream) to `buf`; 0 at the end.
     fn read_line(&mut self, buf: &mut Vec<u8>) -> Result<usize> {
-        let room = (self.limit as usize).saturating_add(1).saturating_sub(buf.len());
+        let room = (self.limit as usize)
+            .saturating_add(1)
+            .saturating_sub(buf.len());
         let n = self.src.read_line(buf, room.max(1)).map_err(io_to_error)?;
         self.check_limit(buf)?;
         Ok(n)
@@ -248,7 +253,11 @@ fn content_length(headers: &[u8]) -> Option<u64> {
             return None;
         }
         let value = &line[line.iter().position(|&b| b == b':')? + 1..];
-        std::str::from_utf8(trim_eol(value)).ok()?.trim().parse().ok()
+        std::str::from_utf8(trim_eol(value))
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
     })
 }
 
@@ -389,9 +398,11 @@ mod tests {
     #[test]
     fn splits_mboxo_with_quoted_from_lf_and_crlf() {
         for eol in ["\n", "\r\n"] {
-            let m1 = "From a@example.com Mon Jan  1 00:00:00 2024\nSubject: 1\n\n>From here\nbody\n\n"
+            let m1 =
+                "From a@example.com Mon Jan  1 00:00:00 2024\nSubject: 1\n\n>From here\nbody\n\n"
+                    .replace('\n', eol);
+            let m2 = "From b@example.com Tue Jan  2 00:00:00 2024\nSubject: 2\n\nlast"
                 .replace('\n', eol);
-            let m2 = "From b@example.com Tue Jan  2 00:00:00 2024\nSubject: 2\n\nlast".replace('\n', eol);
             let chunks = split(format!("{m1}{m2}").as_bytes());
             assert_eq!(messages(&chunks), [m1, m2]);
         }
@@ -473,14 +484,19 @@ mod tests {
         let mut s = Splitter::new(Cursor::new(big), 64, 1000);
         assert!(s.next_chunk().unwrap().is_some());
         let err = s.next_chunk().unwrap_err();
-        assert!(matches!(err.kind(), ErrorKind::MessageTooLarge { limit: 64, .. }));
+        assert!(matches!(
+            err.kind(),
+            ErrorKind::MessageTooLarge { limit: 64, .. }
+        ));
         assert_eq!(err.position().message, Some(1));
         assert_eq!(err.position().offset, Some(1000 + input.len() as u64 - 12));
     }
 
     #[test]
     fn full_envelope_detection() {
-        assert!(is_full_envelope(b"From MAILER-DAEMON Mon Apr 18 14:23:23 2022\n"));
+        assert!(is_full_envelope(
+            b"From MAILER-DAEMON Mon Apr 18 14:23:23 2022\n"
+        ));
         assert!(is_full_envelope(b"From x@y Wed Feb  9 22:02 MET 2000\r\n"));
         assert!(!is_full_envelope(b"From - \n"));
         assert!(!is_full_envelope(b"From me to you at 10:30 or so\n"));

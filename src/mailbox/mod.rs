@@ -201,19 +201,55 @@ mod tests {
     fn classifies_by_place_and_content() {
         let msg = b"Return-Path: <a@example.com>\nSubject: x\n\nbody\n";
         let cases: &[(&[u8], &[u8], MailboxFormat)] = &[
-            (b"alice/cur/1700000000.M1P2.host,S=42:2,S", b"", MailboxFormat::Maildir),
-            (b"alice/.Sent/new/1700000000.M1P2.host", b"garbage", MailboxFormat::Maildir),
-            (b"alice/.Sent/dovecot-uidlist", b"3 V1 N2\n", MailboxFormat::Other),
-            (b"archive/2019.mbox", b"From a@b Mon Jan  1 00:00:00 2024\nSubject: x\n", MailboxFormat::Mbox),
-            (b"archive/bom", b"\xEF\xBB\xBFFrom a@b\nFrom: a@b\n", MailboxFormat::Mbox),
-            (b"archive/bare-from", b"From \nFrom: a@b\n", MailboxFormat::Mbox),
+            (
+                b"alice/cur/1700000000.M1P2.host,S=42:2,S",
+                b"",
+                MailboxFormat::Maildir,
+            ),
+            (
+                b"alice/.Sent/new/1700000000.M1P2.host",
+                b"garbage",
+                MailboxFormat::Maildir,
+            ),
+            (
+                b"alice/.Sent/dovecot-uidlist",
+                b"3 V1 N2\n",
+                MailboxFormat::Other,
+            ),
+            (
+                b"archive/2019.mbox",
+                b"From a@b Mon Jan  1 00:00:00 2024\nSubject: x\n",
+                MailboxFormat::Mbox,
+            ),
+            (
+                b"archive/bom",
+                b"\xEF\xBB\xBFFrom a@b\nFrom: a@b\n",
+                MailboxFormat::Mbox,
+            ),
+            (
+                b"archive/bare-from",
+                b"From \nFrom: a@b\n",
+                MailboxFormat::Mbox,
+            ),
             (b"Mail/inbox/12", msg, MailboxFormat::Mh),
-            (b"Mail/inbox/.mh_sequences", b"unseen: 1-3\n", MailboxFormat::Other),
+            (
+                b"Mail/inbox/.mh_sequences",
+                b"unseen: 1-3\n",
+                MailboxFormat::Other,
+            ),
             (b"loose/hello.EML", b"", MailboxFormat::Eml),
             (b"loose/forwarded.txt", msg, MailboxFormat::Eml),
-            (b"etc/app.conf", b"name: value\nport: 80\n", MailboxFormat::Other),
+            (
+                b"etc/app.conf",
+                b"name: value\nport: 80\n",
+                MailboxFormat::Other,
+            ),
             (b"image.png", b"\x89PNG\r\n\x1a\n", MailboxFormat::Other),
-            (b"notes.txt", b"From the desk of nobody\nThanks.\n", MailboxFormat::Other),
+            (
+                b"notes.txt",
+                b"From the desk of nobody\nThanks.\n",
+                MailboxFormat::Other,
+            ),
         ];
         for (path, head, want) in cases {
             assert_eq!(
@@ -227,7 +263,9 @@ mod tests {
 
     #[test]
     fn message_sniffing_handles_crlf_folding_and_cut_windows() {
-        assert!(looks_like_message(b"X-A: 1\r\n continued\r\nSubject: s\r\n\r\n"));
+        assert!(looks_like_message(
+            b"X-A: 1\r\n continued\r\nSubject: s\r\n\r\n"
+        ));
         assert!(looks_like_message(b"Subject: s\nX-Long: aaaa"));
         assert!(!looks_like_message(b"X-Only: custom\n\nbody"));
         assert!(!looks_like_message(b"Subject: s\nnot a header line\n"));

@@ -32,11 +32,25 @@ fn any(words: &[&str]) -> Vec<String> {
 }
 
 fn truncation() -> Vec<String> {
-    any(&["truncat", "unexpected end", "eof", "incomplete", "premature"])
+    any(&[
+        "truncat",
+        "unexpected end",
+        "eof",
+        "incomplete",
+        "premature",
+    ])
 }
 
 fn unrecognised() -> Vec<String> {
-    any(&["unrecognized", "unrecognised", "unknown", "not a", "unsupported", "format", "detect"])
+    any(&[
+        "unrecognized",
+        "unrecognised",
+        "unknown",
+        "not a",
+        "unsupported",
+        "format",
+        "detect",
+    ])
 }
 
 fn size_words() -> Vec<String> {
@@ -58,8 +72,12 @@ fn zstd_with_checksum(data: &[u8]) -> Vec<u8> {
 fn decodes(data: &[u8]) -> bool {
     let mut sink = Vec::new();
     match sniff(data) {
-        Compression::Gzip => flate2::read::MultiGzDecoder::new(data).read_to_end(&mut sink).is_ok(),
-        Compression::Zstd => zstd::stream::read::Decoder::new(data).and_then(|mut d| d.read_to_end(&mut sink)).is_ok(),
+        Compression::Gzip => flate2::read::MultiGzDecoder::new(data)
+            .read_to_end(&mut sink)
+            .is_ok(),
+        Compression::Zstd => zstd::stream::read::Decoder::new(data)
+            .and_then(|mut d| d.read_to_end(&mut sink))
+            .is_ok(),
         Compression::None => true,
     }
 }
@@ -68,11 +86,20 @@ fn decodes(data: &[u8]) -> bool {
 fn tar_with_victim(corrupt_checksum: bool) -> (Vec<u8>, usize, String) {
     let mut tw = TarWriter::new();
     tw.dir("alice/").dir("alice/cur/");
-    tw.file("alice/cur/1700000001.M1P1.host,S=10:2,S", &mail::message("a@example.com", "b@example.org", "one", "1\n"));
+    tw.file(
+        "alice/cur/1700000001.M1P1.host,S=10:2,S",
+        &mail::message("a@example.com", "b@example.org", "one", "1\n"),
+    );
     let at = tw.offset();
     let victim = "alice/cur/1700000002.M2P2.host,S=10:2,S".to_owned();
-    tw.file(&victim, &mail::message("c@example.com", "b@example.org", "two", &"x".repeat(3000)));
-    tw.file("alice/cur/1700000003.M3P3.host,S=10:2,S", &mail::message("d@example.com", "b@example.org", "three", "3\n"));
+    tw.file(
+        &victim,
+        &mail::message("c@example.com", "b@example.org", "two", &"x".repeat(3000)),
+    );
+    tw.file(
+        "alice/cur/1700000003.M3P3.host,S=10:2,S",
+        &mail::message("d@example.com", "b@example.org", "three", "3\n"),
+    );
     let mut tar = tw.finish(EndPadding::Record);
     if corrupt_checksum {
         tar[at + 148..at + 154].copy_from_slice(b"012345");
@@ -81,7 +108,12 @@ fn tar_with_victim(corrupt_checksum: bool) -> (Vec<u8>, usize, String) {
 }
 
 fn big_message() -> Vec<u8> {
-    mail::message("erin@example.org", "alice@example.com", "big", &"0123456789abcdef\n".repeat(300))
+    mail::message(
+        "erin@example.org",
+        "alice@example.com",
+        "big",
+        &"0123456789abcdef\n".repeat(300),
+    )
 }
 
 fn cases() -> Vec<Case> {
@@ -92,16 +124,42 @@ fn cases() -> Vec<Case> {
     let (bad_sum, bad_at, bad_name) = tar_with_victim(true);
     let cut = victim_at + 512 + 1000; // inside the victim's data
     let mut maildir_big = mail::maildir_fixture();
-    let big_path = format!("bob/cur/{}", mail::maildir_name(99, big_message().len(), Some("S")));
+    let big_path = format!(
+        "bob/cur/{}",
+        mail::maildir_name(99, big_message().len(), Some("S"))
+    );
     maildir_big.push(Member::file(&big_path, big_message(), "maildir", 1));
     let small = mail::message("alice@example.com", "bob@example.org", "small", "hi\n");
-    let mbox_big = mail::mbox(&[small.clone(), big_message(), small], mail::Quoting::Mboxrd, "\n");
-    let tar_mbox_big = tar_of(&[Member::file("archive/big.mbox", mbox_big.clone(), "mbox", 3)], EndPadding::Record);
+    let mbox_big = mail::mbox(
+        &[small.clone(), big_message(), small],
+        mail::Quoting::Mboxrd,
+        "\n",
+    );
+    let tar_mbox_big = tar_of(
+        &[Member::file(
+            "archive/big.mbox",
+            mbox_big.clone(),
+            "mbox",
+            3,
+        )],
+        EndPadding::Record,
+    );
     let corrupt_gz = corrupt_middle(&gz);
     let corrupt_zst = corrupt_middle(&zst);
-    let (trunc_gz, trunc_zst) = (gz[..gz.len() * 6 / 10].to_vec(), zst[..zst.len() * 6 / 10].to_vec());
-    for (name, bad) in [("gz", &corrupt_gz), ("zst", &corrupt_zst), ("gz cut", &trunc_gz), ("zst cut", &trunc_zst)] {
-        assert!(!decodes(bad), "fixture {name}: the damage must be detectable by a decoder");
+    let (trunc_gz, trunc_zst) = (
+        gz[..gz.len() * 6 / 10].to_vec(),
+        zst[..zst.len() * 6 / 10].to_vec(),
+    );
+    for (name, bad) in [
+        ("gz", &corrupt_gz),
+        ("zst", &corrupt_zst),
+        ("gz cut", &trunc_gz),
+        ("zst cut", &trunc_zst),
+    ] {
+        assert!(
+            !decodes(bad),
+            "fixture {name}: the damage must be detectable by a decoder"
+        );
     }
     vec![
         Case {
@@ -115,7 +173,9 @@ fn cases() -> Vec<Case> {
             name: "corrupt gzip",
             input: corrupt_gz,
             extra: &[],
-            words: vec![any(&["gzip", "deflate", "crc", "corrupt", "checksum", "invalid"])],
+            words: vec![any(&[
+                "gzip", "deflate", "crc", "corrupt", "checksum", "invalid",
+            ])],
             offset: Offset::Any,
         },
         Case {
@@ -146,7 +206,20 @@ fn cases() -> Vec<Case> {
             words: vec![any(&["checksum"])],
             offset: Offset::Within(bad_at as u64, bad_at as u64 + 512),
         },
-        Case { name: "empty input", input: Vec::new(), extra: &[], words: vec![any(&["empty", "no data", "0 bytes", "unrecognized", "unrecognised", "unknown"])], offset: Offset::Any },
+        Case {
+            name: "empty input",
+            input: Vec::new(),
+            extra: &[],
+            words: vec![any(&[
+                "empty",
+                "no data",
+                "0 bytes",
+                "unrecognized",
+                "unrecognised",
+                "unknown",
+            ])],
+            offset: Offset::Any,
+        },
         Case {
             name: "random binary",
             input: XorShift::new(7).bytes(4096),
@@ -154,7 +227,13 @@ fn cases() -> Vec<Case> {
             words: vec![unrecognised()],
             offset: Offset::Any,
         },
-        Case { name: "PNG file", input: mail::png_like(), extra: &[], words: vec![unrecognised()], offset: Offset::Any },
+        Case {
+            name: "PNG file",
+            input: mail::png_like(),
+            extra: &[],
+            words: vec![unrecognised()],
+            offset: Offset::Any,
+        },
         Case {
             name: "Maildir message over --max-message-size",
             input: wrap(&tar_of(&maildir_big, EndPadding::Record), Wrap::Zstd),
@@ -205,7 +284,9 @@ fn problems(case: &Case, w: &Work, run: &Run, existing: bool) -> Vec<String> {
     }
     match (case.offset, reported_offset(&run.stderr)) {
         (_, None) => p.push("stderr has no `offset <number>`".into()),
-        (Offset::Within(lo, hi), Some(n)) if !(lo..hi).contains(&n) => p.push(format!("offset {n} not in {lo}..{hi}")),
+        (Offset::Within(lo, hi), Some(n)) if !(lo..hi).contains(&n) => {
+            p.push(format!("offset {n} not in {lo}..{hi}"))
+        }
         _ => {}
     }
     match (existing, w.read("out")) {
@@ -216,7 +297,12 @@ fn problems(case: &Case, w: &Work, run: &Run, existing: bool) -> Vec<String> {
     }
     let stray: Vec<String> = std::fs::read_dir(w.root())
         .expect("read scratch dir")
-        .map(|e| e.expect("dir entry").file_name().to_string_lossy().into_owned())
+        .map(|e| {
+            e.expect("dir entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .filter(|n| !["in", "out", "request.toml"].contains(&n.as_str()))
         .collect();
     if !stray.is_empty() {
@@ -246,11 +332,24 @@ fn bad_inputs_exit_2_with_located_error_and_no_output() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} failing case(s):\n  {}", failures.len(), failures.join("\n  "));
+    assert!(
+        failures.is_empty(),
+        "{} failing case(s):\n  {}",
+        failures.len(),
+        failures.join("\n  ")
+    );
 }
 
 fn scrub_args<'a>(subjects: &'a OsStr, input: &'a str) -> Vec<&'a OsStr> {
-    ["scrub".as_ref(), "--subjects".as_ref(), subjects, input.as_ref(), "-o".as_ref(), "out".as_ref()].to_vec()
+    [
+        "scrub".as_ref(),
+        "--subjects".as_ref(),
+        subjects,
+        input.as_ref(),
+        "-o".as_ref(),
+        "out".as_ref(),
+    ]
+    .to_vec()
 }
 
 #[test]
@@ -260,8 +359,15 @@ fn missing_input_file_exits_2_and_names_it() {
     let run = w.run(&scrub_args(req.as_os_str(), "no-such-backup.tar.zst"), None);
     assert_eq!(run.code, Some(2), "stderr: {}", run.stderr);
     assert!(run.stderr.contains("mailscrub: error: "), "{}", run.stderr);
-    assert!(run.stderr.contains("no-such-backup.tar.zst"), "input path not named: {}", run.stderr);
-    assert!(w.read("out").is_none(), "output created for a missing input");
+    assert!(
+        run.stderr.contains("no-such-backup.tar.zst"),
+        "input path not named: {}",
+        run.stderr
+    );
+    assert!(
+        w.read("out").is_none(),
+        "output created for a missing input"
+    );
 }
 
 #[test]
@@ -271,7 +377,11 @@ fn missing_subjects_file_exits_2_and_names_it() {
     let run = w.run(&scrub_args("no-such-request.toml".as_ref(), "in"), None);
     assert_eq!(run.code, Some(2), "stderr: {}", run.stderr);
     assert!(run.stderr.contains("mailscrub: error: "), "{}", run.stderr);
-    assert!(run.stderr.contains("no-such-request.toml"), "request path not named: {}", run.stderr);
+    assert!(
+        run.stderr.contains("no-such-request.toml"),
+        "request path not named: {}",
+        run.stderr
+    );
     assert!(w.read("out").is_none(), "output created without a request");
 }
 
@@ -282,8 +392,15 @@ fn malformed_subjects_file_exits_2_and_names_it() {
     let req = w.request("[[subject]\nid = \n");
     let run = w.run(&scrub_args(req.as_os_str(), "in"), None);
     assert_eq!(run.code, Some(2), "stderr: {}", run.stderr);
-    assert!(run.stderr.contains("request.toml"), "request path not named: {}", run.stderr);
-    assert!(w.read("out").is_none(), "output created with a malformed request");
+    assert!(
+        run.stderr.contains("request.toml"),
+        "request path not named: {}",
+        run.stderr
+    );
+    assert!(
+        w.read("out").is_none(),
+        "output created with a malformed request"
+    );
 }
 
 #[test]
@@ -296,13 +413,34 @@ fn bad_usage_exits_2() {
         &[],
         &["frobnicate"],
         &["scrub", "in", "-o", "out"],
-        &["scrub", "--subjects", r, "in", "-o", "out", "--compress", "lzma"],
-        &["scrub", "--subjects", r, "in", "-o", "out", "--max-message-size", "lots"],
+        &[
+            "scrub",
+            "--subjects",
+            r,
+            "in",
+            "-o",
+            "out",
+            "--compress",
+            "lzma",
+        ],
+        &[
+            "scrub",
+            "--subjects",
+            r,
+            "in",
+            "-o",
+            "out",
+            "--max-message-size",
+            "lots",
+        ],
     ];
     for args in usages {
         let run = w.run(args, None);
         assert_eq!(run.code, Some(2), "{args:?}: stderr: {}", run.stderr);
-        assert!(w.read("out").is_none(), "{args:?}: output created on bad usage");
+        assert!(
+            w.read("out").is_none(),
+            "{args:?}: output created on bad usage"
+        );
     }
 }
 
@@ -310,9 +448,20 @@ fn bad_usage_exits_2() {
 fn bad_input_on_stdin_exits_2() {
     let w = Work::new();
     let req = w.request(EMPTY_REQUEST);
-    let args = ["scrub".as_ref(), "--subjects".as_ref(), req.as_os_str(), "-".as_ref(), "-o".as_ref(), "out".as_ref()];
+    let args = [
+        "scrub".as_ref(),
+        "--subjects".as_ref(),
+        req.as_os_str(),
+        "-".as_ref(),
+        "-o".as_ref(),
+        "out".as_ref(),
+    ];
     let run = w.run(&args, Some(&mail::png_like()));
     assert_eq!(run.code, Some(2), "stderr: {}", run.stderr);
-    assert!(reported_offset(&run.stderr).is_some(), "no offset: {}", run.stderr);
+    assert!(
+        reported_offset(&run.stderr).is_some(),
+        "no offset: {}",
+        run.stderr
+    );
     assert!(w.read("out").is_none(), "output created for bad stdin");
 }

@@ -52,7 +52,8 @@ fn tar_corpus(root: &Path, out: &Path) {
             h.set_entry_type(tar::EntryType::Directory);
             h.set_mode(0o755);
             h.set_size(0);
-            b.append_data(&mut h, &name, std::io::empty()).expect("append dir");
+            b.append_data(&mut h, &name, std::io::empty())
+                .expect("append dir");
         } else {
             let f = File::open(root.join(&rel)).expect("open corpus file");
             h.set_entry_type(tar::EntryType::Regular);
@@ -64,15 +65,20 @@ fn tar_corpus(root: &Path, out: &Path) {
     b.into_inner().expect("finish corpus tar");
 }
 
-
-
 #[test]
 fn corpus_tar_roundtrips_byte_identically() {
     let Some(root) = corpus_dir() else { return };
     let w = Work::new();
     tar_corpus(&root, &w.path("in"));
     let req = w.request(EMPTY_REQUEST);
-    let args = ["scrub".as_ref(), "--subjects".as_ref(), req.as_os_str(), "in".as_ref(), "-o".as_ref(), "out".as_ref()];
+    let args = [
+        "scrub".as_ref(),
+        "--subjects".as_ref(),
+        req.as_os_str(),
+        "in".as_ref(),
+        "-o".as_ref(),
+        "out".as_ref(),
+    ];
     w.run(&args, None).success("corpus tar");
     let (input, output) = (w.read("in").expect("input"), w.read("out").expect("output"));
     assert_tar_eq("corpus tar", &input, &output);
@@ -97,10 +103,19 @@ fn corpus_mbox_files_roundtrip_bare() {
         let run = w.scrub_empty(&bytes, &[]);
         match (run.code, w.read("out")) {
             (Some(0), Some(out)) if out == bytes => {}
-            (Some(0), Some(out)) => failed.push(format!("{label}: output differs ({} vs {} bytes)", out.len(), bytes.len())),
+            (Some(0), Some(out)) => failed.push(format!(
+                "{label}: output differs ({} vs {} bytes)",
+                out.len(),
+                bytes.len()
+            )),
             (code, _) => failed.push(format!("{label}: exit {code:?}: {}", run.stderr.trim())),
         }
     }
     assert!(n > 100, "expected the corpus mbox files, found {n}");
-    assert!(failed.is_empty(), "{} of {n} bare mbox files failed:\n  {}", failed.len(), failed.join("\n  "));
+    assert!(
+        failed.is_empty(),
+        "{} of {n} bare mbox files failed:\n  {}",
+        failed.len(),
+        failed.join("\n  ")
+    );
 }

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::support::mail::{self, Member, MboxVariant, tar_of};
+use crate::support::mail::{self, MboxVariant, Member, tar_of};
 use crate::support::tarw::header_zoo;
 use crate::support::*;
 
@@ -13,7 +13,9 @@ fn list(w: &Work, name: &str, input: &[u8], json: bool) -> String {
     if json {
         args.push("--json");
     }
-    w.run(&args, None).success(&format!("list {name}")).stdout_text()
+    w.run(&args, None)
+        .success(&format!("list {name}"))
+        .stdout_text()
 }
 
 /// Parse JSON Lines into (member records, the summary record); the summary must come last.
@@ -24,8 +26,14 @@ fn records(stdout: &str) -> (Vec<Value>, Value) {
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
         .collect();
     let summary = v.pop().expect("at least a summary line");
-    assert_eq!(summary["type"], "summary", "last line is the summary: {summary}");
-    assert!(v.iter().all(|m| m["type"] == "member"), "all other lines are members:\n{stdout}");
+    assert_eq!(
+        summary["type"], "summary",
+        "last line is the summary: {summary}"
+    );
+    assert!(
+        v.iter().all(|m| m["type"] == "member"),
+        "all other lines are members:\n{stdout}"
+    );
     (v, summary)
 }
 
@@ -35,7 +43,10 @@ fn trim_slash(s: &str) -> &str {
 
 /// Compare member records with the fixture's expectations, in order.
 fn assert_members(label: &str, got: &[Value], want: &[Member]) {
-    let got_paths: Vec<&str> = got.iter().map(|m| trim_slash(m["path"].as_str().unwrap_or("?"))).collect();
+    let got_paths: Vec<&str> = got
+        .iter()
+        .map(|m| trim_slash(m["path"].as_str().unwrap_or("?")))
+        .collect();
     let want_paths: Vec<&str> = want.iter().map(|m| trim_slash(&m.path)).collect();
     assert_eq!(got_paths, want_paths, "{label}: member paths/order");
     for (g, w) in got.iter().zip(want) {
@@ -53,8 +64,16 @@ fn assert_summary(label: &str, s: &Value, container: &str, compression: &str, wa
     assert_eq!(s["container"], container, "{label}: {s}");
     assert_eq!(s["compression"], compression, "{label}: {s}");
     assert_eq!(s["members"], want.len() as u64, "{label}: {s}");
-    assert_eq!(s["messages"], want.iter().map(|m| m.messages).sum::<u64>(), "{label}: {s}");
-    assert_eq!(s["bytes"], want.iter().map(|m| m.data.len() as u64).sum::<u64>(), "{label}: {s}");
+    assert_eq!(
+        s["messages"],
+        want.iter().map(|m| m.messages).sum::<u64>(),
+        "{label}: {s}"
+    );
+    assert_eq!(
+        s["bytes"],
+        want.iter().map(|m| m.data.len() as u64).sum::<u64>(),
+        "{label}: {s}"
+    );
 }
 
 #[test]
@@ -75,16 +94,34 @@ fn list_json_tar_resolves_pax_gnu_and_ustar_prefix_paths() {
     let (tar, paths) = header_zoo(EndPadding::Record);
     let w = Work::new();
     let (got, summary) = records(&list(&w, "zoo.tar", &tar, true));
-    let got_paths: Vec<&str> = got.iter().map(|m| trim_slash(m["path"].as_str().unwrap_or("?"))).collect();
+    let got_paths: Vec<&str> = got
+        .iter()
+        .map(|m| trim_slash(m["path"].as_str().unwrap_or("?")))
+        .collect();
     let want: Vec<&str> = paths.iter().map(|p| trim_slash(p)).collect();
-    assert_eq!(got_paths, want, "pax/GNU long names resolved, extension headers not listed as members");
-    let kind = |p: &str| got.iter().find(|m| m["path"] == p).map(|m| m["kind"].clone());
+    assert_eq!(
+        got_paths, want,
+        "pax/GNU long names resolved, extension headers not listed as members"
+    );
+    let kind = |p: &str| {
+        got.iter()
+            .find(|m| m["path"] == p)
+            .map(|m| m["kind"].clone())
+    };
     assert_eq!(kind("home/alice/inbox-link"), Some("symlink".into()));
     assert_eq!(kind("home/alice/far-link"), Some("symlink".into()));
     assert_eq!(kind("home/alice/hard-copy"), Some("hardlink".into()));
     assert_eq!(got[4]["format"], "maildir", "pax member: {}", got[4]);
-    assert_eq!(got[5]["format"], "maildir", "GNU long-name member: {}", got[5]);
-    assert_eq!(got[6]["format"], "maildir", "ustar prefix member: {}", got[6]);
+    assert_eq!(
+        got[5]["format"], "maildir",
+        "GNU long-name member: {}",
+        got[5]
+    );
+    assert_eq!(
+        got[6]["format"], "maildir",
+        "ustar prefix member: {}",
+        got[6]
+    );
     assert_eq!(summary["members"], paths.len() as u64, "{summary}");
     assert_eq!(summary["messages"], 3, "three Maildir messages: {summary}");
 }
@@ -126,7 +163,10 @@ fn list_json_eml_is_one_message() {
 fn list_json_stdin_member_is_named_dash() {
     let (bytes, n) = MboxVariant::Mboxo.build();
     let w = Work::new();
-    let out = w.run(&["list", "-", "--json"], Some(&bytes)).success("list -").stdout_text();
+    let out = w
+        .run(&["list", "-", "--json"], Some(&bytes))
+        .success("list -")
+        .stdout_text();
     let (got, _) = records(&out);
     assert_members("stdin", &got, &[Member::file("-", bytes, "mbox", n)]);
 }
@@ -135,7 +175,12 @@ fn list_json_stdin_member_is_named_dash() {
 fn list_text_shows_each_member_with_format_and_count_then_totals() {
     let members = mail::mixed_fixture();
     let w = Work::new();
-    let out = list(&w, "backup.tar", &tar_of(&members, EndPadding::Record), false);
+    let out = list(
+        &w,
+        "backup.tar",
+        &tar_of(&members, EndPadding::Record),
+        false,
+    );
     let lines: Vec<&str> = out.lines().filter(|l| !l.trim().is_empty()).collect();
     let words = |l: &str| l.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
     for m in members.iter().filter(|m| m.format.is_some()) {
@@ -144,13 +189,28 @@ fn list_text_shows_each_member_with_format_and_count_then_totals() {
             .find(|l| l.contains(trim_slash(&m.path)))
             .unwrap_or_else(|| panic!("no line for {}:\n{out}", m.path));
         let ws = words(line);
-        assert!(ws.iter().any(|w| w == m.format.unwrap()), "format of {} missing: {line}", m.path);
-        assert!(ws.iter().any(|w| *w == m.messages.to_string()), "count of {} missing: {line}", m.path);
-        assert!(ws.iter().any(|w| *w == m.data.len().to_string()), "bytes of {} missing: {line}", m.path);
+        assert!(
+            ws.iter().any(|w| w == m.format.unwrap()),
+            "format of {} missing: {line}",
+            m.path
+        );
+        assert!(
+            ws.iter().any(|w| *w == m.messages.to_string()),
+            "count of {} missing: {line}",
+            m.path
+        );
+        assert!(
+            ws.iter().any(|w| *w == m.data.len().to_string()),
+            "bytes of {} missing: {line}",
+            m.path
+        );
     }
     let total: u64 = members.iter().map(|m| m.messages).sum();
     let last = words(lines.last().expect("output"));
-    assert!(last.iter().any(|w| *w == total.to_string()), "totals line lacks {total}: {lines:?}");
+    assert!(
+        last.iter().any(|w| *w == total.to_string()),
+        "totals line lacks {total}: {lines:?}"
+    );
 }
 
 #[test]
@@ -160,5 +220,9 @@ fn list_bad_input_exits_2_with_offset() {
     let run = w.run(&["list", "logo.png", "--json"], None);
     assert_eq!(run.code, Some(2), "stderr: {}", run.stderr);
     assert!(run.stderr.contains("mailscrub: error: "), "{}", run.stderr);
-    assert!(reported_offset(&run.stderr).is_some(), "no offset: {}", run.stderr);
+    assert!(
+        reported_offset(&run.stderr).is_some(),
+        "no offset: {}",
+        run.stderr
+    );
 }

@@ -10,16 +10,40 @@ use crate::support::*;
 /// Uncompressed tar fixtures, one per mailbox format, plus the header zoo.
 pub fn tar_formats() -> Vec<(String, Vec<u8>)> {
     let mut v = vec![
-        ("maildir".to_owned(), tar_of(&mail::maildir_fixture(), EndPadding::Record)),
-        ("eml".to_owned(), tar_of(&mail::eml_fixture(), EndPadding::TwoBlocks)),
-        ("mh".to_owned(), tar_of(&mail::mh_fixture(), EndPadding::Record)),
-        ("non-mail".to_owned(), tar_of(&mail::nonmail_fixture(), EndPadding::TwoBlocks)),
-        ("mixed".to_owned(), tar_of(&mail::mixed_fixture(), EndPadding::Record)),
-        ("header-zoo-1024".to_owned(), header_zoo(EndPadding::TwoBlocks).0),
-        ("header-zoo-10240".to_owned(), header_zoo(EndPadding::Record).0),
+        (
+            "maildir".to_owned(),
+            tar_of(&mail::maildir_fixture(), EndPadding::Record),
+        ),
+        (
+            "eml".to_owned(),
+            tar_of(&mail::eml_fixture(), EndPadding::TwoBlocks),
+        ),
+        (
+            "mh".to_owned(),
+            tar_of(&mail::mh_fixture(), EndPadding::Record),
+        ),
+        (
+            "non-mail".to_owned(),
+            tar_of(&mail::nonmail_fixture(), EndPadding::TwoBlocks),
+        ),
+        (
+            "mixed".to_owned(),
+            tar_of(&mail::mixed_fixture(), EndPadding::Record),
+        ),
+        (
+            "header-zoo-1024".to_owned(),
+            header_zoo(EndPadding::TwoBlocks).0,
+        ),
+        (
+            "header-zoo-10240".to_owned(),
+            header_zoo(EndPadding::Record).0,
+        ),
     ];
     for m in MboxVariant::ALL {
-        v.push((format!("mbox-{}", m.name()), tar_of(&mail::mbox_fixture(m), EndPadding::Record)));
+        v.push((
+            format!("mbox-{}", m.name()),
+            tar_of(&mail::mbox_fixture(m), EndPadding::Record),
+        ));
     }
     v
 }
@@ -41,11 +65,17 @@ fn roundtrip_all(fixtures: &[(String, Vec<u8>)], w: Wrap, tar: bool) {
         .iter()
         .filter(|(name, raw)| {
             let label = format!("{name} as {w:?}");
-            catch_unwind(AssertUnwindSafe(|| assert_roundtrip(&label, &wrap(raw, w), tar))).is_err()
+            catch_unwind(AssertUnwindSafe(|| {
+                assert_roundtrip(&label, &wrap(raw, w), tar)
+            }))
+            .is_err()
         })
         .map(|(name, _)| name.as_str())
         .collect();
-    assert!(failed.is_empty(), "{w:?}: round trip failed for {failed:?} (details above)");
+    assert!(
+        failed.is_empty(),
+        "{w:?}: round trip failed for {failed:?} (details above)"
+    );
 }
 
 #[test]
@@ -95,8 +125,15 @@ fn end_of_archive_padding_is_kept_1024_and_10240() {
     for padding in [EndPadding::TwoBlocks, EndPadding::Record] {
         let tar = tar_of(&mail::maildir_fixture(), padding);
         let out = scrub_file(&format!("{padding:?}"), &tar, &[]);
-        assert_eq!(out.len(), tar.len(), "{padding:?}: output length (padding after the end marker)");
-        assert!(out[out.len() - 1024..].iter().all(|&b| b == 0), "{padding:?}: tail is not zero");
+        assert_eq!(
+            out.len(),
+            tar.len(),
+            "{padding:?}: output length (padding after the end marker)"
+        );
+        assert!(
+            out[out.len() - 1024..].iter().all(|&b| b == 0),
+            "{padding:?}: tail is not zero"
+        );
         assert_bytes_eq(&format!("{padding:?}"), &tar, &out);
     }
 }
@@ -172,17 +209,30 @@ fn level_without_compress_keeps_input_compression() {
 
 #[test]
 fn request_files_without_subjects_all_mean_no_change() {
-    let tar = wrap(&tar_of(&mail::mixed_fixture(), EndPadding::Record), Wrap::Gzip);
+    let tar = wrap(
+        &tar_of(&mail::mixed_fixture(), EndPadding::Record),
+        Wrap::Gzip,
+    );
     let requests = [
         ("empty file", ""),
         ("policy only", "[policy]\n"),
-        ("full policy", "[policy]\nsender = \"delete\"\nrecipient = \"delete\"\nmention = \"redact\"\n"),
+        (
+            "full policy",
+            "[policy]\nsender = \"delete\"\nrecipient = \"delete\"\nmention = \"redact\"\n",
+        ),
     ];
     for (label, toml) in requests {
         let w = Work::new();
         w.write("in", &tar);
         let req = w.request(toml);
-        let args = ["scrub".as_ref(), "--subjects".as_ref(), req.as_os_str(), "in".as_ref(), "-o".as_ref(), "out".as_ref()];
+        let args = [
+            "scrub".as_ref(),
+            "--subjects".as_ref(),
+            req.as_os_str(),
+            "in".as_ref(),
+            "-o".as_ref(),
+            "out".as_ref(),
+        ];
         w.run(&args, None).success(label);
         assert_same_content(label, &tar, &w.read("out").expect("output written"), true);
     }
@@ -200,8 +250,12 @@ fn successful_scrub_replaces_existing_output_file() {
 #[test]
 fn manifest_flag_writes_manifest_and_keeps_output() {
     let w = Work::new();
-    let tar = wrap(&tar_of(&mail::mixed_fixture(), EndPadding::Record), Wrap::Zstd);
-    w.scrub_empty(&tar, &["--manifest", "manifest.out"]).success("--manifest");
+    let tar = wrap(
+        &tar_of(&mail::mixed_fixture(), EndPadding::Record),
+        Wrap::Zstd,
+    );
+    w.scrub_empty(&tar, &["--manifest", "manifest.out"])
+        .success("--manifest");
     let manifest = w.read("manifest.out").expect("manifest file written");
     assert!(!manifest.is_empty(), "manifest is empty");
     assert_same_content("--manifest", &tar, &w.read("out").expect("output"), true);
@@ -210,14 +264,62 @@ fn manifest_flag_writes_manifest_and_keeps_output() {
 #[test]
 fn container_is_detected_by_content_not_file_name() {
     // A tar.zst named like an mbox, an mbox named like a tar.gz.
-    let tarzst = wrap(&tar_of(&mail::maildir_fixture(), EndPadding::Record), Wrap::Zstd);
+    let tarzst = wrap(
+        &tar_of(&mail::maildir_fixture(), EndPadding::Record),
+        Wrap::Zstd,
+    );
     let mbox = MboxVariant::Mboxo.build().0;
-    for (name, input, tar) in [("mail.mbox", &tarzst, true), ("backup.tar.gz", &mbox, false)] {
+    for (name, input, tar) in [
+        ("mail.mbox", &tarzst, true),
+        ("backup.tar.gz", &mbox, false),
+    ] {
         let w = Work::new();
         w.write(name, input);
         let req = w.request(EMPTY_REQUEST);
-        let args = ["scrub".as_ref(), "--subjects".as_ref(), req.as_os_str(), name.as_ref(), "-o".as_ref(), "out.bin".as_ref()];
+        let args = [
+            "scrub".as_ref(),
+            "--subjects".as_ref(),
+            req.as_os_str(),
+            name.as_ref(),
+            "-o".as_ref(),
+            "out.bin".as_ref(),
+        ];
         w.run(&args, None).success(name);
         assert_same_content(name, input, &w.read("out.bin").expect("output"), tar);
     }
+}
+
+/// Regression inputs found by the property test and the corpus run: real mail
+/// that a strict header check rejects as "not a mail backup".
+fn odd_but_valid_bare_inputs() -> Vec<(&'static str, Vec<u8>)> {
+    let empty_first = mail::mbox(&[Vec::new()], mail::Quoting::Mboxrd, "\n");
+    let obs_mbox = b"From a@example.com  Fri Dec  7 11:07:41 2001\nReceived: from x.example.org\n    (folded) by y.example.org\nFrom  :<t@example.com>\nSubject: hi\n\nbody\n";
+    let obs_eml = "From  : John Doe <jdoe@example.org>\nTo    : Mary Smith <mary@example.net>\n\
+                   Subject     : Saying Hello\nDate  : Fri, 21 Nov 1997 09:55:06 -0600\n\nHi\n";
+    vec![
+        ("mbox whose only message is empty", empty_first),
+        (
+            "mbox with obsolete `Name  :` header syntax",
+            obs_mbox.to_vec(),
+        ),
+        (
+            "eml with obsolete `Name  :` header syntax (RFC 5322 A.6.3)",
+            mail::crlf(obs_eml.as_bytes()),
+        ),
+    ]
+}
+
+#[test]
+fn bare_mail_with_empty_message_or_obsolete_header_syntax_roundtrips() {
+    let failed: Vec<&str> = odd_but_valid_bare_inputs()
+        .into_iter()
+        .filter(|(label, input)| {
+            catch_unwind(AssertUnwindSafe(|| assert_roundtrip(label, input, false))).is_err()
+        })
+        .map(|(label, _)| label)
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "rejected or changed: {failed:?} (details above)"
+    );
 }

@@ -28,7 +28,12 @@ terms = ["CUST-88231"]
 "#;
 
 /// Identifiers from the request, as they read once decoded.
-pub const IDENTIFIERS: [&str; 4] = ["jane.doe@example.com", "Jane Doe", "+44 20 7946 0018", "CUST-88231"];
+pub const IDENTIFIERS: [&str; 4] = [
+    "jane.doe@example.com",
+    "Jane Doe",
+    "+44 20 7946 0018",
+    "CUST-88231",
+];
 
 /// What the scrub should do to a sample message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,9 +65,23 @@ const JANET: &str = "Janet Doe <janet.doe@example.com>";
 fn alice_msgs() -> Vec<(Vec<u8>, &'static str, Outcome)> {
     use Outcome::*;
     vec![
-        (message(JANE, ALICE, "Contract renewal", "Hi Alice,\n\nthe renewal is attached.\n\nJane\n"), "cur/", Delete),
         (
-            message(BOB, ALICE, "Ticket follow-up", "I spoke with Jane Doe yesterday; she asked about ticket CUST-88231.\n"),
+            message(
+                JANE,
+                ALICE,
+                "Contract renewal",
+                "Hi Alice,\n\nthe renewal is attached.\n\nJane\n",
+            ),
+            "cur/",
+            Delete,
+        ),
+        (
+            message(
+                BOB,
+                ALICE,
+                "Ticket follow-up",
+                "I spoke with Jane Doe yesterday; she asked about ticket CUST-88231.\n",
+            ),
             "cur/",
             Redact,
         ),
@@ -71,21 +90,60 @@ fn alice_msgs() -> Vec<(Vec<u8>, &'static str, Outcome)> {
                 CAROL,
                 ALICE,
                 "Caf\u{e9} notes",
-                &["Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: quoted-printable"],
+                &[
+                    "Content-Type: text/plain; charset=utf-8",
+                    "Content-Transfer-Encoding: quoted-printable",
+                ],
                 "Caf=C3=A9 meeting notes: Jane=20Doe will call from +44 20 7946 =\n0018 tomorrow=\n.\n",
             ),
             "cur/",
             Redact,
         ),
         (
-            message(JANET, ALICE, "Hello from Janet", "Janet Doe here. My ticket is CUST-88232, phone +44 20 7946 0019.\n"),
+            message(
+                JANET,
+                ALICE,
+                "Hello from Janet",
+                "Janet Doe here. My ticket is CUST-88232, phone +44 20 7946 0019.\n",
+            ),
             "cur/",
             Keep,
         ),
-        (message("Dave Example <dave@example.org>", ALICE, "Lunch Friday?", "Pizza or sushi?\n"), "new/", Keep),
-        (message(CAROL, ALICE, "Quarterly report", "Numbers attached; call 555-0199 with questions.\n"), "cur/", Keep),
-        (message(ALICE, JANE, "Re: Contract renewal", "Thanks Jane, signed copy attached.\n"), ".Sent/cur/", Delete),
-        (message(ALICE, BOB, "Weekend", "From Saturday I am away.\n"), ".Sent/cur/", Keep),
+        (
+            message(
+                "Dave Example <dave@example.org>",
+                ALICE,
+                "Lunch Friday?",
+                "Pizza or sushi?\n",
+            ),
+            "new/",
+            Keep,
+        ),
+        (
+            message(
+                CAROL,
+                ALICE,
+                "Quarterly report",
+                "Numbers attached; call 555-0199 with questions.\n",
+            ),
+            "cur/",
+            Keep,
+        ),
+        (
+            message(
+                ALICE,
+                JANE,
+                "Re: Contract renewal",
+                "Thanks Jane, signed copy attached.\n",
+            ),
+            ".Sent/cur/",
+            Delete,
+        ),
+        (
+            message(ALICE, BOB, "Weekend", "From Saturday I am away.\n"),
+            ".Sent/cur/",
+            Keep,
+        ),
     ]
 }
 
@@ -97,7 +155,10 @@ fn bob_msgs() -> Vec<(Vec<u8>, &'static str, Outcome)> {
                 CAROL,
                 BOB,
                 "Phone message",
-                &["Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: base64"],
+                &[
+                    "Content-Type: text/plain; charset=utf-8",
+                    "Content-Transfer-Encoding: base64",
+                ],
                 "SGkgQm9iLAoKSmFuZSBEb2UgcGhvbmVkIGFib3V0IGFjY291bnQgQ1VTVC04ODIzMSBhZ2Fpbi4K\n\
                  U2hlIGNhbiBiZSByZWFjaGVkIG9uICs0NCAyMCA3OTQ2IDAwMTggYWZ0ZXIgNXBtLgoKQ2Fyb2wK\n",
             ),
@@ -115,7 +176,13 @@ fn bob_msgs() -> Vec<(Vec<u8>, &'static str, Outcome)> {
             Redact,
         ),
         (
-            message_with(CAROL, BOB, "Team offsite", &["Cc: jane.doe@example.com"], "Offsite agenda below.\n"),
+            message_with(
+                CAROL,
+                BOB,
+                "Team offsite",
+                &["Cc: jane.doe@example.com"],
+                "Offsite agenda below.\n",
+            ),
             "cur/",
             Delete,
         ),
@@ -134,20 +201,81 @@ fn bob_msgs() -> Vec<(Vec<u8>, &'static str, Outcome)> {
             "cur/",
             Keep,
         ),
-        (message("News <news@example.org>", BOB, "Monthly digest", "Ten things about Janet Doe's garden.\n"), "new/", Keep),
-        (message(BOB, CAROL, "Re: Figures", "Got them, thanks.\n"), ".Sent/cur/", Keep),
+        (
+            message(
+                "News <news@example.org>",
+                BOB,
+                "Monthly digest",
+                "Ten things about Janet Doe's garden.\n",
+            ),
+            "new/",
+            Keep,
+        ),
+        (
+            message(BOB, CAROL, "Re: Figures", "Got them, thanks.\n"),
+            ".Sent/cur/",
+            Keep,
+        ),
     ]
 }
 
 fn mbox_msgs() -> Vec<(Vec<u8>, Outcome)> {
     use Outcome::*;
     vec![
-        (message(JANE, BOB, "Invoice question", "Hello Bob,\n\nFrom my side the invoice is fine.\n\nJane\n"), Delete),
-        (message(BOB, CAROL, "Callback", "Please call back on +44 20 7946 0018.\n>From the notes: urgent.\n"), Redact),
-        (message(CAROL, BOB, "Old notes", "From 2019 onwards we use the new tool.\n"), Keep),
-        (message(JANET, BOB, "Garden", "Janet Doe (janet.doe@example.com) says hello.\n"), Keep),
-        (message(ALICE, BOB, "Jane?", "Is Jane joining? Ask Doe & Partners too.\n"), Keep),
-        (message("Dave Example <dave@example.org>", BOB, "Parking", "From Monday the car park is closed.\n"), Keep),
+        (
+            message(
+                JANE,
+                BOB,
+                "Invoice question",
+                "Hello Bob,\n\nFrom my side the invoice is fine.\n\nJane\n",
+            ),
+            Delete,
+        ),
+        (
+            message(
+                BOB,
+                CAROL,
+                "Callback",
+                "Please call back on +44 20 7946 0018.\n>From the notes: urgent.\n",
+            ),
+            Redact,
+        ),
+        (
+            message(
+                CAROL,
+                BOB,
+                "Old notes",
+                "From 2019 onwards we use the new tool.\n",
+            ),
+            Keep,
+        ),
+        (
+            message(
+                JANET,
+                BOB,
+                "Garden",
+                "Janet Doe (janet.doe@example.com) says hello.\n",
+            ),
+            Keep,
+        ),
+        (
+            message(
+                ALICE,
+                BOB,
+                "Jane?",
+                "Is Jane joining? Ask Doe & Partners too.\n",
+            ),
+            Keep,
+        ),
+        (
+            message(
+                "Dave Example <dave@example.org>",
+                BOB,
+                "Parking",
+                "From Monday the car park is closed.\n",
+            ),
+            Keep,
+        ),
     ]
 }
 
@@ -165,7 +293,16 @@ fn eml_msgs() -> Vec<(&'static str, Vec<u8>, Outcome)> {
             ),
             Outcome::Redact,
         ),
-        ("exports/newsletter.eml", message("news@example.org", ALICE, "Newsletter", "Nothing personal here.\n"), Outcome::Keep),
+        (
+            "exports/newsletter.eml",
+            message(
+                "news@example.org",
+                ALICE,
+                "Newsletter",
+                "Nothing personal here.\n",
+            ),
+            Outcome::Keep,
+        ),
     ]
 }
 
@@ -179,21 +316,38 @@ pub fn sample() -> (Vec<u8>, Vec<SampleMsg>) {
         let user_members = mail::maildir(user, &placed, &mut seq);
         let files = user_members.iter().filter(|m| m.format == Some("maildir"));
         for (m, (_, _, outcome)) in files.zip(&list) {
-            msgs.push(SampleMsg { member: m.path.clone(), outcome: *outcome, bytes: m.data.clone() });
+            msgs.push(SampleMsg {
+                member: m.path.clone(),
+                outcome: *outcome,
+                bytes: m.data.clone(),
+            });
         }
         members.extend(user_members);
     }
     let mbox: Vec<(Vec<u8>, Outcome)> = mbox_msgs();
     let bytes: Vec<Vec<u8>> = mbox.iter().map(|(m, _)| m.clone()).collect();
     members.push(Member::dir("archive/"));
-    members.push(Member::file("archive/2019.mbox", mail::mbox(&bytes, Quoting::Mboxrd, "\n"), "mbox", 6));
+    members.push(Member::file(
+        "archive/2019.mbox",
+        mail::mbox(&bytes, Quoting::Mboxrd, "\n"),
+        "mbox",
+        6,
+    ));
     for (m, o) in mbox {
-        msgs.push(SampleMsg { member: "archive/2019.mbox".into(), outcome: o, bytes: m });
+        msgs.push(SampleMsg {
+            member: "archive/2019.mbox".into(),
+            outcome: o,
+            bytes: m,
+        });
     }
     members.push(Member::dir("exports/"));
     for (path, m, o) in eml_msgs() {
         members.push(Member::file(path, m.clone(), "eml", 1));
-        msgs.push(SampleMsg { member: path.into(), outcome: o, bytes: m });
+        msgs.push(SampleMsg {
+            member: path.into(),
+            outcome: o,
+            bytes: m,
+        });
     }
     members.push(Member::dir("docs/"));
     members.push(Member::file("docs/logo.png", mail::png_like(), "other", 0));
@@ -202,7 +356,9 @@ pub fn sample() -> (Vec<u8>, Vec<SampleMsg>) {
 
 /// `testdata/<name>` in the crate.
 pub fn testdata_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join(name)
 }
 
 /// The committed sample bytes: zstd level 3, single frame, single-threaded.
@@ -212,7 +368,10 @@ pub fn sample_tar_zst() -> Vec<u8> {
 
 #[test]
 fn sample_testdata_is_up_to_date() {
-    let files = [("sample.tar.zst", sample_tar_zst()), ("request.toml", REQUEST_TOML.as_bytes().to_vec())];
+    let files = [
+        ("sample.tar.zst", sample_tar_zst()),
+        ("request.toml", REQUEST_TOML.as_bytes().to_vec()),
+    ];
     let regenerate = std::env::var_os("MAILSCRUB_REGENERATE").is_some_and(|v| v == "1");
     for (name, bytes) in files {
         let path = testdata_path(name);
@@ -222,21 +381,38 @@ fn sample_testdata_is_up_to_date() {
             eprintln!("regenerated {}", path.display());
             continue;
         }
-        let committed = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}; run with MAILSCRUB_REGENERATE=1", path.display()));
-        assert!(committed == bytes, "{name} is stale; run `MAILSCRUB_REGENERATE=1 cargo test --test e2e sample_testdata`");
+        let committed = std::fs::read(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}; run with MAILSCRUB_REGENERATE=1", path.display()));
+        assert!(
+            committed == bytes,
+            "{name} is stale; run `MAILSCRUB_REGENERATE=1 cargo test --test e2e sample_testdata`"
+        );
     }
 }
 
 #[test]
 fn sample_is_small_and_holds_every_mailbox_kind() {
     let zst = sample_tar_zst();
-    assert!(zst.len() < 64 * 1024, "sample.tar.zst is {} bytes", zst.len());
+    assert!(
+        zst.len() < 64 * 1024,
+        "sample.tar.zst is {} bytes",
+        zst.len()
+    );
     let listing = tar_listing(&sample().0);
     let p = paths(&listing);
-    for want in ["alice/.Sent/cur/", "bob/new/", "archive/2019.mbox", "exports/newsletter.eml", "docs/logo.png"] {
+    for want in [
+        "alice/.Sent/cur/",
+        "bob/new/",
+        "archive/2019.mbox",
+        "exports/newsletter.eml",
+        "docs/logo.png",
+    ] {
         assert!(p.contains(&want), "{want} missing from {p:?}");
     }
-    assert!(p.iter().any(|x| x.starts_with("alice/cur/") && x.contains(",S=") && x.ends_with(":2,S")));
+    assert!(
+        p.iter()
+            .any(|x| x.starts_with("alice/cur/") && x.contains(",S=") && x.ends_with(":2,S"))
+    );
 }
 
 #[test]
@@ -273,18 +449,32 @@ pub fn decoded_text(msg: &[u8]) -> String {
 /// The identifiers found in `msg` once decoded.
 pub fn identifiers_in(msg: &[u8]) -> Vec<&'static str> {
     let text = decoded_text(msg).to_lowercase();
-    IDENTIFIERS.into_iter().filter(|id| text.contains(&id.to_lowercase())).collect()
+    IDENTIFIERS
+        .into_iter()
+        .filter(|id| text.contains(&id.to_lowercase()))
+        .collect()
 }
 
 #[test]
 fn sample_design_has_all_three_outcomes_and_decoys() {
     let (_, msgs) = sample();
     let count = |o| msgs.iter().filter(|m| m.outcome == o).count();
-    assert!(count(Outcome::Delete) >= 4 && count(Outcome::Redact) >= 5, "too few delete/redact");
-    assert!(count(Outcome::Keep) * 2 > msgs.len(), "most messages should be untouched");
+    assert!(
+        count(Outcome::Delete) >= 4 && count(Outcome::Redact) >= 5,
+        "too few delete/redact"
+    );
+    assert!(
+        count(Outcome::Keep) * 2 > msgs.len(),
+        "most messages should be untouched"
+    );
     for m in &msgs {
         let found = identifiers_in(&m.bytes);
-        let label = format!("{} ({:?}): {:?}", m.member, m.outcome, String::from_utf8_lossy(&m.bytes[..80]));
+        let label = format!(
+            "{} ({:?}): {:?}",
+            m.member,
+            m.outcome,
+            String::from_utf8_lossy(&m.bytes[..80])
+        );
         match m.outcome {
             Outcome::Keep => assert!(found.is_empty(), "{label} mentions {found:?}"),
             _ => assert!(!found.is_empty(), "{label} mentions no identifier"),
@@ -292,8 +482,13 @@ fn sample_design_has_all_three_outcomes_and_decoys() {
     }
     // Encoded mentions are invisible to a raw byte search: a matcher must decode.
     let encoded = msgs.iter().filter(|m| m.outcome == Outcome::Redact);
-    let hidden = encoded.filter(|m| mail::find(&m.bytes, b"Jane Doe").is_none()).count();
-    assert!(hidden >= 3, "QP, base64 and RFC 2047 mentions hide the raw name ({hidden})");
+    let hidden = encoded
+        .filter(|m| mail::find(&m.bytes, b"Jane Doe").is_none())
+        .count();
+    assert!(
+        hidden >= 3,
+        "QP, base64 and RFC 2047 mentions hide the raw name ({hidden})"
+    );
 }
 
 #[test]
@@ -304,7 +499,10 @@ fn sample_roundtrips_with_empty_request() {
 /// The Message-ID line of `msg`.
 fn message_id(msg: &[u8]) -> Vec<u8> {
     let at = mail::find(msg, b"Message-ID: ").expect("Message-ID");
-    let end = msg[at..].iter().position(|&b| b == b'\n').map_or(msg.len(), |e| at + e);
+    let end = msg[at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(msg.len(), |e| at + e);
     msg[at..end].to_vec()
 }
 
@@ -314,7 +512,14 @@ fn sample_scrub_deletes_redacts_and_keeps_as_designed() {
     let w = Work::new();
     w.write("in", &sample_tar_zst());
     let req = w.request(REQUEST_TOML);
-    let args = ["scrub".as_ref(), "--subjects".as_ref(), req.as_os_str(), "in".as_ref(), "-o".as_ref(), "out".as_ref()];
+    let args = [
+        "scrub".as_ref(),
+        "--subjects".as_ref(),
+        req.as_os_str(),
+        "in".as_ref(),
+        "-o".as_ref(),
+        "out".as_ref(),
+    ];
     w.run(&args, None).success("scrub sample");
     let (kind, tar) = unwrap_all(&w.read("out").expect("output"));
     assert_eq!(kind, Compression::Zstd);
@@ -329,26 +534,47 @@ fn sample_scrub_deletes_redacts_and_keeps_as_designed() {
     let (_, msgs) = sample();
     for m in &msgs {
         let id = message_id(&m.bytes);
-        let holders: Vec<&(String, Vec<u8>)> = members.iter().filter(|(_, d)| mail::find(d, &id).is_some()).collect();
+        let holders: Vec<&(String, Vec<u8>)> = members
+            .iter()
+            .filter(|(_, d)| mail::find(d, &id).is_some())
+            .collect();
         match m.outcome {
-            Outcome::Delete => assert!(holders.is_empty(), "{}: deleted message still present", m.member),
+            Outcome::Delete => assert!(
+                holders.is_empty(),
+                "{}: deleted message still present",
+                m.member
+            ),
             Outcome::Keep => assert!(
-                members.iter().any(|(_, d)| mail::find(d, &m.bytes).is_some()),
+                members
+                    .iter()
+                    .any(|(_, d)| mail::find(d, &m.bytes).is_some()),
                 "{}: untouched message not byte-identical",
                 m.member
             ),
             Outcome::Redact => {
-                assert_eq!(holders.len(), 1, "{}: redacted message must survive exactly once", m.member);
+                assert_eq!(
+                    holders.len(),
+                    1,
+                    "{}: redacted message must survive exactly once",
+                    m.member
+                );
             }
         }
     }
     for (path, data) in &members {
         let raw = String::from_utf8_lossy(data).to_lowercase();
         for id in IDENTIFIERS {
-            assert!(!raw.contains(&id.to_lowercase()), "{path}: raw bytes still contain {id}");
+            assert!(
+                !raw.contains(&id.to_lowercase()),
+                "{path}: raw bytes still contain {id}"
+            );
         }
         if path.ends_with(".eml") || path.contains("/cur/") || path.contains("/new/") {
-            assert!(identifiers_in(data).is_empty(), "{path}: decoded text still contains {:?}", identifiers_in(data));
+            assert!(
+                identifiers_in(data).is_empty(),
+                "{path}: decoded text still contains {:?}",
+                identifiers_in(data)
+            );
         }
     }
 }

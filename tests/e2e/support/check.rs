@@ -10,10 +10,16 @@ pub fn assert_bytes_eq(label: &str, expected: &[u8], actual: &[u8]) {
     if expected == actual {
         return;
     }
-    let at = expected.iter().zip(actual).position(|(a, b)| a != b).unwrap_or(expected.len().min(actual.len()));
+    let at = expected
+        .iter()
+        .zip(actual)
+        .position(|(a, b)| a != b)
+        .unwrap_or(expected.len().min(actual.len()));
     let window = |b: &[u8]| {
         let lo = at.saturating_sub(16);
-        String::from_utf8_lossy(&b[lo.min(b.len())..(at + 32).min(b.len())]).escape_debug().to_string()
+        String::from_utf8_lossy(&b[lo.min(b.len())..(at + 32).min(b.len())])
+            .escape_debug()
+            .to_string()
     };
     panic!(
         "{label}: bytes differ at offset {at} (expected {} bytes, got {})\n  expected: \"{}\"\n  actual:   \"{}\"",
@@ -51,7 +57,11 @@ pub fn tar_listing(tar: &[u8]) -> Vec<Listed> {
             Some(p) => p
                 .map(|r| {
                     let r = r.expect("pax record");
-                    format!("{}={}", r.key().unwrap_or("?"), String::from_utf8_lossy(r.value_bytes()))
+                    format!(
+                        "{}={}",
+                        r.key().unwrap_or("?"),
+                        String::from_utf8_lossy(r.value_bytes())
+                    )
                 })
                 .collect(),
             None => Vec::new(),
@@ -61,7 +71,9 @@ pub fn tar_listing(tar: &[u8]) -> Vec<Listed> {
             path: String::from_utf8_lossy(&e.path_bytes()).into_owned(),
             kind: h.entry_type().as_byte(),
             size: h.entry_size().expect("size"),
-            link: e.link_name_bytes().map(|l| String::from_utf8_lossy(&l).into_owned()),
+            link: e
+                .link_name_bytes()
+                .map(|l| String::from_utf8_lossy(&l).into_owned()),
             pax,
             header: h.as_bytes().to_vec(),
         });

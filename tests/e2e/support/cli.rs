@@ -27,7 +27,12 @@ pub struct Run {
 impl Run {
     /// Panic unless the run exited 0, showing `label` and stderr.
     pub fn success(self, label: &str) -> Self {
-        assert_eq!(self.code, Some(0), "{label}: mailscrub failed; stderr:\n{}", self.stderr);
+        assert_eq!(
+            self.code,
+            Some(0),
+            "{label}: mailscrub failed; stderr:\n{}",
+            self.stderr
+        );
         self
     }
 
@@ -40,7 +45,9 @@ impl Run {
 /// Run `mailscrub args...` in `cwd`, feeding `stdin` (empty if `None`).
 pub fn run_in<S: AsRef<OsStr>>(cwd: &Path, args: &[S], stdin: Option<&[u8]>) -> Run {
     let mut cmd = mailscrub();
-    cmd.current_dir(cwd).args(args).write_stdin(stdin.unwrap_or_default().to_vec());
+    cmd.current_dir(cwd)
+        .args(args)
+        .write_stdin(stdin.unwrap_or_default().to_vec());
     let out = cmd.output().expect("spawn mailscrub");
     Run {
         code: out.status.code(),
@@ -57,7 +64,9 @@ pub struct Work {
 impl Work {
     /// A new empty scratch directory.
     pub fn new() -> Self {
-        Self { dir: tempfile::tempdir().expect("tempdir") }
+        Self {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
     }
 
     /// The directory itself.
@@ -114,7 +123,8 @@ impl Default for Work {
 pub fn scrub_file(label: &str, input: &[u8], extra: &[&str]) -> Vec<u8> {
     let w = Work::new();
     w.scrub_empty(input, extra).success(label);
-    w.read("out").unwrap_or_else(|| panic!("{label}: exit 0 but no output file"))
+    w.read("out")
+        .unwrap_or_else(|| panic!("{label}: exit 0 but no output file"))
 }
 
 /// Scrub `input` stdin -> stdout with an empty request; stdout bytes.

@@ -23,7 +23,13 @@ pub enum Wrap {
 
 impl Wrap {
     /// Every wrapping.
-    pub const ALL: [Wrap; 5] = [Wrap::None, Wrap::Gzip, Wrap::GzipMulti, Wrap::Zstd, Wrap::ZstdMulti];
+    pub const ALL: [Wrap; 5] = [
+        Wrap::None,
+        Wrap::Gzip,
+        Wrap::GzipMulti,
+        Wrap::Zstd,
+        Wrap::ZstdMulti,
+    ];
 
     /// The compression kind a reader sees (the word used by the CLI).
     pub fn kind(self) -> Kind {
@@ -103,7 +109,9 @@ pub fn unwrap_all(data: &[u8]) -> (Kind, Vec<u8>) {
     match kind {
         Kind::None => out.extend_from_slice(data),
         Kind::Gzip => {
-            MultiGzDecoder::new(data).read_to_end(&mut out).expect("output is valid gzip");
+            MultiGzDecoder::new(data)
+                .read_to_end(&mut out)
+                .expect("output is valid gzip");
         }
         Kind::Zstd => {
             zstd::stream::read::Decoder::new(data)

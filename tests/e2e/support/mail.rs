@@ -48,7 +48,9 @@ pub fn bare_addr(from: &str) -> &str {
 }
 
 fn fnv(b: &[u8]) -> u64 {
-    b.iter().fold(0xcbf2_9ce4_8422_2325, |h, &x| (h ^ u64::from(x)).wrapping_mul(0x100_0000_01b3))
+    b.iter().fold(0xcbf2_9ce4_8422_2325, |h, &x| {
+        (h ^ u64::from(x)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 /// The mbox quoting convention used when a message is appended.
@@ -195,7 +197,9 @@ pub fn mboxcl2(msgs: &[Vec<u8>]) -> Vec<u8> {
         let (head, body) = m.split_at(split); // `body` starts with the blank line
         out.extend_from_slice(&envelope(m, "\n"));
         out.extend_from_slice(head);
-        out.extend_from_slice(format!("Content-Length: {}\n", body.len().saturating_sub(1)).as_bytes());
+        out.extend_from_slice(
+            format!("Content-Length: {}\n", body.len().saturating_sub(1)).as_bytes(),
+        );
         out.extend_from_slice(body);
         out.push(b'\n');
     }
@@ -239,17 +243,35 @@ pub struct Member {
 impl Member {
     /// A regular file.
     pub fn file(path: &str, data: Vec<u8>, format: &'static str, messages: u64) -> Self {
-        Self { path: path.into(), kind: Kind::File, data, format: Some(format), messages }
+        Self {
+            path: path.into(),
+            kind: Kind::File,
+            data,
+            format: Some(format),
+            messages,
+        }
     }
 
     /// A directory member.
     pub fn dir(path: &str) -> Self {
-        Self { path: path.into(), kind: Kind::Dir, data: Vec::new(), format: None, messages: 0 }
+        Self {
+            path: path.into(),
+            kind: Kind::Dir,
+            data: Vec::new(),
+            format: None,
+            messages: 0,
+        }
     }
 
     /// A link member.
     pub fn link(path: &str, kind: Kind) -> Self {
-        Self { path: path.into(), kind, data: Vec::new(), format: None, messages: 0 }
+        Self {
+            path: path.into(),
+            kind,
+            data: Vec::new(),
+            format: None,
+            messages: 0,
+        }
     }
 
     /// The `kind` word of `list --json`.
@@ -279,7 +301,11 @@ pub fn tar_of(members: &[Member], padding: EndPadding) -> Vec<u8> {
 
 /// A Maildir file name in `cur/` (`,S=<size>:2,<flags>`) or `new/` (no info part).
 pub fn maildir_name(seq: u32, size: usize, flags: Option<&str>) -> String {
-    let base = format!("{}.M{seq}P{}.mailhost,S={size}", 1_700_000_000 + seq, 4000 + seq);
+    let base = format!(
+        "{}.M{seq}P{}.mailhost,S={size}",
+        1_700_000_000 + seq,
+        4000 + seq
+    );
     match flags {
         Some(f) => format!("{base}:2,{f}"),
         None => base,
@@ -289,14 +315,32 @@ pub fn maildir_name(seq: u32, size: usize, flags: Option<&str>) -> String {
 /// Members of one Maildir++ mailbox at `root` (ending in `/`) holding `msgs`
 /// spread over `cur/`, `new/` and a `.Sent` folder; `seq` numbers the file names.
 pub fn maildir(root: &str, msgs: &[(Vec<u8>, &str)], seq: &mut u32) -> Vec<Member> {
-    let mut out: Vec<Member> = ["", "cur/", "new/", "tmp/", ".Sent/", ".Sent/cur/", ".Sent/new/", ".Sent/tmp/"]
-        .iter()
-        .map(|d| Member::dir(&format!("{root}{d}")))
-        .collect();
-    out.push(Member::file(&format!("{root}.Sent/maildirfolder"), Vec::new(), "other", 0));
+    let mut out: Vec<Member> = [
+        "",
+        "cur/",
+        "new/",
+        "tmp/",
+        ".Sent/",
+        ".Sent/cur/",
+        ".Sent/new/",
+        ".Sent/tmp/",
+    ]
+    .iter()
+    .map(|d| Member::dir(&format!("{root}{d}")))
+    .collect();
+    out.push(Member::file(
+        &format!("{root}.Sent/maildirfolder"),
+        Vec::new(),
+        "other",
+        0,
+    ));
     for (data, folder) in msgs {
         *seq += 1;
-        let flags = if folder.ends_with("new/") { None } else { Some("S") };
+        let flags = if folder.ends_with("new/") {
+            None
+        } else {
+            Some("S")
+        };
         let path = format!("{root}{folder}{}", maildir_name(*seq, data.len(), flags));
         out.push(Member::file(&path, data.clone(), "maildir", 1));
     }
@@ -307,16 +351,64 @@ pub fn maildir(root: &str, msgs: &[(Vec<u8>, &str)], seq: &mut u32) -> Vec<Membe
 pub fn maildir_fixture() -> Vec<Member> {
     let mut seq = 0;
     let alice = [
-        (message("Bob Example <bob@example.org>", "alice@example.com", "Hello", "Hi Alice!\n"), "cur/"),
-        (crlf(&message("carol@example.com", "alice@example.com", "CRLF mail", "Line one\nFrom a CRLF body\n")), "cur/"),
-        (message("dave@example.org", "alice@example.com", "Unread", "Not read yet.\n"), "new/"),
-        (message("alice@example.com", "bob@example.org", "Sent item", "Sent from alice.\n"), ".Sent/cur/"),
+        (
+            message(
+                "Bob Example <bob@example.org>",
+                "alice@example.com",
+                "Hello",
+                "Hi Alice!\n",
+            ),
+            "cur/",
+        ),
+        (
+            crlf(&message(
+                "carol@example.com",
+                "alice@example.com",
+                "CRLF mail",
+                "Line one\nFrom a CRLF body\n",
+            )),
+            "cur/",
+        ),
+        (
+            message(
+                "dave@example.org",
+                "alice@example.com",
+                "Unread",
+                "Not read yet.\n",
+            ),
+            "new/",
+        ),
+        (
+            message(
+                "alice@example.com",
+                "bob@example.org",
+                "Sent item",
+                "Sent from alice.\n",
+            ),
+            ".Sent/cur/",
+        ),
         (Vec::new(), "cur/"),
     ];
     let bob = [
-        (message("alice@example.com", "bob@example.org", "Re: Hello", "No final newline"), "cur/"),
+        (
+            message(
+                "alice@example.com",
+                "bob@example.org",
+                "Re: Hello",
+                "No final newline",
+            ),
+            "cur/",
+        ),
         (base64_message(), "cur/"),
-        (message("bob@example.org", "carol@example.com", "Sent by bob", "Thanks.\n"), ".Sent/cur/"),
+        (
+            message(
+                "bob@example.org",
+                "carol@example.com",
+                "Sent by bob",
+                "Thanks.\n",
+            ),
+            ".Sent/cur/",
+        ),
     ];
     let mut m = maildir("alice/", &alice, &mut seq);
     m.extend(maildir("bob/", &bob, &mut seq));
@@ -337,7 +429,10 @@ fn base64_message() -> Vec<u8> {
 /// One mbox member `archive/<variant>.mbox`.
 pub fn mbox_fixture(v: MboxVariant) -> Vec<Member> {
     let (bytes, n) = v.build();
-    vec![Member::dir("archive/"), Member::file(&format!("archive/{}.mbox", v.name()), bytes, "mbox", n)]
+    vec![
+        Member::dir("archive/"),
+        Member::file(&format!("archive/{}.mbox", v.name()), bytes, "mbox", n),
+    ]
 }
 
 /// A single `.eml` message with a multipart body.
@@ -365,11 +460,24 @@ pub fn eml_fixture() -> Vec<Member> {
 /// An MH folder: numbered messages and `.mh_sequences`.
 pub fn mh_fixture() -> Vec<Member> {
     let mut m = vec![Member::dir("Mail/"), Member::dir("Mail/inbox/")];
-    for (i, who) in ["alice@example.com", "bob@example.org", "carol@example.com"].iter().enumerate() {
-        let msg = message(who, "frank@example.org", &format!("MH message {}", i + 1), "Body.\n");
+    for (i, who) in ["alice@example.com", "bob@example.org", "carol@example.com"]
+        .iter()
+        .enumerate()
+    {
+        let msg = message(
+            who,
+            "frank@example.org",
+            &format!("MH message {}", i + 1),
+            "Body.\n",
+        );
         m.push(Member::file(&format!("Mail/inbox/{}", i + 1), msg, "mh", 1));
     }
-    let mut seqs = Member::file("Mail/inbox/.mh_sequences", b"unseen: 2-3\n".to_vec(), "other", 0);
+    let mut seqs = Member::file(
+        "Mail/inbox/.mh_sequences",
+        b"unseen: 2-3\n".to_vec(),
+        "other",
+        0,
+    );
     seqs.format = None; // `mh` or `other`: not pinned by the contract
     m.push(seqs);
     m
@@ -388,7 +496,12 @@ pub fn nonmail_fixture() -> Vec<Member> {
     vec![
         Member::dir("misc/"),
         Member::file("misc/logo.png", png_like(), "other", 0),
-        Member::file("misc/notes.txt", b"Shopping list\nFrom the shop: milk\n".to_vec(), "other", 0),
+        Member::file(
+            "misc/notes.txt",
+            b"Shopping list\nFrom the shop: milk\n".to_vec(),
+            "other",
+            0,
+        ),
         Member::file("misc/empty", Vec::new(), "other", 0),
     ]
 }
@@ -400,7 +513,13 @@ pub fn mixed_fixture() -> Vec<Member> {
     m.extend(eml_fixture());
     m.extend(mh_fixture());
     m.extend(nonmail_fixture());
-    m.push(Member::link("misc/current.mbox", Kind::Symlink("../archive/mboxrd.mbox".into())));
-    m.push(Member::link("misc/report-again.eml", Kind::Hardlink("exports/report.eml".into())));
+    m.push(Member::link(
+        "misc/current.mbox",
+        Kind::Symlink("../archive/mboxrd.mbox".into()),
+    ));
+    m.push(Member::link(
+        "misc/report-again.eml",
+        Kind::Hardlink("exports/report.eml".into()),
+    ));
     m
 }

@@ -6,7 +6,11 @@ pub struct XorShift(u64);
 impl XorShift {
     /// A generator from `seed` (zero is mapped to a fixed non-zero state).
     pub fn new(seed: u64) -> Self {
-        Self(if seed == 0 { 0x9e37_79b9_7f4a_7c15 } else { seed })
+        Self(if seed == 0 {
+            0x9e37_79b9_7f4a_7c15
+        } else {
+            seed
+        })
     }
 
     /// The next 64 random bits.

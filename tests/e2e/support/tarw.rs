@@ -47,7 +47,13 @@ impl TarWriter {
 
     /// A regular file with a ustar header.
     pub fn file(&mut self, path: &str, data: &[u8]) -> &mut Self {
-        self.entry(Flavor::Ustar, path.as_bytes(), EntryType::Regular, data, b"")
+        self.entry(
+            Flavor::Ustar,
+            path.as_bytes(),
+            EntryType::Regular,
+            data,
+            b"",
+        )
     }
 
     /// A regular file with a GNU header.
@@ -57,7 +63,13 @@ impl TarWriter {
 
     /// A directory (`path` should end in `/`).
     pub fn dir(&mut self, path: &str) -> &mut Self {
-        self.entry(Flavor::Ustar, path.as_bytes(), EntryType::Directory, b"", b"")
+        self.entry(
+            Flavor::Ustar,
+            path.as_bytes(),
+            EntryType::Directory,
+            b"",
+            b"",
+        )
     }
 
     /// One directory member per entry of `paths`, in order.
@@ -70,17 +82,35 @@ impl TarWriter {
 
     /// A symbolic link.
     pub fn symlink(&mut self, path: &str, target: &str) -> &mut Self {
-        self.entry(Flavor::Ustar, path.as_bytes(), EntryType::Symlink, b"", target.as_bytes())
+        self.entry(
+            Flavor::Ustar,
+            path.as_bytes(),
+            EntryType::Symlink,
+            b"",
+            target.as_bytes(),
+        )
     }
 
     /// A hard link to an earlier member.
     pub fn hardlink(&mut self, path: &str, target: &str) -> &mut Self {
-        self.entry(Flavor::Ustar, path.as_bytes(), EntryType::Link, b"", target.as_bytes())
+        self.entry(
+            Flavor::Ustar,
+            path.as_bytes(),
+            EntryType::Link,
+            b"",
+            target.as_bytes(),
+        )
     }
 
     /// A ustar file whose path (<= 255 bytes) is split between `prefix` and `name`.
     pub fn ustar_prefixed_file(&mut self, path: &str, data: &[u8]) -> &mut Self {
-        let mut h = header(Flavor::Ustar, b"", EntryType::Regular, data.len() as u64, b"");
+        let mut h = header(
+            Flavor::Ustar,
+            b"",
+            EntryType::Regular,
+            data.len() as u64,
+            b"",
+        );
         h.set_path(path).expect("path fits ustar prefix+name");
         h.set_cksum();
         self.push(&h, data)
@@ -92,28 +122,66 @@ impl TarWriter {
         let body: Vec<u8> = records.iter().flat_map(|(k, v)| pax_record(k, v)).collect();
         let base = path.rsplit('/').next().unwrap_or(path);
         let xname = format!("PaxHeaders.0/{base}");
-        self.entry(Flavor::Ustar, cut(xname.as_bytes()), EntryType::XHeader, &body, b"");
-        self.entry(Flavor::Ustar, cut(path.as_bytes()), EntryType::Regular, data, b"")
+        self.entry(
+            Flavor::Ustar,
+            cut(xname.as_bytes()),
+            EntryType::XHeader,
+            &body,
+            b"",
+        );
+        self.entry(
+            Flavor::Ustar,
+            cut(path.as_bytes()),
+            EntryType::Regular,
+            data,
+            b"",
+        )
     }
 
     /// A GNU `L` long-name member, then a GNU file with the name cut to 100 bytes.
     pub fn gnu_long_name_file(&mut self, path: &str, data: &[u8]) -> &mut Self {
         self.long_link_member(EntryType::GNULongName, path.as_bytes());
-        self.entry(Flavor::Gnu, cut(path.as_bytes()), EntryType::Regular, data, b"")
+        self.entry(
+            Flavor::Gnu,
+            cut(path.as_bytes()),
+            EntryType::Regular,
+            data,
+            b"",
+        )
     }
 
     /// A GNU `K` long-link member, then a GNU symlink with the target cut to 100 bytes.
     pub fn gnu_long_link_symlink(&mut self, path: &str, target: &str) -> &mut Self {
         self.long_link_member(EntryType::GNULongLink, target.as_bytes());
-        self.entry(Flavor::Gnu, path.as_bytes(), EntryType::Symlink, b"", cut(target.as_bytes()))
+        self.entry(
+            Flavor::Gnu,
+            path.as_bytes(),
+            EntryType::Symlink,
+            b"",
+            cut(target.as_bytes()),
+        )
     }
 
     /// A GNU old-style sparse member (type `S`) with up to four data `chunks`
     /// `(offset, bytes)` of a file of `real_size` bytes; only the chunks are stored.
-    pub fn gnu_sparse_file(&mut self, path: &str, chunks: &[(u64, &[u8])], real_size: u64) -> &mut Self {
-        assert!(chunks.len() <= 4, "old GNU sparse header holds 4 entries without extension");
+    pub fn gnu_sparse_file(
+        &mut self,
+        path: &str,
+        chunks: &[(u64, &[u8])],
+        real_size: u64,
+    ) -> &mut Self {
+        assert!(
+            chunks.len() <= 4,
+            "old GNU sparse header holds 4 entries without extension"
+        );
         let stored: Vec<u8> = chunks.iter().flat_map(|(_, d)| d.iter().copied()).collect();
-        let mut h = header(Flavor::Gnu, path.as_bytes(), EntryType::GNUSparse, stored.len() as u64, b"");
+        let mut h = header(
+            Flavor::Gnu,
+            path.as_bytes(),
+            EntryType::GNUSparse,
+            stored.len() as u64,
+            b"",
+        );
         let gnu = h.as_gnu_mut().expect("GNU header");
         for (slot, (off, data)) in gnu.sparse.iter_mut().zip(chunks) {
             octal(&mut slot.offset, *off);
@@ -147,7 +215,14 @@ impl TarWriter {
         self.entry(Flavor::Gnu, b"././@LongLink", kind, &data, b"");
     }
 
-    fn entry(&mut self, flavor: Flavor, name: &[u8], kind: EntryType, data: &[u8], link: &[u8]) -> &mut Self {
+    fn entry(
+        &mut self,
+        flavor: Flavor,
+        name: &[u8],
+        kind: EntryType,
+        data: &[u8],
+        link: &[u8],
+    ) -> &mut Self {
         let h = header(flavor, name, kind, data.len() as u64, link);
         self.push(&h, data)
     }
@@ -168,7 +243,11 @@ pub fn header(flavor: Flavor, name: &[u8], kind: EntryType, size: u64, link: &[u
     };
     put(&mut h.as_old_mut().name, name);
     put(&mut h.as_old_mut().linkname, link);
-    h.set_mode(if kind == EntryType::Directory { 0o755 } else { 0o644 });
+    h.set_mode(if kind == EntryType::Directory {
+        0o755
+    } else {
+        0o644
+    });
     h.set_uid(1000);
     h.set_gid(1000);
     h.set_mtime(MTIME);
@@ -211,7 +290,8 @@ fn octal(field: &mut [u8], value: u64) {
 }
 
 /// Paths longer than 100 bytes used by [`header_zoo`].
-pub const LONG_DIR: &str = "home/alice/Maildir/.Archive.2019.Projects.a-rather-long-folder-name-that-keeps-going/cur/";
+pub const LONG_DIR: &str =
+    "home/alice/Maildir/.Archive.2019.Projects.a-rather-long-folder-name-that-keeps-going/cur/";
 
 /// Every header form the reader must preserve, each around a mail message:
 /// directories, pax `x` (path, fractional mtime, uname), GNU `L`/`K`, a ustar
@@ -219,17 +299,37 @@ pub const LONG_DIR: &str = "home/alice/Maildir/.Archive.2019.Projects.a-rather-l
 /// Returns the archive and the member paths `tar::Archive` should list, in order.
 pub fn header_zoo(padding: EndPadding) -> (Vec<u8>, Vec<String>) {
     use super::mail::{maildir_name, message};
-    let msg = |s: &str| message("alice@example.com", "bob@example.org", s, "Body line.\nFrom a body line.\n");
+    let msg = |s: &str| {
+        message(
+            "alice@example.com",
+            "bob@example.org",
+            s,
+            "Body line.\nFrom a body line.\n",
+        )
+    };
     let (m1, m2, m3, m4) = (msg("pax"), msg("gnu long"), msg("prefix"), msg("sparse"));
     let long = format!("{LONG_DIR}{}", maildir_name(1, m2.len(), Some("RS")));
-    let prefixed = format!("home/alice/Maildir/.Lists.mailscrub-dev.announcements/cur/{}", maildir_name(2, m3.len(), Some("S")));
-    let pax_path = format!("home/alice/Maildir/cur/{}", maildir_name(3, m1.len(), Some("S")));
+    let prefixed = format!(
+        "home/alice/Maildir/.Lists.mailscrub-dev.announcements/cur/{}",
+        maildir_name(2, m3.len(), Some("S"))
+    );
+    let pax_path = format!(
+        "home/alice/Maildir/cur/{}",
+        maildir_name(3, m1.len(), Some("S"))
+    );
     let mut tw = TarWriter::new();
-    tw.dir("home/").dir("home/alice/").dir("home/alice/Maildir/").dir("home/alice/Maildir/cur/");
+    tw.dir("home/")
+        .dir("home/alice/")
+        .dir("home/alice/Maildir/")
+        .dir("home/alice/Maildir/cur/");
     tw.pax_file(
         &pax_path,
         &m1,
-        &[("path", pax_path.as_bytes()), ("mtime", b"1700000000.123456789"), ("uname", b"alice.example")],
+        &[
+            ("path", pax_path.as_bytes()),
+            ("mtime", b"1700000000.123456789"),
+            ("uname", b"alice.example"),
+        ],
     );
     tw.gnu_long_name_file(&long, &m2);
     tw.ustar_prefixed_file(&prefixed, &m3);
@@ -239,8 +339,15 @@ pub fn header_zoo(padding: EndPadding) -> (Vec<u8>, Vec<String>) {
     tw.hardlink("home/alice/hard-copy", &pax_path);
     let head = [b"# sparse head\n".as_slice(), &[b'#'; 497], b"\n"].concat();
     let hole = 4096u64;
-    tw.gnu_sparse_file("home/alice/sparse.img", &[(0, &head), (hole, &m4)], hole + m4.len() as u64);
-    tw.gnu_file("home/alice/after-sparse.txt", b"Member after the sparse one.\n");
+    tw.gnu_sparse_file(
+        "home/alice/sparse.img",
+        &[(0, &head), (hole, &m4)],
+        hole + m4.len() as u64,
+    );
+    tw.gnu_file(
+        "home/alice/after-sparse.txt",
+        b"Member after the sparse one.\n",
+    );
     let paths = [
         "home/",
         "home/alice/",
@@ -255,7 +362,10 @@ pub fn header_zoo(padding: EndPadding) -> (Vec<u8>, Vec<String>) {
         "home/alice/sparse.img",
         "home/alice/after-sparse.txt",
     ];
-    (tw.finish(padding), paths.iter().map(|s| s.to_string()).collect())
+    (
+        tw.finish(padding),
+        paths.iter().map(|s| s.to_string()).collect(),
+    )
 }
 
 #[test]
@@ -265,8 +375,14 @@ fn fixture_header_zoo_lists_with_tar_crate() {
     assert_eq!(super::check::paths(&listing), expected);
     assert_eq!(tar.len() % 10240, 0);
     let pax = &listing[4].pax;
-    assert!(pax.iter().any(|r| r == "mtime=1700000000.123456789"), "{pax:?}");
-    assert_eq!(listing[8].link.as_deref(), Some(format!("../{LONG_DIR}target").as_str()));
+    assert!(
+        pax.iter().any(|r| r == "mtime=1700000000.123456789"),
+        "{pax:?}"
+    );
+    assert_eq!(
+        listing[8].link.as_deref(),
+        Some(format!("../{LONG_DIR}target").as_str())
+    );
     assert_eq!(listing[10].kind, b'S');
 }
 
@@ -280,7 +396,9 @@ fn fixture_pax_record_length_counts_itself() {
 #[test]
 #[ignore = "manual: dumps fixtures to $MAILSCRUB_DUMP for inspection with GNU tar"]
 fn fixture_dump_for_manual_inspection() {
-    let Some(dir) = std::env::var_os("MAILSCRUB_DUMP") else { return };
+    let Some(dir) = std::env::var_os("MAILSCRUB_DUMP") else {
+        return;
+    };
     let dir = std::path::PathBuf::from(dir);
     std::fs::write(dir.join("zoo.tar"), header_zoo(EndPadding::Record).0).unwrap();
     let mixed = super::mail::tar_of(&super::mail::mixed_fixture(), EndPadding::TwoBlocks);
