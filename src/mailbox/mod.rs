@@ -104,15 +104,15 @@ pub fn classify_bare(head: &[u8]) -> Option<MailboxFormat> {
 }
 
 /// True when the bytes start (after an optional UTF-8 byte order mark) with
-/// an mbox `From ` line followed by a message header.
+/// an mbox `From ` line. Deliberately lenient: a text file that happens to
+/// start with `From ` is scanned as mail rather than passed through unscanned.
 pub fn looks_like_mbox(head: &[u8]) -> bool {
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    let after_envelope = envelope_len(head);
-    after_envelope > 0 && looks_like_message(&head[after_envelope..])
+    envelope_len(head) > 0
 }
 
 /// True when the bytes start with an RFC 5322 header block holding at least
-/// one common message field.
+/// one common message field before any line that is not a header field.
 pub fn looks_like_message(head: &[u8]) -> bool {
     let mut seen_field = false;
     let mut known = false;
@@ -125,8 +125,9 @@ pub fn looks_like_message(head: &[u8]) -> bool {
             continue;
         }
         let Some(name) = field_name(line) else {
-            // A partial last line of the sniffed window is not evidence.
-            return known && std::ptr::eq(line.as_ptr_range().end, head.as_ptr_range().end);
+            // A malformed line after real mail fields still leaves a message:
+            // better scanned as mail than passed through unscanned.
+            return known;
         };
         seen_field = true;
         known |= MESSAGE_FIELDS.iter().any(|f| name.eq_ignore_ascii_case(f));
@@ -138,14 +139,22 @@ pub fn looks_like_message(head: &[u8]) -> bool {
 pub fn field_name(line: &[u8]) -> Option<&[u8]> {
     let colon = line.iter().position(|&b| b == b':')?;
     let name = &line[..colon];
-    let trimmed = name.strip_suffix(b" ").unwrap_or(name);
+    let end = name
+        .iter()
+        .rposition(|&b| b != b' ' && b != b'\t')
+        .map_or(0, |i| i + 1);
+    let trimmed = &name[..end];
     (!trimmed.is_empty() && trimmed.iter().all(|&b| (33..=126).contains(&b))).then_some(trimmed)
 }
 
 /// The length of a leading `From ` envelope line (with its line ending) of a
-/// single-message file, 0 if there is none.
+/// single-message file, 0 if there is none. `From  : x` (obsolete header
+/// syntax, white space before the colon) is a header, not an envelope.
 pub fn envelope_len(message: &[u8]) -> usize {
-    if !message.starts_with(b"From ") {
+    let Some(rest) = message.strip_prefix(b"From ") else {
+        return 0;
+    };
+    if rest.iter().find(|&&b| b != b' ' && b != b'\t') == Some(&b':') {
         return 0;
     }
     memchr::memchr(b'\n', message).map_or(message.len(), |i| i + 1)
@@ -248,7 +257,12 @@ mod tests {
             (
                 b"notes.txt",
                 b"From the desk of nobody\nThanks.\n",
-                MailboxFormat::Other,
+                MailboxFormat::Mbox,
+            ),
+            (
+                b"obsolete.txt",
+                b"From  : John <j@example.com>\nTo    : Mary\n",
+                MailboxFormat::Eml,
             ),
         ];
         for (path, head, want) in cases {
@@ -268,7 +282,8 @@ mod tests {
         ));
         assert!(looks_like_message(b"Subject: s\nX-Long: aaaa"));
         assert!(!looks_like_message(b"X-Only: custom\n\nbody"));
-        assert!(!looks_like_message(b"Subject: s\nnot a header line\n"));
+        assert!(looks_like_message(b"Subject: s\n__\n  <continued>\n"));
+        assert!(!looks_like_message(b"not a header line\nSubject: s\n"));
         assert!(!looks_like_message(b""));
     }
 
