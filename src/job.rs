@@ -10,6 +10,7 @@ use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::container::{self, Compression, Container, Encoder, OutputCompression};
+use crate::digest::{Digest, HashingWriter, SharedDigest};
 use crate::error::{Error, ErrorKind, Result};
 use crate::inventory::{Inventory, MemberSummary, Totals};
 use crate::pipeline::{self, KeepAll, PipelineOptions};
@@ -127,6 +128,10 @@ impl Default for ScrubOptions {
 pub struct ScrubSummary {
     /// The input's container.
     pub input: Container,
+    /// blake3 and length of the input as read (compressed bytes).
+    pub input_digest: Digest,
+    /// blake3 and length of the output as written.
+    pub output_digest: Digest,
     /// The output's compression.
     pub output: OutputCompression,
     /// What was written.
@@ -136,7 +141,8 @@ pub struct ScrubSummary {
 /// Reads `input`, and writes the new backup to `output`.
 pub fn scrub(input: &Input, output: &Output, options: &ScrubOptions) -> Result<ScrubSummary> {
     refuse_overwriting_input(input, output)?;
-    let opened = container::open(input.open()?)?;
+    let input_digest = SharedDigest::default();
+    let opened = container::open(Box::new(input_digest.reader(input.open()?)))?;
     let container = opened.container;
     let compression = options.compress.unwrap_or(container.compression);
     let level = options.level.unwrap_or(compression.default_level());
@@ -152,16 +158,23 @@ pub fn scrub(input: &Input, output: &Output, options: &ScrubOptions) -> Result<S
         Output::Path(path) => Some(parent_dir(path)),
         Output::Stdout => None,
     };
-    let stats = write_atomically(output, |writer| {
-        let encoder = Encoder::new(writer, out_compression).map_err(write_error)?;
+    let (stats, output_digest) = write_atomically(output, |writer| {
+        let encoder =
+            Encoder::new(HashingWriter::new(writer), out_compression).map_err(write_error)?;
         let mut repacker = Repacker::new(encoder, spool_dir);
         pipeline::run(opened, &read, &KeepAll, &mut repacker, &options.pipeline)?;
         let stats = repacker.stats();
-        repacker.into_inner().finish().map_err(write_error)?;
-        Ok(stats)
+        let (_, digest) = repacker
+            .into_inner()
+            .finish()
+            .map_err(write_error)?
+            .into_parts();
+        Ok((stats, digest))
     })?;
     Ok(ScrubSummary {
         input: container,
+        input_digest: input_digest.digest(),
+        output_digest,
         output: out_compression,
         stats,
     })

@@ -10,6 +10,7 @@
 
 pub mod archive;
 pub mod container;
+pub mod digest;
 pub mod error;
 pub mod mailbox;
 
