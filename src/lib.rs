@@ -17,6 +17,7 @@ pub mod mailbox;
 pub use error::{Error, ErrorKind, Result};
 pub mod inventory;
 pub mod job;
+pub mod manifest;
 pub mod pipeline;
 pub mod repack;
 pub mod source;

@@ -1,0 +1,521 @@
+//! The manifest: the account of a scrub, tied by blake3 hashes to the exact
+//! input and output, holding no personal data.
+//!
+//! It records subject ids (ticket numbers), roles, actions, member paths,
+//! counts and hashes; never an identifier, display name, header value or
+//! subject line. Hashes of messages are the evidence; with a key
+//! ([`ManifestKey`]) they are keyed blake3 hashes, unlinkable for whoever
+//! lacks the key, and the manifest carries a MAC over its canonical content.
+//! The format is documented in `docs/manifest.md`.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The `format` field of the manifests this version writes and reads.
+pub const FORMAT_V1: &str = "mailscrub.manifest.v1";
+
+/// blake3 `derive_key` context for the key that hashes messages.
+const HASH_CONTEXT: &str = "mailscrub 2026-11-22 manifest message hash v1";
+/// blake3 `derive_key` context for the key of the manifest's MAC.
+const MAC_CONTEXT: &str = "mailscrub 2026-11-22 manifest mac v1";
+
+/// Errors of reading or checking a manifest.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ManifestError {
+    /// The manifest or key file cannot be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// The manifest is not valid JSON of the expected shape.
+    #[error("malformed manifest: {0}")]
+    Malformed(String),
+    /// The manifest is of a format this version does not know.
+    #[error("unknown manifest format '{0}' (this tool reads {FORMAT_V1})")]
+    UnknownFormat(String),
+    /// The key file does not hold a key.
+    #[error("{}: a manifest key is 32 bytes, raw or as 64 hex digits", path.display())]
+    BadKey {
+        /// The key file.
+        path: PathBuf,
+    },
+}
+
+/// The secret an auditor holds: keys the message hashes and the MAC.
+#[derive(Clone)]
+pub struct ManifestKey {
+    hash_key: [u8; 32],
+    mac_key: [u8; 32],
+}
+
+impl std::fmt::Debug for ManifestKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ManifestKey(..)")
+    }
+}
+
+impl ManifestKey {
+    /// A key from its 32 secret bytes; separate subkeys are derived for
+    /// hashing and for the MAC.
+    pub fn from_bytes(secret: &[u8; 32]) -> Self {
+        ManifestKey {
+            hash_key: blake3::derive_key(HASH_CONTEXT, secret),
+            mac_key: blake3::derive_key(MAC_CONTEXT, secret),
+        }
+    }
+
+    /// Reads a key file: 32 raw bytes, or 64 hex digits (surrounding white
+    /// space ignored).
+    pub fn from_file(path: &Path) -> Result<Self, ManifestError> {
+        let bytes = fs::read(path).map_err(|source| ManifestError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let bad = || ManifestError::BadKey {
+            path: path.to_path_buf(),
+        };
+        let secret: [u8; 32] = if bytes.len() == 32 {
+            bytes.try_into().map_err(|_| bad())?
+        } else {
+            let text = std::str::from_utf8(&bytes).map_err(|_| bad())?.trim();
+            *blake3::Hash::from_hex(text).map_err(|_| bad())?.as_bytes()
+        };
+        Ok(ManifestKey::from_bytes(&secret))
+    }
+}
+
+/// How message hashes are computed: plain blake3, or keyed.
+#[derive(Debug, Clone, Default)]
+pub struct Hasher {
+    key: Option<ManifestKey>,
+}
+
+impl Hasher {
+    /// Plain blake3 without a key, keyed blake3 with one.
+    pub fn new(key: Option<ManifestKey>) -> Self {
+        Hasher { key }
+    }
+
+    /// True when hashes are keyed.
+    pub fn is_keyed(&self) -> bool {
+        self.key.is_some()
+    }
+
+    /// The hash of a message's bytes, as hex.
+    pub fn message(&self, bytes: &[u8]) -> String {
+        match &self.key {
+            Some(key) => blake3::keyed_hash(&key.hash_key, bytes).to_hex().to_string(),
+            None => blake3::hash(bytes).to_hex().to_string(),
+        }
+    }
+
+    fn mac(&self, canonical: &[u8]) -> Option<blake3::Hash> {
+        self.key
+            .as_ref()
+            .map(|key| blake3::keyed_hash(&key.mac_key, canonical))
+    }
+}
+
+/// The manifest document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Always [`FORMAT_V1`] for this version.
+    pub format: String,
+    /// The tool that wrote it.
+    pub tool: Tool,
+    /// When the run ended, RFC 3339 UTC (`SOURCE_DATE_EPOCH` overrides the clock).
+    pub created: String,
+    /// True when message hashes are keyed and `mac` is set.
+    pub keyed: bool,
+    /// The erasure request.
+    pub request: RequestRecord,
+    /// The input as read.
+    pub input: StreamRecord,
+    /// The output as written.
+    pub output: StreamRecord,
+    /// One entry per affected item, in input order.
+    pub removals: Vec<Removal>,
+    /// Things a human should look at (identifiers left in non-mail members, ...).
+    pub warnings: Vec<Warning>,
+    /// Counts over the whole run.
+    pub totals: Totals,
+    /// With a key: hex blake3 MAC over the canonical content (this field absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<String>,
+}
+
+/// Name and version of the tool.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tool {
+    /// `mailscrub`.
+    pub name: String,
+    /// The crate version.
+    pub version: String,
+}
+
+impl Tool {
+    /// This build of mailscrub.
+    pub fn current() -> Self {
+        Tool {
+            name: env!("CARGO_PKG_NAME").to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        }
+    }
+}
+
+/// The request the run applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestRecord {
+    /// blake3 of the request file's bytes (plain, so anyone holding the file can check it).
+    pub blake3: String,
+    /// The subject ids, in request order.
+    pub subjects: Vec<String>,
+    /// The policy in force: role -> action, and what happens to binary attachments.
+    pub policy: PolicyRecord,
+}
+
+/// The policy in force, as written in reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyRecord {
+    /// Action for a subject who sent the message.
+    pub sender: String,
+    /// Action for a subject who received it.
+    pub recipient: String,
+    /// Action for a subject only mentioned.
+    pub mention: String,
+    /// `stub` or `keep`.
+    pub binary_attachments: String,
+}
+
+/// One side of the run: a backup file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StreamRecord {
+    /// Plain blake3 of the file's bytes as read or written (compressed).
+    pub blake3: String,
+    /// Its length in bytes.
+    pub bytes: u64,
+    /// `tar`, `mbox` or `eml`.
+    pub container: String,
+    /// `none`, `gzip` or `zstd`.
+    pub compression: String,
+    /// Archive members (1 for a bare mailbox).
+    pub members: u64,
+    /// Messages.
+    pub messages: u64,
+}
+
+/// What happened to one affected item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// The message left the backup.
+    Delete,
+    /// The message was rewritten.
+    Redact,
+    /// A sidecar cache member left the backup.
+    Drop,
+    /// An attachment of a redacted message was replaced by a stub.
+    DropAttachment,
+}
+
+/// One affected item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Removal {
+    /// The member path in the archive (for a bare mailbox, the input's name).
+    pub member: String,
+    /// Message index in the member (0 for one-message files and members).
+    pub index: u64,
+    /// What happened.
+    pub action: Action,
+    /// Ids of the subjects found.
+    pub subjects: Vec<String>,
+    /// Roles found (`sender`, `recipient`, `mention`).
+    pub roles: Vec<String>,
+    /// Hash of the original message (or member, or attachment) bytes.
+    pub original_blake3: String,
+    /// Hash of the rewritten message, for `redact`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sanitized_blake3: Option<String>,
+    /// MIME part path of a dropped attachment, e.g. `1.2`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<String>,
+    /// Why a redaction became a deletion (fail closed), or why a cache went.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Something the run could not fix by itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Warning {
+    /// The member concerned.
+    pub member: String,
+    /// A short machine-readable kind, e.g. `non-mail-member-holds-identifier`.
+    pub kind: String,
+    /// Ids of the subjects concerned.
+    pub subjects: Vec<String>,
+}
+
+/// Counts over the whole run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Totals {
+    /// Messages read from the input.
+    pub messages_read: u64,
+    /// Messages written unchanged.
+    pub untouched: u64,
+    /// Messages deleted (including fail-closed deletions).
+    pub deleted: u64,
+    /// Messages redacted.
+    pub redacted: u64,
+    /// Redactions that became deletions because the result was not clean.
+    pub fail_closed: u64,
+    /// Sidecar cache members dropped.
+    pub sidecars_dropped: u64,
+    /// Binary attachments replaced by stubs.
+    pub attachments_dropped: u64,
+    /// Warnings raised.
+    pub warnings: u64,
+}
+
+impl Manifest {
+    /// The canonical content the MAC covers: the compact JSON of the
+    /// manifest without its `mac` field.
+    pub fn canonical_bytes(&self) -> Vec<u8> {
+        let mut unsigned = self.clone();
+        unsigned.mac = None;
+        serde_json::to_vec(&unsigned).unwrap_or_default()
+    }
+
+    /// Sets `keyed` and, with a key, the MAC.
+    pub fn seal(&mut self, hasher: &Hasher) {
+        self.keyed = hasher.is_keyed();
+        self.mac = None;
+        self.mac = hasher
+            .mac(&self.canonical_bytes())
+            .map(|mac| mac.to_hex().to_string());
+    }
+
+    /// Checks the MAC with `hasher`'s key: `Ok(())` when it matches.
+    pub fn check_mac(&self, hasher: &Hasher) -> Result<(), String> {
+        let Some(expected) = hasher.mac(&self.canonical_bytes()) else {
+            return Err("no key given".into());
+        };
+        let Some(stated) = &self.mac else {
+            return Err("the manifest carries no MAC".into());
+        };
+        match blake3::Hash::from_hex(stated) {
+            Ok(stated) if stated == expected => Ok(()),
+            Ok(_) => Err("MAC mismatch: the manifest was altered or the key is wrong".into()),
+            Err(_) => Err("the MAC is not 64 hex digits".into()),
+        }
+    }
+
+    /// Reads and parses a manifest, checking its format.
+    pub fn read(path: &Path) -> Result<Self, ManifestError> {
+        let bytes = fs::read(path).map_err(|source| ManifestError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let value: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| ManifestError::Malformed(e.to_string()))?;
+        match value.get("format").and_then(|f| f.as_str()) {
+            Some(FORMAT_V1) => {}
+            Some(other) => return Err(ManifestError::UnknownFormat(other.to_owned())),
+            None => return Err(ManifestError::Malformed("no format field".into())),
+        }
+        serde_json::from_value(value).map_err(|e| ManifestError::Malformed(e.to_string()))
+    }
+
+    /// Writes the manifest (pretty JSON) atomically: temp file, then rename.
+    pub fn write(&self, path: &Path) -> Result<(), ManifestError> {
+        let io_err = |source| ManifestError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let mut temp = tempfile::Builder::new()
+            .prefix(".manifest.")
+            .suffix(".mailscrub-tmp")
+            .tempfile_in(dir)
+            .map_err(io_err)?;
+        serde_json::to_writer_pretty(&mut temp, self)
+            .map_err(|e| io_err(io::Error::other(e)))?;
+        io::Write::write_all(&mut temp, b"\n").map_err(io_err)?;
+        temp.as_file().sync_all().map_err(io_err)?;
+        temp.persist(path).map_err(|e| io_err(e.error))?;
+        Ok(())
+    }
+}
+
+/// The current time as RFC 3339 UTC, or `SOURCE_DATE_EPOCH` when set (for
+/// reproducible runs).
+pub fn now_rfc3339() -> String {
+    let seconds = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        });
+    rfc3339(seconds)
+}
+
+/// Formats Unix seconds as `YYYY-MM-DDTHH:MM:SSZ` (proleptic Gregorian, UTC).
+fn rfc3339(seconds: i64) -> String {
+    let days = seconds.div_euclid(86_400);
+    let secs = seconds.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Manifest {
+        Manifest {
+            format: FORMAT_V1.into(),
+            tool: Tool::current(),
+            created: rfc3339(0),
+            keyed: false,
+            request: RequestRecord {
+                blake3: blake3::hash(b"request").to_hex().to_string(),
+                subjects: vec!["REQ-1".into()],
+                policy: PolicyRecord {
+                    sender: "delete".into(),
+                    recipient: "delete".into(),
+                    mention: "redact".into(),
+                    binary_attachments: "stub".into(),
+                },
+            },
+            input: StreamRecord {
+                blake3: blake3::hash(b"in").to_hex().to_string(),
+                bytes: 2,
+                container: "tar".into(),
+                compression: "zstd".into(),
+                members: 3,
+                messages: 2,
+            },
+            output: StreamRecord {
+                blake3: blake3::hash(b"out").to_hex().to_string(),
+                bytes: 3,
+                container: "tar".into(),
+                compression: "zstd".into(),
+                members: 3,
+                messages: 1,
+            },
+            removals: vec![Removal {
+                member: "alice/cur/1".into(),
+                index: 0,
+                action: Action::Delete,
+                subjects: vec!["REQ-1".into()],
+                roles: vec!["sender".into()],
+                original_blake3: blake3::hash(b"m").to_hex().to_string(),
+                sanitized_blake3: None,
+                part: None,
+                reason: None,
+            }],
+            warnings: Vec::new(),
+            totals: Totals::default(),
+            mac: None,
+        }
+    }
+
+    #[test]
+    fn rfc3339_formats_known_instants() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_795_352_400), "2026-11-22T13:00:00Z");
+        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn seal_and_check_mac() {
+        let key = ManifestKey::from_bytes(&[7u8; 32]);
+        let hasher = Hasher::new(Some(key));
+        let mut manifest = sample();
+        manifest.seal(&hasher);
+        assert!(manifest.keyed);
+        assert!(manifest.check_mac(&hasher).is_ok());
+
+        let mut edited = manifest.clone();
+        edited.removals[0].index = 1;
+        assert!(edited.check_mac(&hasher).is_err());
+
+        let wrong = Hasher::new(Some(ManifestKey::from_bytes(&[8u8; 32])));
+        assert!(manifest.check_mac(&wrong).is_err());
+    }
+
+    #[test]
+    fn keyed_message_hashes_differ_from_plain() {
+        let plain = Hasher::new(None);
+        let keyed = Hasher::new(Some(ManifestKey::from_bytes(&[1u8; 32])));
+        assert_eq!(plain.message(b"x"), blake3::hash(b"x").to_hex().to_string());
+        assert_ne!(keyed.message(b"x"), plain.message(b"x"));
+    }
+
+    #[test]
+    fn write_read_round_trip_and_unknown_format() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.json");
+        let manifest = sample();
+        manifest.write(&path).unwrap();
+        assert_eq!(Manifest::read(&path).unwrap(), manifest);
+
+        let text = fs::read_to_string(&path)
+            .unwrap()
+            .replace(FORMAT_V1, "mailscrub.manifest.v9");
+        fs::write(&path, text).unwrap();
+        assert!(matches!(
+            Manifest::read(&path),
+            Err(ManifestError::UnknownFormat(f)) if f == "mailscrub.manifest.v9"
+        ));
+    }
+
+    #[test]
+    fn key_file_accepts_raw_and_hex() {
+        let dir = tempfile::tempdir().unwrap();
+        let raw = dir.path().join("raw");
+        fs::write(&raw, [5u8; 32]).unwrap();
+        let hex = dir.path().join("hex");
+        fs::write(&hex, format!("{}\n", "05".repeat(32))).unwrap();
+        let a = Hasher::new(Some(ManifestKey::from_file(&raw).unwrap()));
+        let b = Hasher::new(Some(ManifestKey::from_file(&hex).unwrap()));
+        assert_eq!(a.message(b"m"), b.message(b"m"));
+        let short = dir.path().join("short");
+        fs::write(&short, b"abc").unwrap();
+        assert!(ManifestKey::from_file(&short).is_err());
+    }
+}
