@@ -1,1 +1,2 @@
+//! mailscrub command-line entry point (placeholder; the CLI lives elsewhere).
 fn main() {}
