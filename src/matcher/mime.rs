@@ -20,7 +20,11 @@ pub(crate) fn scan_parsed(scan: &mut Scan<'_>) -> ParseStatus {
     let raw = scan.outer;
     let result = catch_unwind(AssertUnwindSafe(|| {
         let msg = MessageParser::new().with_mime_headers().parse(raw)?;
-        walk(scan, &msg, 0, &[], 0);
+        let frame = Frame {
+            buf: raw,
+            in_outer: true,
+        };
+        walk(scan, &msg, frame, 0, &[], 0);
         Some(())
     }));
     match result {
@@ -29,10 +33,20 @@ pub(crate) fn scan_parsed(scan: &mut Scan<'_>) -> ParseStatus {
     }
 }
 
-/// Offset of `inner` inside `outer`, if it is a sub-slice of it.
-fn base_offset(outer: &[u8], inner: &[u8]) -> Option<usize> {
-    let start = inner.as_ptr().addr().checked_sub(outer.as_ptr().addr())?;
-    (start.checked_add(inner.len())? <= outer.len()).then_some(start)
+/// True if `inner` is a sub-slice of `outer`.
+fn is_within(outer: &[u8], inner: &[u8]) -> bool {
+    let (o, i) = (outer.as_ptr().addr(), inner.as_ptr().addr());
+    i >= o && i.saturating_add(inner.len()) <= o.saturating_add(outer.len())
+}
+
+/// The buffer that part offsets refer to. mail-parser parses a 7bit/8bit
+/// nested message in place (its offsets stay in the enclosing buffer) and
+/// re-parses a base64/quoted-printable one from a decoded copy (offsets in
+/// that copy, which is not part of the raw message).
+#[derive(Clone, Copy)]
+struct Frame<'a> {
+    buf: &'a [u8],
+    in_outer: bool,
 }
 
 fn child(path: &[usize], i: usize) -> Vec<usize> {
@@ -41,29 +55,32 @@ fn child(path: &[usize], i: usize) -> Vec<usize> {
     p
 }
 
-fn walk(scan: &mut Scan<'_>, msg: &Message<'_>, id: usize, path: &[usize], depth: usize) {
+fn walk<'a>(
+    scan: &mut Scan<'_>,
+    msg: &'a Message<'a>,
+    frame: Frame<'a>,
+    id: usize,
+    path: &[usize],
+    depth: usize,
+) {
     let Some(part) = msg.parts.get(id) else {
         return;
     };
     if depth > MAX_DEPTH {
         return;
     }
-    let base = base_offset(scan.outer, msg.raw_message());
-    let outer_span = |start: u32, end: u32| {
-        let (s, e) = (usize::try_from(start).ok()?, usize::try_from(end).ok()?);
-        let b = base?;
-        Some(b.checked_add(s)?..b.checked_add(e)?)
+    let range = |start: u32, end: u32| -> Option<std::ops::Range<usize>> {
+        Some(usize::try_from(start).ok()?..usize::try_from(end).ok()?)
     };
-    let is_top = depth == 0 && id == 0 && base == Some(0);
-    if !is_top {
-        let start = usize::try_from(part.offset_header).unwrap_or(usize::MAX);
-        let end = usize::try_from(part.offset_body).unwrap_or(0);
-        let block = msg.raw_message().get(start..end).unwrap_or_default();
+    let outer_span = |start: u32, end: u32| range(start, end).filter(|_| frame.in_outer);
+    if !(depth == 0 && id == 0) {
+        let hdr = range(part.offset_header, part.offset_body).unwrap_or_default();
+        let block = frame.buf.get(hdr.clone()).unwrap_or_default();
         for (index, f) in split_fields(block).into_iter().enumerate() {
             let value = decode_value(block.get(f.value.clone()).unwrap_or_default());
-            let span = base
-                .and_then(|b| b.checked_add(start))
-                .map(|b| b + f.span.start..b + f.span.end);
+            let span = frame
+                .in_outer
+                .then(|| hdr.start + f.span.start..hdr.start + f.span.end);
             let location = Location::Header {
                 path: path.to_vec(),
                 index,
@@ -89,14 +106,25 @@ fn walk(scan: &mut Scan<'_>, msg: &Message<'_>, id: usize, path: &[usize], depth
         PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
             scan_binary(scan, part, bytes, location);
         }
-        PartType::Message(nested) => walk(scan, nested, 0, &child(path, 0), depth + 1),
+        PartType::Message(nested) => {
+            let inner = nested.raw_message();
+            let frame = if is_within(frame.buf, inner) {
+                frame
+            } else {
+                Frame {
+                    buf: inner,
+                    in_outer: false,
+                }
+            };
+            walk(scan, nested, frame, 0, &child(path, 0), depth + 1);
+        }
         PartType::Multipart(ids) => {
             for (i, &sub) in ids.iter().enumerate() {
                 let Ok(sub) = usize::try_from(sub) else {
                     continue;
                 };
                 if sub > id {
-                    walk(scan, msg, sub, &child(path, i), depth + 1);
+                    walk(scan, msg, frame, sub, &child(path, i), depth + 1);
                 }
             }
         }
@@ -276,11 +304,11 @@ mod tests {
     }
 
     #[test]
-    fn base_offset_of_subslices() {
+    fn subslices() {
         let outer = b"0123456789";
-        assert_eq!(base_offset(outer, &outer[3..7]), Some(3));
-        assert_eq!(base_offset(outer, outer), Some(0));
+        assert!(is_within(outer, &outer[3..7]));
+        assert!(is_within(outer, outer));
         let other = b"0123456789abcdef".to_vec();
-        assert_eq!(base_offset(outer, &other), None);
+        assert!(!is_within(outer, &other));
     }
 }

@@ -12,6 +12,8 @@ mod html;
 mod mime;
 pub(crate) mod normalize;
 mod patterns;
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashSet;
 use std::ops::Range;

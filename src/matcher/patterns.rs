@@ -220,9 +220,12 @@ impl Patterns {
         let Some(ac) = &self.phones else { return };
         let proj = DigitProjection::new(text);
         for m in ac.find_overlapping_iter(&proj.digits) {
-            let Some(range) = proj.verified(m.range()) else {
+            let Some(mut range) = proj.verified(m.range()) else {
                 continue;
             };
+            if range.start > 0 && text.as_bytes().get(range.start - 1) == Some(&b'+') {
+                range.start -= 1;
+            }
             for &subject in self
                 .phone_targets
                 .get(m.pattern().as_usize())
@@ -267,7 +270,9 @@ fn longest_word(p: &str) -> &str {
 }
 
 /// Whole-word rule: if the match begins (ends) with a word character, the
-/// character before (after) it must not be one.
+/// character before (after) it must not be one. Scripts written without
+/// spaces between words (Han, kana, Thai, Lao, Khmer, Myanmar) have no word
+/// boundaries: a character of theirs never violates the rule.
 fn stands_alone(text: &str, r: Range<usize>) -> bool {
     let (Some(before), Some(m), Some(after)) =
         (text.get(..r.start), text.get(r.clone()), text.get(r.end..))
@@ -278,9 +283,31 @@ fn stands_alone(text: &str, r: Range<usize>) -> bool {
     let last = m.chars().next_back();
     let prev = before.chars().next_back();
     let next = after.chars().next();
-    let ok_start = !(first.is_some_and(is_word_char) && prev.is_some_and(is_word_char));
-    let ok_end = !(last.is_some_and(is_word_char) && next.is_some_and(is_word_char));
+    let glued = |a: Option<char>, b: Option<char>| match (a, b) {
+        (Some(a), Some(b)) => bounded_word_char(a) && bounded_word_char(b),
+        _ => false,
+    };
+    let ok_start = !glued(first, prev);
+    let ok_end = !glued(last, next);
     ok_start && ok_end
+}
+
+fn bounded_word_char(c: char) -> bool {
+    is_word_char(c) && !is_spaceless_script(c)
+}
+
+fn is_spaceless_script(c: char) -> bool {
+    matches!(c,
+        '\u{0E00}'..='\u{0EFF}'        // Thai, Lao
+        | '\u{1000}'..='\u{109F}'      // Myanmar
+        | '\u{1780}'..='\u{17FF}'      // Khmer
+        | '\u{3040}'..='\u{30FF}'      // Hiragana, Katakana
+        | '\u{31F0}'..='\u{31FF}'
+        | '\u{3400}'..='\u{4DBF}'      // Han
+        | '\u{4E00}'..='\u{9FFF}'
+        | '\u{F900}'..='\u{FAFF}'
+        | '\u{FF66}'..='\u{FF9F}'      // half-width kana
+        | '\u{20000}'..='\u{2FA1F}')
 }
 
 /// The ASCII digits of a text, with phone separators (white space,
@@ -319,7 +346,7 @@ impl DigitProjection {
     }
 
     /// The text range of a digit match if it neither starts nor ends inside a
-    /// longer run of adjacent digits; a directly preceding `+` is included.
+    /// longer run of adjacent digits.
     fn verified(&self, r: Range<usize>) -> Option<Range<usize>> {
         let first = *self.pos.get(r.start)?;
         let last = *self.pos.get(r.end.checked_sub(1)?)?;
@@ -345,7 +372,7 @@ mod tests {
         let subject = Subject {
             id: "A".into(),
             emails: vec!["jane.doe@example.com".into(), "o'neil@example.ie".into()],
-            names: vec!["Jane Doe".into()],
+            names: vec!["Jane Doe".into(), "山田太郎".into()],
             phones: vec!["442079460018".into()],
             terms: vec!["CUST-88231".into()],
             ..Subject::default()
@@ -396,6 +423,8 @@ mod tests {
             ("XCUST-88231", &[]),
             ("CUST-882310", &[]),
             ("CUST-88231_old", &[]),
+            ("山田太郎です", &[Name]),
+            ("山田太郎", &[Name]),
         ];
         for (text, want) in cases {
             assert_eq!(kinds(&p, text), *want, "{text:?}");
