@@ -6,6 +6,21 @@
 //! also with references decoded and tags removed), attachment names and
 //! nested messages, and always also at the raw bytes. The rules are in
 //! `docs/matching.md`.
+//!
+//! ```
+//! use mailscrub::matcher::{Matcher, MessageInput, Role};
+//! use mailscrub::request::ErasureRequest;
+//!
+//! let request = ErasureRequest::from_toml_str(
+//!     "[[subject]]\nid = \"REQ-1\"\nemails = [\"jane.doe@example.com\"]\n",
+//! )?;
+//! let matcher = Matcher::new(&request);
+//! let raw = b"From: Jane <Jane.Doe+news@example.com>\r\nSubject: hi\r\n\r\nHello\r\n";
+//! let findings = matcher.scan(&MessageInput { envelope: None, raw });
+//! assert_eq!(findings.subjects(), [0]);
+//! assert_eq!(findings.strongest_role(), Some(Role::Sender));
+//! # Ok::<(), mailscrub::request::RequestError>(())
+//! ```
 
 mod headers;
 mod html;
@@ -187,6 +202,11 @@ impl Matcher {
         if self.is_empty() || !self.may_match(msg) {
             return Findings::skipped();
         }
+        self.scan_unfiltered(msg)
+    }
+
+    /// [`Matcher::scan`] without the prefilter.
+    fn scan_unfiltered(&self, msg: &MessageInput<'_>) -> Findings {
         let mut scan = Scan::new(self, msg.raw);
         if let Some(env) = msg.envelope {
             let text = String::from_utf8_lossy(env);

@@ -551,3 +551,89 @@ fn never_panics_on_odd_input() {
         let _ = m.scan_bytes(raw);
     }
 }
+
+mod prefilter_soundness {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// ASCII fragments: identifiers, near misses, markup and line structure.
+    const FRAGMENTS: &[&str] = &[
+        "Jane",
+        "Doe",
+        "jane",
+        "DOE",
+        "Jane Doe",
+        "Janet",
+        " ",
+        "  ",
+        "\t",
+        "\n",
+        "\r\n",
+        "\n ",
+        "jane.doe",
+        "@",
+        "example.com",
+        ".",
+        "+tag",
+        "not",
+        "+44",
+        " 20 ",
+        "7946",
+        "0018",
+        "-",
+        "(20)",
+        "CUST-88231",
+        "cust",
+        "-88231",
+        "From: ",
+        "To: ",
+        "Cc: ",
+        "Subject: ",
+        "Received: ",
+        "for <",
+        ">",
+        "\n\n",
+        "<b>",
+        "</b>",
+        "<",
+        "&",
+        "&amp;",
+        "&#64;",
+        "=?",
+        "?=",
+        "=",
+        "=\n",
+        "Content-Type: text/plain\n",
+        "Content-Type: text/html\n",
+        "Content-Transfer-Encoding: quoted-printable\n",
+        "Content-Transfer-Encoding: base64\n",
+        "charset=utf-7",
+        "charset=us-ascii",
+        "filename*=",
+        "*",
+        "--b1\n",
+        "boundary=b1",
+        "john.roe",
+        "example.org",
+        "SmFuZSBEb2U=",
+    ];
+
+    static MATCHER: std::sync::LazyLock<Matcher> =
+        std::sync::LazyLock::new(|| Matcher::new(&request()));
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+        /// When the prefilter skips a message, the full scan finds nothing in it.
+        #[test]
+        fn skipped_means_nothing_to_find(picks in proptest::collection::vec(0..FRAGMENTS.len(), 0..40)) {
+            let raw: String = picks.iter().map(|&i| FRAGMENTS[i]).collect();
+            let m = &*MATCHER;
+            let input = MessageInput { envelope: None, raw: raw.as_bytes() };
+            let f = m.scan(&input);
+            if f.parse == ParseStatus::Skipped {
+                let full = m.scan_unfiltered(&input);
+                prop_assert!(full.is_empty(), "{raw:?}: {:?}", full.hits);
+            }
+        }
+    }
+}
