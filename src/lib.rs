@@ -5,19 +5,23 @@
 //! new backup of the same kind in which every byte nobody asked to change is
 //! identical. Data flows one way: [`container`] (decompression) ->
 //! [`archive`] (raw tar entries) -> [`mailbox`] (messages) -> [`pipeline`]
-//! (per-message work and the ordered writer).
+//! (per-message work and the ordered writer). [`request`] reads and
+//! validates an erasure request; [`matcher`] finds every trace of its
+//! subjects in a message.
 #![forbid(unsafe_code)]
 
 pub mod archive;
 pub mod container;
 pub mod digest;
 pub mod error;
-pub mod mailbox;
-
-pub use error::{Error, ErrorKind, Result};
 pub mod inventory;
 pub mod job;
+pub mod mailbox;
 pub mod manifest;
+pub mod matcher;
 pub mod pipeline;
 pub mod repack;
+pub mod request;
 pub mod source;
+
+pub use error::{Error, ErrorKind, Result};

@@ -1,0 +1,314 @@
+//! The MIME tree, through mail-parser: parts, attachment names, nested messages.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+use mail_parser::{Message, MessageParser, MessagePart, MimeHeaders, PartType};
+
+use super::headers::{decode_charset, decode_value, split_fields};
+use super::html::{decode_entities, strip_tags};
+use super::{Location, ParseStatus, Role, Scan};
+
+/// Nesting limit for multiparts and nested messages.
+const MAX_DEPTH: usize = 64;
+
+/// Parses the message and scans every part except the top-level header
+/// block (which the caller scans itself). mail-parser runs under
+/// `catch_unwind`; a panic counts as a failed parse.
+pub(crate) fn scan_parsed(scan: &mut Scan<'_>) -> ParseStatus {
+    let raw = scan.outer;
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let msg = MessageParser::new().with_mime_headers().parse(raw)?;
+        let frame = Frame {
+            buf: raw,
+            in_outer: true,
+        };
+        walk(scan, &msg, frame, 0, &[], 0);
+        Some(())
+    }));
+    match result {
+        Ok(Some(())) => ParseStatus::Parsed,
+        _ => ParseStatus::Unparsed,
+    }
+}
+
+/// True if `inner` is a sub-slice of `outer`.
+fn is_within(outer: &[u8], inner: &[u8]) -> bool {
+    let (o, i) = (outer.as_ptr().addr(), inner.as_ptr().addr());
+    i >= o && i.saturating_add(inner.len()) <= o.saturating_add(outer.len())
+}
+
+/// The buffer that part offsets refer to. mail-parser parses a 7bit/8bit
+/// nested message in place (its offsets stay in the enclosing buffer) and
+/// re-parses a base64/quoted-printable one from a decoded copy (offsets in
+/// that copy, which is not part of the raw message).
+#[derive(Clone, Copy)]
+struct Frame<'a> {
+    buf: &'a [u8],
+    in_outer: bool,
+}
+
+fn child(path: &[usize], i: usize) -> Vec<usize> {
+    let mut p = path.to_vec();
+    p.push(i);
+    p
+}
+
+fn walk<'a>(
+    scan: &mut Scan<'_>,
+    msg: &'a Message<'a>,
+    frame: Frame<'a>,
+    id: usize,
+    path: &[usize],
+    depth: usize,
+) {
+    let Some(part) = msg.parts.get(id) else {
+        return;
+    };
+    if depth > MAX_DEPTH {
+        return;
+    }
+    let range = |start: u32, end: u32| -> Option<std::ops::Range<usize>> {
+        Some(usize::try_from(start).ok()?..usize::try_from(end).ok()?)
+    };
+    let outer_span = |start: u32, end: u32| range(start, end).filter(|_| frame.in_outer);
+    if !(depth == 0 && id == 0) {
+        let hdr = range(part.offset_header, part.offset_body).unwrap_or_default();
+        let block = frame.buf.get(hdr.clone()).unwrap_or_default();
+        for (index, f) in split_fields(block).into_iter().enumerate() {
+            let value = decode_value(block.get(f.value.clone()).unwrap_or_default());
+            let span = frame
+                .in_outer
+                .then(|| hdr.start + f.span.start..hdr.start + f.span.end);
+            let location = Location::Header {
+                path: path.to_vec(),
+                index,
+                name: f.name,
+                span,
+            };
+            scan.text(&value, Role::Mention, false, location);
+        }
+    }
+    if let Some(name) = part.attachment_name() {
+        let location = Location::AttachmentName {
+            path: path.to_vec(),
+        };
+        scan.text(name, Role::Mention, false, location);
+    }
+    let location = Location::Part {
+        path: path.to_vec(),
+        span: outer_span(part.offset_body, part.offset_end),
+    };
+    match &part.body {
+        PartType::Text(text) => scan.text(text, Role::Mention, false, location),
+        PartType::Html(html) => scan_html(scan, html, location),
+        PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
+            scan_binary(scan, part, bytes, location);
+        }
+        PartType::Message(nested) => {
+            let inner = nested.raw_message();
+            let frame = if is_within(frame.buf, inner) {
+                frame
+            } else {
+                Frame {
+                    buf: inner,
+                    in_outer: false,
+                }
+            };
+            walk(scan, nested, frame, 0, &child(path, 0), depth + 1);
+        }
+        PartType::Multipart(ids) => {
+            for (i, &sub) in ids.iter().enumerate() {
+                let Ok(sub) = usize::try_from(sub) else {
+                    continue;
+                };
+                if sub > id {
+                    walk(scan, msg, frame, sub, &child(path, i), depth + 1);
+                }
+            }
+        }
+    }
+}
+
+fn scan_html(scan: &mut Scan<'_>, html: &str, location: Location) {
+    scan.text(
+        &decode_entities(html),
+        Role::Mention,
+        false,
+        location.clone(),
+    );
+    scan.text(&strip_tags(html), Role::Mention, false, location);
+}
+
+/// Any other leaf: decoded with its declared charset, a BOM, or as UTF-8;
+/// HTML by subtype or file name is handled as HTML.
+fn scan_binary(scan: &mut Scan<'_>, part: &MessagePart<'_>, bytes: &[u8], location: Location) {
+    let ct = part.content_type();
+    let charset = ct.and_then(|c| c.attribute("charset"));
+    let text = match (charset, encoding_rs::Encoding::for_bom(bytes)) {
+        (_, Some((enc, bom))) => enc
+            .decode_without_bom_handling(bytes.get(bom..).unwrap_or_default())
+            .0
+            .into_owned(),
+        (Some(cs), None) => decode_charset(cs, bytes),
+        (None, None) => String::from_utf8_lossy(bytes).into_owned(),
+    };
+    let subtype = ct.and_then(|c| c.subtype()).unwrap_or_default();
+    let name = part
+        .attachment_name()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let is_html = subtype.eq_ignore_ascii_case("html")
+        || subtype.eq_ignore_ascii_case("xhtml+xml")
+        || [".htm", ".html", ".xhtml"]
+            .iter()
+            .any(|e| name.ends_with(e));
+    if is_html {
+        scan_html(scan, &text, location);
+    } else {
+        scan.text(&text, Role::Mention, false, location);
+    }
+}
+
+/// Markers of content that mail-parser or the HTML step would decode into
+/// something not literally present in the raw bytes.
+static MARKERS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build([
+            "=?",
+            "*",
+            "&",
+            "base64",
+            "quoted-printable",
+            "text/html",
+            ".htm",
+            "charset",
+        ])
+        .ok()
+});
+
+/// Charsets under which ASCII bytes decode to the same ASCII text.
+const ASCII_SAFE_CHARSETS: &[&str] = &[
+    "us-ascii",
+    "ascii",
+    "utf-8",
+    "utf8",
+    "iso-8859-",
+    "iso8859-",
+    "iso_8859-",
+    "latin1",
+    "latin-1",
+    "windows-125",
+    "cp125",
+    "koi8-r",
+    "koi8-u",
+];
+
+/// True if ASCII `raw` may contain encoded text (RFC 2047 words, RFC 2231
+/// parameters, base64 or quoted-printable parts, HTML, character references,
+/// a charset that does not map ASCII to itself).
+pub(crate) fn may_hide_text(raw: &[u8]) -> bool {
+    let Some(ac) = MARKERS.as_ref() else {
+        return true;
+    };
+    ac.find_iter(raw).any(|m| {
+        let rest = raw.get(m.end()..).unwrap_or_default();
+        match m.pattern().as_usize() {
+            1 => is_rfc2231_star(rest),
+            2 => is_reference(rest),
+            7 => !charset_is_ascii_safe(rest),
+            _ => true,
+        }
+    })
+}
+
+/// After a `*`: `=`, `*=`, or digits then `=` / `*=` (`filename*0*=`).
+fn is_rfc2231_star(rest: &[u8]) -> bool {
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    let rest = &rest[digits..];
+    let rest = rest.strip_prefix(b"*").unwrap_or(rest);
+    rest.first() == Some(&b'=')
+}
+
+/// After a `&`: `#`, or a name followed by `;`.
+fn is_reference(rest: &[u8]) -> bool {
+    if rest.first() == Some(&b'#') {
+        return true;
+    }
+    let name = rest
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric())
+        .count();
+    name > 0 && rest.get(name) == Some(&b';')
+}
+
+/// After the word `charset`: false only for `= value` with an unsafe value.
+fn charset_is_ascii_safe(rest: &[u8]) -> bool {
+    let rest = rest.trim_ascii_start();
+    let Some(rest) = rest.strip_prefix(b"=") else {
+        return true;
+    };
+    let rest = rest.trim_ascii_start();
+    let rest = rest.strip_prefix(b"\"").unwrap_or(rest);
+    let len = rest
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+        .count();
+    let value = String::from_utf8_lossy(&rest[..len]).to_ascii_lowercase();
+    ASCII_SAFE_CHARSETS.iter().any(|safe| {
+        if safe.ends_with(['-', '5']) {
+            value.starts_with(safe)
+        } else {
+            value == *safe
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hidden_text_markers() {
+        let hidden: &[&str] = &[
+            "Subject: =?utf-8?q?x?=",
+            "Content-Transfer-Encoding: BASE64",
+            "Content-Transfer-Encoding: quoted-printable",
+            "Content-Type: text/HTML",
+            "filename=\"a.htm\"",
+            "filename*=utf-8''x",
+            "filename*0*=utf-8''x",
+            "filename*1=x",
+            "a &#64; b",
+            "a &commat; b",
+            "charset=\"iso-2022-jp\"",
+            "charset = utf-16",
+            "charset=x-unknown",
+        ];
+        for h in hidden {
+            assert!(may_hide_text(h.as_bytes()), "{h}");
+        }
+        let plain: &[&str] = &[
+            "Subject: hello",
+            "Content-Type: text/plain; charset=us-ascii",
+            "Content-Type: text/plain; charset=\"UTF-8\"",
+            "charset=iso-8859-15; charset=windows-1252; charset=koi8-r",
+            "a & b, **bold**, x*y, q=1&r=2",
+            "the charset is fine",
+        ];
+        for p in plain {
+            assert!(!may_hide_text(p.as_bytes()), "{p}");
+        }
+    }
+
+    #[test]
+    fn subslices() {
+        let outer = b"0123456789";
+        assert!(is_within(outer, &outer[3..7]));
+        assert!(is_within(outer, outer));
+        let other = b"0123456789abcdef".to_vec();
+        assert!(!is_within(outer, &other));
+    }
+}

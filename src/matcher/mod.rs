@@ -1,0 +1,357 @@
+//! Find every trace of the request's subjects in one message.
+//!
+//! A [`Matcher`] is built once per request and reused (it is `Send + Sync`).
+//! [`Matcher::scan`] looks at the mbox envelope line, every header (encoded
+//! words decoded), every MIME part after transfer and charset decoding (HTML
+//! also with references decoded and tags removed), attachment names and
+//! nested messages, and always also at the raw bytes. The rules are in
+//! `docs/matching.md`.
+//!
+//! ```
+//! use mailscrub::matcher::{Matcher, MessageInput, Role};
+//! use mailscrub::request::ErasureRequest;
+//!
+//! let request = ErasureRequest::from_toml_str(
+//!     "[[subject]]\nid = \"REQ-1\"\nemails = [\"jane.doe@example.com\"]\n",
+//! )?;
+//! let matcher = Matcher::new(&request);
+//! let raw = b"From: Jane <Jane.Doe+news@example.com>\r\nSubject: hi\r\n\r\nHello\r\n";
+//! let findings = matcher.scan(&MessageInput { envelope: None, raw });
+//! assert_eq!(findings.subjects(), [0]);
+//! assert_eq!(findings.strongest_role(), Some(Role::Sender));
+//! # Ok::<(), mailscrub::request::RequestError>(())
+//! ```
+
+mod headers;
+mod html;
+mod mime;
+pub(crate) mod normalize;
+mod patterns;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use serde::Serialize;
+
+use crate::request::ErasureRequest;
+pub use crate::request::Role;
+use normalize::Normalized;
+use patterns::{Patterns, TextHit};
+
+/// The subject identifiers compiled for search.
+#[derive(Debug)]
+pub struct Matcher {
+    patterns: Patterns,
+}
+
+/// One message to scan.
+#[derive(Debug, Clone, Copy)]
+pub struct MessageInput<'a> {
+    /// The mbox `From ` line without its line ending, if the message came from an mbox.
+    pub envelope: Option<&'a [u8]>,
+    /// The RFC 5322 message (may contain mbox `>From ` quoting).
+    pub raw: &'a [u8],
+}
+
+/// Which identifier of a subject matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IdKind {
+    /// An email address (plain or hashed).
+    Email,
+    /// A personal name.
+    Name,
+    /// A phone number.
+    Phone,
+    /// Any other literal identifier.
+    Term,
+}
+
+/// Where in the message a hit was found.
+///
+/// A *path* is a MIME part path: `[]` is the message itself, `[i]` the
+/// `i`-th child of a multipart root, and so on; the message inside a
+/// `message/rfc822` part at path `p` has the path `p + [0]`.
+/// Spans are byte ranges in [`MessageInput::raw`]; they are `None` when the
+/// text only exists after decoding (inside a base64 or quoted-printable
+/// encoded nested message).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case", tag = "at")]
+pub enum Location {
+    /// The mbox `From ` envelope line.
+    Envelope,
+    /// A header field (after RFC 2047 decoding).
+    Header {
+        /// Part whose header block holds the field.
+        path: Vec<usize>,
+        /// Index of the field in its header block (0-based).
+        index: usize,
+        /// The field name as written, e.g. `From`; never the value.
+        name: String,
+        /// The whole field, name to line break inclusive.
+        span: Option<Range<usize>>,
+    },
+    /// The decoded content of a leaf part (text, HTML, or attachment).
+    Part {
+        /// The part.
+        path: Vec<usize>,
+        /// The part's raw (still transfer-encoded) body.
+        span: Option<Range<usize>>,
+    },
+    /// The file name of an attachment (`filename`, `filename*`, `name`).
+    AttachmentName {
+        /// The part.
+        path: Vec<usize>,
+    },
+    /// The raw bytes, as found by the safety-net scan or [`Matcher::scan_bytes`].
+    Raw {
+        /// The matched bytes.
+        span: Range<usize>,
+    },
+}
+
+/// One trace of one subject.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Hit {
+    /// Index into [`ErasureRequest::subjects`].
+    pub subject: usize,
+    /// What matched.
+    pub kind: IdKind,
+    /// The role this trace gives the subject.
+    pub role: Role,
+    /// Where it is.
+    pub location: Location,
+}
+
+/// How the message was examined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ParseStatus {
+    /// Not parsed: the request is empty, or the raw prefilter proved that no
+    /// identifier can occur.
+    Skipped,
+    /// Parsed; every part was scanned.
+    Parsed,
+    /// mail-parser gave up (or panicked): only the envelope, the top-level
+    /// headers and the raw bytes were scanned.
+    Unparsed,
+}
+
+/// Everything found in one message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Findings {
+    /// The hits, in scan order, without duplicates.
+    pub hits: Vec<Hit>,
+    /// How the message was examined.
+    pub parse: ParseStatus,
+}
+
+impl Findings {
+    fn skipped() -> Findings {
+        Findings {
+            hits: Vec::new(),
+            parse: ParseStatus::Skipped,
+        }
+    }
+
+    /// True when no subject was found.
+    pub fn is_empty(&self) -> bool {
+        self.hits.is_empty()
+    }
+
+    /// Indices of the subjects found, sorted, without duplicates.
+    pub fn subjects(&self) -> Vec<usize> {
+        let mut v: Vec<usize> = self.hits.iter().map(|h| h.subject).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// The roles found, sorted (weakest first), without duplicates.
+    pub fn roles(&self) -> Vec<Role> {
+        let mut v: Vec<Role> = self.hits.iter().map(|h| h.role).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// The strongest role found, if any.
+    pub fn strongest_role(&self) -> Option<Role> {
+        self.hits.iter().map(|h| h.role).max()
+    }
+}
+
+impl Matcher {
+    /// Compiles every identifier of every subject.
+    pub fn new(request: &ErasureRequest) -> Matcher {
+        Matcher {
+            patterns: Patterns::new(request),
+        }
+    }
+
+    /// True when there is nothing to look for; [`Matcher::scan`] then
+    /// returns no hits without looking at the message.
+    pub fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
+
+    /// Finds every trace of every subject in one message.
+    pub fn scan(&self, msg: &MessageInput<'_>) -> Findings {
+        if self.is_empty() || !self.may_match(msg) {
+            return Findings::skipped();
+        }
+        self.scan_unfiltered(msg)
+    }
+
+    /// [`Matcher::scan`] without the prefilter.
+    fn scan_unfiltered(&self, msg: &MessageInput<'_>) -> Findings {
+        let mut scan = Scan::new(self, msg.raw);
+        if let Some(env) = msg.envelope {
+            let text = String::from_utf8_lossy(env);
+            scan.text(&text, Role::Sender, false, Location::Envelope);
+        }
+        let fields = headers::split_fields(msg.raw);
+        scan.top_headers(&fields);
+        let parse = mime::scan_parsed(&mut scan);
+        scan.raw(&fields);
+        Findings {
+            hits: scan.hits,
+            parse,
+        }
+    }
+
+    /// Scans arbitrary bytes (for instance a non-mail file in an archive) as
+    /// text, read as UTF-8 with invalid sequences replaced. Every hit has
+    /// role [`Role::Mention`] and a [`Location::Raw`] span.
+    pub fn scan_bytes(&self, bytes: &[u8]) -> Vec<Hit> {
+        if self.is_empty() {
+            return Vec::new();
+        }
+        if let Ok(ascii) = std::str::from_utf8(bytes)
+            && ascii.is_ascii()
+            && !self.patterns.may_match_ascii(ascii)
+        {
+            return Vec::new();
+        }
+        let mut scan = Scan::new(self, bytes);
+        scan.raw(&[]);
+        scan.hits
+    }
+
+    /// The prefilter: false only if the message is plain ASCII without any
+    /// encoding that could hide an identifier, and no identifier occurs in it
+    /// literally.
+    fn may_match(&self, msg: &MessageInput<'_>) -> bool {
+        let parts = [msg.envelope.unwrap_or_default(), msg.raw];
+        parts.iter().any(|bytes| match std::str::from_utf8(bytes) {
+            Ok(s) if s.is_ascii() && !mime::may_hide_text(bytes) => {
+                self.patterns.may_match_ascii(s)
+            }
+            _ => true,
+        })
+    }
+}
+
+/// The state of one scan: where the outer buffer is, and the hits so far.
+pub(crate) struct Scan<'m> {
+    matcher: &'m Matcher,
+    outer: &'m [u8],
+    hits: Vec<Hit>,
+    seen: HashSet<Hit>,
+    buf: Vec<TextHit>,
+}
+
+impl<'m> Scan<'m> {
+    fn new(matcher: &'m Matcher, outer: &'m [u8]) -> Scan<'m> {
+        Scan {
+            matcher,
+            outer,
+            hits: Vec::new(),
+            seen: HashSet::new(),
+            buf: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, hit: Hit) {
+        if self.seen.insert(hit.clone()) {
+            self.hits.push(hit);
+        }
+    }
+
+    /// Scans a decoded text. With `received`, an address right after the
+    /// keyword `for` is a recipient.
+    pub(crate) fn text(&mut self, text: &str, role: Role, received: bool, location: Location) {
+        let norm = Normalized::of_str(text, false);
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        self.matcher.patterns.find(&norm.text, &mut buf);
+        for h in &buf {
+            let role = if received
+                && h.kind == IdKind::Email
+                && headers::after_for_keyword(&norm.text, h.range.start)
+            {
+                Role::Recipient
+            } else {
+                role
+            };
+            self.push(Hit {
+                subject: h.subject,
+                kind: h.kind,
+                role,
+                location: location.clone(),
+            });
+        }
+        self.buf = buf;
+    }
+
+    /// Scans the top-level header fields, with roles by field name.
+    fn top_headers(&mut self, fields: &[headers::Field]) {
+        let outer = self.outer;
+        for (index, f) in fields.iter().enumerate() {
+            let value = headers::decode_value(outer.get(f.value.clone()).unwrap_or_default());
+            let received = f.name.eq_ignore_ascii_case("received");
+            let location = Location::Header {
+                path: Vec::new(),
+                index,
+                name: f.name.clone(),
+                span: Some(f.span.clone()),
+            };
+            self.text(&value, headers::role_of(&f.name), received, location);
+        }
+    }
+
+    /// The safety net: scans the raw bytes. Hits inside a top-level header
+    /// field get that field's role.
+    fn raw(&mut self, fields: &[headers::Field]) {
+        let norm = Normalized::of_bytes(self.outer, true);
+        let mut buf = Vec::new();
+        self.matcher.patterns.find(&norm.text, &mut buf);
+        for h in buf {
+            let Some(span) = norm.source_range(h.range.clone()) else {
+                continue;
+            };
+            let field = fields
+                .iter()
+                .find(|f| f.span.start <= span.start && span.start < f.span.end);
+            let role = match field {
+                Some(f)
+                    if f.name.eq_ignore_ascii_case("received")
+                        && h.kind == IdKind::Email
+                        && headers::after_for_keyword(&norm.text, h.range.start) =>
+                {
+                    Role::Recipient
+                }
+                Some(f) => headers::role_of(&f.name),
+                None => Role::Mention,
+            };
+            self.push(Hit {
+                subject: h.subject,
+                kind: h.kind,
+                role,
+                location: Location::Raw { span },
+            });
+        }
+    }
+}

@@ -1,0 +1,457 @@
+//! The compiled identifiers of all subjects, and the search over normalised text.
+//!
+//! * names and terms: one Aho-Corasick automaton over their normalised forms,
+//!   each candidate verified for word boundaries;
+//! * addresses: every address-like token around an `@` is normalised and
+//!   looked up in a hash map (plain addresses) and, if any subject has one, a
+//!   map of blake3 digests;
+//! * phones: a second automaton over digit strings, run on the digit
+//!   projection of the text, each candidate verified to start and end a digit run.
+//!
+//! Cost per byte of text does not depend on the number of subjects.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use super::IdKind;
+use super::normalize::{is_word_char, normalize_identifier};
+use crate::request::{ErasureRequest, LOCAL_PUNCT, email_digest, normalize_email};
+
+/// A match in a normalised text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TextHit {
+    /// Index into `ErasureRequest::subjects`.
+    pub subject: usize,
+    /// Which kind of identifier matched.
+    pub kind: IdKind,
+    /// Byte range in the normalised text.
+    pub range: Range<usize>,
+}
+
+/// All identifiers of a request, compiled for search.
+#[derive(Debug)]
+pub(crate) struct Patterns {
+    words: Option<AhoCorasick>,
+    word_targets: Vec<Vec<(usize, IdKind)>>,
+    emails: HashMap<String, Vec<usize>>,
+    email_hashes: HashMap<[u8; 32], Vec<usize>>,
+    /// ASCII punctuation allowed in local parts (indexed by byte).
+    local_punct: [bool; 128],
+    phones: Option<AhoCorasick>,
+    phone_targets: Vec<Vec<usize>>,
+    /// Prefilter: the longest word of every name and term, ASCII case-insensitive.
+    anchors: Option<AhoCorasick>,
+}
+
+impl Patterns {
+    pub fn new(request: &ErasureRequest) -> Patterns {
+        let mut words: HashMap<String, Vec<(usize, IdKind)>> = HashMap::new();
+        let mut emails: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut email_hashes: HashMap<[u8; 32], Vec<usize>> = HashMap::new();
+        let mut phones: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut local_punct = [false; 128];
+        for c in LOCAL_PUNCT.bytes() {
+            local_punct[usize::from(c)] = true;
+        }
+        for (i, s) in request.subjects.iter().enumerate() {
+            let named = s.names.iter().map(|n| (n, IdKind::Name));
+            let termed = s.terms.iter().map(|t| (t, IdKind::Term));
+            for (text, kind) in named.chain(termed) {
+                let norm = normalize_identifier(text);
+                if norm.chars().any(is_word_char) {
+                    push_unique(words.entry(norm).or_default(), (i, kind));
+                }
+            }
+            for e in &s.emails {
+                let norm = normalize_email(e).unwrap_or_else(|_| normalize_identifier(e));
+                let local = norm.rsplit_once('@').map_or("", |(l, _)| l);
+                for b in local.bytes().filter(|b| b.is_ascii_punctuation()) {
+                    local_punct[usize::from(b)] = true;
+                }
+                push_unique(emails.entry(norm).or_default(), i);
+            }
+            for h in &s.email_hashes {
+                push_unique(email_hashes.entry(*h).or_default(), i);
+            }
+            for p in &s.phones {
+                let digits: String = p.chars().filter(char::is_ascii_digit).collect();
+                if !digits.is_empty() {
+                    push_unique(phones.entry(digits).or_default(), i);
+                }
+            }
+        }
+        // '@' and white space never belong to a local part.
+        local_punct[usize::from(b'@')] = false;
+        let (word_pats, word_targets): (Vec<_>, Vec<_>) = sorted(words).into_iter().unzip();
+        let (phone_pats, phone_targets): (Vec<_>, Vec<_>) = sorted(phones).into_iter().unzip();
+        let anchors: Vec<&str> = word_pats.iter().map(|p| longest_word(p)).collect();
+        Patterns {
+            words: automaton(&word_pats, false),
+            word_targets,
+            emails,
+            email_hashes,
+            local_punct,
+            phones: automaton(&phone_pats, false),
+            phone_targets,
+            anchors: automaton(&anchors, true),
+        }
+    }
+
+    /// True when there is nothing to look for.
+    pub fn is_empty(&self) -> bool {
+        self.words.is_none()
+            && self.phones.is_none()
+            && self.emails.is_empty()
+            && self.email_hashes.is_empty()
+    }
+
+    /// Appends every match in `text` (which must be normalised) to `out`.
+    pub fn find(&self, text: &str, out: &mut Vec<TextHit>) {
+        self.find_words(text, out);
+        self.find_emails(text, out);
+        self.find_phones(text, out);
+    }
+
+    /// Prefilter over raw ASCII bytes: false only if no identifier can occur
+    /// literally (ASCII case-insensitively, white space anywhere between words).
+    pub fn may_match_ascii(&self, raw: &str) -> bool {
+        if self.anchors.as_ref().is_some_and(|ac| ac.is_match(raw)) {
+            return true;
+        }
+        let mut hits = Vec::new();
+        self.find_emails(raw, &mut hits);
+        if !hits.is_empty() {
+            return true;
+        }
+        self.find_phones(raw, &mut hits);
+        !hits.is_empty()
+    }
+
+    fn find_words(&self, text: &str, out: &mut Vec<TextHit>) {
+        let Some(ac) = &self.words else { return };
+        for m in ac.find_overlapping_iter(text) {
+            let range = m.range();
+            if !stands_alone(text, range.clone()) {
+                continue;
+            }
+            for &(subject, kind) in self
+                .word_targets
+                .get(m.pattern().as_usize())
+                .into_iter()
+                .flatten()
+            {
+                out.push(TextHit {
+                    subject,
+                    kind,
+                    range: range.clone(),
+                });
+            }
+        }
+    }
+
+    fn find_emails(&self, text: &str, out: &mut Vec<TextHit>) {
+        if self.emails.is_empty() && self.email_hashes.is_empty() {
+            return;
+        }
+        let mut key = String::new();
+        for at in memchr::memchr_iter(b'@', text.as_bytes()) {
+            let Some(token) = self.address_at(text, at) else {
+                continue;
+            };
+            key.clear();
+            let local = &text[token.start..at];
+            let local = local.split_once('+').map_or(local, |(l, _)| l);
+            key.push_str(&local.to_lowercase());
+            key.push('@');
+            key.push_str(&text[at + 1..token.end].to_lowercase());
+            let plain = self.emails.get(&key).into_iter().flatten();
+            let hashed = if self.email_hashes.is_empty() {
+                None
+            } else {
+                self.email_hashes.get(&email_digest(&key))
+            };
+            for &subject in plain.chain(hashed.into_iter().flatten()) {
+                out.push(TextHit {
+                    subject,
+                    kind: IdKind::Email,
+                    range: token.clone(),
+                });
+            }
+        }
+    }
+
+    /// The address-like token around the `@` at byte `at`: local part of
+    /// alphanumerics and allowed punctuation (no leading dot), domain of
+    /// alphanumerics, `-` and `.` (no trailing dot).
+    fn address_at(&self, text: &str, at: usize) -> Option<Range<usize>> {
+        let before = text.get(..at)?;
+        let after = text.get(at + 1..)?;
+        let mut start = at;
+        for (i, c) in before.char_indices().rev() {
+            let ok = if c.is_ascii() {
+                c.is_ascii_alphanumeric() || self.local_punct[usize::from(c as u8)]
+            } else {
+                c.is_alphanumeric()
+            };
+            if !ok {
+                break;
+            }
+            start = i;
+        }
+        while text.as_bytes().get(start) == Some(&b'.') {
+            start += 1;
+        }
+        let mut end = at + 1;
+        for (i, c) in after.char_indices() {
+            if !(c.is_alphanumeric() || c == '-' || c == '.') {
+                break;
+            }
+            end = at + 1 + i + c.len_utf8();
+        }
+        while end > at + 1 && text.as_bytes().get(end - 1) == Some(&b'.') {
+            end -= 1;
+        }
+        (start < at && end > at + 1).then_some(start..end)
+    }
+
+    fn find_phones(&self, text: &str, out: &mut Vec<TextHit>) {
+        let Some(ac) = &self.phones else { return };
+        let proj = DigitProjection::new(text);
+        for m in ac.find_overlapping_iter(&proj.digits) {
+            let Some(mut range) = proj.verified(m.range()) else {
+                continue;
+            };
+            if range.start > 0 && text.as_bytes().get(range.start - 1) == Some(&b'+') {
+                range.start -= 1;
+            }
+            for &subject in self
+                .phone_targets
+                .get(m.pattern().as_usize())
+                .into_iter()
+                .flatten()
+            {
+                out.push(TextHit {
+                    subject,
+                    kind: IdKind::Phone,
+                    range: range.clone(),
+                });
+            }
+        }
+    }
+}
+
+fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
+    if !v.contains(&x) {
+        v.push(x);
+    }
+}
+
+fn sorted<V>(map: HashMap<String, V>) -> Vec<(String, V)> {
+    let mut v: Vec<_> = map.into_iter().collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+fn automaton<P: AsRef<[u8]>>(patterns: &[P], ascii_ci: bool) -> Option<AhoCorasick> {
+    if patterns.is_empty() {
+        return None;
+    }
+    AhoCorasickBuilder::new()
+        .match_kind(MatchKind::Standard)
+        .ascii_case_insensitive(ascii_ci)
+        .build(patterns)
+        .ok()
+}
+
+fn longest_word(p: &str) -> &str {
+    p.split(' ').max_by_key(|w| w.len()).unwrap_or(p)
+}
+
+/// Whole-word rule: if the match begins (ends) with a word character, the
+/// character before (after) it must not be one. Scripts written without
+/// spaces between words (Han, kana, Thai, Lao, Khmer, Myanmar) have no word
+/// boundaries: a character of theirs never violates the rule.
+fn stands_alone(text: &str, r: Range<usize>) -> bool {
+    let (Some(before), Some(m), Some(after)) =
+        (text.get(..r.start), text.get(r.clone()), text.get(r.end..))
+    else {
+        return false;
+    };
+    let first = m.chars().next();
+    let last = m.chars().next_back();
+    let prev = before.chars().next_back();
+    let next = after.chars().next();
+    let glued = |a: Option<char>, b: Option<char>| match (a, b) {
+        (Some(a), Some(b)) => bounded_word_char(a) && bounded_word_char(b),
+        _ => false,
+    };
+    let ok_start = !glued(first, prev);
+    let ok_end = !glued(last, next);
+    ok_start && ok_end
+}
+
+fn bounded_word_char(c: char) -> bool {
+    is_word_char(c) && !is_spaceless_script(c)
+}
+
+fn is_spaceless_script(c: char) -> bool {
+    matches!(c,
+        '\u{0E00}'..='\u{0EFF}'        // Thai, Lao
+        | '\u{1000}'..='\u{109F}'      // Myanmar
+        | '\u{1780}'..='\u{17FF}'      // Khmer
+        | '\u{3040}'..='\u{30FF}'      // Hiragana, Katakana
+        | '\u{31F0}'..='\u{31FF}'
+        | '\u{3400}'..='\u{4DBF}'      // Han
+        | '\u{4E00}'..='\u{9FFF}'
+        | '\u{F900}'..='\u{FAFF}'
+        | '\u{FF66}'..='\u{FF9F}'      // half-width kana
+        | '\u{20000}'..='\u{2FA1F}')
+}
+
+/// The ASCII digits of a text, with phone separators (white space,
+/// `- . ( ) / +`) removed and every other character replaced by a break
+/// marker, so a digit match cannot cross other text.
+struct DigitProjection {
+    digits: Vec<u8>,
+    /// Byte offset in the text of each entry of `digits`.
+    pos: Vec<usize>,
+}
+
+impl DigitProjection {
+    fn new(text: &str) -> DigitProjection {
+        let mut p = DigitProjection {
+            digits: Vec::new(),
+            pos: Vec::new(),
+        };
+        let mut last_break = true;
+        for (i, b) in text.bytes().enumerate() {
+            match b {
+                b'0'..=b'9' => {
+                    p.digits.push(b);
+                    p.pos.push(i);
+                    last_break = false;
+                }
+                b' ' | b'\t' | b'\r' | b'\n' | b'-' | b'.' | b'(' | b')' | b'/' | b'+' => {}
+                _ if !last_break => {
+                    p.digits.push(b'x');
+                    p.pos.push(i);
+                    last_break = true;
+                }
+                _ => {}
+            }
+        }
+        p
+    }
+
+    /// The text range of a digit match if it neither starts nor ends inside a
+    /// longer run of adjacent digits.
+    fn verified(&self, r: Range<usize>) -> Option<Range<usize>> {
+        let first = *self.pos.get(r.start)?;
+        let last = *self.pos.get(r.end.checked_sub(1)?)?;
+        let glued_before = r.start > 0
+            && self.digits.get(r.start - 1).is_some_and(u8::is_ascii_digit)
+            && self.pos.get(r.start - 1) == first.checked_sub(1).as_ref();
+        let glued_after = self.digits.get(r.end).is_some_and(u8::is_ascii_digit)
+            && self.pos.get(r.end) == Some(&(last + 1));
+        if glued_before || glued_after {
+            return None;
+        }
+        Some(first..last + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matcher::normalize::Normalized;
+    use crate::request::Subject;
+
+    fn patterns() -> Patterns {
+        let subject = Subject {
+            id: "A".into(),
+            emails: vec!["jane.doe@example.com".into(), "o'neil@example.ie".into()],
+            names: vec!["Jane Doe".into(), "山田太郎".into()],
+            phones: vec!["442079460018".into()],
+            terms: vec!["CUST-88231".into()],
+            ..Subject::default()
+        };
+        Patterns::new(&ErasureRequest {
+            subjects: vec![subject],
+            ..ErasureRequest::default()
+        })
+    }
+
+    fn kinds(p: &Patterns, text: &str) -> Vec<IdKind> {
+        let n = Normalized::of_str(text, false);
+        let mut out = Vec::new();
+        p.find(&n.text, &mut out);
+        out.into_iter().map(|h| h.kind).collect()
+    }
+
+    #[test]
+    fn match_rules() {
+        use IdKind::*;
+        let p = patterns();
+        let cases: &[(&str, &[IdKind])] = &[
+            ("mail jane.doe@example.com today", &[Email]),
+            ("JANE.DOE@EXAMPLE.COM", &[Email]),
+            ("<jane.doe+lists@example.com>", &[Email]),
+            ("write to jane.doe@example.com.", &[Email]),
+            ("mailto:jane.doe@example.com?subject=x", &[Email]),
+            ("notjane.doe@example.com", &[]),
+            ("jane.doe@example.community", &[]),
+            ("jane.doe@example.com.evil.net", &[]),
+            ("jane.doe@example.com-x.net", &[]),
+            ("o'neil@example.ie", &[Email]),
+            ("jo'neil@example.ie", &[]),
+            ("Jane Doe", &[Name]),
+            ("jane\n\t doe,", &[Name]),
+            ("Jane Doeman", &[]),
+            ("Janet Doe", &[]),
+            ("MaryJane Doe", &[]),
+            ("call +44 20 7946 0018 now", &[Phone]),
+            ("(44) 20-7946.0018", &[Phone]),
+            ("44/2079/460018", &[Phone]),
+            ("1442079460018", &[]),
+            ("4420794600189", &[]),
+            ("44 2079 46001", &[]),
+            ("ref 12 44 2079460018", &[Phone]),
+            ("cust-88231", &[Term]),
+            ("#CUST-88231!", &[Term]),
+            ("XCUST-88231", &[]),
+            ("CUST-882310", &[]),
+            ("CUST-88231_old", &[]),
+            ("山田太郎です", &[Name]),
+            ("山田太郎", &[Name]),
+        ];
+        for (text, want) in cases {
+            assert_eq!(kinds(&p, text), *want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn hashed_addresses_match_by_digest() {
+        let p = Patterns::new(&ErasureRequest {
+            subjects: vec![Subject {
+                id: "H".into(),
+                email_hashes: vec![email_digest("jane.doe@example.com")],
+                ..Subject::default()
+            }],
+            ..ErasureRequest::default()
+        });
+        assert_eq!(kinds(&p, "x Jane.Doe+a@Example.com y"), [IdKind::Email]);
+        assert!(kinds(&p, "john@example.com").is_empty());
+    }
+
+    #[test]
+    fn prefilter_is_conservative() {
+        let p = patterns();
+        assert!(p.may_match_ascii("Dear JANE,"));
+        assert!(p.may_match_ascii("x jane.doe+1@example.com"));
+        assert!(p.may_match_ascii("tel +44 (20) 7946-0018"));
+        assert!(p.may_match_ascii("id cust-88231"));
+        assert!(!p.may_match_ascii("nothing to see here: john@example.com 12345"));
+    }
+}

@@ -1,0 +1,705 @@
+//! The erasure request: who must be erased, and what happens by role.
+//!
+//! A request is a TOML file (format: `docs/request.md`). [`ErasureRequest::from_toml_str`]
+//! validates everything up front and reports the first problem with its
+//! 1-based line number. Error messages name subject ids and key names only,
+//! never the identifier values themselves.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::matcher::normalize::normalize_identifier;
+
+/// Context string for hashed addresses: `email_blake3` holds
+/// `blake3::derive_key(EMAIL_HASH_CONTEXT, normalize_email(addr))` in hex.
+pub const EMAIL_HASH_CONTEXT: &str = "mailscrub 2026-11-22 erasure-request email v1";
+
+/// Minimum number of digits in a phone number.
+pub const MIN_PHONE_DIGITS: usize = 5;
+
+/// An error in an erasure request.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// The request file could not be read.
+    #[error("cannot read erasure request {}: {source}", path.display())]
+    Io {
+        /// The path that was read.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The TOML is malformed or does not fit the schema (unknown key, wrong type).
+    #[error("line {line}: {message}")]
+    Syntax {
+        /// 1-based line of the offending item (0 if unknown).
+        line: usize,
+        /// What is wrong; never contains identifier values.
+        message: String,
+    },
+    /// A value is well-formed TOML but not acceptable.
+    #[error("line {line}: {message}")]
+    Invalid {
+        /// 1-based line of the offending item.
+        line: usize,
+        /// What is wrong; never contains identifier values.
+        message: String,
+    },
+    /// An argument to [`hash_email`] or [`normalize_email`] is not an address.
+    #[error("not a valid email address")]
+    NotAnAddress,
+}
+
+/// What to do with a message, by the role a subject plays in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// Replace each trace of the subject, keep the message.
+    Redact,
+    /// Remove the whole message. Stronger than [`Action::Redact`].
+    Delete,
+}
+
+/// What to do with binary attachments of a redacted message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BinaryAttachments {
+    /// Replace with a short text stub (default).
+    #[default]
+    Stub,
+    /// Keep unchanged.
+    Keep,
+}
+
+/// The role a subject plays in a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Named anywhere else (subject line, body, attachments, nested messages).
+    Mention,
+    /// In a recipient header (To, Cc, Bcc, Delivered-To, ...).
+    Recipient,
+    /// In a sender header (From, Sender, Reply-To, Return-Path) or the envelope.
+    /// The strongest role.
+    Sender,
+}
+
+/// The policy: an [`Action`] per [`Role`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Policy {
+    /// Action when the subject is a sender (default: delete).
+    pub sender: Action,
+    /// Action when the subject is a recipient (default: delete).
+    pub recipient: Action,
+    /// Action when the subject is only mentioned (default: redact).
+    pub mention: Action,
+    /// Binary attachments of redacted messages (default: stub).
+    pub binary_attachments: BinaryAttachments,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            sender: Action::Delete,
+            recipient: Action::Delete,
+            mention: Action::Redact,
+            binary_attachments: BinaryAttachments::Stub,
+        }
+    }
+}
+
+impl Policy {
+    /// The action for a role.
+    pub fn action_for(&self, role: Role) -> Action {
+        match role {
+            Role::Sender => self.sender,
+            Role::Recipient => self.recipient,
+            Role::Mention => self.mention,
+        }
+    }
+}
+
+/// One data subject (a person), with every identifier to look for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Subject {
+    /// Ticket id; the only thing about a subject that reports may show.
+    pub id: String,
+    /// Addresses, normalised with [`normalize_email`].
+    pub emails: Vec<String>,
+    /// Addresses given only as [`hash_email`] digests.
+    pub email_hashes: Vec<[u8; 32]>,
+    /// Names, trimmed, inner white space collapsed to one space.
+    pub names: Vec<String>,
+    /// Phone numbers, digits only (no `+`).
+    pub phones: Vec<String>,
+    /// Other literal identifiers, trimmed.
+    pub terms: Vec<String>,
+}
+
+/// A validated erasure request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ErasureRequest {
+    /// What to do by role.
+    pub policy: Policy,
+    /// The subjects, in file order; [`crate::matcher::Hit::subject`] indexes this.
+    pub subjects: Vec<Subject>,
+}
+
+impl ErasureRequest {
+    /// Reads and validates a request file.
+    pub fn from_path(path: &Path) -> Result<ErasureRequest, RequestError> {
+        let text = std::fs::read_to_string(path).map_err(|source| RequestError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        ErasureRequest::from_toml_str(&text)
+    }
+
+    /// Parses and validates a request from TOML text.
+    pub fn from_toml_str(text: &str) -> Result<ErasureRequest, RequestError> {
+        let raw: RawRequest = toml::from_str(text).map_err(|e| RequestError::Syntax {
+            line: e.span().map_or(0, |s| line_of(text, s.start)),
+            message: sanitize_toml_message(e.message()),
+        })?;
+        let mut subjects = Vec::with_capacity(raw.subject.len());
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for s in raw.subject {
+            let subject = validate_subject(text, s, &mut seen)?;
+            subjects.push(subject);
+        }
+        Ok(ErasureRequest {
+            policy: raw.policy,
+            subjects,
+        })
+    }
+
+    /// True when there are no subjects: every message stays untouched.
+    pub fn is_empty(&self) -> bool {
+        self.subjects.is_empty()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRequest {
+    #[serde(default)]
+    policy: Policy,
+    #[serde(default)]
+    subject: Vec<Spanned<RawSubject>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSubject {
+    id: Spanned<String>,
+    #[serde(default)]
+    emails: Vec<Spanned<String>>,
+    #[serde(default)]
+    names: Vec<Spanned<String>>,
+    #[serde(default)]
+    phones: Vec<Spanned<String>>,
+    #[serde(default)]
+    terms: Vec<Spanned<String>>,
+    #[serde(default)]
+    email_blake3: Vec<Spanned<String>>,
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    1 + text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+}
+
+/// Keeps schema words and key names in a TOML/serde error message and blanks
+/// out anything quoted that could be a value (values may be identifiers).
+fn sanitize_toml_message(msg: &str) -> String {
+    // An unknown key is named: keys are not identifier values.
+    if let Some(rest) = msg.strip_prefix("unknown field `")
+        && let Some((key, tail)) = rest.split_once('`')
+    {
+        return format!("unknown field `{key}`{}", sanitize_toml_message(tail));
+    }
+    const KNOWN: &[&str] = &[
+        "policy",
+        "subject",
+        "sender",
+        "recipient",
+        "mention",
+        "binary_attachments",
+        "id",
+        "emails",
+        "names",
+        "phones",
+        "terms",
+        "email_blake3",
+        "delete",
+        "redact",
+        "stub",
+        "keep",
+    ];
+    let mut out = String::with_capacity(msg.len());
+    let mut rest = msg;
+    while let Some(open) = rest.find(['`', '"']) {
+        let quote = rest[open..].chars().next().unwrap_or('`');
+        out.push_str(&rest[..=open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find(quote) else {
+            out.push('…');
+            return out;
+        };
+        let inner = &after[..close];
+        let harmless = KNOWN.contains(&inner) || !inner.chars().any(char::is_alphanumeric);
+        out.push_str(if harmless { inner } else { "…" });
+        out.push(quote);
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    // Drop trailing line breaks toml may leave in messages.
+    out.trim_end().to_owned()
+}
+
+struct Ctx<'a> {
+    text: &'a str,
+    id: String,
+}
+
+impl Ctx<'_> {
+    fn err(&self, span: Range<usize>, what: String) -> RequestError {
+        RequestError::Invalid {
+            line: line_of(self.text, span.start),
+            message: format!("subject '{}': {what}", self.id),
+        }
+    }
+}
+
+fn validate_subject(
+    text: &str,
+    raw: Spanned<RawSubject>,
+    seen: &mut HashMap<String, usize>,
+) -> Result<Subject, RequestError> {
+    let span = raw.span();
+    let raw = raw.into_inner();
+    let id_line = line_of(text, raw.id.span().start);
+    let id = raw.id.get_ref().trim().to_owned();
+    if id.is_empty() {
+        return Err(RequestError::Invalid {
+            line: id_line,
+            message: "subject has an empty id".into(),
+        });
+    }
+    if id.chars().any(char::is_control) {
+        return Err(RequestError::Invalid {
+            line: id_line,
+            message: "subject id contains control characters".into(),
+        });
+    }
+    if let Some(first) = seen.insert(id.clone(), id_line) {
+        return Err(RequestError::Invalid {
+            line: id_line,
+            message: format!("duplicate subject id '{id}' (first at line {first})"),
+        });
+    }
+    let ctx = Ctx { text, id };
+    let mut s = Subject {
+        id: ctx.id.clone(),
+        ..Subject::default()
+    };
+    for (i, e) in raw.emails.iter().enumerate() {
+        let addr = normalize_email(e.get_ref())
+            .map_err(|_| ctx.err(e.span(), format!("emails[{i}] is not a valid address")))?;
+        s.emails.push(addr);
+    }
+    for (i, h) in raw.email_blake3.iter().enumerate() {
+        let hash = parse_hex32(h.get_ref())
+            .ok_or_else(|| ctx.err(h.span(), format!("email_blake3[{i}] is not 64 hex digits")))?;
+        s.email_hashes.push(hash);
+    }
+    for (i, n) in raw.names.iter().enumerate() {
+        let name = collapse_space(n.get_ref());
+        if !has_word(&name) {
+            return Err(ctx.err(n.span(), format!("names[{i}] is empty")));
+        }
+        s.names.push(name);
+    }
+    for (i, p) in raw.phones.iter().enumerate() {
+        let digits = phone_digits(p.get_ref()).ok_or_else(|| {
+            ctx.err(
+                p.span(),
+                format!("phones[{i}] is not a phone number (digits, spaces, + - . ( ) / only)"),
+            )
+        })?;
+        if digits.len() < MIN_PHONE_DIGITS {
+            return Err(ctx.err(
+                p.span(),
+                format!("phones[{i}] has fewer than {MIN_PHONE_DIGITS} digits"),
+            ));
+        }
+        s.phones.push(digits);
+    }
+    for (i, t) in raw.terms.iter().enumerate() {
+        let term = t.get_ref().trim().to_owned();
+        if !has_word(&term) {
+            return Err(ctx.err(t.span(), format!("terms[{i}] is empty")));
+        }
+        s.terms.push(term);
+    }
+    if s.emails.is_empty()
+        && s.email_hashes.is_empty()
+        && s.names.is_empty()
+        && s.phones.is_empty()
+        && s.terms.is_empty()
+    {
+        return Err(ctx.err(span, "has no identifier".into()));
+    }
+    dedup(&mut s.emails);
+    dedup(&mut s.email_hashes);
+    dedup(&mut s.names);
+    dedup(&mut s.phones);
+    dedup(&mut s.terms);
+    Ok(s)
+}
+
+fn dedup<T: Clone + Eq + std::hash::Hash>(v: &mut Vec<T>) {
+    let mut seen = HashSet::new();
+    v.retain(|x| seen.insert(x.clone()));
+}
+
+fn has_word(s: &str) -> bool {
+    s.chars().any(char::is_alphanumeric)
+}
+
+fn collapse_space(s: &str) -> String {
+    s.split(crate::matcher::normalize::is_space)
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn parse_hex32(s: &str) -> Option<[u8; 32]> {
+    let s = s.trim().as_bytes();
+    if s.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (o, pair) in out.iter_mut().zip(s.chunks_exact(2)) {
+        let hi = char::from(pair[0]).to_digit(16)?;
+        let lo = char::from(pair[1]).to_digit(16)?;
+        *o = u8::try_from(hi * 16 + lo).ok()?;
+    }
+    Some(out)
+}
+
+/// Digits of a phone number, or `None` if it holds other characters.
+fn phone_digits(s: &str) -> Option<String> {
+    let s = s.trim();
+    let s = s.strip_prefix('+').unwrap_or(s);
+    let mut digits = String::new();
+    for c in s.chars() {
+        match c {
+            '0'..='9' => digits.push(c),
+            ' ' | '-' | '.' | '(' | ')' | '/' => {}
+            _ => return None,
+        }
+    }
+    Some(digits)
+}
+
+/// ASCII characters always allowed in the local part of an address when
+/// matching (besides alphanumerics). Other RFC 5322 `atext` characters are
+/// allowed only if some subject's address uses them.
+pub(crate) const LOCAL_PUNCT: &str = "._%+-";
+
+/// Every ASCII character RFC 5322 allows unquoted in a local part, besides alphanumerics.
+const ATEXT_PUNCT: &str = "!#$%&'*+-/=?^_`{|}~.";
+
+/// Normalises an email address: trims, applies NFC and lowercase (ASCII and
+/// Unicode, see `docs/matching.md`), and drops a `+tag` from the local part.
+///
+/// Fails on anything that is not a plain `local@domain` address: quoted local
+/// parts, comments, IP literals and trailing dots are not accepted.
+pub fn normalize_email(addr: &str) -> Result<String, RequestError> {
+    let a = normalize_identifier(addr);
+    let (local, domain) = a.split_once('@').ok_or(RequestError::NotAnAddress)?;
+    let local = local.split_once('+').map_or(local, |(l, _)| l);
+    let local_ok = !local.is_empty()
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+        && local
+            .chars()
+            .all(|c| c.is_alphanumeric() || ATEXT_PUNCT.contains(c));
+    let domain_ok = !domain.is_empty()
+        && domain.split('.').all(|label| {
+            !label.is_empty()
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        });
+    if !local_ok || !domain_ok {
+        return Err(RequestError::NotAnAddress);
+    }
+    Ok(format!("{local}@{domain}"))
+}
+
+/// The `email_blake3` hex digest of an address (normalised first).
+pub fn hash_email(addr: &str) -> Result<String, RequestError> {
+    let n = normalize_email(addr)?;
+    Ok(hex(&email_digest(&n)))
+}
+
+/// The digest of an already normalised address.
+pub(crate) fn email_digest(normalized: &str) -> [u8; 32] {
+    blake3::derive_key(EMAIL_HASH_CONTEXT, normalized.as_bytes())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FULL: &str = r#"
+[policy]
+sender = "redact"
+recipient = "delete"
+mention = "redact"
+binary_attachments = "keep"
+
+[[subject]]
+id = "REQ-1"
+emails = ["  Jane.Doe+news@Example.COM "]
+names = ["Jane   Doe"]
+phones = ["+44 20 7946 0018"]
+terms = ["CUST-88231"]
+
+[[subject]]
+id = "REQ-2"
+email_blake3 = ["HASH"]
+"#;
+
+    fn full() -> String {
+        let hash = hash_email("john@example.org").unwrap_or_default();
+        FULL.replace("HASH", &hash.to_uppercase())
+    }
+
+    #[test]
+    fn parses_full_request() {
+        let r = ErasureRequest::from_toml_str(&full()).expect("valid request");
+        assert_eq!(r.policy.sender, Action::Redact);
+        assert_eq!(r.policy.binary_attachments, BinaryAttachments::Keep);
+        assert_eq!(r.subjects.len(), 2);
+        let s = &r.subjects[0];
+        assert_eq!(s.id, "REQ-1");
+        assert_eq!(s.emails, ["jane.doe@example.com"]);
+        assert_eq!(s.names, ["Jane Doe"]);
+        assert_eq!(s.phones, ["442079460018"]);
+        assert_eq!(s.terms, ["CUST-88231"]);
+        assert_eq!(
+            r.subjects[1].email_hashes,
+            [email_digest("john@example.org")]
+        );
+    }
+
+    #[test]
+    fn empty_request_is_valid_with_defaults() {
+        for text in ["", "\n# nothing\n", "[policy]\n"] {
+            let r = ErasureRequest::from_toml_str(text).expect("empty request");
+            assert!(r.is_empty());
+            assert_eq!(r.policy, Policy::default());
+        }
+        assert!(ErasureRequest::default().is_empty());
+    }
+
+    #[test]
+    fn policy_defaults_and_action_for() {
+        let p = Policy::default();
+        assert_eq!(p.action_for(Role::Sender), Action::Delete);
+        assert_eq!(p.action_for(Role::Recipient), Action::Delete);
+        assert_eq!(p.action_for(Role::Mention), Action::Redact);
+        assert!(Action::Delete > Action::Redact);
+        assert!(Role::Sender > Role::Recipient && Role::Recipient > Role::Mention);
+    }
+
+    /// (request text, expected line, a fragment the message must contain)
+    const BAD: &[(&str, usize, &str)] = &[
+        ("[policy]\nsender = \"shred\"\n", 2, "unknown variant"),
+        ("[policy]\ncolour = \"red\"\n", 2, "colour"),
+        ("[polcy]\n", 1, "polcy"),
+        (
+            "[[subject]]\nid = \"A\"\nnames = [\"X\"]\nnmes = [\"Y\"]\n",
+            4,
+            "nmes",
+        ),
+        ("[[subject]]\nnames = [\"X\"]\n", 1, "id"),
+        ("[[subject]]\nid = \"  \"\nnames = [\"X\"]\n", 2, "empty id"),
+        (
+            "[[subject]]\nid = \"A\"\nnames = [\"X\"]\n[[subject]]\nid = \"A\"\nterms = [\"T1\"]\n",
+            5,
+            "duplicate subject id 'A' (first at line 2)",
+        ),
+        (
+            "[[subject]]\nid = \"A\"\n",
+            1,
+            "subject 'A': has no identifier",
+        ),
+        (
+            "[[subject]]\nid = \"A\"\nemails = [\"ok@example.com\",\n  \"secret-not-an-address\"]\n",
+            4,
+            "subject 'A': emails[1] is not a valid address",
+        ),
+        (
+            "[[subject]]\nid = \"A\"\nemails = [\"secret@bad..domain\"]\n",
+            3,
+            "emails[0]",
+        ),
+        (
+            "[[subject]]\nid = \"A\"\nemail_blake3 = [\"zz-secret\"]\n",
+            3,
+            "email_blake3[0] is not 64 hex digits",
+        ),
+        (
+            "[[subject]]\nid = \"A\"\nnames = [\" \\t \"]\n",
+            3,
+            "names[0] is empty",
+        ),
+        (
+            "[[subject]]\nid = \"A\"\nterms = [\"\"]\n",
+            3,
+            "terms[0] is empty",
+        ),
+        (
+            "[[subject]]\nid = \"A\"\nphones = [\"+44 12\"]\n",
+            3,
+            "phones[0] has fewer than 5 digits",
+        ),
+        (
+            "[[subject]]\nid = \"A\"\nphones = [\"call 5550123\"]\n",
+            3,
+            "phones[0] is not a phone number",
+        ),
+        (
+            "[[subject]]\nid = \"A\"\nemails = \"secret@example.com\"\n",
+            3,
+            "invalid type",
+        ),
+        (
+            "[[subject]]\nid = \"A\"\nphones = [4420794600]\n",
+            3,
+            "invalid type",
+        ),
+        ("[[subject]\nid = \"A\"\n", 1, ""),
+    ];
+
+    #[test]
+    fn rejects_bad_requests_with_line_and_without_values() {
+        for (text, line, fragment) in BAD {
+            for crlf in [false, true] {
+                let text = if crlf {
+                    text.replace('\n', "\r\n")
+                } else {
+                    text.to_string()
+                };
+                let err = ErasureRequest::from_toml_str(&text).expect_err(&text);
+                let msg = err.to_string();
+                let got_line = match err {
+                    RequestError::Syntax { line, .. } | RequestError::Invalid { line, .. } => line,
+                    _ => 0,
+                };
+                assert_eq!(got_line, *line, "{text:?}: {msg}");
+                assert!(msg.contains(fragment), "{text:?}: {msg}");
+                assert!(msg.starts_with(&format!("line {line}: ")), "{msg}");
+                for secret in ["secret", "4420794600", "5550123", "+44 12"] {
+                    assert!(!msg.contains(secret), "{text:?} leaks: {msg}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn from_path_names_the_path() {
+        let err = ErasureRequest::from_path(Path::new("/nonexistent/req.toml"))
+            .expect_err("missing file");
+        assert!(err.to_string().contains("/nonexistent/req.toml"), "{err}");
+    }
+
+    #[test]
+    fn from_path_reads_a_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("r.toml");
+        std::fs::write(&path, full()).expect("write");
+        let r = ErasureRequest::from_path(&path).expect("valid");
+        assert_eq!(r.subjects.len(), 2);
+    }
+
+    #[test]
+    fn normalizes_emails() {
+        let ok: &[(&str, &str)] = &[
+            ("Jane.Doe@Example.COM", "jane.doe@example.com"),
+            (" jane.doe+news@example.com\n", "jane.doe@example.com"),
+            ("JÖRG@BEISPIEL.DE", "jörg@beispiel.de"),
+            ("o'brien@example.ie", "o'brien@example.ie"),
+            ("root@localhost", "root@localhost"),
+        ];
+        for (input, want) in ok {
+            assert_eq!(
+                normalize_email(input).ok().as_deref(),
+                Some(*want),
+                "{input}"
+            );
+        }
+        for bad in [
+            "",
+            "jane",
+            "@example.com",
+            "jane@",
+            "+tag@example.com",
+            "jane doe@example.com",
+            "jane@exa mple.com",
+            "jane@example.com.",
+            ".jane@example.com",
+            "jane@@example.com",
+            "\"jane\"@example.com",
+            "jane@[127.0.0.1]",
+        ] {
+            assert!(normalize_email(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn hash_email_is_stable_and_normalised() {
+        let a = hash_email("Jane.Doe+x@Example.com").expect("valid");
+        let b = hash_email("jane.doe@example.com").expect("valid");
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 64);
+        let expected = blake3::derive_key(EMAIL_HASH_CONTEXT, b"jane.doe@example.com");
+        assert_eq!(a, hex(&expected));
+        assert!(hash_email("nope").is_err());
+    }
+
+    #[test]
+    fn enums_serialize_lowercase() {
+        let p = serde_json::to_string(&Policy::default()).unwrap_or_default();
+        assert_eq!(
+            p,
+            r#"{"sender":"delete","recipient":"delete","mention":"redact","binary_attachments":"stub"}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&Role::Recipient).unwrap_or_default(),
+            "\"recipient\""
+        );
+    }
+}
