@@ -11,7 +11,6 @@
 //! fields (sizes in octal or base-256, ustar prefixes, GNU names).
 
 use std::io::{self, BufRead, Read};
-use std::ops::Range;
 
 use crate::container::read_error_kind;
 use crate::error::{Error, ErrorKind, Result};
@@ -48,10 +47,6 @@ pub struct RawEntry {
     /// Every header byte as read: extension entries with their data and
     /// padding, the main header block, sparse extension blocks.
     pub header: Vec<u8>,
-    /// Start of the main header block inside `header`.
-    main: usize,
-    /// The data of a pax `x` extension inside `header`, if any.
-    pax_data: Option<Range<usize>>,
     /// Offset of the first header byte in the decompressed stream.
     pub offset: u64,
     /// The member path (pax `path`, else GNU long name, else ustar name).
@@ -84,40 +79,87 @@ impl RawEntry {
         (BLOCK as u64 - size % BLOCK as u64) % BLOCK as u64
     }
 
-    /// The header region for the same entry with `new_size` bytes of data:
-    /// the size field (and a pax `size` record, if present) patched and the
-    /// checksums recomputed; every other byte as read.
-    pub fn header_with_size(&self, new_size: u64) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.header.len() + 32);
-        let main_start = match &self.pax_data {
-            Some(pax) if pax_has_key(&self.header[pax.clone()], "size") => {
-                let records = rewrite_pax_size(&self.header[pax.clone()], new_size);
-                let pax_header_start = pax.start - BLOCK;
-                out.extend_from_slice(&self.header[..pax_header_start]);
-                let mut pax_header = block_of(&self.header[pax_header_start..pax.start]);
-                set_size(&mut pax_header, records.len() as u64);
-                out.extend_from_slice(&pax_header);
-                out.extend_from_slice(&records);
-                out.resize(
-                    out.len() + RawEntry::padding_for(records.len() as u64) as usize,
-                    0,
-                );
-                let old_pad = RawEntry::padding_for(pax.len() as u64) as usize;
-                out.extend_from_slice(&self.header[pax.end + old_pad..self.main]);
-                out.len()
+    /// The header region for the same entry with `new_size` bytes of data
+    /// and, if given, a new path: the size field and any pax `size` record,
+    /// the path in a pax `path` record, a GNU long name or the ustar name
+    /// field, and the checksums are rewritten; every other byte is as read.
+    /// `None` when the new path does not fit the header as it is.
+    pub fn header_with(&self, new_size: u64, new_path: Option<&[u8]>) -> Option<Vec<u8>> {
+        let raw = &self.header;
+        let mut out = Vec::with_capacity(raw.len() + 64);
+        let mut pos = 0;
+        let mut path_elsewhere = false;
+        while let Some(bytes) = raw.get(pos..pos + BLOCK) {
+            let mut block = block_of(bytes);
+            let flag = block[156];
+            if !is_extension(flag) {
+                if let (Some(path), false) = (new_path, path_elsewhere) {
+                    set_ustar_name(&mut block, path)?;
+                }
+                set_size(&mut block, new_size);
+                out.extend_from_slice(&block);
+                out.extend_from_slice(&raw[pos + BLOCK..]);
+                return Some(out);
             }
-            _ => {
-                out.extend_from_slice(&self.header[..self.main]);
-                out.len()
+            let len =
+                usize::try_from(tar::Header::from_byte_slice(&block).entry_size().ok()?).ok()?;
+            let data = raw.get(pos + BLOCK..pos + BLOCK + len)?;
+            let pad = RawEntry::padding_for(len as u64) as usize;
+            let patched = match flag {
+                b'x' | b'X' => {
+                    path_elsewhere |= new_path.is_some() && pax_has_key(data, "path");
+                    rewrite_pax(data, new_size, new_path)
+                }
+                b'L' => new_path.map(|path| {
+                    path_elsewhere = true;
+                    [path, &[0u8][..]].concat()
+                }),
+                _ => None,
+            };
+            match patched {
+                Some(data) => {
+                    set_size(&mut block, data.len() as u64);
+                    out.extend_from_slice(&block);
+                    out.extend_from_slice(&data);
+                    out.resize(
+                        out.len() + RawEntry::padding_for(data.len() as u64) as usize,
+                        0,
+                    );
+                }
+                None => out.extend_from_slice(raw.get(pos..pos + BLOCK + len + pad)?),
             }
-        };
-        let mut main = block_of(&self.header[self.main..self.main + BLOCK]);
-        set_size(&mut main, new_size);
-        out.extend_from_slice(&main);
-        out.extend_from_slice(&self.header[self.main + BLOCK..]);
-        debug_assert_eq!(out[main_start..main_start + BLOCK], main);
-        out
+            pos += BLOCK + len + pad;
+        }
+        None
     }
+}
+
+/// Extension header types: their data describes the next entry.
+fn is_extension(type_flag: u8) -> bool {
+    matches!(type_flag, b'x' | b'g' | b'X' | b'L' | b'K')
+}
+
+/// Writes `path` into the ustar name field, keeping a ustar prefix that the
+/// path still starts with. `None` if it does not fit.
+fn set_ustar_name(block: &mut [u8; BLOCK], path: &[u8]) -> Option<()> {
+    let is_ustar = block[257..263] == *b"ustar\0";
+    let prefix_len = if is_ustar {
+        block[345..500].iter().position(|&b| b == 0).unwrap_or(155)
+    } else {
+        0
+    };
+    let name = if prefix_len > 0 {
+        let prefix = &block[345..345 + prefix_len];
+        path.strip_prefix(prefix)?.strip_prefix(b"/")?.to_vec()
+    } else {
+        path.to_vec()
+    };
+    if name.len() > 100 {
+        return None;
+    }
+    block[..100].fill(0);
+    block[..name.len()].copy_from_slice(&name);
+    Some(())
 }
 
 fn block_of(bytes: &[u8]) -> [u8; BLOCK] {
@@ -140,17 +182,20 @@ fn pax_has_key(records: &[u8], key: &str) -> bool {
         .any(|ext| ext.key_bytes() == key.as_bytes())
 }
 
-/// Rewrites the `size` record of pax data, keeping every other record.
-fn rewrite_pax_size(records: &[u8], new_size: u64) -> Vec<u8> {
+/// Pax data with its `size` record (if any) set to `size` and its `path`
+/// record (if any) set to `path`; `None` when nothing changes.
+fn rewrite_pax(records: &[u8], size: u64, path: Option<&[u8]>) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(records.len() + 8);
+    let size_text = size.to_string();
     for ext in tar::PaxExtensions::new(records).flatten() {
-        if ext.key_bytes() == b"size" {
-            out.extend(pax_record(b"size", new_size.to_string().as_bytes()));
-        } else {
-            out.extend(pax_record(ext.key_bytes(), ext.value_bytes()));
-        }
+        let value = match (ext.key_bytes(), path) {
+            (b"size", _) => size_text.as_bytes(),
+            (b"path", Some(path)) => path,
+            _ => ext.value_bytes(),
+        };
+        out.extend(pax_record(ext.key_bytes(), value));
     }
-    out
+    (out != records).then_some(out)
 }
 
 /// One pax record: `"<len> <key>=<value>\n"` where `<len>` counts itself.
@@ -363,7 +408,6 @@ impl<R: BufRead> TarReader<R> {
         let mut header = Vec::with_capacity(BLOCK);
         let mut block = first;
         let mut block_offset = offset;
-        let mut pax_data = None;
         let mut pax_path: Option<Vec<u8>> = None;
         let mut pax_size: Option<u64> = None;
         let mut gnu_long_name: Option<Vec<u8>> = None;
@@ -389,7 +433,6 @@ impl<R: BufRead> TarReader<R> {
                 let data = self.read_exact_vec(size, "extension header data ends early")?;
                 let padding = RawEntry::padding_for(size);
                 let pad = self.read_exact_vec(padding, "extension header padding ends early")?;
-                let data_start = header.len();
                 header.extend_from_slice(&data);
                 header.extend_from_slice(&pad);
                 match type_flag {
@@ -401,7 +444,6 @@ impl<R: BufRead> TarReader<R> {
                                 _ => {}
                             }
                         }
-                        pax_data = Some(data_start..data_start + data.len());
                     }
                     b'L' => {
                         let end = data.iter().position(|&b| b == 0).unwrap_or(data.len());
@@ -418,7 +460,6 @@ impl<R: BufRead> TarReader<R> {
                 }
                 continue;
             }
-            let main = header.len() - BLOCK;
             if type_flag == b'S' {
                 self.read_sparse_extensions(&mut header, block[482] != 0)?;
             }
@@ -433,8 +474,6 @@ impl<R: BufRead> TarReader<R> {
             let entry = RawEntry {
                 leading_zero_blocks,
                 header,
-                main,
-                pax_data,
                 offset,
                 path,
                 type_flag,
@@ -698,7 +737,7 @@ mod tests {
             panic!("expected an entry")
         };
         assert_eq!(entry.size, 5);
-        let mut rebuilt = entry.header_with_size(1234);
+        let mut rebuilt = entry.header_with(1234, None).unwrap();
         rebuilt.extend(vec![b'x'; 1234]);
         rebuilt.resize(rebuilt.len() + RawEntry::padding_for(1234) as usize, 0);
         rebuilt.extend(vec![0u8; 1024]);
@@ -709,7 +748,7 @@ mod tests {
         assert_eq!(patched.size, 1234);
         assert_eq!(patched.path, b"m.eml");
         assert_eq!(copy(&rebuilt), rebuilt);
-        assert_eq!(entry.header_with_size(5), entry.header);
+        assert_eq!(entry.header_with(5, None).unwrap(), entry.header);
     }
 
     #[test]

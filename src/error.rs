@@ -87,6 +87,9 @@ pub enum ErrorKind {
         /// Why.
         source: io::Error,
     },
+    /// The erasure request is invalid (the message names the file and line).
+    #[error("invalid erasure request: {0}")]
+    Request(String),
     /// The options given do not make sense together.
     #[error("{0}")]
     Usage(String),
@@ -96,6 +99,13 @@ pub enum ErrorKind {
     /// Writing the output (or a spool file) failed.
     #[error("cannot write output: {0}")]
     Write(#[source] io::Error),
+    /// `--strict` found an identifier the run cannot remove.
+    #[error("{0}")]
+    Strict(String),
+    /// A message to redact could not be redacted safely
+    /// (`--on-unredactable error`).
+    #[error("cannot redact safely: {0}")]
+    Unredactable(String),
     /// A worker thread failed unexpectedly.
     #[error("internal error: {0}")]
     Internal(String),

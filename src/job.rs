@@ -9,12 +9,20 @@ use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use crate::container::{self, Compression, Container, Encoder, OutputCompression};
-use crate::digest::{Digest, HashingWriter, SharedDigest};
+use crate::container::{self, Compression, Container, Encoder, Layout, OutputCompression};
+use crate::digest::{HashingWriter, SharedDigest};
+use crate::engine::{Engine, Mode, OnUnredactable};
 use crate::error::{Error, ErrorKind, Result};
+use crate::evidence::{Affected, Counts, NullSink, RecordOptions, Recorder};
 use crate::inventory::{Inventory, MemberSummary, Totals};
+use crate::mailbox::MailboxFormat;
+use crate::manifest::{
+    FORMAT_V1, Hasher, Manifest, ManifestKey, PolicyRecord, RequestRecord, StreamRecord, Tool,
+    now_rfc3339,
+};
 use crate::pipeline::{self, KeepAll, PipelineOptions};
-use crate::repack::{RepackStats, Repacker};
+use crate::repack::Repacker;
+use crate::request::{Action, BinaryAttachments, ErasureRequest};
 use crate::source::ReadOptions;
 
 /// Default of `--max-message-size`: 256 MiB.
@@ -39,7 +47,7 @@ impl Input {
         }
     }
 
-    fn open(&self) -> Result<Box<dyn Read + Send>> {
+    pub(crate) fn open(&self) -> Result<Box<dyn Read + Send>> {
         match self {
             Input::Stdin => Ok(Box::new(io::stdin())),
             Input::Path(path) => {
@@ -71,7 +79,7 @@ impl Input {
         }
     }
 
-    fn read_options(&self, max_message_size: u64) -> ReadOptions {
+    pub(crate) fn read_options(&self, max_message_size: u64) -> ReadOptions {
         ReadOptions {
             max_message_size,
             input_name: self.name(),
@@ -99,6 +107,38 @@ impl Output {
     }
 }
 
+/// An erasure request with the blake3 of the file it came from.
+#[derive(Debug, Clone)]
+pub struct LoadedRequest {
+    /// The parsed request.
+    pub request: ErasureRequest,
+    /// blake3 of the request file's bytes, as hex.
+    pub blake3: String,
+}
+
+/// Reads and validates an erasure request file. Fails before any input is
+/// read, naming the file and the line of the first problem.
+pub fn load_request(path: &Path) -> Result<LoadedRequest> {
+    let bytes = std::fs::read(path).map_err(|source| {
+        Error::new(ErrorKind::Open {
+            path: path.to_path_buf(),
+            source,
+        })
+    })?;
+    let text = String::from_utf8(bytes.clone()).map_err(|_| {
+        Error::new(ErrorKind::Request(format!(
+            "{}: the request is not UTF-8 text",
+            path.display()
+        )))
+    })?;
+    let request = ErasureRequest::from_toml_str(&text)
+        .map_err(|e| Error::new(ErrorKind::Request(format!("{}: {e}", path.display()))))?;
+    Ok(LoadedRequest {
+        request,
+        blake3: blake3::hash(&bytes).to_hex().to_string(),
+    })
+}
+
 /// Settings of `scrub`.
 #[derive(Debug, Clone)]
 pub struct ScrubOptions {
@@ -110,6 +150,15 @@ pub struct ScrubOptions {
     pub max_message_size: u64,
     /// Threads and queues.
     pub pipeline: PipelineOptions,
+    /// Where the manifest goes; `None` is `OUTPUT.manifest.json` (required
+    /// when the output is standard output).
+    pub manifest: Option<PathBuf>,
+    /// Keys the manifest's message hashes and MAC.
+    pub key: Option<ManifestKey>,
+    /// An identifier in a non-mail member is an error, not a warning.
+    pub strict: bool,
+    /// What a message that cannot be redacted safely turns into.
+    pub on_unredactable: OnUnredactable,
 }
 
 impl Default for ScrubOptions {
@@ -119,28 +168,48 @@ impl Default for ScrubOptions {
             level: None,
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             pipeline: PipelineOptions::default(),
+            manifest: None,
+            key: None,
+            strict: false,
+            on_unredactable: OnUnredactable::Delete,
         }
     }
 }
 
 /// What `scrub` did.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ScrubSummary {
-    /// The input's container.
-    pub input: Container,
-    /// blake3 and length of the input as read (compressed bytes).
-    pub input_digest: Digest,
-    /// blake3 and length of the output as written.
-    pub output_digest: Digest,
-    /// The output's compression.
-    pub output: OutputCompression,
-    /// What was written.
-    pub stats: RepackStats,
+    /// Where the manifest was written.
+    pub manifest_path: PathBuf,
+    /// The manifest (its totals are the run's account).
+    pub manifest: Manifest,
 }
 
-/// Reads `input`, and writes the new backup to `output`.
-pub fn scrub(input: &Input, output: &Output, options: &ScrubOptions) -> Result<ScrubSummary> {
+/// The manifest path for an output: `--manifest`, else `OUTPUT.manifest.json`.
+pub fn manifest_path(output: &Output, manifest: Option<&Path>) -> Result<PathBuf> {
+    match (manifest, output) {
+        (Some(path), _) => Ok(path.to_path_buf()),
+        (None, Output::Path(path)) => {
+            let mut name = path.as_os_str().to_owned();
+            name.push(".manifest.json");
+            Ok(PathBuf::from(name))
+        }
+        (None, Output::Stdout) => Err(Error::new(ErrorKind::Usage(
+            "--manifest PATH is required when the output is standard output".into(),
+        ))),
+    }
+}
+
+/// Reads `input`, applies `request`, writes the new backup to `output` and
+/// then the manifest.
+pub fn scrub(
+    input: &Input,
+    output: &Output,
+    request: &LoadedRequest,
+    options: &ScrubOptions,
+) -> Result<ScrubSummary> {
     refuse_overwriting_input(input, output)?;
+    let manifest_path = manifest_path(output, options.manifest.as_deref())?;
     let input_digest = SharedDigest::default();
     let opened = container::open(Box::new(input_digest.reader(input.open()?)))?;
     let container = opened.container;
@@ -158,25 +227,170 @@ pub fn scrub(input: &Input, output: &Output, options: &ScrubOptions) -> Result<S
         Output::Path(path) => Some(parent_dir(path)),
         Output::Stdout => None,
     };
-    let (stats, output_digest) = write_atomically(output, |writer| {
+    let hasher = Hasher::new(options.key.clone());
+    let mode = Mode::Scrub {
+        on_unredactable: options.on_unredactable,
+    };
+    let engine = Engine::new(&request.request, hasher.clone(), mode);
+    let record = RecordOptions {
+        dry_run: false,
+        strict: options.strict,
+    };
+    let (run, output_digest) = write_atomically(output, |writer| {
         let encoder =
             Encoder::new(HashingWriter::new(writer), out_compression).map_err(write_error)?;
-        let mut repacker = Repacker::new(encoder, spool_dir);
-        pipeline::run(opened, &read, &KeepAll, &mut repacker, &options.pipeline)?;
-        let stats = repacker.stats();
-        let (_, digest) = repacker
+        let repacker = Repacker::new(encoder, spool_dir);
+        let mut recorder = Recorder::new(
+            repacker,
+            &request.request,
+            engine.matcher(),
+            &hasher,
+            record,
+            |_| Ok(()),
+        );
+        pipeline::run(opened, &read, &engine, &mut recorder, &options.pipeline)?;
+        let record = recorder.finish()?;
+        let stats = record.inner.stats();
+        let (_, digest) = record
+            .inner
             .into_inner()
             .finish()
             .map_err(write_error)?
             .into_parts();
-        Ok((stats, digest))
+        Ok((
+            (
+                record.removals,
+                record.warnings,
+                record.totals,
+                record.counts,
+                stats,
+            ),
+            digest,
+        ))
     })?;
+    let (removals, warnings, totals, counts, stats) = run;
+    let container_name = container_name(container, counts.bare_format);
+    let mut manifest = Manifest {
+        format: FORMAT_V1.to_owned(),
+        tool: Tool::current(),
+        created: now_rfc3339(),
+        keyed: false,
+        request: request_record(request),
+        input: StreamRecord {
+            blake3: input_digest.digest().hash.to_hex().to_string(),
+            bytes: input_digest.digest().bytes,
+            container: container_name.to_owned(),
+            compression: container.compression.to_string(),
+            members: counts.members,
+            messages: counts.messages,
+        },
+        output: StreamRecord {
+            blake3: output_digest.hash.to_hex().to_string(),
+            bytes: output_digest.bytes,
+            container: container_name.to_owned(),
+            compression: compression.to_string(),
+            members: stats.members,
+            messages: stats.messages,
+        },
+        removals,
+        warnings,
+        totals,
+        mac: None,
+    };
+    manifest.seal(&hasher);
+    manifest
+        .write(&manifest_path)
+        .map_err(|e| Error::new(ErrorKind::Write(std::io::Error::other(e.to_string()))))?;
     Ok(ScrubSummary {
-        input: container,
-        input_digest: input_digest.digest(),
-        output_digest,
-        output: out_compression,
-        stats,
+        manifest_path,
+        manifest,
+    })
+}
+
+fn request_record(request: &LoadedRequest) -> RequestRecord {
+    let policy = &request.request.policy;
+    let action = |a: Action| match a {
+        Action::Delete => "delete",
+        Action::Redact => "redact",
+    };
+    RequestRecord {
+        blake3: request.blake3.clone(),
+        subjects: request
+            .request
+            .subjects
+            .iter()
+            .map(|s| s.id.clone())
+            .collect(),
+        policy: PolicyRecord {
+            sender: action(policy.sender).to_owned(),
+            recipient: action(policy.recipient).to_owned(),
+            mention: action(policy.mention).to_owned(),
+            binary_attachments: match policy.binary_attachments {
+                BinaryAttachments::Stub => "stub",
+                BinaryAttachments::Keep => "keep",
+            }
+            .to_owned(),
+        },
+    }
+}
+
+/// `tar`, or the format of a bare mailbox (`mbox`, `eml`).
+pub fn container_name(container: Container, bare_format: Option<MailboxFormat>) -> &'static str {
+    match (container.layout, bare_format) {
+        (Layout::Tar, _) => "tar",
+        (Layout::Bare, Some(format)) => format.name(),
+        (Layout::Bare, None) => "bare",
+    }
+}
+
+/// What `scan` found.
+#[derive(Debug, Clone)]
+pub struct ScanSummary {
+    /// The input's container.
+    pub container: Container,
+    /// The container's name (`tar`, `mbox`, `eml`).
+    pub container_name: &'static str,
+    /// Counts of planned actions (as the scrub would apply them).
+    pub totals: crate::manifest::Totals,
+    /// Things a human should look at (identifiers outside messages).
+    pub warnings: Vec<crate::manifest::Warning>,
+    /// Members and messages read.
+    pub counts: Counts,
+}
+
+/// The dry run: reads `input`, decides every message, writes nothing, and
+/// hands each affected message to `on_affected`.
+pub fn scan(
+    input: &Input,
+    request: &LoadedRequest,
+    max_message_size: u64,
+    pipeline_options: &PipelineOptions,
+    on_affected: impl FnMut(&Affected<'_>) -> Result<()>,
+) -> Result<ScanSummary> {
+    let opened = container::open(input.open()?)?;
+    let container = opened.container;
+    let read = input.read_options(max_message_size);
+    let hasher = Hasher::default();
+    let engine = Engine::new(&request.request, hasher.clone(), Mode::Scan);
+    let mut recorder = Recorder::new(
+        NullSink,
+        &request.request,
+        engine.matcher(),
+        &hasher,
+        RecordOptions {
+            dry_run: true,
+            strict: false,
+        },
+        on_affected,
+    );
+    pipeline::run(opened, &read, &engine, &mut recorder, pipeline_options)?;
+    let record = recorder.finish()?;
+    Ok(ScanSummary {
+        container,
+        container_name: container_name(container, record.counts.bare_format),
+        totals: record.totals,
+        warnings: record.warnings,
+        counts: record.counts,
     })
 }
 

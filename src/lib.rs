@@ -13,7 +13,9 @@
 pub mod archive;
 pub mod container;
 pub mod digest;
+pub mod engine;
 pub mod error;
+pub mod evidence;
 pub mod inventory;
 pub mod job;
 pub mod mailbox;
@@ -23,5 +25,6 @@ pub mod pipeline;
 pub mod repack;
 pub mod request;
 pub mod source;
+pub mod verify;
 
 pub use error::{Error, ErrorKind, Result};

@@ -110,9 +110,16 @@ impl Hasher {
 
     /// The hash of a message's bytes, as hex.
     pub fn message(&self, bytes: &[u8]) -> String {
+        let mut hasher = self.incremental();
+        hasher.update(bytes);
+        hasher.finalize().to_hex().to_string()
+    }
+
+    /// A blake3 hasher in this mode, for bytes that arrive in pieces.
+    pub fn incremental(&self) -> blake3::Hasher {
         match &self.key {
-            Some(key) => blake3::keyed_hash(&key.hash_key, bytes).to_hex().to_string(),
-            None => blake3::hash(bytes).to_hex().to_string(),
+            Some(key) => blake3::Hasher::new_keyed(&key.hash_key),
+            None => blake3::Hasher::new(),
         }
     }
 
@@ -246,9 +253,14 @@ pub struct Removal {
     pub roles: Vec<String>,
     /// Hash of the original message (or member, or attachment) bytes.
     pub original_blake3: String,
+    /// Length of the original bytes.
+    pub original_bytes: u64,
     /// Hash of the rewritten message, for `redact`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sanitized_blake3: Option<String>,
+    /// Length of the rewritten message, for `redact`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sanitized_bytes: Option<u64>,
     /// MIME part path of a dropped attachment, e.g. `1.2`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub part: Option<String>,
@@ -330,8 +342,8 @@ impl Manifest {
             path: path.to_path_buf(),
             source,
         })?;
-        let value: serde_json::Value = serde_json::from_slice(&bytes)
-            .map_err(|e| ManifestError::Malformed(e.to_string()))?;
+        let value: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| ManifestError::Malformed(e.to_string()))?;
         match value.get("format").and_then(|f| f.as_str()) {
             Some(FORMAT_V1) => {}
             Some(other) => return Err(ManifestError::UnknownFormat(other.to_owned())),
@@ -355,8 +367,7 @@ impl Manifest {
             .suffix(".mailscrub-tmp")
             .tempfile_in(dir)
             .map_err(io_err)?;
-        serde_json::to_writer_pretty(&mut temp, self)
-            .map_err(|e| io_err(io::Error::other(e)))?;
+        serde_json::to_writer_pretty(&mut temp, self).map_err(|e| io_err(io::Error::other(e)))?;
         io::Write::write_all(&mut temp, b"\n").map_err(io_err)?;
         temp.as_file().sync_all().map_err(io_err)?;
         temp.persist(path).map_err(|e| io_err(e.error))?;
@@ -443,7 +454,9 @@ mod tests {
                 subjects: vec!["REQ-1".into()],
                 roles: vec!["sender".into()],
                 original_blake3: blake3::hash(b"m").to_hex().to_string(),
+                original_bytes: 1,
                 sanitized_blake3: None,
+                sanitized_bytes: None,
                 part: None,
                 reason: None,
             }],

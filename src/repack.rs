@@ -43,6 +43,10 @@ struct Pending {
     member: Arc<Member>,
     spool: Option<SpooledTempFile>,
     size: u64,
+    /// Line feeds not preceded by a carriage return: the size with CRLF
+    /// line ends (Maildir `,W=`) is `size + bare_lf`.
+    bare_lf: u64,
+    last_was_cr: bool,
     messages: u64,
 }
 
@@ -90,6 +94,14 @@ impl<W: Write> Repacker<W> {
     fn member_bytes(&mut self, bytes: &[u8]) -> Result<()> {
         let pending = self.pending()?;
         pending.size += bytes.len() as u64;
+        let mut prev_cr = pending.last_was_cr;
+        for &b in bytes {
+            if b == b'\n' && !prev_cr {
+                pending.bare_lf += 1;
+            }
+            prev_cr = b == b'\r';
+        }
+        pending.last_was_cr = prev_cr;
         match &mut pending.spool {
             Some(spool) => spool.write_all(bytes).map_err(spool_error),
             None => self.write(bytes),
@@ -102,7 +114,9 @@ impl<W: Write> Repacker<W> {
             member,
             spool,
             size,
+            bare_lf,
             messages,
+            ..
         } = pending;
         let mut spool = spool
             .ok_or_else(|| Error::new(ErrorKind::Internal("mail member without spool".into())))?;
@@ -115,7 +129,7 @@ impl<W: Write> Repacker<W> {
         if size == entry.size {
             self.write(&entry.header)?;
         } else {
-            let header = entry.header_with_size(size);
+            let header = rewritten_header(&member, entry, size, size + bare_lf);
             self.write(&header)?;
         }
         spool.rewind().map_err(spool_error)?;
@@ -189,6 +203,8 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<W> {
             member: Arc::clone(member),
             spool,
             size: 0,
+            bare_lf: 0,
+            last_was_cr: false,
             messages: 0,
         });
         Ok(())
@@ -240,5 +256,134 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<W> {
 
     fn trailer(&mut self, bytes: &[u8]) -> Result<()> {
         self.write(bytes)
+    }
+}
+
+/// The header of a mail member whose data became `size` bytes (`crlf_size`
+/// with CRLF line ends): sizes patched and, for a Maildir file, the `,S=`
+/// and `,W=` fields of its name updated (kept as they were if the new name
+/// does not fit the header).
+pub fn rewritten_header(member: &Member, entry: &RawEntry, size: u64, crlf_size: u64) -> Vec<u8> {
+    let new_path = match member.format {
+        MailboxFormat::Maildir => maildir_name_with_sizes(&entry.path, size, crlf_size),
+        _ => None,
+    };
+    new_path
+        .and_then(|path| entry.header_with(size, Some(&path)))
+        .or_else(|| entry.header_with(size, None))
+        .unwrap_or_else(|| entry.header.clone())
+}
+
+/// A Maildir path with the values of `,S=` (size) and `,W=` (size with CRLF
+/// line ends) in its file name replaced; `None` if it has neither.
+pub fn maildir_name_with_sizes(path: &[u8], size: u64, crlf_size: u64) -> Option<Vec<u8>> {
+    let name_start = path.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1);
+    let name = &path[name_start..];
+    let base_end = name.iter().position(|&b| b == b':').unwrap_or(name.len());
+    let mut out = path[..name_start].to_vec();
+    let mut changed = false;
+    let mut fields = name[..base_end].split(|&b| b == b',').peekable();
+    while let Some(field) = fields.next() {
+        let value = match field {
+            [b'S', b'=', digits @ ..] if is_number(digits) => Some(size),
+            [b'W', b'=', digits @ ..] if is_number(digits) => Some(crlf_size),
+            _ => None,
+        };
+        match value {
+            Some(value) => {
+                out.extend_from_slice(&field[..2]);
+                out.extend_from_slice(value.to_string().as_bytes());
+                changed = true;
+            }
+            None => out.extend_from_slice(field),
+        }
+        if fields.peek().is_some() {
+            out.push(b',');
+        }
+    }
+    out.extend_from_slice(&name[base_end..]);
+    changed.then_some(out)
+}
+
+fn is_number(digits: &[u8]) -> bool {
+    !digits.is_empty() && digits.iter().all(u8::is_ascii_digit)
+}
+
+/// True when `output` may stand for `input` in a scrubbed archive: the same
+/// path, or for a Maildir file the same path but for its size fields.
+pub fn same_member_path(input: &Member, output: &Member) -> bool {
+    input.path == output.path
+        || (input.format == MailboxFormat::Maildir
+            && maildir_name_with_sizes(&input.path, 0, 0)
+                == maildir_name_with_sizes(&output.path, 0, 0))
+}
+
+/// Checks that an output member's header and padding are what the writer
+/// makes of the input member's: identical when the size is unchanged,
+/// otherwise the input's header with sizes (and Maildir size fields) patched
+/// and zero padding.
+pub fn check_rewritten_header(
+    input: &Member,
+    output: &Member,
+    input_padding: &[u8],
+    output_padding: &[u8],
+) -> Result<(), String> {
+    let (Some(i), Some(o)) = (&input.entry, &output.entry) else {
+        return match (&input.entry, &output.entry) {
+            (None, None) => Ok(()),
+            _ => Err("one side is a tar member, the other a bare mailbox".into()),
+        };
+    };
+    if i.leading_zero_blocks != o.leading_zero_blocks {
+        return Err("the zero blocks before the member differ".into());
+    }
+    if i.size == o.size {
+        if i.header != o.header {
+            return Err("the tar header differs although the size did not change".into());
+        }
+        if input_padding != output_padding {
+            return Err("the padding after the data differs".into());
+        }
+        return Ok(());
+    }
+    let path = (o.path != i.path).then_some(o.path.as_slice());
+    let expected = i.header_with(o.size, path);
+    if expected.as_deref() != Some(o.header.as_slice()) {
+        return Err("the tar header differs beyond its size fields".into());
+    }
+    if output_padding.len() as u64 != RawEntry::padding_for(o.size)
+        || output_padding.iter().any(|&b| b != 0)
+    {
+        return Err("the padding after the rewritten data is not zero".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maildir_size_fields_are_replaced() {
+        let cases: &[(&[u8], Option<&[u8]>)] = &[
+            (
+                b"u/cur/1700000000.M1P2.host,S=1234:2,S",
+                Some(b"u/cur/1700000000.M1P2.host,S=99:2,S"),
+            ),
+            (
+                b"u/.Sent/cur/1.M1.h,S=1234,W=1300:2,RS",
+                Some(b"u/.Sent/cur/1.M1.h,S=99,W=104:2,RS"),
+            ),
+            (b"u/new/1700000000.M1P2.host", None),
+            (b"u/cur/1.host:2,S=5", None),
+        ];
+        for (path, want) in cases {
+            assert_eq!(
+                maildir_name_with_sizes(path, 99, 104).as_deref(),
+                *want,
+                "{}",
+                String::from_utf8_lossy(path)
+            );
+        }
     }
 }

@@ -1,8 +1,11 @@
 //! Command-line definitions (clap), turned into library calls and rendered.
 //! Only this module knows about clap, terminals and exit codes.
 
+mod hash_id;
 mod list;
+mod scan;
 mod scrub;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,8 +26,14 @@ pub struct Cli {
 enum Command {
     /// Print the inventory of a backup: members, mailbox formats, messages, bytes.
     List(list::ListArgs),
-    /// Write a sanitized copy of a backup, in the same container format.
+    /// The dry run: report what `scrub` would delete and redact, write nothing.
+    Scan(scan::ScanArgs),
+    /// Write a sanitized copy of a backup, in the same container format, and its manifest.
     Scrub(scrub::ScrubArgs),
+    /// Check a scrubbed backup against its manifest (exit 1 when a check fails).
+    Verify(verify::VerifyArgs),
+    /// Print the hashed form of an email address, for `email_blake3` in a request.
+    HashId(hash_id::HashIdArgs),
 }
 
 /// The process exit codes: 0 success, 1 a verification failed, 2 bad usage
@@ -33,6 +42,8 @@ enum Command {
 pub enum Exit {
     /// Everything went well.
     Success,
+    /// `verify`: a check failed.
+    VerifyFailed,
     /// Bad usage, unreadable or invalid input, or any other error.
     Error,
 }
@@ -41,9 +52,19 @@ impl From<Exit> for ExitCode {
     fn from(exit: Exit) -> ExitCode {
         match exit {
             Exit::Success => ExitCode::SUCCESS,
+            Exit::VerifyFailed => ExitCode::from(1),
             Exit::Error => ExitCode::from(2),
         }
     }
+}
+
+/// Pipeline settings from `--threads` (default: all cores).
+fn pipeline_options(threads: Option<usize>) -> mailscrub::pipeline::PipelineOptions {
+    let mut options = mailscrub::pipeline::PipelineOptions::default();
+    if let Some(threads) = threads {
+        options.threads = threads.max(1);
+    }
+    options
 }
 
 /// Options shared by the commands that read a backup.
@@ -89,7 +110,10 @@ fn parse_size(text: &str) -> Result<u64, String> {
 pub fn run(cli: Cli) -> Result<Exit, mailscrub::Error> {
     match cli.command {
         Command::List(args) => list::run(args),
+        Command::Scan(args) => scan::run(args),
         Command::Scrub(args) => scrub::run(args),
+        Command::Verify(args) => verify::run(args),
+        Command::HashId(args) => hash_id::run(args),
     }
 }
 

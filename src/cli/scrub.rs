@@ -1,18 +1,20 @@
-//! `mailscrub scrub`: write a sanitized copy of a backup.
+//! `mailscrub scrub`: write a sanitized copy of a backup, and its manifest.
 
 use std::path::PathBuf;
 
 use mailscrub::container::Compression;
+use mailscrub::engine::OnUnredactable;
 use mailscrub::error::{Error, ErrorKind};
 use mailscrub::job::{self, Input, Output, ScrubOptions};
-use mailscrub::pipeline::PipelineOptions;
+use mailscrub::manifest::ManifestKey;
 
-use super::{Exit, ReadArgs};
+use super::{Exit, ReadArgs, pipeline_options};
 
 /// Arguments of `scrub`.
 #[derive(Debug, clap::Args)]
 pub struct ScrubArgs {
-    /// The erasure request (TOML, see docs/request.md).
+    /// The erasure request (TOML, see docs/request.md). Checked before any
+    /// input is read.
     #[arg(long, value_name = "FILE")]
     subjects: PathBuf,
     #[command(flatten)]
@@ -21,12 +23,27 @@ pub struct ScrubArgs {
     /// only when the run succeeded (written to a temporary file, then renamed).
     #[arg(short, long, value_name = "OUTPUT")]
     output: PathBuf,
+    /// Where the manifest goes (default: OUTPUT.manifest.json; required when
+    /// OUTPUT is `-`). See docs/manifest.md.
+    #[arg(long, value_name = "PATH")]
+    manifest: Option<PathBuf>,
+    /// Key the manifest's message hashes and seal it with a MAC (32 bytes,
+    /// raw or as 64 hex digits).
+    #[arg(long, value_name = "FILE")]
+    manifest_key: Option<PathBuf>,
     /// Output compression; default: the same as the input's.
     #[arg(long, value_enum)]
     compress: Option<CompressArg>,
     /// Compression level (zstd 1-22, default 3; gzip 0-9, default 6).
     #[arg(long)]
     level: Option<i32>,
+    /// What happens to a message that cannot be redacted safely: `delete` it
+    /// (recorded in the manifest) or stop with an `error`.
+    #[arg(long, value_enum, default_value = "delete")]
+    on_unredactable: UnredactableArg,
+    /// Fail when a non-mail member holds an identifier (default: a warning).
+    #[arg(long)]
+    strict: bool,
     /// Worker threads; 1 runs single-threaded. Default: all cores.
     #[arg(long)]
     threads: Option<usize>,
@@ -39,45 +56,50 @@ enum CompressArg {
     Zstd,
 }
 
-impl From<CompressArg> for Compression {
-    fn from(arg: CompressArg) -> Self {
-        match arg {
-            CompressArg::None => Compression::None,
-            CompressArg::Gzip => Compression::Gzip,
-            CompressArg::Zstd => Compression::Zstd,
-        }
-    }
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum UnredactableArg {
+    Delete,
+    Error,
 }
 
 pub fn run(args: ScrubArgs) -> Result<Exit, Error> {
-    std::fs::read(&args.subjects).map_err(|source| {
-        Error::new(ErrorKind::Open {
-            path: args.subjects.clone(),
-            source,
-        })
-    })?;
-    let mut pipeline = PipelineOptions::default();
-    if let Some(threads) = args.threads {
-        pipeline.threads = threads.max(1);
-    }
+    let request = job::load_request(&args.subjects)?;
+    let key = args
+        .manifest_key
+        .as_deref()
+        .map(ManifestKey::from_file)
+        .transpose()
+        .map_err(|e| Error::new(ErrorKind::Usage(e.to_string())))?;
     let options = ScrubOptions {
-        compress: args.compress.map(Compression::from),
+        compress: args.compress.map(|c| match c {
+            CompressArg::None => Compression::None,
+            CompressArg::Gzip => Compression::Gzip,
+            CompressArg::Zstd => Compression::Zstd,
+        }),
         level: args.level,
         max_message_size: args.read.max_message_size,
-        pipeline,
+        pipeline: pipeline_options(args.threads),
+        manifest: args.manifest,
+        key,
+        strict: args.strict,
+        on_unredactable: match args.on_unredactable {
+            UnredactableArg::Delete => OnUnredactable::Delete,
+            UnredactableArg::Error => OnUnredactable::Error,
+        },
     };
     let input = Input::parse(&args.read.input);
     let output = Output::parse(&args.output);
-    let summary = job::scrub(&input, &output, &options)?;
-    let stats = summary.stats;
+    let summary = job::scrub(&input, &output, &request, &options)?;
+    let totals = summary.manifest.totals;
     eprintln!(
-        "mailscrub: {} members, {} messages written ({} deleted, {} redacted); output {} level {}",
-        stats.members,
-        stats.messages,
-        stats.deleted,
-        stats.replaced,
-        summary.output.compression,
-        summary.output.level
+        "mailscrub: {} messages read: {} untouched, {} deleted ({} after a failed redaction), {} redacted; {} warnings; manifest {}",
+        totals.messages_read,
+        totals.untouched,
+        totals.deleted,
+        totals.fail_closed,
+        totals.redacted,
+        totals.warnings,
+        summary.manifest_path.display()
     );
     Ok(Exit::Success)
 }

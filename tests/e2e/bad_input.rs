@@ -386,7 +386,6 @@ fn missing_subjects_file_exits_2_and_names_it() {
 }
 
 #[test]
-#[ignore = "pending: the request parser (issue 3) is being merged"]
 fn malformed_subjects_file_exits_2_and_names_it() {
     let w = Work::new();
     w.write("in", &mixed_tar());

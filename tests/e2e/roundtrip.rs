@@ -248,7 +248,6 @@ fn successful_scrub_replaces_existing_output_file() {
 }
 
 #[test]
-#[ignore = "pending: the manifest (issue 5)"]
 fn manifest_flag_writes_manifest_and_keeps_output() {
     let w = Work::new();
     let tar = wrap(

@@ -127,12 +127,13 @@ pub fn scrub_file(label: &str, input: &[u8], extra: &[&str]) -> Vec<u8> {
         .unwrap_or_else(|| panic!("{label}: exit 0 but no output file"))
 }
 
-/// Scrub `input` stdin -> stdout with an empty request; stdout bytes.
+/// Scrub `input` stdin -> stdout with an empty request (the manifest, which
+/// standard output cannot carry, goes to a file); stdout bytes.
 pub fn scrub_stdio(label: &str, input: &[u8], extra: &[&str]) -> Vec<u8> {
     let w = Work::new();
     let req = w.request(EMPTY_REQUEST);
     let mut args: Vec<&OsStr> = vec!["scrub".as_ref(), "--subjects".as_ref(), req.as_os_str()];
-    args.extend(["-", "-o", "-"].map(OsStr::new));
+    args.extend(["-", "-o", "-", "--manifest", "manifest.json"].map(OsStr::new));
     args.extend(extra.iter().map(OsStr::new));
     w.run(&args, Some(input)).success(label).stdout
 }

@@ -1,0 +1,127 @@
+//! `mailscrub scan`: the dry run. Reads everything, writes nothing, reports
+//! what `scrub` would do (docs/scan.md).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use mailscrub::error::{Error, ErrorKind, escape_for_terminal};
+use mailscrub::evidence::{Affected, role_name};
+use mailscrub::job::{self, Input};
+use mailscrub::request::Action;
+
+use super::{Exit, ReadArgs, pipeline_options};
+
+/// Arguments of `scan`.
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    /// The erasure request (TOML, see docs/request.md).
+    #[arg(long, value_name = "FILE")]
+    subjects: PathBuf,
+    #[command(flatten)]
+    read: ReadArgs,
+    /// Print JSON Lines: one object per affected message, then a summary.
+    #[arg(long)]
+    json: bool,
+    /// Worker threads; 1 runs single-threaded. Default: all cores.
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+fn action_name(action: Option<Action>) -> &'static str {
+    match action {
+        Some(Action::Delete) => "delete",
+        Some(Action::Redact) => "redact",
+        None => "keep",
+    }
+}
+
+pub fn run(args: ScanArgs) -> Result<Exit, Error> {
+    let request = job::load_request(&args.subjects)?;
+    let input = Input::parse(&args.read.input);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let write_err = |e: std::io::Error| Error::new(ErrorKind::Write(e));
+    let json = args.json;
+    let summary = job::scan(
+        &input,
+        &request,
+        args.read.max_message_size,
+        &pipeline_options(args.threads),
+        |affected| render(&mut out, affected, json).map_err(write_err),
+    )?;
+    let t = summary.totals;
+    for warning in &summary.warnings {
+        if json {
+            let line = serde_json::json!({
+                "type": "warning",
+                "member": warning.member,
+                "kind": warning.kind,
+                "subjects": warning.subjects,
+            });
+            writeln!(out, "{line}").map_err(write_err)?;
+        } else {
+            writeln!(
+                out,
+                "warning  {}  {}  subjects={}",
+                escape_for_terminal(&warning.member),
+                warning.kind,
+                warning.subjects.join(",")
+            )
+            .map_err(write_err)?;
+        }
+    }
+    if json {
+        let line = serde_json::json!({
+            "type": "summary",
+            "container": summary.container_name,
+            "compression": summary.container.compression,
+            "members": summary.counts.members,
+            "messages": t.messages_read,
+            "delete": t.deleted,
+            "redact": t.redacted,
+            "untouched": t.untouched,
+            "warnings": t.warnings,
+        });
+        writeln!(out, "{line}").map_err(write_err)?;
+    } else {
+        writeln!(
+            out,
+            "{} messages read: {} to delete, {} to redact, {} untouched; {} warnings",
+            t.messages_read, t.deleted, t.redacted, t.untouched, t.warnings
+        )
+        .map_err(write_err)?;
+    }
+    out.flush().map_err(write_err)?;
+    Ok(Exit::Success)
+}
+
+fn render(out: &mut impl Write, affected: &Affected<'_>, json: bool) -> std::io::Result<()> {
+    let verdict = affected.verdict;
+    let roles: Vec<&str> = verdict.roles.iter().map(|r| role_name(*r)).collect();
+    if json {
+        let line = serde_json::json!({
+            "type": "message",
+            "member": affected.member,
+            "index": affected.index,
+            "message_id_blake3": verdict.message_id,
+            "subjects": affected.subject_ids,
+            "roles": roles,
+            "action": action_name(verdict.planned),
+        });
+        writeln!(out, "{line}")
+    } else {
+        writeln!(
+            out,
+            "{:<7} {} #{}  subjects={} roles={} message-id={}",
+            action_name(verdict.planned),
+            escape_for_terminal(affected.member),
+            affected.index,
+            affected.subject_ids.join(","),
+            roles.join(","),
+            verdict
+                .message_id
+                .as_deref()
+                .map_or("-", |h| &h[..16.min(h.len())])
+        )
+    }
+}

@@ -1,0 +1,109 @@
+//! `mailscrub verify`: check a scrubbed backup against its manifest.
+//! One line per check (OK, FAILED with the reason, or SKIPPED), then a
+//! summary; exit 0 when every check passed, 1 when one failed.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use mailscrub::error::{Error, ErrorKind};
+use mailscrub::job::{self, Input, Output};
+use mailscrub::manifest::ManifestKey;
+use mailscrub::verify::{self, Status, VerifyOptions};
+
+use super::{Exit, pipeline_options};
+
+/// Arguments of `verify`.
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// The scrubbed backup; `-` reads standard input.
+    output: PathBuf,
+    /// The manifest `scrub` wrote (default: OUTPUT.manifest.json).
+    #[arg(long, value_name = "PATH")]
+    manifest: Option<PathBuf>,
+    /// Re-scan the output for the identifiers of this request.
+    #[arg(long, value_name = "FILE")]
+    subjects: Option<PathBuf>,
+    /// The original backup: account for every one of its messages.
+    #[arg(long, value_name = "INPUT")]
+    input: Option<PathBuf>,
+    /// The key the manifest was written with: checks its MAC.
+    #[arg(long, value_name = "FILE")]
+    manifest_key: Option<PathBuf>,
+    /// Print JSON Lines: one object per check, then a summary.
+    #[arg(long)]
+    json: bool,
+    /// Largest message accepted, in bytes (suffixes K, M, G).
+    #[arg(long, value_name = "SIZE", default_value_t = job::DEFAULT_MAX_MESSAGE_SIZE, value_parser = super::parse_size)]
+    max_message_size: u64,
+    /// Worker threads; 1 runs single-threaded. Default: all cores.
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+pub fn run(args: VerifyArgs) -> Result<Exit, Error> {
+    let request = args
+        .subjects
+        .as_deref()
+        .map(job::load_request)
+        .transpose()?;
+    let key = args
+        .manifest_key
+        .as_deref()
+        .map(ManifestKey::from_file)
+        .transpose()
+        .map_err(|e| Error::new(ErrorKind::Usage(e.to_string())))?;
+    let manifest = job::manifest_path(&Output::parse(&args.output), args.manifest.as_deref())?;
+    let options = VerifyOptions {
+        manifest: &manifest,
+        key,
+        request: request.as_ref().map(|r| &r.request),
+        input: args.input.as_deref().map(Input::parse),
+        max_message_size: args.max_message_size,
+        pipeline: pipeline_options(args.threads),
+    };
+    let report = verify::verify(&Input::parse(&args.output), &options)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let write_err = |e: std::io::Error| Error::new(ErrorKind::Write(e));
+    let count = |status| report.checks.iter().filter(|c| c.status == status).count();
+    for check in &report.checks {
+        if args.json {
+            let line = serde_json::json!({
+                "type": "check",
+                "check": check.name,
+                "status": check.status,
+                "detail": check.detail,
+            });
+            writeln!(out, "{line}").map_err(write_err)?;
+        } else {
+            let status = match check.status {
+                Status::Ok => "OK",
+                Status::Failed => "FAILED",
+                Status::Skipped => "SKIPPED",
+            };
+            writeln!(out, "{status:<8}{}: {}", check.name, check.detail).map_err(write_err)?;
+        }
+    }
+    let (ok, failed, skipped) = (
+        count(Status::Ok),
+        count(Status::Failed),
+        count(Status::Skipped),
+    );
+    if args.json {
+        let line = serde_json::json!({
+            "type": "summary",
+            "passed": report.passed(),
+            "ok": ok,
+            "failed": failed,
+            "skipped": skipped,
+        });
+        writeln!(out, "{line}").map_err(write_err)?;
+    } else {
+        writeln!(out, "{ok} OK, {failed} FAILED, {skipped} skipped").map_err(write_err)?;
+    }
+    Ok(if report.passed() {
+        Exit::Success
+    } else {
+        Exit::VerifyFailed
+    })
+}

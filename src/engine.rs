@@ -1,0 +1,233 @@
+//! The decisions: what happens to each message, and why.
+//!
+//! The [`Engine`] is the pipeline's [`Processor`]: for each message it runs
+//! the matcher, turns the strongest role found into an action through the
+//! request's policy, and (when scrubbing) carries the action out. The
+//! [`Verdict`] it returns holds everything the writer, the reports and the
+//! manifest need, and nothing that identifies a subject: subject indices,
+//! roles, hashes and lengths.
+
+use std::borrow::Borrow;
+
+use crate::mailbox::Message;
+use crate::manifest::Hasher;
+use crate::matcher::{Matcher, MessageInput, ParseStatus, Role};
+use crate::pipeline::{Outcome, Processor};
+use crate::request::{Action, ErasureRequest};
+use crate::source::Member;
+
+/// What to do when a message to redact cannot be redacted safely.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnUnredactable {
+    /// Delete the message instead, and record why (fail closed).
+    #[default]
+    Delete,
+    /// Stop the run with an error.
+    Error,
+}
+
+/// How the engine runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Decide only (the dry run): no message is rewritten.
+    Scan,
+    /// Decide and act.
+    Scrub {
+        /// What a failed redaction turns into.
+        on_unredactable: OnUnredactable,
+    },
+}
+
+/// The decision for one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// What the writer does.
+    pub outcome: Outcome,
+    /// Indices of the subjects found (into the request), sorted.
+    pub subjects: Vec<usize>,
+    /// Roles found, weakest first.
+    pub roles: Vec<Role>,
+    /// The action the policy asks for; `None` when nobody was found.
+    pub planned: Option<Action>,
+    /// Hash and length of the original message, for affected messages.
+    pub original: Option<(String, u64)>,
+    /// Hash and length of the rewritten message, for redactions.
+    pub sanitized: Option<(String, u64)>,
+    /// Why the outcome differs from the plan (fail closed).
+    pub reason: Option<String>,
+    /// Hash of the Message-ID field value, for reports.
+    pub message_id: Option<String>,
+    /// How the matcher examined the message.
+    pub parse: ParseStatus,
+}
+
+impl Verdict {
+    fn untouched(parse: ParseStatus) -> Self {
+        Verdict {
+            outcome: Outcome::Keep,
+            subjects: Vec::new(),
+            roles: Vec::new(),
+            planned: None,
+            original: None,
+            sanitized: None,
+            reason: None,
+            message_id: None,
+            parse,
+        }
+    }
+
+    /// True when a subject was found.
+    pub fn is_affected(&self) -> bool {
+        self.planned.is_some()
+    }
+}
+
+impl Borrow<Outcome> for Verdict {
+    fn borrow(&self) -> &Outcome {
+        &self.outcome
+    }
+}
+
+/// The per-message decision maker.
+pub struct Engine<'a> {
+    request: &'a ErasureRequest,
+    matcher: Matcher,
+    hasher: Hasher,
+    mode: Mode,
+}
+
+impl<'a> Engine<'a> {
+    /// Compiles the request's identifiers; message hashes use `hasher`.
+    pub fn new(request: &'a ErasureRequest, hasher: Hasher, mode: Mode) -> Self {
+        Engine {
+            request,
+            matcher: Matcher::new(request),
+            hasher,
+            mode,
+        }
+    }
+
+    /// The compiled matcher, for scanning non-mail data.
+    pub fn matcher(&self) -> &Matcher {
+        &self.matcher
+    }
+
+    /// The request being applied.
+    pub fn request(&self) -> &ErasureRequest {
+        self.request
+    }
+
+    /// The hashing mode of the run.
+    pub fn hasher(&self) -> &Hasher {
+        &self.hasher
+    }
+
+    /// Decides one message.
+    pub fn decide(&self, message: &Message) -> Verdict {
+        let input = MessageInput {
+            envelope: message.envelope(),
+            raw: message.rfc822(),
+        };
+        let findings = self.matcher.scan(&input);
+        let Some(role) = findings.strongest_role() else {
+            return Verdict::untouched(findings.parse);
+        };
+        let planned = self.request.policy.action_for(role);
+        let mut verdict = Verdict {
+            outcome: Outcome::Keep,
+            subjects: findings.subjects(),
+            roles: findings.roles(),
+            planned: Some(planned),
+            original: Some((
+                self.hasher.message(&message.bytes),
+                message.bytes.len() as u64,
+            )),
+            sanitized: None,
+            reason: None,
+            message_id: message_id(message.rfc822()).map(|id| self.hasher.message(id)),
+            parse: findings.parse,
+        };
+        if let Mode::Scrub { .. } = self.mode {
+            verdict.outcome = Outcome::Delete;
+            if planned == Action::Redact {
+                verdict.reason = Some("redaction is not available: deleted instead".into());
+            }
+        }
+        verdict
+    }
+}
+
+impl Processor for Engine<'_> {
+    type Output = Verdict;
+
+    fn process(&self, _member: &Member, message: &Message) -> Verdict {
+        self.decide(message)
+    }
+}
+
+/// The value of the first top-level `Message-ID` field, trimmed and
+/// unfolded, as bytes.
+fn message_id(raw: &[u8]) -> Option<&[u8]> {
+    for line in raw.split(|&b| b == b'\n') {
+        let line = crate::mailbox::trim_eol(line);
+        if line.is_empty() {
+            return None;
+        }
+        let Some(name) = crate::mailbox::field_name(line) else {
+            continue;
+        };
+        if name.eq_ignore_ascii_case(b"message-id") {
+            let colon = line.iter().position(|&b| b == b':')?;
+            let value = line[colon + 1..].trim_ascii();
+            return (!value.is_empty()).then_some(value);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> ErasureRequest {
+        ErasureRequest::from_toml_str(
+            "[[subject]]\nid = \"REQ-1\"\nemails = [\"jane.doe@example.com\"]\nnames = [\"Jane Doe\"]\n",
+        )
+        .unwrap()
+    }
+
+    fn message(text: &str) -> Message {
+        Message::single(text.as_bytes().to_vec())
+    }
+
+    #[test]
+    fn roles_map_to_policy_actions() {
+        let request = request();
+        let engine = Engine::new(&request, Hasher::default(), Mode::Scan);
+        let sender = engine.decide(&message(
+            "From: Jane Doe <jane.doe@example.com>\nMessage-ID: <a@b>\n\nhi\n",
+        ));
+        assert_eq!(sender.planned, Some(Action::Delete));
+        assert_eq!(sender.roles, [Role::Sender]);
+        assert_eq!(sender.subjects, [0]);
+        assert_eq!(sender.outcome, Outcome::Keep, "a scan never acts");
+        assert_eq!(
+            sender.message_id.as_deref(),
+            Some(blake3::hash(b"<a@b>").to_hex().as_str())
+        );
+        let mention = engine.decide(&message("From: bob@example.org\n\nI met Jane Doe.\n"));
+        assert_eq!(mention.planned, Some(Action::Redact));
+        let nobody = engine.decide(&message("From: bob@example.org\n\nI met Janet Doe.\n"));
+        assert!(!nobody.is_affected());
+        assert_eq!(nobody.original, None);
+    }
+
+    #[test]
+    fn message_id_is_found_only_in_the_header_block() {
+        assert_eq!(
+            message_id(b"Subject: x\r\nMessage-Id:  <x@y> \r\n\r\n"),
+            Some(&b"<x@y>"[..])
+        );
+        assert_eq!(message_id(b"Subject: x\n\nMessage-ID: <x@y>\n"), None);
+    }
+}

@@ -1,0 +1,349 @@
+//! The record of a run: what was affected, and why.
+//!
+//! [`Recorder`] wraps the sink that writes (or a [`NullSink`] for a dry run)
+//! and turns each [`Verdict`] into the manifest's removals, warnings and
+//! totals, handing every affected message to a callback as it goes (the
+//! `scan` report streams from there). Nothing recorded identifies a subject:
+//! subjects appear as their ids, messages as hashes, and a member path that
+//! itself holds an identifier is replaced by its hash.
+
+use std::sync::Arc;
+
+use crate::engine::Verdict;
+use crate::error::{Error, ErrorKind, Result};
+use crate::mailbox::Message;
+use crate::manifest::{self, Hasher, Removal, Totals, Warning};
+use crate::matcher::{Hit, Matcher};
+use crate::pipeline::{Outcome, Sink};
+use crate::request::Action;
+use crate::request::{self, ErasureRequest};
+use crate::source::Member;
+
+/// Bytes kept from the end of one chunk of non-mail data and scanned again
+/// with the next, so that an identifier split across chunks is still found.
+const OVERLAP: usize = 1024;
+
+/// Scans a stream of non-mail chunks for identifiers.
+#[derive(Default)]
+pub struct RawWatch {
+    tail: Vec<u8>,
+    subjects: Vec<usize>,
+}
+
+impl RawWatch {
+    /// Scans the next chunk.
+    pub fn feed(&mut self, matcher: &Matcher, bytes: &[u8]) {
+        let mut window = std::mem::take(&mut self.tail);
+        window.extend_from_slice(bytes);
+        self.subjects
+            .extend(matcher.scan_bytes(&window).iter().map(|h: &Hit| h.subject));
+        let keep = window.len().min(OVERLAP);
+        self.tail = window.split_off(window.len() - keep);
+    }
+
+    /// The subjects found since the last call, sorted; resets the watch.
+    pub fn take(&mut self) -> Vec<usize> {
+        self.tail.clear();
+        let mut subjects = std::mem::take(&mut self.subjects);
+        subjects.sort_unstable();
+        subjects.dedup();
+        subjects
+    }
+}
+
+/// A sink that writes nothing, for dry runs.
+#[derive(Debug, Default)]
+pub struct NullSink;
+
+impl<P> Sink<P> for NullSink {
+    fn member_start(&mut self, _member: &Arc<Member>) -> Result<()> {
+        Ok(())
+    }
+    fn data(&mut self, _bytes: &[u8]) -> Result<()> {
+        Ok(())
+    }
+    fn message(&mut self, _message: Message, _processed: P) -> Result<()> {
+        Ok(())
+    }
+    fn member_end(&mut self, _padding: &[u8]) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// One affected message, as reports show it.
+#[derive(Debug)]
+pub struct Affected<'a> {
+    /// The member path (or its hash, when the path holds an identifier).
+    pub member: &'a str,
+    /// The message index in the member.
+    pub index: usize,
+    /// The decision.
+    pub verdict: &'a Verdict,
+    /// The subject ids found.
+    pub subject_ids: Vec<&'a str>,
+}
+
+/// Settings of a [`Recorder`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RecordOptions {
+    /// A dry run: totals count planned actions, and no removals are kept.
+    pub dry_run: bool,
+    /// Make a non-mail member holding an identifier an error.
+    pub strict: bool,
+}
+
+/// Counts of a run, beyond the manifest's totals.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Members read.
+    pub members: u64,
+    /// Messages read.
+    pub messages: u64,
+    /// The format of a bare mailbox input (its only member).
+    pub bare_format: Option<crate::mailbox::MailboxFormat>,
+}
+
+/// What a [`Recorder`] gathered over a run.
+pub struct Record<S> {
+    /// The sink it forwarded to.
+    pub inner: S,
+    /// The manifest's removals, in input order (empty for a dry run).
+    pub removals: Vec<Removal>,
+    /// Identifiers the run could not remove.
+    pub warnings: Vec<Warning>,
+    /// Counts of actions.
+    pub totals: Totals,
+    /// Members and messages read.
+    pub counts: Counts,
+}
+
+/// Records verdicts, then forwards them to the inner sink.
+pub struct Recorder<'a, S, F> {
+    inner: S,
+    request: &'a ErasureRequest,
+    matcher: &'a Matcher,
+    hasher: &'a Hasher,
+    on_affected: F,
+    options: RecordOptions,
+    removals: Vec<Removal>,
+    warnings: Vec<Warning>,
+    totals: Totals,
+    counts: Counts,
+    member: Option<(Arc<Member>, String)>,
+    watch: RawWatch,
+}
+
+impl<'a, S, F> Recorder<'a, S, F>
+where
+    S: Sink<Verdict>,
+    F: FnMut(&Affected<'_>) -> Result<()>,
+{
+    /// A recorder in front of `inner`.
+    pub fn new(
+        inner: S,
+        request: &'a ErasureRequest,
+        matcher: &'a Matcher,
+        hasher: &'a Hasher,
+        options: RecordOptions,
+        on_affected: F,
+    ) -> Self {
+        Recorder {
+            inner,
+            request,
+            matcher,
+            hasher,
+            on_affected,
+            options,
+            removals: Vec::new(),
+            warnings: Vec::new(),
+            totals: Totals::default(),
+            counts: Counts::default(),
+            member: None,
+            watch: RawWatch::default(),
+        }
+    }
+
+    /// Ends the record: the inner sink and everything recorded.
+    pub fn finish(mut self) -> Result<Record<S>> {
+        let found = self.watch.take();
+        if !found.is_empty() {
+            self.warn(
+                "(after the end of the archive)".into(),
+                "trailing-bytes-hold-identifier",
+                &found,
+            )?;
+        }
+        Ok(Record {
+            inner: self.inner,
+            removals: self.removals,
+            warnings: self.warnings,
+            totals: self.totals,
+            counts: self.counts,
+        })
+    }
+
+    /// Records a warning, or fails with `--strict`.
+    fn warn(&mut self, member: String, kind: &str, subjects: &[usize]) -> Result<()> {
+        if self.options.strict {
+            return Err(Error::new(ErrorKind::Strict(format!(
+                "'{member}' holds an identifier of {} outside any message ({kind})",
+                self.ids(subjects).join(", ")
+            ))));
+        }
+        self.totals.warnings += 1;
+        self.warnings.push(Warning {
+            member,
+            kind: kind.to_owned(),
+            subjects: self.ids(subjects),
+        });
+        Ok(())
+    }
+
+    fn ids(&self, subjects: &[usize]) -> Vec<String> {
+        subject_ids(self.request, subjects)
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn member_name(&self) -> &str {
+        self.member.as_ref().map_or("", |(_, name)| name.as_str())
+    }
+
+    fn record(&mut self, message: &Message, verdict: &Verdict) {
+        let action = match verdict.outcome {
+            Outcome::Keep => return,
+            Outcome::Delete => manifest::Action::Delete,
+            Outcome::Replace(_) => manifest::Action::Redact,
+        };
+        let (original_blake3, original_bytes) = verdict.original.clone().unwrap_or_default();
+        let removal = Removal {
+            member: self.member_name().to_owned(),
+            index: message.index as u64,
+            action,
+            subjects: self.ids(&verdict.subjects),
+            roles: verdict
+                .roles
+                .iter()
+                .map(|r| role_name(*r).to_owned())
+                .collect(),
+            original_blake3,
+            original_bytes,
+            sanitized_blake3: verdict.sanitized.as_ref().map(|(h, _)| h.clone()),
+            sanitized_bytes: verdict.sanitized.as_ref().map(|(_, n)| *n),
+            part: None,
+            reason: verdict.reason.clone(),
+        };
+        self.removals.push(removal);
+    }
+}
+
+/// The ids of subjects given by index.
+pub fn subject_ids<'r>(request: &'r ErasureRequest, subjects: &[usize]) -> Vec<&'r str> {
+    subjects
+        .iter()
+        .filter_map(|&i| request.subjects.get(i).map(|s| s.id.as_str()))
+        .collect()
+}
+
+/// The lowercase name of a role.
+pub fn role_name(role: request::Role) -> &'static str {
+    match role {
+        request::Role::Sender => "sender",
+        request::Role::Recipient => "recipient",
+        request::Role::Mention => "mention",
+    }
+}
+
+/// The name under which reports and the manifest show a member: its path,
+/// or `blake3:<hash>` when the path itself holds an identifier.
+pub fn report_path(matcher: &Matcher, hasher: &Hasher, path: &[u8]) -> String {
+    if matcher.scan_bytes(path).is_empty() {
+        String::from_utf8_lossy(path).into_owned()
+    } else {
+        format!("blake3:{}", hasher.message(path))
+    }
+}
+
+impl<S, F> Sink<Verdict> for Recorder<'_, S, F>
+where
+    S: Sink<Verdict>,
+    F: FnMut(&Affected<'_>) -> Result<()>,
+{
+    fn member_start(&mut self, member: &Arc<Member>) -> Result<()> {
+        self.counts.members += 1;
+        if member.entry.is_none() {
+            self.counts.bare_format = Some(member.format);
+        }
+        let name = report_path(self.matcher, self.hasher, &member.path);
+        self.member = Some((Arc::clone(member), name));
+        self.watch.take();
+        self.inner.member_start(member)
+    }
+
+    fn data(&mut self, bytes: &[u8]) -> Result<()> {
+        if !self.matcher.is_empty() {
+            self.watch.feed(self.matcher, bytes);
+        }
+        self.inner.data(bytes)
+    }
+
+    fn message(&mut self, message: Message, verdict: Verdict) -> Result<()> {
+        self.counts.messages += 1;
+        self.totals.messages_read += 1;
+        let counted = match (&verdict.outcome, verdict.planned) {
+            (Outcome::Keep, Some(Action::Delete)) if self.options.dry_run => Outcome::Delete,
+            (Outcome::Keep, Some(Action::Redact)) if self.options.dry_run => {
+                Outcome::Replace(Vec::new())
+            }
+            (outcome, _) => outcome.clone(),
+        };
+        match counted {
+            Outcome::Keep => self.totals.untouched += 1,
+            Outcome::Delete => self.totals.deleted += 1,
+            Outcome::Replace(_) => self.totals.redacted += 1,
+        }
+        if verdict.reason.is_some() && verdict.outcome == Outcome::Delete {
+            self.totals.fail_closed += 1;
+        }
+        if verdict.is_affected() {
+            let member = self.member.as_ref().map_or("", |(_, name)| name.as_str());
+            (self.on_affected)(&Affected {
+                member,
+                index: message.index,
+                verdict: &verdict,
+                subject_ids: subject_ids(self.request, &verdict.subjects),
+            })?;
+            if !self.options.dry_run {
+                self.record(&message, &verdict);
+            }
+        }
+        self.inner.message(message, verdict)
+    }
+
+    fn member_end(&mut self, padding: &[u8]) -> Result<()> {
+        let found = self.watch.take();
+        if let Some((member, name)) = self.member.take()
+            && !found.is_empty()
+        {
+            let kind = if member.format.is_mail() {
+                "mailbox-bytes-outside-messages-hold-identifier"
+            } else {
+                "non-mail-member-holds-identifier"
+            };
+            self.warn(name, kind, &found)?;
+        }
+        self.inner.member_end(padding)
+    }
+
+    fn archive_end(&mut self, zero_blocks: u64) -> Result<()> {
+        self.inner.archive_end(zero_blocks)
+    }
+
+    fn trailer(&mut self, bytes: &[u8]) -> Result<()> {
+        if !self.matcher.is_empty() {
+            self.watch.feed(self.matcher, bytes);
+        }
+        self.inner.trailer(bytes)
+    }
+}
