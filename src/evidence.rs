@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use crate::engine::Verdict;
 use crate::error::{Error, ErrorKind, Result};
-use crate::mailbox::Message;
+use crate::mailbox::{MailboxFormat, Message};
 use crate::manifest::{self, Hasher, Removal, Totals, Warning};
 use crate::matcher::{Hit, Matcher};
 use crate::pipeline::{Outcome, Sink};
@@ -326,12 +326,18 @@ where
         if let Some((member, name)) = self.member.take()
             && !found.is_empty()
         {
-            let kind = if member.format.is_mail() {
-                "mailbox-bytes-outside-messages-hold-identifier"
-            } else {
-                "non-mail-member-holds-identifier"
+            let kind = match member.format {
+                // A scrub drops such a cache (the writer records it).
+                MailboxFormat::Cache if !self.options.dry_run => None,
+                MailboxFormat::Cache => Some("header-cache-holds-identifier"),
+                format if format.is_mail() => {
+                    Some("mailbox-bytes-outside-messages-hold-identifier")
+                }
+                _ => Some("non-mail-member-holds-identifier"),
             };
-            self.warn(name, kind, &found)?;
+            if let Some(kind) = kind {
+                self.warn(name, kind, &found)?;
+            }
         }
         self.inner.member_end(padding)
     }

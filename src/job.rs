@@ -13,15 +13,15 @@ use crate::container::{self, Compression, Container, Encoder, Layout, OutputComp
 use crate::digest::{HashingWriter, SharedDigest};
 use crate::engine::{Engine, Mode, OnUnredactable};
 use crate::error::{Error, ErrorKind, Result};
-use crate::evidence::{Affected, Counts, NullSink, RecordOptions, Recorder};
+use crate::evidence::{Affected, Counts, NullSink, RecordOptions, Recorder, report_path};
 use crate::inventory::{Inventory, MemberSummary, Totals};
 use crate::mailbox::MailboxFormat;
 use crate::manifest::{
-    FORMAT_V1, Hasher, Manifest, ManifestKey, PolicyRecord, RequestRecord, StreamRecord, Tool,
-    now_rfc3339,
+    self, FORMAT_V1, Hasher, Manifest, ManifestKey, PolicyRecord, Removal, RequestRecord,
+    StreamRecord, Tool, now_rfc3339,
 };
 use crate::pipeline::{self, KeepAll, PipelineOptions};
-use crate::repack::Repacker;
+use crate::repack::{CachePolicy, Repacker};
 use crate::request::{Action, BinaryAttachments, ErasureRequest};
 use crate::source::ReadOptions;
 
@@ -239,7 +239,11 @@ pub fn scrub(
     let (run, output_digest) = write_atomically(output, |writer| {
         let encoder =
             Encoder::new(HashingWriter::new(writer), out_compression).map_err(write_error)?;
-        let repacker = Repacker::new(encoder, spool_dir);
+        let caches = (!engine.matcher().is_empty()).then(|| CachePolicy {
+            matcher: engine.matcher(),
+            hasher: &hasher,
+        });
+        let repacker = Repacker::new(encoder, spool_dir, caches);
         let mut recorder = Recorder::new(
             repacker,
             &request.request,
@@ -249,24 +253,33 @@ pub fn scrub(
             |_| Ok(()),
         );
         pipeline::run(opened, &read, &engine, &mut recorder, &options.pipeline)?;
-        let record = recorder.finish()?;
-        let stats = record.inner.stats();
-        let (_, digest) = record
-            .inner
-            .into_inner()
-            .finish()
-            .map_err(write_error)?
-            .into_parts();
-        Ok((
-            (
-                record.removals,
-                record.warnings,
-                record.totals,
-                record.counts,
-                stats,
-            ),
-            digest,
-        ))
+        let mut record = recorder.finish()?;
+        let (encoder, stats, dropped) = record.inner.finish()?;
+        let (_, digest) = encoder.finish().map_err(write_error)?.into_parts();
+        for cache in dropped {
+            record.totals.sidecars_dropped += 1;
+            record.removals.push(Removal {
+                member: report_path(engine.matcher(), &hasher, &cache.path),
+                index: 0,
+                action: manifest::Action::Drop,
+                subjects: Vec::new(),
+                roles: Vec::new(),
+                original_blake3: cache.original_blake3,
+                original_bytes: cache.bytes,
+                sanitized_blake3: None,
+                sanitized_bytes: None,
+                part: None,
+                reason: Some(cache.reason.to_owned()),
+            });
+        }
+        let recorded = (
+            record.removals,
+            record.warnings,
+            record.totals,
+            record.counts,
+            stats,
+        );
+        Ok((recorded, digest))
     })?;
     let (removals, warnings, totals, counts, stats) = run;
     let container_name = container_name(container, counts.bare_format);

@@ -5,10 +5,19 @@
 //! member is collected (in memory, spilling to a temporary file past
 //! [`SPOOL_IN_MEMORY`]) until its end, because a tar header announces the
 //! size of its data: if the size did not change, the original header and
-//! padding are written back verbatim; otherwise the header is patched.
+//! padding are written back verbatim; otherwise the header is patched (and a
+//! Maildir file name's `,S=`/`,W=` sizes follow).
+//!
+//! Header caches of mail software ([`MailboxFormat::Cache`]) go stale when a
+//! message of their folder changes, and may hold identifiers. A cache can
+//! come before the messages of its folder, so when one starts, the output is
+//! held in a spool until the stream leaves the cache's folder; the cache is
+//! then dropped if a message in that folder changed or the cache holds an
+//! identifier, and the held bytes are written out.
 
 use std::borrow::Borrow;
-use std::io::{self, Read, Seek, Write};
+use std::collections::HashSet;
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -16,7 +25,10 @@ use tempfile::SpooledTempFile;
 
 use crate::archive::{BLOCK, RawEntry};
 use crate::error::{Error, ErrorKind, Result};
+use crate::evidence::RawWatch;
 use crate::mailbox::{MailboxFormat, Message};
+use crate::manifest::Hasher;
+use crate::matcher::Matcher;
 use crate::pipeline::{Outcome, Sink};
 use crate::source::Member;
 
@@ -38,6 +50,19 @@ pub struct RepackStats {
     pub dropped_members: u64,
 }
 
+/// A header cache that was left out of the output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DroppedCache {
+    /// Its member path.
+    pub path: Vec<u8>,
+    /// Hash of its data (keyed like the manifest's message hashes).
+    pub original_blake3: String,
+    /// Length of its data.
+    pub bytes: u64,
+    /// Why it went.
+    pub reason: &'static str,
+}
+
 /// The member being collected.
 struct Pending {
     member: Arc<Member>,
@@ -50,23 +75,62 @@ struct Pending {
     messages: u64,
 }
 
+/// A cache member inside a hold.
+struct HeldCache {
+    path: Vec<u8>,
+    folder: Vec<u8>,
+    range: std::ops::Range<u64>,
+    hasher: blake3::Hasher,
+    bytes: u64,
+    watch: RawWatch,
+    holds_identifier: bool,
+}
+
+/// Output held back until the caches in it can be judged.
+struct Hold {
+    spool: SpooledTempFile,
+    written: u64,
+    /// The folder whose subtree the hold covers, with a trailing `/`.
+    scope: Vec<u8>,
+    caches: Vec<HeldCache>,
+}
+
+/// How header caches are judged: by the request's matcher, hashed for the
+/// manifest like messages.
+pub struct CachePolicy<'a> {
+    /// Finds identifiers in a cache's bytes.
+    pub matcher: &'a Matcher,
+    /// Hashes dropped caches.
+    pub hasher: &'a Hasher,
+}
+
 /// A [`Sink`] that writes the new backup to `out`.
-pub struct Repacker<W: Write> {
+pub struct Repacker<'a, W: Write> {
     out: W,
     spool_dir: Option<PathBuf>,
     pending: Option<Pending>,
     stats: RepackStats,
+    caches: Option<CachePolicy<'a>>,
+    hold: Option<Hold>,
+    /// Folders (every ancestor of a member) in which a message changed.
+    changed: HashSet<Vec<u8>>,
+    dropped: Vec<DroppedCache>,
 }
 
-impl<W: Write> Repacker<W> {
+impl<'a, W: Write> Repacker<'a, W> {
     /// A repacker writing the decompressed output stream to `out`; spool
     /// files go to `spool_dir` (the system's temporary folder if `None`).
-    pub fn new(out: W, spool_dir: Option<PathBuf>) -> Self {
+    /// With a cache policy, stale or identifying header caches are dropped.
+    pub fn new(out: W, spool_dir: Option<PathBuf>, caches: Option<CachePolicy<'a>>) -> Self {
         Repacker {
             out,
             spool_dir,
             pending: None,
             stats: RepackStats::default(),
+            caches,
+            hold: None,
+            changed: HashSet::new(),
+            dropped: Vec::new(),
         }
     }
 
@@ -75,13 +139,33 @@ impl<W: Write> Repacker<W> {
         self.stats
     }
 
-    /// Hands back the writer once the stream is complete.
-    pub fn into_inner(self) -> W {
-        self.out
+    /// Ends the output: writes anything still held and hands back the
+    /// writer, the counts and the caches left out (in stream order).
+    pub fn finish(mut self) -> Result<(W, RepackStats, Vec<DroppedCache>)> {
+        self.release_hold()?;
+        Ok((self.out, self.stats, self.dropped))
     }
 
+    fn new_spool(&self) -> SpooledTempFile {
+        match &self.spool_dir {
+            Some(dir) => tempfile::spooled_tempfile_in(SPOOL_IN_MEMORY, dir),
+            None => tempfile::spooled_tempfile(SPOOL_IN_MEMORY),
+        }
+    }
+
+    /// Every output byte goes through here: to the hold while one is open.
     fn write(&mut self, bytes: &[u8]) -> Result<()> {
-        write_out(&mut self.out, bytes)
+        match &mut self.hold {
+            Some(hold) => {
+                hold.spool.write_all(bytes).map_err(spool_error)?;
+                hold.written += bytes.len() as u64;
+                Ok(())
+            }
+            None => self
+                .out
+                .write_all(bytes)
+                .map_err(|e| Error::new(ErrorKind::Write(e))),
+        }
     }
 
     fn pending(&mut self) -> Result<&mut Pending> {
@@ -102,9 +186,25 @@ impl<W: Write> Repacker<W> {
             prev_cr = b == b'\r';
         }
         pending.last_was_cr = prev_cr;
-        match &mut pending.spool {
-            Some(spool) => spool.write_all(bytes).map_err(spool_error),
-            None => self.write(bytes),
+        let is_cache = pending.member.format == MailboxFormat::Cache;
+        if let Some(spool) = &mut pending.spool {
+            return spool.write_all(bytes).map_err(spool_error);
+        }
+        if is_cache {
+            self.watch_cache(bytes);
+        }
+        self.write(bytes)
+    }
+
+    /// Hashes and scans the data of the cache being written.
+    fn watch_cache(&mut self, bytes: &[u8]) {
+        let (Some(policy), Some(hold)) = (&self.caches, &mut self.hold) else {
+            return;
+        };
+        if let Some(cache) = hold.caches.last_mut() {
+            cache.hasher.update(bytes);
+            cache.bytes += bytes.len() as u64;
+            cache.watch.feed(policy.matcher, bytes);
         }
     }
 
@@ -132,14 +232,7 @@ impl<W: Write> Repacker<W> {
             let header = rewritten_header(&member, entry, size, size + bare_lf);
             self.write(&header)?;
         }
-        spool.rewind().map_err(spool_error)?;
-        io::copy(&mut (&mut spool).take(size), &mut WriteOut(&mut self.out)).map_err(|e| {
-            if e.get_ref().is_some_and(|inner| inner.is::<Error>()) {
-                crate::container::io_to_error(e)
-            } else {
-                spool_error(e)
-            }
-        })?;
+        self.copy_range(&mut spool, 0..size)?;
         if size == entry.size {
             self.write(padding)?;
         } else {
@@ -156,11 +249,100 @@ impl<W: Write> Repacker<W> {
         }
         Ok(())
     }
+
+    /// Opens (or extends) a hold for a cache member about to be written.
+    fn hold_for_cache(&mut self, member: &Member) {
+        if self.caches.is_none() {
+            return;
+        }
+        let folder = parent_folder(&member.path);
+        let spool = self.new_spool();
+        let hold = self.hold.get_or_insert_with(|| Hold {
+            spool,
+            written: 0,
+            scope: [folder.as_slice(), b"/"].concat(),
+            caches: Vec::new(),
+        });
+        let start = hold.written;
+        hold.caches.push(HeldCache {
+            path: member.path.clone(),
+            folder,
+            range: start..start,
+            hasher: match &self.caches {
+                Some(policy) => policy.hasher.incremental(),
+                None => blake3::Hasher::new(),
+            },
+            bytes: 0,
+            watch: RawWatch::default(),
+            holds_identifier: false,
+        });
+    }
+
+    /// Writes the held output, leaving out the caches that must go.
+    fn release_hold(&mut self) -> Result<()> {
+        let Some(mut hold) = self.hold.take() else {
+            return Ok(());
+        };
+        let mut pos = 0;
+        for cache in &hold.caches {
+            let reason = if self.changed.contains(&cache.folder) {
+                "header cache of a folder in which a message changed"
+            } else if cache.holds_identifier {
+                "header cache holds an identifier"
+            } else {
+                continue;
+            };
+            self.copy_range(&mut hold.spool, pos..cache.range.start)?;
+            pos = cache.range.end;
+            self.stats.members = self.stats.members.saturating_sub(1);
+            self.dropped.push(DroppedCache {
+                path: cache.path.clone(),
+                original_blake3: cache.hasher.finalize().to_hex().to_string(),
+                bytes: cache.bytes,
+                reason,
+            });
+        }
+        self.copy_range(&mut hold.spool, pos..hold.written)
+    }
+
+    /// Copies a byte range of a spool to the output.
+    fn copy_range(
+        &mut self,
+        spool: &mut SpooledTempFile,
+        range: std::ops::Range<u64>,
+    ) -> Result<()> {
+        spool
+            .seek(SeekFrom::Start(range.start))
+            .map_err(spool_error)?;
+        let mut reader = spool.take(range.end.saturating_sub(range.start));
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            let n = reader.read(&mut buf).map_err(spool_error)?;
+            if n == 0 {
+                return Ok(());
+            }
+            self.write(&buf[..n])?;
+        }
+    }
+
+    /// Notes every folder above a member in which a message changed.
+    fn mark_changed(&mut self, path: &[u8]) {
+        let mut folder = parent_folder(path);
+        loop {
+            if !self.changed.insert(folder.clone()) || folder.is_empty() {
+                return;
+            }
+            folder = parent_folder(&folder);
+        }
+    }
 }
 
-fn write_out(out: &mut impl Write, bytes: &[u8]) -> Result<()> {
-    out.write_all(bytes)
-        .map_err(|e| Error::new(ErrorKind::Write(e)))
+/// The folder part of a path (`a/b/c` -> `a/b`, `c` -> empty).
+fn parent_folder(path: &[u8]) -> Vec<u8> {
+    let path = path.strip_suffix(b"/").unwrap_or(path);
+    path.iter()
+        .rposition(|&b| b == b'/')
+        .map_or_else(Vec::new, |i| path[..i].to_vec())
 }
 
 fn spool_error(e: io::Error) -> Error {
@@ -170,28 +352,18 @@ fn spool_error(e: io::Error) -> Error {
     )))
 }
 
-/// Adapts the output to `io::copy`, tagging its errors as output errors.
-struct WriteOut<'a, W>(&'a mut W);
-
-impl<W: Write> Write for WriteOut<'_, W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0
-            .write(buf)
-            .map_err(|e| Error::new(ErrorKind::Write(e)).into_io())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.0.flush()
-    }
-}
-
-impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<W> {
+impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
     fn member_start(&mut self, member: &Arc<Member>) -> Result<()> {
+        if let Some(hold) = &self.hold
+            && !member.path.starts_with(&hold.scope)
+        {
+            self.release_hold()?;
+        }
+        if member.format == MailboxFormat::Cache && member.entry.is_some() {
+            self.hold_for_cache(member);
+        }
         let spool = match &member.entry {
-            Some(_) if member.format.is_mail() => Some(match &self.spool_dir {
-                Some(dir) => tempfile::spooled_tempfile_in(SPOOL_IN_MEMORY, dir),
-                None => tempfile::spooled_tempfile(SPOOL_IN_MEMORY),
-            }),
+            Some(_) if member.format.is_mail() => Some(self.new_spool()),
             Some(entry) => {
                 self.write_zero_blocks(entry.leading_zero_blocks)?;
                 self.write(&entry.header)?;
@@ -215,7 +387,14 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<W> {
     }
 
     fn message(&mut self, message: Message, processed: P) -> Result<()> {
-        match processed.borrow() {
+        let outcome = processed.borrow();
+        if *outcome != Outcome::Keep
+            && let Some(pending) = &self.pending
+        {
+            let path = pending.member.path.clone();
+            self.mark_changed(&path);
+        }
+        match outcome {
             Outcome::Keep => self.member_bytes(&message.bytes)?,
             Outcome::Delete => {
                 self.stats.deleted += 1;
@@ -241,7 +420,15 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<W> {
             (Some(entry), true) => self.write_spooled(pending, entry, padding),
             (Some(_), false) => {
                 self.stats.members += 1;
-                self.write(padding)
+                self.write(padding)?;
+                if member.format == MailboxFormat::Cache
+                    && let Some(hold) = &mut self.hold
+                    && let Some(cache) = hold.caches.last_mut()
+                {
+                    cache.range.end = hold.written;
+                    cache.holds_identifier = !cache.watch.take().is_empty();
+                }
+                Ok(())
             }
             (None, _) => {
                 self.stats.members += 1;
@@ -251,6 +438,7 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<W> {
     }
 
     fn archive_end(&mut self, zero_blocks: u64) -> Result<()> {
+        self.release_hold()?;
         self.write_zero_blocks(zero_blocks)
     }
 
@@ -362,6 +550,115 @@ pub fn check_rewritten_header(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::container::{Compression, Container, Layout, Opened};
+    use crate::engine::{Engine, Mode, OnUnredactable};
+    use crate::pipeline::{PipelineOptions, run};
+    use crate::request::ErasureRequest;
+    use crate::source::ReadOptions;
+
+    fn tar_of(files: &[(&str, &str)]) -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        for (path, data) in files {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(data.len() as u64);
+            header.set_mode(0o600);
+            header.set_cksum();
+            builder
+                .append_data(&mut header, path, data.as_bytes())
+                .unwrap();
+        }
+        builder.into_inner().unwrap()
+    }
+
+    fn paths(tar: &[u8]) -> Vec<String> {
+        let mut archive = tar::Archive::new(tar);
+        archive
+            .entries()
+            .unwrap()
+            .map(|e| e.unwrap().path().unwrap().display().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn caches_go_with_changes_in_their_folder_even_when_they_come_first() {
+        let input = tar_of(&[
+            ("alice/dovecot.index.cache", "cached headers of carol"),
+            ("alice/.Work/dovecot.index.cache", "cached work"),
+            (
+                "alice/.Work/cur/2.h:2,S",
+                "From: carol@example.org\n\nfine\n",
+            ),
+            (
+                "alice/cur/1.h,S=44:2,S",
+                "From: jane.doe@example.com\n\nbody\n",
+            ),
+            ("bob/Inbox.msf", "summary naming jane.doe@example.com"),
+            ("bob/cur/3.h:2,S", "From: carol@example.org\n\nfine\n"),
+            ("bob/dovecot.index", "clean"),
+        ]);
+        let request = ErasureRequest::from_toml_str(
+            "[[subject]]\nid = \"REQ-1\"\nemails = [\"jane.doe@example.com\"]\n",
+        )
+        .unwrap();
+        let hasher = Hasher::default();
+        let mode = Mode::Scrub {
+            on_unredactable: OnUnredactable::Delete,
+        };
+        let engine = Engine::new(&request, hasher.clone(), mode);
+        let policy = CachePolicy {
+            matcher: engine.matcher(),
+            hasher: &hasher,
+        };
+        let mut repacker = Repacker::new(Vec::new(), None, Some(policy));
+        let opened = Opened {
+            container: Container {
+                compression: Compression::None,
+                layout: Layout::Tar,
+            },
+            reader: Box::new(std::io::Cursor::new(input)),
+        };
+        let read = ReadOptions {
+            max_message_size: 1 << 20,
+            input_name: b"in".to_vec(),
+        };
+        let sequential = PipelineOptions {
+            threads: 1,
+            ..PipelineOptions::default()
+        };
+        run(opened, &read, &engine, &mut repacker, &sequential).unwrap();
+        let (out, stats, dropped) = repacker.finish().unwrap();
+        assert_eq!(
+            paths(&out),
+            [
+                "alice/.Work/dovecot.index.cache",
+                "alice/.Work/cur/2.h:2,S",
+                "bob/cur/3.h:2,S",
+                "bob/dovecot.index"
+            ]
+        );
+        let reasons: Vec<(String, &str)> = dropped
+            .iter()
+            .map(|d| (String::from_utf8_lossy(&d.path).into_owned(), d.reason))
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                (
+                    "alice/dovecot.index.cache".to_owned(),
+                    "header cache of a folder in which a message changed"
+                ),
+                (
+                    "bob/Inbox.msf".to_owned(),
+                    "header cache holds an identifier"
+                ),
+            ]
+        );
+        assert_eq!(
+            dropped[0].original_blake3,
+            hasher.message(b"cached headers of carol")
+        );
+        assert_eq!(stats.members, 4);
+    }
 
     #[test]
     fn maildir_size_fields_are_replaced() {

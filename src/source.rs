@@ -185,7 +185,7 @@ fn read_member_data(
     emit: &mut dyn FnMut(Event) -> Result<()>,
 ) -> Result<()> {
     match member.format {
-        MailboxFormat::Other => loop {
+        MailboxFormat::Cache | MailboxFormat::Other => loop {
             let mut chunk = vec![0u8; CHUNK];
             let n = read_full(&mut data, &mut chunk)?;
             if n == 0 {

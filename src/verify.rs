@@ -484,16 +484,26 @@ impl<'a> Accounting<'a> {
         }
     }
 
+    /// The manifest's removals for a message: under the member's path, or
+    /// under `blake3:<hash>` when the path itself held an identifier.
+    fn removal_ids(&self, member: &Member, index: u64) -> Option<Vec<usize>> {
+        let path = member.display_path();
+        if let Some(ids) = self.removals.get(&(path.as_str(), index)) {
+            return Some(ids.clone());
+        }
+        let hashed = format!("blake3:{}", self.hasher.message(&member.path));
+        self.removals.get(&(hashed.as_str(), index)).cloned()
+    }
+
     /// The removal of `action` recorded for a message, marked as used.
     fn removal(&mut self, member: &Member, index: usize, action: Action) -> Option<&'a Removal> {
-        let path = member.display_path();
         let manifest = self.manifest;
-        let ids = self.removals.get(&(path.as_str(), index as u64))?;
+        let ids = self.removal_ids(member, index as u64)?;
         let found = ids
             .iter()
             .copied()
             .find(|&i| manifest.removals[i].action == action)?;
-        for &i in ids {
+        for &i in &ids {
             self.used[i] = true;
         }
         Some(&manifest.removals[found])

@@ -81,7 +81,7 @@ fn list(args: ListArgs) -> Result<Exit, Error> {
 }
 
 fn render_text(out: &mut impl Write, member: &MemberSummary) -> std::io::Result<()> {
-    let format = if member.format.is_mail() {
+    let format = if member.format != mailscrub::mailbox::MailboxFormat::Other {
         member.format.name()
     } else {
         match member.kind {

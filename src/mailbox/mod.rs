@@ -22,14 +22,18 @@ pub enum MailboxFormat {
     Mbox,
     /// A single message file (`.eml` or any other message-looking file).
     Eml,
+    /// A cache of message headers kept by mail software (Dovecot indexes,
+    /// Thunderbird `.msf` summaries, mutt/neomutt header caches): rebuilt by
+    /// that software, dropped when its folder changes.
+    Cache,
     /// Not mail: passed through untouched.
     Other,
 }
 
 impl MailboxFormat {
-    /// True for formats that hold mail.
+    /// True for formats that hold messages.
     pub fn is_mail(self) -> bool {
-        self != MailboxFormat::Other
+        !matches!(self, MailboxFormat::Cache | MailboxFormat::Other)
     }
 
     /// The lowercase name used in reports.
@@ -39,6 +43,7 @@ impl MailboxFormat {
             MailboxFormat::Mh => "mh",
             MailboxFormat::Mbox => "mbox",
             MailboxFormat::Eml => "eml",
+            MailboxFormat::Cache => "cache",
             MailboxFormat::Other => "other",
         }
     }
@@ -77,6 +82,9 @@ pub fn classify_member(path: &[u8], head: &[u8]) -> MailboxFormat {
     if matches!(parent, b"cur" | b"new" | b"tmp") {
         return MailboxFormat::Maildir;
     }
+    if is_cache(dir, name) {
+        return MailboxFormat::Cache;
+    }
     if looks_like_mbox(head) {
         return MailboxFormat::Mbox;
     }
@@ -90,6 +98,24 @@ pub fn classify_member(path: &[u8], head: &[u8]) -> MailboxFormat {
     } else {
         MailboxFormat::Other
     }
+}
+
+/// Header caches of mail software, by name: Dovecot `dovecot.index*` and
+/// `dovecot.list.index*`, Thunderbird `*.msf`, mutt/neomutt `*.hcache` and
+/// anything inside a `header_cache`/`headercache`/`hcache` folder.
+fn is_cache(dir: &[u8], name: &[u8]) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.starts_with(b"dovecot.index")
+        || lower.starts_with(b"dovecot.list.index")
+        || (lower.ends_with(b".msf") && lower.len() > 4)
+        || lower.ends_with(b".hcache")
+        || dir.split(|&b| b == b'/').any(|part| {
+            let part = part.to_ascii_lowercase();
+            matches!(
+                part.as_slice(),
+                b"header_cache" | b"headercache" | b"hcache"
+            )
+        })
 }
 
 /// Classifies a bare (non-tar) input: an mbox, a single message, or neither.
@@ -254,6 +280,27 @@ mod tests {
                 MailboxFormat::Other,
             ),
             (b"image.png", b"\x89PNG\r\n\x1a\n", MailboxFormat::Other),
+            (
+                b"alice/dovecot.index.cache",
+                b"\x01\x02",
+                MailboxFormat::Cache,
+            ),
+            (b"alice/.Sent/dovecot.index", b"", MailboxFormat::Cache),
+            (
+                b"tb/Local Folders/Inbox.msf",
+                b"// <!-- <mdb:mork",
+                MailboxFormat::Cache,
+            ),
+            (
+                b"home/.cache/mutt/header_cache/5f2a",
+                b"",
+                MailboxFormat::Cache,
+            ),
+            (
+                b"home/.cache/neomutt/imap.hcache",
+                b"",
+                MailboxFormat::Cache,
+            ),
             (
                 b"notes.txt",
                 b"From the desk of nobody\nThanks.\n",
