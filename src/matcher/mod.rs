@@ -125,6 +125,17 @@ pub struct Hit {
     pub location: Location,
 }
 
+/// One identifier occurrence in a decoded text ([`Matcher::find_in_text`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextMatch {
+    /// Byte range in the text given.
+    pub range: Range<usize>,
+    /// Index into [`ErasureRequest::subjects`].
+    pub subject: usize,
+    /// What matched.
+    pub kind: IdKind,
+}
+
 /// How the message was examined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -220,6 +231,27 @@ impl Matcher {
             hits: scan.hits,
             parse,
         }
+    }
+
+    /// Every identifier occurrence in already decoded `text` (a header value
+    /// after RFC 2047, a body after its transfer encoding and charset), as
+    /// byte ranges of `text`: what a rewrite needs to replace.
+    pub fn find_in_text(&self, text: &str) -> Vec<TextMatch> {
+        if self.is_empty() {
+            return Vec::new();
+        }
+        let norm = Normalized::of_str(text, true);
+        let mut hits = Vec::new();
+        self.patterns.find(&norm.text, &mut hits);
+        hits.into_iter()
+            .filter_map(|h| {
+                Some(TextMatch {
+                    range: norm.source_range(h.range)?,
+                    subject: h.subject,
+                    kind: h.kind,
+                })
+            })
+            .collect()
     }
 
     /// Scans arbitrary bytes (for instance a non-mail file in an archive) as

@@ -637,3 +637,33 @@ mod prefilter_soundness {
         }
     }
 }
+
+#[test]
+fn find_in_text_gives_ranges_of_the_original_text() {
+    let request = crate::request::ErasureRequest::from_toml_str(
+        "[[subject]]\nid = \"R\"\nemails = [\"jane.doe@example.com\"]\nnames = [\"Jane Doe\"]\nphones = [\"+44 20 7946 0018\"]\n",
+    )
+    .unwrap();
+    let matcher = Matcher::new(&request);
+    let text = "Hi JANE\u{a0}\n Doe, write to Jane.Doe+x@Example.com or call +44 (20) 7946-0018? Janet Doe no.";
+    let found: Vec<(&str, IdKind)> = matcher
+        .find_in_text(text)
+        .into_iter()
+        .map(|m| (&text[m.range], m.kind))
+        .collect();
+    assert!(
+        found.contains(&("JANE\u{a0}\n Doe", IdKind::Name)),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("Jane.Doe+x@Example.com", IdKind::Email)),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(s, k)| *k == IdKind::Phone && s.contains("7946-0018")),
+        "{found:?}"
+    );
+    assert!(!found.iter().any(|(s, _)| s.contains("Janet")));
+}
