@@ -47,7 +47,10 @@ pub fn rfc5322(secs: u64) -> String {
     let c = civil(secs);
     let (h, m, s) = c.hms;
     let month = MONTHS[c.month - 1];
-    format!("{}, {:02} {month} {} {h:02}:{m:02}:{s:02} +0000", c.weekday, c.day, c.year)
+    format!(
+        "{}, {:02} {month} {} {h:02}:{m:02}:{s:02} +0000",
+        c.weekday, c.day, c.year
+    )
 }
 
 /// An mbox `From ` line date (asctime), e.g. `Mon Jan  6 10:00:00 2020`.
@@ -55,5 +58,8 @@ pub fn asctime(secs: u64) -> String {
     let c = civil(secs);
     let (h, m, s) = c.hms;
     let month = MONTHS[c.month - 1];
-    format!("{} {month} {:2} {h:02}:{m:02}:{s:02} {}", c.weekday, c.day, c.year)
+    format!(
+        "{} {month} {:2} {h:02}:{m:02}:{s:02} {}",
+        c.weekday, c.day, c.year
+    )
 }

@@ -16,7 +16,11 @@ pub fn base64_lines(data: &[u8], eol: &[u8], out: &mut Vec<u8>) {
 /// Appends `data` as one line of base64 (no line breaks).
 pub fn base64(data: &[u8], out: &mut Vec<u8>) {
     for group in data.chunks(3) {
-        let b = [group[0], *group.get(1).unwrap_or(&0), *group.get(2).unwrap_or(&0)];
+        let b = [
+            group[0],
+            *group.get(1).unwrap_or(&0),
+            *group.get(2).unwrap_or(&0),
+        ];
         let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
         let chars = [18, 12, 6, 0].map(|shift| B64[(n >> shift) as usize & 63]);
         let keep = group.len() + 1;
@@ -42,7 +46,11 @@ pub fn quoted_printable(text: &[u8], eol: &[u8], out: &mut Vec<u8>) {
             if plain {
                 out.push(byte);
             } else {
-                out.extend_from_slice(&[b'=', HEX[usize::from(byte >> 4)], HEX[usize::from(byte & 15)]]);
+                out.extend_from_slice(&[
+                    b'=',
+                    HEX[usize::from(byte >> 4)],
+                    HEX[usize::from(byte & 15)],
+                ]);
             }
             column += width;
         }
@@ -66,7 +74,11 @@ pub fn word_q(charset: &str, text: &[u8]) -> Vec<u8> {
         match byte {
             b' ' => out.push(b'_'),
             b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'-' | b'+' => out.push(byte),
-            _ => out.extend_from_slice(&[b'=', HEX[usize::from(byte >> 4)], HEX[usize::from(byte & 15)]]),
+            _ => out.extend_from_slice(&[
+                b'=',
+                HEX[usize::from(byte >> 4)],
+                HEX[usize::from(byte & 15)],
+            ]),
         }
     }
     out.extend_from_slice(b"?=");
@@ -84,4 +96,3 @@ pub fn mbox_quote(message: &[u8], out: &mut Vec<u8>) {
         out.extend_from_slice(line);
     }
 }
-

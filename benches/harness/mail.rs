@@ -46,9 +46,18 @@ enum Plant {
 
 /// Plants in rotation, so that even a small corpus has each kind.
 const PLANTS: [Plant; 12] = [
-    Plant::Sender, Plant::PlainBody, Plant::Recipient, Plant::QpBody, Plant::EncodedSubject,
-    Plant::Base64Body, Plant::Cc, Plant::Latin1QpBody, Plant::EncodedSender, Plant::Html,
-    Plant::TextAttachment, Plant::AttachmentName,
+    Plant::Sender,
+    Plant::PlainBody,
+    Plant::Recipient,
+    Plant::QpBody,
+    Plant::EncodedSubject,
+    Plant::Base64Body,
+    Plant::Cc,
+    Plant::Latin1QpBody,
+    Plant::EncodedSender,
+    Plant::Html,
+    Plant::TextAttachment,
+    Plant::AttachmentName,
 ];
 
 /// Sentences naming the planted subject.
@@ -96,22 +105,47 @@ pub struct MailGen {
 impl MailGen {
     /// A generator drawing from `rng`.
     pub fn new(rng: Rng, max_message: u64) -> Self {
-        MailGen { rng, max_message, planted: 0, scratch: Vec::new() }
+        MailGen {
+            rng,
+            max_message,
+            planted: 0,
+            scratch: Vec::new(),
+        }
     }
 
     /// Appends one message to `out`, lines ended by `eol`. `owner` is the
     /// mailbox owner: the sender when `sent`, else a recipient.
-    pub fn message(&mut self, owner: &Person, sent: bool, time: u64, eol: &[u8], out: &mut Vec<u8>) -> Generated {
+    pub fn message(
+        &mut self,
+        owner: &Person,
+        sent: bool,
+        time: u64,
+        eol: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Generated {
         let plan = self.plan();
         let from = match plan.plant {
             Some(Plant::Sender | Plant::EncodedSender) => planted_person(),
-            _ if sent => Person { name: owner.name.clone(), email: owner.email.clone() },
+            _ if sent => Person {
+                name: owner.name.clone(),
+                email: owner.email.clone(),
+            },
             _ => text::person(&mut self.rng),
         };
-        let to = if sent { text::person(&mut self.rng) } else { Person { name: owner.name.clone(), email: owner.email.clone() } };
+        let to = if sent {
+            text::person(&mut self.rng)
+        } else {
+            Person {
+                name: owner.name.clone(),
+                email: owner.email.clone(),
+            }
+        };
         self.headers(&plan, &from, &to, time, eol, out);
         self.body(&plan, eol, out);
-        Generated { affected: plan.plant.is_some(), sender: from.email }
+        Generated {
+            affected: plan.plant.is_some(),
+            sender: from.email,
+        }
     }
 
     /// Draws the shape of the next message.
@@ -134,7 +168,9 @@ impl MailGen {
         if rng.percent(20) || matches!(plant, Some(Plant::TextAttachment | Plant::AttachmentName)) {
             let count = if rng.percent(15) { 2 } else { 1 };
             let cap = self.max_message * 85 / 100 * 57 / 78 / count;
-            attachments = (0..count).map(|_| rng.log_size(4 << 10, cap, 2.0)).collect();
+            attachments = (0..count)
+                .map(|_| rng.log_size(4 << 10, cap, 2.5))
+                .collect();
         }
         Plan {
             plant,
@@ -148,12 +184,25 @@ impl MailGen {
     }
 
     /// Writes the header section, up to and excluding the MIME headers.
-    fn headers(&mut self, plan: &Plan, from: &Person, to: &Person, time: u64, eol: &[u8], out: &mut Vec<u8>) {
+    fn headers(
+        &mut self,
+        plan: &Plan,
+        from: &Person,
+        to: &Person,
+        time: u64,
+        eol: &[u8],
+        out: &mut Vec<u8>,
+    ) {
         let rng = &mut self.rng;
         let date = date::rfc5322(time);
         let id = rng.next_u64();
         let from_domain = from.email.rsplit('@').next().unwrap_or("example.org");
-        header(out, eol, "Return-Path", format!("<{}>", from.email).as_bytes());
+        header(
+            out,
+            eol,
+            "Return-Path",
+            format!("<{}>", from.email).as_bytes(),
+        );
         let received = format!(
             "from mail.{from_domain} (mail.{from_domain} [192.0.2.{}]){eol_fold}by mx.corp.example with ESMTPS id {id:016x};{eol_fold}{date}",
             rng.range(1, 254),
@@ -170,17 +219,42 @@ impl MailGen {
         }
         header(out, eol, "To", &to_line);
         if plan.plant == Some(Plant::Cc) || rng.percent(25) {
-            let cc = if plan.plant == Some(Plant::Cc) { planted_person() } else { text::person(rng) };
+            let cc = if plan.plant == Some(Plant::Cc) {
+                planted_person()
+            } else {
+                text::person(rng)
+            };
             header(out, eol, "Cc", &address(rng, &cc, false));
         }
         let subject = match plan.plant {
-            Some(Plant::EncodedSubject) => encode::word_b("UTF-8", format!("Anfrage von {PLANTED_NAME} – Grüße").as_bytes()),
-            _ => encoded_text(rng, &text::subject(rng)),
+            Some(Plant::EncodedSubject) => encode::word_b(
+                "UTF-8",
+                format!("Anfrage von {PLANTED_NAME} – Grüße").as_bytes(),
+            ),
+            _ => {
+                let subject = text::subject(rng);
+                encoded_text(rng, &subject)
+            }
         };
         header(out, eol, "Subject", &subject);
-        header(out, eol, "Message-ID", format!("<{id:016x}.{}@{from_domain}>", rng.below(1 << 20)).as_bytes());
+        header(
+            out,
+            eol,
+            "Message-ID",
+            format!("<{id:016x}.{}@{from_domain}>", rng.below(1 << 20)).as_bytes(),
+        );
         if rng.percent(30) {
-            header(out, eol, "X-Mailer", rng.pick(&["Thunderbird 115.3", "Microsoft Outlook 16.0", "Apple Mail (2.3731)"]).as_bytes());
+            header(
+                out,
+                eol,
+                "X-Mailer",
+                rng.pick(&[
+                    "Thunderbird 115.3",
+                    "Microsoft Outlook 16.0",
+                    "Apple Mail (2.3731)",
+                ])
+                .as_bytes(),
+            );
         }
         header(out, eol, "MIME-Version", b"1.0");
     }
@@ -188,14 +262,26 @@ impl MailGen {
     /// Writes the MIME headers and body.
     fn body(&mut self, plan: &Plan, eol: &[u8], out: &mut Vec<u8>) {
         let mut plain = Vec::with_capacity(plan.text_len + 200);
-        let in_plain = matches!(plan.plant, Some(Plant::PlainBody | Plant::QpBody | Plant::Latin1QpBody | Plant::Base64Body));
+        let in_plain = matches!(
+            plan.plant,
+            Some(Plant::PlainBody | Plant::QpBody | Plant::Latin1QpBody | Plant::Base64Body)
+        );
         self.prose_with_mentions(plan, in_plain, &mut plain);
         let alternative = plan.html.then(|| self.html(plan, &plain));
         if plan.attachments.is_empty() {
             return self.text_or_alternative(plan, &plain, alternative.as_deref(), eol, out);
         }
         let boundary = format!("----=_Part_{:012x}", self.rng.next_u64() >> 16);
-        header(out, eol, "Content-Type", format!("multipart/mixed;{}\tboundary=\"{boundary}\"", String::from_utf8_lossy(eol)).as_bytes());
+        header(
+            out,
+            eol,
+            "Content-Type",
+            format!(
+                "multipart/mixed;{}\tboundary=\"{boundary}\"",
+                String::from_utf8_lossy(eol)
+            )
+            .as_bytes(),
+        );
         out.extend_from_slice(eol);
         line(out, eol, b"This is a multi-part message in MIME format.");
         delimiter(out, eol, &boundary);
@@ -205,7 +291,12 @@ impl MailGen {
             delimiter(out, eol, &boundary);
             match plan.plant {
                 Some(Plant::TextAttachment) if i == 0 => self.text_attachment(eol, out),
-                plant => self.binary_attachment(size, plant == Some(Plant::AttachmentName) && i == 0, eol, out),
+                plant => self.binary_attachment(
+                    size,
+                    plant == Some(Plant::AttachmentName) && i == 0,
+                    eol,
+                    out,
+                ),
             }
         }
         out.extend_from_slice(eol);
@@ -239,7 +330,8 @@ impl MailGen {
             }
         }
         if plan.plant == Some(Plant::Html) {
-            let mention = format!("<p>Contact <a href=\"mailto:{PLANTED_EMAIL}\">{PLANTED_NAME}</a>.</p>\n");
+            let mention =
+                format!("<p>Contact <a href=\"mailto:{PLANTED_EMAIL}\">{PLANTED_NAME}</a>.</p>\n");
             html.extend_from_slice(mention.as_bytes());
         }
         html.extend_from_slice(b"</p>\n</body></html>\n");
@@ -247,18 +339,34 @@ impl MailGen {
     }
 
     /// Writes the text part, or a multipart/alternative of text and HTML.
-    fn text_or_alternative(&mut self, plan: &Plan, plain: &[u8], html: Option<&[u8]>, eol: &[u8], out: &mut Vec<u8>) {
+    fn text_or_alternative(
+        &mut self,
+        plan: &Plan,
+        plain: &[u8],
+        html: Option<&[u8]>,
+        eol: &[u8],
+        out: &mut Vec<u8>,
+    ) {
         let Some(html) = html else {
             return text_part(out, eol, "text/plain", plan.charset, plan.cte, plain);
         };
         let boundary = format!("----=_Alt_{:012x}", self.rng.next_u64() >> 16);
-        header(out, eol, "Content-Type", format!("multipart/alternative; boundary=\"{boundary}\"").as_bytes());
+        header(
+            out,
+            eol,
+            "Content-Type",
+            format!("multipart/alternative; boundary=\"{boundary}\"").as_bytes(),
+        );
         out.extend_from_slice(eol);
         delimiter(out, eol, &boundary);
         text_part(out, eol, "text/plain", plan.charset, plan.cte, plain);
         out.extend_from_slice(eol);
         delimiter(out, eol, &boundary);
-        let html_cte = if plan.cte == Cte::SevenBit { Cte::SevenBit } else { Cte::QuotedPrintable };
+        let html_cte = if plan.cte == Cte::SevenBit {
+            Cte::SevenBit
+        } else {
+            Cte::QuotedPrintable
+        };
         text_part(out, eol, "text/html", plan.charset, html_cte, html);
         out.extend_from_slice(eol);
         line(out, eol, format!("--{boundary}--").as_bytes());
@@ -270,8 +378,18 @@ impl MailGen {
         text::prose(&mut self.rng, text::utf8(), 600, &mut notes);
         notes.extend_from_slice(self.rng.pick(MENTIONS).as_bytes());
         notes.extend_from_slice(b"\r\n");
-        header(out, eol, "Content-Type", b"text/plain; charset=utf-8; name=\"notes.txt\"");
-        header(out, eol, "Content-Disposition", b"attachment; filename=\"notes.txt\"");
+        header(
+            out,
+            eol,
+            "Content-Type",
+            b"text/plain; charset=utf-8; name=\"notes.txt\"",
+        );
+        header(
+            out,
+            eol,
+            "Content-Disposition",
+            b"attachment; filename=\"notes.txt\"",
+        );
         header(out, eol, "Content-Transfer-Encoding", b"base64");
         out.extend_from_slice(eol);
         encode::base64_lines(&crlf(&notes), eol, out);
@@ -281,16 +399,37 @@ impl MailGen {
     /// planted customer number when `planted`.
     fn binary_attachment(&mut self, size: u64, planted: bool, eol: &[u8], out: &mut Vec<u8>) {
         let (mime, ext, magic) = ATTACHMENT_TYPES[self.rng.index(ATTACHMENT_TYPES.len())];
-        let stem = if planted { PLANTED_TERM } else { self.rng.pick(FILE_STEMS) };
+        let stem = if planted {
+            PLANTED_TERM
+        } else {
+            self.rng.pick(FILE_STEMS)
+        };
         let name = format!("{stem}.{ext}");
         let params = if name.is_ascii() {
             format!("name=\"{name}\"")
         } else {
-            format!("name=\"{}\"", String::from_utf8_lossy(&encode::word_q("UTF-8", name.as_bytes())))
+            format!(
+                "name=\"{}\"",
+                String::from_utf8_lossy(&encode::word_q("UTF-8", name.as_bytes()))
+            )
         };
-        let disposition = if name.is_ascii() { format!("filename=\"{name}\"") } else { format!("filename*=utf-8''{}", percent(&name)) };
-        header(out, eol, "Content-Type", format!("{mime}; {params}").as_bytes());
-        header(out, eol, "Content-Disposition", format!("attachment; {disposition}").as_bytes());
+        let disposition = if name.is_ascii() {
+            format!("filename=\"{name}\"")
+        } else {
+            format!("filename*=utf-8''{}", percent(&name))
+        };
+        header(
+            out,
+            eol,
+            "Content-Type",
+            format!("{mime}; {params}").as_bytes(),
+        );
+        header(
+            out,
+            eol,
+            "Content-Disposition",
+            format!("attachment; {disposition}").as_bytes(),
+        );
         header(out, eol, "Content-Transfer-Encoding", b"base64");
         out.extend_from_slice(eol);
         let mut data = std::mem::take(&mut self.scratch);
@@ -307,12 +446,24 @@ const ATTACHMENT_TYPES: &[(&str, &str, &[u8])] = &[
     ("application/pdf", "pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"),
     ("image/jpeg", "jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"),
     ("image/png", "png", b"\x89PNG\r\n\x1a\n"),
-    ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx", b"PK\x03\x04"),
+    (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "docx",
+        b"PK\x03\x04",
+    ),
     ("application/zip", "zip", b"PK\x03\x04"),
 ];
 
 /// Attachment file names (without extension).
-const FILE_STEMS: &[&str] = &["report", "scan_0042", "invoice-2019-03", "IMG_4821", "Angebot_Müller", "présentation", "contract-draft"];
+const FILE_STEMS: &[&str] = &[
+    "report",
+    "scan_0042",
+    "invoice-2019-03",
+    "IMG_4821",
+    "Angebot_Müller",
+    "présentation",
+    "contract-draft",
+];
 
 /// Appends `len` bytes that compress like real attachments: mostly
 /// incompressible blocks, some low-entropy and some repetitive ones.
@@ -323,20 +474,29 @@ fn binary(rng: &mut Rng, len: usize, out: &mut Vec<u8>) {
         let block = (end - start).min(4096);
         out.resize(start + block, 0);
         let chunk = &mut out[start..];
-        match rng.below(10) {
-            0..=5 => rng.fill(chunk),
-            6..=8 => {
+        match rng.below(20) {
+            0..=8 => rng.fill(chunk),
+            9..=15 => {
                 rng.fill(chunk);
-                chunk.iter_mut().for_each(|b| *b = b"\x00\x01\x02\x03\x04\x08\x10\x20\x40\x80\xff\x7f\x3f\x1f\x0f\x07"[usize::from(*b & 15)]);
+                chunk.iter_mut().for_each(|b| {
+                    *b = b"\x00\x01\x02\x03\x04\x08\x10\x20\x40\x80\xff\x7f\x3f\x1f\x0f\x07"
+                        [usize::from(*b & 15)]
+                });
             }
-            _ => chunk.iter_mut().enumerate().for_each(|(i, b)| *b = (i / 64) as u8),
+            _ => chunk
+                .iter_mut()
+                .enumerate()
+                .for_each(|(i, b)| *b = (i / 64) as u8),
         }
     }
 }
 
 /// The planted subject as a correspondent.
 fn planted_person() -> Person {
-    Person { name: PLANTED_NAME.to_owned(), email: PLANTED_EMAIL.to_owned() }
+    Person {
+        name: PLANTED_NAME.to_owned(),
+        email: PLANTED_EMAIL.to_owned(),
+    }
 }
 
 /// A header field; `value` may contain folded continuation lines.
@@ -360,12 +520,21 @@ fn delimiter(out: &mut Vec<u8>, eol: &[u8], boundary: &str) {
 
 /// A complete text part: headers, blank line, encoded body.
 fn text_part(out: &mut Vec<u8>, eol: &[u8], mime: &str, charset: &Charset, cte: Cte, text: &[u8]) {
-    header(out, eol, "Content-Type", format!("{mime}; charset=\"{}\"", charset.name).as_bytes());
+    header(
+        out,
+        eol,
+        "Content-Type",
+        format!("{mime}; charset=\"{}\"", charset.name).as_bytes(),
+    );
     header(out, eol, "Content-Transfer-Encoding", cte.name().as_bytes());
     out.extend_from_slice(eol);
     match cte {
         Cte::SevenBit | Cte::EightBit => {
-            for text_line in text.strip_suffix(b"\n").unwrap_or(text).split(|&b| b == b'\n') {
+            for text_line in text
+                .strip_suffix(b"\n")
+                .unwrap_or(text)
+                .split(|&b| b == b'\n')
+            {
                 line(out, eol, text_line);
             }
         }
@@ -400,7 +569,11 @@ fn encoded_text(rng: &mut Rng, text: &str) -> Vec<u8> {
         Some(bytes) => ("ISO-8859-1", bytes.as_slice()),
         None => ("UTF-8", text.as_bytes()),
     };
-    if rng.percent(50) { encode::word_q(charset, bytes) } else { encode::word_b(charset, bytes) }
+    if rng.percent(50) {
+        encode::word_q(charset, bytes)
+    } else {
+        encode::word_b(charset, bytes)
+    }
 }
 
 /// `text` with every `\n` turned into CRLF (canonical form before base64).
@@ -418,6 +591,12 @@ fn crlf(text: &[u8]) -> Vec<u8> {
 /// RFC 2231 percent-encoding of a UTF-8 file name.
 fn percent(name: &str) -> String {
     name.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"._-".contains(&b) { char::from(b).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"._-".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
