@@ -19,4 +19,5 @@ pub mod inventory;
 pub mod job;
 pub mod pipeline;
 pub mod repack;
+pub mod rewrite;
 pub mod source;
