@@ -419,13 +419,14 @@ pub(crate) fn redact_field(
     Ok((out != old).then_some(out))
 }
 
-/// Removes continuation lines that a redaction left with white space only.
+/// Removes continuation lines that a redaction left empty or blank.
 fn drop_blank_continuations(field: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(field.len());
     for (i, line) in field.split_inclusive(|&b| b == b'\n').enumerate() {
         let content = crate::mailbox::trim_eol(line);
+        // An empty line would end the header block; a blank one is invalid.
         let blank = content.iter().all(|&b| b == b' ' || b == b'\t');
-        if i > 0 && blank && !content.is_empty() {
+        if i > 0 && blank {
             continue;
         }
         out.extend_from_slice(line);

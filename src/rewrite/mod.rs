@@ -131,8 +131,8 @@ pub enum RewriteError {
         /// The part.
         part: Vec<usize>,
     },
-    /// A part holds a hit but does not decode cleanly in its charset.
-    #[error("part {}: hit in a part that does not decode cleanly", path_name(.part))]
+    /// A part holds a hit but is not cleanly decodable in its charset.
+    #[error("part {}: hit in a part that is not cleanly decodable", path_name(.part))]
     Undecodable {
         /// The part.
         part: Vec<usize>,
