@@ -291,8 +291,15 @@ impl<'a> Walker<'a> {
                 Ok(None)
             };
         };
-        let charset = Charset::lookup(info.charset.as_deref().unwrap_or(b"utf-8"));
-        let strict = charset.decode_strict(&decoded);
+        let declared = info.charset.as_deref();
+        let mut charset = Charset::lookup(declared.unwrap_or(b"utf-8"));
+        let mut strict = charset.decode_strict(&decoded);
+        if strict.is_none() && declared.is_none() {
+            // Undeclared 8-bit text that is not UTF-8: old mail is mostly
+            // Latin-1/windows-1252, which decodes (and encodes back) any byte.
+            charset = Charset::Known(encoding_rs::WINDOWS_1252);
+            strict = charset.decode_strict(&decoded);
+        }
         let text = match &strict {
             Some(t) => Cow::Borrowed(t.as_ref()),
             None => charset.decode_lossy(&decoded),

@@ -459,6 +459,14 @@ fn legacy_charset_bodies() {
                 .survive(&[survive]),
         );
     }
+    let latin_bytes = encode("ISO-8859-1", latin);
+    let mut undeclared = format!("From: a@example.org\n{HEAD}\n").into_bytes();
+    undeclared.extend_from_slice(&latin_bytes);
+    cases.push(
+        case("undeclared 8-bit latin-1", undeclared)
+            .byte_regions(vec![latin_bytes])
+            .survive(&["Grüße an [erased] aus Köln"]),
+    );
     run_cases(cases);
 }
 
