@@ -180,6 +180,26 @@ fn path_name(path: &[usize]) -> String {
 /// a hit, its transfer encoding, which is applied again); binary leaf parts
 /// are replaced by stubs when [`RewriteOptions::stub_binary_attachments`] is
 /// set. An error means the message cannot be redacted safely.
+///
+/// ```
+/// use mailscrub::rewrite::{redact, Finder, Found, IdKind, RewriteOptions};
+///
+/// struct Jane;
+/// impl Finder for Jane {
+///     fn find(&self, text: &str) -> Vec<Found> {
+///         text.match_indices("jane@example.com")
+///             .map(|(i, s)| Found { range: i..i + s.len(), subject: 0, kind: IdKind::Email })
+///             .collect()
+///     }
+/// }
+///
+/// let raw = b"From: <jane@example.com>\r\nSubject: hi\r\n\r\nBye, jane@example.com\r\n";
+/// let out = redact(raw, None, &Jane, &RewriteOptions::default()).unwrap();
+/// assert_eq!(
+///     out.bytes,
+///     b"From: <erased@erased.invalid>\r\nSubject: hi\r\n\r\nBye, erased@erased.invalid\r\n"
+/// );
+/// ```
 pub fn redact(
     raw: &[u8],
     envelope: Option<&[u8]>,
