@@ -560,6 +560,33 @@ mod tests {
     }
 
     #[test]
+    fn hit_across_an_encoded_word_and_raw_text() {
+        let mut f = super::super::tests::ListFinder::standard();
+        f.0.push(("jdoe".to_owned(), super::super::IdKind::Term));
+        for (input, want) in [
+            (
+                &b"From: =?UTF-8?Q?Jane?= Doe <x@example.org>\n"[..],
+                &b"From: =?UTF-8?Q?=5Berased=5D?= <x@example.org>\n"[..],
+            ),
+            (
+                b"Message-ID: <JDoe.1@example.org>\n",
+                b"Message-ID: <erased.1@example.org>\n",
+            ),
+            (
+                b"Content-Type: text/plain; name=jdoe.txt\n",
+                b"Content-Type: text/plain; name=\"[erased].txt\"\n",
+            ),
+        ] {
+            let block = parse_block(input);
+            let got = redact_field(input, &block.fields[0], &f, b"\n", &[]).unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&got.unwrap()),
+                String::from_utf8_lossy(want)
+            );
+        }
+    }
+
+    #[test]
     fn quoting_context() {
         let v = br#" "Jane (x" (a "b) Doe <j@x>"#;
         assert!(quoted_at(v, 3));
