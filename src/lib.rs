@@ -24,6 +24,7 @@ pub mod matcher;
 pub mod pipeline;
 pub mod repack;
 pub mod request;
+pub mod rewrite;
 pub mod source;
 pub mod verify;
 

@@ -1,0 +1,381 @@
+//! Transfer encodings (base64, quoted-printable) and charsets, in both
+//! directions, lenient when decoding and never panicking.
+
+use std::borrow::Cow;
+
+use base64::Engine as _;
+use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
+use encoding_rs::Encoding;
+
+/// The line ending of a message: CRLF when its first line ends so.
+pub(crate) fn detect_eol(bytes: &[u8]) -> &'static [u8] {
+    match memchr::memchr(b'\n', bytes) {
+        Some(i) if i > 0 && bytes.get(i - 1) == Some(&b'\r') => b"\r\n",
+        _ => b"\n",
+    }
+}
+
+/// The value of one base64 character, if it is one.
+fn b64_value(b: u8) -> Option<u8> {
+    match b {
+        b'A'..=b'Z' => Some(b - b'A'),
+        b'a'..=b'z' => Some(b - b'a' + 26),
+        b'0'..=b'9' => Some(b - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    }
+}
+
+/// Decodes base64 leniently: characters outside the alphabet (line breaks,
+/// garbage) are skipped, padding ends a quantum (so concatenated encodings
+/// decode one after the other), and a dangling sixth-bit group is dropped.
+pub(crate) fn base64_decode(bytes: &[u8]) -> Option<Vec<u8>> {
+    let engine = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new()
+            .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+            .with_decode_allow_trailing_bits(true),
+    );
+    let mut out = Vec::with_capacity(bytes.len() / 4 * 3 + 3);
+    for piece in bytes.split(|&b| b == b'=') {
+        let mut clean: Vec<u8> = piece
+            .iter()
+            .copied()
+            .filter(|&b| b64_value(b).is_some())
+            .collect();
+        if clean.len() % 4 == 1 {
+            clean.pop();
+        }
+        engine.decode_vec(&clean, &mut out).ok()?;
+    }
+    Some(out)
+}
+
+/// How a base64 body was laid out, to write a new one the same way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Base64Layout {
+    /// Characters per line (0: one line).
+    pub line_len: usize,
+    /// The line ending.
+    pub eol: &'static [u8],
+    /// Whether the body ended with a line ending.
+    pub trailing_eol: bool,
+}
+
+impl Base64Layout {
+    /// Reads the layout of a base64 body; `eol` is the message's.
+    pub fn of(body: &[u8], eol: &'static [u8]) -> Self {
+        let trimmed = trim_trailing_eols(body);
+        let line_len = match memchr::memchr(b'\n', trimmed) {
+            Some(i) => trimmed
+                .get(..i)
+                .map_or(0, |l| l.strip_suffix(b"\r").unwrap_or(l).len()),
+            None => 0,
+        };
+        let eol = if memchr::memchr(b'\n', body).is_some() {
+            detect_eol(body)
+        } else {
+            eol
+        };
+        Base64Layout {
+            line_len,
+            eol,
+            trailing_eol: body.ends_with(b"\n"),
+        }
+    }
+
+    /// Encodes `data` in this layout.
+    pub fn encode(&self, data: &[u8]) -> Vec<u8> {
+        let text = STANDARD.encode(data);
+        let line_len = if self.line_len == 0 {
+            usize::MAX
+        } else {
+            self.line_len
+        };
+        let mut out = Vec::with_capacity(text.len() + text.len() / 38 + 2);
+        for (i, line) in text.as_bytes().chunks(line_len).enumerate() {
+            if i > 0 {
+                out.extend_from_slice(self.eol);
+            }
+            out.extend_from_slice(line);
+        }
+        if self.trailing_eol {
+            out.extend_from_slice(self.eol);
+        }
+        out
+    }
+}
+
+/// `bytes` without its trailing CR and LF bytes.
+fn trim_trailing_eols(bytes: &[u8]) -> &[u8] {
+    let end = bytes
+        .iter()
+        .rposition(|&b| b != b'\n' && b != b'\r')
+        .map_or(0, |i| i + 1);
+    bytes.get(..end).unwrap_or(bytes)
+}
+
+fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        _ => None,
+    }
+}
+
+/// Decodes a quoted-printable body leniently: soft line breaks (also with
+/// white space after the `=`) are removed, `=XX` decoded, a stray `=` kept,
+/// white space at the end of a line dropped; hard line breaks kept as they
+/// are.
+pub(crate) fn qp_decode(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    // Start in `out` of the trailing literal white space of the line.
+    let mut ws_start: Option<usize> = None;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'=' => {
+                let rest = bytes.get(i + 1..).unwrap_or_default();
+                let ws = rest
+                    .iter()
+                    .take_while(|&&c| c == b' ' || c == b'\t')
+                    .count();
+                let after = rest.get(ws..).unwrap_or_default();
+                if let Some(eol) = eol_len(after) {
+                    i += 1 + ws + eol;
+                    ws_start = None;
+                    continue;
+                }
+                if after.is_empty() {
+                    break;
+                }
+                match (
+                    rest.first().copied().and_then(hex_value),
+                    rest.get(1).copied().and_then(hex_value),
+                ) {
+                    (Some(h), Some(l)) => {
+                        out.push(h << 4 | l);
+                        i += 3;
+                    }
+                    _ => {
+                        out.push(b'=');
+                        i += 1;
+                    }
+                }
+                ws_start = None;
+            }
+            b'\r' | b'\n' if eol_len(bytes.get(i..).unwrap_or_default()).is_some() => {
+                if let Some(start) = ws_start.take() {
+                    out.truncate(start);
+                }
+                let n = eol_len(bytes.get(i..).unwrap_or_default()).unwrap_or(1);
+                out.extend_from_slice(bytes.get(i..i + n).unwrap_or_default());
+                i += n;
+            }
+            b' ' | b'\t' => {
+                ws_start.get_or_insert(out.len());
+                out.push(b);
+                i += 1;
+            }
+            _ => {
+                ws_start = None;
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Length of a line ending at the start of `bytes` (LF or CRLF).
+fn eol_len(bytes: &[u8]) -> Option<usize> {
+    if bytes.starts_with(b"\r\n") {
+        Some(2)
+    } else if bytes.starts_with(b"\n") {
+        Some(1)
+    } else {
+        None
+    }
+}
+
+/// Encodes `data` as quoted-printable with lines of at most 76 characters,
+/// writing hard line breaks of the data as `eol`. A line that would start
+/// with `From ` gets its `F` encoded.
+pub(crate) fn qp_encode(data: &[u8], eol: &[u8]) -> Vec<u8> {
+    const MAX: usize = 76;
+    let mut out = Vec::with_capacity(data.len() + data.len() / 8);
+    let mut col = 0;
+    let mut i = 0;
+    while let Some(&b) = data.get(i) {
+        let rest = data.get(i..).unwrap_or_default();
+        if let Some(n) = eol_len(rest) {
+            out.extend_from_slice(eol);
+            col = 0;
+            i += n;
+            continue;
+        }
+        let next = data.get(i + 1).copied();
+        let at_line_end = next.is_none() || matches!(next, Some(b'\r' | b'\n'));
+        let literal = match b {
+            b'=' => false,
+            b' ' | b'\t' => !at_line_end,
+            b'F' if col == 0 && rest.starts_with(b"From ") => false,
+            33..=126 => true,
+            _ => false,
+        };
+        let width = if literal { 1 } else { 3 };
+        // Room for the token, plus a soft break `=` unless the line ends here.
+        let need = if at_line_end { width } else { width + 1 };
+        if col + need > MAX {
+            out.push(b'=');
+            out.extend_from_slice(eol);
+            col = 0;
+            continue;
+        }
+        if literal {
+            out.push(b);
+        } else {
+            out.extend_from_slice(&hex_escape(b));
+        }
+        col += width;
+        i += 1;
+    }
+    out
+}
+
+fn hex_escape(b: u8) -> [u8; 3] {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    [b'=', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]
+}
+
+/// A charset as this crate can handle it.
+#[derive(Clone, Copy)]
+pub(crate) enum Charset {
+    /// Decodes and encodes through encoding_rs.
+    Known(&'static Encoding),
+    /// Decodes (lossily) through mail-parser only; cannot be encoded.
+    DecodeOnly(mail_parser::decoders::charsets::DecoderFnc),
+    /// Not known at all: read as lossy UTF-8 for finding only.
+    Unknown,
+}
+
+impl Charset {
+    /// Looks a charset label up (`*language` suffixes of RFC 2231 are
+    /// ignored).
+    pub fn lookup(label: &[u8]) -> Charset {
+        let label = label.split(|&b| b == b'*').next().unwrap_or_default();
+        let label = label.trim_ascii();
+        if label.is_empty() {
+            return Charset::Known(encoding_rs::UTF_8);
+        }
+        match Encoding::for_label(label) {
+            Some(enc) if enc != encoding_rs::REPLACEMENT => Charset::Known(enc),
+            _ => match mail_parser::decoders::charsets::map::charset_decoder(label) {
+                Some(f) => Charset::DecodeOnly(f),
+                None => Charset::Unknown,
+            },
+        }
+    }
+
+    /// Decodes for finding: never fails, may be lossy.
+    pub fn decode_lossy<'a>(&self, bytes: &'a [u8]) -> Cow<'a, str> {
+        match self {
+            Charset::Known(enc) => enc.decode_without_bom_handling(bytes).0,
+            Charset::DecodeOnly(f) => Cow::Owned(f(bytes)),
+            Charset::Unknown => String::from_utf8_lossy(bytes),
+        }
+    }
+
+    /// Decodes exactly, or `None` when the bytes are malformed or the
+    /// charset cannot be encoded back.
+    pub fn decode_strict<'a>(&self, bytes: &'a [u8]) -> Option<Cow<'a, str>> {
+        match self {
+            Charset::Known(enc) if enc.output_encoding() == *enc => {
+                enc.decode_without_bom_handling_and_without_replacement(bytes)
+            }
+            _ => None,
+        }
+    }
+
+    /// Encodes exactly, or `None` when a character is not representable.
+    pub fn encode_strict(&self, text: &str) -> Option<Vec<u8>> {
+        let Charset::Known(enc) = self else {
+            return None;
+        };
+        if *enc == encoding_rs::UTF_8 {
+            return Some(text.as_bytes().to_vec());
+        }
+        if enc.output_encoding() != *enc {
+            return None;
+        }
+        let mut encoder = enc.new_encoder();
+        let cap = encoder.max_buffer_length_from_utf8_without_replacement(text.len())?;
+        let mut out = Vec::with_capacity(cap);
+        let (result, read) =
+            encoder.encode_from_utf8_to_vec_without_replacement(text, &mut out, true);
+        (result == encoding_rs::EncoderResult::InputEmpty && read == text.len()).then_some(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qp_round_trip_and_soft_breaks() {
+        let cases: &[(&[u8], &[u8])] = &[
+            (b"a=3Db=\r\nc\r\n", b"a=bc\r\n"),
+            (b"trail  \nx", b"trail\nx"),
+            (b"bad =Zz and =\n", b"bad =Zz and "),
+            (b"soft= \t\nnext", b"softnext"),
+            (b"end=", b"end"),
+        ];
+        for (enc, dec) in cases {
+            assert_eq!(qp_decode(enc), *dec, "{}", String::from_utf8_lossy(enc));
+        }
+        let data = "From here, a long line with caf\u{e9} and = signs and trailing space \n"
+            .repeat(3)
+            .into_bytes();
+        for eol in [&b"\n"[..], b"\r\n"] {
+            let enc = qp_encode(&data, eol);
+            assert!(enc.split(|&b| b == b'\n').all(|l| l.len() <= 77));
+            assert!(!enc.starts_with(b"From "));
+            let want = String::from_utf8(data.clone())
+                .unwrap()
+                .replace('\n', if eol == b"\n" { "\n" } else { "\r\n" });
+            assert_eq!(qp_decode(&enc), want.as_bytes());
+        }
+    }
+
+    #[test]
+    fn base64_is_lenient_and_keeps_layout() {
+        assert_eq!(base64_decode(b"SmFu\r\nZQ==\r\n").unwrap(), b"Jane");
+        assert_eq!(base64_decode(b"SmF*uZQ").unwrap(), b"Jane");
+        assert_eq!(base64_decode(b"SmFuZQ=x").unwrap(), b"Jane");
+        assert_eq!(base64_decode(b"SmFuZQ==SmFuZQ==").unwrap(), b"JaneJane");
+        let layout = Base64Layout::of(b"QUJD\r\nREVG\r\n", b"\n");
+        assert_eq!(layout.line_len, 4);
+        assert_eq!(layout.eol, b"\r\n");
+        assert_eq!(layout.encode(b"ABCDEFG"), b"QUJD\r\nREVG\r\nRw==\r\n");
+        assert_eq!(
+            Base64Layout::of(b"QUJD", b"\n").encode(b"ABCDEFG"),
+            b"QUJDREVGRw=="
+        );
+    }
+
+    #[test]
+    fn charsets() {
+        let jis = Charset::lookup(b"ISO-2022-JP");
+        let bytes = jis.encode_strict("山田").unwrap();
+        assert_eq!(jis.decode_strict(&bytes).unwrap(), "山田");
+        let latin = Charset::lookup(b" iso-8859-1*en");
+        assert_eq!(latin.encode_strict("\u{20ac}"), Some(vec![0x80]));
+        assert_eq!(latin.encode_strict("山"), None);
+        assert!(matches!(Charset::lookup(b"x-nonsense"), Charset::Unknown));
+        assert!(Charset::lookup(b"utf-16le").decode_strict(b"a\0").is_none());
+        assert!(matches!(Charset::lookup(b""), Charset::Known(e) if e == encoding_rs::UTF_8));
+    }
+}

@@ -1,0 +1,596 @@
+//! Header blocks: fields with their byte ranges, RFC 2047 decoding with a
+//! map back to the raw bytes, and the redaction of one field.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use super::codec::{self, Charset};
+use super::mapped::{self, Hit, Mapped, Seg, SegKind};
+use super::{EMAIL_MARKER, Finder, RewriteError, TEXT_MARKER, params};
+use crate::mailbox::field_name;
+
+/// The longest line RFC 5322 allows, without its line ending.
+const MAX_LINE: usize = 998;
+/// The line length this module aims at when it writes new folded text.
+const FOLD_AT: usize = 78;
+
+/// One header field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Field {
+    /// The whole field, continuation lines and final line ending included.
+    pub range: Range<usize>,
+    /// The field name (empty for continuation lines with no field).
+    pub name: Range<usize>,
+    /// The value: after the colon, up to the final line ending.
+    pub value: Range<usize>,
+}
+
+/// A parsed header block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Block {
+    /// The fields in order.
+    pub fields: Vec<Field>,
+    /// Where the body starts (after the blank line, if there is one).
+    pub body_start: usize,
+}
+
+/// Splits the header block off an entity. The block ends at the first
+/// blank line, at the first line that is neither a field nor a
+/// continuation (no separator: the body starts there), or at the end.
+pub(crate) fn parse_block(bytes: &[u8]) -> Block {
+    let mut fields: Vec<Field> = Vec::new();
+    let mut pos = 0;
+    while pos < bytes.len() {
+        let rest = bytes.get(pos..).unwrap_or_default();
+        let line_len = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+        let line = rest.get(..line_len).unwrap_or_default();
+        let content = crate::mailbox::trim_eol(line);
+        if content.is_empty() && line_len > 0 && line.ends_with(b"\n") {
+            return Block {
+                fields,
+                body_start: pos + line_len,
+            };
+        }
+        let end = pos + line_len;
+        let value_end = pos + content.len();
+        let continuation = matches!(content.first(), Some(b' ' | b'\t'));
+        if continuation && let Some(last) = fields.last_mut() {
+            last.range.end = end;
+            last.value.end = value_end;
+        } else if let Some(name) = field_name(content) {
+            let colon = memchr::memchr(b':', content).unwrap_or(name.len());
+            fields.push(Field {
+                range: pos..end,
+                name: pos..pos + name.len(),
+                value: pos + colon + 1..value_end,
+            });
+        } else if continuation {
+            fields.push(Field {
+                range: pos..end,
+                name: pos..pos,
+                value: pos..value_end,
+            });
+        } else {
+            return Block {
+                fields,
+                body_start: pos,
+            };
+        }
+        pos = end;
+    }
+    Block {
+        fields,
+        body_start: bytes.len(),
+    }
+}
+
+/// Unfolds a raw value (line breaks removed, as in RFC 5322 unfolding).
+pub(crate) fn unfold(value: &[u8]) -> Vec<u8> {
+    value
+        .iter()
+        .copied()
+        .filter(|&b| b != b'\r' && b != b'\n')
+        .collect()
+}
+
+/// One RFC 2047 encoded word found in a raw value.
+struct Word {
+    range: Range<usize>,
+    charset: Vec<u8>,
+    letter: u8,
+    data: Vec<u8>,
+}
+
+/// Parses an encoded word starting at `p` (`=?`).
+fn parse_word(value: &[u8], p: usize) -> Option<Word> {
+    let rest = value.get(p + 2..)?;
+    let q = memchr::memchr(b'?', rest)?;
+    let charset = rest.get(..q)?;
+    if charset.is_empty() || charset.len() > 75 || !charset.iter().all(|&b| (33..=126).contains(&b))
+    {
+        return None;
+    }
+    let letter = rest.get(q + 1)?.to_ascii_uppercase();
+    if !matches!(letter, b'B' | b'Q') || rest.get(q + 2) != Some(&b'?') {
+        return None;
+    }
+    let text_start = q + 3;
+    let tail = rest.get(text_start..)?;
+    let end = memchr::memchr(b'?', tail)?;
+    if tail.get(end + 1) != Some(&b'=') {
+        return None;
+    }
+    let text = tail.get(..end)?;
+    if !text.iter().all(|&b| (33..=126).contains(&b)) {
+        return None;
+    }
+    let data = if letter == b'B' {
+        codec::base64_decode(text)?
+    } else {
+        q_decode(text)
+    };
+    Some(Word {
+        range: p..p + 2 + text_start + end + 2,
+        charset: charset.to_vec(),
+        letter,
+        data,
+    })
+}
+
+/// Decodes the text of a Q encoded word.
+fn q_decode(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while let Some(&b) = text.get(i) {
+        let hex = |j: usize| text.get(j).and_then(|&c| (c as char).to_digit(16));
+        match (b, hex(i + 1), hex(i + 2)) {
+            (b'=', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b'_', ..) => {
+                out.push(b' ');
+                i += 1;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// All encoded words of a raw value, in order.
+fn encoded_words(value: &[u8]) -> Vec<Word> {
+    let mut words = Vec::new();
+    let mut i = 0;
+    while let Some(p) = memchr::memmem::find(value.get(i..).unwrap_or_default(), b"=?") {
+        let at = i + p;
+        match parse_word(value, at) {
+            Some(word) => {
+                i = word.range.end;
+                words.push(word);
+            }
+            None => i = at + 1,
+        }
+    }
+    words
+}
+
+/// A header value decoded to text, with the encoded-word runs whose text
+/// is not exact (unknown charset, malformed bytes).
+pub(crate) struct DecodedValue {
+    /// The text and its map to the raw value.
+    pub mapped: Mapped,
+    /// Indices of encoded-run segments that would not survive re-encoding.
+    pub inexact: Vec<usize>,
+}
+
+/// Decodes a raw header value: folding line breaks are dropped, encoded
+/// words decoded, and adjacent encoded words joined without the white
+/// space between them.
+pub(crate) fn decode_value(value: &[u8]) -> DecodedValue {
+    let words = encoded_words(value);
+    let mut mapped = Mapped::default();
+    let mut inexact = Vec::new();
+    let mut pos = 0;
+    let mut rest = words.as_slice();
+    while let Some(first) = rest.first() {
+        let mut n = 1;
+        while let (Some(prev), Some(next)) = (rest.get(n - 1), rest.get(n)) {
+            let gap = value.get(prev.range.end..next.range.start).unwrap_or(b"x");
+            if !gap.iter().all(|b| b" \t\r\n".contains(b)) {
+                break;
+            }
+            n += 1;
+        }
+        let (run, tail) = rest.split_at(n);
+        rest = tail;
+        push_unfolded(
+            &mut mapped,
+            value.get(pos..first.range.start).unwrap_or_default(),
+            pos,
+        );
+        let end = run.last().map_or(first.range.end, |w| w.range.end);
+        let (text, exact) = run_text(run);
+        let before = mapped.segs.len();
+        mapped.push(
+            &text,
+            first.range.start..end,
+            SegKind::Encoded(first.letter),
+        );
+        if !exact && mapped.segs.len() > before {
+            inexact.push(before);
+        }
+        pos = end;
+    }
+    push_unfolded(&mut mapped, value.get(pos..).unwrap_or_default(), pos);
+    DecodedValue { mapped, inexact }
+}
+
+/// The text of a run of encoded words: the bytes of adjacent words in the
+/// same charset are joined before decoding (a character may be split).
+fn run_text(run: &[Word]) -> (String, bool) {
+    let mut text = String::new();
+    let mut exact = true;
+    let mut rest = run;
+    while let Some(first) = rest.first() {
+        let n = rest
+            .iter()
+            .take_while(|w| w.charset.eq_ignore_ascii_case(&first.charset))
+            .count();
+        let (group, tail) = rest.split_at(n);
+        rest = tail;
+        let data: Vec<u8> = group.iter().flat_map(|w| w.data.iter().copied()).collect();
+        let charset = Charset::lookup(&first.charset);
+        match charset {
+            Charset::Known(_) => match charset.decode_strict(&data) {
+                Some(t) => text.push_str(&t),
+                None => {
+                    exact = false;
+                    text.push_str(&charset.decode_lossy(&data));
+                }
+            },
+            Charset::DecodeOnly(_) => text.push_str(&charset.decode_lossy(&data)),
+            Charset::Unknown => {
+                exact = false;
+                text.push_str(&charset.decode_lossy(&data));
+            }
+        }
+    }
+    (text, exact)
+}
+
+/// Pushes raw value bytes with their line breaks left out of the text.
+fn push_unfolded(mapped: &mut Mapped, bytes: &[u8], base: usize) {
+    let mut pos = 0;
+    for line in bytes.split_inclusive(|&b| b == b'\n') {
+        mapped.push_raw(crate::mailbox::trim_eol(line), base + pos);
+        pos += line.len();
+    }
+}
+
+/// How a field's syntax constrains the markers written into it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FieldKind {
+    /// Address lists: text outside quoted strings must be a quoted string.
+    Address,
+    /// Message identifiers: a name marker must be an atom.
+    MsgId,
+    /// MIME parameter fields: like addresses, quoted outside quotes.
+    Mime,
+    /// Free text.
+    Text,
+}
+
+fn field_kind(name: &[u8]) -> FieldKind {
+    const ADDRESS: &[&str] = &[
+        "from",
+        "to",
+        "cc",
+        "bcc",
+        "reply-to",
+        "sender",
+        "return-path",
+        "delivered-to",
+        "x-original-to",
+        "envelope-to",
+        "x-envelope-to",
+        "errors-to",
+        "mail-followup-to",
+        "mail-reply-to",
+        "disposition-notification-to",
+        "return-receipt-to",
+    ];
+    const MSGID: &[&str] = &[
+        "message-id",
+        "in-reply-to",
+        "references",
+        "content-id",
+        "resent-message-id",
+    ];
+    let name = String::from_utf8_lossy(name).to_ascii_lowercase();
+    if MSGID.contains(&name.as_str()) {
+        FieldKind::MsgId
+    } else if ADDRESS.contains(&name.as_str())
+        || (name.starts_with("resent-") && name != "resent-date")
+    {
+        FieldKind::Address
+    } else if name == "content-type" || name == "content-disposition" {
+        FieldKind::Mime
+    } else {
+        FieldKind::Text
+    }
+}
+
+/// True when `pos` of a structured value lies inside a quoted string or a
+/// comment.
+fn quoted_at(value: &[u8], pos: usize) -> bool {
+    let (mut quoted, mut comment, mut escaped) = (false, 0usize, false);
+    for &b in value.get(..pos).unwrap_or(value) {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match b {
+            b'\\' if quoted || comment > 0 => escaped = true,
+            b'"' if comment == 0 => quoted = !quoted,
+            b'(' if !quoted => comment += 1,
+            b')' if !quoted => comment = comment.saturating_sub(1),
+            _ => {}
+        }
+    }
+    quoted || comment > 0
+}
+
+/// Redacts one field of the header block `bytes`. Returns the new bytes of
+/// the whole field (final line ending included) when it changed.
+pub(crate) fn redact_field(
+    bytes: &[u8],
+    field: &Field,
+    finder: &dyn Finder,
+    eol: &[u8],
+    path: &[usize],
+) -> Result<Option<Vec<u8>>, RewriteError> {
+    let name = bytes.get(field.name.clone()).unwrap_or_default();
+    let original = bytes.get(field.value.clone()).unwrap_or_default();
+    let kind = field_kind(name);
+    let mut value = Cow::Borrowed(original);
+    if kind == FieldKind::Mime
+        && let Some(new) = params::redact_params(original, finder, path)?
+    {
+        value = Cow::Owned(new);
+    }
+    let decoded = decode_value(&value);
+    let hits = mapped::find(finder, &decoded.mapped);
+    if hits.is_empty() && matches!(value, Cow::Borrowed(_)) {
+        return Ok(None);
+    }
+    let marker = |hit: &Hit, seg: &Seg, pos: usize| -> &'static str {
+        if hit.email {
+            return EMAIL_MARKER;
+        }
+        match (seg.kind, kind) {
+            (SegKind::Encoded(_), _) => TEXT_MARKER,
+            (_, FieldKind::MsgId) => "erased",
+            (_, FieldKind::Address | FieldKind::Mime) if !quoted_at(&value, pos) => "\"[erased]\"",
+            _ => TEXT_MARKER,
+        }
+    };
+    let changes = mapped::plan(&decoded.mapped, &hits, &marker);
+    if changes.iter().any(|c| decoded.inexact.contains(&c.seg)) {
+        return Err(RewriteError::UnknownCharset {
+            part: path.to_vec(),
+        });
+    }
+    let head_len = field.value.start.saturating_sub(field.range.start);
+    let encode = |seg: &Seg, text: &str| -> Vec<u8> {
+        let before = value.get(..seg.src.start).unwrap_or_default();
+        let col = match before.iter().rposition(|&b| b == b'\n') {
+            Some(nl) => before.len() - nl - 1,
+            None => head_len + before.len(),
+        };
+        let SegKind::Encoded(letter) = seg.kind else {
+            return text.as_bytes().to_vec();
+        };
+        encode_words(text, letter, col, eol)
+    };
+    let edits = mapped::edits(&decoded.mapped, &hits, &marker, &encode);
+    let structure = || RewriteError::Structure {
+        part: path.to_vec(),
+    };
+    let new_value = mapped::apply(&value, edits).ok_or_else(structure)?;
+    let mut out = bytes
+        .get(field.range.start..field.value.start)
+        .unwrap_or_default()
+        .to_vec();
+    out.extend_from_slice(&new_value);
+    out.extend_from_slice(
+        bytes
+            .get(field.value.end..field.range.end)
+            .unwrap_or_default(),
+    );
+    let out = drop_blank_continuations(&out);
+    if out.split(|&b| b == b'\n').any(|l| l.len() > MAX_LINE + 1) {
+        return Err(structure());
+    }
+    let old = bytes.get(field.range.clone()).unwrap_or_default();
+    Ok((out != old).then_some(out))
+}
+
+/// Removes continuation lines that a redaction left empty or blank.
+fn drop_blank_continuations(field: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(field.len());
+    for (i, line) in field.split_inclusive(|&b| b == b'\n').enumerate() {
+        let content = crate::mailbox::trim_eol(line);
+        // An empty line would end the header block; a blank one is invalid.
+        let blank = content.iter().all(|&b| b == b' ' || b == b'\t');
+        if i > 0 && blank {
+            continue;
+        }
+        out.extend_from_slice(line);
+    }
+    out
+}
+
+/// Encodes `text` as UTF-8 encoded words (`letter` B or Q), folded so that
+/// each line stays within 78 characters; `col` is the column where the
+/// first word starts.
+pub(crate) fn encode_words(text: &str, letter: u8, col: usize, eol: &[u8]) -> Vec<u8> {
+    const OVERHEAD: usize = 12; // "=?UTF-8?B?" and "?="
+    let mut out = Vec::new();
+    if text.is_empty() {
+        return out;
+    }
+    let mut room = FOLD_AT.saturating_sub(col).min(75);
+    if room < OVERHEAD + 8 {
+        out.extend_from_slice(eol);
+        out.push(b' ');
+        room = 75;
+    }
+    let width = |bytes: &[u8]| -> usize {
+        if letter == b'B' {
+            bytes.len().div_ceil(3) * 4
+        } else {
+            bytes
+                .iter()
+                .map(|&b| if q_literal(b) { 1 } else { 3 })
+                .sum()
+        }
+    };
+    let mut start = 0;
+    let mut end = 0;
+    for (i, ch) in text.char_indices() {
+        let next = i + ch.len_utf8();
+        let candidate = text.get(start..next).unwrap_or_default().as_bytes();
+        if end > start && OVERHEAD + width(candidate) > room {
+            push_word(&mut out, text.get(start..end).unwrap_or_default(), letter);
+            out.extend_from_slice(eol);
+            out.push(b' ');
+            room = 75;
+            start = end;
+        }
+        end = next;
+    }
+    push_word(&mut out, text.get(start..).unwrap_or_default(), letter);
+    out
+}
+
+/// True for bytes a Q encoded word in a phrase may carry as themselves.
+fn q_literal(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!*+-/".contains(&b) || b == b' '
+}
+
+fn push_word(out: &mut Vec<u8>, text: &str, letter: u8) {
+    use base64::Engine as _;
+    if letter == b'B' {
+        out.extend_from_slice(b"=?UTF-8?B?");
+        out.extend_from_slice(
+            base64::engine::general_purpose::STANDARD
+                .encode(text)
+                .as_bytes(),
+        );
+    } else {
+        out.extend_from_slice(b"=?UTF-8?Q?");
+        for &b in text.as_bytes() {
+            match b {
+                b' ' => out.push(b'_'),
+                b if q_literal(b) => out.push(b),
+                b => out.extend_from_slice(format!("={b:02X}").as_bytes()),
+            }
+        }
+    }
+    out.extend_from_slice(b"?=");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_blocks_with_and_without_separator() {
+        let cases: &[(&[u8], usize, usize)] = &[
+            (b"A: 1\n  more\nB: 2\n\nbody", 2, 18),
+            (b"A: 1\r\nB: 2\r\n\r\nbody", 2, 14),
+            (b"A: 1\nnot a field\nbody", 1, 5),
+            (b"A: 1", 1, 4),
+            (b" leading\nA: 1\n\n", 2, 15),
+            (b"\nbody", 0, 1),
+            (b"", 0, 0),
+        ];
+        for (input, n, body) in cases {
+            let block = parse_block(input);
+            assert_eq!(
+                (block.fields.len(), block.body_start),
+                (*n, *body),
+                "{}",
+                String::from_utf8_lossy(input)
+            );
+        }
+        let block = parse_block(b"Subject: a\r\n b\r\n\r\n");
+        assert_eq!(block.fields[0].value, 8..14);
+    }
+
+    #[test]
+    fn decodes_words_across_folds_and_joins_them() {
+        let v = b" =?UTF-8?B?SmFu?=\r\n =?utf-8?q?e_D=C3=B6e?= x =?x-unknown?B?QQ==?= =?bad";
+        let d = decode_value(v);
+        assert_eq!(d.mapped.text, " Jane D\u{f6}e x A =?bad");
+        assert_eq!(d.inexact.len(), 1);
+        let split = b"=?UTF-8?B?w6k=?= =?UTF-8?B?w6k=?=";
+        assert_eq!(decode_value(split).mapped.text, "\u{e9}\u{e9}");
+        // A two-byte character split over two words.
+        let halves = b"=?UTF-8?Q?=C3?= =?UTF-8?Q?=A9?=";
+        assert_eq!(decode_value(halves).mapped.text, "\u{e9}");
+    }
+
+    #[test]
+    fn encodes_folded_words_within_limits() {
+        let text = "Grüße an Jürgen, ".repeat(10);
+        for letter in [b'B', b'Q'] {
+            let out = encode_words(&text, letter, 9, b"\r\n");
+            let d = decode_value(&out);
+            assert_eq!(d.mapped.text, text);
+            let mut lines = out.split(|&b| b == b'\n');
+            assert!(lines.next().unwrap().len() + 9 <= 79);
+            assert!(lines.all(|l| l.len() <= 79));
+        }
+        assert!(encode_words("x", b'B', 70, b"\n").starts_with(b"\n =?UTF-8?B?"));
+    }
+
+    #[test]
+    fn hit_across_an_encoded_word_and_raw_text() {
+        let mut f = super::super::tests::ListFinder::standard();
+        f.0.push(("jdoe".to_owned(), super::super::IdKind::Term));
+        for (input, want) in [
+            (
+                &b"From: =?UTF-8?Q?Jane?= Doe <x@example.org>\n"[..],
+                &b"From: =?UTF-8?Q?=5Berased=5D?= <x@example.org>\n"[..],
+            ),
+            (
+                b"Message-ID: <JDoe.1@example.org>\n",
+                b"Message-ID: <erased.1@example.org>\n",
+            ),
+            (
+                b"Content-Type: text/plain; name=jdoe.txt\n",
+                b"Content-Type: text/plain; name=\"[erased].txt\"\n",
+            ),
+        ] {
+            let block = parse_block(input);
+            let got = redact_field(input, &block.fields[0], &f, b"\n", &[]).unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&got.unwrap()),
+                String::from_utf8_lossy(want)
+            );
+        }
+    }
+
+    #[test]
+    fn quoting_context() {
+        let v = br#" "Jane (x" (a "b) Doe <j@x>"#;
+        assert!(quoted_at(v, 3));
+        assert!(quoted_at(v, 14));
+        assert!(!quoted_at(v, 19));
+    }
+}

@@ -1,0 +1,363 @@
+//! Decoded text with a map back to its source, and the planning of the
+//! replacements that the hits in it call for.
+//!
+//! A [`Mapped`] text is a sequence of segments, each a piece of the decoded
+//! text tied to a byte range of the source. Source bytes that belong to no
+//! segment (tags, folding line breaks) are never touched. A hit covering
+//! several segments puts its marker in the first one it covers and empties
+//! the covered text of the others.
+
+use std::ops::Range;
+
+use super::{EMAIL_MARKER, Found, IdKind};
+
+/// How a segment's text relates to its source bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SegKind {
+    /// The text is the source bytes, one for one (valid UTF-8).
+    Linear,
+    /// The text stands for its whole source range (a character reference,
+    /// an undecodable byte): any overlap replaces all of it.
+    Atomic,
+    /// Text with no source bytes (a line break that a tag implies).
+    Virtual,
+    /// A run of RFC 2047 encoded words; the byte is the encoding letter.
+    Encoded(u8),
+}
+
+/// One piece of decoded text and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Seg {
+    /// Byte range in [`Mapped::text`].
+    pub text: Range<usize>,
+    /// Byte range in the source.
+    pub src: Range<usize>,
+    /// How the text maps to the source.
+    pub kind: SegKind,
+}
+
+/// Decoded text with segments mapping it to its source.
+#[derive(Debug, Default)]
+pub(crate) struct Mapped {
+    /// The decoded text given to the finder.
+    pub text: String,
+    /// Segments in text order (and source order).
+    pub segs: Vec<Seg>,
+}
+
+impl Mapped {
+    /// Appends a segment; empty text is ignored.
+    pub fn push(&mut self, text: &str, src: Range<usize>, kind: SegKind) {
+        if text.is_empty() {
+            return;
+        }
+        let start = self.text.len();
+        self.text.push_str(text);
+        self.segs.push(Seg {
+            text: start..self.text.len(),
+            src,
+            kind,
+        });
+    }
+
+    /// Appends raw source bytes starting at `base`: valid UTF-8 runs become
+    /// linear segments, each invalid sequence an atomic U+FFFD.
+    pub fn push_raw(&mut self, bytes: &[u8], base: usize) {
+        let mut pos = base;
+        for chunk in bytes.utf8_chunks() {
+            let valid = chunk.valid();
+            self.push(valid, pos..pos + valid.len(), SegKind::Linear);
+            pos += valid.len();
+            let bad = chunk.invalid().len();
+            if bad > 0 {
+                self.push("\u{FFFD}", pos..pos + bad, SegKind::Atomic);
+                pos += bad;
+            }
+        }
+    }
+}
+
+/// A merged hit: a char-aligned range of the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Hit {
+    /// Byte range in the text.
+    pub range: Range<usize>,
+    /// True when any merged occurrence is an e-mail address.
+    pub email: bool,
+}
+
+/// Aligns finder results to char boundaries (widening them), drops empty
+/// ones, and merges overlapping ones.
+pub(crate) fn merge_hits(text: &str, found: Vec<Found>) -> Vec<Hit> {
+    let hits: Vec<Hit> = found
+        .into_iter()
+        .filter_map(|f| {
+            let mut start = f.range.start.min(text.len());
+            let mut end = f.range.end.min(text.len());
+            while !text.is_char_boundary(start) {
+                start -= 1;
+            }
+            while !text.is_char_boundary(end) {
+                end += 1;
+            }
+            (start < end).then_some(Hit {
+                range: start..end,
+                email: f.kind == IdKind::Email,
+            })
+        })
+        .collect();
+    merge(hits)
+}
+
+/// Sorts hits and merges overlapping ones (an e-mail hit wins).
+pub(crate) fn merge(mut hits: Vec<Hit>) -> Vec<Hit> {
+    hits.sort_by_key(|h| h.range.start);
+    let mut merged: Vec<Hit> = Vec::with_capacity(hits.len());
+    for hit in hits {
+        match merged.last_mut() {
+            Some(last) if hit.range.start < last.range.end => {
+                last.range.end = last.range.end.max(hit.range.end);
+                last.email |= hit.email;
+            }
+            _ => merged.push(hit),
+        }
+    }
+    merged
+}
+
+/// Runs the finder on a mapped text and merges its hits.
+pub(crate) fn find(finder: &dyn super::Finder, mapped: &Mapped) -> Vec<Hit> {
+    if mapped.text.is_empty() {
+        return Vec::new();
+    }
+    merge_hits(&mapped.text, finder.find(&mapped.text))
+}
+
+/// The new text of one changed segment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Change {
+    /// Index into [`Mapped::segs`].
+    pub seg: usize,
+    /// The segment's text after replacement.
+    pub text: String,
+}
+
+/// Picks the marker for a hit whose marker goes into `seg` at source
+/// offset `src_pos`.
+pub(crate) type MarkerFn<'a> = dyn Fn(&Hit, &Seg, usize) -> &'static str + 'a;
+
+/// The default marker choice: [`EMAIL_MARKER`] for e-mail hits, else
+/// [`super::TEXT_MARKER`].
+pub(crate) fn plain_marker(hit: &Hit, _: &Seg, _: usize) -> &'static str {
+    if hit.email {
+        EMAIL_MARKER
+    } else {
+        super::TEXT_MARKER
+    }
+}
+
+/// One covered piece of a segment: text range, and the marker to put there.
+struct Cover {
+    seg: usize,
+    range: Range<usize>,
+    marker: Option<&'static str>,
+}
+
+/// Plans the segment changes for `hits` (sorted, disjoint). A hit that
+/// covers only virtual segments changes nothing.
+pub(crate) fn plan(mapped: &Mapped, hits: &[Hit], marker: &MarkerFn<'_>) -> Vec<Change> {
+    let mut covers: Vec<Cover> = Vec::new();
+    for hit in hits {
+        let first = mapped
+            .segs
+            .partition_point(|s| s.text.end <= hit.range.start);
+        let mut placed = false;
+        for (i, seg) in mapped.segs.iter().enumerate().skip(first) {
+            if seg.text.start >= hit.range.end {
+                break;
+            }
+            let range = seg.text.start.max(hit.range.start)..seg.text.end.min(hit.range.end);
+            let mut this_marker = None;
+            if !placed && seg.kind != SegKind::Virtual {
+                placed = true;
+                let src_pos = match seg.kind {
+                    SegKind::Linear => seg.src.start + (range.start - seg.text.start),
+                    _ => seg.src.start,
+                };
+                this_marker = Some(marker(hit, seg, src_pos));
+            }
+            covers.push(Cover {
+                seg: i,
+                range,
+                marker: this_marker,
+            });
+        }
+    }
+    let mut changes = Vec::new();
+    let mut rest = covers.as_slice();
+    while let Some(head) = rest.first() {
+        let n = rest.iter().take_while(|c| c.seg == head.seg).count();
+        let (group, tail) = rest.split_at(n);
+        rest = tail;
+        if let Some(change) = change_segment(mapped, group) {
+            changes.push(change);
+        }
+    }
+    changes
+}
+
+/// The new text of the segment all `covers` belong to.
+fn change_segment(mapped: &Mapped, covers: &[Cover]) -> Option<Change> {
+    let seg_index = covers.first()?.seg;
+    let seg = mapped.segs.get(seg_index)?;
+    let mut text = String::new();
+    match seg.kind {
+        SegKind::Virtual => return None,
+        SegKind::Atomic => covers
+            .iter()
+            .filter_map(|c| c.marker)
+            .for_each(|m| text.push_str(m)),
+        SegKind::Linear | SegKind::Encoded(_) => {
+            let mut pos = seg.text.start;
+            for cover in covers {
+                text.push_str(mapped.text.get(pos..cover.range.start)?);
+                text.push_str(cover.marker.unwrap_or(""));
+                pos = cover.range.end;
+            }
+            text.push_str(mapped.text.get(pos..seg.text.end)?);
+        }
+    }
+    Some(Change {
+        seg: seg_index,
+        text,
+    })
+}
+
+/// A replacement of a source byte range.
+pub(crate) type Edit = (Range<usize>, Vec<u8>);
+
+/// Applies edits to `src`. Edits are sorted here; an edit that overlaps an
+/// earlier one or lies outside `src` is an error (`None`).
+pub(crate) fn apply(src: &[u8], mut edits: Vec<Edit>) -> Option<Vec<u8>> {
+    edits.sort_by_key(|(r, _)| r.start);
+    let mut out = Vec::with_capacity(src.len() + 64);
+    let mut pos = 0;
+    for (range, bytes) in edits {
+        if range.start < pos || range.end < range.start {
+            return None;
+        }
+        out.extend_from_slice(src.get(pos..range.start)?);
+        out.extend_from_slice(&bytes);
+        pos = range.end;
+    }
+    out.extend_from_slice(src.get(pos..)?);
+    Some(out)
+}
+
+/// Plans and renders the changes of a mapped text whose linear and atomic
+/// segments are written back as their new text, and encoded-word runs
+/// through `encode`. Returns the edits into the source.
+pub(crate) fn edits(
+    mapped: &Mapped,
+    hits: &[Hit],
+    marker: &MarkerFn<'_>,
+    encode: &dyn Fn(&Seg, &str) -> Vec<u8>,
+) -> Vec<Edit> {
+    plan(mapped, hits, marker)
+        .into_iter()
+        .filter_map(|change| {
+            let seg = mapped.segs.get(change.seg)?;
+            let bytes = match seg.kind {
+                SegKind::Encoded(_) => encode(seg, &change.text),
+                _ => change.text.into_bytes(),
+            };
+            Some((seg.src.clone(), bytes))
+        })
+        .collect()
+}
+
+/// A planned rewrite whose edits could not be applied (overlapping or out
+/// of range): the caller reports it as a structural error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Unlocatable;
+
+/// Redacts a plain text: every hit becomes its marker. Returns `None` when
+/// there is no hit.
+pub(crate) fn redact_plain(
+    finder: &dyn super::Finder,
+    text: &str,
+) -> Result<Option<String>, Unlocatable> {
+    let mut mapped = Mapped::default();
+    mapped.push(text, 0..text.len(), SegKind::Linear);
+    let hits = find(finder, &mapped);
+    if hits.is_empty() {
+        return Ok(None);
+    }
+    let edits = edits(&mapped, &hits, &plain_marker, &|_, t| t.as_bytes().to_vec());
+    let bytes = apply(text.as_bytes(), edits).ok_or(Unlocatable)?;
+    String::from_utf8(bytes).map(Some).map_err(|_| Unlocatable)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(range: Range<usize>, kind: IdKind) -> Found {
+        Found {
+            range,
+            subject: 0,
+            kind,
+        }
+    }
+
+    #[test]
+    fn merges_and_aligns_hits() {
+        let text = "aé jane@x.y";
+        let hits = merge_hits(
+            text,
+            vec![
+                found(4..8, IdKind::Name),
+                found(5..13, IdKind::Email),
+                found(2..3, IdKind::Term),
+                found(40..50, IdKind::Term),
+            ],
+        );
+        assert_eq!(
+            hits,
+            vec![
+                Hit {
+                    range: 1..3,
+                    email: false
+                },
+                Hit {
+                    range: 4..12,
+                    email: true
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn hit_across_segments_marks_first_and_empties_rest() {
+        // Source "Jane<b>Doe</b> x", text "JaneDoe x".
+        let src = "Jane<b>Doe</b> x";
+        let mut m = Mapped::default();
+        m.push("Jane", 0..4, SegKind::Linear);
+        m.push("\n", 4..4, SegKind::Virtual);
+        m.push("Doe", 7..10, SegKind::Linear);
+        m.push(" x", 14..16, SegKind::Linear);
+        let hits = [Hit {
+            range: 0..8,
+            email: false,
+        }];
+        let e = edits(&m, &hits, &plain_marker, &|_, t| t.as_bytes().to_vec());
+        assert_eq!(apply(src.as_bytes(), e).unwrap(), b"[erased]<b></b> x");
+    }
+
+    #[test]
+    fn overlapping_edits_are_refused() {
+        assert_eq!(apply(b"abc", vec![(0..2, vec![]), (1..3, vec![])]), None);
+        assert_eq!(apply(b"abc", vec![(2..9, vec![])]), None);
+        assert_eq!(apply(b"abc", vec![(1..2, b"X".to_vec())]).unwrap(), b"aXc");
+    }
+}
