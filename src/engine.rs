@@ -8,12 +8,14 @@
 //! roles, hashes and lengths.
 
 use std::borrow::Borrow;
+use std::panic::AssertUnwindSafe;
 
-use crate::mailbox::Message;
+use crate::mailbox::{MailboxFormat, Message};
 use crate::manifest::Hasher;
-use crate::matcher::{Matcher, MessageInput, ParseStatus, Role};
+use crate::matcher::{Location, Matcher, MessageInput, ParseStatus, Role};
 use crate::pipeline::{Outcome, Processor};
-use crate::request::{Action, ErasureRequest};
+use crate::request::{Action, BinaryAttachments, ErasureRequest};
+use crate::rewrite::{self, RewriteOptions};
 use crate::source::Member;
 
 /// What to do when a message to redact cannot be redacted safely.
@@ -59,6 +61,21 @@ pub struct Verdict {
     pub message_id: Option<String>,
     /// How the matcher examined the message.
     pub parse: ParseStatus,
+    /// Binary attachments replaced by stubs in a redaction.
+    pub dropped_attachments: Vec<AttachmentRecord>,
+    /// Set when the run must stop here (`--on-unredactable error`).
+    pub error: Option<String>,
+}
+
+/// A binary attachment that a redaction replaced by a stub.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentRecord {
+    /// MIME part path, one-based, e.g. `2` or `1.3`.
+    pub part: String,
+    /// Hash of the part's original bytes (in the manifest's hashing mode).
+    pub original_blake3: String,
+    /// Length of the part's original bytes.
+    pub original_bytes: u64,
 }
 
 impl Verdict {
@@ -73,6 +90,8 @@ impl Verdict {
             reason: None,
             message_id: None,
             parse,
+            dropped_attachments: Vec::new(),
+            error: None,
         }
     }
 
@@ -122,8 +141,9 @@ impl<'a> Engine<'a> {
         &self.hasher
     }
 
-    /// Decides one message.
-    pub fn decide(&self, message: &Message) -> Verdict {
+    /// Decides one message of `member`, and carries the decision out when
+    /// scrubbing.
+    pub fn decide(&self, member: &Member, message: &Message) -> Verdict {
         let input = MessageInput {
             envelope: message.envelope(),
             raw: message.rfc822(),
@@ -146,22 +166,120 @@ impl<'a> Engine<'a> {
             reason: None,
             message_id: message_id(message.rfc822()).map(|id| self.hasher.message(id)),
             parse: findings.parse,
+            dropped_attachments: Vec::new(),
+            error: None,
         };
-        if let Mode::Scrub { .. } = self.mode {
-            verdict.outcome = Outcome::Delete;
-            if planned == Action::Redact {
-                verdict.reason = Some("redaction is not available: deleted instead".into());
+        let Mode::Scrub { on_unredactable } = self.mode else {
+            return verdict;
+        };
+        verdict.outcome = Outcome::Delete;
+        if planned == Action::Redact {
+            match self.redact(member, message, &verdict.subjects) {
+                Ok((bytes, dropped)) => {
+                    verdict.sanitized = Some((self.hasher.message(&bytes), bytes.len() as u64));
+                    verdict.outcome = Outcome::Replace(bytes);
+                    verdict.dropped_attachments = dropped;
+                }
+                Err(reason) => {
+                    if on_unredactable == OnUnredactable::Error {
+                        verdict.error = Some(reason.clone());
+                    }
+                    verdict.reason = Some(reason);
+                }
             }
         }
         verdict
     }
+
+    /// Redacts a message and proves the result clean: the same matcher and
+    /// an independent scan of the raw bytes must find nothing in it. `Err`
+    /// says why the message must be deleted instead (never an identifier).
+    fn redact(
+        &self,
+        member: &Member,
+        message: &Message,
+        subjects: &[usize],
+    ) -> Result<(Vec<u8>, Vec<AttachmentRecord>), String> {
+        let options = RewriteOptions {
+            stub_binary_attachments: self.request.policy.binary_attachments
+                == BinaryAttachments::Stub,
+            request_ids: subjects
+                .iter()
+                .filter_map(|&i| self.request.subjects.get(i).map(|s| s.id.clone()))
+                .collect(),
+            mbox_quoting: member.format == MailboxFormat::Mbox,
+        };
+        let envelope = &message.bytes[..message.envelope_len];
+        let redacted = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            rewrite::redact(
+                message.rfc822(),
+                (!envelope.is_empty()).then_some(envelope),
+                &self.matcher,
+                &options,
+            )
+        }))
+        .map_err(|_| "the rewriter failed unexpectedly".to_owned())?
+        .map_err(|e| e.to_string())?;
+        let new_envelope = redacted.envelope.as_deref().unwrap_or(envelope);
+        let mut bytes = Vec::with_capacity(new_envelope.len() + redacted.bytes.len());
+        bytes.extend_from_slice(new_envelope);
+        bytes.extend_from_slice(&redacted.bytes);
+        let rescan = self.matcher.scan(&MessageInput {
+            envelope: (!new_envelope.is_empty()).then(|| crate::mailbox::trim_eol(new_envelope)),
+            raw: &redacted.bytes,
+        });
+        if let Some(hit) = rescan.hits.first() {
+            return Err(format!(
+                "an identifier is left after redaction ({})",
+                describe(&hit.location)
+            ));
+        }
+        if !self.matcher.scan_bytes(&bytes).is_empty() {
+            return Err("the raw bytes still hold an identifier after redaction".into());
+        }
+        let dropped = redacted
+            .dropped_attachments
+            .iter()
+            .map(|a| AttachmentRecord {
+                part: part_name(&a.part_path),
+                original_blake3: self.hasher.message(&a.original),
+                original_bytes: a.original.len() as u64,
+            })
+            .collect();
+        Ok((bytes, dropped))
+    }
+}
+
+/// A location named without its content: where a hit is, never what.
+fn describe(location: &Location) -> String {
+    match location {
+        Location::Envelope => "the envelope line".into(),
+        Location::Header { path, name, .. } if path.is_empty() => format!("header {name}"),
+        Location::Header { path, name, .. } => {
+            format!("header {name} of part {}", part_name(path))
+        }
+        Location::Part { path, .. } => format!("part {}", part_name(path)),
+        Location::AttachmentName { path } => format!("the file name of part {}", part_name(path)),
+        Location::Raw { span } => format!("raw bytes at offset {}", span.start),
+    }
+}
+
+/// A MIME part path, one-based (`1.2`), or `root`.
+fn part_name(path: &[usize]) -> String {
+    if path.is_empty() {
+        return "root".into();
+    }
+    path.iter()
+        .map(|i| (i + 1).to_string())
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 impl Processor for Engine<'_> {
     type Output = Verdict;
 
-    fn process(&self, _member: &Member, message: &Message) -> Verdict {
-        self.decide(message)
+    fn process(&self, member: &Member, message: &Message) -> Verdict {
+        self.decide(member, message)
     }
 }
 
@@ -200,13 +318,24 @@ mod tests {
         Message::single(text.as_bytes().to_vec())
     }
 
+    fn member() -> Member {
+        Member {
+            entry: None,
+            path: b"m.eml".to_vec(),
+            kind: crate::archive::EntryKind::File,
+            format: MailboxFormat::Eml,
+            size: None,
+        }
+    }
+
     #[test]
     fn roles_map_to_policy_actions() {
         let request = request();
         let engine = Engine::new(&request, Hasher::default(), Mode::Scan);
-        let sender = engine.decide(&message(
-            "From: Jane Doe <jane.doe@example.com>\nMessage-ID: <a@b>\n\nhi\n",
-        ));
+        let sender = engine.decide(
+            &member(),
+            &message("From: Jane Doe <jane.doe@example.com>\nMessage-ID: <a@b>\n\nhi\n"),
+        );
         assert_eq!(sender.planned, Some(Action::Delete));
         assert_eq!(sender.roles, [Role::Sender]);
         assert_eq!(sender.subjects, [0]);
@@ -215,9 +344,15 @@ mod tests {
             sender.message_id.as_deref(),
             Some(blake3::hash(b"<a@b>").to_hex().as_str())
         );
-        let mention = engine.decide(&message("From: bob@example.org\n\nI met Jane Doe.\n"));
+        let mention = engine.decide(
+            &member(),
+            &message("From: bob@example.org\n\nI met Jane Doe.\n"),
+        );
         assert_eq!(mention.planned, Some(Action::Redact));
-        let nobody = engine.decide(&message("From: bob@example.org\n\nI met Janet Doe.\n"));
+        let nobody = engine.decide(
+            &member(),
+            &message("From: bob@example.org\n\nI met Janet Doe.\n"),
+        );
         assert!(!nobody.is_affected());
         assert_eq!(nobody.original, None);
     }

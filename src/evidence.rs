@@ -235,6 +235,22 @@ where
             reason: verdict.reason.clone(),
         };
         self.removals.push(removal);
+        for attachment in &verdict.dropped_attachments {
+            self.totals.attachments_dropped += 1;
+            self.removals.push(Removal {
+                member: self.member_name().to_owned(),
+                index: message.index as u64,
+                action: manifest::Action::DropAttachment,
+                subjects: self.ids(&verdict.subjects),
+                roles: Vec::new(),
+                original_blake3: attachment.original_blake3.clone(),
+                original_bytes: attachment.original_bytes,
+                sanitized_blake3: None,
+                sanitized_bytes: None,
+                part: Some(attachment.part.clone()),
+                reason: Some("binary attachment of a redacted message".into()),
+            });
+        }
     }
 }
 
@@ -289,6 +305,12 @@ where
     }
 
     fn message(&mut self, message: Message, verdict: Verdict) -> Result<()> {
+        if let Some(why) = &verdict.error {
+            let name = self.member_name().to_owned();
+            return Err(Error::new(ErrorKind::Unredactable(why.clone()))
+                .with_member(name.as_bytes())
+                .with_message(message.index));
+        }
         self.counts.messages += 1;
         self.totals.messages_read += 1;
         let counted = match (&verdict.outcome, verdict.planned) {

@@ -388,7 +388,7 @@ impl<'a> Walker<'a> {
         self.dropped.push(DroppedAttachment {
             part_path,
             content_type: self.safe_mime(&info.mime),
-            original_blake3: *blake3::hash(part).as_bytes(),
+            original: part.to_vec(),
         });
         let ids: Vec<String> = self
             .options

@@ -51,17 +51,19 @@ pub struct Found {
     pub kind: IdKind,
 }
 
-/// The kind of an identifier; it decides the replacement marker.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum IdKind {
-    /// An e-mail address (replaced by [`EMAIL_MARKER`]).
-    Email,
-    /// A personal name (replaced by [`TEXT_MARKER`]).
-    Name,
-    /// A phone number (replaced by [`TEXT_MARKER`]).
-    Phone,
-    /// Any other identifying term (replaced by [`TEXT_MARKER`]).
-    Term,
+pub use crate::matcher::IdKind;
+
+impl Finder for crate::matcher::Matcher {
+    fn find(&self, text: &str) -> Vec<Found> {
+        self.find_in_text(text)
+            .into_iter()
+            .map(|m| Found {
+                range: m.range,
+                subject: m.subject,
+                kind: m.kind,
+            })
+            .collect()
+    }
 }
 
 /// Options of [`redact`].
@@ -109,9 +111,9 @@ pub struct DroppedAttachment {
     pub part_path: Vec<usize>,
     /// The MIME type only (`application/pdf`), never a file name.
     pub content_type: String,
-    /// blake3 of the original part bytes (its header block and body, as
-    /// they stood between the boundary lines).
-    pub original_blake3: [u8; 32],
+    /// The original part bytes (its header block and body, as they stood
+    /// between the boundary lines), for the caller to hash.
+    pub original: Vec<u8>,
 }
 
 /// Why a message cannot be redacted safely. The caller should delete the
