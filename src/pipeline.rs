@@ -1,9 +1,12 @@
 //! The pipeline: a reader thread, parallel per-message work, an ordered sink.
 //!
 //! ```text
-//! reader thread: decompress -> tar -> split   --batches-->   main thread:
-//!     rayon workers: Processor::process (per message, in parallel)
-//!     then, in input order: Sink (repack writer, inventory, report, ...)
+//! reader thread      decompress -> tar -> split into events, cut into batches
+//!   --bounded channel-->
+//! processing thread  Processor::process on every message of a batch, in
+//!                    parallel on a rayon pool
+//!   --bounded channel-->
+//! calling thread     the Sink, in input order (repack writer, inventory, ...)
 //! ```
 //! Batches are cut at [`PipelineOptions::batch_bytes`] of payload and at most
 //! [`PipelineOptions::queue_depth`] of them wait in the channel, so memory is
@@ -80,7 +83,7 @@ pub struct PipelineOptions {
     /// Worker threads; 1 runs everything on the calling thread. Default:
     /// the machine's cores.
     pub threads: usize,
-    /// Payload bytes per batch. Default 4 MiB.
+    /// Payload bytes per batch. Default 2 MiB.
     pub batch_bytes: usize,
     /// Batches waiting between reader and workers. Default 2.
     pub queue_depth: usize,
@@ -90,7 +93,7 @@ impl Default for PipelineOptions {
     fn default() -> Self {
         PipelineOptions {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            batch_bytes: 4 << 20,
+            batch_bytes: 2 << 20,
             queue_depth: 2,
         }
     }
@@ -176,28 +179,53 @@ where
         .thread_name(|i| format!("mailscrub-worker-{i}"))
         .build()
         .map_err(|e| Error::new(ErrorKind::Internal(format!("thread pool: {e}"))))?;
-    let (sender, receiver) = mpsc::sync_channel::<Vec<Event>>(options.queue_depth.max(1));
+    let depth = options.queue_depth.max(1);
+    let (to_process, read_batches) = mpsc::sync_channel::<Vec<Event>>(depth);
+    let (to_write, processed_batches) = mpsc::sync_channel::<Processed<P::Output>>(depth);
     let batch_bytes = options.batch_bytes.max(1);
+    let internal = |what: &str| Error::new(ErrorKind::Internal(what.to_owned()));
     std::thread::scope(|scope| {
         let reader = std::thread::Builder::new()
             .name("mailscrub-reader".into())
             .spawn_scoped(scope, move || {
-                read_in_batches(opened, read, sender, batch_bytes)
+                read_in_batches(opened, read, to_process, batch_bytes)
             })
-            .map_err(|e| Error::new(ErrorKind::Internal(format!("reader thread: {e}"))))?;
-        let written = write_batches(&receiver, processor, sink, &pool);
-        drop(receiver);
-        let read_result = reader.join().unwrap_or_else(|_| {
-            Err(Error::new(ErrorKind::Internal(
-                "reader thread panicked".into(),
-            )))
-        });
-        match (written, read_result) {
-            (Err(e), _) if !matches!(e.kind(), ErrorKind::Internal(_)) => Err(e),
-            (_, Err(e)) => Err(e),
-            (written, Ok(())) => written,
-        }
+            .map_err(|e| internal(&format!("reader thread: {e}")))?;
+        let pool = &pool;
+        let worker = std::thread::Builder::new()
+            .name("mailscrub-process".into())
+            .spawn_scoped(scope, move || {
+                process_batches(read_batches, to_write, processor, pool)
+            })
+            .map_err(|e| internal(&format!("processing thread: {e}")))?;
+        let written = write_batches(processed_batches, sink);
+        let processed = worker
+            .join()
+            .unwrap_or_else(|_| Err(internal("processing thread panicked")));
+        let read_result = reader
+            .join()
+            .unwrap_or_else(|_| Err(internal("reader thread panicked")));
+        first_error([written, read_result, processed])
     })
+}
+
+/// The first error that is not an internal "stopped" echo of another
+/// stage's failure; else the first error; else success.
+fn first_error(results: [Result<()>; 3]) -> Result<()> {
+    let mut errors: Vec<Error> = results.into_iter().filter_map(Result::err).collect();
+    match errors
+        .iter()
+        .position(|e| !matches!(e.kind(), ErrorKind::Internal(_)))
+    {
+        Some(i) => Err(errors.swap_remove(i)),
+        None => errors.into_iter().next().map_or(Ok(()), Err),
+    }
+}
+
+/// A batch with the processing result of each of its messages.
+struct Processed<O> {
+    events: Vec<Event>,
+    results: Vec<Option<O>>,
 }
 
 /// The reader thread: events grouped into batches of about `batch_bytes`.
@@ -209,7 +237,7 @@ fn read_in_batches(
 ) -> Result<()> {
     let mut batch = Vec::new();
     let mut weight = 0;
-    let closed = || Error::new(ErrorKind::Internal("writer stopped".into()));
+    let closed = || Error::new(ErrorKind::Internal("the pipeline stopped".into()));
     read_events(opened, read, &mut |event| {
         weight += event.weight();
         batch.push(event);
@@ -227,43 +255,54 @@ fn read_in_batches(
     Ok(())
 }
 
-/// The main thread: processes each batch's messages in parallel, then feeds
-/// the sink in input order.
-fn write_batches<P, S>(
-    receiver: &mpsc::Receiver<Vec<Event>>,
+/// The processing thread: each batch's messages in parallel on the pool.
+fn process_batches<P: Processor>(
+    receiver: mpsc::Receiver<Vec<Event>>,
+    sender: mpsc::SyncSender<Processed<P::Output>>,
     processor: &P,
-    sink: &mut S,
     pool: &rayon::ThreadPool,
-) -> Result<()>
-where
-    P: Processor,
-    S: Sink<P::Output>,
-{
+) -> Result<()> {
     let mut member: Option<Arc<Member>> = None;
-    for batch in receiver {
+    for events in receiver {
         let mut jobs = Vec::new();
-        let mut owner = member.clone();
-        for (i, event) in batch.iter().enumerate() {
+        for (i, event) in events.iter().enumerate() {
             match event {
-                Event::MemberStart(m) => owner = Some(Arc::clone(m)),
+                Event::MemberStart(m) => member = Some(Arc::clone(m)),
                 Event::Message(message) => {
-                    let m = owner.clone().ok_or_else(|| {
+                    let owner = member.clone().ok_or_else(|| {
                         Error::new(ErrorKind::Internal("message outside a member".into()))
                     })?;
-                    jobs.push((i, m, message));
+                    jobs.push((i, owner, message));
                 }
                 _ => {}
             }
         }
-        let results: Vec<(usize, P::Output)> = pool.install(|| {
+        let done: Vec<(usize, P::Output)> = pool.install(|| {
             jobs.par_iter()
                 .map(|(i, m, message)| (*i, processor.process(m, message)))
                 .collect()
         });
-        let mut results = results.into_iter().peekable();
-        for (i, event) in batch.into_iter().enumerate() {
-            let processed = results.next_if(|(j, _)| *j == i).map(|(_, p)| p);
-            deliver(event, processed, &mut member, sink)?;
+        let mut results: Vec<Option<P::Output>> = events.iter().map(|_| None).collect();
+        for (i, output) in done {
+            results[i] = Some(output);
+        }
+        let processed = Processed { events, results };
+        if sender.send(processed).is_err() {
+            return Err(Error::new(ErrorKind::Internal("the writer stopped".into())));
+        }
+    }
+    Ok(())
+}
+
+/// The calling thread: feeds the sink in input order.
+fn write_batches<O, S: Sink<O>>(
+    receiver: mpsc::Receiver<Processed<O>>,
+    sink: &mut S,
+) -> Result<()> {
+    let mut member: Option<Arc<Member>> = None;
+    for Processed { events, results } in receiver {
+        for (event, result) in events.into_iter().zip(results) {
+            deliver(event, result, &mut member, sink)?;
         }
     }
     Ok(())

@@ -107,14 +107,13 @@ fn read_tar<R: std::io::BufRead>(
             Item::Entry(entry) => read_entry(&mut tar, entry, options, emit)?,
             Item::End { zero_blocks } => {
                 emit(Event::ArchiveEnd { zero_blocks })?;
+                let mut buf = vec![0u8; CHUNK];
                 loop {
-                    let mut chunk = vec![0u8; CHUNK];
-                    let n = tar.read_trailer(&mut chunk)?;
+                    let n = tar.read_trailer(&mut buf)?;
                     if n == 0 {
                         return Ok(());
                     }
-                    chunk.truncate(n);
-                    emit(Event::Trailer(chunk))?;
+                    emit(Event::Trailer(buf[..n].to_vec()))?;
                 }
             }
         }
@@ -185,15 +184,18 @@ fn read_member_data(
     emit: &mut dyn FnMut(Event) -> Result<()>,
 ) -> Result<()> {
     match member.format {
-        MailboxFormat::Cache | MailboxFormat::Other => loop {
-            let mut chunk = vec![0u8; CHUNK];
-            let n = read_full(&mut data, &mut chunk)?;
-            if n == 0 {
-                return Ok(());
+        MailboxFormat::Cache | MailboxFormat::Other => {
+            // Chunks are allocated at the size read: a batch is cut by the
+            // bytes it carries, so it must not hold more than it counts.
+            let mut buf = vec![0u8; CHUNK];
+            loop {
+                let n = read_full(&mut data, &mut buf)?;
+                if n == 0 {
+                    return Ok(());
+                }
+                emit(Event::Data(buf[..n].to_vec()))?;
             }
-            chunk.truncate(n);
-            emit(Event::Data(chunk))?;
-        },
+        }
         MailboxFormat::Mbox => {
             let mut splitter = Splitter::new(data, options.max_message_size, data_offset);
             while let Some(chunk) = splitter.next_chunk()? {
