@@ -498,9 +498,12 @@ fn is_number(digits: &[u8]) -> bool {
 }
 
 /// True when `output` may stand for `input` in a scrubbed archive: the same
-/// path, or for a Maildir file the same path but for its size fields.
+/// path, or for a Maildir file the same path but for its size fields (or
+/// both are the one member of a bare mailbox).
 pub fn same_member_path(input: &Member, output: &Member) -> bool {
-    input.path == output.path
+    // A bare mailbox's only member is named after its file: any name goes.
+    (input.entry.is_none() && output.entry.is_none())
+        || input.path == output.path
         || (input.format == MailboxFormat::Maildir
             && maildir_name_with_sizes(&input.path, 0, 0)
                 == maildir_name_with_sizes(&output.path, 0, 0))
