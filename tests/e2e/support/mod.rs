@@ -7,6 +7,8 @@
 pub mod check;
 pub mod cli;
 pub mod compress;
+pub mod encode;
+pub mod erasure;
 pub mod mail;
 pub mod rng;
 pub mod tarw;
