@@ -10,6 +10,7 @@
 use std::borrow::Borrow;
 use std::panic::AssertUnwindSafe;
 
+use crate::mailbox::mbox::{adjust_content_length, has_counted_body};
 use crate::mailbox::{MailboxFormat, Message};
 use crate::manifest::Hasher;
 use crate::matcher::{Location, Matcher, MessageInput, ParseStatus, Role};
@@ -207,7 +208,8 @@ impl<'a> Engine<'a> {
                 .iter()
                 .filter_map(|&i| self.request.subjects.get(i).map(|s| s.id.clone()))
                 .collect(),
-            mbox_quoting: member.format == MailboxFormat::Mbox,
+            mbox_quoting: member.format == MailboxFormat::Mbox
+                && !has_counted_body(message.rfc822()),
         };
         let envelope = &message.bytes[..message.envelope_len];
         let redacted = std::panic::catch_unwind(AssertUnwindSafe(|| {
@@ -221,12 +223,16 @@ impl<'a> Engine<'a> {
         .map_err(|_| "the rewriter failed unexpectedly".to_owned())?
         .map_err(|e| e.to_string())?;
         let new_envelope = redacted.envelope.as_deref().unwrap_or(envelope);
-        let mut bytes = Vec::with_capacity(new_envelope.len() + redacted.bytes.len());
+        let rfc822 = match member.format {
+            MailboxFormat::Mbox => adjust_content_length(message.rfc822(), redacted.bytes),
+            _ => redacted.bytes,
+        };
+        let mut bytes = Vec::with_capacity(new_envelope.len() + rfc822.len());
         bytes.extend_from_slice(new_envelope);
-        bytes.extend_from_slice(&redacted.bytes);
+        bytes.extend_from_slice(&rfc822);
         let rescan = self.matcher.scan(&MessageInput {
             envelope: (!new_envelope.is_empty()).then(|| crate::mailbox::trim_eol(new_envelope)),
-            raw: &redacted.bytes,
+            raw: &rfc822,
         });
         if let Some(hit) = rescan.hits.first() {
             return Err(format!(

@@ -247,18 +247,93 @@ fn is_time(word: &[u8]) -> bool {
 
 /// The value of a `Content-Length` header in a header block, if valid.
 fn content_length(headers: &[u8]) -> Option<u64> {
-    headers.split(|&b| b == b'\n').find_map(|line| {
-        let name = field_name(line)?;
+    content_length_field(headers).map(|(_, value)| value)
+}
+
+/// The byte range of the digits of a `Content-Length` field in a header
+/// block, and their value.
+fn content_length_field(headers: &[u8]) -> Option<(std::ops::Range<usize>, u64)> {
+    let mut start = 0;
+    for line in headers.split_inclusive(|&b| b == b'\n') {
+        let line_start = start;
+        start += line.len();
+        let Some(name) = field_name(line) else {
+            continue;
+        };
         if !name.eq_ignore_ascii_case(b"content-length") {
+            continue;
+        }
+        let colon = line.iter().position(|&b| b == b':')?;
+        let value = trim_eol(&line[colon + 1..]);
+        let lead = value.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        let digits = value[lead..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        let rest = &value[lead + digits..];
+        if digits == 0 || !rest.iter().all(u8::is_ascii_whitespace) {
             return None;
         }
-        let value = &line[line.iter().position(|&b| b == b':')? + 1..];
-        std::str::from_utf8(trim_eol(value))
+        let number = std::str::from_utf8(&value[lead..lead + digits])
             .ok()?
-            .trim()
             .parse()
-            .ok()
-    })
+            .ok()?;
+        let at = line_start + colon + 1 + lead;
+        return Some((at..at + digits, number));
+    }
+    None
+}
+
+/// Where the body of a message starts: after the first blank line (the
+/// whole message when there is none).
+fn body_start(message: &[u8]) -> usize {
+    let mut start = 0;
+    for line in message.split_inclusive(|&b| b == b'\n') {
+        start += line.len();
+        if trim_eol(line).is_empty() {
+            return start;
+        }
+    }
+    message.len()
+}
+
+/// The `Content-Length` of a message (without its envelope line) when it
+/// counts the body up to the separating blank line: what mboxcl2 writers
+/// do, and what the splitter trusts.
+fn counted_length(message: &[u8]) -> Option<(std::ops::Range<usize>, u64, u64)> {
+    let start = body_start(message);
+    let body = (message.len() - start) as u64;
+    let (digits, value) = content_length_field(&message[..start])?;
+    (value <= body && body - value <= 2).then(|| (digits, value, body - value))
+}
+
+/// True when the message's body is delimited by a valid `Content-Length`
+/// (mboxcl2): its `From ` lines need no quoting.
+pub fn has_counted_body(message: &[u8]) -> bool {
+    counted_length(message).is_some()
+}
+
+/// Keeps an mboxcl2 `Content-Length` right after a message was rewritten:
+/// a value that counted the original body (up to the separating blank line)
+/// is moved by the change in body length. Messages without the header, or
+/// whose value was wrong to begin with (and so was not trusted when
+/// splitting), are returned as they are. Both arguments are messages
+/// without their envelope line.
+pub fn adjust_content_length(original: &[u8], rewritten: Vec<u8>) -> Vec<u8> {
+    let Some((_, _, separator)) = counted_length(original) else {
+        return rewritten;
+    };
+    let new_start = body_start(&rewritten);
+    let new_body = (rewritten.len() - new_start) as u64;
+    let Some((digits, _)) = content_length_field(&rewritten[..new_start]) else {
+        return rewritten;
+    };
+    let new_value = new_body.saturating_sub(separator);
+    let mut out = Vec::with_capacity(rewritten.len() + 4);
+    out.extend_from_slice(&rewritten[..digits.start]);
+    out.extend_from_slice(new_value.to_string().as_bytes());
+    out.extend_from_slice(&rewritten[digits.end..]);
+    out
 }
 
 /// A buffered reader with look-ahead and push-back, reading lines with a
@@ -490,6 +565,35 @@ mod tests {
         ));
         assert_eq!(err.position().message, Some(1));
         assert_eq!(err.position().offset, Some(1000 + input.len() as u64 - 12));
+    }
+
+    #[test]
+    fn content_length_follows_a_rewritten_body() {
+        for eol in ["\n", "\r\n"] {
+            let msg = |body: &str| {
+                format!(
+                    "Subject: x{eol}Content-Length:  {}{eol}{eol}{body}{eol}",
+                    body.len()
+                )
+                .into_bytes()
+            };
+            let original = msg("call Jane Doe now");
+            // Same length: nothing to do.
+            let same = msg("call [erased] now");
+            assert_eq!(adjust_content_length(&original, same.clone()), same);
+            let longer = String::from_utf8(original.clone())
+                .unwrap()
+                .replace("Jane Doe", "[erased]-----");
+            let fixed = adjust_content_length(&original, longer.clone().into_bytes());
+            let fixed = String::from_utf8(fixed).unwrap();
+            assert!(fixed.contains("Content-Length:  22"), "{fixed:?}");
+            // A wrong value (not trusted when splitting) is left alone.
+            let bogus = String::from_utf8(original.clone())
+                .unwrap()
+                .replace("Content-Length:  17", "Content-Length:  9999");
+            let out = adjust_content_length(bogus.as_bytes(), bogus.clone().into_bytes());
+            assert_eq!(out, bogus.into_bytes());
+        }
     }
 
     #[test]
