@@ -230,12 +230,30 @@ pub fn looks_like_tar(block: &[u8]) -> bool {
 }
 
 /// Opens an input stream: detects compression and layout and returns the
-/// decompressed stream, with nothing consumed from the caller's point of view.
+/// decompressed stream, with nothing consumed from the caller's point of
+/// view. An empty stream is an error.
 pub fn open(input: Box<dyn Read + Send>) -> Result<Opened> {
+    open_with(input, false)
+}
+
+/// [`open`], where `allow_empty` makes an empty stream (or one that
+/// decompresses to nothing) an empty bare mailbox: what a scrub writes when
+/// it deletes every message of a bare mailbox.
+pub fn open_with(input: Box<dyn Read + Send>, allow_empty: bool) -> Result<Opened> {
+    let empty = || Opened {
+        container: Container {
+            compression: Compression::None,
+            layout: Layout::Bare,
+        },
+        reader: Box::new(Cursor::new(Vec::new())),
+    };
     let mut raw = TagSourceErrors(input);
     let head = peek_n(&mut raw, 4).map_err(|e| Error::at(read_error_kind(e), 0))?;
     if head.is_empty() {
-        return Err(Error::at(ErrorKind::EmptyInput, 0));
+        return match allow_empty {
+            true => Ok(empty()),
+            false => Err(Error::at(ErrorKind::EmptyInput, 0)),
+        };
     }
     let compression = sniff_compression(&head);
     let raw = BufReader::with_capacity(BUF_SIZE, Cursor::new(head).chain(raw));
@@ -272,7 +290,16 @@ pub fn open(input: Box<dyn Read + Send>) -> Result<Opened> {
     };
     let first_block = peek_n(&mut decoded, 512).map_err(|e| Error::at(read_error_kind(e), 0))?;
     if first_block.is_empty() {
-        return Err(Error::at(ErrorKind::EmptyInput, 0));
+        return match allow_empty {
+            true => Ok(Opened {
+                container: Container {
+                    compression,
+                    layout: Layout::Bare,
+                },
+                ..empty()
+            }),
+            false => Err(Error::at(ErrorKind::EmptyInput, 0)),
+        };
     }
     let layout = if looks_like_tar(&first_block) {
         Layout::Tar

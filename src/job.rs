@@ -83,6 +83,7 @@ impl Input {
         ReadOptions {
             max_message_size,
             input_name: self.name(),
+            allow_empty: false,
         }
     }
 }

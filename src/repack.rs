@@ -623,6 +623,7 @@ mod tests {
         let read = ReadOptions {
             max_message_size: 1 << 20,
             input_name: b"in".to_vec(),
+            allow_empty: false,
         };
         let sequential = PipelineOptions {
             threads: 1,

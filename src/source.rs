@@ -83,6 +83,9 @@ pub struct ReadOptions {
     pub max_message_size: u64,
     /// The name a bare mailbox gets as its member path.
     pub input_name: Vec<u8>,
+    /// An empty bare input is an empty mailbox rather than an error (for
+    /// reading back a scrub's output).
+    pub allow_empty: bool,
 }
 
 /// Reads the whole input and pushes its events to `emit`, in order.
@@ -160,7 +163,11 @@ fn read_bare(
 ) -> Result<()> {
     let head = reader.fill_buf().map_err(io_to_error)?;
     let head = &head[..head.len().min(mailbox::SNIFF_LEN)];
-    let format = mailbox::classify_bare(head).ok_or_else(|| Error::at(ErrorKind::NotABackup, 0))?;
+    let format = match mailbox::classify_bare(head) {
+        Some(format) => format,
+        None if head.is_empty() && options.allow_empty => MailboxFormat::Mbox,
+        None => return Err(Error::at(ErrorKind::NotABackup, 0)),
+    };
     let member = Arc::new(Member {
         entry: None,
         path: options.input_name.clone(),

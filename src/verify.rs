@@ -23,7 +23,7 @@ use crate::matcher::{Matcher, MessageInput};
 use crate::pipeline::{self, PipelineOptions, Processor, Sink};
 use crate::repack;
 use crate::request::ErasureRequest;
-use crate::source::{Event, Member, read_events};
+use crate::source::{Event, Member, ReadOptions, read_events};
 
 /// The outcome of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -231,8 +231,11 @@ fn walk(
 ) -> Result<Walk> {
     let matcher = options.request.map(Matcher::new);
     let out_digest = SharedDigest::default();
-    let opened = container::open(Box::new(out_digest.reader(output.open()?)))?;
-    let read = output.read_options(options.max_message_size);
+    let opened = container::open_with(Box::new(out_digest.reader(output.open()?)), true)?;
+    let read = ReadOptions {
+        allow_empty: true,
+        ..output.read_options(options.max_message_size)
+    };
     let processor = Rescan {
         matcher: matcher.as_ref(),
     };
@@ -519,10 +522,12 @@ impl<'a> Accounting<'a> {
             })
     }
 
-    /// True for an input member the output must not hold.
+    /// True for an input member the output must not hold (the one member
+    /// of a bare mailbox always stays, if empty).
     fn is_absent(&self, member: &Member) -> bool {
-        self.has_removal(member, 0, Action::Drop)
-            || (member.format.is_mail()
+        member.entry.is_some() && self.has_removal(member, 0, Action::Drop)
+            || (member.entry.is_some()
+                && member.format.is_mail()
                 && member.format != MailboxFormat::Mbox
                 && self.has_removal(member, 0, Action::Delete))
     }
