@@ -51,6 +51,9 @@ pub struct RawEntry {
     pub offset: u64,
     /// The member path (pax `path`, else GNU long name, else ustar name).
     pub path: Vec<u8>,
+    /// The link target of a link (pax `linkpath`, else GNU long link, else
+    /// the ustar link name); empty for other entries.
+    pub link: Vec<u8>,
     /// The type flag of the main header.
     pub type_flag: u8,
     /// Bytes of data that follow the header region.
@@ -80,21 +83,31 @@ impl RawEntry {
     }
 
     /// The header region for the same entry with `new_size` bytes of data
-    /// and, if given, a new path: the size field and any pax `size` record,
-    /// the path in a pax `path` record, a GNU long name or the ustar name
-    /// field, and the checksums are rewritten; every other byte is as read.
-    /// `None` when the new path does not fit the header as it is.
-    pub fn header_with(&self, new_size: u64, new_path: Option<&[u8]>) -> Option<Vec<u8>> {
+    /// and, if given, a new path and link target: the size field and any pax
+    /// `size` record, the path (pax `path`, GNU long name or ustar name), the
+    /// link target (pax `linkpath`, GNU long link or ustar link name), and
+    /// the checksums are rewritten; every other byte is as read. `None` when
+    /// a new name does not fit the header as it is.
+    pub fn header_with(
+        &self,
+        new_size: u64,
+        new_path: Option<&[u8]>,
+        new_link: Option<&[u8]>,
+    ) -> Option<Vec<u8>> {
         let raw = &self.header;
         let mut out = Vec::with_capacity(raw.len() + 64);
         let mut pos = 0;
         let mut path_elsewhere = false;
+        let mut link_elsewhere = false;
         while let Some(bytes) = raw.get(pos..pos + BLOCK) {
             let mut block = block_of(bytes);
             let flag = block[156];
             if !is_extension(flag) {
                 if let (Some(path), false) = (new_path, path_elsewhere) {
                     set_ustar_name(&mut block, path)?;
+                }
+                if let (Some(link), false) = (new_link, link_elsewhere) {
+                    set_field(&mut block[157..257], link)?;
                 }
                 set_size(&mut block, new_size);
                 out.extend_from_slice(&block);
@@ -108,11 +121,16 @@ impl RawEntry {
             let patched = match flag {
                 b'x' | b'X' => {
                     path_elsewhere |= new_path.is_some() && pax_has_key(data, "path");
-                    rewrite_pax(data, new_size, new_path)
+                    link_elsewhere |= new_link.is_some() && pax_has_key(data, "linkpath");
+                    rewrite_pax(data, new_size, new_path, new_link)
                 }
                 b'L' => new_path.map(|path| {
                     path_elsewhere = true;
                     [path, &[0u8][..]].concat()
+                }),
+                b'K' => new_link.map(|link| {
+                    link_elsewhere = true;
+                    [link, &[0u8][..]].concat()
                 }),
                 _ => None,
             };
@@ -154,11 +172,16 @@ fn set_ustar_name(block: &mut [u8; BLOCK], path: &[u8]) -> Option<()> {
     } else {
         path.to_vec()
     };
-    if name.len() > 100 {
+    set_field(&mut block[..100], &name)
+}
+
+/// Writes `value` into a NUL-padded header field. `None` if it does not fit.
+fn set_field(field: &mut [u8], value: &[u8]) -> Option<()> {
+    if value.len() > field.len() {
         return None;
     }
-    block[..100].fill(0);
-    block[..name.len()].copy_from_slice(&name);
+    field.fill(0);
+    field[..value.len()].copy_from_slice(value);
     Some(())
 }
 
@@ -182,15 +205,21 @@ fn pax_has_key(records: &[u8], key: &str) -> bool {
         .any(|ext| ext.key_bytes() == key.as_bytes())
 }
 
-/// Pax data with its `size` record (if any) set to `size` and its `path`
-/// record (if any) set to `path`; `None` when nothing changes.
-fn rewrite_pax(records: &[u8], size: u64, path: Option<&[u8]>) -> Option<Vec<u8>> {
+/// Pax data with its `size`, `path` and `linkpath` records (those present)
+/// set to the values given; `None` when nothing changes.
+fn rewrite_pax(
+    records: &[u8],
+    size: u64,
+    path: Option<&[u8]>,
+    link: Option<&[u8]>,
+) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(records.len() + 8);
     let size_text = size.to_string();
     for ext in tar::PaxExtensions::new(records).flatten() {
-        let value = match (ext.key_bytes(), path) {
-            (b"size", _) => size_text.as_bytes(),
-            (b"path", Some(path)) => path,
+        let value = match (ext.key_bytes(), path, link) {
+            (b"size", _, _) => size_text.as_bytes(),
+            (b"path", Some(path), _) => path,
+            (b"linkpath", _, Some(link)) => link,
             _ => ext.value_bytes(),
         };
         out.extend(pax_record(ext.key_bytes(), value));
@@ -411,6 +440,8 @@ impl<R: BufRead> TarReader<R> {
         let mut pax_path: Option<Vec<u8>> = None;
         let mut pax_size: Option<u64> = None;
         let mut gnu_long_name: Option<Vec<u8>> = None;
+        let mut pax_link: Option<Vec<u8>> = None;
+        let mut gnu_long_link: Option<Vec<u8>> = None;
         loop {
             if !checksum_matches(&block) {
                 let (computed, _) = computed_checksum(&block);
@@ -440,14 +471,19 @@ impl<R: BufRead> TarReader<R> {
                         for ext in tar::PaxExtensions::new(&data).flatten() {
                             match ext.key_bytes() {
                                 b"path" => pax_path = Some(ext.value_bytes().to_vec()),
+                                b"linkpath" => pax_link = Some(ext.value_bytes().to_vec()),
                                 b"size" => pax_size = ext.value().ok().and_then(|v| v.parse().ok()),
                                 _ => {}
                             }
                         }
                     }
-                    b'L' => {
+                    b'L' | b'K' => {
                         let end = data.iter().position(|&b| b == 0).unwrap_or(data.len());
-                        gnu_long_name = Some(data[..end].to_vec());
+                        let name = Some(data[..end].to_vec());
+                        match type_flag {
+                            b'L' => gnu_long_name = name,
+                            _ => gnu_long_link = name,
+                        }
                     }
                     _ => {}
                 }
@@ -466,6 +502,10 @@ impl<R: BufRead> TarReader<R> {
             let path = pax_path
                 .or(gnu_long_name)
                 .unwrap_or_else(|| parsed.path_bytes().into_owned());
+            let link = pax_link
+                .or(gnu_long_link)
+                .or_else(|| parsed.link_name_bytes().map(|l| l.into_owned()))
+                .unwrap_or_default();
             let size = if is_header_only(type_flag) {
                 0
             } else {
@@ -476,6 +516,7 @@ impl<R: BufRead> TarReader<R> {
                 header,
                 offset,
                 path,
+                link,
                 type_flag,
                 size,
             };
@@ -737,7 +778,7 @@ mod tests {
             panic!("expected an entry")
         };
         assert_eq!(entry.size, 5);
-        let mut rebuilt = entry.header_with(1234, None).unwrap();
+        let mut rebuilt = entry.header_with(1234, None, None).unwrap();
         rebuilt.extend(vec![b'x'; 1234]);
         rebuilt.resize(rebuilt.len() + RawEntry::padding_for(1234) as usize, 0);
         rebuilt.extend(vec![0u8; 1024]);
@@ -748,7 +789,7 @@ mod tests {
         assert_eq!(patched.size, 1234);
         assert_eq!(patched.path, b"m.eml");
         assert_eq!(copy(&rebuilt), rebuilt);
-        assert_eq!(entry.header_with(5, None).unwrap(), entry.header);
+        assert_eq!(entry.header_with(5, None, None).unwrap(), entry.header);
     }
 
     #[test]

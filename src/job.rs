@@ -21,7 +21,7 @@ use crate::manifest::{
     StreamRecord, Tool, now_rfc3339,
 };
 use crate::pipeline::{self, KeepAll, PipelineOptions};
-use crate::repack::{CachePolicy, Repacker};
+use crate::repack::{RenamedMember, Repacker, ScrubPolicy};
 use crate::request::{Action, BinaryAttachments, ErasureRequest};
 use crate::source::ReadOptions;
 
@@ -240,11 +240,11 @@ pub fn scrub(
     let (run, output_digest) = write_atomically(output, |writer| {
         let encoder =
             Encoder::new(HashingWriter::new(writer), out_compression).map_err(write_error)?;
-        let caches = (!engine.matcher().is_empty()).then(|| CachePolicy {
+        let policy = (!engine.matcher().is_empty()).then(|| ScrubPolicy {
             matcher: engine.matcher(),
             hasher: &hasher,
         });
-        let repacker = Repacker::new(encoder, spool_dir, caches);
+        let repacker = Repacker::new(encoder, spool_dir, policy);
         let mut recorder = Recorder::new(
             repacker,
             &request.request,
@@ -255,24 +255,44 @@ pub fn scrub(
         );
         pipeline::run(opened, &read, &engine, &mut recorder, &options.pipeline)?;
         let mut record = recorder.finish()?;
-        let (encoder, stats, dropped) = record.inner.finish()?;
+        let (encoder, report) = record.inner.finish()?;
         let (_, digest) = encoder.finish().map_err(write_error)?.into_parts();
-        for cache in dropped {
+        let member = |path: &[u8]| report_path(engine.matcher(), &hasher, path);
+        for dropped in &report.dropped {
             record.totals.sidecars_dropped += 1;
             record.removals.push(Removal {
-                member: report_path(engine.matcher(), &hasher, &cache.path),
+                member: member(&dropped.path),
                 index: 0,
                 action: manifest::Action::Drop,
                 subjects: Vec::new(),
                 roles: Vec::new(),
-                original_blake3: cache.original_blake3,
-                original_bytes: cache.bytes,
+                original_blake3: dropped.original_blake3.clone(),
+                original_bytes: dropped.bytes,
                 sanitized_blake3: None,
                 sanitized_bytes: None,
                 part: None,
-                reason: Some(cache.reason.to_owned()),
+                reason: Some(dropped.reason.to_owned()),
             });
         }
+        for renamed in &report.renamed {
+            record.totals.renamed += 1;
+            let from = RenamedMember::name_bytes(&renamed.from_path, &renamed.from_link);
+            let to = RenamedMember::name_bytes(&renamed.to_path, &renamed.to_link);
+            record.removals.push(Removal {
+                member: member(&renamed.from_path),
+                index: 0,
+                action: manifest::Action::Rename,
+                subjects: Vec::new(),
+                roles: Vec::new(),
+                original_blake3: hasher.message(&from),
+                original_bytes: from.len() as u64,
+                sanitized_blake3: Some(hasher.message(&to)),
+                sanitized_bytes: Some(to.len() as u64),
+                part: None,
+                reason: Some("member name held an identifier".into()),
+            });
+        }
+        let stats = report.stats;
         let recorded = (
             record.removals,
             record.warnings,

@@ -235,6 +235,9 @@ pub enum Action {
     Drop,
     /// An attachment of a redacted message was replaced by a stub.
     DropAttachment,
+    /// A member whose path or link target held an identifier was written
+    /// under a new name.
+    Rename,
 }
 
 /// One affected item.
@@ -295,8 +298,12 @@ pub struct Totals {
     pub redacted: u64,
     /// Redactions that became deletions because the result was not clean.
     pub fail_closed: u64,
-    /// Sidecar cache members dropped.
+    /// Members dropped: header caches, and members whose identifying name
+    /// could not be replaced in their header.
     pub sidecars_dropped: u64,
+    /// Members written under a new name (their path or link target held an
+    /// identifier).
+    pub renamed: u64,
     /// Binary attachments replaced by stubs.
     pub attachments_dropped: u64,
     /// Warnings raised.

@@ -28,7 +28,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::evidence::RawWatch;
 use crate::mailbox::{MailboxFormat, Message};
 use crate::manifest::Hasher;
-use crate::matcher::Matcher;
+use crate::matcher::{Location, Matcher};
 use crate::pipeline::{Outcome, Sink};
 use crate::source::Member;
 
@@ -50,12 +50,13 @@ pub struct RepackStats {
     pub dropped_members: u64,
 }
 
-/// A header cache that was left out of the output.
+/// A member left out of the output: a stale or identifying header cache,
+/// or a member whose identifying name could not be replaced in its header.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DroppedCache {
+pub struct DroppedMember {
     /// Its member path.
     pub path: Vec<u8>,
-    /// Hash of its data (keyed like the manifest's message hashes).
+    /// Hash of its data as read (keyed like the manifest's message hashes).
     pub original_blake3: String,
     /// Length of its data.
     pub bytes: u64,
@@ -63,10 +64,62 @@ pub struct DroppedCache {
     pub reason: &'static str,
 }
 
+/// A member whose path or link target held an identifier, written under a
+/// new name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenamedMember {
+    /// The path as read.
+    pub from_path: Vec<u8>,
+    /// The link target as read (empty for non-links).
+    pub from_link: Vec<u8>,
+    /// The path as written.
+    pub to_path: Vec<u8>,
+    /// The link target as written.
+    pub to_link: Vec<u8>,
+}
+
+impl RenamedMember {
+    /// The bytes the manifest hashes for one side of a rename: the path, a
+    /// NUL, the link target.
+    pub fn name_bytes(path: &[u8], link: &[u8]) -> Vec<u8> {
+        [path, b"\0", link].concat()
+    }
+}
+
+/// What the writer did besides writing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RepackReport {
+    /// Counts.
+    pub stats: RepackStats,
+    /// Members left out, in stream order.
+    pub dropped: Vec<DroppedMember>,
+    /// Members renamed, in stream order.
+    pub renamed: Vec<RenamedMember>,
+}
+
+/// New names for a member whose path or link target holds an identifier.
+#[derive(Debug, Clone, Default)]
+struct NewNames {
+    path: Option<Vec<u8>>,
+    link: Option<Vec<u8>>,
+}
+
+impl NewNames {
+    fn any(&self) -> bool {
+        self.path.is_some() || self.link.is_some()
+    }
+}
+
 /// The member being collected.
 struct Pending {
     member: Arc<Member>,
     spool: Option<SpooledTempFile>,
+    names: NewNames,
+    /// Hash of the member's bytes as read, kept while the member may have to
+    /// be dropped (its new name may not fit its header).
+    original: Option<blake3::Hasher>,
+    /// The member is left out: nothing of it is written.
+    dropped: bool,
     size: u64,
     /// Line feeds not preceded by a carriage return: the size with CRLF
     /// line ends (Maildir `,W=`) is `size + bare_lf`.
@@ -95,12 +148,14 @@ struct Hold {
     caches: Vec<HeldCache>,
 }
 
-/// How header caches are judged: by the request's matcher, hashed for the
-/// manifest like messages.
-pub struct CachePolicy<'a> {
-    /// Finds identifiers in a cache's bytes.
+/// How the writer treats names and header caches: identifiers in member
+/// paths and link targets are replaced, stale or identifying caches are
+/// dropped. Found by the request's matcher, hashed for the manifest like
+/// messages.
+pub struct ScrubPolicy<'a> {
+    /// Finds identifiers in names and caches.
     pub matcher: &'a Matcher,
-    /// Hashes dropped caches.
+    /// Hashes what is dropped or renamed.
     pub hasher: &'a Hasher,
 }
 
@@ -110,40 +165,89 @@ pub struct Repacker<'a, W: Write> {
     spool_dir: Option<PathBuf>,
     pending: Option<Pending>,
     stats: RepackStats,
-    caches: Option<CachePolicy<'a>>,
+    policy: Option<ScrubPolicy<'a>>,
     hold: Option<Hold>,
     /// Folders (every ancestor of a member) in which a message changed.
     changed: HashSet<Vec<u8>>,
-    dropped: Vec<DroppedCache>,
+    dropped: Vec<DroppedMember>,
+    renamed: Vec<RenamedMember>,
 }
 
 impl<'a, W: Write> Repacker<'a, W> {
     /// A repacker writing the decompressed output stream to `out`; spool
     /// files go to `spool_dir` (the system's temporary folder if `None`).
-    /// With a cache policy, stale or identifying header caches are dropped.
-    pub fn new(out: W, spool_dir: Option<PathBuf>, caches: Option<CachePolicy<'a>>) -> Self {
+    /// With a policy, identifying names are replaced and stale or
+    /// identifying header caches dropped.
+    pub fn new(out: W, spool_dir: Option<PathBuf>, policy: Option<ScrubPolicy<'a>>) -> Self {
         Repacker {
             out,
             spool_dir,
             pending: None,
             stats: RepackStats::default(),
-            caches,
+            policy,
             hold: None,
             changed: HashSet::new(),
             dropped: Vec::new(),
+            renamed: Vec::new(),
         }
     }
 
-    /// What was written so far.
-    pub fn stats(&self) -> RepackStats {
-        self.stats
+    /// Ends the output: writes anything still held and hands back the
+    /// writer and what was done.
+    pub fn finish(mut self) -> Result<(W, RepackReport)> {
+        self.release_hold()?;
+        let report = RepackReport {
+            stats: self.stats,
+            dropped: self.dropped,
+            renamed: self.renamed,
+        };
+        Ok((self.out, report))
     }
 
-    /// Ends the output: writes anything still held and hands back the
-    /// writer, the counts and the caches left out (in stream order).
-    pub fn finish(mut self) -> Result<(W, RepackStats, Vec<DroppedCache>)> {
-        self.release_hold()?;
-        Ok((self.out, self.stats, self.dropped))
+    /// New names for a member whose path or link target holds an identifier.
+    fn new_names(&self, member: &Member) -> NewNames {
+        let (Some(policy), Some(entry)) = (&self.policy, &member.entry) else {
+            return NewNames::default();
+        };
+        NewNames {
+            path: redact_name(policy.matcher, &entry.path),
+            link: redact_name(policy.matcher, &entry.link),
+        }
+    }
+
+    /// Records a member left out of the output.
+    fn record_drop(
+        &mut self,
+        path: &[u8],
+        hasher: blake3::Hasher,
+        bytes: u64,
+        reason: &'static str,
+    ) {
+        self.dropped.push(DroppedMember {
+            path: path.to_vec(),
+            original_blake3: hasher.finalize().to_hex().to_string(),
+            bytes,
+            reason,
+        });
+    }
+
+    /// Records a member written under new names.
+    fn record_rename(&mut self, entry: &RawEntry, names: &NewNames) {
+        if !names.any() {
+            return;
+        }
+        self.renamed.push(RenamedMember {
+            from_path: entry.path.clone(),
+            from_link: entry.link.clone(),
+            to_path: names.path.clone().unwrap_or_else(|| entry.path.clone()),
+            to_link: names.link.clone().unwrap_or_else(|| entry.link.clone()),
+        });
+    }
+
+    fn original_hasher(&self) -> blake3::Hasher {
+        self.policy
+            .as_ref()
+            .map_or_else(blake3::Hasher::new, |p| p.hasher.incremental())
     }
 
     fn new_spool(&self) -> SpooledTempFile {
@@ -186,6 +290,9 @@ impl<'a, W: Write> Repacker<'a, W> {
             prev_cr = b == b'\r';
         }
         pending.last_was_cr = prev_cr;
+        if pending.dropped {
+            return Ok(());
+        }
         let is_cache = pending.member.format == MailboxFormat::Cache;
         if let Some(spool) = &mut pending.spool {
             return spool.write_all(bytes).map_err(spool_error);
@@ -198,7 +305,7 @@ impl<'a, W: Write> Repacker<'a, W> {
 
     /// Hashes and scans the data of the cache being written.
     fn watch_cache(&mut self, bytes: &[u8]) {
-        let (Some(policy), Some(hold)) = (&self.caches, &mut self.hold) else {
+        let (Some(policy), Some(hold)) = (&self.policy, &mut self.hold) else {
             return;
         };
         if let Some(cache) = hold.caches.last_mut() {
@@ -213,6 +320,8 @@ impl<'a, W: Write> Repacker<'a, W> {
         let Pending {
             member,
             spool,
+            names,
+            original,
             size,
             bare_lf,
             messages,
@@ -225,13 +334,19 @@ impl<'a, W: Write> Repacker<'a, W> {
             self.stats.dropped_members += 1;
             return Ok(());
         }
-        self.write_zero_blocks(entry.leading_zero_blocks)?;
-        if size == entry.size {
-            self.write(&entry.header)?;
+        let header = if size == entry.size && !names.any() {
+            Some((entry.header.clone(), NewNames::default()))
         } else {
-            let header = rewritten_header(&member, entry, size, size + bare_lf);
-            self.write(&header)?;
-        }
+            rewritten_header(&member, entry, size, size + bare_lf, &names)
+        };
+        let Some((header, written)) = header else {
+            let original = original.unwrap_or_else(|| self.original_hasher());
+            self.record_drop(&entry.path, original, entry.size, NAME_DOES_NOT_FIT);
+            return Ok(());
+        };
+        self.record_rename(entry, &written);
+        self.write_zero_blocks(entry.leading_zero_blocks)?;
+        self.write(&header)?;
         self.copy_range(&mut spool, 0..size)?;
         if size == entry.size {
             self.write(padding)?;
@@ -252,7 +367,7 @@ impl<'a, W: Write> Repacker<'a, W> {
 
     /// Opens (or extends) a hold for a cache member about to be written.
     fn hold_for_cache(&mut self, member: &Member) {
-        if self.caches.is_none() {
+        if self.policy.is_none() {
             return;
         }
         let folder = parent_folder(&member.path);
@@ -268,7 +383,7 @@ impl<'a, W: Write> Repacker<'a, W> {
             path: member.path.clone(),
             folder,
             range: start..start,
-            hasher: match &self.caches {
+            hasher: match &self.policy {
                 Some(policy) => policy.hasher.incremental(),
                 None => blake3::Hasher::new(),
             },
@@ -295,12 +410,7 @@ impl<'a, W: Write> Repacker<'a, W> {
             self.copy_range(&mut hold.spool, pos..cache.range.start)?;
             pos = cache.range.end;
             self.stats.members = self.stats.members.saturating_sub(1);
-            self.dropped.push(DroppedCache {
-                path: cache.path.clone(),
-                original_blake3: cache.hasher.finalize().to_hex().to_string(),
-                bytes: cache.bytes,
-                reason,
-            });
+            self.record_drop(&cache.path, cache.hasher.clone(), cache.bytes, reason);
         }
         self.copy_range(&mut hold.spool, pos..hold.written)
     }
@@ -362,11 +472,26 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
         if member.format == MailboxFormat::Cache && member.entry.is_some() {
             self.hold_for_cache(member);
         }
+        let names = self.new_names(member);
+        let original = names.any().then(|| self.original_hasher());
+        let mut dropped = false;
         let spool = match &member.entry {
             Some(_) if member.format.is_mail() => Some(self.new_spool()),
             Some(entry) => {
-                self.write_zero_blocks(entry.leading_zero_blocks)?;
-                self.write(&entry.header)?;
+                let header = match names.any() {
+                    false => Some(entry.header.clone()),
+                    true => {
+                        entry.header_with(entry.size, names.path.as_deref(), names.link.as_deref())
+                    }
+                };
+                match header {
+                    Some(header) => {
+                        self.record_rename(entry, &names);
+                        self.write_zero_blocks(entry.leading_zero_blocks)?;
+                        self.write(&header)?;
+                    }
+                    None => dropped = true,
+                }
                 None
             }
             None => None,
@@ -374,6 +499,9 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
         self.pending = Some(Pending {
             member: Arc::clone(member),
             spool,
+            names,
+            original,
+            dropped,
             size: 0,
             bare_lf: 0,
             last_was_cr: false,
@@ -383,10 +511,16 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
     }
 
     fn data(&mut self, bytes: &[u8]) -> Result<()> {
+        if let Some(original) = self.pending.as_mut().and_then(|p| p.original.as_mut()) {
+            original.update(bytes);
+        }
         self.member_bytes(bytes)
     }
 
     fn message(&mut self, message: Message, processed: P) -> Result<()> {
+        if let Some(original) = self.pending.as_mut().and_then(|p| p.original.as_mut()) {
+            original.update(&message.bytes);
+        }
         let outcome = processed.borrow();
         if *outcome != Outcome::Keep
             && let Some(pending) = &self.pending
@@ -417,6 +551,11 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
             .ok_or_else(|| Error::new(ErrorKind::Internal("member end without start".into())))?;
         let member = Arc::clone(&pending.member);
         match (&member.entry, pending.spool.is_some()) {
+            (Some(entry), _) if pending.dropped => {
+                let original = pending.original.unwrap_or_else(|| self.original_hasher());
+                self.record_drop(&entry.path, original, entry.size, NAME_DOES_NOT_FIT);
+                Ok(())
+            }
             (Some(entry), true) => self.write_spooled(pending, entry, padding),
             (Some(_), false) => {
                 self.stats.members += 1;
@@ -447,20 +586,87 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
     }
 }
 
+/// Why a member left the output when its identifying name could not be
+/// replaced.
+const NAME_DOES_NOT_FIT: &str =
+    "member name holds an identifier and the new name does not fit its tar header";
+
 /// The header of a mail member whose data became `size` bytes (`crlf_size`
-/// with CRLF line ends): sizes patched and, for a Maildir file, the `,S=`
-/// and `,W=` fields of its name updated (kept as they were if the new name
-/// does not fit the header).
-pub fn rewritten_header(member: &Member, entry: &RawEntry, size: u64, crlf_size: u64) -> Vec<u8> {
-    let new_path = match member.format {
-        MailboxFormat::Maildir => maildir_name_with_sizes(&entry.path, size, crlf_size),
+/// with CRLF line ends) and whose names may change: sizes patched, new names
+/// written, and for a Maildir file the `,S=` and `,W=` fields of its name
+/// updated (kept as they were if that name does not fit the header). `None`
+/// when a new name that replaces an identifier does not fit.
+fn rewritten_header(
+    member: &Member,
+    entry: &RawEntry,
+    size: u64,
+    crlf_size: u64,
+    names: &NewNames,
+) -> Option<(Vec<u8>, NewNames)> {
+    let path = names.path.as_deref().unwrap_or(&entry.path);
+    let sized = match member.format {
+        MailboxFormat::Maildir if size != entry.size => {
+            maildir_name_with_sizes(path, size, crlf_size)
+        }
         _ => None,
     };
-    new_path
-        .and_then(|path| entry.header_with(size, Some(&path)))
-        .or_else(|| entry.header_with(size, None))
-        .unwrap_or_else(|| entry.header.clone())
+    let link = names.link.as_deref();
+    let with_sizes = sized.and_then(|sized| {
+        let header = entry.header_with(size, Some(&sized), link)?;
+        Some((header, Some(sized)))
+    });
+    let (header, written_path) = match with_sizes {
+        Some(found) => found,
+        None => (
+            entry.header_with(size, names.path.as_deref(), link)?,
+            names.path.clone(),
+        ),
+    };
+    let written = NewNames {
+        path: written_path.filter(|_| names.path.is_some()),
+        link: names.link.clone(),
+    };
+    Some((header, written))
 }
+
+/// A name with every identifier in it replaced by `erased`; the whole name
+/// becomes `erased` if a replacement cannot be located or leaves a trace.
+/// `None` when the name holds no identifier.
+fn redact_name(matcher: &Matcher, name: &[u8]) -> Option<Vec<u8>> {
+    if name.is_empty() {
+        return None;
+    }
+    let hits = matcher.scan_bytes(name);
+    if hits.is_empty() {
+        return None;
+    }
+    let mut spans: Vec<std::ops::Range<usize>> = hits
+        .iter()
+        .filter_map(|hit| match &hit.location {
+            Location::Raw { span } => Some(span.clone()),
+            _ => None,
+        })
+        .collect();
+    spans.sort_by_key(|span| span.start);
+    let mut out = Vec::with_capacity(name.len());
+    let mut pos = 0;
+    for span in spans {
+        if span.end <= pos {
+            continue;
+        }
+        out.extend_from_slice(name.get(pos..span.start.max(pos))?);
+        out.extend_from_slice(ERASED_NAME);
+        pos = span.end;
+    }
+    out.extend_from_slice(name.get(pos..)?);
+    if out == name || !matcher.scan_bytes(&out).is_empty() {
+        return Some(ERASED_NAME.to_vec());
+    }
+    Some(out)
+}
+
+/// What replaces an identifier in a member name: no space, no bracket.
+const ERASED_NAME: &[u8] = b"erased";
 
 /// A Maildir path with the values of `,S=` (size) and `,W=` (size with CRLF
 /// line ends) in its file name replaced; `None` if it has neither.
@@ -528,7 +734,7 @@ pub fn check_rewritten_header(
     if i.leading_zero_blocks != o.leading_zero_blocks {
         return Err("the zero blocks before the member differ".into());
     }
-    if i.size == o.size {
+    if i.size == o.size && i.path == o.path && i.link == o.link {
         if i.header != o.header {
             return Err("the tar header differs although the size did not change".into());
         }
@@ -538,7 +744,8 @@ pub fn check_rewritten_header(
         return Ok(());
     }
     let path = (o.path != i.path).then_some(o.path.as_slice());
-    let expected = i.header_with(o.size, path);
+    let link = (o.link != i.link).then_some(o.link.as_slice());
+    let expected = i.header_with(o.size, path, link);
     if expected.as_deref() != Some(o.header.as_slice()) {
         return Err("the tar header differs beyond its size fields".into());
     }
@@ -608,7 +815,7 @@ mod tests {
             on_unredactable: OnUnredactable::Delete,
         };
         let engine = Engine::new(&request, hasher.clone(), mode);
-        let policy = CachePolicy {
+        let policy = ScrubPolicy {
             matcher: engine.matcher(),
             hasher: &hasher,
         };
@@ -630,7 +837,8 @@ mod tests {
             ..PipelineOptions::default()
         };
         run(opened, &read, &engine, &mut repacker, &sequential).unwrap();
-        let (out, stats, dropped) = repacker.finish().unwrap();
+        let (out, report) = repacker.finish().unwrap();
+        let (stats, dropped) = (report.stats, report.dropped);
         assert_eq!(
             paths(&out),
             [
@@ -662,6 +870,35 @@ mod tests {
             hasher.message(b"cached headers of carol")
         );
         assert_eq!(stats.members, 4);
+    }
+
+    #[test]
+    fn identifiers_in_names_become_erased() {
+        let request = ErasureRequest::from_toml_str(
+            "[[subject]]\nid = \"R\"\nemails = [\"jane.doe@example.com\"]\nnames = [\"Jane Doe\"]\n",
+        )
+        .unwrap();
+        let matcher = Matcher::new(&request);
+        let cases: &[(&[u8], Option<&[u8]>)] = &[
+            (
+                b"users/jane.doe@example.com/cur/1:2,S",
+                Some(b"users/erased/cur/1:2,S"),
+            ),
+            (
+                b"exports/Jane Doe - notes.eml",
+                Some(b"exports/erased - notes.eml"),
+            ),
+            (b"exports/Janet Doe - notes.eml", None),
+            (b"", None),
+        ];
+        for (name, want) in cases {
+            assert_eq!(
+                redact_name(&matcher, name).as_deref(),
+                *want,
+                "{}",
+                String::from_utf8_lossy(name)
+            );
+        }
     }
 
     #[test]

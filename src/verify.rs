@@ -21,7 +21,7 @@ use crate::mailbox::{MailboxFormat, Message};
 use crate::manifest::{Action, Hasher, Manifest, ManifestError, ManifestKey, Removal};
 use crate::matcher::{Matcher, MessageInput};
 use crate::pipeline::{self, PipelineOptions, Processor, Sink};
-use crate::repack;
+use crate::repack::{self, RenamedMember};
 use crate::request::ErasureRequest;
 use crate::source::{Event, Member, ReadOptions, read_events};
 
@@ -522,6 +522,24 @@ impl<'a> Accounting<'a> {
             })
     }
 
+    /// True when the manifest records that `input` was renamed to `output`:
+    /// the hashes of both names (path and link target) match its entry.
+    fn renamed_as(&mut self, input: &Member, output: &Member) -> bool {
+        let (Some(i), Some(o)) = (&input.entry, &output.entry) else {
+            return false;
+        };
+        let Some(rename) = self.removal(input, 0, Action::Rename) else {
+            return false;
+        };
+        let from = self
+            .hasher
+            .message(&RenamedMember::name_bytes(&i.path, &i.link));
+        let to = self
+            .hasher
+            .message(&RenamedMember::name_bytes(&o.path, &o.link));
+        from == rename.original_blake3 && Some(to) == rename.sanitized_blake3
+    }
+
     /// True for an input member the output must not hold (the one member
     /// of a bare mailbox always stays, if empty).
     fn is_absent(&self, member: &Member) -> bool {
@@ -654,7 +672,7 @@ impl<'a> Accounting<'a> {
                 }
                 Some(Event::MemberStart(member)) => {
                     let expected_path = member.display_path();
-                    if !repack::same_member_path(&member, out) {
+                    if !repack::same_member_path(&member, out) && !self.renamed_as(&member, out) {
                         self.fail(format!(
                             "output member '{}' where the input has '{expected_path}'",
                             out.display_path()
