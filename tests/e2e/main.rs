@@ -9,5 +9,6 @@ mod planted;
 mod props;
 mod roundtrip;
 mod scan;
+mod scrub;
 mod testdata;
 mod verify;

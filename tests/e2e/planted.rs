@@ -109,7 +109,7 @@ impl Role {
 
 /// Where a case is stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Place {
+pub enum Place {
     /// Rotate over Maildir, mbox and eml.
     Any,
     /// In an mbox, with the given envelope sender.
@@ -125,12 +125,15 @@ type Planted = Option<(Id, Role)>;
 type MboxEntry = (&'static str, Vec<u8>, String, Planted);
 
 /// One planted or decoy message (LF line ends).
-struct Case {
-    label: &'static str,
+pub struct Case {
+    /// Unique label, for failure messages.
+    pub label: &'static str,
     /// `None` for a decoy: nothing of the subject is in it.
-    planted: Option<(Id, Role)>,
-    place: Place,
-    lf: Vec<u8>,
+    pub planted: Option<(Id, Role)>,
+    /// Where the corpus stores it.
+    pub place: Place,
+    /// The message with LF line ends.
+    pub lf: Vec<u8>,
 }
 
 /// One message of the corpus with what `scan` must say about it.
@@ -188,7 +191,7 @@ impl Corpus {
 
 /// A message with neutral defaults; `over` replaces a default field's value,
 /// `extra` header lines follow (each may hold folded lines), then the body.
-fn msg(id: &str, over: &[(&str, &str)], extra: &[&str], body: &[u8]) -> Vec<u8> {
+pub fn msg(id: &str, over: &[(&str, &str)], extra: &[&str], body: &[u8]) -> Vec<u8> {
     let subject = format!("Status {id}");
     let message_id = format!("<{id}@mail.example.net>");
     let defaults = [
@@ -217,12 +220,12 @@ fn msg(id: &str, over: &[(&str, &str)], extra: &[&str], body: &[u8]) -> Vec<u8> 
 }
 
 /// A plain message with `body` only.
-fn text(id: &str, body: &str) -> Vec<u8> {
+pub fn text(id: &str, body: &str) -> Vec<u8> {
     msg(id, &[], &[], body.as_bytes())
 }
 
 /// A single-part message with a content type and transfer encoding.
-fn part(id: &str, ctype: &str, cte: &str, body: &[u8]) -> Vec<u8> {
+pub fn part(id: &str, ctype: &str, cte: &str, body: &[u8]) -> Vec<u8> {
     let ct = format!("Content-Type: {ctype}");
     let te = format!("Content-Transfer-Encoding: {cte}");
     msg(id, &[], &[&ct, &te], body)
@@ -230,7 +233,7 @@ fn part(id: &str, ctype: &str, cte: &str, body: &[u8]) -> Vec<u8> {
 
 /// A multipart/mixed message: a neutral text part, then `attachment` (its part
 /// header lines and body).
-fn with_attachment(id: &str, headers: &[&str], body: &str) -> Vec<u8> {
+pub fn with_attachment(id: &str, headers: &[&str], body: &str) -> Vec<u8> {
     let mut b = String::from(
         "--mix-b\nContent-Type: text/plain; charset=us-ascii\n\nSee the attachment.\n--mix-b\n",
     );
@@ -249,7 +252,8 @@ fn with_attachment(id: &str, headers: &[&str], body: &str) -> Vec<u8> {
     )
 }
 
-fn planted_cases() -> Vec<Case> {
+/// Every planted case: one subject identifier in one encoding and location.
+pub fn planted_cases() -> Vec<Case> {
     use Id::*;
     use Role::*;
     let case = |label, id: Id, role: Role, lf: Vec<u8>| Case {
@@ -660,7 +664,8 @@ fn planted_cases() -> Vec<Case> {
     v
 }
 
-fn decoy_cases() -> Vec<Case> {
+/// Messages that hold only look-alikes of the identifiers (and neutral mail).
+pub fn decoy_cases() -> Vec<Case> {
     let decoy = |label, lf: Vec<u8>| Case {
         label,
         planted: None,
@@ -776,7 +781,7 @@ fn decoy_cases() -> Vec<Case> {
 }
 
 /// An mbox from `(envelope sender, message)` pairs, mboxrd-quoted, with `eol`.
-fn mbox_of(msgs: &[(&str, Vec<u8>)], eol: &str) -> Vec<u8> {
+pub fn mbox_of(msgs: &[(&str, Vec<u8>)], eol: &str) -> Vec<u8> {
     let mut out = Vec::new();
     for (sender, m) in msgs {
         out.extend_from_slice(format!("From {sender} {}{eol}", mail::ENVELOPE_DATE).as_bytes());

@@ -17,6 +17,7 @@ use crate::support::erasure::{
     write_manifest,
 };
 use crate::support::mail::{self, Quoting};
+use crate::support::unpack::tar_members;
 use crate::support::*;
 use crate::testdata::{self, Outcome, REQUEST_TOML};
 
@@ -151,24 +152,6 @@ fn mention_eml() -> Vec<u8> {
         "Notes",
         "I spoke with Jane Doe; ticket CUST-88231.\n",
     )
-}
-
-/// The decompressed members of a tar: (path, type flag, data).
-fn tar_members(tar: &[u8]) -> Vec<(String, u8, Vec<u8>)> {
-    let mut ar = tar::Archive::new(tar);
-    let mut out = Vec::new();
-    for e in ar.entries().expect("entries") {
-        let mut e = e.expect("entry");
-        let mut data = Vec::new();
-        std::io::Read::read_to_end(&mut e, &mut data).expect("data");
-        let kind = e.header().entry_type().as_byte();
-        out.push((
-            String::from_utf8_lossy(&e.path_bytes()).into_owned(),
-            kind,
-            data,
-        ));
-    }
-    out
 }
 
 /// A tar of `members` written with the fixture writer (same metadata as the sample).

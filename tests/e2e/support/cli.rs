@@ -44,9 +44,20 @@ impl Run {
 
 /// Run `mailscrub args...` in `cwd`, feeding `stdin` (empty if `None`).
 pub fn run_in<S: AsRef<OsStr>>(cwd: &Path, args: &[S], stdin: Option<&[u8]>) -> Run {
+    run_in_env(cwd, args, stdin, &[])
+}
+
+/// Like [`run_in`], with extra environment variables.
+pub fn run_in_env<S: AsRef<OsStr>>(
+    cwd: &Path,
+    args: &[S],
+    stdin: Option<&[u8]>,
+    env: &[(&str, &str)],
+) -> Run {
     let mut cmd = mailscrub();
     cmd.current_dir(cwd)
         .args(args)
+        .envs(env.iter().copied())
         .write_stdin(stdin.unwrap_or_default().to_vec());
     let out = cmd.output().expect("spawn mailscrub");
     Run {
@@ -94,6 +105,11 @@ impl Work {
     /// Run `mailscrub args...` here.
     pub fn run<S: AsRef<OsStr>>(&self, args: &[S], stdin: Option<&[u8]>) -> Run {
         run_in(self.root(), args, stdin)
+    }
+
+    /// Run `mailscrub args...` here with extra environment variables.
+    pub fn run_env<S: AsRef<OsStr>>(&self, args: &[S], env: &[(&str, &str)]) -> Run {
+        run_in_env(self.root(), args, None, env)
     }
 
     /// `scrub --subjects <empty request> in -o out <extra>` after writing `input` to `in`.

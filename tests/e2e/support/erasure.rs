@@ -216,6 +216,198 @@ pub fn leaked_words(hay: &[u8], needles: &[(String, String)]) -> Vec<String> {
         .collect()
 }
 
+/// An encoded form of an identifier to look for in raw bytes.
+#[derive(Debug, Clone)]
+pub struct EncodedForm {
+    /// What it is, e.g. `names[1] base64@2` (never the identifier itself).
+    pub form: String,
+    /// The bytes to look for.
+    pub bytes: Vec<u8>,
+    /// Compare ASCII letters without case (false for base64, which is case-sensitive).
+    pub ascii_ci: bool,
+}
+
+/// The base64 characters that encode `id` whatever surrounds it, for each of
+/// the three alignments it can have in a base64 stream.
+pub fn base64_cores(id: &[u8]) -> Vec<String> {
+    (0..3usize)
+        .filter_map(|k| {
+            let mut data = vec![0u8; k];
+            data.extend_from_slice(id);
+            let enc = super::encode::base64(&data);
+            let first = (8 * k).div_ceil(6);
+            let end = (8 * (k + id.len())) / 6;
+            (end > first + 4).then(|| enc[first..end].to_owned())
+        })
+        .collect()
+}
+
+/// The encoded forms of `ids` (label, plain text) a mail can hold: UTF-8 in
+/// base64 (every alignment), quoted-printable and RFC 2047 `Q` (upper- and
+/// lower-case hex), percent-encoding, HTML references for `@` and spaces,
+/// UTF-16 (LE and BE), and the text in each of `charsets` that can encode it.
+pub fn encoded_forms(ids: &[(String, String)], charsets: &[&str]) -> Vec<EncodedForm> {
+    use super::encode::{percent, quoted_printable};
+    let mut out = Vec::new();
+    let mut push = |form: String, bytes: Vec<u8>, ascii_ci: bool| {
+        if !bytes.is_empty() && !out.iter().any(|f: &EncodedForm| f.bytes == bytes) {
+            out.push(EncodedForm {
+                form,
+                bytes,
+                ascii_ci,
+            });
+        }
+    };
+    for (label, id) in ids {
+        let utf8 = id.as_bytes();
+        push(label.clone(), utf8.to_vec(), true);
+        for (k, core) in base64_cores(utf8).into_iter().enumerate() {
+            push(format!("{label} base64@{k}"), core.into_bytes(), false);
+        }
+        let qp = quoted_printable(utf8, &[]);
+        push(format!("{label} qp"), qp.clone().into_bytes(), true);
+        let q = qp.replace(' ', "_");
+        push(format!("{label} 2047-q"), q.into_bytes(), true);
+        push(
+            format!("{label} qp =20"),
+            qp.replace(' ', "=20").into_bytes(),
+            true,
+        );
+        push(format!("{label} percent"), percent(utf8).into_bytes(), true);
+        push(
+            format!("{label} html"),
+            id.replace('@', "&#64;").replace(' ', "&nbsp;").into_bytes(),
+            true,
+        );
+        push(
+            format!("{label} html commat"),
+            id.replace('@', "&commat;").into_bytes(),
+            true,
+        );
+        let le: Vec<u8> = id.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = id.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        push(format!("{label} utf-16le"), le, false);
+        push(format!("{label} utf-16be"), be, false);
+        for cs in charsets {
+            let enc = encoding_rs::Encoding::for_label(cs.as_bytes()).expect("known charset");
+            let (bytes, _, unmappable) = enc.encode(id);
+            if !unmappable && bytes.as_ref() != utf8 {
+                let bytes = bytes.into_owned();
+                for (k, core) in base64_cores(&bytes).into_iter().enumerate() {
+                    push(format!("{label} {cs} base64@{k}"), core.into_bytes(), false);
+                }
+                push(
+                    format!("{label} {cs} qp"),
+                    quoted_printable(&bytes, &[]).into_bytes(),
+                    true,
+                );
+                push(format!("{label} {cs}"), bytes, false);
+            }
+        }
+    }
+    out
+}
+
+/// The forms in `forms` found in `hay` (byte search); names the forms only.
+pub fn leaked_bytes(hay: &[u8], forms: &[EncodedForm]) -> Vec<String> {
+    let lower = hay.to_ascii_lowercase();
+    forms
+        .iter()
+        .filter(|f| {
+            let (h, n) = if f.ascii_ci {
+                (&lower[..], f.bytes.to_ascii_lowercase())
+            } else {
+                (hay, f.bytes.clone())
+            };
+            h.windows(n.len()).any(|w| w == n)
+        })
+        .map(|f| f.form.clone())
+        .collect()
+}
+
+/// `text` as the checks compare it: lowercase, every run of white space
+/// (Unicode, NBSP included) one space, soft hyphens and zero-width
+/// characters removed.
+pub fn normalize_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.chars() {
+        if matches!(
+            c,
+            '\u{ad}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}'
+        ) {
+            continue;
+        }
+        if c.is_whitespace() {
+            space = true;
+            continue;
+        }
+        if space && !out.is_empty() {
+            out.push(' ');
+        }
+        space = false;
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+/// `text` with the `+tag` of every `local+tag@domain` removed (a tagged
+/// address is the subject's address).
+pub fn strip_plus_tags(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(plus) = rest.find('+') {
+        out.push_str(&rest[..plus]);
+        let after = &rest[plus + 1..];
+        let tag = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || "._-".contains(c)))
+            .unwrap_or(after.len());
+        if after[tag..].starts_with('@') {
+            rest = &after[tag..];
+        } else {
+            out.push('+');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Identifiers left in decoded `text`: [`leaked_words`] on the normalised
+/// text, plus a phone check on the digit projection (`space - . ( ) / +` and
+/// line breaks removed, not inside a longer digit run) for each of `digits`.
+pub fn leaked_in_text(
+    text: &str,
+    needles: &[(String, String)],
+    digits: &[(String, String)],
+) -> Vec<String> {
+    let norm = strip_plus_tags(&normalize_text(text));
+    let mut out = leaked_words(norm.as_bytes(), needles);
+    // Scripts written without spaces: a name inside a word still counts.
+    let cjk = |c: char| ('\u{3040}'..='\u{9fff}').contains(&c);
+    for (form, n) in needles {
+        if n.chars().any(cjk) && norm.contains(&normalize_text(n)) && !out.contains(form) {
+            out.push(form.clone());
+        }
+    }
+    let projection: String = text
+        .chars()
+        .filter(|c| !(c.is_whitespace() || "-.()/+".contains(*c)))
+        .collect();
+    for (form, d) in digits {
+        let hit = projection.match_indices(d.as_str()).any(|(i, _)| {
+            let before = projection[..i].chars().next_back();
+            let after = projection[i + d.len()..].chars().next();
+            !before.is_some_and(|c| c.is_ascii_digit())
+                && !after.is_some_and(|c| c.is_ascii_digit())
+        });
+        if hit {
+            out.push(format!("{form} (digits)"));
+        }
+    }
+    out
+}
+
 #[test]
 fn fixture_leaked_words_ignores_decoys() {
     let n = vec![
@@ -231,4 +423,35 @@ fn fixture_leaked_words_ignores_decoys() {
     );
     assert_eq!(leaked_words(b"<Jane.Doe@Example.com>.", &n), ["email"]);
     assert_eq!(leaked_words(b"tel 442079460018\n", &n), ["digits"]);
+}
+
+#[test]
+fn fixture_encoded_forms_find_encoded_identifiers() {
+    use super::encode::{base64_lines, quoted_printable};
+    let ids = vec![("name".to_owned(), "Renée Müller".to_owned())];
+    let forms = encoded_forms(&ids, &["iso-8859-1"]);
+    for prefix in ["", "a", "ab"] {
+        let text = format!("{prefix}Hello Renée Müller!");
+        let b64 = base64_lines(text.as_bytes(), 76);
+        assert!(
+            !leaked_bytes(b64.as_bytes(), &forms).is_empty(),
+            "{prefix:?}"
+        );
+    }
+    let latin1 = super::encode::charset("iso-8859-1", "x Renée Müller y");
+    assert_eq!(leaked_bytes(&latin1, &forms), ["name iso-8859-1"]);
+    let qp = quoted_printable("x Renée Müller".as_bytes(), &[]);
+    assert!(!leaked_bytes(qp.as_bytes(), &forms).is_empty());
+    assert!(leaked_bytes(b"nothing here", &forms).is_empty());
+    assert_eq!(strip_plus_tags("<a+b.c@x> +44 c+@d"), "<a@x> +44 c@d");
+    let digits = vec![("phone".to_owned(), "442079460018".to_owned())];
+    assert_eq!(
+        leaked_in_text("Call (+44) 20\n7946-0018.", &[], &digits),
+        ["phone (digits)"]
+    );
+    assert!(leaked_in_text("Orders 4420794600189 and 1442079460018", &[], &digits).is_empty());
+    let n = vec![("name".to_owned(), "jane doe".to_owned())];
+    assert_eq!(leaked_in_text("Met Jane\u{a0}\n Doe", &n, &[]), ["name"]);
+    let n = vec![("cjk".to_owned(), "山田花子".to_owned())];
+    assert_eq!(leaked_in_text("山田花子さんから", &n, &[]), ["cjk"]);
 }

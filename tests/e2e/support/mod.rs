@@ -12,6 +12,7 @@ pub mod erasure;
 pub mod mail;
 pub mod rng;
 pub mod tarw;
+pub mod unpack;
 
 pub use check::*;
 pub use cli::*;
