@@ -162,9 +162,18 @@ impl ErasureRequest {
 
     /// Parses and validates a request from TOML text.
     pub fn from_toml_str(text: &str) -> Result<ErasureRequest, RequestError> {
-        let raw: RawRequest = toml::from_str(text).map_err(|e| RequestError::Syntax {
-            line: e.span().map_or(0, |s| line_of(text, s.start)),
-            message: sanitize_toml_message(e.message()),
+        let raw: RawRequest = toml::from_str(text).map_err(|e| {
+            let message = sanitize_toml_message(e.message());
+            let key = e.span().and_then(|span| key_at(text, span.start));
+            RequestError::Syntax {
+                line: e.span().map_or(0, |s| line_of(text, s.start)),
+                message: match key {
+                    Some(key) if !message.contains(&format!("`{key}`")) => {
+                        format!("key `{key}`: {message}")
+                    }
+                    _ => message,
+                },
+            }
         })?;
         let mut subjects = Vec::with_capacity(raw.subject.len());
         let mut seen: HashMap<String, usize> = HashMap::new();
@@ -215,6 +224,29 @@ fn line_of(text: &str, offset: usize) -> usize {
         .iter()
         .filter(|&&b| b == b'\n')
         .count()
+}
+
+/// The key of the `key = value` line holding byte `offset`, when it is one
+/// of the request's keys (keys are never identifier values).
+fn key_at(text: &str, offset: usize) -> Option<&'static str> {
+    let start = text.get(..offset)?.rfind('\n').map_or(0, |i| i + 1);
+    let line = text.get(start..)?.lines().next()?;
+    let (key, _) = line.split_once('=')?;
+    let key = key.trim();
+    [
+        "sender",
+        "recipient",
+        "mention",
+        "binary_attachments",
+        "id",
+        "emails",
+        "names",
+        "phones",
+        "terms",
+        "email_blake3",
+    ]
+    .into_iter()
+    .find(|known| *known == key)
 }
 
 /// Keeps schema words and key names in a TOML/serde error message and blanks
@@ -607,6 +639,21 @@ email_blake3 = ["HASH"]
         ),
         ("[[subject]\nid = \"A\"\n", 1, ""),
     ];
+
+    #[test]
+    fn bad_values_and_types_name_their_key() {
+        for (toml, key) in [
+            ("[policy]\nsender = \"dlete\"\n", "`sender`"),
+            (
+                "[[subject]]\nid = \"R\"\nemails = \"jane@example.com\"\n",
+                "`emails`",
+            ),
+        ] {
+            let err = ErasureRequest::from_toml_str(toml).unwrap_err().to_string();
+            assert!(err.contains(key), "{err}");
+            assert!(!err.contains("dlete") && !err.contains("jane@"), "{err}");
+        }
+    }
 
     #[test]
     fn rejects_bad_requests_with_line_and_without_values() {
