@@ -8,6 +8,7 @@
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::container::{self, Compression, Container, Encoder, Layout, OutputCompression};
 use crate::digest::{HashingWriter, SharedDigest};
@@ -20,7 +21,7 @@ use crate::manifest::{
     self, FORMAT_V1, Hasher, Manifest, ManifestKey, PolicyRecord, Removal, RequestRecord,
     StreamRecord, Tool, now_rfc3339,
 };
-use crate::pipeline::{self, KeepAll, PipelineOptions};
+use crate::pipeline::{self, KeepAll, PipelineOptions, Progress};
 use crate::repack::{RenamedMember, Repacker, ScrubPolicy};
 use crate::request::{Action, BinaryAttachments, ErasureRequest};
 use crate::source::ReadOptions;
@@ -44,6 +45,26 @@ impl Input {
             Input::Stdin
         } else {
             Input::Path(arg.to_path_buf())
+        }
+    }
+
+    /// Opens the input, counting its bytes into `progress` if given.
+    pub(crate) fn open_counted(
+        &self,
+        progress: Option<&Arc<Progress>>,
+    ) -> Result<Box<dyn Read + Send>> {
+        let raw = self.open()?;
+        Ok(match progress {
+            Some(progress) => Box::new(progress.reader(raw)),
+            None => raw,
+        })
+    }
+
+    /// The size of an input file, if known (for a progress display).
+    pub fn size(&self) -> Option<u64> {
+        match self {
+            Input::Path(path) => std::fs::metadata(path).ok().map(|m| m.len()),
+            Input::Stdin => None,
         }
     }
 
@@ -212,7 +233,8 @@ pub fn scrub(
     refuse_overwriting_input(input, output)?;
     let manifest_path = manifest_path(output, options.manifest.as_deref())?;
     let input_digest = SharedDigest::default();
-    let opened = container::open(Box::new(input_digest.reader(input.open()?)))?;
+    let raw = input.open_counted(options.pipeline.progress.as_ref())?;
+    let opened = container::open(Box::new(input_digest.reader(raw)))?;
     let container = opened.container;
     let compression = options.compress.unwrap_or(container.compression);
     let level = options.level.unwrap_or(compression.default_level());
@@ -401,7 +423,7 @@ pub fn scan(
     pipeline_options: &PipelineOptions,
     on_affected: impl FnMut(&Affected<'_>) -> Result<()>,
 ) -> Result<ScanSummary> {
-    let opened = container::open(input.open()?)?;
+    let opened = container::open(input.open_counted(pipeline_options.progress.as_ref())?)?;
     let container = opened.container;
     let read = input.read_options(max_message_size);
     let hasher = Hasher::default();

@@ -14,7 +14,9 @@
 //! about threads; with one thread everything runs on the caller's thread in
 //! the same order, and the sink sees exactly the same calls either way.
 
+use std::io::Read;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 
 use rayon::prelude::*;
@@ -87,6 +89,65 @@ pub struct PipelineOptions {
     pub batch_bytes: usize,
     /// Batches waiting between reader and workers. Default 2.
     pub queue_depth: usize,
+    /// Counters to update for a progress display. Default none.
+    pub progress: Option<Arc<Progress>>,
+}
+
+/// Counters a long run updates as it goes, for a progress display.
+#[derive(Debug, Default)]
+pub struct Progress {
+    input_bytes: AtomicU64,
+    members: AtomicU64,
+    messages: AtomicU64,
+}
+
+impl Progress {
+    /// Bytes of the input read so far (as stored, compressed).
+    pub fn input_bytes(&self) -> u64 {
+        self.input_bytes.load(Ordering::Relaxed)
+    }
+
+    /// Members written or examined so far.
+    pub fn members(&self) -> u64 {
+        self.members.load(Ordering::Relaxed)
+    }
+
+    /// Messages written or examined so far.
+    pub fn messages(&self) -> u64 {
+        self.messages.load(Ordering::Relaxed)
+    }
+
+    /// Wraps the raw input so that its bytes are counted.
+    pub fn reader<R: Read>(self: &Arc<Self>, inner: R) -> ProgressReader<R> {
+        ProgressReader {
+            inner,
+            progress: Arc::clone(self),
+        }
+    }
+
+    fn delivered(&self, event: &Event) {
+        match event {
+            Event::MemberStart(_) => self.members.fetch_add(1, Ordering::Relaxed),
+            Event::Message(_) => self.messages.fetch_add(1, Ordering::Relaxed),
+            _ => 0,
+        };
+    }
+}
+
+/// A reader that counts its bytes into a [`Progress`].
+pub struct ProgressReader<R> {
+    inner: R,
+    progress: Arc<Progress>,
+}
+
+impl<R: Read> Read for ProgressReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress
+            .input_bytes
+            .fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
 }
 
 impl Default for PipelineOptions {
@@ -95,6 +156,7 @@ impl Default for PipelineOptions {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             batch_bytes: 2 << 20,
             queue_depth: 2,
+            progress: None,
         }
     }
 }
@@ -118,7 +180,13 @@ where
                 Event::Message(message) => Some(processor.process(current(&member)?, message)),
                 _ => None,
             };
-            deliver(event, processed, &mut member, sink)
+            deliver(
+                event,
+                processed,
+                &mut member,
+                sink,
+                options.progress.as_deref(),
+            )
         });
     }
     run_parallel(opened, read, processor, sink, options)
@@ -136,7 +204,11 @@ fn deliver<O, S: Sink<O>>(
     processed: Option<O>,
     member: &mut Option<Arc<Member>>,
     sink: &mut S,
+    progress: Option<&Progress>,
 ) -> Result<()> {
+    if let Some(progress) = progress {
+        progress.delivered(&event);
+    }
     match event {
         Event::MemberStart(m) => {
             sink.member_start(&m)?;
@@ -198,7 +270,7 @@ where
                 process_batches(read_batches, to_write, processor, pool)
             })
             .map_err(|e| internal(&format!("processing thread: {e}")))?;
-        let written = write_batches(processed_batches, sink);
+        let written = write_batches(processed_batches, sink, options.progress.as_deref());
         let processed = worker
             .join()
             .unwrap_or_else(|_| Err(internal("processing thread panicked")));
@@ -298,12 +370,53 @@ fn process_batches<P: Processor>(
 fn write_batches<O, S: Sink<O>>(
     receiver: mpsc::Receiver<Processed<O>>,
     sink: &mut S,
+    progress: Option<&Progress>,
 ) -> Result<()> {
     let mut member: Option<Arc<Member>> = None;
     for Processed { events, results } in receiver {
         for (event, result) in events.into_iter().zip(results) {
-            deliver(event, result, &mut member, sink)?;
+            deliver(event, result, &mut member, sink, progress)?;
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::container;
+    use crate::evidence::NullSink;
+
+    fn mbox(messages: usize) -> Vec<u8> {
+        (0..messages)
+            .map(|i| {
+                format!("From a@example.com Mon Jan  1 00:00:00 2024\nSubject: {i}\n\nbody\n\n")
+            })
+            .collect::<String>()
+            .into_bytes()
+    }
+
+    #[test]
+    fn progress_counts_input_bytes_members_and_messages() {
+        let input = mbox(50);
+        for threads in [1, 2] {
+            let progress = Arc::new(Progress::default());
+            let raw = progress.reader(std::io::Cursor::new(input.clone()));
+            let opened = container::open(Box::new(raw)).unwrap();
+            let read = ReadOptions {
+                max_message_size: 1 << 20,
+                input_name: b"in.mbox".to_vec(),
+                allow_empty: false,
+            };
+            let options = PipelineOptions {
+                threads,
+                batch_bytes: 512,
+                progress: Some(Arc::clone(&progress)),
+                ..PipelineOptions::default()
+            };
+            run(opened, &read, &KeepAll, &mut NullSink, &options).unwrap();
+            assert_eq!(progress.input_bytes(), input.len() as u64);
+            assert_eq!((progress.members(), progress.messages()), (1, 50));
+        }
+    }
 }

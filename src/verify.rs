@@ -231,7 +231,8 @@ fn walk(
 ) -> Result<Walk> {
     let matcher = options.request.map(Matcher::new);
     let out_digest = SharedDigest::default();
-    let opened = container::open_with(Box::new(out_digest.reader(output.open()?)), true)?;
+    let raw = output.open_counted(options.pipeline.progress.as_ref())?;
+    let opened = container::open_with(Box::new(out_digest.reader(raw)), true)?;
     let read = ReadOptions {
         allow_empty: true,
         ..output.read_options(options.max_message_size)

@@ -3,6 +3,7 @@
 
 mod hash_id;
 mod list;
+mod progress;
 mod scan;
 mod scrub;
 mod verify;
@@ -58,12 +59,17 @@ impl From<Exit> for ExitCode {
     }
 }
 
-/// Pipeline settings from `--threads` (default: all cores).
-fn pipeline_options(threads: Option<usize>) -> mailscrub::pipeline::PipelineOptions {
+/// Pipeline settings from `--threads` (default: all cores) and the
+/// progress counters of a reporter.
+fn pipeline_options(
+    threads: Option<usize>,
+    reporter: &progress::Reporter,
+) -> mailscrub::pipeline::PipelineOptions {
     let mut options = mailscrub::pipeline::PipelineOptions::default();
     if let Some(threads) = threads {
         options.threads = threads.max(1);
     }
+    options.progress = reporter.progress();
     options
 }
 

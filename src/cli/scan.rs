@@ -9,6 +9,7 @@ use mailscrub::evidence::{Affected, role_name};
 use mailscrub::job::{self, Input};
 use mailscrub::request::Action;
 
+use super::progress::{ProgressArgs, Reporter};
 use super::{Exit, ReadArgs, pipeline_options};
 
 /// Arguments of `scan`.
@@ -25,6 +26,8 @@ pub struct ScanArgs {
     /// Worker threads; 1 runs single-threaded. Default: all cores.
     #[arg(long)]
     threads: Option<usize>,
+    #[command(flatten)]
+    progress: ProgressArgs,
 }
 
 fn action_name(action: Option<Action>) -> &'static str {
@@ -38,6 +41,7 @@ fn action_name(action: Option<Action>) -> &'static str {
 pub fn run(args: ScanArgs) -> Result<Exit, Error> {
     let request = job::load_request(&args.subjects)?;
     let input = Input::parse(&args.read.input);
+    let reporter = Reporter::start(&args.progress, input.size());
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let write_err = |e: std::io::Error| Error::new(ErrorKind::Write(e));
@@ -46,9 +50,11 @@ pub fn run(args: ScanArgs) -> Result<Exit, Error> {
         &input,
         &request,
         args.read.max_message_size,
-        &pipeline_options(args.threads),
+        &pipeline_options(args.threads, &reporter),
         |affected| render(&mut out, affected, json).map_err(write_err),
-    )?;
+    );
+    reporter.finish();
+    let summary = summary?;
     let t = summary.totals;
     for warning in &summary.warnings {
         if json {

@@ -8,6 +8,7 @@ use mailscrub::error::{Error, ErrorKind};
 use mailscrub::job::{self, Input, Output, ScrubOptions};
 use mailscrub::manifest::ManifestKey;
 
+use super::progress::{ProgressArgs, Reporter};
 use super::{Exit, ReadArgs, pipeline_options};
 
 /// Arguments of `scrub`.
@@ -47,6 +48,8 @@ pub struct ScrubArgs {
     /// Worker threads; 1 runs single-threaded. Default: all cores.
     #[arg(long)]
     threads: Option<usize>,
+    #[command(flatten)]
+    progress: ProgressArgs,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -70,6 +73,8 @@ pub fn run(args: ScrubArgs) -> Result<Exit, Error> {
         .map(ManifestKey::from_file)
         .transpose()
         .map_err(|e| Error::new(ErrorKind::Usage(e.to_string())))?;
+    let input = Input::parse(&args.read.input);
+    let reporter = Reporter::start(&args.progress, input.size());
     let options = ScrubOptions {
         compress: args.compress.map(|c| match c {
             CompressArg::None => Compression::None,
@@ -78,7 +83,7 @@ pub fn run(args: ScrubArgs) -> Result<Exit, Error> {
         }),
         level: args.level,
         max_message_size: args.read.max_message_size,
-        pipeline: pipeline_options(args.threads),
+        pipeline: pipeline_options(args.threads, &reporter),
         manifest: args.manifest,
         key,
         strict: args.strict,
@@ -87,10 +92,14 @@ pub fn run(args: ScrubArgs) -> Result<Exit, Error> {
             UnredactableArg::Error => OnUnredactable::Error,
         },
     };
-    let input = Input::parse(&args.read.input);
     let output = Output::parse(&args.output);
-    let summary = job::scrub(&input, &output, &request, &options)?;
+    let summary = job::scrub(&input, &output, &request, &options);
+    reporter.finish();
+    let summary = summary?;
     let totals = summary.manifest.totals;
+    if args.progress.quiet {
+        return Ok(Exit::Success);
+    }
     eprintln!(
         "mailscrub: {} messages read: {} untouched, {} deleted ({} after a failed redaction), {} redacted; {} warnings; manifest {}",
         totals.messages_read,

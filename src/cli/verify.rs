@@ -10,6 +10,7 @@ use mailscrub::job::{self, Input, Output};
 use mailscrub::manifest::ManifestKey;
 use mailscrub::verify::{self, Status, VerifyOptions};
 
+use super::progress::{ProgressArgs, Reporter};
 use super::{Exit, pipeline_options};
 
 /// Arguments of `verify`.
@@ -38,6 +39,8 @@ pub struct VerifyArgs {
     /// Worker threads; 1 runs single-threaded. Default: all cores.
     #[arg(long)]
     threads: Option<usize>,
+    #[command(flatten)]
+    progress: ProgressArgs,
 }
 
 pub fn run(args: VerifyArgs) -> Result<Exit, Error> {
@@ -53,15 +56,18 @@ pub fn run(args: VerifyArgs) -> Result<Exit, Error> {
         .transpose()
         .map_err(|e| Error::new(ErrorKind::Usage(e.to_string())))?;
     let manifest = job::manifest_path(&Output::parse(&args.output), args.manifest.as_deref())?;
+    let reporter = Reporter::start(&args.progress, Input::parse(&args.output).size());
     let options = VerifyOptions {
         manifest: &manifest,
         key,
         request: request.as_ref().map(|r| &r.request),
         input: args.input.as_deref().map(Input::parse),
         max_message_size: args.max_message_size,
-        pipeline: pipeline_options(args.threads),
+        pipeline: pipeline_options(args.threads, &reporter),
     };
-    let report = verify::verify(&Input::parse(&args.output), &options)?;
+    let report = verify::verify(&Input::parse(&args.output), &options);
+    reporter.finish();
+    let report = report?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let write_err = |e: std::io::Error| Error::new(ErrorKind::Write(e));
