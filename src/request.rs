@@ -233,21 +233,24 @@ fn key_at(text: &str, offset: usize) -> Option<&'static str> {
     let line = text.get(start..)?.lines().next()?;
     let (key, _) = line.split_once('=')?;
     let key = key.trim();
-    [
-        "sender",
-        "recipient",
-        "mention",
-        "binary_attachments",
-        "id",
-        "emails",
-        "names",
-        "phones",
-        "terms",
-        "email_blake3",
-    ]
-    .into_iter()
-    .find(|known| *known == key)
+    KEYS.iter().copied().find(|known| *known == key)
 }
+
+/// The keys of a request (tables and fields), which messages may name.
+const KEYS: &[&str] = &[
+    "policy",
+    "subject",
+    "sender",
+    "recipient",
+    "mention",
+    "binary_attachments",
+    "id",
+    "emails",
+    "names",
+    "phones",
+    "terms",
+    "email_blake3",
+];
 
 /// Keeps schema words and key names in a TOML/serde error message and blanks
 /// out anything quoted that could be a value (values may be identifiers).
@@ -258,24 +261,7 @@ fn sanitize_toml_message(msg: &str) -> String {
     {
         return format!("unknown field `{key}`{}", sanitize_toml_message(tail));
     }
-    const KNOWN: &[&str] = &[
-        "policy",
-        "subject",
-        "sender",
-        "recipient",
-        "mention",
-        "binary_attachments",
-        "id",
-        "emails",
-        "names",
-        "phones",
-        "terms",
-        "email_blake3",
-        "delete",
-        "redact",
-        "stub",
-        "keep",
-    ];
+    const VALUES: &[&str] = &["delete", "redact", "stub", "keep"];
     let mut out = String::with_capacity(msg.len());
     let mut rest = msg;
     while let Some(open) = rest.find(['`', '"']) {
@@ -287,7 +273,9 @@ fn sanitize_toml_message(msg: &str) -> String {
             return out;
         };
         let inner = &after[..close];
-        let harmless = KNOWN.contains(&inner) || !inner.chars().any(char::is_alphanumeric);
+        let harmless = KEYS.contains(&inner)
+            || VALUES.contains(&inner)
+            || !inner.chars().any(char::is_alphanumeric);
         out.push_str(if harmless { inner } else { "…" });
         out.push(quote);
         rest = &after[close + 1..];

@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::container;
 use crate::digest::SharedDigest;
 use crate::error::{Error, ErrorKind, Result};
+use crate::evidence::RawWatch;
 use crate::job::Input;
 use crate::mailbox::{MailboxFormat, Message};
 use crate::manifest::{Action, Hasher, Manifest, ManifestError, ManifestKey, Removal};
@@ -219,10 +220,6 @@ impl Processor for Rescan<'_> {
     }
 }
 
-/// Bytes kept from the end of a non-mail chunk so that an identifier split
-/// across two chunks is still seen.
-const RAW_OVERLAP: usize = 1024;
-
 fn walk(
     output: &Input,
     manifest: &Manifest,
@@ -272,11 +269,11 @@ fn walk(
             members_with_hits: 0,
             first_hit: None,
             member: None,
-            raw_tail: Vec::new(),
-            member_hit: false,
+            watch: RawWatch::default(),
             accounting,
         };
         pipeline::run(opened, &read, &processor, &mut sink, &options.pipeline)?;
+        sink.end_of_member("bytes after the end of the archive".into());
         let accounting = match (sink.accounting.take(), input_digest) {
             (Some(accounting), Some(digest)) => Some(accounting.finish(manifest, digest)?),
             _ => None,
@@ -302,8 +299,8 @@ struct Walker<'a> {
     members_with_hits: u64,
     first_hit: Option<String>,
     member: Option<Arc<Member>>,
-    raw_tail: Vec<u8>,
-    member_hit: bool,
+    /// Identifiers in non-mail bytes of the current member.
+    watch: RawWatch,
     accounting: Option<Accounting<'a>>,
 }
 
@@ -318,24 +315,20 @@ impl Walker<'_> {
             .map_or_else(String::new, |m| m.display_path())
     }
 
-    /// Raw scan of non-mail data, with an overlap across chunks.
+    /// Raw scan of non-message bytes, with an overlap across chunks.
     fn scan_raw(&mut self, bytes: &[u8]) {
-        let Some(matcher) = self.matcher else {
-            return;
-        };
-        if self.member_hit {
-            return;
+        if let Some(matcher) = self.matcher {
+            self.watch.feed(matcher, bytes);
         }
-        let mut window = std::mem::take(&mut self.raw_tail);
-        window.extend_from_slice(bytes);
-        if !matcher.scan_bytes(&window).is_empty() {
-            self.member_hit = true;
+    }
+
+    /// Counts the member (or trailer) just ended if its non-message bytes
+    /// held an identifier.
+    fn end_of_member(&mut self, what: String) {
+        if !self.watch.take().is_empty() {
             self.members_with_hits += 1;
-            let path = self.member_path();
-            self.note_hit(format!("non-mail member '{path}'"));
+            self.note_hit(what);
         }
-        let keep = window.len().min(RAW_OVERLAP);
-        self.raw_tail = window.split_off(window.len() - keep);
     }
 }
 
@@ -343,8 +336,6 @@ impl Sink<bool> for Walker<'_> {
     fn member_start(&mut self, member: &Arc<Member>) -> Result<()> {
         self.members += 1;
         self.member = Some(Arc::clone(member));
-        self.raw_tail.clear();
-        self.member_hit = false;
         if let Some(accounting) = &mut self.accounting {
             accounting.output_member_start(member);
         }
@@ -373,6 +364,8 @@ impl Sink<bool> for Walker<'_> {
     }
 
     fn member_end(&mut self, padding: &[u8]) -> Result<()> {
+        let path = self.member_path();
+        self.end_of_member(format!("member '{path}', outside its messages"));
         if let Some(accounting) = &mut self.accounting {
             accounting.output_member_end(padding);
         }

@@ -86,6 +86,15 @@ struct ReadArgs {
     max_message_size: u64,
 }
 
+/// Reads the `--manifest-key` file, if one was given.
+fn load_key(
+    path: Option<&std::path::Path>,
+) -> Result<Option<mailscrub::manifest::ManifestKey>, mailscrub::Error> {
+    path.map(mailscrub::manifest::ManifestKey::from_file)
+        .transpose()
+        .map_err(|e| mailscrub::Error::new(mailscrub::ErrorKind::Usage(e.to_string())))
+}
+
 /// Parses a byte count with an optional binary suffix (K, M, G, T).
 fn parse_size(text: &str) -> Result<u64, String> {
     let text = text.trim();

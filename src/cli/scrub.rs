@@ -4,9 +4,8 @@ use std::path::PathBuf;
 
 use mailscrub::container::Compression;
 use mailscrub::engine::OnUnredactable;
-use mailscrub::error::{Error, ErrorKind};
+use mailscrub::error::Error;
 use mailscrub::job::{self, Input, Output, ScrubOptions};
-use mailscrub::manifest::ManifestKey;
 
 use super::progress::{ProgressArgs, Reporter};
 use super::{Exit, ReadArgs, pipeline_options};
@@ -67,12 +66,7 @@ enum UnredactableArg {
 
 pub fn run(args: ScrubArgs) -> Result<Exit, Error> {
     let request = job::load_request(&args.subjects)?;
-    let key = args
-        .manifest_key
-        .as_deref()
-        .map(ManifestKey::from_file)
-        .transpose()
-        .map_err(|e| Error::new(ErrorKind::Usage(e.to_string())))?;
+    let key = super::load_key(args.manifest_key.as_deref())?;
     let input = Input::parse(&args.read.input);
     let reporter = Reporter::start(&args.progress, input.size());
     let options = ScrubOptions {

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 
 use mailscrub::error::{Error, ErrorKind};
 use mailscrub::job::{self, Input, Output};
-use mailscrub::manifest::ManifestKey;
 use mailscrub::verify::{self, Status, VerifyOptions};
 
 use super::progress::{ProgressArgs, Reporter};
@@ -49,12 +48,7 @@ pub fn run(args: VerifyArgs) -> Result<Exit, Error> {
         .as_deref()
         .map(job::load_request)
         .transpose()?;
-    let key = args
-        .manifest_key
-        .as_deref()
-        .map(ManifestKey::from_file)
-        .transpose()
-        .map_err(|e| Error::new(ErrorKind::Usage(e.to_string())))?;
+    let key = super::load_key(args.manifest_key.as_deref())?;
     let manifest = job::manifest_path(&Output::parse(&args.output), args.manifest.as_deref())?;
     let reporter = Reporter::start(&args.progress, Input::parse(&args.output).size());
     let options = VerifyOptions {
