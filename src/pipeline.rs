@@ -17,7 +17,7 @@
 use std::io::Read;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc;
+use std::sync::{Condvar, Mutex, PoisonError, mpsc};
 
 use rayon::prelude::*;
 
@@ -89,6 +89,10 @@ pub struct PipelineOptions {
     pub batch_bytes: usize,
     /// Batches waiting between reader and workers. Default 2.
     pub queue_depth: usize,
+    /// Payload bytes in flight between the reader and the writer, all
+    /// batches together; a batch larger than this (one big message) travels
+    /// alone. Default 8 MiB.
+    pub in_flight_bytes: usize,
     /// Counters to update for a progress display. Default none.
     pub progress: Option<Arc<Progress>>,
 }
@@ -156,6 +160,7 @@ impl Default for PipelineOptions {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             batch_bytes: 2 << 20,
             queue_depth: 2,
+            in_flight_bytes: 8 << 20,
             progress: None,
         }
     }
@@ -252,15 +257,17 @@ where
         .build()
         .map_err(|e| Error::new(ErrorKind::Internal(format!("thread pool: {e}"))))?;
     let depth = options.queue_depth.max(1);
-    let (to_process, read_batches) = mpsc::sync_channel::<Vec<Event>>(depth);
+    let (to_process, read_batches) = mpsc::sync_channel::<Batch>(depth);
     let (to_write, processed_batches) = mpsc::sync_channel::<Processed<P::Output>>(depth);
     let batch_bytes = options.batch_bytes.max(1);
+    let budget = Budget::new(options.in_flight_bytes.max(1));
     let internal = |what: &str| Error::new(ErrorKind::Internal(what.to_owned()));
     std::thread::scope(|scope| {
+        let budget = &budget;
         let reader = std::thread::Builder::new()
             .name("mailscrub-reader".into())
             .spawn_scoped(scope, move || {
-                read_in_batches(opened, read, to_process, batch_bytes)
+                read_in_batches(opened, read, to_process, batch_bytes, budget)
             })
             .map_err(|e| internal(&format!("reader thread: {e}")))?;
         let pool = &pool;
@@ -270,7 +277,8 @@ where
                 process_batches(read_batches, to_write, processor, pool)
             })
             .map_err(|e| internal(&format!("processing thread: {e}")))?;
-        let written = write_batches(processed_batches, sink, options.progress.as_deref());
+        let written = write_batches(processed_batches, sink, options.progress.as_deref(), budget);
+        budget.close();
         let processed = worker
             .join()
             .unwrap_or_else(|_| Err(internal("processing thread panicked")));
@@ -294,50 +302,108 @@ fn first_error(results: [Result<()>; 3]) -> Result<()> {
     }
 }
 
+/// A batch of events and the payload bytes it carries.
+struct Batch {
+    events: Vec<Event>,
+    weight: usize,
+}
+
 /// A batch with the processing result of each of its messages.
 struct Processed<O> {
-    events: Vec<Event>,
+    batch: Batch,
     results: Vec<Option<O>>,
+}
+
+/// Payload bytes in flight between the reader and the writer. The reader
+/// takes a batch's weight before sending it, the writer gives it back once
+/// the batch is written: memory stays bounded by the budget plus the largest
+/// batch, however large the messages are.
+struct Budget {
+    /// Bytes taken, and whether the writer has stopped.
+    used: Mutex<(usize, bool)>,
+    freed: Condvar,
+    limit: usize,
+}
+
+impl Budget {
+    fn new(limit: usize) -> Self {
+        Budget {
+            used: Mutex::new((0, false)),
+            freed: Condvar::new(),
+            limit,
+        }
+    }
+
+    /// Waits until `weight` more bytes fit (a batch alone always fits);
+    /// false once the writer has stopped.
+    fn acquire(&self, weight: usize) -> bool {
+        let mut state = self.used.lock().unwrap_or_else(PoisonError::into_inner);
+        while !state.1 && state.0 > 0 && state.0 + weight > self.limit {
+            state = self
+                .freed
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        state.0 += weight;
+        !state.1
+    }
+
+    fn release(&self, weight: usize) {
+        let mut state = self.used.lock().unwrap_or_else(PoisonError::into_inner);
+        state.0 = state.0.saturating_sub(weight);
+        self.freed.notify_all();
+    }
+
+    /// The writer stopped: nobody waits any longer.
+    fn close(&self) {
+        let mut state = self.used.lock().unwrap_or_else(PoisonError::into_inner);
+        state.1 = true;
+        self.freed.notify_all();
+    }
 }
 
 /// The reader thread: events grouped into batches of about `batch_bytes`.
 fn read_in_batches(
     opened: Opened,
     read: &ReadOptions,
-    sender: mpsc::SyncSender<Vec<Event>>,
+    sender: mpsc::SyncSender<Batch>,
     batch_bytes: usize,
+    budget: &Budget,
 ) -> Result<()> {
-    let mut batch = Vec::new();
+    let mut events = Vec::new();
     let mut weight = 0;
-    let closed = || Error::new(ErrorKind::Internal("the pipeline stopped".into()));
+    let send = |events: Vec<Event>, weight: usize| {
+        let closed = || Error::new(ErrorKind::Internal("the pipeline stopped".into()));
+        if !budget.acquire(weight) {
+            return Err(closed());
+        }
+        sender.send(Batch { events, weight }).map_err(|_| closed())
+    };
     read_events(opened, read, &mut |event| {
         weight += event.weight();
-        batch.push(event);
+        events.push(event);
         if weight >= batch_bytes {
-            weight = 0;
-            sender
-                .send(std::mem::take(&mut batch))
-                .map_err(|_| closed())?;
+            send(std::mem::take(&mut events), std::mem::take(&mut weight))?;
         }
         Ok(())
     })?;
-    if !batch.is_empty() {
-        sender.send(batch).map_err(|_| closed())?;
+    if !events.is_empty() {
+        send(events, weight)?;
     }
     Ok(())
 }
 
 /// The processing thread: each batch's messages in parallel on the pool.
 fn process_batches<P: Processor>(
-    receiver: mpsc::Receiver<Vec<Event>>,
+    receiver: mpsc::Receiver<Batch>,
     sender: mpsc::SyncSender<Processed<P::Output>>,
     processor: &P,
     pool: &rayon::ThreadPool,
 ) -> Result<()> {
     let mut member: Option<Arc<Member>> = None;
-    for events in receiver {
+    for batch in receiver {
         let mut jobs = Vec::new();
-        for (i, event) in events.iter().enumerate() {
+        for (i, event) in batch.events.iter().enumerate() {
             match event {
                 Event::MemberStart(m) => member = Some(Arc::clone(m)),
                 Event::Message(message) => {
@@ -354,11 +420,11 @@ fn process_batches<P: Processor>(
                 .map(|(i, m, message)| (*i, processor.process(m, message)))
                 .collect()
         });
-        let mut results: Vec<Option<P::Output>> = events.iter().map(|_| None).collect();
+        let mut results: Vec<Option<P::Output>> = batch.events.iter().map(|_| None).collect();
         for (i, output) in done {
             results[i] = Some(output);
         }
-        let processed = Processed { events, results };
+        let processed = Processed { batch, results };
         if sender.send(processed).is_err() {
             return Err(Error::new(ErrorKind::Internal("the writer stopped".into())));
         }
@@ -371,12 +437,14 @@ fn write_batches<O, S: Sink<O>>(
     receiver: mpsc::Receiver<Processed<O>>,
     sink: &mut S,
     progress: Option<&Progress>,
+    budget: &Budget,
 ) -> Result<()> {
     let mut member: Option<Arc<Member>> = None;
-    for Processed { events, results } in receiver {
-        for (event, result) in events.into_iter().zip(results) {
+    for Processed { batch, results } in receiver {
+        for (event, result) in batch.events.into_iter().zip(results) {
             deliver(event, result, &mut member, sink, progress)?;
         }
+        budget.release(batch.weight);
     }
     Ok(())
 }

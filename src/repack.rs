@@ -110,10 +110,20 @@ impl NewNames {
     }
 }
 
+/// Where a member's data goes until its end.
+enum Body {
+    /// Written straight out (non-mail members, bare mailboxes).
+    Direct,
+    /// Collected in a spool (an mbox member: its size is known at its end).
+    Spool(SpooledTempFile),
+    /// Held in memory (a one-message member: the message is in memory anyway).
+    Held(Vec<u8>),
+}
+
 /// The member being collected.
 struct Pending {
     member: Arc<Member>,
-    spool: Option<SpooledTempFile>,
+    body: Body,
     names: NewNames,
     /// Hash of the member's bytes as read, kept while the member may have to
     /// be dropped (its new name may not fit its header).
@@ -126,6 +136,24 @@ struct Pending {
     bare_lf: u64,
     last_was_cr: bool,
     messages: u64,
+}
+
+impl Pending {
+    /// Counts line feeds not preceded by a carriage return.
+    fn count_bare_lf(&mut self, bytes: &[u8]) {
+        for at in memchr::memchr_iter(b'\n', bytes) {
+            let prev_cr = match at {
+                0 => self.last_was_cr,
+                _ => bytes[at - 1] == b'\r',
+            };
+            if !prev_cr {
+                self.bare_lf += 1;
+            }
+        }
+        if let Some(&last) = bytes.last() {
+            self.last_was_cr = last == b'\r';
+        }
+    }
 }
 
 /// A cache member inside a hold.
@@ -282,25 +310,41 @@ impl<'a, W: Write> Repacker<'a, W> {
     fn member_bytes(&mut self, bytes: &[u8]) -> Result<()> {
         let pending = self.pending()?;
         pending.size += bytes.len() as u64;
-        let mut prev_cr = pending.last_was_cr;
-        for &b in bytes {
-            if b == b'\n' && !prev_cr {
-                pending.bare_lf += 1;
-            }
-            prev_cr = b == b'\r';
+        if pending.member.format == MailboxFormat::Maildir {
+            pending.count_bare_lf(bytes);
         }
-        pending.last_was_cr = prev_cr;
         if pending.dropped {
             return Ok(());
         }
         let is_cache = pending.member.format == MailboxFormat::Cache;
-        if let Some(spool) = &mut pending.spool {
-            return spool.write_all(bytes).map_err(spool_error);
+        match &mut pending.body {
+            Body::Spool(spool) => return spool.write_all(bytes).map_err(spool_error),
+            Body::Held(held) => {
+                held.extend_from_slice(bytes);
+                return Ok(());
+            }
+            Body::Direct => {}
         }
         if is_cache {
             self.watch_cache(bytes);
         }
         self.write(bytes)
+    }
+
+    /// The bytes of a kept message, moved rather than copied where the
+    /// member holds them in memory.
+    fn keep_message(&mut self, bytes: Vec<u8>) -> Result<()> {
+        let pending = self.pending()?;
+        let empty_hold = matches!(&pending.body, Body::Held(held) if held.is_empty());
+        if !empty_hold || pending.dropped {
+            return self.member_bytes(&bytes);
+        }
+        pending.size += bytes.len() as u64;
+        if pending.member.format == MailboxFormat::Maildir {
+            pending.count_bare_lf(&bytes);
+        }
+        pending.body = Body::Held(bytes);
+        Ok(())
     }
 
     /// Hashes and scans the data of the cache being written.
@@ -319,7 +363,7 @@ impl<'a, W: Write> Repacker<'a, W> {
     fn write_spooled(&mut self, pending: Pending, entry: &RawEntry, padding: &[u8]) -> Result<()> {
         let Pending {
             member,
-            spool,
+            body,
             names,
             original,
             size,
@@ -327,8 +371,6 @@ impl<'a, W: Write> Repacker<'a, W> {
             messages,
             ..
         } = pending;
-        let mut spool = spool
-            .ok_or_else(|| Error::new(ErrorKind::Internal("mail member without spool".into())))?;
         let one_message_file = !matches!(member.format, MailboxFormat::Mbox);
         if one_message_file && messages == 0 {
             self.stats.dropped_members += 1;
@@ -347,7 +389,15 @@ impl<'a, W: Write> Repacker<'a, W> {
         self.record_rename(entry, &written);
         self.write_zero_blocks(entry.leading_zero_blocks)?;
         self.write(&header)?;
-        self.copy_range(&mut spool, 0..size)?;
+        match body {
+            Body::Spool(mut spool) => self.copy_range(&mut spool, 0..size)?,
+            Body::Held(held) => self.write(&held)?,
+            Body::Direct => {
+                return Err(Error::new(ErrorKind::Internal(
+                    "a collected member without its data".into(),
+                )));
+            }
+        }
         if size == entry.size {
             self.write(padding)?;
         } else {
@@ -475,8 +525,9 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
         let names = self.new_names(member);
         let original = names.any().then(|| self.original_hasher());
         let mut dropped = false;
-        let spool = match &member.entry {
-            Some(_) if member.format.is_mail() => Some(self.new_spool()),
+        let body = match &member.entry {
+            Some(_) if member.format == MailboxFormat::Mbox => Body::Spool(self.new_spool()),
+            Some(_) if member.format.is_mail() => Body::Held(Vec::new()),
             Some(entry) => {
                 let header = match names.any() {
                     false => Some(entry.header.clone()),
@@ -492,13 +543,13 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
                     }
                     None => dropped = true,
                 }
-                None
+                Body::Direct
             }
-            None => None,
+            None => Body::Direct,
         };
         self.pending = Some(Pending {
             member: Arc::clone(member),
-            spool,
+            body,
             names,
             original,
             dropped,
@@ -529,7 +580,7 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
             self.mark_changed(&path);
         }
         match outcome {
-            Outcome::Keep => self.member_bytes(&message.bytes)?,
+            Outcome::Keep => self.keep_message(message.bytes)?,
             Outcome::Delete => {
                 self.stats.deleted += 1;
                 return Ok(());
@@ -550,7 +601,8 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
             .take()
             .ok_or_else(|| Error::new(ErrorKind::Internal("member end without start".into())))?;
         let member = Arc::clone(&pending.member);
-        match (&member.entry, pending.spool.is_some()) {
+        let collected = !matches!(pending.body, Body::Direct);
+        match (&member.entry, collected) {
             (Some(entry), _) if pending.dropped => {
                 let original = pending.original.unwrap_or_else(|| self.original_hasher());
                 self.record_drop(&entry.path, original, entry.size, NAME_DOES_NOT_FIT);
