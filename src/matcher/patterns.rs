@@ -41,6 +41,8 @@ pub(crate) struct Patterns {
     local_punct: [bool; 128],
     phones: Option<AhoCorasick>,
     phone_targets: Vec<Vec<usize>>,
+    /// Digit count of the shortest phone number.
+    phone_min_digits: usize,
     /// Prefilter: the longest word of every name and term, ASCII case-insensitive.
     anchors: Option<AhoCorasick>,
 }
@@ -87,6 +89,7 @@ impl Patterns {
         let (word_pats, word_targets): (Vec<_>, Vec<_>) = sorted(words).into_iter().unzip();
         let (phone_pats, phone_targets): (Vec<_>, Vec<_>) = sorted(phones).into_iter().unzip();
         let anchors: Vec<&str> = word_pats.iter().map(|p| longest_word(p)).collect();
+        let phone_min_digits = phone_pats.iter().map(String::len).min().unwrap_or(1);
         Patterns {
             words: automaton(&word_pats, false),
             word_targets,
@@ -95,6 +98,7 @@ impl Patterns {
             local_punct,
             phones: automaton(&phone_pats, false),
             phone_targets,
+            phone_min_digits,
             anchors: automaton(&anchors, true),
         }
     }
@@ -216,30 +220,78 @@ impl Patterns {
         (start < at && end > at + 1).then_some(start..end)
     }
 
+    /// Phone matches. Only stretches of digits and separators with at least
+    /// as many digits as the shortest phone number are projected: a match
+    /// never crosses any other character.
     fn find_phones(&self, text: &str, out: &mut Vec<TextHit>) {
         let Some(ac) = &self.phones else { return };
-        let proj = DigitProjection::new(text);
-        for m in ac.find_overlapping_iter(&proj.digits) {
-            let Some(mut range) = proj.verified(m.range()) else {
-                continue;
+        let bytes = text.as_bytes();
+        let mut proj = DigitProjection::default();
+        let mut i = 0;
+        while i < bytes.len() {
+            // Skip to the next digit, then take the whole stretch around it.
+            let Some(d) = bytes
+                .get(i..)
+                .unwrap_or_default()
+                .iter()
+                .position(u8::is_ascii_digit)
+            else {
+                break;
             };
-            if range.start > 0 && text.as_bytes().get(range.start - 1) == Some(&b'+') {
-                range.start -= 1;
-            }
-            for &subject in self
-                .phone_targets
-                .get(m.pattern().as_usize())
-                .into_iter()
-                .flatten()
+            let mut start = i + d;
+            while start > i
+                && bytes
+                    .get(start - 1)
+                    .copied()
+                    .is_some_and(is_phone_separator)
             {
-                out.push(TextHit {
-                    subject,
-                    kind: IdKind::Phone,
-                    range: range.clone(),
-                });
+                start -= 1;
+            }
+            let mut end = i + d;
+            let mut digits = 0;
+            while let Some(&b) = bytes.get(end) {
+                if b.is_ascii_digit() {
+                    digits += 1;
+                } else if !is_phone_separator(b) {
+                    break;
+                }
+                end += 1;
+            }
+            i = end + 1;
+            if digits < self.phone_min_digits {
+                continue;
+            }
+            proj.project(bytes, start..end);
+            for m in ac.find_overlapping_iter(&proj.digits) {
+                let Some(mut range) = proj.verified(m.range()) else {
+                    continue;
+                };
+                if range.start > 0 && bytes.get(range.start - 1) == Some(&b'+') {
+                    range.start -= 1;
+                }
+                for &subject in self
+                    .phone_targets
+                    .get(m.pattern().as_usize())
+                    .into_iter()
+                    .flatten()
+                {
+                    out.push(TextHit {
+                        subject,
+                        kind: IdKind::Phone,
+                        range: range.clone(),
+                    });
+                }
             }
         }
     }
+}
+
+/// Characters a phone number may contain between its digits.
+fn is_phone_separator(b: u8) -> bool {
+    matches!(
+        b,
+        b' ' | b'\t' | b'\r' | b'\n' | b'-' | b'.' | b'(' | b')' | b'/' | b'+'
+    )
 }
 
 fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
@@ -310,9 +362,9 @@ fn is_spaceless_script(c: char) -> bool {
         | '\u{20000}'..='\u{2FA1F}')
 }
 
-/// The ASCII digits of a text, with phone separators (white space,
-/// `- . ( ) / +`) removed and every other character replaced by a break
-/// marker, so a digit match cannot cross other text.
+/// The ASCII digits of a stretch of text made of digits and phone
+/// separators (white space, `- . ( ) / +`), separators removed.
+#[derive(Default)]
 struct DigitProjection {
     digits: Vec<u8>,
     /// Byte offset in the text of each entry of `digits`.
@@ -320,29 +372,20 @@ struct DigitProjection {
 }
 
 impl DigitProjection {
-    fn new(text: &str) -> DigitProjection {
-        let mut p = DigitProjection {
-            digits: Vec::new(),
-            pos: Vec::new(),
-        };
-        let mut last_break = true;
-        for (i, b) in text.bytes().enumerate() {
-            match b {
-                b'0'..=b'9' => {
-                    p.digits.push(b);
-                    p.pos.push(i);
-                    last_break = false;
-                }
-                b' ' | b'\t' | b'\r' | b'\n' | b'-' | b'.' | b'(' | b')' | b'/' | b'+' => {}
-                _ if !last_break => {
-                    p.digits.push(b'x');
-                    p.pos.push(i);
-                    last_break = true;
-                }
-                _ => {}
+    fn project(&mut self, text: &[u8], stretch: Range<usize>) {
+        self.digits.clear();
+        self.pos.clear();
+        for (i, &b) in text
+            .get(stretch.clone())
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            if b.is_ascii_digit() {
+                self.digits.push(b);
+                self.pos.push(stretch.start + i);
             }
         }
-        p
     }
 
     /// The text range of a digit match if it neither starts nor ends inside a
