@@ -227,6 +227,20 @@ pub(crate) fn is_space(c: char) -> bool {
     c.is_whitespace() || matches!(c, '\u{200B}' | '\u{2060}' | '\u{FEFF}')
 }
 
+/// Every non-ASCII character whose normalised form (on its own) is empty or
+/// holds an ASCII byte: white space, dropped characters, and the few that
+/// fold to ASCII (`K` Kelvin sign, `İ`, typographic apostrophes, Greek
+/// question mark and varia). Any other non-ASCII character only ever yields
+/// non-ASCII output (NFC composition never yields ASCII), so it cannot be
+/// part of a match of an ASCII identifier. Checked by a test over all
+/// characters.
+pub(crate) const FOLDS_INTO_ASCII: &[char] = &[
+    '\u{85}', '\u{A0}', '\u{AD}', '\u{130}', '\u{2BC}', '\u{37E}', '\u{1680}', '\u{1FEF}',
+    '\u{2000}', '\u{2001}', '\u{2002}', '\u{2003}', '\u{2004}', '\u{2005}', '\u{2006}', '\u{2007}',
+    '\u{2008}', '\u{2009}', '\u{200A}', '\u{200B}', '\u{200C}', '\u{200D}', '\u{2018}', '\u{2019}',
+    '\u{2028}', '\u{2029}', '\u{202F}', '\u{205F}', '\u{2060}', '\u{212A}', '\u{3000}', '\u{FEFF}',
+];
+
 /// Characters that are dropped: soft hyphen, zero-width (non-)joiner.
 fn is_ignorable(c: char) -> bool {
     matches!(c, '\u{AD}' | '\u{200C}' | '\u{200D}')
@@ -399,6 +413,22 @@ mod tests {
                 prop_assert_eq!(&n.map, &map);
                 prop_assert_eq!(Normalized::of_bytes(&src, false).text, text);
             }
+        }
+    }
+
+    #[test]
+    fn folds_into_ascii_is_complete() {
+        for c in ('\u{80}'..=char::MAX).filter(|c| !c.is_ascii()) {
+            let n = Normalized::of_str(c.encode_utf8(&mut [0; 4]), false).text;
+            let yields_ascii = n.is_empty() || n.bytes().any(|b| b.is_ascii());
+            assert_eq!(
+                FOLDS_INTO_ASCII.contains(&c),
+                yields_ascii,
+                "U+{:04X}",
+                u32::from(c)
+            );
+            // No other character yields an `@` or a digit.
+            assert!(!n.bytes().any(|b| b == b'@' || b.is_ascii_digit()) || c.is_ascii());
         }
     }
 

@@ -10,7 +10,7 @@
 //!
 //! Cost per byte of text does not depend on the number of subjects.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -35,16 +35,22 @@ pub(crate) struct TextHit {
 pub(crate) struct Patterns {
     words: Option<AhoCorasick>,
     word_targets: Vec<Vec<(usize, IdKind)>>,
+    /// Length in bytes of the longest normalised name or term.
+    pub(super) max_word_len: usize,
+    /// True when every normalised name and term is ASCII.
+    pub(super) ascii_words: bool,
     emails: HashMap<String, Vec<usize>>,
+    /// The domains of `emails`.
+    pub(super) email_domains: HashSet<String>,
     email_hashes: HashMap<[u8; 32], Vec<usize>>,
     /// ASCII punctuation allowed in local parts (indexed by byte).
-    local_punct: [bool; 128],
+    pub(super) local_punct: [bool; 128],
     phones: Option<AhoCorasick>,
     phone_targets: Vec<Vec<usize>>,
     /// Digit count of the shortest phone number.
-    phone_min_digits: usize,
+    pub(super) phone_min_digits: usize,
     /// Prefilter: the longest word of every name and term, ASCII case-insensitive.
-    anchors: Option<AhoCorasick>,
+    pub(super) anchors: Option<AhoCorasick>,
 }
 
 impl Patterns {
@@ -93,6 +99,13 @@ impl Patterns {
         Patterns {
             words: automaton(&word_pats, false),
             word_targets,
+            max_word_len: word_pats.iter().map(String::len).max().unwrap_or(0),
+            ascii_words: word_pats.iter().all(|p| p.is_ascii()),
+            email_domains: emails
+                .keys()
+                .filter_map(|e| e.rsplit_once('@'))
+                .map(|(_, d)| d.to_owned())
+                .collect(),
             emails,
             email_hashes,
             local_punct,
@@ -101,6 +114,21 @@ impl Patterns {
             phone_min_digits,
             anchors: automaton(&anchors, true),
         }
+    }
+
+    /// True when some subject has a hashed address.
+    pub(super) fn has_email_hashes(&self) -> bool {
+        !self.email_hashes.is_empty()
+    }
+
+    /// True when some subject has an address (plain or hashed).
+    pub(super) fn has_emails(&self) -> bool {
+        !self.emails.is_empty() || !self.email_hashes.is_empty()
+    }
+
+    /// True when some subject has a phone number.
+    pub(super) fn has_phones(&self) -> bool {
+        self.phones.is_some()
     }
 
     /// True when there is nothing to look for.
@@ -133,7 +161,7 @@ impl Patterns {
         !hits.is_empty()
     }
 
-    fn find_words(&self, text: &str, out: &mut Vec<TextHit>) {
+    pub(super) fn find_words(&self, text: &str, out: &mut Vec<TextHit>) {
         let Some(ac) = &self.words else { return };
         for m in ac.find_overlapping_iter(text) {
             let range = m.range();
@@ -155,7 +183,7 @@ impl Patterns {
         }
     }
 
-    fn find_emails(&self, text: &str, out: &mut Vec<TextHit>) {
+    pub(super) fn find_emails(&self, text: &str, out: &mut Vec<TextHit>) {
         if self.emails.is_empty() && self.email_hashes.is_empty() {
             return;
         }
@@ -223,7 +251,7 @@ impl Patterns {
     /// Phone matches. Only stretches of digits and separators with at least
     /// as many digits as the shortest phone number are projected: a match
     /// never crosses any other character.
-    fn find_phones(&self, text: &str, out: &mut Vec<TextHit>) {
+    pub(super) fn find_phones(&self, text: &str, out: &mut Vec<TextHit>) {
         let Some(ac) = &self.phones else { return };
         let bytes = text.as_bytes();
         let mut proj = DigitProjection::default();
