@@ -146,14 +146,6 @@ fn scan_html(scan: &mut Scan<'_>, html: &str, location: Location) {
 fn scan_binary(scan: &mut Scan<'_>, part: &MessagePart<'_>, bytes: &[u8], location: Location) {
     let ct = part.content_type();
     let charset = ct.and_then(|c| c.attribute("charset"));
-    let text = match (charset, encoding_rs::Encoding::for_bom(bytes)) {
-        (_, Some((enc, bom))) => enc
-            .decode_without_bom_handling(bytes.get(bom..).unwrap_or_default())
-            .0
-            .into_owned(),
-        (Some(cs), None) => decode_charset(cs, bytes),
-        (None, None) => String::from_utf8_lossy(bytes).into_owned(),
-    };
     let subtype = ct.and_then(|c| c.subtype()).unwrap_or_default();
     let name = part
         .attachment_name()
@@ -164,6 +156,20 @@ fn scan_binary(scan: &mut Scan<'_>, part: &MessagePart<'_>, bytes: &[u8], locati
         || [".htm", ".html", ".xhtml"]
             .iter()
             .any(|e| name.ends_with(e));
+    let bom = encoding_rs::Encoding::for_bom(bytes);
+    if !is_html && charset.is_none() && bom.is_none() {
+        // Read as UTF-8: searched in place, without a lossy copy.
+        scan.text_bytes(bytes, Role::Mention, false, location);
+        return;
+    }
+    let text = match (charset, bom) {
+        (_, Some((enc, bom))) => enc
+            .decode_without_bom_handling(bytes.get(bom..).unwrap_or_default())
+            .0
+            .into_owned(),
+        (Some(cs), None) => decode_charset(cs, bytes),
+        (None, None) => String::from_utf8_lossy(bytes).into_owned(),
+    };
     if is_html {
         scan_html(scan, &text, location);
     } else {

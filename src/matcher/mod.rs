@@ -29,6 +29,7 @@ pub(crate) mod normalize;
 mod patterns;
 #[cfg(test)]
 mod tests;
+mod window;
 
 use std::collections::HashSet;
 use std::ops::Range;
@@ -38,7 +39,7 @@ use serde::Serialize;
 use crate::request::ErasureRequest;
 pub use crate::request::Role;
 use normalize::Normalized;
-use patterns::{Patterns, TextHit};
+use patterns::Patterns;
 
 /// The subject identifiers compiled for search.
 #[derive(Debug)]
@@ -292,7 +293,6 @@ pub(crate) struct Scan<'m> {
     outer: &'m [u8],
     hits: Vec<Hit>,
     seen: HashSet<Hit>,
-    buf: Vec<TextHit>,
 }
 
 impl<'m> Scan<'m> {
@@ -302,7 +302,6 @@ impl<'m> Scan<'m> {
             outer,
             hits: Vec::new(),
             seen: HashSet::new(),
-            buf: Vec::new(),
         }
     }
 
@@ -315,14 +314,23 @@ impl<'m> Scan<'m> {
     /// Scans a decoded text. With `received`, an address right after the
     /// keyword `for` is a recipient.
     pub(crate) fn text(&mut self, text: &str, role: Role, received: bool, location: Location) {
-        let norm = Normalized::of_str(text, false);
-        let mut buf = std::mem::take(&mut self.buf);
-        buf.clear();
-        self.matcher.patterns.find(&norm.text, &mut buf);
-        for h in &buf {
+        self.text_bytes(text.as_bytes(), role, received, location);
+    }
+
+    /// Scans bytes as text (UTF-8, each invalid sequence read as U+FFFD),
+    /// like [`Scan::text`] on `String::from_utf8_lossy(bytes)`.
+    pub(crate) fn text_bytes(
+        &mut self,
+        bytes: &[u8],
+        role: Role,
+        received: bool,
+        location: Location,
+    ) {
+        let found = window::find_in_bytes(&self.matcher.patterns, bytes, false);
+        for (piece, h) in &found.hits {
             let role = if received
                 && h.kind == IdKind::Email
-                && headers::after_for_keyword(&norm.text, h.range.start)
+                && headers::after_for_keyword(found.text(*piece), h.range.start)
             {
                 Role::Recipient
             } else {
@@ -335,7 +343,6 @@ impl<'m> Scan<'m> {
                 location: location.clone(),
             });
         }
-        self.buf = buf;
     }
 
     /// Scans the top-level header fields, with roles by field name.
@@ -357,11 +364,9 @@ impl<'m> Scan<'m> {
     /// The safety net: scans the raw bytes. Hits inside a top-level header
     /// field get that field's role.
     fn raw(&mut self, fields: &[headers::Field]) {
-        let norm = Normalized::of_bytes(self.outer, true);
-        let mut buf = Vec::new();
-        self.matcher.patterns.find(&norm.text, &mut buf);
-        for h in buf {
-            let Some(span) = norm.source_range(h.range.clone()) else {
+        let found = window::find_in_bytes(&self.matcher.patterns, self.outer, true);
+        for (piece, h) in found.hits.iter().cloned() {
+            let Some(span) = found.source_range(piece, h.range.clone()) else {
                 continue;
             };
             let field = fields
@@ -371,7 +376,7 @@ impl<'m> Scan<'m> {
                 Some(f)
                     if f.name.eq_ignore_ascii_case("received")
                         && h.kind == IdKind::Email
-                        && headers::after_for_keyword(&norm.text, h.range.start) =>
+                        && headers::after_for_keyword(found.text(piece), h.range.start) =>
                 {
                     Role::Recipient
                 }

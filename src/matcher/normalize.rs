@@ -40,24 +40,38 @@ impl Normalized {
     /// Normalises bytes read as UTF-8; each invalid sequence becomes U+FFFD.
     pub fn of_bytes(src: &[u8], with_map: bool) -> Normalized {
         let mut n = Builder {
-            out: Normalized {
-                text: String::with_capacity(src.len()),
-                map: Vec::with_capacity(if with_map { src.len() } else { 0 }),
-                src_len: src.len(),
-            },
+            text: Vec::with_capacity(src.len()),
+            map: Vec::with_capacity(if with_map { src.len() } else { 0 }),
             with_map,
             last_space: false,
         };
+        // `from_utf8` validates fast; its error gives the same invalid
+        // sequences (maximal subparts) as `utf8_chunks`.
         let mut base = 0;
-        for chunk in src.utf8_chunks() {
-            n.push_valid(chunk.valid(), base);
-            base += chunk.valid().len();
-            if !chunk.invalid().is_empty() {
+        while base < src.len() {
+            let rest = src.get(base..).unwrap_or_default();
+            let (valid, invalid) = match std::str::from_utf8(rest) {
+                Ok(s) => (s, 0),
+                Err(e) => {
+                    let (v, bad) = rest.split_at(e.valid_up_to());
+                    let valid = std::str::from_utf8(v).unwrap_or_default();
+                    (valid, e.error_len().unwrap_or(bad.len()))
+                }
+            };
+            n.push_valid(valid, base);
+            base += valid.len();
+            if invalid > 0 {
                 n.push_char('\u{FFFD}', base);
-                base += chunk.invalid().len();
+                base += invalid;
             }
         }
-        n.out
+        let text = String::from_utf8(n.text)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        Normalized {
+            text,
+            map: n.map,
+            src_len: src.len(),
+        }
     }
 
     /// Maps a byte range of [`Normalized::text`] back to a source byte range.
@@ -78,7 +92,9 @@ impl Normalized {
 }
 
 struct Builder {
-    out: Normalized,
+    /// Normalised text (always valid UTF-8).
+    text: Vec<u8>,
+    map: Vec<usize>,
     with_map: bool,
     last_space: bool,
 }
@@ -88,11 +104,24 @@ impl Builder {
         let bytes = s.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
-            let b = bytes[i];
-            if b < 0x80 && bytes.get(i + 1).is_none_or(|&n| n < 0x80) {
-                self.push_ascii(b, base + i);
-                i += 1;
-                continue;
+            // An ASCII byte followed by an ASCII byte (or the end) is a
+            // segment of its own; the last one before a non-ASCII character
+            // may take combining marks and goes the slow way.
+            let ascii = bytes
+                .get(i..)
+                .unwrap_or_default()
+                .iter()
+                .position(|&b| b >= 0x80)
+                .map_or(bytes.len(), |p| i + p);
+            let fast_end = if ascii < bytes.len() {
+                ascii.saturating_sub(1).max(i)
+            } else {
+                ascii
+            };
+            self.push_ascii_run(bytes.get(i..fast_end).unwrap_or_default(), base + i);
+            i = fast_end;
+            if i >= bytes.len() {
+                break;
             }
             let end = segment_end(s, i);
             let seg = &s[i..end];
@@ -109,14 +138,33 @@ impl Builder {
         }
     }
 
-    fn push_ascii(&mut self, b: u8, src: usize) {
-        if matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
-            self.push_space(src);
+    /// ASCII bytes, each its own segment: lowercase, white space collapsed.
+    fn push_ascii_run(&mut self, run: &[u8], src: usize) {
+        if self.with_map {
+            for (k, &b) in run.iter().enumerate() {
+                if is_ascii_space(b) {
+                    if !self.last_space {
+                        self.last_space = true;
+                        self.text.push(b' ');
+                        self.map.push(src + k);
+                    }
+                } else {
+                    self.last_space = false;
+                    self.text.push(b.to_ascii_lowercase());
+                    self.map.push(src + k);
+                }
+            }
         } else {
-            self.last_space = false;
-            self.out.text.push(char::from(b.to_ascii_lowercase()));
-            if self.with_map {
-                self.out.map.push(src);
+            for &b in run {
+                if is_ascii_space(b) {
+                    if !self.last_space {
+                        self.last_space = true;
+                        self.text.push(b' ');
+                    }
+                } else {
+                    self.last_space = false;
+                    self.text.push(b.to_ascii_lowercase());
+                }
             }
         }
     }
@@ -124,9 +172,9 @@ impl Builder {
     fn push_space(&mut self, src: usize) {
         if !self.last_space {
             self.last_space = true;
-            self.out.text.push(' ');
+            self.text.push(b' ');
             if self.with_map {
-                self.out.map.push(src);
+                self.map.push(src);
             }
         }
     }
@@ -142,9 +190,11 @@ impl Builder {
         self.last_space = false;
         for lc in c.to_lowercase() {
             let lc = fold_extra(lc);
-            self.out.text.push(lc);
+            let mut buf = [0; 4];
+            self.text
+                .extend_from_slice(lc.encode_utf8(&mut buf).as_bytes());
             if self.with_map {
-                self.out.map.extend(std::iter::repeat_n(src, lc.len_utf8()));
+                self.map.extend(std::iter::repeat_n(src, lc.len_utf8()));
             }
         }
     }
@@ -167,10 +217,29 @@ fn starts_segment(c: char) -> bool {
     c < '\u{300}' || (('\u{3040}'..'\u{11000}').contains(&c) && canonical_combining_class(c) == 0)
 }
 
+/// ASCII white space (space, tab, LF, VT, FF, CR).
+pub(crate) fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+}
+
 /// White space for matching purposes.
 pub(crate) fn is_space(c: char) -> bool {
     c.is_whitespace() || matches!(c, '\u{200B}' | '\u{2060}' | '\u{FEFF}')
 }
+
+/// Every non-ASCII character whose normalised form (on its own) is empty or
+/// holds an ASCII byte: white space, dropped characters, and the few that
+/// fold to ASCII (`K` Kelvin sign, `İ`, typographic apostrophes, Greek
+/// question mark and varia). Any other non-ASCII character only ever yields
+/// non-ASCII output (NFC composition never yields ASCII), so it cannot be
+/// part of a match of an ASCII identifier. Checked by a test over all
+/// characters.
+pub(crate) const FOLDS_INTO_ASCII: &[char] = &[
+    '\u{85}', '\u{A0}', '\u{AD}', '\u{130}', '\u{2BC}', '\u{37E}', '\u{1680}', '\u{1FEF}',
+    '\u{2000}', '\u{2001}', '\u{2002}', '\u{2003}', '\u{2004}', '\u{2005}', '\u{2006}', '\u{2007}',
+    '\u{2008}', '\u{2009}', '\u{200A}', '\u{200B}', '\u{200C}', '\u{200D}', '\u{2018}', '\u{2019}',
+    '\u{2028}', '\u{2029}', '\u{202F}', '\u{205F}', '\u{2060}', '\u{212A}', '\u{3000}', '\u{FEFF}',
+];
 
 /// Characters that are dropped: soft hyphen, zero-width (non-)joiner.
 fn is_ignorable(c: char) -> bool {
@@ -251,6 +320,116 @@ mod tests {
         assert_eq!(n.text, "x josé!");
         let at = n.text.find("josé").unwrap_or(usize::MAX);
         assert_eq!(n.source_range(at..at + "josé".len()), Some(2..8));
+    }
+
+    /// The straightforward form of [`Normalized::of_bytes`]: per character,
+    /// through `utf8_chunks`, with a `String`.
+    fn reference(src: &[u8]) -> (String, Vec<usize>) {
+        let mut text = String::new();
+        let mut map = Vec::new();
+        let mut last_space = false;
+        let mut push = |c: char, at: usize, text: &mut String| {
+            if is_space(c) {
+                if !last_space {
+                    last_space = true;
+                    text.push(' ');
+                    map.push(at);
+                }
+            } else if !is_ignorable(c) {
+                last_space = false;
+                for lc in c.to_lowercase() {
+                    let lc = fold_extra(lc);
+                    text.push(lc);
+                    map.extend(std::iter::repeat_n(at, lc.len_utf8()));
+                }
+            }
+        };
+        let mut base = 0;
+        for chunk in src.utf8_chunks() {
+            let s = chunk.valid();
+            let mut i = 0;
+            while i < s.len() {
+                let end = segment_end(s, i);
+                for c in s[i..end].chars().nfc() {
+                    push(c, base + i, &mut text);
+                }
+                i = end;
+            }
+            base += s.len();
+            if !chunk.invalid().is_empty() {
+                push('\u{FFFD}', base, &mut text);
+                base += chunk.invalid().len();
+            }
+        }
+        (text, map)
+    }
+
+    mod same_as_reference {
+        use super::*;
+        use proptest::prelude::*;
+
+        const PIECES: &[&[u8]] = &[
+            b"a",
+            b"B",
+            b"z",
+            b" ",
+            b"  ",
+            b"\t",
+            b"\r\n",
+            b"\x0b",
+            b"@",
+            b"1",
+            b"-",
+            "e\u{301}".as_bytes(),
+            "\u{301}".as_bytes(),
+            "\u{323}".as_bytes(),
+            "é".as_bytes(),
+            "\u{A0}".as_bytes(),
+            "\u{AD}".as_bytes(),
+            "\u{200D}".as_bytes(),
+            "\u{212A}".as_bytes(),
+            "\u{130}".as_bytes(),
+            "ς".as_bytes(),
+            "’".as_bytes(),
+            "山".as_bytes(),
+            "\u{3099}".as_bytes(),
+            "か".as_bytes(),
+            "\u{FEFF}".as_bytes(),
+            b"\xff",
+            b"\xc3",
+            b"\xe2\x80",
+            b"\xf0\x9f\x98",
+            b"\x80",
+        ];
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+            #[test]
+            fn text_and_map(picks in proptest::collection::vec(0..PIECES.len(), 0..30)) {
+                let src: Vec<u8> = picks.iter().flat_map(|&i| PIECES[i].iter().copied()).collect();
+                let n = Normalized::of_bytes(&src, true);
+                let (text, map) = reference(&src);
+                prop_assert_eq!(&n.text, &text);
+                prop_assert_eq!(&n.map, &map);
+                prop_assert_eq!(Normalized::of_bytes(&src, false).text, text);
+            }
+        }
+    }
+
+    #[test]
+    fn folds_into_ascii_is_complete() {
+        for c in ('\u{80}'..=char::MAX).filter(|c| !c.is_ascii()) {
+            let n = Normalized::of_str(c.encode_utf8(&mut [0; 4]), false).text;
+            let yields_ascii = n.is_empty() || n.bytes().any(|b| b.is_ascii());
+            assert_eq!(
+                FOLDS_INTO_ASCII.contains(&c),
+                yields_ascii,
+                "U+{:04X}",
+                u32::from(c)
+            );
+            // No other character yields an `@` or a digit.
+            assert!(!n.bytes().any(|b| b == b'@' || b.is_ascii_digit()) || c.is_ascii());
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //!
 //! Cost per byte of text does not depend on the number of subjects.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -35,14 +35,22 @@ pub(crate) struct TextHit {
 pub(crate) struct Patterns {
     words: Option<AhoCorasick>,
     word_targets: Vec<Vec<(usize, IdKind)>>,
+    /// Length in bytes of the longest normalised name or term.
+    pub(super) max_word_len: usize,
+    /// True when every normalised name and term is ASCII.
+    pub(super) ascii_words: bool,
     emails: HashMap<String, Vec<usize>>,
+    /// The domains of `emails`.
+    pub(super) email_domains: HashSet<String>,
     email_hashes: HashMap<[u8; 32], Vec<usize>>,
     /// ASCII punctuation allowed in local parts (indexed by byte).
-    local_punct: [bool; 128],
+    pub(super) local_punct: [bool; 128],
     phones: Option<AhoCorasick>,
     phone_targets: Vec<Vec<usize>>,
+    /// Digit count of the shortest phone number.
+    pub(super) phone_min_digits: usize,
     /// Prefilter: the longest word of every name and term, ASCII case-insensitive.
-    anchors: Option<AhoCorasick>,
+    pub(super) anchors: Option<AhoCorasick>,
 }
 
 impl Patterns {
@@ -87,16 +95,40 @@ impl Patterns {
         let (word_pats, word_targets): (Vec<_>, Vec<_>) = sorted(words).into_iter().unzip();
         let (phone_pats, phone_targets): (Vec<_>, Vec<_>) = sorted(phones).into_iter().unzip();
         let anchors: Vec<&str> = word_pats.iter().map(|p| longest_word(p)).collect();
+        let phone_min_digits = phone_pats.iter().map(String::len).min().unwrap_or(1);
         Patterns {
             words: automaton(&word_pats, false),
             word_targets,
+            max_word_len: word_pats.iter().map(String::len).max().unwrap_or(0),
+            ascii_words: word_pats.iter().all(|p| p.is_ascii()),
+            email_domains: emails
+                .keys()
+                .filter_map(|e| e.rsplit_once('@'))
+                .map(|(_, d)| d.to_owned())
+                .collect(),
             emails,
             email_hashes,
             local_punct,
             phones: automaton(&phone_pats, false),
             phone_targets,
+            phone_min_digits,
             anchors: automaton(&anchors, true),
         }
+    }
+
+    /// True when some subject has a hashed address.
+    pub(super) fn has_email_hashes(&self) -> bool {
+        !self.email_hashes.is_empty()
+    }
+
+    /// True when some subject has an address (plain or hashed).
+    pub(super) fn has_emails(&self) -> bool {
+        !self.emails.is_empty() || !self.email_hashes.is_empty()
+    }
+
+    /// True when some subject has a phone number.
+    pub(super) fn has_phones(&self) -> bool {
+        self.phones.is_some()
     }
 
     /// True when there is nothing to look for.
@@ -129,7 +161,7 @@ impl Patterns {
         !hits.is_empty()
     }
 
-    fn find_words(&self, text: &str, out: &mut Vec<TextHit>) {
+    pub(super) fn find_words(&self, text: &str, out: &mut Vec<TextHit>) {
         let Some(ac) = &self.words else { return };
         for m in ac.find_overlapping_iter(text) {
             let range = m.range();
@@ -151,7 +183,7 @@ impl Patterns {
         }
     }
 
-    fn find_emails(&self, text: &str, out: &mut Vec<TextHit>) {
+    pub(super) fn find_emails(&self, text: &str, out: &mut Vec<TextHit>) {
         if self.emails.is_empty() && self.email_hashes.is_empty() {
             return;
         }
@@ -216,30 +248,78 @@ impl Patterns {
         (start < at && end > at + 1).then_some(start..end)
     }
 
-    fn find_phones(&self, text: &str, out: &mut Vec<TextHit>) {
+    /// Phone matches. Only stretches of digits and separators with at least
+    /// as many digits as the shortest phone number are projected: a match
+    /// never crosses any other character.
+    pub(super) fn find_phones(&self, text: &str, out: &mut Vec<TextHit>) {
         let Some(ac) = &self.phones else { return };
-        let proj = DigitProjection::new(text);
-        for m in ac.find_overlapping_iter(&proj.digits) {
-            let Some(mut range) = proj.verified(m.range()) else {
-                continue;
+        let bytes = text.as_bytes();
+        let mut proj = DigitProjection::default();
+        let mut i = 0;
+        while i < bytes.len() {
+            // Skip to the next digit, then take the whole stretch around it.
+            let Some(d) = bytes
+                .get(i..)
+                .unwrap_or_default()
+                .iter()
+                .position(u8::is_ascii_digit)
+            else {
+                break;
             };
-            if range.start > 0 && text.as_bytes().get(range.start - 1) == Some(&b'+') {
-                range.start -= 1;
-            }
-            for &subject in self
-                .phone_targets
-                .get(m.pattern().as_usize())
-                .into_iter()
-                .flatten()
+            let mut start = i + d;
+            while start > i
+                && bytes
+                    .get(start - 1)
+                    .copied()
+                    .is_some_and(is_phone_separator)
             {
-                out.push(TextHit {
-                    subject,
-                    kind: IdKind::Phone,
-                    range: range.clone(),
-                });
+                start -= 1;
+            }
+            let mut end = i + d;
+            let mut digits = 0;
+            while let Some(&b) = bytes.get(end) {
+                if b.is_ascii_digit() {
+                    digits += 1;
+                } else if !is_phone_separator(b) {
+                    break;
+                }
+                end += 1;
+            }
+            i = end + 1;
+            if digits < self.phone_min_digits {
+                continue;
+            }
+            proj.project(bytes, start..end);
+            for m in ac.find_overlapping_iter(&proj.digits) {
+                let Some(mut range) = proj.verified(m.range()) else {
+                    continue;
+                };
+                if range.start > 0 && bytes.get(range.start - 1) == Some(&b'+') {
+                    range.start -= 1;
+                }
+                for &subject in self
+                    .phone_targets
+                    .get(m.pattern().as_usize())
+                    .into_iter()
+                    .flatten()
+                {
+                    out.push(TextHit {
+                        subject,
+                        kind: IdKind::Phone,
+                        range: range.clone(),
+                    });
+                }
             }
         }
     }
+}
+
+/// Characters a phone number may contain between its digits.
+fn is_phone_separator(b: u8) -> bool {
+    matches!(
+        b,
+        b' ' | b'\t' | b'\r' | b'\n' | b'-' | b'.' | b'(' | b')' | b'/' | b'+'
+    )
 }
 
 fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
@@ -310,9 +390,9 @@ fn is_spaceless_script(c: char) -> bool {
         | '\u{20000}'..='\u{2FA1F}')
 }
 
-/// The ASCII digits of a text, with phone separators (white space,
-/// `- . ( ) / +`) removed and every other character replaced by a break
-/// marker, so a digit match cannot cross other text.
+/// The ASCII digits of a stretch of text made of digits and phone
+/// separators (white space, `- . ( ) / +`), separators removed.
+#[derive(Default)]
 struct DigitProjection {
     digits: Vec<u8>,
     /// Byte offset in the text of each entry of `digits`.
@@ -320,29 +400,20 @@ struct DigitProjection {
 }
 
 impl DigitProjection {
-    fn new(text: &str) -> DigitProjection {
-        let mut p = DigitProjection {
-            digits: Vec::new(),
-            pos: Vec::new(),
-        };
-        let mut last_break = true;
-        for (i, b) in text.bytes().enumerate() {
-            match b {
-                b'0'..=b'9' => {
-                    p.digits.push(b);
-                    p.pos.push(i);
-                    last_break = false;
-                }
-                b' ' | b'\t' | b'\r' | b'\n' | b'-' | b'.' | b'(' | b')' | b'/' | b'+' => {}
-                _ if !last_break => {
-                    p.digits.push(b'x');
-                    p.pos.push(i);
-                    last_break = true;
-                }
-                _ => {}
+    fn project(&mut self, text: &[u8], stretch: Range<usize>) {
+        self.digits.clear();
+        self.pos.clear();
+        for (i, &b) in text
+            .get(stretch.clone())
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            if b.is_ascii_digit() {
+                self.digits.push(b);
+                self.pos.push(stretch.start + i);
             }
         }
-        p
     }
 
     /// The text range of a digit match if it neither starts nor ends inside a

@@ -1,0 +1,710 @@
+//! The search over a large text without normalising all of it.
+//!
+//! [`find_in_bytes`] gives the same hits as normalising the whole text and
+//! running [`Patterns`] over it, in the same order. It first looks for
+//! *candidates* in the raw bytes, then normalises only windows around them.
+//!
+//! Every match has a candidate in its source span:
+//!
+//! * a name or term whose source span is pure ASCII contains its anchor (its
+//!   longest word) literally, ASCII case-insensitively; otherwise its span
+//!   holds a non-ASCII character that yields ASCII or nothing when normalised
+//!   ([`FOLDS_INTO_ASCII`]) if all names and terms are ASCII, or just any
+//!   non-ASCII byte otherwise;
+//! * an address contains an `@`, which no other character normalises to;
+//! * a phone number lies in a stretch of digits and separators (any non-ASCII
+//!   byte counts as a separator here) with at least as many ASCII digits as
+//!   the shortest phone number; no other character normalises to a digit.
+//!
+//! A window reaches from a candidate far enough that a match containing it,
+//! and the context the rules look at (one character before and after, the
+//! whole address token, the whole digit stretch, the `for` before an address
+//! in `Received`), lies inside with [`MARGIN`] normalised bytes to spare:
+//! each ASCII byte other than white space yields at least one normalised byte.
+//! A window is cut only between two ASCII bytes, the first not white space.
+//! There the normaliser is in the same state as at the start of a text, so
+//! the normalised window is exactly a substring of the normalised whole text.
+//! Overlapping windows are merged. A hit within [`EDGE`] bytes of a cut is an
+//! artefact of the cut (it lacks its context) and is dropped; a real hit is
+//! always at least [`MARGIN`] bytes from a cut.
+//!
+//! When the candidates are dense, the whole text is normalised instead.
+
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use memchr::memchr_iter;
+
+use super::normalize::{FOLDS_INTO_ASCII, Normalized, is_ascii_space};
+use super::patterns::{Patterns, TextHit};
+
+/// Texts shorter than this are normalised whole.
+const SMALL: usize = 4096;
+/// Normalised bytes kept between a candidate's match (with its context) and a cut.
+const MARGIN: usize = 16;
+/// Hits closer than this to a cut are artefacts of the cut.
+const EDGE: usize = 12;
+/// Above one candidate per this many bytes, the whole text is normalised.
+const DENSE: usize = 64;
+
+/// One normalised window of the source.
+#[derive(Debug)]
+pub(crate) struct Piece {
+    /// The normalised window.
+    pub norm: Normalized,
+    /// Where the window starts in the source.
+    pub offset: usize,
+}
+
+/// Hits of a windowed search.
+#[derive(Debug, Default)]
+pub(crate) struct Found {
+    /// The normalised windows.
+    pub pieces: Vec<Piece>,
+    /// Each hit with the index of its piece (its range is in that piece's
+    /// text): names and terms first, then addresses, then phones, each in text
+    /// order, as [`Patterns::find`] gives them.
+    pub hits: Vec<(usize, TextHit)>,
+}
+
+impl Found {
+    /// The source byte range of a hit (needs a search with a map).
+    pub fn source_range(&self, piece: usize, r: Range<usize>) -> Option<Range<usize>> {
+        let p = self.pieces.get(piece)?;
+        let s = p.norm.source_range(r)?;
+        Some(s.start + p.offset..s.end + p.offset)
+    }
+
+    /// The normalised text of a piece.
+    pub fn text(&self, piece: usize) -> &str {
+        self.pieces.get(piece).map_or("", |p| p.norm.text.as_str())
+    }
+}
+
+/// When to normalise the whole text instead of windows.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    /// Texts shorter than this are normalised whole.
+    small: usize,
+    /// Above one candidate per this many bytes, the whole text is normalised.
+    dense: usize,
+    /// Largest share of the text (in percent) windows may cover.
+    cover: usize,
+}
+
+const LIMITS: Limits = Limits {
+    small: SMALL,
+    dense: DENSE,
+    cover: 50,
+};
+
+/// Every match in `src` (read as UTF-8, invalid sequences as U+FFFD), as
+/// if the whole of it had been normalised; with an offset map if `with_map`.
+pub(crate) fn find_in_bytes(p: &Patterns, src: &[u8], with_map: bool) -> Found {
+    find_with(p, src, with_map, LIMITS)
+}
+
+fn find_with(p: &Patterns, src: &[u8], with_map: bool, limits: Limits) -> Found {
+    let windows = if src.len() < limits.small {
+        None
+    } else {
+        candidate_windows(p, src, limits)
+    };
+    let whole = 0..src.len();
+    let windows = windows.unwrap_or_else(|| std::iter::once(whole).collect());
+    let mut found = Found::default();
+    let mut buckets: [Vec<(usize, TextHit)>; 3] = Default::default();
+    let mut buf = Vec::new();
+    for w in windows {
+        let norm = Normalized::of_bytes(src.get(w.clone()).unwrap_or_default(), with_map);
+        let piece = found.pieces.len();
+        let text = norm.text.as_str();
+        let lo = if w.start > 0 { EDGE } else { 0 };
+        let hi = if w.end < src.len() {
+            text.len().saturating_sub(EDGE)
+        } else {
+            text.len()
+        };
+        let finders: [fn(&Patterns, &str, &mut Vec<TextHit>); 3] = [
+            Patterns::find_words,
+            Patterns::find_emails,
+            Patterns::find_phones,
+        ];
+        for (bucket, find) in buckets.iter_mut().zip(finders) {
+            buf.clear();
+            find(p, text, &mut buf);
+            bucket.extend(
+                buf.drain(..)
+                    .filter(|h| h.range.start >= lo && h.range.end <= hi)
+                    .map(|h| (piece, h)),
+            );
+        }
+        found.pieces.push(Piece {
+            norm,
+            offset: w.start,
+        });
+    }
+    found.hits = buckets.into_iter().flatten().collect();
+    found
+}
+
+/// The merged windows around all candidates, or `None` when they are dense.
+fn candidate_windows(p: &Patterns, src: &[u8], limits: Limits) -> Option<Vec<Range<usize>>> {
+    let limit = src.len() / limits.dense.max(1) + 1;
+    let mut w: Vec<Range<usize>> = Vec::new();
+    let word_reach = p.max_word_len + MARGIN;
+    if let Some(ac) = &p.anchors {
+        // Non-overlapping search: an occurrence left out overlaps a reported
+        // one, so it is at most one anchor length away.
+        for m in ac.find_iter(src) {
+            w.push(around(src, m.start(), m.end(), word_reach + p.max_word_len));
+            if w.len() > limit {
+                return None;
+            }
+        }
+    }
+    if p.has_emails() {
+        for at in memchr_iter(b'@', src) {
+            if !may_be_address(p, src, at) {
+                continue;
+            }
+            w.push(email_window(p, src, at));
+            if w.len() > limit {
+                return None;
+            }
+        }
+    }
+    if p.has_phones() {
+        phone_stretches(src, p.phone_min_digits.max(1), |start, end| {
+            w.push(around(src, start, end, MARGIN));
+        });
+        if w.len() > limit {
+            return None;
+        }
+    }
+    if p.anchors.is_some() && !src.is_ascii() {
+        let mut leads = [false; 256];
+        if p.ascii_words {
+            for c in FOLDS_INTO_ASCII {
+                let mut b = [0; 4];
+                c.encode_utf8(&mut b);
+                leads[usize::from(b[0])] = true;
+            }
+        } else {
+            leads[0x80..].fill(true);
+        }
+        for (i, &b) in src.iter().enumerate() {
+            if leads[usize::from(b)] && folds_into_ascii_at(p, src, i) {
+                w.push(around(src, i, i + 1, word_reach));
+                if w.len() > limit {
+                    return None;
+                }
+            }
+        }
+    }
+    w.sort_unstable_by_key(|r| r.start);
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(w.len());
+    for r in w {
+        match merged.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => merged.push(r),
+        }
+    }
+    let total: usize = merged.iter().map(|r| r.len()).sum();
+    (total.saturating_mul(100) <= src.len().saturating_mul(limits.cover)).then_some(merged)
+}
+
+/// First two UTF-8 bytes of the characters in [`FOLDS_INTO_ASCII`].
+static FOLD_PREFIXES: LazyLock<Vec<bool>> = LazyLock::new(|| {
+    let mut t = vec![false; 1 << 16];
+    for c in FOLDS_INTO_ASCII {
+        let mut b = [0; 4];
+        c.encode_utf8(&mut b);
+        t[usize::from(u16::from_be_bytes([b[0], b[1]]))] = true;
+    }
+    t
+});
+
+/// At a lead byte: whether the character there is a word candidate.
+fn folds_into_ascii_at(p: &Patterns, src: &[u8], i: usize) -> bool {
+    if !p.ascii_words {
+        return true;
+    }
+    let (Some(&b0), Some(&b1)) = (src.get(i), src.get(i + 1)) else {
+        return false;
+    };
+    if !FOLD_PREFIXES
+        .get(usize::from(u16::from_be_bytes([b0, b1])))
+        .is_some_and(|&f| f)
+    {
+        return false;
+    }
+    let tail = src.get(i..src.len().min(i + 4)).unwrap_or_default();
+    let valid = match std::str::from_utf8(tail) {
+        Ok(s) => s,
+        Err(e) => {
+            std::str::from_utf8(tail.get(..e.valid_up_to()).unwrap_or_default()).unwrap_or_default()
+        }
+    };
+    valid
+        .chars()
+        .next()
+        .is_some_and(|c| FOLDS_INTO_ASCII.contains(&c))
+}
+
+/// Calls `f` with every stretch of digits, phone separators and non-ASCII
+/// bytes holding at least `min` ASCII digits. Such a stretch is at least
+/// `min` bytes long, so the search looks `min - 1` bytes ahead and skips
+/// ahead when it sees a byte that ends stretches.
+fn phone_stretches(src: &[u8], min: usize, mut f: impl FnMut(usize, usize)) {
+    let in_stretch = |b: u8| b.is_ascii_digit() || !b.is_ascii() || is_phone_separator(b);
+    // Invariant: `i == 0` or byte `i - 1` ends stretches.
+    let mut i = 0;
+    while let Some(&probe) = src.get(i + min - 1) {
+        if !in_stretch(probe) {
+            i += min;
+            continue;
+        }
+        let mut start = i + min - 1;
+        while start > i && src.get(start - 1).is_some_and(|&b| in_stretch(b)) {
+            start -= 1;
+        }
+        let mut end = start;
+        let mut digits = 0;
+        while let Some(&b) = src.get(end) {
+            if !in_stretch(b) {
+                break;
+            }
+            digits += usize::from(b.is_ascii_digit());
+            end += 1;
+        }
+        if digits >= min {
+            f(start, end);
+        }
+        i = end + 1;
+    }
+}
+
+/// Separators a phone number may have between digits, in raw text (vertical
+/// tab and form feed normalise to a space).
+fn is_phone_separator(b: u8) -> bool {
+    is_ascii_space(b) || matches!(b, b'-' | b'.' | b'(' | b')' | b'/' | b'+')
+}
+
+/// The window around `start..end` reaching `reach` ASCII non-space bytes to
+/// each side, then out to the nearest cuts.
+fn around(src: &[u8], start: usize, end: usize, reach: usize) -> Range<usize> {
+    extend_left(src, start, reach)..extend_right(src, end, reach)
+}
+
+/// True if the text may be cut before byte `p`.
+fn is_cut(src: &[u8], p: usize) -> bool {
+    if p == 0 || p >= src.len() {
+        return true;
+    }
+    let (Some(&before), Some(&at)) = (src.get(p - 1), src.get(p)) else {
+        return true;
+    };
+    before.is_ascii() && !is_ascii_space(before) && at.is_ascii()
+}
+
+fn extend_left(src: &[u8], mut p: usize, reach: usize) -> usize {
+    let mut seen = 0;
+    while p > 0 && seen < reach {
+        p -= 1;
+        let b = src.get(p).copied().unwrap_or(0);
+        seen += usize::from(b.is_ascii() && !is_ascii_space(b));
+    }
+    while !is_cut(src, p) {
+        p -= 1;
+    }
+    p
+}
+
+fn extend_right(src: &[u8], mut q: usize, reach: usize) -> usize {
+    let mut seen = 0;
+    while q < src.len() && seen < reach {
+        let b = src.get(q).copied().unwrap_or(0);
+        seen += usize::from(b.is_ascii() && !is_ascii_space(b));
+        q += 1;
+    }
+    while !is_cut(src, q) {
+        q += 1;
+    }
+    q
+}
+
+/// False if the `@` at byte `at` surely has no subject's address around it:
+/// without hashed addresses, when the domain after it is plain ASCII that
+/// surely ends (see below) and is no subject's domain.
+fn may_be_address(p: &Patterns, src: &[u8], at: usize) -> bool {
+    if p.has_email_hashes() {
+        return true;
+    }
+    let after = src.get(at + 1..).unwrap_or_default();
+    let len = after
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || b == b'-' || b == b'.'))
+        .unwrap_or(after.len());
+    // The domain surely ends at an invalid UTF-8 sequence (U+FFFD), or at an
+    // ASCII byte that is not followed by a (maybe combining) character.
+    let rest = after.get(len..).unwrap_or_default();
+    let invalid_at = |r: &[u8]| {
+        std::str::from_utf8(r.get(..r.len().min(4)).unwrap_or_default())
+            .is_err_and(|e| e.valid_up_to() == 0)
+    };
+    match rest.first() {
+        Some(&b) if !b.is_ascii() && !invalid_at(rest) => return true,
+        Some(&b)
+            if b.is_ascii()
+                && rest.get(1).is_some_and(|b| !b.is_ascii())
+                && !invalid_at(rest.get(1..).unwrap_or_default()) =>
+        {
+            return true;
+        }
+        _ => {}
+    }
+    let domain = after.get(..len).unwrap_or_default();
+    let mut end = domain.len();
+    while end > 0 && domain.get(end - 1) == Some(&b'.') {
+        end -= 1;
+    }
+    let domain = domain.get(..end).unwrap_or_default();
+    let lower = domain.to_ascii_lowercase();
+    std::str::from_utf8(&lower).is_ok_and(|d| p.email_domains.contains(d))
+}
+
+/// The window around the address token at `@` byte `at`: the token can only
+/// extend over local-part (domain) characters and non-ASCII bytes; it surely
+/// ends at an ASCII byte outside those that is not followed by a non-ASCII
+/// byte (which could combine with it).
+fn email_window(p: &Patterns, src: &[u8], at: usize) -> Range<usize> {
+    let local = |b: u8| !b.is_ascii() || b.is_ascii_alphanumeric() || p.local_punct[usize::from(b)];
+    let domain = |b: u8| !b.is_ascii() || b.is_ascii_alphanumeric() || b == b'-' || b == b'.';
+    let ends = |i: usize| src.get(i + 1).is_none_or(u8::is_ascii);
+    let mut start = at;
+    while start > 0 {
+        let b = src.get(start - 1).copied().unwrap_or(0);
+        if !local(b) && ends(start - 1) {
+            break;
+        }
+        start -= 1;
+    }
+    let mut end = at + 1;
+    while let Some(&b) = src.get(end) {
+        if !domain(b) && ends(end) {
+            break;
+        }
+        end += 1;
+    }
+    around(src, start, end, MARGIN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matcher::IdKind;
+    use crate::matcher::headers::after_for_keyword;
+    use crate::request::{ErasureRequest, Subject, email_digest};
+    use proptest::prelude::*;
+
+    /// Always windows, however small or dense.
+    const EVERYWHERE: Limits = Limits {
+        small: 0,
+        dense: 1,
+        cover: 100,
+    };
+
+    fn request(ascii: bool, hashed: bool) -> ErasureRequest {
+        let mut names = vec!["Jane Doe".to_owned(), "Kate O'Neil".to_owned()];
+        if !ascii {
+            names.extend(["José García".to_owned(), "山田太郎".to_owned()]);
+        }
+        ErasureRequest {
+            subjects: vec![
+                Subject {
+                    id: "A".into(),
+                    emails: vec!["jane.doe@example.com".into()],
+                    email_hashes: if hashed {
+                        vec![email_digest("jo@x.li")]
+                    } else {
+                        Vec::new()
+                    },
+                    names,
+                    phones: vec!["+44 20 7946 0018".into(), "7946 0018 99".into()],
+                    terms: vec!["CUST-88231".into(), "x".into()],
+                },
+                Subject {
+                    id: "B".into(),
+                    names: vec!["Doe".into()],
+                    emails: vec!["sam.k@mail.test".into()],
+                    ..Subject::default()
+                },
+            ],
+            ..ErasureRequest::default()
+        }
+    }
+
+    /// (subject, kind, source span, recipient clause) of every hit, in order.
+    type Seen = Vec<(usize, IdKind, Option<Range<usize>>, bool)>;
+
+    fn whole(p: &Patterns, src: &[u8]) -> Seen {
+        let norm = Normalized::of_bytes(src, true);
+        let mut hits = Vec::new();
+        p.find(&norm.text, &mut hits);
+        hits.into_iter()
+            .map(|h| {
+                let clause = after_for_keyword(&norm.text, h.range.start);
+                (h.subject, h.kind, norm.source_range(h.range), clause)
+            })
+            .collect()
+    }
+
+    fn windowed(p: &Patterns, src: &[u8], limits: Limits) -> Seen {
+        let found = find_with(p, src, true, limits);
+        found
+            .hits
+            .iter()
+            .map(|(piece, h)| {
+                let clause = after_for_keyword(found.text(*piece), h.range.start);
+                (
+                    h.subject,
+                    h.kind,
+                    found.source_range(*piece, h.range.clone()),
+                    clause,
+                )
+            })
+            .collect()
+    }
+
+    /// Pieces of text by rule family: names and terms, addresses, phones.
+    const PIECES: [&[&str]; 3] = [
+        &[
+            "Jane Doe",
+            "JANE",
+            "jane",
+            " doe",
+            "Doe",
+            "Doeman",
+            " ",
+            "   ",
+            "\r\n\t",
+            "\u{A0}",
+            "\u{AD}",
+            "\u{200B}",
+            "\u{301}",
+            "é",
+            "\u{212A}ate",
+            "Kate",
+            " O’Neil",
+            "O'Neil",
+            "\u{130}",
+            "x",
+            "_",
+            "CUST-88231",
+            "cust-",
+            "88231",
+            "José",
+            "Jose\u{301}",
+            " García",
+            "GARCÍA",
+            "山田太郎",
+            "山田",
+            "です",
+            "Ja",
+            "ne",
+            "\u{212A}",
+            "D\u{200D}oe",
+            "\u{3000}",
+            "\u{85}",
+            "\x0b",
+            "\u{FFFD}",
+            "\u{2019}",
+            "O",
+            "Neil",
+        ],
+        &[
+            "@",
+            "jane.doe",
+            "@example.com",
+            "@EXAMPLE.COM",
+            ".evil",
+            "+tag",
+            "jo@x.l",
+            "\u{130}",
+            "for <",
+            "for ",
+            "Received: ",
+            "x",
+            ".",
+            "-",
+            "\u{301}",
+            "é",
+            "\u{AD}",
+            " ",
+            "\r\n",
+            "jane",
+            ".doe",
+            "example",
+            ".com",
+            "<",
+            ">",
+            "%",
+            "=",
+            "EXAMPLE",
+            "\u{130}",
+            ".",
+            "..",
+            "\u{212A}",
+            "@x",
+            ".li",
+            "jo",
+            "sam.k",
+            "@mail.test",
+            "@MAIL.TEST",
+            "Sam",
+            "\u{212A}@mail.test",
+            "sam.\u{212A}",
+            "@mail",
+            ".test",
+            "@mail.tes",
+            "t",
+        ],
+        &[
+            "+44",
+            " 20 ",
+            "7946",
+            "0018",
+            "99",
+            "(20)",
+            "/",
+            "1",
+            "-",
+            ".",
+            " ",
+            "\r\n",
+            "+",
+            "\u{AD}",
+            "\u{A0}",
+            "\u{301}",
+            "x",
+            "44",
+            "20",
+            "\x0c",
+            "0123456789",
+        ],
+    ];
+
+    /// Text without any candidate.
+    const FILLER: &str = "lorem ipsum dolor sit amet, consectetur adipiscing elit, sed eiusmod ";
+
+    static PATTERNS: std::sync::LazyLock<[Patterns; 4]> = std::sync::LazyLock::new(|| {
+        [
+            Patterns::new(&request(true, false)),
+            Patterns::new(&request(false, false)),
+            Patterns::new(&request(true, true)),
+            Patterns::new(&request(false, true)),
+        ]
+    });
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+        #[test]
+        fn same_hits_as_whole_text(
+            family in 0..3usize,
+            picks in proptest::collection::vec(0..1000usize, 0..100),
+            fillers in 1..40usize,
+            which in 0..4usize,
+        ) {
+            let pieces = PIECES[family];
+            let mut src = Vec::new();
+            for &i in &picks {
+                let i = i % (pieces.len() + 2 + fillers);
+                match pieces.get(i) {
+                    Some(piece) => src.extend_from_slice(piece.as_bytes()),
+                    None if i == pieces.len() => src.push(0xff),
+                    None if i == pieces.len() + 1 => src.extend_from_slice(&[0xe2, 0x80]),
+                    None => src.extend_from_slice(FILLER.as_bytes().get(..i * 2).unwrap_or_default()),
+                }
+            }
+            let p = &PATTERNS[which];
+            let want = whole(p, &src);
+            prop_assert_eq!(&windowed(p, &src, EVERYWHERE), &want, "{:?}", String::from_utf8_lossy(&src));
+            prop_assert_eq!(&windowed(p, &src, LIMITS), &want);
+        }
+    }
+
+    #[test]
+    fn tricky_snippets_between_filler() {
+        let snippets = [
+            "write to sam.k@mail.test.",
+            "write to sam.k@MAIL.test..\r\n",
+            "sam.k@mail.test\u{AD} x",
+            "sam.k@mail.tes\u{AD}t x",
+            "sam.k@mail.test\u{301} x",
+            "sam.k@mail.test\u{FFFD} x",
+            "sam.k@mail.test.\u{AD} x",
+            "sam.k@\u{AD}mail.test x",
+            "\u{212A}@mail.test",
+            "Received: from a by b\r\n\tfor <sam.k@mail.test>;",
+            "for sam.k@mail.test",
+            "xfor sam.k@mail.test",
+            "ja\u{AD}ne doe",
+            "Jane\u{A0}\u{A0} Doe",
+            "\u{212A}ate O\u{2019}Neil",
+            "Kate O\u{2019}Neilx",
+            "Jane Doe\u{301}",
+            "+44 (20) 7946-0018",
+            "+44 (20) 7946-0018 99",
+            "44\u{AD}2079460018",
+            "4420794600189",
+            "cust-88231",
+        ];
+        for (i, snippet) in snippets.iter().enumerate() {
+            for which in 0..PATTERNS.len() {
+                let p = &PATTERNS[which];
+                let cut = FILLER.len() - i;
+                let src = format!("{}{snippet}{}", &FILLER[..cut], &FILLER[i..]);
+                let want = whole(p, src.as_bytes());
+                assert_eq!(windowed(p, src.as_bytes(), EVERYWHERE), want, "{snippet:?}");
+                let big = format!("{}{src}{}", FILLER.repeat(80), FILLER.repeat(80));
+                let want = whole(p, big.as_bytes());
+                assert_eq!(windowed(p, big.as_bytes(), LIMITS), want, "{snippet:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_around_addresses() {
+        let snippets: [&[u8]; 5] = [
+            b"sam.k@mail.test\xff x",
+            b"sam.k@mail.test.\xe2\x80 x",
+            b"sam.k@\xffmail.test x",
+            b"\xffsam.k@mail.test\xc3",
+            b"sam.k@mail.test\xc3\xa9 x",
+        ];
+        for snippet in snippets {
+            for p in PATTERNS.iter() {
+                let src = [FILLER.as_bytes(), snippet, FILLER.as_bytes()].concat();
+                assert_eq!(windowed(p, &src, EVERYWHERE), whole(p, &src), "{snippet:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn windows_are_sparse_on_base64() {
+        let p = &PATTERNS[0];
+        let line = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAx\r\n";
+        let mut src = line.repeat(1000);
+        src.push_str("hello Jane\r\n Doe, see you\r\n");
+        src.push_str(&line.repeat(1000));
+        let w = candidate_windows(p, src.as_bytes(), LIMITS).unwrap_or_default();
+        let covered: usize = w.iter().map(|r| r.len()).sum();
+        assert!(covered < 1000, "{covered}");
+        assert_eq!(
+            windowed(p, src.as_bytes(), LIMITS),
+            whole(p, src.as_bytes())
+        );
+        assert_eq!(whole(p, src.as_bytes()).len(), 2);
+    }
+}
