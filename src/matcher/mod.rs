@@ -126,6 +126,39 @@ pub struct Hit {
     pub location: Location,
 }
 
+/// Lines this long made only of the base64 alphabet are opaque data (the
+/// body of a base64 part): prose always has a space or punctuation sooner.
+const OPAQUE_LINE: usize = 60;
+
+/// The parts of a raw message worth a literal scan: everything but runs of
+/// opaque base64 lines, whose decoded content is scanned on its own. No
+/// literal identifier with a space, `@`, `.`, `-` or a phone separator can
+/// stand inside such a line.
+fn text_segments(raw: &[u8]) -> Vec<Range<usize>> {
+    let mut segments: Vec<Range<usize>> = Vec::new();
+    let mut start = 0;
+    let mut pos = 0;
+    while pos < raw.len() {
+        let end = memchr::memchr(b'\n', &raw[pos..]).map_or(raw.len(), |i| pos + i + 1);
+        let line = raw[pos..end].trim_ascii_end();
+        let opaque = line.len() >= OPAQUE_LINE
+            && line
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
+        if opaque {
+            if start < pos {
+                segments.push(start..pos);
+            }
+            start = end;
+        }
+        pos = end;
+    }
+    if start < raw.len() || segments.is_empty() {
+        segments.push(start..raw.len());
+    }
+    segments
+}
+
 /// One identifier occurrence in a decoded text ([`Matcher::find_in_text`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TextMatch {
@@ -364,11 +397,20 @@ impl<'m> Scan<'m> {
     /// The safety net: scans the raw bytes. Hits inside a top-level header
     /// field get that field's role.
     fn raw(&mut self, fields: &[headers::Field]) {
-        let found = window::find_in_bytes(&self.matcher.patterns, self.outer, true);
+        for segment in text_segments(self.outer) {
+            self.raw_segment(fields, segment);
+        }
+    }
+
+    /// The raw scan of one segment of the message.
+    fn raw_segment(&mut self, fields: &[headers::Field], segment: Range<usize>) {
+        let bytes = self.outer.get(segment.clone()).unwrap_or_default();
+        let found = window::find_in_bytes(&self.matcher.patterns, bytes, true);
         for (piece, h) in found.hits.iter().cloned() {
             let Some(span) = found.source_range(piece, h.range.clone()) else {
                 continue;
             };
+            let span = span.start + segment.start..span.end + segment.start;
             let field = fields
                 .iter()
                 .find(|f| f.span.start <= span.start && span.start < f.span.end);

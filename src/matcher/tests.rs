@@ -667,3 +667,14 @@ fn find_in_text_gives_ranges_of_the_original_text() {
     );
     assert!(!found.iter().any(|(s, _)| s.contains("Janet")));
 }
+
+#[test]
+fn raw_scan_skips_only_opaque_base64_runs() {
+    let b64 = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAx\n";
+    let raw = format!("Subject: x\n\nJane Doe wrote:\n{b64}{b64}short line\n{b64}");
+    let segments = super::text_segments(raw.as_bytes());
+    let kept: Vec<&str> = segments.iter().map(|r| &raw[r.clone()]).collect();
+    assert_eq!(kept, ["Subject: x\n\nJane Doe wrote:\n", "short line\n"]);
+    assert_eq!(super::text_segments(b"no newline at all"), vec![0..17]);
+    assert_eq!(super::text_segments(b""), vec![0..0]);
+}
