@@ -14,6 +14,7 @@
 //! about threads; with one thread everything runs on the caller's thread in
 //! the same order, and the sink sees exactly the same calls either way.
 
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -310,6 +311,8 @@ struct Batch {
 
 /// A batch with the processing result of each of its messages.
 struct Processed<O> {
+    /// The batch's place in the input.
+    seq: usize,
     batch: Batch,
     results: Vec<Option<O>>,
 }
@@ -393,7 +396,13 @@ fn read_in_batches(
     Ok(())
 }
 
-/// The processing thread: each batch's messages in parallel on the pool.
+/// Messages at least this large are processed one at a time.
+const LARGE_MESSAGE: usize = 1 << 20;
+
+/// The processing thread: each batch becomes a task on the pool as soon as
+/// it arrives (its messages in parallel), so that a batch held up by one
+/// large message never leaves a worker idle; results go to the writer
+/// tagged with the batch's sequence number.
 fn process_batches<P: Processor>(
     receiver: mpsc::Receiver<Batch>,
     sender: mpsc::SyncSender<Processed<P::Output>>,
@@ -401,35 +410,58 @@ fn process_batches<P: Processor>(
     pool: &rayon::ThreadPool,
 ) -> Result<()> {
     let mut member: Option<Arc<Member>> = None;
-    for batch in receiver {
-        let mut jobs = Vec::new();
-        for (i, event) in batch.events.iter().enumerate() {
-            match event {
-                Event::MemberStart(m) => member = Some(Arc::clone(m)),
-                Event::Message(message) => {
-                    let owner = member.clone().ok_or_else(|| {
-                        Error::new(ErrorKind::Internal("message outside a member".into()))
-                    })?;
-                    jobs.push((i, owner, message));
+    let mut failure = None;
+    let large = Mutex::new(());
+    let large = &large;
+    pool.in_place_scope(|scope| {
+        for (seq, batch) in receiver.into_iter().enumerate() {
+            let mut jobs = Vec::new();
+            for (i, event) in batch.events.iter().enumerate() {
+                match event {
+                    Event::MemberStart(m) => member = Some(Arc::clone(m)),
+                    Event::Message(_) => match &member {
+                        Some(owner) => jobs.push((i, Arc::clone(owner))),
+                        None => {
+                            failure = Some(Error::new(ErrorKind::Internal(
+                                "message outside a member".into(),
+                            )));
+                            return;
+                        }
+                    },
+                    _ => {}
                 }
-                _ => {}
             }
+            let sender = sender.clone();
+            scope.spawn(move |_| {
+                let done: Vec<(usize, P::Output)> = jobs
+                    .par_iter()
+                    .filter_map(|(i, owner)| match &batch.events[*i] {
+                        Event::Message(message) => {
+                            // Working on a message takes a few times its
+                            // size: one large message at a time keeps the
+                            // peak near the largest message, not a multiple.
+                            let _turn = (message.bytes.len() >= LARGE_MESSAGE)
+                                .then(|| large.lock().unwrap_or_else(PoisonError::into_inner));
+                            Some((*i, processor.process(owner, message)))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                let mut results: Vec<Option<P::Output>> =
+                    batch.events.iter().map(|_| None).collect();
+                for (i, output) in done {
+                    results[i] = Some(output);
+                }
+                // A closed channel means the writer stopped; it reports why.
+                let _ = sender.send(Processed {
+                    seq,
+                    batch,
+                    results,
+                });
+            });
         }
-        let done: Vec<(usize, P::Output)> = pool.install(|| {
-            jobs.par_iter()
-                .map(|(i, m, message)| (*i, processor.process(m, message)))
-                .collect()
-        });
-        let mut results: Vec<Option<P::Output>> = batch.events.iter().map(|_| None).collect();
-        for (i, output) in done {
-            results[i] = Some(output);
-        }
-        let processed = Processed { batch, results };
-        if sender.send(processed).is_err() {
-            return Err(Error::new(ErrorKind::Internal("the writer stopped".into())));
-        }
-    }
-    Ok(())
+    });
+    failure.map_or(Ok(()), Err)
 }
 
 /// The calling thread: feeds the sink in input order.
@@ -440,11 +472,17 @@ fn write_batches<O, S: Sink<O>>(
     budget: &Budget,
 ) -> Result<()> {
     let mut member: Option<Arc<Member>> = None;
-    for Processed { batch, results } in receiver {
-        for (event, result) in batch.events.into_iter().zip(results) {
-            deliver(event, result, &mut member, sink, progress)?;
+    let mut waiting: BTreeMap<usize, Processed<O>> = BTreeMap::new();
+    let mut next = 0;
+    for processed in receiver {
+        waiting.insert(processed.seq, processed);
+        while let Some(Processed { batch, results, .. }) = waiting.remove(&next) {
+            for (event, result) in batch.events.into_iter().zip(results) {
+                deliver(event, result, &mut member, sink, progress)?;
+            }
+            budget.release(batch.weight);
+            next += 1;
         }
-        budget.release(batch.weight);
     }
     Ok(())
 }
