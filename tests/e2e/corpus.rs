@@ -71,15 +71,7 @@ fn corpus_tar_roundtrips_byte_identically() {
     let w = Work::new();
     tar_corpus(&root, &w.path("in"));
     let req = w.request(EMPTY_REQUEST);
-    let args = [
-        "scrub".as_ref(),
-        "--subjects".as_ref(),
-        req.as_os_str(),
-        "in".as_ref(),
-        "-o".as_ref(),
-        "out".as_ref(),
-    ];
-    w.run(&args, None).success("corpus tar");
+    w.scrub(&req, &[]).success("corpus tar");
     let (input, output) = (w.read("in").expect("input"), w.read("out").expect("output"));
     assert_tar_eq("corpus tar", &input, &output);
 }

@@ -225,15 +225,7 @@ fn request_files_without_subjects_all_mean_no_change() {
         let w = Work::new();
         w.write("in", &tar);
         let req = w.request(toml);
-        let args = [
-            "scrub".as_ref(),
-            "--subjects".as_ref(),
-            req.as_os_str(),
-            "in".as_ref(),
-            "-o".as_ref(),
-            "out".as_ref(),
-        ];
-        w.run(&args, None).success(label);
+        w.scrub(&req, &[]).success(label);
         assert_same_content(label, &tar, &w.read("out").expect("output written"), true);
     }
 }

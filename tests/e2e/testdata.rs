@@ -511,15 +511,7 @@ fn sample_scrub_deletes_redacts_and_keeps_as_designed() {
     let w = Work::new();
     w.write("in", &sample_tar_zst());
     let req = w.request(REQUEST_TOML);
-    let args = [
-        "scrub".as_ref(),
-        "--subjects".as_ref(),
-        req.as_os_str(),
-        "in".as_ref(),
-        "-o".as_ref(),
-        "out".as_ref(),
-    ];
-    w.run(&args, None).success("scrub sample");
+    w.scrub(&req, &[]).success("scrub sample");
     let (kind, tar) = unwrap_all(&w.read("out").expect("output"));
     assert_eq!(kind, Compression::Zstd);
     let mut archive = tar::Archive::new(tar.as_slice());

@@ -117,7 +117,13 @@ impl Work {
     pub fn scrub_empty(&self, input: &[u8], extra: &[&str]) -> Run {
         self.write("in", input);
         let req = self.request(EMPTY_REQUEST);
-        let mut args: Vec<&OsStr> = vec!["scrub".as_ref(), "--subjects".as_ref(), req.as_os_str()];
+        self.scrub(&req, extra)
+    }
+
+    /// `scrub --subjects <request> in -o out <extra>`, with `in` already written.
+    pub fn scrub(&self, request: &Path, extra: &[&str]) -> Run {
+        let mut args: Vec<&OsStr> =
+            vec!["scrub".as_ref(), "--subjects".as_ref(), request.as_os_str()];
         args.extend(["in", "-o", "out"].map(OsStr::new));
         args.extend(extra.iter().map(OsStr::new));
         self.run(&args, None)
