@@ -15,7 +15,7 @@
 //! then dropped if a message in that folder changed or the cache holds an
 //! identifier, and the held bytes are written out.
 
-use std::borrow::Borrow;
+use std::borrow::{Borrow, Cow};
 use std::collections::HashSet;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
@@ -377,9 +377,10 @@ impl<'a, W: Write> Repacker<'a, W> {
             return Ok(());
         }
         let header = if size == entry.size && !names.any() {
-            Some((entry.header.clone(), NewNames::default()))
+            Some((Cow::Borrowed(entry.header.as_slice()), NewNames::default()))
         } else {
             rewritten_header(&member, entry, size, size + bare_lf, &names)
+                .map(|(header, written)| (Cow::Owned(header), written))
         };
         let Some((header, written)) = header else {
             let original = original.unwrap_or_else(|| self.original_hasher());
@@ -529,11 +530,11 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
             Some(_) if member.format == MailboxFormat::Mbox => Body::Spool(self.new_spool()),
             Some(_) if member.format.is_mail() => Body::Held(Vec::new()),
             Some(entry) => {
-                let header = match names.any() {
-                    false => Some(entry.header.clone()),
-                    true => {
-                        entry.header_with(entry.size, names.path.as_deref(), names.link.as_deref())
-                    }
+                let header: Option<Cow<'_, [u8]>> = match names.any() {
+                    false => Some(Cow::Borrowed(&entry.header)),
+                    true => entry
+                        .header_with(entry.size, names.path.as_deref(), names.link.as_deref())
+                        .map(Cow::Owned),
                 };
                 match header {
                     Some(header) => {

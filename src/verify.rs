@@ -427,6 +427,8 @@ struct Accounting<'a> {
     input: mpsc::Receiver<Result<Event>>,
     input_error: Option<Error>,
     removals: HashMap<(&'a str, u64), Vec<usize>>,
+    /// Some removal names its member by a hash (the path held an identifier).
+    hashed_members: bool,
     manifest: &'a Manifest,
     used: Vec<bool>,
     hasher: &'a Hasher,
@@ -451,10 +453,15 @@ impl<'a> Accounting<'a> {
         }
         let failure = (manifest.keyed && !hasher.is_keyed())
             .then(|| "the manifest's hashes are keyed: --manifest-key is needed".to_owned());
+        let hashed_members = manifest
+            .removals
+            .iter()
+            .any(|r| r.member.starts_with("blake3:"));
         Accounting {
             input,
             input_error: None,
             removals,
+            hashed_members,
             manifest,
             used: vec![false; manifest.removals.len()],
             hasher,
@@ -487,6 +494,9 @@ impl<'a> Accounting<'a> {
         let path = member.display_path();
         if let Some(ids) = self.removals.get(&(path.as_str(), index)) {
             return Some(ids.clone());
+        }
+        if !self.hashed_members {
+            return None;
         }
         let hashed = format!("blake3:{}", self.hasher.message(&member.path));
         self.removals.get(&(hashed.as_str(), index)).cloned()
