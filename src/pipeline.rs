@@ -3,10 +3,11 @@
 //! ```text
 //! reader thread      decompress -> tar -> split into events, cut into batches
 //!   --bounded channel-->
-//! processing thread  Processor::process on every message of a batch, in
-//!                    parallel on a rayon pool
+//! processing thread  every batch a task on a rayon pool as soon as it
+//!                    arrives: Processor::process on its messages in parallel
 //!   --bounded channel-->
-//! calling thread     the Sink, in input order (repack writer, inventory, ...)
+//! calling thread     the Sink, batches put back in input order (repack
+//!                    writer, inventory, ...)
 //! ```
 //! Batches are cut at [`PipelineOptions::batch_bytes`] of payload and at most
 //! [`PipelineOptions::queue_depth`] of them wait in the channel, so memory is
