@@ -320,7 +320,15 @@ fn param<'a>(value: &'a [u8], name: &str) -> Result<Option<&'a [u8]>, ()> {
     let mut found = None;
     for at in memchr::memmem::find_iter(&lower, name.as_bytes()) {
         let before = at.checked_sub(1).and_then(|i| lower.get(i));
-        if !before.is_some_and(|&b| b == b';' || b.is_ascii_whitespace()) {
+        let quoted = value
+            .get(..at)
+            .unwrap_or_default()
+            .iter()
+            .filter(|&&b| b == b'"')
+            .count()
+            % 2
+            == 1;
+        if quoted || !before.is_some_and(|&b| b == b';' || b.is_ascii_whitespace()) {
             continue;
         }
         let rest = value
@@ -781,6 +789,7 @@ mod tests {
             s.replace("--b1--\r\n", ""),
             s.replace("cGxhaW4gZGF0YQ==", "cGxhaW4gZGF0YQ"),
             s.replace("application/pdf", "application/pdf; name*0*=utf-8''x"),
+            s.replace("boundary=\"b1\"", "name=\"x; boundary=b1\""),
         ];
         for v in variants {
             assert!(!proves_no_hit(p, None, v.as_bytes()), "{v}");
