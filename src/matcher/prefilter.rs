@@ -383,6 +383,14 @@ fn leaf_or_multipart(
         .next()
         .unwrap_or_default()
         .trim_ascii();
+    // Type and subtype plain tokens, so mail-parser reads the same ones.
+    if !mime
+        .iter()
+        .all(|&b| b.is_ascii_alphanumeric() || b"/-+._".contains(&b))
+        || memchr::memchr_iter(b'/', mime).count() != 1
+    {
+        return false;
+    }
     let (ctype, subtype) = match memchr::memchr(b'/', mime) {
         Some(i) => (
             mime.get(..i).unwrap_or_default(),
@@ -790,6 +798,7 @@ mod tests {
             s.replace("cGxhaW4gZGF0YQ==", "cGxhaW4gZGF0YQ"),
             s.replace("application/pdf", "application/pdf; name*0*=utf-8''x"),
             s.replace("boundary=\"b1\"", "name=\"x; boundary=b1\""),
+            s.replace("multipart/mixed", "multipart /mixed"),
         ];
         for v in variants {
             assert!(!proves_no_hit(p, None, v.as_bytes()), "{v}");
