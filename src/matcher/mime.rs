@@ -251,7 +251,7 @@ fn is_reference(rest: &[u8]) -> bool {
 }
 
 /// After the word `charset`: false only for `= value` with an unsafe value.
-fn charset_is_ascii_safe(rest: &[u8]) -> bool {
+pub(crate) fn charset_is_ascii_safe(rest: &[u8]) -> bool {
     let rest = rest.trim_ascii_start();
     let Some(rest) = rest.strip_prefix(b"=") else {
         return true;

@@ -27,6 +27,7 @@ mod html;
 mod mime;
 pub(crate) mod normalize;
 mod patterns;
+mod prefilter;
 #[cfg(test)]
 mod tests;
 mod window;
@@ -130,6 +131,18 @@ pub struct Hit {
 /// body of a base64 part): prose always has a space or punctuation sooner.
 const OPAQUE_LINE: usize = 60;
 
+/// The bytes of an opaque line: the base64 alphabet and `=`.
+static BASE64_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'=';
+        b += 1;
+    }
+    t
+};
+
 /// The parts of a raw message worth a literal scan: everything but runs of
 /// opaque base64 lines, whose decoded content is scanned on its own. No
 /// literal identifier with a space, `@`, `.`, `-` or a phone separator can
@@ -141,10 +154,7 @@ fn text_segments(raw: &[u8]) -> Vec<Range<usize>> {
     while pos < raw.len() {
         let end = memchr::memchr(b'\n', &raw[pos..]).map_or(raw.len(), |i| pos + i + 1);
         let line = raw[pos..end].trim_ascii_end();
-        let opaque = line.len() >= OPAQUE_LINE
-            && line
-                .iter()
-                .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
+        let opaque = line.len() >= OPAQUE_LINE && line.iter().all(|&b| BASE64_BYTE[usize::from(b)]);
         if opaque {
             if start < pos {
                 segments.push(start..pos);
@@ -244,7 +254,10 @@ impl Matcher {
 
     /// Finds every trace of every subject in one message.
     pub fn scan(&self, msg: &MessageInput<'_>) -> Findings {
-        if self.is_empty() || !self.may_match(msg) {
+        if self.is_empty()
+            || !self.may_match(msg)
+            || prefilter::proves_no_hit(&self.patterns, msg.envelope, msg.raw)
+        {
             return Findings::skipped();
         }
         self.scan_unfiltered(msg)

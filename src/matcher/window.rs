@@ -214,6 +214,67 @@ fn candidate_windows(p: &Patterns, src: &[u8], limits: Limits) -> Option<Vec<Ran
     (total.saturating_mul(100) <= src.len().saturating_mul(limits.cover)).then_some(merged)
 }
 
+/// True if `src` holds a candidate for some match, by a rule that also
+/// holds for every substring of `src`: false means that no substring of
+/// `src` (read as UTF-8, invalid sequences as U+FFFD) has a match.
+///
+/// The candidates are those of [`candidate_windows`], except that every `@`
+/// counts unless the plain-ASCII domain run after it, followed by an ASCII
+/// byte, has no subject domain as a prefix (a substring may cut the run);
+/// with hashed addresses every `@` counts.
+pub(crate) fn may_match_any_substring(p: &Patterns, src: &[u8]) -> bool {
+    if p.anchors.as_ref().is_some_and(|ac| ac.is_match(src)) {
+        return true;
+    }
+    if p.has_emails() {
+        let mut lower = String::new();
+        for at in memchr_iter(b'@', src) {
+            if p.has_email_hashes() {
+                return true;
+            }
+            let after = src.get(at + 1..).unwrap_or_default();
+            let len = after
+                .iter()
+                .position(|&b| !(b.is_ascii_alphanumeric() || b == b'-' || b == b'.'))
+                .unwrap_or(after.len());
+            if after.get(len).is_some_and(|b| !b.is_ascii()) {
+                return true;
+            }
+            lower.clear();
+            for &b in after.get(..len).unwrap_or_default() {
+                lower.push(char::from(b.to_ascii_lowercase()));
+                if p.email_domains.contains(lower.as_str()) {
+                    return true;
+                }
+            }
+        }
+    }
+    if p.has_phones() {
+        let mut any = false;
+        phone_stretches(src, p.phone_min_digits.max(1), |_, _| any = true);
+        if any {
+            return true;
+        }
+    }
+    if p.anchors.is_some() && !src.is_ascii() {
+        if !p.ascii_words {
+            return true;
+        }
+        let mut leads = [false; 256];
+        for c in FOLDS_INTO_ASCII {
+            let mut b = [0; 4];
+            c.encode_utf8(&mut b);
+            leads[usize::from(b[0])] = true;
+        }
+        for (i, &b) in src.iter().enumerate() {
+            if leads[usize::from(b)] && folds_into_ascii_at(p, src, i) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 /// First two UTF-8 bytes of the characters in [`FOLDS_INTO_ASCII`].
 static FOLD_PREFIXES: LazyLock<Vec<bool>> = LazyLock::new(|| {
     let mut t = vec![false; 1 << 16];
