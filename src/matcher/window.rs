@@ -233,10 +233,7 @@ pub(crate) fn may_match_any_substring(p: &Patterns, src: &[u8]) -> bool {
                 return true;
             }
             let after = src.get(at + 1..).unwrap_or_default();
-            let len = after
-                .iter()
-                .position(|&b| !(b.is_ascii_alphanumeric() || b == b'-' || b == b'.'))
-                .unwrap_or(after.len());
+            let len = ascii_domain_len(after);
             if after.get(len).is_some_and(|b| !b.is_ascii()) {
                 return true;
             }
@@ -395,6 +392,15 @@ fn extend_right(src: &[u8], mut q: usize, reach: usize) -> usize {
     q
 }
 
+/// Length of the plain-ASCII domain characters (letters, digits, `-`, `.`)
+/// at the start of `after`.
+fn ascii_domain_len(after: &[u8]) -> usize {
+    after
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || b == b'-' || b == b'.'))
+        .unwrap_or(after.len())
+}
+
 /// False if the `@` at byte `at` surely has no subject's address around it:
 /// without hashed addresses, when the domain after it is plain ASCII that
 /// surely ends (see below) and is no subject's domain.
@@ -403,10 +409,7 @@ fn may_be_address(p: &Patterns, src: &[u8], at: usize) -> bool {
         return true;
     }
     let after = src.get(at + 1..).unwrap_or_default();
-    let len = after
-        .iter()
-        .position(|&b| !(b.is_ascii_alphanumeric() || b == b'-' || b == b'.'))
-        .unwrap_or(after.len());
+    let len = ascii_domain_len(after);
     // The domain surely ends at an invalid UTF-8 sequence (U+FFFD), or at an
     // ASCII byte that is not followed by a (maybe combining) character.
     let rest = after.get(len..).unwrap_or_default();
