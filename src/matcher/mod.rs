@@ -22,6 +22,7 @@
 //! # Ok::<(), mailscrub::request::RequestError>(())
 //! ```
 
+mod anchors;
 mod headers;
 mod html;
 mod mime;

@@ -16,6 +16,7 @@ use std::ops::Range;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use super::IdKind;
+use super::anchors::Anchors;
 use super::normalize::{is_word_char, normalize_identifier};
 use crate::request::{ErasureRequest, LOCAL_PUNCT, email_digest, normalize_email};
 
@@ -50,7 +51,7 @@ pub(crate) struct Patterns {
     /// Digit count of the shortest phone number.
     pub(super) phone_min_digits: usize,
     /// Prefilter: the longest word of every name and term, ASCII case-insensitive.
-    pub(super) anchors: Option<AhoCorasick>,
+    pub(super) anchors: Option<Anchors>,
 }
 
 impl Patterns {
@@ -97,7 +98,7 @@ impl Patterns {
         let anchors: Vec<&str> = word_pats.iter().map(|p| longest_word(p)).collect();
         let phone_min_digits = phone_pats.iter().map(String::len).min().unwrap_or(1);
         Patterns {
-            words: automaton(&word_pats, false),
+            words: automaton(&word_pats),
             word_targets,
             max_word_len: word_pats.iter().map(String::len).max().unwrap_or(0),
             ascii_words: word_pats.iter().all(|p| p.is_ascii()),
@@ -109,10 +110,10 @@ impl Patterns {
             emails,
             email_hashes,
             local_punct,
-            phones: automaton(&phone_pats, false),
+            phones: automaton(&phone_pats),
             phone_targets,
             phone_min_digits,
-            anchors: automaton(&anchors, true),
+            anchors: Anchors::new(&anchors),
         }
     }
 
@@ -149,7 +150,11 @@ impl Patterns {
     /// Prefilter over raw ASCII bytes: false only if no identifier can occur
     /// literally (ASCII case-insensitively, white space anywhere between words).
     pub fn may_match_ascii(&self, raw: &str) -> bool {
-        if self.anchors.as_ref().is_some_and(|ac| ac.is_match(raw)) {
+        if self
+            .anchors
+            .as_ref()
+            .is_some_and(|a| a.is_match(raw.as_bytes()))
+        {
             return true;
         }
         let mut hits = Vec::new();
@@ -334,13 +339,12 @@ fn sorted<V>(map: HashMap<String, V>) -> Vec<(String, V)> {
     v
 }
 
-fn automaton<P: AsRef<[u8]>>(patterns: &[P], ascii_ci: bool) -> Option<AhoCorasick> {
+fn automaton<P: AsRef<[u8]>>(patterns: &[P]) -> Option<AhoCorasick> {
     if patterns.is_empty() {
         return None;
     }
     AhoCorasickBuilder::new()
         .match_kind(MatchKind::Standard)
-        .ascii_case_insensitive(ascii_ci)
         .build(patterns)
         .ok()
 }

@@ -30,7 +30,7 @@
 //!
 //! When the candidates are dense, the whole text is normalised instead.
 
-use std::ops::Range;
+use std::ops::{ControlFlow, Range};
 use std::sync::LazyLock;
 
 use memchr::memchr_iter;
@@ -153,14 +153,19 @@ fn candidate_windows(p: &Patterns, src: &[u8], limits: Limits) -> Option<Vec<Ran
     let limit = src.len() / limits.dense.max(1) + 1;
     let mut w: Vec<Range<usize>> = Vec::new();
     let word_reach = p.max_word_len + MARGIN;
-    if let Some(ac) = &p.anchors {
-        // Non-overlapping search: an occurrence left out overlaps a reported
-        // one, so it is at most one anchor length away.
-        for m in ac.find_iter(src) {
-            w.push(around(src, m.start(), m.end(), word_reach + p.max_word_len));
+    if let Some(anchors) = &p.anchors {
+        // An occurrence left out overlaps a reported one, so it is at most
+        // one anchor length away.
+        let flow = anchors.for_each(src, |start, end| {
+            w.push(around(src, start, end, word_reach + p.max_word_len));
             if w.len() > limit {
-                return None;
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
             }
+        });
+        if flow.is_break() {
+            return None;
         }
     }
     if p.has_emails() {
@@ -223,7 +228,7 @@ fn candidate_windows(p: &Patterns, src: &[u8], limits: Limits) -> Option<Vec<Ran
 /// byte, has no subject domain as a prefix (a substring may cut the run);
 /// with hashed addresses every `@` counts.
 pub(crate) fn may_match_any_substring(p: &Patterns, src: &[u8]) -> bool {
-    if p.anchors.as_ref().is_some_and(|ac| ac.is_match(src)) {
+    if p.anchors.as_ref().is_some_and(|a| a.is_match(src)) {
         return true;
     }
     if p.has_emails() {
