@@ -241,6 +241,16 @@ pub(crate) const FOLDS_INTO_ASCII: &[char] = &[
     '\u{2028}', '\u{2029}', '\u{202F}', '\u{205F}', '\u{2060}', '\u{212A}', '\u{3000}', '\u{FEFF}',
 ];
 
+/// The characters of [`FOLDS_INTO_ASCII`] whose normalised form is one space
+/// or nothing: in a phone number they stand where a separator may. Checked
+/// by a test over all characters.
+pub(crate) const BLANK_OR_GONE: &[char] = &[
+    '\u{85}', '\u{A0}', '\u{AD}', '\u{1680}', '\u{2000}', '\u{2001}', '\u{2002}', '\u{2003}',
+    '\u{2004}', '\u{2005}', '\u{2006}', '\u{2007}', '\u{2008}', '\u{2009}', '\u{200A}', '\u{200B}',
+    '\u{200C}', '\u{200D}', '\u{2028}', '\u{2029}', '\u{202F}', '\u{205F}', '\u{2060}', '\u{3000}',
+    '\u{FEFF}',
+];
+
 /// Characters that are dropped: soft hyphen, zero-width (non-)joiner.
 fn is_ignorable(c: char) -> bool {
     matches!(c, '\u{AD}' | '\u{200C}' | '\u{200D}')
@@ -429,6 +439,12 @@ mod tests {
             );
             // No other character yields an `@` or a digit.
             assert!(!n.bytes().any(|b| b == b'@' || b.is_ascii_digit()) || c.is_ascii());
+            assert_eq!(
+                BLANK_OR_GONE.contains(&c),
+                n.is_empty() || n == " ",
+                "U+{:04X}",
+                u32::from(c)
+            );
         }
     }
 

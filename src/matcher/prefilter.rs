@@ -28,7 +28,7 @@ use super::html::{decode_entities, strip_tags};
 use super::mime::{charset_is_ascii_safe, may_hide_text};
 use super::patterns::Patterns;
 use super::text_segments;
-use super::window::{find_in_bytes, may_match_any_substring};
+use super::window::{SMALL, find_in_bytes, may_match_any_substring};
 
 /// Multipart nesting this prefilter follows; deeper takes the full path.
 const MAX_DEPTH: usize = 8;
@@ -76,8 +76,14 @@ pub(crate) fn proves_no_hit(p: &Patterns, envelope: Option<&[u8]>, raw: &[u8]) -
 
 /// True if the full scan of exactly this text (as [`super::Scan::text_bytes`]
 /// reads it) has no hit: no candidate at all, or no hit in the windowed search.
+/// A large text goes straight to the windowed search, whose candidate pass
+/// costs what [`may_match_any_substring`] costs; a small one would be
+/// normalised whole, so the cheap test comes first.
 fn no_hits(p: &Patterns, text: &[u8]) -> bool {
-    !may_match_any_substring(p, text) || find_in_bytes(p, text, false).hits.is_empty()
+    if text.len() < SMALL && !may_match_any_substring(p, text) {
+        return true;
+    }
+    find_in_bytes(p, text, false).hits.is_empty()
 }
 
 /// Fields whose parameters mail-parser reads (attachment names, charset,
@@ -566,6 +572,66 @@ fn split_multipart(body: &[u8], boundary: &[u8]) -> Option<Vec<std::ops::Range<u
 /// Strict base64: only the alphabet and white space, padding only at the
 /// end, a whole number of groups.
 fn decode_base64(body: &[u8]) -> Option<Vec<u8>> {
+    decode_base64_lines(body).or_else(|| decode_base64_joined(body))
+}
+
+/// [`decode_base64`] for the usual layout (no white space inside a line):
+/// each line decoded in place, a group split by a line break carried over.
+/// `None` for anything else, which [`decode_base64_joined`] then judges.
+fn decode_base64_lines(body: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(body.len() / 4 * 3 + 3);
+    let mut carry = [0u8; 4];
+    let mut carried = 0;
+    let mut padded = false;
+    let mut start = 0;
+    while start < body.len() {
+        let end = memchr::memchr(b'\n', body.get(start..)?).map_or(body.len(), |i| start + i);
+        let mut line = body.get(start..end)?.trim_ascii();
+        start = end + 1;
+        if line.is_empty() {
+            continue;
+        }
+        if padded {
+            return None;
+        }
+        if carried > 0 {
+            let take = line.len().min(4 - carried);
+            carry
+                .get_mut(carried..carried + take)?
+                .copy_from_slice(line.get(..take)?);
+            carried += take;
+            line = line.get(take..)?;
+            if carried < 4 {
+                continue;
+            }
+            STANDARD.decode_vec(carry, &mut out).ok()?;
+            padded = carry[3] == b'=';
+            carried = 0;
+            if line.is_empty() {
+                continue;
+            }
+            if padded {
+                return None;
+            }
+        }
+        let (groups, tail) = line.split_at(line.len() / 4 * 4);
+        if !groups.is_empty() {
+            STANDARD.decode_vec(groups, &mut out).ok()?;
+            padded = groups.last() == Some(&b'=');
+        }
+        if !tail.is_empty() {
+            if padded {
+                return None;
+            }
+            carry.get_mut(..tail.len())?.copy_from_slice(tail);
+            carried = tail.len();
+        }
+    }
+    (carried == 0).then_some(out)
+}
+
+/// [`decode_base64`] the plain way: white space removed, then decoded.
+fn decode_base64_joined(body: &[u8]) -> Option<Vec<u8>> {
     let mut clean = Vec::with_capacity(body.len());
     for line in body.split(|&b| b == b'\n') {
         let line = line.trim_ascii();
@@ -832,6 +898,33 @@ mod tests {
         "application/pdf; name=\"=?UTF-8?Q?pr=C3=A9sentation.pdf?=\"",
     ];
     const ENCODINGS: &[&str] = &["base64", "quoted-printable", "8bit"];
+
+    proptest! {
+        #[test]
+        fn base64_by_lines_agrees_with_joined(
+            data in prop::collection::vec(any::<u8>(), 0..200),
+            width in 1..80usize,
+            crlf: bool,
+            noise in prop::collection::vec((0..400usize, prop::sample::select(b" \t=\n\rA!".to_vec())), 0..3),
+        ) {
+            let encoded = STANDARD.encode(&data);
+            let mut body = Vec::new();
+            for chunk in encoded.as_bytes().chunks(width) {
+                body.extend_from_slice(chunk);
+                body.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+            }
+            // Line by line decodes every clean layout itself.
+            prop_assert_eq!(decode_base64_lines(&body), Some(data));
+            for (at, b) in noise {
+                body.insert(at.min(body.len()), b);
+            }
+            let joined = decode_base64_joined(&body);
+            if let Some(lines) = decode_base64_lines(&body) {
+                prop_assert_eq!(Some(lines), joined.clone());
+            }
+            prop_assert_eq!(decode_base64(&body), joined);
+        }
+    }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(500))]

@@ -678,3 +678,20 @@ fn raw_scan_skips_only_opaque_base64_runs() {
     assert_eq!(super::text_segments(b"no newline at all"), vec![0..17]);
     assert_eq!(super::text_segments(b""), vec![0..0]);
 }
+
+#[test]
+fn opaque_lines_are_the_base64_alphabet_only() {
+    for b in 0..=255u8 {
+        let want = b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=');
+        assert_eq!(super::is_base64_byte(b), want, "{b:#x}");
+    }
+    let line = [b'Q'; 100];
+    for len in [59, 60, 63, 64, 65, 100] {
+        assert_eq!(super::is_opaque_line(&line[..len]), len >= 60, "{len}");
+        for at in [0, len / 2, len - 1] {
+            let mut bad = line[..len].to_vec();
+            bad[at] = b'-';
+            assert!(!super::is_opaque_line(&bad), "{len} {at}");
+        }
+    }
+}

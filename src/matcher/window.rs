@@ -12,9 +12,10 @@
 //!   ([`FOLDS_INTO_ASCII`]) if all names and terms are ASCII, or just any
 //!   non-ASCII byte otherwise;
 //! * an address contains an `@`, which no other character normalises to;
-//! * a phone number lies in a stretch of digits and separators (any non-ASCII
-//!   byte counts as a separator here) with at least as many ASCII digits as
-//!   the shortest phone number; no other character normalises to a digit.
+//! * a phone number lies in a stretch of digits and separators (ASCII ones,
+//!   and the characters that normalise to a space or to nothing) with at
+//!   least as many ASCII digits as the shortest phone number; no other
+//!   character normalises to a digit or a separator.
 //!
 //! A window reaches from a candidate far enough that a match containing it,
 //! and the context the rules look at (one character before and after, the
@@ -31,15 +32,14 @@
 //! When the candidates are dense, the whole text is normalised instead.
 
 use std::ops::{ControlFlow, Range};
-use std::sync::LazyLock;
 
 use memchr::memchr_iter;
 
-use super::normalize::{FOLDS_INTO_ASCII, Normalized, is_ascii_space};
+use super::normalize::{BLANK_OR_GONE, FOLDS_INTO_ASCII, Normalized, is_ascii_space};
 use super::patterns::{Patterns, TextHit};
 
 /// Texts shorter than this are normalised whole.
-const SMALL: usize = 4096;
+pub(crate) const SMALL: usize = 4096;
 /// Normalised bytes kept between a candidate's match (with its context) and a cut.
 const MARGIN: usize = 16;
 /// Hits closer than this to a cut are artefacts of the cut.
@@ -188,23 +188,16 @@ fn candidate_windows(p: &Patterns, src: &[u8], limits: Limits) -> Option<Vec<Ran
         }
     }
     if p.anchors.is_some() && !src.is_ascii() {
-        let mut leads = [false; 256];
-        if p.ascii_words {
-            for c in FOLDS_INTO_ASCII {
-                let mut b = [0; 4];
-                c.encode_utf8(&mut b);
-                leads[usize::from(b[0])] = true;
+        let flow = non_ascii_word_candidates(p, src, |i| {
+            w.push(around(src, i, i + 1, word_reach));
+            if w.len() > limit {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
             }
-        } else {
-            leads[0x80..].fill(true);
-        }
-        for (i, &b) in src.iter().enumerate() {
-            if leads[usize::from(b)] && folds_into_ascii_at(p, src, i) {
-                w.push(around(src, i, i + 1, word_reach));
-                if w.len() > limit {
-                    return None;
-                }
-            }
+        });
+        if flow.is_break() {
+            return None;
         }
     }
     w.sort_unstable_by_key(|r| r.start);
@@ -258,94 +251,190 @@ pub(crate) fn may_match_any_substring(p: &Patterns, src: &[u8]) -> bool {
             return true;
         }
     }
-    if p.anchors.is_some() && !src.is_ascii() {
-        if !p.ascii_words {
-            return true;
-        }
-        let mut leads = [false; 256];
-        for c in FOLDS_INTO_ASCII {
-            let mut b = [0; 4];
-            c.encode_utf8(&mut b);
-            leads[usize::from(b[0])] = true;
-        }
+    p.anchors.is_some()
+        && !src.is_ascii()
+        && non_ascii_word_candidates(p, src, |_| ControlFlow::Break(())).is_break()
+}
+
+/// Calls `f` at every byte where a non-ASCII word candidate starts, until it
+/// breaks: with ASCII names and terms, a character of [`FOLDS_INTO_ASCII`];
+/// otherwise any non-ASCII byte.
+fn non_ascii_word_candidates(
+    p: &Patterns,
+    src: &[u8],
+    mut f: impl FnMut(usize) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    if !p.ascii_words {
         for (i, &b) in src.iter().enumerate() {
-            if leads[usize::from(b)] && folds_into_ascii_at(p, src, i) {
-                return true;
+            if !b.is_ascii() {
+                f(i)?;
             }
         }
+        return ControlFlow::Continue(());
     }
-    false
+    let mut i = 0;
+    while let Some(off) = src
+        .get(i..)
+        .and_then(|rest| rest.iter().position(|&b| FOLD_LEADS[usize::from(b)]))
+    {
+        let at = i + off;
+        if let (Some(&b0), Some(&b1)) = (src.get(at), src.get(at + 1)) {
+            let head = usize::from(b0) << 8 | usize::from(b1);
+            let maybe = FOLD_HEADS
+                .get(head >> 6)
+                .is_some_and(|w| w >> (head & 63) & 1 == 1);
+            if maybe
+                && first_char(src.get(at..src.len().min(at + 4)).unwrap_or_default())
+                    .is_some_and(|c| FOLDS_INTO_ASCII.contains(&c))
+            {
+                f(at)?;
+            }
+        }
+        i = at + 1;
+    }
+    ControlFlow::Continue(())
 }
 
-/// First two UTF-8 bytes of the characters in [`FOLDS_INTO_ASCII`].
-static FOLD_PREFIXES: LazyLock<Vec<bool>> = LazyLock::new(|| {
-    let mut t = vec![false; 1 << 16];
-    for c in FOLDS_INTO_ASCII {
-        let mut b = [0; 4];
-        c.encode_utf8(&mut b);
-        t[usize::from(u16::from_be_bytes([b[0], b[1]]))] = true;
+/// The first two UTF-8 bytes of a character from U+0080 up.
+const fn utf8_head(c: char) -> [u8; 2] {
+    let c = c as u32;
+    if c < 0x800 {
+        [0xC0 | (c >> 6) as u8, 0x80 | (c & 0x3F) as u8]
+    } else if c < 0x1_0000 {
+        [0xE0 | (c >> 12) as u8, 0x80 | ((c >> 6) & 0x3F) as u8]
+    } else {
+        [0xF0 | (c >> 18) as u8, 0x80 | ((c >> 12) & 0x3F) as u8]
+    }
+}
+
+/// The first bytes of the characters in [`FOLDS_INTO_ASCII`].
+static FOLD_LEADS: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut k = 0;
+    while k < FOLDS_INTO_ASCII.len() {
+        t[utf8_head(FOLDS_INTO_ASCII[k])[0] as usize] = true;
+        k += 1;
     }
     t
-});
+};
 
-/// At a lead byte: whether the character there is a word candidate.
-fn folds_into_ascii_at(p: &Patterns, src: &[u8], i: usize) -> bool {
-    if !p.ascii_words {
-        return true;
+/// Bit `256 * b0 + b1` is set when a character of [`FOLDS_INTO_ASCII`]
+/// starts with the bytes `b0 b1`.
+static FOLD_HEADS: [u64; 1024] = {
+    let mut t = [0; 1024];
+    let mut k = 0;
+    while k < FOLDS_INTO_ASCII.len() {
+        let [b0, b1] = utf8_head(FOLDS_INTO_ASCII[k]);
+        let head = (b0 as usize) << 8 | b1 as usize;
+        t[head >> 6] |= 1 << (head & 63);
+        k += 1;
     }
-    let (Some(&b0), Some(&b1)) = (src.get(i), src.get(i + 1)) else {
-        return false;
-    };
-    if !FOLD_PREFIXES
-        .get(usize::from(u16::from_be_bytes([b0, b1])))
-        .is_some_and(|&f| f)
-    {
-        return false;
-    }
-    let tail = src.get(i..src.len().min(i + 4)).unwrap_or_default();
-    let valid = match std::str::from_utf8(tail) {
-        Ok(s) => s,
-        Err(e) => {
-            std::str::from_utf8(tail.get(..e.valid_up_to()).unwrap_or_default()).unwrap_or_default()
-        }
-    };
-    valid
-        .chars()
-        .next()
-        .is_some_and(|c| FOLDS_INTO_ASCII.contains(&c))
-}
+    t
+};
 
-/// Calls `f` with every stretch of digits, phone separators and non-ASCII
-/// bytes holding at least `min` ASCII digits. Such a stretch is at least
-/// `min` bytes long, so the search looks `min - 1` bytes ahead and skips
-/// ahead when it sees a byte that ends stretches.
+/// Calls `f` with every stretch of digits and phone separators (ASCII ones,
+/// and the characters of [`BLANK_OR_GONE`]) holding at least `min` ASCII
+/// digits. Such a stretch is at least `min` bytes long, so the search looks
+/// `min - 1` bytes ahead and skips ahead when that byte is in no stretch.
 fn phone_stretches(src: &[u8], min: usize, mut f: impl FnMut(usize, usize)) {
-    let in_stretch = |b: u8| b.is_ascii_digit() || !b.is_ascii() || is_phone_separator(b);
-    // Invariant: `i == 0` or byte `i - 1` ends stretches.
+    // Invariant: `i == 0` or byte `i - 1` is in no stretch.
     let mut i = 0;
     while let Some(&probe) = src.get(i + min - 1) {
-        if !in_stretch(probe) {
-            i += min;
+        let at = i + min - 1;
+        let covering = if probe.is_ascii() {
+            is_phone_byte(probe).then_some(at)
+        } else {
+            element_start(src, at)
+        };
+        let Some(mut start) = covering.filter(|&s| s >= i) else {
+            i = at + 1;
             continue;
-        }
-        let mut start = i + min - 1;
-        while start > i && src.get(start - 1).is_some_and(|&b| in_stretch(b)) {
-            start -= 1;
+        };
+        while start > i {
+            let Some(&before) = src.get(start - 1) else {
+                break;
+            };
+            let step = if before.is_ascii() {
+                usize::from(is_phone_byte(before))
+            } else {
+                [2, 3]
+                    .into_iter()
+                    .find(|&n| start >= i + n && blank_len_at(src, start - n) == n)
+                    .unwrap_or(0)
+            };
+            if step == 0 {
+                break;
+            }
+            start -= step;
         }
         let mut end = start;
         let mut digits = 0;
-        while let Some(&b) = src.get(end) {
-            if !in_stretch(b) {
+        loop {
+            let n = element_len_at(src, end);
+            if n == 0 {
                 break;
             }
-            digits += usize::from(b.is_ascii_digit());
-            end += 1;
+            digits += usize::from(src.get(end).is_some_and(u8::is_ascii_digit));
+            end += n;
         }
         if digits >= min {
             f(start, end);
         }
         i = end + 1;
     }
+}
+
+/// An ASCII byte that may stand in a phone number: a digit or a separator.
+fn is_phone_byte(b: u8) -> bool {
+    b.is_ascii_digit() || is_phone_separator(b)
+}
+
+/// Length of the stretch element starting at byte `i`: 1 for a digit or an
+/// ASCII separator, the encoded length of a [`BLANK_OR_GONE`] character, 0
+/// when none starts there.
+fn element_len_at(src: &[u8], i: usize) -> usize {
+    match src.get(i) {
+        Some(&b) if b.is_ascii() => usize::from(is_phone_byte(b)),
+        Some(_) => blank_len_at(src, i),
+        None => 0,
+    }
+}
+
+/// Where the stretch element holding byte `j` starts, if one does: a
+/// [`BLANK_OR_GONE`] character is decoded as such wherever it occurs, since
+/// its lead byte cannot continue another sequence.
+fn element_start(src: &[u8], j: usize) -> Option<usize> {
+    if element_len_at(src, j) > 0 {
+        return Some(j);
+    }
+    (1..=2)
+        .filter_map(|back| j.checked_sub(back))
+        .find(|&k| blank_len_at(src, k) > j - k)
+}
+
+/// Encoded length of the [`BLANK_OR_GONE`] character starting at byte `i`,
+/// or 0.
+fn blank_len_at(src: &[u8], i: usize) -> usize {
+    // The lead bytes of every character in the list.
+    if !src
+        .get(i)
+        .is_some_and(|b| matches!(b, 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF))
+    {
+        return 0;
+    }
+    first_char(src.get(i..src.len().min(i + 4)).unwrap_or_default())
+        .filter(|c| BLANK_OR_GONE.contains(c))
+        .map_or(0, char::len_utf8)
+}
+
+/// The first character of `bytes` if they start with a valid UTF-8 sequence.
+fn first_char(bytes: &[u8]) -> Option<char> {
+    let valid = match std::str::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => std::str::from_utf8(bytes.get(..e.valid_up_to()).unwrap_or_default())
+            .unwrap_or_default(),
+    };
+    valid.chars().next()
 }
 
 /// Separators a phone number may have between digits, in raw text (vertical
@@ -514,6 +603,18 @@ mod tests {
         }
     }
 
+    /// Phone numbers only: no word candidate covers a phone's separators.
+    fn phones_only() -> ErasureRequest {
+        ErasureRequest {
+            subjects: vec![Subject {
+                id: "P".into(),
+                phones: vec!["+44 20 7946 0018".into(), "7946 0018 99".into()],
+                ..Subject::default()
+            }],
+            ..ErasureRequest::default()
+        }
+    }
+
     /// (subject, kind, source span, recipient clause) of every hit, in order.
     type Seen = Vec<(usize, IdKind, Option<Range<usize>>, bool)>;
 
@@ -656,6 +757,10 @@ mod tests {
             "\u{AD}",
             "\u{A0}",
             "\u{301}",
+            "\u{2009}",
+            "\u{FEFF}",
+            "\u{85}",
+            "\u{e9}",
             "x",
             "44",
             "20",
@@ -667,14 +772,34 @@ mod tests {
     /// Text without any candidate.
     const FILLER: &str = "lorem ipsum dolor sit amet, consectetur adipiscing elit, sed eiusmod ";
 
-    static PATTERNS: std::sync::LazyLock<[Patterns; 4]> = std::sync::LazyLock::new(|| {
+    static PATTERNS: std::sync::LazyLock<[Patterns; 5]> = std::sync::LazyLock::new(|| {
         [
             Patterns::new(&request(true, false)),
             Patterns::new(&request(false, false)),
             Patterns::new(&request(true, true)),
             Patterns::new(&request(false, true)),
+            Patterns::new(&phones_only()),
         ]
     });
+
+    #[test]
+    fn utf8_head_is_the_encoding() {
+        for c in [
+            '\u{80}',
+            '\u{7FF}',
+            '\u{800}',
+            '\u{FFFF}',
+            '\u{10000}',
+            char::MAX,
+        ]
+        .into_iter()
+        .chain(FOLDS_INTO_ASCII.iter().copied())
+        {
+            let mut b = [0; 4];
+            c.encode_utf8(&mut b);
+            assert_eq!(utf8_head(c), [b[0], b[1]], "U+{:04X}", u32::from(c));
+        }
+    }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(3000))]
@@ -683,7 +808,7 @@ mod tests {
             family in 0..3usize,
             picks in proptest::collection::vec(0..1000usize, 0..100),
             fillers in 1..40usize,
-            which in 0..4usize,
+            which in 0..5usize,
         ) {
             let pieces = PIECES[family];
             let mut src = Vec::new();
@@ -726,6 +851,9 @@ mod tests {
             "+44 (20) 7946-0018",
             "+44 (20) 7946-0018 99",
             "44\u{AD}2079460018",
+            "+44\u{2009}20 7946\u{202F}0018",
+            "+44 20 7946 0018\u{FEFF}5",
+            "+44 20 7946 0018\u{e9}5",
             "4420794600189",
             "cust-88231",
         ];
