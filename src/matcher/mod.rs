@@ -145,12 +145,13 @@ fn is_opaque_line(line: &[u8]) -> bool {
     if line.len() < OPAQUE_LINE {
         return false;
     }
-    let blocks = line.chunks_exact(32);
-    let rest = blocks.remainder();
-    blocks
-        .into_iter()
-        .all(|block| block.iter().fold(true, |ok, &b| ok & is_base64_byte(b)))
-        && rest.iter().all(|&b| is_base64_byte(b))
+    let block_ok = |block: &[u8]| block.iter().fold(true, |ok, &b| ok & is_base64_byte(b));
+    // Whole blocks, then the last 32 bytes (overlapping) for the rest: a
+    // line this long has them.
+    line.chunks_exact(32).all(block_ok)
+        && line
+            .get(line.len().saturating_sub(32)..)
+            .is_some_and(block_ok)
 }
 
 /// The parts of a raw message worth a literal scan: everything but runs of

@@ -13,7 +13,7 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchKind, StartKind};
 
 use super::IdKind;
 use super::anchors::Anchors;
@@ -43,6 +43,10 @@ pub(crate) struct Patterns {
     emails: HashMap<String, Vec<usize>>,
     /// The domains of `emails`.
     pub(super) email_domains: HashSet<String>,
+    /// The same domains, for [`Patterns::starts_with_domain`].
+    domain_prefixes: Option<AhoCorasick>,
+    /// The first bytes of those domains, in both ASCII cases.
+    domain_firsts: [bool; 256],
     email_hashes: HashMap<[u8; 32], Vec<usize>>,
     /// ASCII punctuation allowed in local parts (indexed by byte).
     pub(super) local_punct: [bool; 128],
@@ -97,16 +101,36 @@ impl Patterns {
         let (phone_pats, phone_targets): (Vec<_>, Vec<_>) = sorted(phones).into_iter().unzip();
         let anchors: Vec<&str> = word_pats.iter().map(|p| longest_word(p)).collect();
         let phone_min_digits = phone_pats.iter().map(String::len).min().unwrap_or(1);
+        let email_domains: HashSet<String> = emails
+            .keys()
+            .filter_map(|e| e.rsplit_once('@'))
+            .map(|(_, d)| d.to_owned())
+            .collect();
+        let mut domain_list: Vec<&String> = email_domains.iter().collect();
+        domain_list.sort_unstable();
+        let domain_prefixes = (!domain_list.is_empty())
+            .then(|| {
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::Standard)
+                    .ascii_case_insensitive(true)
+                    .start_kind(StartKind::Anchored)
+                    .build(&domain_list)
+                    .ok()
+            })
+            .flatten();
+        let mut domain_firsts = [false; 256];
+        for b in domain_list.iter().filter_map(|d| d.bytes().next()) {
+            domain_firsts[usize::from(b.to_ascii_lowercase())] = true;
+            domain_firsts[usize::from(b.to_ascii_uppercase())] = true;
+        }
         Patterns {
             words: automaton(&word_pats),
             word_targets,
             max_word_len: word_pats.iter().map(String::len).max().unwrap_or(0),
             ascii_words: word_pats.iter().all(|p| p.is_ascii()),
-            email_domains: emails
-                .keys()
-                .filter_map(|e| e.rsplit_once('@'))
-                .map(|(_, d)| d.to_owned())
-                .collect(),
+            email_domains,
+            domain_prefixes,
+            domain_firsts,
             emails,
             email_hashes,
             local_punct,
@@ -120,6 +144,17 @@ impl Patterns {
     /// True when some subject has a hashed address.
     pub(super) fn has_email_hashes(&self) -> bool {
         !self.email_hashes.is_empty()
+    }
+
+    /// True if some subject's (plain) address domain is a prefix of `run`,
+    /// ASCII case-insensitively.
+    pub(super) fn starts_with_domain(&self, run: &[u8]) -> bool {
+        run.first()
+            .is_some_and(|&b| self.domain_firsts[usize::from(b)])
+            && self
+                .domain_prefixes
+                .as_ref()
+                .is_some_and(|ac| ac.find(Input::new(run).anchored(Anchored::Yes)).is_some())
     }
 
     /// True when some subject has an address (plain or hashed).

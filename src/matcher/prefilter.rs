@@ -576,71 +576,26 @@ fn decode_base64(body: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// [`decode_base64`] for the usual layout (no white space inside a line):
-/// each line decoded in place, a group split by a line break carried over.
-/// `None` for anything else, which [`decode_base64_joined`] then judges.
+/// the lines are joined with plain copies and decoded in one call. `None`
+/// for anything else, which [`decode_base64_joined`] then judges.
 fn decode_base64_lines(body: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(body.len() / 4 * 3 + 3);
-    let mut carry = [0u8; 4];
-    let mut carried = 0;
-    let mut padded = false;
+    let mut joined = Vec::with_capacity(body.len());
     let mut start = 0;
     while start < body.len() {
         let end = memchr::memchr(b'\n', body.get(start..)?).map_or(body.len(), |i| start + i);
-        let mut line = body.get(start..end)?.trim_ascii();
+        joined.extend_from_slice(body.get(start..end)?.trim_ascii());
         start = end + 1;
-        if line.is_empty() {
-            continue;
-        }
-        if padded {
-            return None;
-        }
-        if carried > 0 {
-            let take = line.len().min(4 - carried);
-            carry
-                .get_mut(carried..carried + take)?
-                .copy_from_slice(line.get(..take)?);
-            carried += take;
-            line = line.get(take..)?;
-            if carried < 4 {
-                continue;
-            }
-            STANDARD.decode_vec(carry, &mut out).ok()?;
-            padded = carry[3] == b'=';
-            carried = 0;
-            if line.is_empty() {
-                continue;
-            }
-            if padded {
-                return None;
-            }
-        }
-        let (groups, tail) = line.split_at(line.len() / 4 * 4);
-        if !groups.is_empty() {
-            STANDARD.decode_vec(groups, &mut out).ok()?;
-            padded = groups.last() == Some(&b'=');
-        }
-        if !tail.is_empty() {
-            if padded {
-                return None;
-            }
-            carry.get_mut(..tail.len())?.copy_from_slice(tail);
-            carried = tail.len();
-        }
     }
-    (carried == 0).then_some(out)
+    STANDARD.decode(&joined).ok()
 }
 
-/// [`decode_base64`] the plain way: white space removed, then decoded.
+/// [`decode_base64`] the thorough way: all white space removed, then decoded.
 fn decode_base64_joined(body: &[u8]) -> Option<Vec<u8>> {
-    let mut clean = Vec::with_capacity(body.len());
-    for line in body.split(|&b| b == b'\n') {
-        let line = line.trim_ascii();
-        if line.iter().any(u8::is_ascii_whitespace) {
-            clean.extend(line.iter().filter(|b| !b.is_ascii_whitespace()));
-        } else {
-            clean.extend_from_slice(line);
-        }
-    }
+    let clean: Vec<u8> = body
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
     STANDARD.decode(&clean).ok()
 }
 

@@ -225,22 +225,16 @@ pub(crate) fn may_match_any_substring(p: &Patterns, src: &[u8]) -> bool {
         return true;
     }
     if p.has_emails() {
-        let mut lower = String::new();
         for at in memchr_iter(b'@', src) {
             if p.has_email_hashes() {
                 return true;
             }
             let after = src.get(at + 1..).unwrap_or_default();
             let len = ascii_domain_len(after);
-            if after.get(len).is_some_and(|b| !b.is_ascii()) {
+            if after.get(len).is_some_and(|b| !b.is_ascii())
+                || p.starts_with_domain(after.get(..len).unwrap_or_default())
+            {
                 return true;
-            }
-            lower.clear();
-            for &b in after.get(..len).unwrap_or_default() {
-                lower.push(char::from(b.to_ascii_lowercase()));
-                if p.email_domains.contains(lower.as_str()) {
-                    return true;
-                }
             }
         }
     }
@@ -528,6 +522,10 @@ fn may_be_address(p: &Patterns, src: &[u8], at: usize) -> bool {
         end -= 1;
     }
     let domain = domain.get(..end).unwrap_or_default();
+    // A subject's domain is a prefix of itself: most `@`s stop here.
+    if !p.starts_with_domain(domain) {
+        return false;
+    }
     let lower = domain.to_ascii_lowercase();
     std::str::from_utf8(&lower).is_ok_and(|d| p.email_domains.contains(d))
 }
@@ -825,6 +823,41 @@ mod tests {
             let want = whole(p, &src);
             prop_assert_eq!(&windowed(p, &src, EVERYWHERE), &want, "{:?}", String::from_utf8_lossy(&src));
             prop_assert_eq!(&windowed(p, &src, LIMITS), &want);
+        }
+    }
+
+    #[test]
+    fn any_substring_test_sees_domains_cut_short() {
+        let p = &PATTERNS[0];
+        // A substring ending after `test` is an address of subject B.
+        assert!(!whole(p, b"sam.k@MAIL.TEST").is_empty());
+        assert!(may_match_any_substring(p, b"to sam.k@MAIL.TESTING now"));
+        assert!(!may_match_any_substring(p, b"to sam.k@mail.tes now"));
+        assert!(!may_match_any_substring(p, b"to sam.k@other.test now"));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        #[test]
+        fn no_candidate_means_no_hit_in_any_substring(
+            family in 0..3usize,
+            picks in proptest::collection::vec(0..1000usize, 0..30),
+            cuts in proptest::collection::vec((0..1000usize, 0..1000usize), 20),
+            which in 0..5usize,
+        ) {
+            let pieces = PIECES[family];
+            let src: Vec<u8> = picks
+                .iter()
+                .flat_map(|&i| pieces[i % pieces.len()].bytes())
+                .collect();
+            let p = &PATTERNS[which];
+            if !may_match_any_substring(p, &src) {
+                for (a, b) in cuts {
+                    let (a, b) = (a % (src.len() + 1), b % (src.len() + 1));
+                    let sub = &src[a.min(b)..a.max(b)];
+                    prop_assert!(whole(p, sub).is_empty(), "{:?}", String::from_utf8_lossy(sub));
+                }
+            }
         }
     }
 
