@@ -47,6 +47,8 @@ pub(crate) struct Patterns {
     domain_prefixes: Option<AhoCorasick>,
     /// The first bytes of those domains, in both ASCII cases.
     domain_firsts: [bool; 256],
+    /// True when every domain in `email_domains` is ASCII.
+    pub(super) ascii_domains: bool,
     email_hashes: HashMap<[u8; 32], Vec<usize>>,
     /// ASCII punctuation allowed in local parts (indexed by byte).
     pub(super) local_punct: [bool; 128],
@@ -128,9 +130,10 @@ impl Patterns {
             word_targets,
             max_word_len: word_pats.iter().map(String::len).max().unwrap_or(0),
             ascii_words: word_pats.iter().all(|p| p.is_ascii()),
-            email_domains,
             domain_prefixes,
             domain_firsts,
+            ascii_domains: email_domains.iter().all(|d| d.is_ascii()),
+            email_domains,
             emails,
             email_hashes,
             local_punct,

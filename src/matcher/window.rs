@@ -32,6 +32,9 @@
 //! When the candidates are dense, the whole text is normalised instead.
 
 use std::ops::{ControlFlow, Range};
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, packed};
 
 use memchr::memchr_iter;
 
@@ -217,9 +220,11 @@ fn candidate_windows(p: &Patterns, src: &[u8], limits: Limits) -> Option<Vec<Ran
 /// `src` (read as UTF-8, invalid sequences as U+FFFD) has a match.
 ///
 /// The candidates are those of [`candidate_windows`], except that every `@`
-/// counts unless the plain-ASCII domain run after it, followed by an ASCII
-/// byte, has no subject domain as a prefix (a substring may cut the run);
-/// with hashed addresses every `@` counts.
+/// counts unless the plain-ASCII domain run after it has no subject domain
+/// as a prefix (a substring may cut the run) and is not followed by a
+/// character that normalises to ASCII or to nothing (by any non-ASCII byte
+/// when some subject domain is not ASCII); with hashed addresses every `@`
+/// counts.
 pub(crate) fn may_match_any_substring(p: &Patterns, src: &[u8]) -> bool {
     if p.anchors.as_ref().is_some_and(|a| a.is_match(src)) {
         return true;
@@ -231,9 +236,14 @@ pub(crate) fn may_match_any_substring(p: &Patterns, src: &[u8]) -> bool {
             }
             let after = src.get(at + 1..).unwrap_or_default();
             let len = ascii_domain_len(after);
-            if after.get(len).is_some_and(|b| !b.is_ascii())
-                || p.starts_with_domain(after.get(..len).unwrap_or_default())
-            {
+            let rest = after.get(len..).unwrap_or_default();
+            let carried_on = if p.ascii_domains {
+                first_char(rest.get(..rest.len().min(4)).unwrap_or_default())
+                    .is_some_and(|c| FOLDS_INTO_ASCII.contains(&c))
+            } else {
+                rest.first().is_some_and(|b| !b.is_ascii())
+            };
+            if carried_on || p.starts_with_domain(after.get(..len).unwrap_or_default()) {
                 return true;
             }
         }
@@ -258,73 +268,50 @@ fn non_ascii_word_candidates(
     src: &[u8],
     mut f: impl FnMut(usize) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
-    if !p.ascii_words {
-        for (i, &b) in src.iter().enumerate() {
-            if !b.is_ascii() {
-                f(i)?;
+    // UTF-8 is self-synchronising and no encoding is a prefix of another:
+    // the occurrences of the encodings are exactly the characters.
+    match &*FOLD_FINDER {
+        FoldFinder::Packed(searcher) if p.ascii_words => {
+            for m in searcher.find_iter(src) {
+                f(m.start())?;
             }
         }
-        return ControlFlow::Continue(());
-    }
-    let mut i = 0;
-    while let Some(off) = src
-        .get(i..)
-        .and_then(|rest| rest.iter().position(|&b| FOLD_LEADS[usize::from(b)]))
-    {
-        let at = i + off;
-        if let (Some(&b0), Some(&b1)) = (src.get(at), src.get(at + 1)) {
-            let head = usize::from(b0) << 8 | usize::from(b1);
-            let maybe = FOLD_HEADS
-                .get(head >> 6)
-                .is_some_and(|w| w >> (head & 63) & 1 == 1);
-            if maybe
-                && first_char(src.get(at..src.len().min(at + 4)).unwrap_or_default())
-                    .is_some_and(|c| FOLDS_INTO_ASCII.contains(&c))
-            {
-                f(at)?;
+        FoldFinder::Automaton(ac) if p.ascii_words => {
+            for m in ac.find_iter(src) {
+                f(m.start())?;
             }
         }
-        i = at + 1;
+        _ => {
+            for (i, &b) in src.iter().enumerate() {
+                if !b.is_ascii() {
+                    f(i)?;
+                }
+            }
+        }
     }
     ControlFlow::Continue(())
 }
 
-/// The first two UTF-8 bytes of a character from U+0080 up.
-const fn utf8_head(c: char) -> [u8; 2] {
-    let c = c as u32;
-    if c < 0x800 {
-        [0xC0 | (c >> 6) as u8, 0x80 | (c & 0x3F) as u8]
-    } else if c < 0x1_0000 {
-        [0xE0 | (c >> 12) as u8, 0x80 | ((c >> 6) & 0x3F) as u8]
-    } else {
-        [0xF0 | (c >> 18) as u8, 0x80 | ((c >> 12) & 0x3F) as u8]
-    }
+/// A search for the UTF-8 encodings of [`FOLDS_INTO_ASCII`].
+enum FoldFinder {
+    /// SIMD (Teddy), on CPUs that have the instructions for it: over ten
+    /// times faster than a byte loop on binary attachments.
+    Packed(packed::Searcher),
+    /// Anywhere else.
+    Automaton(AhoCorasick),
+    /// Neither could be built (never seen): every non-ASCII byte counts.
+    EveryNonAscii,
 }
 
-/// The first bytes of the characters in [`FOLDS_INTO_ASCII`].
-static FOLD_LEADS: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut k = 0;
-    while k < FOLDS_INTO_ASCII.len() {
-        t[utf8_head(FOLDS_INTO_ASCII[k])[0] as usize] = true;
-        k += 1;
+static FOLD_FINDER: LazyLock<FoldFinder> = LazyLock::new(|| {
+    let encodings: Vec<String> = FOLDS_INTO_ASCII.iter().map(char::to_string).collect();
+    match packed::Config::new().builder().extend(&encodings).build() {
+        Some(searcher) => FoldFinder::Packed(searcher),
+        None => {
+            AhoCorasick::new(&encodings).map_or(FoldFinder::EveryNonAscii, FoldFinder::Automaton)
+        }
     }
-    t
-};
-
-/// Bit `256 * b0 + b1` is set when a character of [`FOLDS_INTO_ASCII`]
-/// starts with the bytes `b0 b1`.
-static FOLD_HEADS: [u64; 1024] = {
-    let mut t = [0; 1024];
-    let mut k = 0;
-    while k < FOLDS_INTO_ASCII.len() {
-        let [b0, b1] = utf8_head(FOLDS_INTO_ASCII[k]);
-        let head = (b0 as usize) << 8 | b1 as usize;
-        t[head >> 6] |= 1 << (head & 63);
-        k += 1;
-    }
-    t
-};
+});
 
 /// Calls `f` with every stretch of digits and phone separators (ASCII ones,
 /// and the characters of [`BLANK_OR_GONE`]) holding at least `min` ASCII
@@ -498,23 +485,35 @@ fn may_be_address(p: &Patterns, src: &[u8], at: usize) -> bool {
     }
     let after = src.get(at + 1..).unwrap_or_default();
     let len = ascii_domain_len(after);
-    // The domain surely ends at an invalid UTF-8 sequence (U+FFFD), or at an
-    // ASCII byte that is not followed by a (maybe combining) character.
     let rest = after.get(len..).unwrap_or_default();
-    let invalid_at = |r: &[u8]| {
-        std::str::from_utf8(r.get(..r.len().min(4)).unwrap_or_default())
-            .is_err_and(|e| e.valid_up_to() == 0)
-    };
-    match rest.first() {
-        Some(&b) if !b.is_ascii() && !invalid_at(rest) => return true,
-        Some(&b)
-            if b.is_ascii()
-                && rest.get(1).is_some_and(|b| !b.is_ascii())
-                && !invalid_at(rest.get(1..).unwrap_or_default()) =>
+    if p.ascii_domains {
+        // Only a character that normalises to ASCII or to nothing can carry
+        // the domain on past the ASCII run; any other character either
+        // ends the token or makes its domain non-ASCII.
+        if first_char(rest.get(..rest.len().min(4)).unwrap_or_default())
+            .is_some_and(|c| FOLDS_INTO_ASCII.contains(&c))
         {
             return true;
         }
-        _ => {}
+    } else {
+        // The domain surely ends at an invalid UTF-8 sequence (U+FFFD), or
+        // at an ASCII byte that is not followed by a (maybe combining)
+        // character.
+        let invalid_at = |r: &[u8]| {
+            std::str::from_utf8(r.get(..r.len().min(4)).unwrap_or_default())
+                .is_err_and(|e| e.valid_up_to() == 0)
+        };
+        match rest.first() {
+            Some(&b) if !b.is_ascii() && !invalid_at(rest) => return true,
+            Some(&b)
+                if b.is_ascii()
+                    && rest.get(1).is_some_and(|b| !b.is_ascii())
+                    && !invalid_at(rest.get(1..).unwrap_or_default()) =>
+            {
+                return true;
+            }
+            _ => {}
+        }
     }
     let domain = after.get(..len).unwrap_or_default();
     let mut end = domain.len();
@@ -597,6 +596,26 @@ mod tests {
                     ..Subject::default()
                 },
             ],
+            ..ErasureRequest::default()
+        }
+    }
+
+    /// Addresses only (no word candidate covers them), with `idn` one with a
+    /// non-ASCII domain among them.
+    fn emails_only(idn: bool) -> ErasureRequest {
+        let mut emails = vec![
+            "jane.doe@example.com".to_owned(),
+            "sam.k@mail.test".to_owned(),
+        ];
+        if idn {
+            emails.push("jo@b\u{fc}cher.test".to_owned());
+        }
+        ErasureRequest {
+            subjects: vec![Subject {
+                id: "E".into(),
+                emails,
+                ..Subject::default()
+            }],
             ..ErasureRequest::default()
         }
     }
@@ -737,6 +756,11 @@ mod tests {
             ".test",
             "@mail.tes",
             "t",
+            "\u{bb}",
+            "\u{A0}",
+            "\u{200D}",
+            "\u{fc}",
+            "@b\u{fc}cher",
         ],
         &[
             "+44",
@@ -770,34 +794,17 @@ mod tests {
     /// Text without any candidate.
     const FILLER: &str = "lorem ipsum dolor sit amet, consectetur adipiscing elit, sed eiusmod ";
 
-    static PATTERNS: std::sync::LazyLock<[Patterns; 5]> = std::sync::LazyLock::new(|| {
+    static PATTERNS: std::sync::LazyLock<[Patterns; 7]> = std::sync::LazyLock::new(|| {
         [
             Patterns::new(&request(true, false)),
             Patterns::new(&request(false, false)),
             Patterns::new(&request(true, true)),
             Patterns::new(&request(false, true)),
             Patterns::new(&phones_only()),
+            Patterns::new(&emails_only(false)),
+            Patterns::new(&emails_only(true)),
         ]
     });
-
-    #[test]
-    fn utf8_head_is_the_encoding() {
-        for c in [
-            '\u{80}',
-            '\u{7FF}',
-            '\u{800}',
-            '\u{FFFF}',
-            '\u{10000}',
-            char::MAX,
-        ]
-        .into_iter()
-        .chain(FOLDS_INTO_ASCII.iter().copied())
-        {
-            let mut b = [0; 4];
-            c.encode_utf8(&mut b);
-            assert_eq!(utf8_head(c), [b[0], b[1]], "U+{:04X}", u32::from(c));
-        }
-    }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(3000))]
@@ -806,7 +813,7 @@ mod tests {
             family in 0..3usize,
             picks in proptest::collection::vec(0..1000usize, 0..100),
             fillers in 1..40usize,
-            which in 0..5usize,
+            which in 0..7usize,
         ) {
             let pieces = PIECES[family];
             let mut src = Vec::new();
@@ -826,6 +833,37 @@ mod tests {
         }
     }
 
+    proptest! {
+        #[test]
+        fn fold_finders_find_exactly_the_folding_characters(
+            pieces in proptest::collection::vec(
+                prop_oneof![
+                    prop::sample::select(FOLDS_INTO_ASCII.to_vec()).prop_map(|c| c.to_string().into_bytes()),
+                    prop::sample::select(FOLDS_INTO_ASCII.to_vec())
+                        .prop_map(|c| c.to_string().into_bytes()[..c.len_utf8() - 1].to_vec()),
+                    proptest::collection::vec(any::<u8>(), 0..8),
+                ],
+                0..40,
+            ),
+        ) {
+            let src: Vec<u8> = pieces.concat();
+            let truth: Vec<usize> = (0..src.len())
+                .filter(|&i| {
+                    first_char(&src[i..src.len().min(i + 4)])
+                        .is_some_and(|c| FOLDS_INTO_ASCII.contains(&c))
+                })
+                .collect();
+            let encodings: Vec<String> = FOLDS_INTO_ASCII.iter().map(char::to_string).collect();
+            let ac = AhoCorasick::new(&encodings).expect("automaton");
+            let by_automaton: Vec<usize> = ac.find_iter(&src).map(|m| m.start()).collect();
+            prop_assert_eq!(&by_automaton, &truth);
+            if let FoldFinder::Packed(searcher) = &*FOLD_FINDER {
+                let packed: Vec<usize> = searcher.find_iter(&src).map(|m| m.start()).collect();
+                prop_assert_eq!(&packed, &truth);
+            }
+        }
+    }
+
     #[test]
     fn any_substring_test_sees_domains_cut_short() {
         let p = &PATTERNS[0];
@@ -834,6 +872,15 @@ mod tests {
         assert!(may_match_any_substring(p, b"to sam.k@MAIL.TESTING now"));
         assert!(!may_match_any_substring(p, b"to sam.k@mail.tes now"));
         assert!(!may_match_any_substring(p, b"to sam.k@other.test now"));
+        // Addresses only: a soft hyphen carries the domain on, `ü` does not
+        // (unless a subject's domain is not ASCII).
+        let [ascii, idn] = [&PATTERNS[5], &PATTERNS[6]];
+        let soft = "to jane.doe@example\u{AD}.com now";
+        assert!(!whole(ascii, soft.as_bytes()).is_empty());
+        assert!(may_match_any_substring(ascii, soft.as_bytes()));
+        let umlaut = "to sam.k@mail.tes\u{fc}t now";
+        assert!(!may_match_any_substring(ascii, umlaut.as_bytes()));
+        assert!(may_match_any_substring(idn, umlaut.as_bytes()));
     }
 
     proptest! {
@@ -843,7 +890,7 @@ mod tests {
             family in 0..3usize,
             picks in proptest::collection::vec(0..1000usize, 0..30),
             cuts in proptest::collection::vec((0..1000usize, 0..1000usize), 20),
-            which in 0..5usize,
+            which in 0..7usize,
         ) {
             let pieces = PIECES[family];
             let src: Vec<u8> = picks
@@ -872,6 +919,12 @@ mod tests {
             "sam.k@mail.test\u{FFFD} x",
             "sam.k@mail.test.\u{AD} x",
             "sam.k@\u{AD}mail.test x",
+            "jane.doe@example\u{AD}.com x",
+            "jane.doe@example.co\u{200D}m x",
+            "jane.doe@example.com\u{bb} x",
+            "jane.doe@example.com\u{fc} x",
+            "jo@b\u{fc}cher.test x",
+            "jo@B\u{fc}cher.test\u{bb} x",
             "\u{212A}@mail.test",
             "Received: from a by b\r\n\tfor <sam.k@mail.test>;",
             "for sam.k@mail.test",
