@@ -601,7 +601,7 @@ fn decode_base64_blocks(body: &[u8], block: usize) -> Option<Vec<u8>> {
             return None;
         }
         let groups = joined.get(..whole)?;
-        STANDARD.decode_vec(groups, out).ok()?;
+        base64_simd::STANDARD.decode_append(groups, out).ok()?;
         padded = groups.last() == Some(&b'=');
         joined.drain(..whole);
         Some(())
@@ -886,6 +886,18 @@ mod tests {
     const ENCODINGS: &[&str] = &["base64", "quoted-printable", "8bit"];
 
     proptest! {
+        #[test]
+        fn simd_base64_is_as_strict_as_the_base64_crate(
+            text in proptest::collection::vec(
+                prop::sample::select(b"AQgw+/=Zz9 ".to_vec()),
+                0..40,
+            ),
+        ) {
+            let mut simd = Vec::new();
+            let simd = base64_simd::STANDARD.decode_append(&text, &mut simd).ok().map(|()| simd);
+            prop_assert_eq!(simd, STANDARD.decode(&text).ok());
+        }
+
         #[test]
         fn base64_by_lines_agrees_with_joined(
             data in prop::collection::vec(any::<u8>(), 0..200),
