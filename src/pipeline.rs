@@ -320,48 +320,86 @@ struct Processed<O> {
 
 /// Payload bytes in flight between the reader and the writer. The reader
 /// takes a batch's weight before sending it, the writer gives it back once
-/// the batch is written: memory stays bounded by the budget plus the largest
+/// the batch is written. One *heavy* batch (a large message) may be in
+/// flight beside the budget, so that the other workers and the reader go on
+/// while it is matched: memory stays bounded by the budget plus the largest
 /// batch, however large the messages are.
 struct Budget {
-    /// Bytes taken, and whether the writer has stopped.
-    used: Mutex<(usize, bool)>,
+    state: Mutex<BudgetState>,
     freed: Condvar,
     limit: usize,
+}
+
+#[derive(Default)]
+struct BudgetState {
+    /// Bytes taken by ordinary batches.
+    used: usize,
+    /// A heavy batch is in flight.
+    heavy: bool,
+    /// The writer has stopped.
+    stopped: bool,
 }
 
 impl Budget {
     fn new(limit: usize) -> Self {
         Budget {
-            used: Mutex::new((0, false)),
+            state: Mutex::new(BudgetState::default()),
             freed: Condvar::new(),
             limit,
         }
     }
 
-    /// Waits until `weight` more bytes fit (a batch alone always fits);
-    /// false once the writer has stopped.
+    /// Whether a batch of `weight` bytes is heavy.
+    fn is_heavy(&self, weight: usize) -> bool {
+        weight > self.limit / 2
+    }
+
+    /// Waits until a batch of `weight` bytes fits: a heavy one when no other
+    /// is in flight, an ordinary one within the limit (or alone); false once
+    /// the writer has stopped.
     fn acquire(&self, weight: usize) -> bool {
-        let mut state = self.used.lock().unwrap_or_else(PoisonError::into_inner);
-        while !state.1 && state.0 > 0 && state.0 + weight > self.limit {
+        let heavy = self.is_heavy(weight);
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            if state.stopped || self.fits(&state, weight) {
+                break;
+            }
             state = self
                 .freed
                 .wait(state)
                 .unwrap_or_else(PoisonError::into_inner);
         }
-        state.0 += weight;
-        !state.1
+        if heavy {
+            state.heavy = true;
+        } else {
+            state.used += weight;
+        }
+        !state.stopped
+    }
+
+    /// Whether a batch of `weight` bytes may go now.
+    fn fits(&self, state: &BudgetState, weight: usize) -> bool {
+        if self.is_heavy(weight) {
+            !state.heavy
+        } else {
+            state.used == 0 || state.used + weight <= self.limit
+        }
     }
 
     fn release(&self, weight: usize) {
-        let mut state = self.used.lock().unwrap_or_else(PoisonError::into_inner);
-        state.0 = state.0.saturating_sub(weight);
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.is_heavy(weight) {
+            state.heavy = false;
+        } else {
+            state.used = state.used.saturating_sub(weight);
+        }
         self.freed.notify_all();
     }
 
     /// The writer stopped: nobody waits any longer.
     fn close(&self) {
-        let mut state = self.used.lock().unwrap_or_else(PoisonError::into_inner);
-        state.1 = true;
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.stopped = true;
         self.freed.notify_all();
     }
 }
@@ -491,6 +529,27 @@ fn write_batches<O, S: Sink<O>>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_heavy_batch_goes_beside_the_budget() {
+        let budget = Budget::new(8);
+        let state = |used, heavy| BudgetState {
+            used,
+            heavy,
+            stopped: false,
+        };
+        // Ordinary batches share the limit; one alone always goes.
+        assert!(budget.fits(&state(0, false), 4));
+        assert!(budget.fits(&state(4, false), 4));
+        assert!(!budget.fits(&state(5, false), 4));
+        assert!(budget.fits(&state(0, true), 4));
+        // A heavy batch goes whatever the ordinary ones use, one at a time.
+        assert!(budget.fits(&state(8, false), 100));
+        assert!(!budget.fits(&state(0, true), 5));
+        assert!(budget.acquire(3) && budget.acquire(100) && budget.acquire(4));
+        budget.release(100);
+        assert!(budget.acquire(6));
+    }
     use crate::container;
     use crate::evidence::NullSink;
 

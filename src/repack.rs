@@ -33,7 +33,7 @@ use crate::pipeline::{Outcome, Sink};
 use crate::source::Member;
 
 /// Bytes of a rewritten member held in memory before it spills to disk.
-pub const SPOOL_IN_MEMORY: usize = 8 << 20;
+pub const SPOOL_IN_MEMORY: usize = 4 << 20;
 
 /// Counts of what the repacker wrote.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
