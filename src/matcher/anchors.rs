@@ -31,6 +31,9 @@ pub(crate) enum Anchors {
     Few(AhoCorasick),
     /// Many anchors: the bitmap first.
     Many(Grams),
+    /// The automata could not be compiled (never seen): every text counts
+    /// as holding an anchor, so that nothing is missed.
+    Unbuilt,
 }
 
 /// The bitmap search over many anchors.
@@ -51,11 +54,15 @@ pub(crate) struct Grams {
 impl Anchors {
     /// Compiles `anchors`; `None` when there are none.
     pub fn new(anchors: &[&str]) -> Option<Anchors> {
-        if anchors.len() <= FEW {
+        if anchors.is_empty() {
+            return None;
+        }
+        let built = if anchors.len() <= FEW {
             build(anchors, StartKind::Unanchored).map(Anchors::Few)
         } else {
             Grams::new(anchors).map(Anchors::Many)
-        }
+        };
+        Some(built.unwrap_or(Anchors::Unbuilt))
     }
 
     /// True if some anchor occurs in `src`.
@@ -79,6 +86,8 @@ impl Anchors {
                 ControlFlow::Continue(())
             }
             Anchors::Many(grams) => grams.for_each(src, f),
+            // One occurrence over the whole text: its window is all of it.
+            Anchors::Unbuilt => f(0, src.len()),
         }
     }
 }
@@ -109,12 +118,20 @@ impl Grams {
                 *word |= 1 << (slot & 63);
             }
         }
+        // An automaton that should exist but could not be built fails the whole.
+        let compiled = |list: &[&str], start| {
+            if list.is_empty() {
+                Some(None)
+            } else {
+                build(list, start).map(Some)
+            }
+        };
         Some(Grams {
             bits,
             shift,
             long_max: long.iter().map(|a| a.len()).max().unwrap_or(0),
-            long: build(&long, StartKind::Anchored),
-            short: build(&short, StartKind::Unanchored),
+            long: compiled(&long, StartKind::Anchored)?,
+            short: compiled(&short, StartKind::Unanchored)?,
         })
     }
 
@@ -268,6 +285,13 @@ mod tests {
             assert!(!a.is_match(b"jan e"));
         }
         assert!(Anchors::new(&[]).is_none());
+    }
+
+    #[test]
+    fn an_unbuilt_search_covers_the_whole_text() {
+        let src = b"no anchor here";
+        assert_eq!(reported(&Anchors::Unbuilt, src), [(0, src.len())]);
+        assert!(Anchors::Unbuilt.is_match(src));
     }
 
     #[test]

@@ -152,12 +152,17 @@ impl Patterns {
     /// True if some subject's (plain) address domain is a prefix of `run`,
     /// ASCII case-insensitively.
     pub(super) fn starts_with_domain(&self, run: &[u8]) -> bool {
-        run.first()
+        if !run
+            .first()
             .is_some_and(|&b| self.domain_firsts[usize::from(b)])
-            && self
-                .domain_prefixes
-                .as_ref()
-                .is_some_and(|ac| ac.find(Input::new(run).anchored(Anchored::Yes)).is_some())
+        {
+            return false;
+        }
+        match &self.domain_prefixes {
+            Some(ac) => ac.find(Input::new(run).anchored(Anchored::Yes)).is_some(),
+            // Not compiled (never seen): every domain may be one.
+            None => true,
+        }
     }
 
     /// True when some subject has an address (plain or hashed).
