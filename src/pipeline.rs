@@ -92,8 +92,8 @@ pub struct PipelineOptions {
     /// Batches waiting between reader and workers. Default 2.
     pub queue_depth: usize,
     /// Payload bytes in flight between the reader and the writer, all
-    /// batches together; a batch larger than this (one big message) travels
-    /// alone. Default 8 MiB.
+    /// batches together, besides one batch heavier than half of this (a
+    /// large message). Default 6 MiB.
     pub in_flight_bytes: usize,
     /// Counters to update for a progress display. Default none.
     pub progress: Option<Arc<Progress>>,
@@ -162,7 +162,7 @@ impl Default for PipelineOptions {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             batch_bytes: 2 << 20,
             queue_depth: 2,
-            in_flight_bytes: 8 << 20,
+            in_flight_bytes: 6 << 20,
             progress: None,
         }
     }
