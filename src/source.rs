@@ -17,6 +17,10 @@ use crate::mailbox::{self, MailboxFormat, Message};
 /// Size of the chunks in which pass-through data travels.
 pub const CHUNK: usize = 256 * 1024;
 
+/// Most bytes reserved up front for a one-message member, whatever its tar
+/// header announces.
+const PREALLOCATE: u64 = 16 << 20;
+
 /// One member of the input: a tar entry, or the whole of a bare mailbox.
 #[derive(Debug)]
 pub struct Member {
@@ -215,7 +219,12 @@ fn read_member_data(
         }
         MailboxFormat::Maildir | MailboxFormat::Mh | MailboxFormat::Eml => {
             let limit = options.max_message_size;
-            let mut bytes = Vec::new();
+            // The header announces the size: one allocation instead of a
+            // doubling series of copies (capped, since a damaged header may
+            // announce anything).
+            let announced = member.size.unwrap_or(0).min(limit.saturating_add(1));
+            let mut bytes =
+                Vec::with_capacity(usize::try_from(announced.min(PREALLOCATE)).unwrap_or(0));
             data.take(limit.saturating_add(1))
                 .read_to_end(&mut bytes)
                 .map_err(io_to_error)?;
