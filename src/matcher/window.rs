@@ -238,8 +238,7 @@ pub(crate) fn may_match_any_substring(p: &Patterns, src: &[u8]) -> bool {
             let len = ascii_domain_len(after);
             let rest = after.get(len..).unwrap_or_default();
             let carried_on = if p.ascii_domains {
-                first_char(rest.get(..rest.len().min(4)).unwrap_or_default())
-                    .is_some_and(|c| FOLDS_INTO_ASCII.contains(&c))
+                starts_with_folding(rest)
             } else {
                 rest.first().is_some_and(|b| !b.is_ascii())
             };
@@ -408,6 +407,16 @@ fn blank_len_at(src: &[u8], i: usize) -> usize {
         .map_or(0, char::len_utf8)
 }
 
+/// True if `bytes` start with a character of [`FOLDS_INTO_ASCII`]; most
+/// bytes are ruled out by the first alone (a test checks the lead bytes).
+fn starts_with_folding(bytes: &[u8]) -> bool {
+    bytes
+        .first()
+        .is_some_and(|b| matches!(b, 0xC2 | 0xC4 | 0xCA | 0xCD | 0xE1 | 0xE2 | 0xE3 | 0xEF))
+        && first_char(bytes.get(..bytes.len().min(4)).unwrap_or_default())
+            .is_some_and(|c| FOLDS_INTO_ASCII.contains(&c))
+}
+
 /// The first character of `bytes` if they start with a valid UTF-8 sequence.
 fn first_char(bytes: &[u8]) -> Option<char> {
     let valid = match std::str::from_utf8(bytes) {
@@ -490,9 +499,7 @@ fn may_be_address(p: &Patterns, src: &[u8], at: usize) -> bool {
         // Only a character that normalises to ASCII or to nothing can carry
         // the domain on past the ASCII run; any other character either
         // ends the token or makes its domain non-ASCII.
-        if first_char(rest.get(..rest.len().min(4)).unwrap_or_default())
-            .is_some_and(|c| FOLDS_INTO_ASCII.contains(&c))
-        {
+        if starts_with_folding(rest) {
             return true;
         }
     } else {
@@ -830,6 +837,20 @@ mod tests {
             let want = whole(p, &src);
             prop_assert_eq!(&windowed(p, &src, EVERYWHERE), &want, "{:?}", String::from_utf8_lossy(&src));
             prop_assert_eq!(&windowed(p, &src, LIMITS), &want);
+        }
+    }
+
+    #[test]
+    fn folding_characters_are_recognised_by_their_encodings() {
+        for c in ('\u{80}'..=char::MAX).filter(|c| !c.is_ascii()) {
+            let mut buf = [0; 4];
+            let encoded = c.encode_utf8(&mut buf).as_bytes();
+            assert_eq!(
+                starts_with_folding(encoded),
+                FOLDS_INTO_ASCII.contains(&c),
+                "U+{:04X}",
+                u32::from(c)
+            );
         }
     }
 
