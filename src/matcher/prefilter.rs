@@ -67,8 +67,7 @@ pub(crate) fn proves_no_hit(p: &Patterns, envelope: Option<&[u8]>, raw: &[u8]) -
             return false;
         }
     }
-    let top = raw.get(..body_start).unwrap_or_default();
-    if !names_ok(p, top) {
+    if !names_ok(p, raw, &fields) {
         return false;
     }
     leaf_or_multipart(p, raw, &fields, body_start..raw.len(), 0)
@@ -287,25 +286,37 @@ fn header_end(block: &[u8], body_start: usize) -> usize {
     }
 }
 
-/// Attachment names come from header parameters: quoted strings are
-/// unquoted and folds unfolded. The block as it is lies in the raw segments;
-/// here it is checked with folds and quotes removed.
-fn names_ok(p: &Patterns, block: &[u8]) -> bool {
-    let mut joined = Vec::with_capacity(block.len());
-    let mut i = 0;
-    while let Some(&b) = block.get(i) {
-        match b {
-            b'\r' | b'\n' | b'"' => {}
-            b' ' | b'\t' if i > 0 && block.get(i - 1) == Some(&b'\n') => {
-                while block.get(i + 1).is_some_and(|&c| c == b' ' || c == b'\t') {
-                    i += 1;
+/// Attachment names come from the `filename` and `name` parameters of
+/// Content-Disposition and Content-Type (mail-parser's `attachment_name`),
+/// quoted strings unquoted and folds unfolded. Each of those fields lies as
+/// it is in the raw segments; here it is checked with folds and quotes
+/// removed. The other fields of the block never yield a name.
+fn names_ok(p: &Patterns, raw: &[u8], fields: &[Field]) -> bool {
+    let names_attachments = |name: &str| {
+        name.eq_ignore_ascii_case("content-type")
+            || name.eq_ignore_ascii_case("content-disposition")
+    };
+    fields
+        .iter()
+        .filter(|f| names_attachments(&f.name))
+        .all(|f| {
+            let field = raw.get(f.span.clone()).unwrap_or_default();
+            let mut joined = Vec::with_capacity(field.len());
+            let mut i = 0;
+            while let Some(&b) = field.get(i) {
+                match b {
+                    b'\r' | b'\n' | b'"' => {}
+                    b' ' | b'\t' if i > 0 && field.get(i - 1) == Some(&b'\n') => {
+                        while field.get(i + 1).is_some_and(|&c| c == b' ' || c == b'\t') {
+                            i += 1;
+                        }
+                    }
+                    _ => joined.push(b),
                 }
+                i += 1;
             }
-            _ => joined.push(b),
-        }
-        i += 1;
-    }
-    !may_match_any_substring(p, &joined)
+            !may_match_any_substring(p, &joined)
+        })
 }
 
 /// The value of the first field named `name`, lowercased and trimmed; `None`
@@ -447,7 +458,7 @@ fn leaf_or_multipart(
                     return false;
                 }
             }
-            names_ok(p, block.get(..start).unwrap_or_default())
+            names_ok(p, raw, &fields)
                 && leaf_or_multipart(p, raw, &fields, part.start + start..part.end, depth + 1)
         });
     }
@@ -744,6 +755,30 @@ mod tests {
         (0..20_000u32)
             .map(|i| u8::try_from(i.wrapping_mul(2_654_435_761) >> 24).unwrap_or(0))
             .collect()
+    }
+
+    #[test]
+    fn names_are_checked_unfolded_and_unquoted_in_the_fields_that_carry_them() {
+        let m = matcher();
+        let names_ok_in = |block: &str| {
+            names_ok(
+                &m.patterns,
+                block.as_bytes(),
+                &split_fields(block.as_bytes()),
+            )
+        };
+        for field in [
+            "Content-Type: text/plain; name=\"CUST-882\r\n 31.csv\"",
+            "content-disposition: attachment; filename=\"CUST\"-88231.csv",
+            "Content-Disposition: attachment;\r\n\tfilename=\"Jane\"\"Doe.pdf\"",
+        ] {
+            let block = format!("From: a@b.example\r\n{field}\r\n\r\n");
+            assert!(!names_ok_in(&block), "{field:?}");
+        }
+        // Other fields never name an attachment; the raw scan covers them.
+        assert!(names_ok_in(
+            "X-Note: CUST-882\r\n 31\r\nContent-Type: text/plain; name=a.csv\r\n\r\n"
+        ));
     }
 
     #[test]
