@@ -93,10 +93,8 @@ impl Anchors {
 }
 
 impl Grams {
+    /// Compiles `anchors`; `None` if an automaton could not be built.
     fn new(anchors: &[&str]) -> Option<Grams> {
-        if anchors.is_empty() {
-            return None;
-        }
         let (long, short): (Vec<&str>, Vec<&str>) = anchors.iter().partition(|a| a.len() >= GRAM);
         // About 64 bits per anchor keeps false positives near 1.5%; the
         // bitmap stays between 512 bytes and 512 KiB.
