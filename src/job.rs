@@ -21,6 +21,7 @@ use crate::manifest::{
     self, FORMAT_V1, Hasher, Manifest, ManifestKey, PolicyRecord, Removal, RequestRecord,
     StreamRecord, Tool, now_rfc3339,
 };
+use crate::matcher::Matcher;
 use crate::pipeline::{self, KeepAll, PipelineOptions, Progress};
 use crate::repack::{RenamedMember, Repacker, ScrubPolicy};
 use crate::request::{Action, BinaryAttachments, ErasureRequest};
@@ -232,6 +233,12 @@ pub fn scrub(
 ) -> Result<ScrubSummary> {
     refuse_overwriting_input(input, output)?;
     let manifest_path = manifest_path(output, options.manifest.as_deref())?;
+    let hasher = Hasher::new(options.key.clone());
+    let mode = Mode::Scrub {
+        on_unredactable: options.on_unredactable,
+    };
+    let engine = Engine::new(&request.request, hasher.clone(), mode);
+    refuse_incomplete(engine.matcher())?;
     let input_digest = SharedDigest::default();
     let raw = input.open_counted(options.pipeline.progress.as_ref())?;
     let opened = container::open(Box::new(input_digest.reader(raw)))?;
@@ -250,11 +257,6 @@ pub fn scrub(
         Output::Path(path) => Some(parent_dir(path)),
         Output::Stdout => None,
     };
-    let hasher = Hasher::new(options.key.clone());
-    let mode = Mode::Scrub {
-        on_unredactable: options.on_unredactable,
-    };
-    let engine = Engine::new(&request.request, hasher.clone(), mode);
     let record = RecordOptions {
         dry_run: false,
         strict: options.strict,
@@ -423,11 +425,12 @@ pub fn scan(
     pipeline_options: &PipelineOptions,
     on_affected: impl FnMut(&Affected<'_>) -> Result<()>,
 ) -> Result<ScanSummary> {
+    let hasher = Hasher::default();
+    let engine = Engine::new(&request.request, hasher.clone(), Mode::Scan);
+    refuse_incomplete(engine.matcher())?;
     let opened = container::open(input.open_counted(pipeline_options.progress.as_ref())?)?;
     let container = opened.container;
     let read = input.read_options(max_message_size);
-    let hasher = Hasher::default();
-    let engine = Engine::new(&request.request, hasher.clone(), Mode::Scan);
     let mut recorder = Recorder::new(
         NullSink,
         &request.request,
@@ -480,6 +483,18 @@ fn parent_dir(path: &Path) -> PathBuf {
 }
 
 /// Refuses an output path that names the input file.
+/// Refuses a matcher that could not compile the whole request: it would
+/// miss identifiers (fail closed, before any input is read).
+pub(crate) fn refuse_incomplete(matcher: &Matcher) -> Result<()> {
+    if matcher.is_complete() {
+        Ok(())
+    } else {
+        Err(Error::new(ErrorKind::Request(
+            "the request is too large to compile for search".into(),
+        )))
+    }
+}
+
 fn refuse_overwriting_input(input: &Input, output: &Output) -> Result<()> {
     let (Input::Path(input), Output::Path(output)) = (input, output) else {
         return Ok(());

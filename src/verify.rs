@@ -227,6 +227,9 @@ fn walk(
     options: &VerifyOptions<'_>,
 ) -> Result<Walk> {
     let matcher = options.request.map(Matcher::new);
+    if let Some(m) = &matcher {
+        crate::job::refuse_incomplete(m)?;
+    }
     let out_digest = SharedDigest::default();
     let raw = output.open_counted(options.pipeline.progress.as_ref())?;
     let opened = container::open_with(Box::new(out_digest.reader(raw)), true)?;

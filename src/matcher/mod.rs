@@ -255,6 +255,13 @@ impl Matcher {
         }
     }
 
+    /// False if the request could not be compiled for search (never seen:
+    /// it would take a request of gigabytes); such a matcher would miss
+    /// identifiers, so the operations refuse to run with it.
+    pub fn is_complete(&self) -> bool {
+        self.patterns.is_complete()
+    }
+
     /// True when there is nothing to look for; [`Matcher::scan`] then
     /// returns no hits without looking at the message.
     pub fn is_empty(&self) -> bool {

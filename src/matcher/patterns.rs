@@ -58,6 +58,8 @@ pub(crate) struct Patterns {
     pub(super) phone_min_digits: usize,
     /// Prefilter: the longest word of every name and term, ASCII case-insensitive.
     pub(super) anchors: Option<Anchors>,
+    /// Every automaton the identifiers need was compiled.
+    complete: bool,
 }
 
 impl Patterns {
@@ -125,8 +127,13 @@ impl Patterns {
             domain_firsts[usize::from(b.to_ascii_lowercase())] = true;
             domain_firsts[usize::from(b.to_ascii_uppercase())] = true;
         }
+        let words = automaton(&word_pats);
+        let phones = automaton(&phone_pats);
+        // An automaton is missing exactly when its pattern list is empty.
+        let complete =
+            words.is_some() != word_pats.is_empty() && phones.is_some() != phone_pats.is_empty();
         Patterns {
-            words: automaton(&word_pats),
+            words,
             word_targets,
             max_word_len: word_pats.iter().map(String::len).max().unwrap_or(0),
             ascii_words: word_pats.iter().all(|p| p.is_ascii()),
@@ -137,11 +144,19 @@ impl Patterns {
             emails,
             email_hashes,
             local_punct,
-            phones: automaton(&phone_pats),
+            phones,
             phone_targets,
             phone_min_digits,
             anchors: Anchors::new(&anchors),
+            complete,
         }
+    }
+
+    /// False if the automaton for names and terms or for phone numbers could
+    /// not be compiled (never seen: it would take a request of gigabytes).
+    /// Such patterns would miss those identifiers and must not be used.
+    pub fn is_complete(&self) -> bool {
+        self.complete
     }
 
     /// True when some subject has a hashed address.

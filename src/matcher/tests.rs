@@ -695,3 +695,9 @@ fn opaque_lines_are_the_base64_alphabet_only() {
         }
     }
 }
+
+#[test]
+fn a_request_compiles_whole() {
+    assert!(Matcher::new(&request()).is_complete());
+    assert!(Matcher::new(&ErasureRequest::default()).is_complete());
+}
