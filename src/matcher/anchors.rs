@@ -215,7 +215,9 @@ fn lower(word: u64) -> u64 {
     word | (upper >> 2)
 }
 
-fn build(patterns: &[&str], start: StartKind) -> Option<AhoCorasick> {
+/// An ASCII case-insensitive automaton (standard semantics) over
+/// `patterns`; `None` when there are none or it could not be built.
+pub(super) fn build(patterns: &[&str], start: StartKind) -> Option<AhoCorasick> {
     if patterns.is_empty() {
         return None;
     }

@@ -16,7 +16,7 @@ use std::ops::Range;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchKind, StartKind};
 
 use super::IdKind;
-use super::anchors::Anchors;
+use super::anchors::{self, Anchors};
 use super::normalize::{is_word_char, normalize_identifier};
 use crate::request::{ErasureRequest, LOCAL_PUNCT, email_digest, normalize_email};
 
@@ -110,18 +110,9 @@ impl Patterns {
             .filter_map(|e| e.rsplit_once('@'))
             .map(|(_, d)| d.to_owned())
             .collect();
-        let mut domain_list: Vec<&String> = email_domains.iter().collect();
+        let mut domain_list: Vec<&str> = email_domains.iter().map(String::as_str).collect();
         domain_list.sort_unstable();
-        let domain_prefixes = (!domain_list.is_empty())
-            .then(|| {
-                AhoCorasickBuilder::new()
-                    .match_kind(MatchKind::Standard)
-                    .ascii_case_insensitive(true)
-                    .start_kind(StartKind::Anchored)
-                    .build(&domain_list)
-                    .ok()
-            })
-            .flatten();
+        let domain_prefixes = anchors::build(&domain_list, StartKind::Anchored);
         let mut domain_firsts = [false; 256];
         for b in domain_list.iter().filter_map(|d| d.bytes().next()) {
             domain_firsts[usize::from(b.to_ascii_lowercase())] = true;

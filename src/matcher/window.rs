@@ -156,16 +156,20 @@ fn candidate_windows(p: &Patterns, src: &[u8], limits: Limits) -> Option<Vec<Ran
     let limit = src.len() / limits.dense.max(1) + 1;
     let mut w: Vec<Range<usize>> = Vec::new();
     let word_reach = p.max_word_len + MARGIN;
+    // Adds a window; breaks once the candidates are dense.
+    let push = |w: &mut Vec<Range<usize>>, r: Range<usize>| {
+        w.push(r);
+        if w.len() > limit {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    };
     if let Some(anchors) = &p.anchors {
         // An occurrence left out overlaps a reported one, so it is at most
         // one anchor length away.
         let flow = anchors.for_each(src, |start, end| {
-            w.push(around(src, start, end, word_reach + p.max_word_len));
-            if w.len() > limit {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
+            push(&mut w, around(src, start, end, word_reach + p.max_word_len))
         });
         if flow.is_break() {
             return None;
@@ -173,11 +177,7 @@ fn candidate_windows(p: &Patterns, src: &[u8], limits: Limits) -> Option<Vec<Ran
     }
     if p.has_emails() {
         for at in memchr_iter(b'@', src) {
-            if !may_be_address(p, src, at) {
-                continue;
-            }
-            w.push(email_window(p, src, at));
-            if w.len() > limit {
+            if may_be_address(p, src, at) && push(&mut w, email_window(p, src, at)).is_break() {
                 return None;
             }
         }
@@ -191,14 +191,8 @@ fn candidate_windows(p: &Patterns, src: &[u8], limits: Limits) -> Option<Vec<Ran
         }
     }
     if p.anchors.is_some() && !src.is_ascii() {
-        let flow = non_ascii_word_candidates(p, src, |i| {
-            w.push(around(src, i, i + 1, word_reach));
-            if w.len() > limit {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
-        });
+        let flow =
+            non_ascii_word_candidates(p, src, |i| push(&mut w, around(src, i, i + 1, word_reach)));
         if flow.is_break() {
             return None;
         }
