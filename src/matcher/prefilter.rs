@@ -583,21 +583,17 @@ fn split_multipart(body: &[u8], boundary: &[u8]) -> Option<Vec<std::ops::Range<u
 /// Strict base64: only the alphabet and white space, padding only at the
 /// end, a whole number of groups.
 fn decode_base64(body: &[u8]) -> Option<Vec<u8>> {
-    decode_base64_lines(body).or_else(|| decode_base64_joined(body))
-}
-
-/// [`decode_base64`] for the usual layout (no white space inside a line):
-/// the lines are joined with plain copies into blocks of about
-/// [`JOIN_BLOCK`] characters, each decoded in one call. `None` for anything
-/// else, which [`decode_base64_joined`] then judges.
-fn decode_base64_lines(body: &[u8]) -> Option<Vec<u8>> {
-    decode_base64_blocks(body, JOIN_BLOCK)
+    decode_base64_blocks(body, JOIN_BLOCK).or_else(|| decode_base64_joined(body))
 }
 
 /// Characters joined before they are decoded: large enough that the
 /// per-call cost vanishes, small next to a large attachment.
 const JOIN_BLOCK: usize = 64 << 10;
 
+/// [`decode_base64`] for the usual layout (no white space inside a line):
+/// the lines are joined with plain copies into blocks of about `block`
+/// characters, each decoded in one call. `None` for anything else, which
+/// [`decode_base64_joined`] then judges.
 fn decode_base64_blocks(body: &[u8], block: usize) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(body.len() / 4 * 3 + 3);
     let mut joined = Vec::with_capacity(block.min(body.len()) + 4);
@@ -949,13 +945,13 @@ mod tests {
             }
             // Line by line decodes every clean layout itself, whatever the
             // block size.
-            prop_assert_eq!(decode_base64_lines(&body), Some(data.clone()));
+            prop_assert_eq!(decode_base64_blocks(&body, JOIN_BLOCK), Some(data.clone()));
             prop_assert_eq!(decode_base64_blocks(&body, block), Some(data));
             for (at, b) in noise {
                 body.insert(at.min(body.len()), b);
             }
             let joined = decode_base64_joined(&body);
-            for lines in [decode_base64_lines(&body), decode_base64_blocks(&body, block)]
+            for lines in [decode_base64_blocks(&body, JOIN_BLOCK), decode_base64_blocks(&body, block)]
                 .into_iter()
                 .flatten()
             {
