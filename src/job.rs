@@ -140,26 +140,22 @@ pub struct LoadedRequest {
 }
 
 /// Reads and validates an erasure request file. Fails before any input is
-/// read, naming the file and the line of the first problem.
+/// read, naming the file and the line of the first problem; a file larger
+/// than `request::MAX_REQUEST_BYTES` is refused before it is read.
 pub fn load_request(path: &Path) -> Result<LoadedRequest> {
-    let bytes = std::fs::read(path).map_err(|source| {
-        Error::new(ErrorKind::Open {
-            path: path.to_path_buf(),
-            source,
-        })
+    let invalid =
+        |what: String| Error::new(ErrorKind::Request(format!("{}: {what}", path.display())));
+    let bytes = crate::request::read_request_file(path).map_err(|e| match e {
+        crate::request::RequestError::Io { path, source } => {
+            Error::new(ErrorKind::Open { path, source })
+        }
+        other => invalid(other.to_string()),
     })?;
-    let text = String::from_utf8(bytes.clone()).map_err(|_| {
-        Error::new(ErrorKind::Request(format!(
-            "{}: the request is not UTF-8 text",
-            path.display()
-        )))
-    })?;
-    let request = ErasureRequest::from_toml_str(&text)
-        .map_err(|e| Error::new(ErrorKind::Request(format!("{}: {e}", path.display()))))?;
-    Ok(LoadedRequest {
-        request,
-        blake3: blake3::hash(&bytes).to_hex().to_string(),
-    })
+    let blake3 = blake3::hash(&bytes).to_hex().to_string();
+    let text =
+        String::from_utf8(bytes).map_err(|_| invalid("the request is not UTF-8 text".into()))?;
+    let request = ErasureRequest::from_toml_str(&text).map_err(|e| invalid(e.to_string()))?;
+    Ok(LoadedRequest { request, blake3 })
 }
 
 /// Settings of `scrub`.
