@@ -66,9 +66,24 @@ pub enum ErrorKind {
         /// The checksum of the header bytes.
         computed: u32,
     },
-    /// A tar header field cannot be parsed.
+    /// A tar header field cannot be parsed. The text names the field, never
+    /// its content (a header may hold an identifier).
     #[error("bad tar header: {0}")]
     BadHeader(String),
+    /// A zstd frame declares a window larger than the decoder may allocate.
+    #[error(
+        "zstd frame at byte {frame_offset} of the compressed input needs a window of {window} bytes, \
+         more than the limit of {limit} bytes (--max-window)"
+    )]
+    WindowTooLarge {
+        /// The window the frame declares (its content size for a
+        /// single-segment frame).
+        window: u64,
+        /// The configured limit.
+        limit: u64,
+        /// Offset of the frame's first byte in the compressed input.
+        frame_offset: u64,
+    },
     /// A message is larger than `--max-message-size`.
     #[error(
         "message of at least {size} bytes exceeds the limit of {limit} bytes (--max-message-size)"

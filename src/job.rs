@@ -237,7 +237,10 @@ pub fn scrub(
     refuse_incomplete(engine.matcher())?;
     let input_digest = SharedDigest::default();
     let raw = input.open_counted(options.pipeline.progress.as_ref())?;
-    let opened = container::open(Box::new(input_digest.reader(raw)))?;
+    let opened = container::open(
+        Box::new(input_digest.reader(raw)),
+        container::DEFAULT_MAX_WINDOW,
+    )?;
     let container = opened.container;
     let compression = options.compress.unwrap_or(container.compression);
     let level = options.level.unwrap_or(compression.default_level());
@@ -424,7 +427,10 @@ pub fn scan(
     let hasher = Hasher::default();
     let engine = Engine::new(&request.request, hasher.clone(), Mode::Scan);
     refuse_incomplete(engine.matcher())?;
-    let opened = container::open(input.open_counted(pipeline_options.progress.as_ref())?)?;
+    let opened = container::open(
+        input.open_counted(pipeline_options.progress.as_ref())?,
+        container::DEFAULT_MAX_WINDOW,
+    )?;
     let container = opened.container;
     let read = input.read_options(max_message_size);
     let mut recorder = Recorder::new(
@@ -455,7 +461,7 @@ pub fn list(
     max_message_size: u64,
     on_member: impl FnMut(&MemberSummary) -> Result<()>,
 ) -> Result<(Container, Totals)> {
-    let opened = container::open(input.open()?)?;
+    let opened = container::open(input.open()?, container::DEFAULT_MAX_WINDOW)?;
     let container = opened.container;
     let read = input.read_options(max_message_size);
     let mut inventory = Inventory::new(on_member);
