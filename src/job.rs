@@ -260,6 +260,8 @@ pub fn scrub(
         dry_run: false,
         strict: options.strict,
     };
+    // Errors name members as reports do: never a path holding an identifier.
+    let redact = |e: Error| e.redact_member(|path| report_path(engine.matcher(), &hasher, path));
     let (run, output_digest) = write_atomically(output, |writer| {
         let encoder =
             Encoder::new(HashingWriter::new(writer), out_compression).map_err(write_error)?;
@@ -324,7 +326,8 @@ pub fn scrub(
             stats,
         );
         Ok((recorded, digest))
-    })?;
+    })
+    .map_err(redact)?;
     let (removals, warnings, totals, counts, stats) = run;
     let container_name = container_name(container, counts.bare_format);
     let mut manifest = Manifest {
@@ -444,8 +447,10 @@ pub fn scan(
         },
         on_affected,
     );
-    pipeline::run(opened, &read, &engine, &mut recorder, pipeline_options)?;
-    let record = recorder.finish()?;
+    // Errors name members as reports do: never a path holding an identifier.
+    let redact = |e: Error| e.redact_member(|path| report_path(engine.matcher(), &hasher, path));
+    pipeline::run(opened, &read, &engine, &mut recorder, pipeline_options).map_err(redact)?;
+    let record = recorder.finish().map_err(redact)?;
     Ok(ScanSummary {
         container,
         container_name: container_name(container, record.counts.bare_format),

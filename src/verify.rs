@@ -298,6 +298,11 @@ fn walk(
             accounting,
         })
     })
+    .map_err(|e: Error| match &matcher {
+        // Errors name members as reports do: never a path holding an identifier.
+        Some(m) => e.redact_member(|path| crate::evidence::report_path(m, hasher, path)),
+        None => e,
+    })
 }
 
 /// The sink of the output walk.
