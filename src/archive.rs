@@ -22,6 +22,10 @@ pub const BLOCK: usize = 512;
 /// held in memory.
 const MAX_EXTENSION: u64 = 1 << 20;
 
+/// The error of an unparsable size field. The tar crate's own message quotes
+/// the field and the member path, which may hold an identifier.
+const SIZE_NOT_A_NUMBER: &str = "the size field is not a number";
+
 /// What an entry is, as far as mail is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -450,9 +454,9 @@ impl<R: BufRead> TarReader<R> {
             }
             let parsed = tar::Header::from_byte_slice(&block);
             let type_flag = block[156];
-            let size = parsed
-                .entry_size()
-                .map_err(|e| self.error(ErrorKind::BadHeader(e.to_string()), block_offset))?;
+            let size = parsed.entry_size().map_err(|_| {
+                self.error(ErrorKind::BadHeader(SIZE_NOT_A_NUMBER.into()), block_offset)
+            })?;
             header.extend_from_slice(&block);
             if matches!(type_flag, b'x' | b'g' | b'X' | b'L' | b'K') {
                 if size > MAX_EXTENSION {
@@ -763,7 +767,7 @@ mod tests {
         let err = tar.next_item().unwrap_err();
         assert_eq!(
             err.position().member.as_deref(),
-            Some("dir/a very long pax name.eml")
+            Some(&b"dir/a very long pax name.eml"[..])
         );
         assert!(matches!(err.kind(), ErrorKind::TruncatedTar(_)));
     }

@@ -17,6 +17,13 @@ use crate::error::{Error, ErrorKind, Result};
 /// Size of the buffers between the stages of the reader.
 const BUF_SIZE: usize = 256 * 1024;
 
+/// Default of the largest zstd window a decoder may allocate: 128 MiB, the
+/// limit of the `zstd` command itself (window log 27). Frames made with
+/// `zstd --long=31` or `--ultra` levels need more; a frame may declare up to
+/// 2 GiB (or, as a single segment, its content size), and a decoder holds the
+/// whole window in memory.
+pub const DEFAULT_MAX_WINDOW: u64 = 128 << 20;
+
 /// Compression of a stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -159,13 +166,23 @@ impl<R: Read> Read for TagDecodeErrors<R> {
     }
 }
 
+/// True for an error of the raw input or a refusal of the [`WindowGuard`]:
+/// neither is the decoder's.
 fn is_source_error(e: &io::Error) -> bool {
-    e.get_ref().is_some_and(|inner| inner.is::<SourceError>())
+    e.get_ref()
+        .is_some_and(|inner| inner.is::<SourceError>() || inner.is::<Refused>())
 }
 
 /// Turns an I/O error met while reading the decompressed stream into the
 /// pipeline's error kind: a decoder failure, or a failure of the input.
 pub fn read_error_kind(e: io::Error) -> ErrorKind {
+    if e.get_ref().is_some_and(|inner| inner.is::<Refused>()) {
+        let kind = e.kind();
+        return match e.into_inner().map(|inner| inner.downcast::<Refused>()) {
+            Some(Ok(refused)) => refused.0.kind(),
+            _ => ErrorKind::Read(io::Error::from(kind)),
+        };
+    }
     if !e.get_ref().is_some_and(|inner| inner.is::<DecodeError>()) {
         return ErrorKind::Read(e);
     }
@@ -231,15 +248,22 @@ pub fn looks_like_tar(block: &[u8]) -> bool {
 
 /// Opens an input stream: detects compression and layout and returns the
 /// decompressed stream, with nothing consumed from the caller's point of
-/// view. An empty stream is an error.
-pub fn open(input: Box<dyn Read + Send>) -> Result<Opened> {
-    open_with(input, false)
+/// view. An empty stream is an error. A zstd frame whose window exceeds
+/// `max_window` bytes ([`DEFAULT_MAX_WINDOW`] unless the user chose another)
+/// is refused with [`ErrorKind::WindowTooLarge`] before the decoder
+/// allocates anything for it.
+pub fn open(input: Box<dyn Read + Send>, max_window: u64) -> Result<Opened> {
+    open_with(input, false, max_window)
 }
 
 /// [`open`], where `allow_empty` makes an empty stream (or one that
 /// decompresses to nothing) an empty bare mailbox: what a scrub writes when
 /// it deletes every message of a bare mailbox.
-pub fn open_with(input: Box<dyn Read + Send>, allow_empty: bool) -> Result<Opened> {
+pub fn open_with(
+    input: Box<dyn Read + Send>,
+    allow_empty: bool,
+    max_window: u64,
+) -> Result<Opened> {
     let empty = || Opened {
         container: Container {
             compression: Compression::None,
@@ -264,7 +288,8 @@ pub fn open_with(input: Box<dyn Read + Send>, allow_empty: bool) -> Result<Opene
             codec: "gzip",
         }),
         Compression::Zstd => {
-            let mut decoder = zstd::stream::read::Decoder::with_buffer(raw).map_err(|e| {
+            let guarded = BufReader::with_capacity(BUF_SIZE, WindowGuard::new(raw, max_window));
+            let mut decoder = zstd::stream::read::Decoder::with_buffer(guarded).map_err(|e| {
                 Error::at(
                     ErrorKind::Decompress {
                         codec: "zstd",
@@ -273,15 +298,19 @@ pub fn open_with(input: Box<dyn Read + Send>, allow_empty: bool) -> Result<Opene
                     0,
                 )
             })?;
-            decoder.window_log_max(31).map_err(|e| {
-                Error::at(
-                    ErrorKind::Decompress {
-                        codec: "zstd",
-                        source: e,
-                    },
-                    0,
-                )
-            })?;
+            // The guard checks every frame; the decoder's own limit (the
+            // next power of two) backs it up.
+            decoder
+                .window_log_max(window_log_for(max_window))
+                .map_err(|e| {
+                    Error::at(
+                        ErrorKind::Decompress {
+                            codec: "zstd",
+                            source: e,
+                        },
+                        0,
+                    )
+                })?;
             Box::new(TagDecodeErrors {
                 inner: decoder,
                 codec: "zstd",
@@ -314,6 +343,268 @@ pub fn open_with(input: Box<dyn Read + Send>, allow_empty: bool) -> Result<Opene
         },
         reader: Box::new(reader),
     })
+}
+
+/// The decoder's `window_log_max` for a limit in bytes: the smallest power
+/// of two not below it, within what zstd accepts (2^10 to 2^31).
+fn window_log_for(max_window: u64) -> u32 {
+    let log = 64 - max_window.saturating_sub(1).leading_zeros();
+    log.clamp(10, 31)
+}
+
+/// Why the [`WindowGuard`] stopped a stream.
+#[derive(Debug, Clone, Copy)]
+enum Refusal {
+    /// A frame's window is above the limit.
+    Window {
+        window: u64,
+        limit: u64,
+        frame_offset: u64,
+    },
+    /// The stream is not a sequence of zstd frames.
+    Corrupt { what: &'static str, at: u64 },
+}
+
+impl Refusal {
+    fn kind(self) -> ErrorKind {
+        match self {
+            Refusal::Window {
+                window,
+                limit,
+                frame_offset,
+            } => ErrorKind::WindowTooLarge {
+                window,
+                limit,
+                frame_offset,
+            },
+            Refusal::Corrupt { what, at } => ErrorKind::Decompress {
+                codec: "zstd",
+                source: io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("{what} at byte {at} of the compressed input"),
+                ),
+            },
+        }
+    }
+}
+
+/// A [`Refusal`] carried through the decoder as an I/O error and turned
+/// back into its kind by [`read_error_kind`].
+#[derive(Debug)]
+struct Refused(Refusal);
+
+impl fmt::Display for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.kind().fmt(f)
+    }
+}
+
+impl std::error::Error for Refused {}
+
+/// Magic number of a zstd frame (RFC 8878), little endian.
+const ZSTD_FRAME_MAGIC: u32 = 0xFD2F_B528;
+
+/// What the [`WindowGuard`] is collecting.
+#[derive(Debug, Clone, Copy)]
+enum Field {
+    /// The 4-byte magic number of the next frame.
+    Magic,
+    /// The 4-byte Frame_Size of a skippable frame.
+    SkippableSize,
+    /// The Frame_Header_Descriptor.
+    Descriptor,
+    /// The rest of the frame header (window descriptor, dictionary id,
+    /// content size), after the descriptor `0`.
+    Header(u8),
+    /// A 3-byte block header; `checksum` is the frame's Content_Checksum_flag.
+    Block { checksum: bool },
+}
+
+/// Walks the frame structure of a zstd stream on its way to the decoder
+/// (headers, block headers and sizes; block contents are not decoded) and
+/// refuses a frame whose window exceeds the limit before the decoder sees
+/// its header, so nothing is allocated for it. Skippable frames are passed
+/// over; anything that is not a frame is refused too, as the decoder's
+/// limit does not apply to every legacy format it knows.
+struct WindowGuard<R> {
+    inner: R,
+    limit: u64,
+    /// Compressed bytes seen so far.
+    offset: u64,
+    /// Where the frame being read starts.
+    frame_start: u64,
+    /// The field being collected, then `need` bytes of it.
+    field: Field,
+    need: usize,
+    buf: [u8; 16],
+    have: usize,
+    /// Bytes to pass over before the next field.
+    skip: u64,
+    /// A refusal, returned by every read once met.
+    refused: Option<Refusal>,
+}
+
+impl<R: Read> WindowGuard<R> {
+    fn new(inner: R, limit: u64) -> Self {
+        WindowGuard {
+            inner,
+            limit,
+            offset: 0,
+            frame_start: 0,
+            field: Field::Magic,
+            need: 4,
+            buf: [0; 16],
+            have: 0,
+            skip: 0,
+            refused: None,
+        }
+    }
+
+    fn expect(&mut self, field: Field, need: usize) {
+        self.field = field;
+        self.need = need;
+        self.have = 0;
+    }
+
+    /// The next frame starts after `skip` more bytes.
+    fn next_frame(&mut self, skip: u64) {
+        self.skip = skip;
+        self.frame_start = self.offset + skip;
+        self.expect(Field::Magic, 4);
+    }
+
+    fn corrupt(&self, what: &'static str) -> Refusal {
+        Refusal::Corrupt {
+            what,
+            at: self.frame_start,
+        }
+    }
+
+    /// Follows the frame structure through `bytes`.
+    fn walk(&mut self, mut bytes: &[u8]) -> std::result::Result<(), Refusal> {
+        while !bytes.is_empty() {
+            if self.skip > 0 {
+                let n = usize::try_from(self.skip).map_or(bytes.len(), |s| s.min(bytes.len()));
+                self.skip -= n as u64;
+                self.offset += n as u64;
+                bytes = &bytes[n..];
+                continue;
+            }
+            let n = (self.need - self.have).min(bytes.len());
+            self.buf[self.have..self.have + n].copy_from_slice(&bytes[..n]);
+            self.have += n;
+            self.offset += n as u64;
+            bytes = &bytes[n..];
+            if self.have == self.need {
+                self.field_done()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Acts on a complete field.
+    fn field_done(&mut self) -> std::result::Result<(), Refusal> {
+        let le = |bytes: &[u8]| {
+            bytes
+                .iter()
+                .rev()
+                .fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
+        };
+        let field = &self.buf[..self.need];
+        match self.field {
+            Field::Magic => {
+                let magic = le(field) as u32;
+                if magic == ZSTD_FRAME_MAGIC {
+                    self.expect(Field::Descriptor, 1);
+                } else if magic & 0xFFFF_FFF0 == 0x184D_2A50 {
+                    self.expect(Field::SkippableSize, 4);
+                } else {
+                    return Err(self.corrupt("no zstd frame"));
+                }
+            }
+            Field::SkippableSize => {
+                let size = le(field);
+                self.next_frame(size);
+            }
+            Field::Descriptor => {
+                let descriptor = field[0];
+                let single_segment = descriptor & 0x20 != 0;
+                let window = usize::from(!single_segment);
+                let dictionary = [0, 1, 2, 4][usize::from(descriptor & 3)];
+                self.expect(
+                    Field::Header(descriptor),
+                    window + dictionary + content_size_len(descriptor),
+                );
+            }
+            Field::Header(descriptor) => {
+                let window = if descriptor & 0x20 != 0 {
+                    let size = &field[field.len() - content_size_len(descriptor)..];
+                    le(size) + if size.len() == 2 { 256 } else { 0 }
+                } else {
+                    let exponent = u32::from(field[0] >> 3);
+                    let base = 1u64 << (10 + exponent);
+                    base + base / 8 * u64::from(field[0] & 7)
+                };
+                if window > self.limit {
+                    return Err(Refusal::Window {
+                        window,
+                        limit: self.limit,
+                        frame_offset: self.frame_start,
+                    });
+                }
+                let checksum = descriptor & 0x04 != 0;
+                self.expect(Field::Block { checksum }, 3);
+            }
+            Field::Block { checksum } => {
+                let header = le(field);
+                let last = header & 1 != 0;
+                let size = header >> 3;
+                let body = match (header >> 1) & 3 {
+                    0 | 2 => size,
+                    1 => 1,
+                    _ => return Err(self.corrupt("reserved block type in the zstd frame")),
+                };
+                if last {
+                    self.next_frame(body + if checksum { 4 } else { 0 });
+                } else {
+                    self.skip = body;
+                    self.expect(Field::Block { checksum }, 3);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Bytes of the Frame_Content_Size field a frame header descriptor announces.
+fn content_size_len(descriptor: u8) -> usize {
+    match descriptor >> 6 {
+        0 => usize::from(descriptor & 0x20 != 0),
+        1 => 2,
+        2 => 4,
+        _ => 8,
+    }
+}
+
+impl<R: Read> Read for WindowGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let refused = |r| io::Error::new(io::ErrorKind::InvalidData, Refused(r));
+        if let Some(refusal) = self.refused {
+            return Err(refused(refusal));
+        }
+        let start = self.offset;
+        let n = self.inner.read(buf)?;
+        if let Err(refusal) = self.walk(&buf[..n]) {
+            self.refused = Some(refusal);
+            // The frames before the refused one still reach the decoder.
+            let before = self.frame_start.saturating_sub(start);
+            if before > 0 {
+                return Ok(usize::try_from(before).map_or(n, |b| b.min(n)));
+            }
+            return Err(refused(refusal));
+        }
+        Ok(n)
+    }
 }
 
 /// How the output is compressed.
@@ -439,7 +730,11 @@ mod tests {
     fn sniffs_and_decodes_each_codec() {
         let data = b"From a@b Mon Jan  1 00:00:00 2024\nSubject: x\n\nbody\n".repeat(50);
         for compression in [Compression::None, Compression::Gzip, Compression::Zstd] {
-            let opened = open(Box::new(Cursor::new(compress(&data, compression)))).unwrap();
+            let opened = open(
+                Box::new(Cursor::new(compress(&data, compression))),
+                DEFAULT_MAX_WINDOW,
+            )
+            .unwrap();
             assert_eq!(opened.container.compression, compression);
             assert_eq!(opened.container.layout, Layout::Bare);
             assert_eq!(read_all(opened), data);
@@ -451,24 +746,29 @@ mod tests {
         for compression in [Compression::Gzip, Compression::Zstd] {
             let mut joined = compress(b"first half, ", compression);
             joined.extend(compress(b"second half", compression));
-            let opened = open(Box::new(Cursor::new(joined))).unwrap();
+            let opened = open(Box::new(Cursor::new(joined)), DEFAULT_MAX_WINDOW).unwrap();
             assert_eq!(read_all(opened), b"first half, second half");
         }
     }
 
     #[test]
     fn zero_block_is_a_tar() {
-        let opened = open(Box::new(Cursor::new(vec![0u8; 1024]))).unwrap();
+        let opened = open(Box::new(Cursor::new(vec![0u8; 1024])), DEFAULT_MAX_WINDOW).unwrap();
         assert_eq!(opened.container.layout, Layout::Tar);
     }
 
     #[test]
     fn empty_input_is_an_error() {
-        let err = open(Box::new(Cursor::new(Vec::new()))).err().unwrap();
-        assert!(matches!(err.kind(), ErrorKind::EmptyInput));
-        let err = open(Box::new(Cursor::new(compress(b"", Compression::Zstd))))
+        let err = open(Box::new(Cursor::new(Vec::new())), DEFAULT_MAX_WINDOW)
             .err()
             .unwrap();
+        assert!(matches!(err.kind(), ErrorKind::EmptyInput));
+        let err = open(
+            Box::new(Cursor::new(compress(b"", Compression::Zstd))),
+            DEFAULT_MAX_WINDOW,
+        )
+        .err()
+        .unwrap();
         assert!(matches!(err.kind(), ErrorKind::EmptyInput));
     }
 
@@ -476,7 +776,7 @@ mod tests {
     fn truncated_gzip_is_a_decompress_error() {
         let data = compress(&b"x".repeat(10_000), Compression::Gzip);
         let cut = data[..data.len() - 6].to_vec();
-        let opened = open(Box::new(Cursor::new(cut))).unwrap();
+        let opened = open(Box::new(Cursor::new(cut)), DEFAULT_MAX_WINDOW).unwrap();
         let mut reader = opened.reader;
         let err = reader.read_to_end(&mut Vec::new()).unwrap_err();
         assert!(matches!(
@@ -492,5 +792,147 @@ mod tests {
             compress(&data, Compression::Zstd),
             compress(&data, Compression::Zstd)
         );
+    }
+
+    /// A frame header with a Window_Descriptor, then one raw last block.
+    fn windowed_frame(exponent: u8, mantissa: u8, content: &[u8]) -> Vec<u8> {
+        let mut out = vec![0x28, 0xb5, 0x2f, 0xfd, 0x00, (exponent << 3) | mantissa];
+        let header = ((content.len() as u32) << 3) | 1;
+        out.extend_from_slice(&header.to_le_bytes()[..3]);
+        out.extend_from_slice(content);
+        out
+    }
+
+    fn skippable(size: u32) -> Vec<u8> {
+        let mut out = vec![0x5e, 0x2a, 0x4d, 0x18];
+        out.extend_from_slice(&size.to_le_bytes());
+        out.resize(8 + size as usize, 0xa5);
+        out
+    }
+
+    /// The first error of opening and reading `bytes` whole.
+    fn first_error(bytes: Vec<u8>, max_window: u64) -> Error {
+        match open(Box::new(Cursor::new(bytes)), max_window) {
+            Ok(opened) => {
+                let mut reader = opened.reader;
+                let e = reader.read_to_end(&mut Vec::new()).unwrap_err();
+                Error::new(read_error_kind(e))
+            }
+            Err(err) => err,
+        }
+    }
+
+    fn read_whole(bytes: Vec<u8>, max_window: u64) -> Vec<u8> {
+        read_all(open(Box::new(Cursor::new(bytes)), max_window).unwrap())
+    }
+
+    #[test]
+    fn window_above_the_limit_is_refused_with_its_size_and_offset() {
+        let mail = b"From a@b Mon Jan  1 00:00:00 2024\nSubject: x\n\nbody\n";
+        // 2 GiB, then 128 MiB + 1/8.
+        for (exponent, mantissa, window) in [(21, 0, 1u64 << 31), (17, 1, 144 << 20)] {
+            let err = first_error(windowed_frame(exponent, mantissa, mail), DEFAULT_MAX_WINDOW);
+            match err.kind() {
+                ErrorKind::WindowTooLarge {
+                    window: w,
+                    limit,
+                    frame_offset: 0,
+                } => assert_eq!((*w, *limit), (window, DEFAULT_MAX_WINDOW)),
+                other => panic!("{other}"),
+            }
+            assert!(err.to_string().contains("--max-window"), "{err}");
+        }
+        // A later frame: its offset is reported, the first frame's bytes came through.
+        let mut two = compress(&mail.repeat(20), Compression::Zstd);
+        let second = two.len() as u64;
+        two.extend(windowed_frame(21, 0, mail));
+        let mut reader = open(Box::new(Cursor::new(two)), DEFAULT_MAX_WINDOW)
+            .unwrap()
+            .reader;
+        let mut got = Vec::new();
+        let err = read_error_kind(reader.read_to_end(&mut got).unwrap_err());
+        assert!(
+            matches!(err, ErrorKind::WindowTooLarge { frame_offset, .. } if frame_offset == second),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn window_at_the_limit_and_a_raised_limit_are_accepted() {
+        let mail = b"From a@b Mon Jan  1 00:00:00 2024\nSubject: x\n\nbody\n".to_vec();
+        assert_eq!(
+            read_whole(windowed_frame(17, 0, &mail), DEFAULT_MAX_WINDOW),
+            mail
+        );
+        assert_eq!(read_whole(windowed_frame(21, 0, &mail), 1 << 31), mail);
+    }
+
+    #[test]
+    fn single_segment_window_is_the_content_size() {
+        let mail = b"From a@b Mon Jan  1 00:00:00 2024\nSubject: x\n\nbody\n";
+        // Single segment, 8-byte content size of 3 GiB; then 2-byte field (+256).
+        let mut big = vec![0x28, 0xb5, 0x2f, 0xfd, 0b1110_0000];
+        big.extend_from_slice(&(3u64 << 30).to_le_bytes());
+        big.extend_from_slice(&(((mail.len() as u32) << 3) | 1).to_le_bytes()[..3]);
+        big.extend_from_slice(mail);
+        let err = first_error(big, DEFAULT_MAX_WINDOW);
+        assert!(
+            matches!(err.kind(), ErrorKind::WindowTooLarge { window, .. } if *window == 3 << 30),
+            "{err}"
+        );
+        let err = first_error(big_two_byte(mail), 300);
+        assert!(
+            matches!(err.kind(), ErrorKind::WindowTooLarge { window, .. } if *window == 256 + 100),
+            "{err}"
+        );
+    }
+
+    /// A single-segment frame whose 2-byte content size field says 100 (+256).
+    fn big_two_byte(mail: &[u8]) -> Vec<u8> {
+        let mut out = vec![0x28, 0xb5, 0x2f, 0xfd, 0b0110_0000, 100, 0];
+        out.extend_from_slice(&(((mail.len() as u32) << 3) | 1).to_le_bytes()[..3]);
+        out.extend_from_slice(mail);
+        out
+    }
+
+    #[test]
+    fn skippable_frames_checksums_and_levels_pass_the_guard() {
+        let data = b"From a@b Mon Jan  1 00:00:00 2024\nSubject: x\n\nbody\n".repeat(5000);
+        let mut joined = skippable(0);
+        let mut want = Vec::new();
+        for (i, level) in [1, 3, 19].into_iter().enumerate() {
+            let part = &data[i * 1000..];
+            let mut enc = zstd::stream::write::Encoder::new(Vec::new(), level).unwrap();
+            enc.include_checksum(i % 2 == 0).unwrap();
+            enc.include_contentsize(i == 1).unwrap();
+            enc.write_all(part).unwrap();
+            joined.extend(enc.finish().unwrap());
+            joined.extend(skippable(37));
+            want.extend_from_slice(part);
+        }
+        joined.extend(compress(b"", Compression::Zstd));
+        assert_eq!(read_whole(joined, DEFAULT_MAX_WINDOW), want);
+    }
+
+    #[test]
+    fn bytes_after_the_last_frame_are_a_decompress_error() {
+        let mut data = compress(
+            b"From a@b Mon Jan  1 00:00:00 2024\n\nx\n",
+            Compression::Zstd,
+        );
+        data.extend_from_slice(b"trailing garbage");
+        let err = first_error(data, DEFAULT_MAX_WINDOW);
+        assert!(
+            matches!(err.kind(), ErrorKind::Decompress { codec: "zstd", .. }),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn window_log_for_rounds_up_within_zstd_bounds() {
+        assert_eq!(window_log_for(DEFAULT_MAX_WINDOW), 27);
+        assert_eq!(window_log_for(DEFAULT_MAX_WINDOW + 1), 28);
+        assert_eq!(window_log_for(1), 10);
+        assert_eq!(window_log_for(u64::MAX), 31);
     }
 }

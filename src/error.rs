@@ -11,8 +11,10 @@ use std::io;
 /// Where in the input an error happened.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Position {
-    /// Path of the archive member, as stored in the archive (lossy UTF-8 for display only).
-    pub member: Option<String>,
+    /// Path of the archive member, as stored in the archive, until
+    /// [`Error::redact_member`] replaces it with its report form (shown as
+    /// lossy UTF-8, control characters escaped).
+    pub member: Option<Vec<u8>>,
     /// Index of the message inside the member (0 for one-message files).
     pub message: Option<usize>,
     /// Byte offset in the decompressed input stream.
@@ -23,7 +25,8 @@ impl fmt::Display for Position {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut sep = "";
         if let Some(member) = &self.member {
-            write!(f, "member '{}'", escape_for_terminal(member))?;
+            let member = String::from_utf8_lossy(member);
+            write!(f, "member '{}'", escape_for_terminal(&member))?;
             sep = ", ";
         }
         if let Some(index) = self.message {
@@ -66,9 +69,24 @@ pub enum ErrorKind {
         /// The checksum of the header bytes.
         computed: u32,
     },
-    /// A tar header field cannot be parsed.
+    /// A tar header field cannot be parsed. The text names the field, never
+    /// its content (a header may hold an identifier).
     #[error("bad tar header: {0}")]
     BadHeader(String),
+    /// A zstd frame declares a window larger than the decoder may allocate.
+    #[error(
+        "zstd frame at byte {frame_offset} of the compressed input needs a window of {window} bytes, \
+         more than the limit of {limit} bytes (--max-window)"
+    )]
+    WindowTooLarge {
+        /// The window the frame declares (its content size for a
+        /// single-segment frame).
+        window: u64,
+        /// The configured limit.
+        limit: u64,
+        /// Offset of the frame's first byte in the compressed input.
+        frame_offset: u64,
+    },
     /// A message is larger than `--max-message-size`.
     #[error(
         "message of at least {size} bytes exceeds the limit of {limit} bytes (--max-message-size)"
@@ -141,7 +159,18 @@ impl Error {
     /// Sets the member path unless one is already known.
     pub fn with_member(mut self, member: &[u8]) -> Self {
         if self.position.member.is_none() {
-            self.position.member = Some(String::from_utf8_lossy(member).into_owned());
+            self.position.member = Some(member.to_vec());
+        }
+        self
+    }
+
+    /// Replaces the member path by `render(path)`. The operations that hold
+    /// a request apply it to every error they return, with the rendering
+    /// reports use (`evidence::report_path`), so that no error message shows
+    /// a member path holding an identifier being erased.
+    pub fn redact_member(mut self, render: impl Fn(&[u8]) -> String) -> Self {
+        if let Some(member) = self.position.member.take() {
+            self.position.member = Some(render(&member).into_bytes());
         }
         self
     }
@@ -219,6 +248,26 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "member 'alice/cur/1', message 3, offset 1536: truncated tar archive: member data ends early"
+        );
+    }
+
+    #[test]
+    fn redact_member_renders_the_raw_path() {
+        let err = Error::at(ErrorKind::TruncatedTar("member data ends early"), 9)
+            .with_member(b"jane@example.com/cur/\xff1")
+            .redact_member(|path| format!("blake3:{}", path.len()));
+        assert_eq!(err.position().member.as_deref(), Some(&b"blake3:23"[..]));
+        assert!(!err.to_string().contains("jane"), "{err}");
+        let plain = Error::new(ErrorKind::EmptyInput).redact_member(|_| unreachable!());
+        assert_eq!(plain.position().member, None);
+    }
+
+    #[test]
+    fn member_path_is_shown_lossily() {
+        let err = Error::at(ErrorKind::EmptyInput, 0).with_member(b"a\xffb");
+        assert_eq!(
+            err.to_string(),
+            "member 'a\u{fffd}b', offset 0: empty input"
         );
     }
 

@@ -140,26 +140,22 @@ pub struct LoadedRequest {
 }
 
 /// Reads and validates an erasure request file. Fails before any input is
-/// read, naming the file and the line of the first problem.
+/// read, naming the file and the line of the first problem; a file larger
+/// than `request::MAX_REQUEST_BYTES` is refused before it is read.
 pub fn load_request(path: &Path) -> Result<LoadedRequest> {
-    let bytes = std::fs::read(path).map_err(|source| {
-        Error::new(ErrorKind::Open {
-            path: path.to_path_buf(),
-            source,
-        })
+    let invalid =
+        |what: String| Error::new(ErrorKind::Request(format!("{}: {what}", path.display())));
+    let bytes = crate::request::read_request_file(path).map_err(|e| match e {
+        crate::request::RequestError::Io { path, source } => {
+            Error::new(ErrorKind::Open { path, source })
+        }
+        other => invalid(other.to_string()),
     })?;
-    let text = String::from_utf8(bytes.clone()).map_err(|_| {
-        Error::new(ErrorKind::Request(format!(
-            "{}: the request is not UTF-8 text",
-            path.display()
-        )))
-    })?;
-    let request = ErasureRequest::from_toml_str(&text)
-        .map_err(|e| Error::new(ErrorKind::Request(format!("{}: {e}", path.display()))))?;
-    Ok(LoadedRequest {
-        request,
-        blake3: blake3::hash(&bytes).to_hex().to_string(),
-    })
+    let blake3 = blake3::hash(&bytes).to_hex().to_string();
+    let text =
+        String::from_utf8(bytes).map_err(|_| invalid("the request is not UTF-8 text".into()))?;
+    let request = ErasureRequest::from_toml_str(&text).map_err(|e| invalid(e.to_string()))?;
+    Ok(LoadedRequest { request, blake3 })
 }
 
 /// Settings of `scrub`.
@@ -241,7 +237,10 @@ pub fn scrub(
     refuse_incomplete(engine.matcher())?;
     let input_digest = SharedDigest::default();
     let raw = input.open_counted(options.pipeline.progress.as_ref())?;
-    let opened = container::open(Box::new(input_digest.reader(raw)))?;
+    let opened = container::open(
+        Box::new(input_digest.reader(raw)),
+        container::DEFAULT_MAX_WINDOW,
+    )?;
     let container = opened.container;
     let compression = options.compress.unwrap_or(container.compression);
     let level = options.level.unwrap_or(compression.default_level());
@@ -261,6 +260,8 @@ pub fn scrub(
         dry_run: false,
         strict: options.strict,
     };
+    // Errors name members as reports do: never a path holding an identifier.
+    let redact = |e: Error| e.redact_member(|path| report_path(engine.matcher(), &hasher, path));
     let (run, output_digest) = write_atomically(output, |writer| {
         let encoder =
             Encoder::new(HashingWriter::new(writer), out_compression).map_err(write_error)?;
@@ -325,7 +326,8 @@ pub fn scrub(
             stats,
         );
         Ok((recorded, digest))
-    })?;
+    })
+    .map_err(redact)?;
     let (removals, warnings, totals, counts, stats) = run;
     let container_name = container_name(container, counts.bare_format);
     let mut manifest = Manifest {
@@ -428,7 +430,10 @@ pub fn scan(
     let hasher = Hasher::default();
     let engine = Engine::new(&request.request, hasher.clone(), Mode::Scan);
     refuse_incomplete(engine.matcher())?;
-    let opened = container::open(input.open_counted(pipeline_options.progress.as_ref())?)?;
+    let opened = container::open(
+        input.open_counted(pipeline_options.progress.as_ref())?,
+        container::DEFAULT_MAX_WINDOW,
+    )?;
     let container = opened.container;
     let read = input.read_options(max_message_size);
     let mut recorder = Recorder::new(
@@ -442,8 +447,10 @@ pub fn scan(
         },
         on_affected,
     );
-    pipeline::run(opened, &read, &engine, &mut recorder, pipeline_options)?;
-    let record = recorder.finish()?;
+    // Errors name members as reports do: never a path holding an identifier.
+    let redact = |e: Error| e.redact_member(|path| report_path(engine.matcher(), &hasher, path));
+    pipeline::run(opened, &read, &engine, &mut recorder, pipeline_options).map_err(redact)?;
+    let record = recorder.finish().map_err(redact)?;
     Ok(ScanSummary {
         container,
         container_name: container_name(container, record.counts.bare_format),
@@ -459,7 +466,7 @@ pub fn list(
     max_message_size: u64,
     on_member: impl FnMut(&MemberSummary) -> Result<()>,
 ) -> Result<(Container, Totals)> {
-    let opened = container::open(input.open()?)?;
+    let opened = container::open(input.open()?, container::DEFAULT_MAX_WINDOW)?;
     let container = opened.container;
     let read = input.read_options(max_message_size);
     let mut inventory = Inventory::new(on_member);

@@ -568,7 +568,7 @@ mod tests {
         for threads in [1, 2] {
             let progress = Arc::new(Progress::default());
             let raw = progress.reader(std::io::Cursor::new(input.clone()));
-            let opened = container::open(Box::new(raw)).unwrap();
+            let opened = container::open(Box::new(raw), container::DEFAULT_MAX_WINDOW).unwrap();
             let read = ReadOptions {
                 max_message_size: 1 << 20,
                 input_name: b"in.mbox".to_vec(),

@@ -21,6 +21,32 @@ pub const EMAIL_HASH_CONTEXT: &str = "mailscrub 2026-11-22 erasure-request email
 /// Minimum number of digits in a phone number.
 pub const MIN_PHONE_DIGITS: usize = 5;
 
+/// Largest request file, in bytes: checked before the file is read. A
+/// request of [`MAX_SUBJECTS`] subjects with an address, a name, a phone
+/// number and a term each is about 15 MiB.
+pub const MAX_REQUEST_BYTES: u64 = 32 << 20;
+
+/// Most subjects in one request (ten times the 10,000 of the benchmarks).
+pub const MAX_SUBJECTS: usize = 100_000;
+
+/// Longest subject id, in bytes (ids are shown in reports and the manifest).
+pub const MAX_ID_BYTES: usize = 128;
+
+/// Longest address, in bytes as written (trimmed): RFC 5321 allows 254.
+pub const MAX_EMAIL_BYTES: usize = 254;
+
+/// Longest name, in bytes as written (trimmed).
+pub const MAX_NAME_BYTES: usize = 256;
+
+/// Longest term, in bytes as written (trimmed).
+pub const MAX_TERM_BYTES: usize = 256;
+
+/// Most digits in a phone number (E.164 has at most 15, extensions aside).
+pub const MAX_PHONE_DIGITS: usize = 32;
+
+/// Longest phone number, in bytes as written (trimmed), separators included.
+pub const MAX_PHONE_BYTES: usize = 64;
+
 /// An error in an erasure request.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -48,6 +74,12 @@ pub enum RequestError {
         line: usize,
         /// What is wrong; never contains identifier values.
         message: String,
+    },
+    /// The request is larger than [`MAX_REQUEST_BYTES`].
+    #[error("the request is larger than the limit of {limit} bytes")]
+    TooLarge {
+        /// The limit, [`MAX_REQUEST_BYTES`].
+        limit: u64,
     },
     /// An argument to [`hash_email`] or [`normalize_email`] is not an address.
     #[error("not a valid email address")]
@@ -153,28 +185,28 @@ pub struct ErasureRequest {
 impl ErasureRequest {
     /// Reads and validates a request file.
     pub fn from_path(path: &Path) -> Result<ErasureRequest, RequestError> {
-        let text = std::fs::read_to_string(path).map_err(|source| RequestError::Io {
+        let bytes = read_request_file(path)?;
+        let text = String::from_utf8(bytes).map_err(|_| RequestError::Io {
             path: path.to_owned(),
-            source,
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"),
         })?;
         ErasureRequest::from_toml_str(&text)
     }
 
     /// Parses and validates a request from TOML text.
     pub fn from_toml_str(text: &str) -> Result<ErasureRequest, RequestError> {
-        let raw: RawRequest = toml::from_str(text).map_err(|e| {
-            let message = sanitize_toml_message(e.message());
-            let key = e.span().and_then(|span| key_at(text, span.start));
-            RequestError::Syntax {
-                line: e.span().map_or(0, |s| line_of(text, s.start)),
-                message: match key {
-                    Some(key) if !message.contains(&format!("`{key}`")) => {
-                        format!("key `{key}`: {message}")
-                    }
-                    _ => message,
-                },
-            }
-        })?;
+        if text.len() as u64 > MAX_REQUEST_BYTES {
+            return Err(RequestError::TooLarge {
+                limit: MAX_REQUEST_BYTES,
+            });
+        }
+        let raw: RawRequest = toml::from_str(text).map_err(|e| syntax_error(text, &e))?;
+        if let Some(first) = raw.subject.get(MAX_SUBJECTS) {
+            return Err(RequestError::Invalid {
+                line: line_of(text, first.span().start),
+                message: format!("more than {MAX_SUBJECTS} subjects (the limit of one request)"),
+            });
+        }
         let mut subjects = Vec::with_capacity(raw.subject.len());
         let mut seen: HashMap<String, usize> = HashMap::new();
         for s in raw.subject {
@@ -191,6 +223,32 @@ impl ErasureRequest {
     pub fn is_empty(&self) -> bool {
         self.subjects.is_empty()
     }
+}
+
+/// Reads a request file whole, refusing one larger than
+/// [`MAX_REQUEST_BYTES`] before reading it (and, should it grow meanwhile,
+/// without reading more than the limit).
+pub fn read_request_file(path: &Path) -> Result<Vec<u8>, RequestError> {
+    use std::io::Read;
+    let io = |source| RequestError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let too_large = RequestError::TooLarge {
+        limit: MAX_REQUEST_BYTES,
+    };
+    if file.metadata().map_err(io)?.len() > MAX_REQUEST_BYTES {
+        return Err(too_large);
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_REQUEST_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_REQUEST_BYTES {
+        return Err(too_large);
+    }
+    Ok(bytes)
 }
 
 #[derive(Deserialize)]
@@ -236,6 +294,11 @@ fn key_at(text: &str, offset: usize) -> Option<&'static str> {
     KEYS.iter().copied().find(|known| *known == key)
 }
 
+/// The keys of the top level, of `[policy]` and of a `[[subject]]`.
+const TOP_KEYS: &[&str] = &["policy", "subject"];
+const POLICY_KEYS: &[&str] = &["sender", "recipient", "mention", "binary_attachments"];
+const SUBJECT_KEYS: &[&str] = &["id", "emails", "names", "phones", "terms", "email_blake3"];
+
 /// The keys of a request (tables and fields), which messages may name.
 const KEYS: &[&str] = &[
     "policy",
@@ -252,15 +315,95 @@ const KEYS: &[&str] = &[
     "email_blake3",
 ];
 
-/// Keeps schema words and key names in a TOML/serde error message and blanks
-/// out anything quoted that could be a value (values may be identifiers).
-fn sanitize_toml_message(msg: &str) -> String {
-    // An unknown key is named: keys are not identifier values.
-    if let Some(rest) = msg.strip_prefix("unknown field `")
-        && let Some((key, tail)) = rest.split_once('`')
-    {
-        return format!("unknown field `{key}`{}", sanitize_toml_message(tail));
+/// A TOML or schema error in our own words. The toml crate's messages quote
+/// the offending key or value, and in a request either may be an identifier
+/// (an unknown key may be the very address to erase): only schema words,
+/// the line and the kind of problem are kept.
+fn syntax_error(text: &str, e: &toml::de::Error) -> RequestError {
+    let start = e.span().map(|span| span.start);
+    let key = start.and_then(|at| key_at(text, at));
+    let of_key = |what: String| match key {
+        Some(key) => format!("key `{key}`: {what}"),
+        None => what,
+    };
+    let msg = e.message();
+    let message = if let Some(rest) = msg.strip_prefix("unknown field `") {
+        let (unknown, expected) = rest.split_once('`').unwrap_or((rest, ""));
+        let (table, keys) = if expected.contains("`id`") {
+            ("in [[subject]]", SUBJECT_KEYS)
+        } else if expected.contains("`sender`") {
+            ("in [policy]", POLICY_KEYS)
+        } else {
+            ("at the top level", TOP_KEYS)
+        };
+        let hint = match keys.iter().find(|k| near(unknown, k)) {
+            Some(k) => format!("did you mean `{k}`?"),
+            None => format!("the keys are {}", keys.join(", ")),
+        };
+        format!("unknown key {table} ({hint})")
+    } else if msg.starts_with("unknown variant `") {
+        of_key(format!("unknown value{}", expected_for(key)))
+    } else if msg.starts_with("invalid type: ") {
+        of_key(format!("wrong type{}", expected_for(key)))
+    } else if msg.starts_with("invalid value: ") {
+        of_key(format!("invalid value{}", expected_for(key)))
+    } else if msg.starts_with("invalid length ") {
+        of_key("wrong number of values".to_owned())
+    } else if let Some(rest) = msg.strip_prefix("missing field `") {
+        match KEYS.iter().find(|k| rest.starts_with(&format!("{k}`"))) {
+            Some(k) => format!("missing key `{k}`"),
+            None => "missing key".to_owned(),
+        }
+    } else if msg.starts_with("duplicate") {
+        of_key("duplicate key".to_owned())
+    } else {
+        sanitize_toml_message(msg)
+    };
+    RequestError::Syntax {
+        line: start.map_or(0, |at| line_of(text, at)),
+        message,
     }
+}
+
+/// What a key takes, for a message about a bad value (empty if unknown).
+fn expected_for(key: Option<&str>) -> &'static str {
+    match key {
+        Some("sender" | "recipient" | "mention") => " (expected \"delete\" or \"redact\")",
+        Some("binary_attachments") => " (expected \"stub\" or \"keep\")",
+        Some("id") => " (expected a string)",
+        Some("emails" | "names" | "phones" | "terms" | "email_blake3") => {
+            " (expected a list of strings)"
+        }
+        Some("policy") => " (expected a table)",
+        Some("subject") => " (expected [[subject]] tables)",
+        _ => "",
+    }
+}
+
+/// True when `typo` is within two edits of `key` (a likely misspelling).
+fn near(typo: &str, key: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (typo.chars().collect(), key.chars().collect());
+    if a.len().abs_diff(b.len()) > 2 || a.len() > 2 * b.len() {
+        return false;
+    }
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (diagonal + usize::from(ca != cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()] <= 2
+}
+
+/// Keeps the grammar words of a TOML parse error and blanks out anything
+/// quoted that could be a value or a key (either may be an identifier).
+fn sanitize_toml_message(msg: &str) -> String {
     const VALUES: &[&str] = &["delete", "redact", "stub", "keep"];
     let mut out = String::with_capacity(msg.len());
     let mut rest = msg;
@@ -273,16 +416,23 @@ fn sanitize_toml_message(msg: &str) -> String {
             return out;
         };
         let inner = &after[..close];
+        // A single character (an escape letter the grammar expects) cannot
+        // be an identifier.
         let harmless = KEYS.contains(&inner)
             || VALUES.contains(&inner)
+            || inner.chars().count() <= 1
             || !inner.chars().any(char::is_alphanumeric);
         out.push_str(if harmless { inner } else { "…" });
         out.push(quote);
         rest = &after[close + 1..];
     }
     out.push_str(rest);
-    // Drop trailing line breaks toml may leave in messages.
-    out.trim_end().to_owned()
+    // One line: toml's messages may go on with lists of expected tokens.
+    out.split('\n')
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 struct Ctx<'a> {
@@ -317,6 +467,12 @@ fn validate_subject(
             message: "subject has an empty id".into(),
         });
     }
+    if id.len() > MAX_ID_BYTES {
+        return Err(RequestError::Invalid {
+            line: id_line(),
+            message: format!("subject id is longer than the limit of {MAX_ID_BYTES} bytes"),
+        });
+    }
     if id.chars().any(char::is_control) {
         return Err(RequestError::Invalid {
             line: id_line(),
@@ -335,7 +491,18 @@ fn validate_subject(
         id: ctx.id.clone(),
         ..Subject::default()
     };
+    // Lengths are checked before anything else looks at a value: bounded
+    // identifiers keep compiling the request and searching for it linear.
+    let too_long = |list: &str, i: usize, span: Range<usize>, limit: usize, unit: &str| {
+        ctx.err(
+            span,
+            format!("{list}[{i}] is longer than the limit of {limit} {unit}"),
+        )
+    };
     for (i, e) in raw.emails.iter().enumerate() {
+        if e.get_ref().trim().len() > MAX_EMAIL_BYTES {
+            return Err(too_long("emails", i, e.span(), MAX_EMAIL_BYTES, "bytes"));
+        }
         let addr = normalize_email(e.get_ref())
             .map_err(|_| ctx.err(e.span(), format!("emails[{i}] is not a valid address")))?;
         s.emails.push(addr);
@@ -346,6 +513,9 @@ fn validate_subject(
         s.email_hashes.push(hash);
     }
     for (i, n) in raw.names.iter().enumerate() {
+        if n.get_ref().trim().len() > MAX_NAME_BYTES {
+            return Err(too_long("names", i, n.span(), MAX_NAME_BYTES, "bytes"));
+        }
         let name = collapse_space(n.get_ref());
         if !has_word(&name) {
             return Err(ctx.err(n.span(), format!("names[{i}] is empty")));
@@ -353,6 +523,9 @@ fn validate_subject(
         s.names.push(name);
     }
     for (i, p) in raw.phones.iter().enumerate() {
+        if p.get_ref().trim().len() > MAX_PHONE_BYTES {
+            return Err(too_long("phones", i, p.span(), MAX_PHONE_BYTES, "bytes"));
+        }
         let digits = phone_digits(p.get_ref()).ok_or_else(|| {
             ctx.err(
                 p.span(),
@@ -365,9 +538,15 @@ fn validate_subject(
                 format!("phones[{i}] has fewer than {MIN_PHONE_DIGITS} digits"),
             ));
         }
+        if digits.len() > MAX_PHONE_DIGITS {
+            return Err(too_long("phones", i, p.span(), MAX_PHONE_DIGITS, "digits"));
+        }
         s.phones.push(digits);
     }
     for (i, t) in raw.terms.iter().enumerate() {
+        if t.get_ref().trim().len() > MAX_TERM_BYTES {
+            return Err(too_long("terms", i, t.span(), MAX_TERM_BYTES, "bytes"));
+        }
         let term = t.get_ref().trim().to_owned();
         if !has_word(&term) {
             return Err(ctx.err(t.span(), format!("terms[{i}] is empty")));
@@ -560,15 +739,27 @@ email_blake3 = ["HASH"]
 
     /// (request text, expected line, a fragment the message must contain)
     const BAD: &[(&str, usize, &str)] = &[
-        ("[policy]\nsender = \"shred\"\n", 2, "unknown variant"),
-        ("[policy]\ncolour = \"red\"\n", 2, "colour"),
-        ("[polcy]\n", 1, "polcy"),
+        (
+            "[policy]\nsender = \"shred\"\n",
+            2,
+            "key `sender`: unknown value (expected \"delete\" or \"redact\")",
+        ),
+        (
+            "[policy]\ncolour = \"red\"\n",
+            2,
+            "unknown key in [policy] (the keys are sender, recipient, mention, binary_attachments)",
+        ),
+        (
+            "[polcy]\n",
+            1,
+            "unknown key at the top level (did you mean `policy`?)",
+        ),
         (
             "[[subject]]\nid = \"A\"\nnames = [\"X\"]\nnmes = [\"Y\"]\n",
             4,
-            "nmes",
+            "unknown key in [[subject]] (did you mean `names`?)",
         ),
-        ("[[subject]]\nnames = [\"X\"]\n", 1, "id"),
+        ("[[subject]]\nnames = [\"X\"]\n", 1, "missing key `id`"),
         ("[[subject]]\nid = \"  \"\nnames = [\"X\"]\n", 2, "empty id"),
         (
             "[[subject]]\nid = \"A\"\nnames = [\"X\"]\n[[subject]]\nid = \"A\"\nterms = [\"T1\"]\n",
@@ -618,12 +809,32 @@ email_blake3 = ["HASH"]
         (
             "[[subject]]\nid = \"A\"\nemails = \"secret@example.com\"\n",
             3,
-            "invalid type",
+            "key `emails`: wrong type (expected a list of strings)",
         ),
         (
             "[[subject]]\nid = \"A\"\nphones = [4420794600]\n",
             3,
-            "invalid type",
+            "key `phones`: wrong type",
+        ),
+        (
+            "[[subject]]\nid = \"A\"\n\"secret@example.com\" = 1\n\"secret@example.com\" = 2\n",
+            4,
+            "duplicate key",
+        ),
+        (
+            "[[subject]]\nid = \"A\"\nsecret = [\"x\"]\n",
+            3,
+            "unknown key in [[subject]] (the keys are id, emails",
+        ),
+        (
+            "subject = [{ id = \"A\", \"secret@example.com\" = 1 }]\n",
+            1,
+            "unknown key in [[subject]]",
+        ),
+        (
+            "[\"secret@example.com\"]\n",
+            1,
+            "unknown key at the top level",
         ),
         ("[[subject]\nid = \"A\"\n", 1, ""),
     ];
@@ -661,11 +872,127 @@ email_blake3 = ["HASH"]
                 assert_eq!(got_line, *line, "{text:?}: {msg}");
                 assert!(msg.contains(fragment), "{text:?}: {msg}");
                 assert!(msg.starts_with(&format!("line {line}: ")), "{msg}");
-                for secret in ["secret", "4420794600", "5550123", "+44 12"] {
+                for secret in [
+                    "secret",
+                    "4420794600",
+                    "5550123",
+                    "+44 12",
+                    "colour",
+                    "polcy",
+                    "nmes",
+                    "shred",
+                ] {
                     assert!(!msg.contains(secret), "{text:?} leaks: {msg}");
                 }
             }
         }
+    }
+
+    #[test]
+    fn identifiers_up_to_their_limit_are_accepted_and_longer_refused() {
+        let at = |n: usize, tail: &str| format!("{}{tail}", "a".repeat(n - tail.len()));
+        let phone_digits = "5".repeat(MAX_PHONE_DIGITS);
+        let long_phone = format!("+{}1", "1 - ".repeat(MAX_PHONE_BYTES / 4));
+        // (key, value at the limit, value over it, fragment of the error)
+        let cases = [
+            (
+                "emails",
+                at(MAX_EMAIL_BYTES, "@example.com"),
+                at(MAX_EMAIL_BYTES + 1, "@example.com"),
+                "emails[0] is longer than the limit of 254 bytes",
+            ),
+            (
+                "names",
+                at(MAX_NAME_BYTES, " Doe"),
+                at(MAX_NAME_BYTES + 1, " Doe"),
+                "names[0] is longer than the limit of 256 bytes",
+            ),
+            (
+                "terms",
+                at(MAX_TERM_BYTES, ""),
+                at(MAX_TERM_BYTES + 1, ""),
+                "terms[0] is longer than the limit of 256 bytes",
+            ),
+            (
+                "phones",
+                phone_digits.clone(),
+                format!("{phone_digits}5"),
+                "phones[0] is longer than the limit of 32 digits",
+            ),
+            (
+                "phones",
+                "+1 555 0100".into(),
+                long_phone,
+                "phones[0] is longer than the limit of 64 bytes",
+            ),
+        ];
+        for (key, ok, bad, fragment) in cases {
+            let toml = |v: &str| format!("[[subject]]\nid = \"R\"\n{key} = [\"{v}\"]\n");
+            ErasureRequest::from_toml_str(&toml(&ok)).expect(key);
+            let err = ErasureRequest::from_toml_str(&toml(&bad))
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with("line 3: subject 'R': "), "{err}");
+            assert!(err.contains(fragment), "{err}");
+            assert!(!err.contains("aaaa") && !err.contains("5555"), "{err}");
+        }
+        let id = |n: usize| {
+            format!(
+                "[[subject]]\nid = \"{}\"\nterms = [\"t1\"]\n",
+                "R".repeat(n)
+            )
+        };
+        ErasureRequest::from_toml_str(&id(MAX_ID_BYTES)).expect("id at the limit");
+        let err = ErasureRequest::from_toml_str(&id(MAX_ID_BYTES + 1)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "line 2: subject id is longer than the limit of 128 bytes"
+        );
+    }
+
+    #[test]
+    fn subjects_beyond_the_limit_are_refused_at_the_first_extra_one() {
+        let mut text = String::new();
+        for i in 0..=MAX_SUBJECTS {
+            text.push_str(&format!("[[subject]]\nid = \"R{i}\"\nterms = [\"t{i}\"]\n"));
+        }
+        let err = ErasureRequest::from_toml_str(&text)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            format!(
+                "line {}: more than 100000 subjects (the limit of one request)",
+                3 * MAX_SUBJECTS + 1
+            )
+        );
+    }
+
+    #[test]
+    fn a_request_larger_than_the_limit_is_refused_before_it_is_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("r.toml");
+        let file = std::fs::File::create(&path).expect("create");
+        file.set_len(MAX_REQUEST_BYTES + 1).expect("sparse file");
+        let err = read_request_file(&path).unwrap_err();
+        assert!(matches!(err, RequestError::TooLarge { .. }), "{err}");
+        file.set_len(MAX_REQUEST_BYTES).expect("sparse file");
+        assert_eq!(
+            read_request_file(&path).expect("at the limit").len() as u64,
+            MAX_REQUEST_BYTES
+        );
+        let text = " ".repeat(MAX_REQUEST_BYTES as usize + 1);
+        let err = ErasureRequest::from_toml_str(&text).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the request is larger than the limit of 33554432 bytes"
+        );
+    }
+
+    #[test]
+    fn near_finds_misspellings_only() {
+        assert!(near("nmes", "names") && near("email", "emails") && near("polcy", "policy"));
+        assert!(!near("jane.doe@example.com", "emails") && !near("colour", "sender"));
     }
 
     #[test]

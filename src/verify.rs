@@ -232,7 +232,11 @@ fn walk(
     }
     let out_digest = SharedDigest::default();
     let raw = output.open_counted(options.pipeline.progress.as_ref())?;
-    let opened = container::open_with(Box::new(out_digest.reader(raw)), true)?;
+    let opened = container::open_with(
+        Box::new(out_digest.reader(raw)),
+        true,
+        container::DEFAULT_MAX_WINDOW,
+    )?;
     let read = ReadOptions {
         allow_empty: true,
         ..output.read_options(options.max_message_size)
@@ -245,7 +249,10 @@ fn walk(
             Some(input) => {
                 let (sender, receiver) = mpsc::sync_channel(256);
                 let digest = SharedDigest::default();
-                let opened_in = container::open(Box::new(digest.reader(input.open()?)))?;
+                let opened_in = container::open(
+                    Box::new(digest.reader(input.open()?)),
+                    container::DEFAULT_MAX_WINDOW,
+                )?;
                 let read_in = input.read_options(options.max_message_size);
                 scope.spawn(move || {
                     let result = read_events(opened_in, &read_in, &mut |event| {
@@ -290,6 +297,11 @@ fn walk(
             first_hit: sink.first_hit,
             accounting,
         })
+    })
+    .map_err(|e: Error| match &matcher {
+        // Errors name members as reports do: never a path holding an identifier.
+        Some(m) => e.redact_member(|path| crate::evidence::report_path(m, hasher, path)),
+        None => e,
     })
 }
 

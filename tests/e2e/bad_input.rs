@@ -107,6 +107,18 @@ fn tar_with_victim(corrupt_checksum: bool) -> (Vec<u8>, usize, String) {
     (tar, at, victim)
 }
 
+/// A tar whose second header has text in its size field (valid checksum);
+/// returns (tar, header offset).
+fn tar_with_text_size() -> (Vec<u8>, usize) {
+    let (mut tar, at, _) = tar_with_victim(false);
+    let h = &mut tar[at..at + 512];
+    h[124..136].copy_from_slice(b"not-octal!!\0");
+    h[148..156].copy_from_slice(b"        ");
+    let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+    h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    (tar, at)
+}
+
 fn big_message() -> Vec<u8> {
     mail::message(
         "erin@example.org",
@@ -205,6 +217,16 @@ fn cases() -> Vec<Case> {
             extra: &[],
             words: vec![any(&["checksum"])],
             offset: Offset::Within(bad_at as u64, bad_at as u64 + 512),
+        },
+        Case {
+            name: "tar header with text in its size field",
+            input: tar_with_text_size().0,
+            extra: &[],
+            words: vec![any(&["size field is not a number"])],
+            offset: Offset::Within(
+                tar_with_text_size().1 as u64,
+                tar_with_text_size().1 as u64 + 512,
+            ),
         },
         Case {
             name: "empty input",
