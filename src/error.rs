@@ -66,6 +66,12 @@ pub enum ErrorKind {
         /// The checksum of the header bytes.
         computed: u32,
     },
+    /// More bytes follow the tar end-of-archive marker than are accepted.
+    #[error("more than {limit} bytes after the tar end-of-archive marker")]
+    TrailingBytes {
+        /// The most bytes accepted.
+        limit: u64,
+    },
     /// A tar header field cannot be parsed.
     #[error("bad tar header: {0}")]
     BadHeader(String),

@@ -4,6 +4,7 @@ mod support;
 
 mod bad_input;
 mod corpus;
+mod integrity_tar;
 mod list;
 mod planted;
 mod props;
