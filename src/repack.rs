@@ -1298,6 +1298,38 @@ mod tests {
     }
 
     #[test]
+    fn hard_links_find_their_target_however_it_is_spelled() {
+        assert_eq!(link_key(b"./a/b"), b"a/b");
+        assert_eq!(link_key(b"/./a/b/"), b"a/b");
+        assert_eq!(link_key(b"a/./b"), b"a/./b");
+    }
+
+    #[test]
+    fn maildir_names_without_sizes_are_not_all_the_same_member() {
+        let member = |path: &[u8]| Member {
+            entry: Some(RawEntry {
+                leading_zero_blocks: 0,
+                header: Vec::new(),
+                offset: 0,
+                path: path.to_vec(),
+                link: Vec::new(),
+                type_flag: b'0',
+                size: 0,
+            }),
+            path: path.to_vec(),
+            kind: EntryKind::File,
+            format: MailboxFormat::Maildir,
+            size: Some(0),
+        };
+        let sized = |s: &str| member(format!("u/cur/1.M1.h,S={s}:2,S").as_bytes());
+        assert!(same_member_path(&sized("10"), &sized("12")));
+        assert!(!same_member_path(
+            &member(b"jane/cur/1:2,S"),
+            &member(b"erased/cur/1:2,S")
+        ));
+    }
+
+    #[test]
     fn maildir_size_fields_are_replaced() {
         let cases: &[(&[u8], Option<&[u8]>)] = &[
             (
