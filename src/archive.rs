@@ -101,7 +101,8 @@ impl RawEntry {
     /// header (`<dir>/PaxHeaders/<name>`, as GNU tar writes it) and the ustar
     /// name (and prefix) of the main header, cut to its field when the path
     /// is also held elsewhere. Link targets likewise (pax `linkpath`, GNU
-    /// long link, ustar link name).
+    /// long link, ustar link name, and the link name field of an extension
+    /// block that has one, as libarchive writes it).
     pub fn rebuild(&self, edit: &HeaderEdit<'_>) -> Option<Vec<u8>> {
         let units = self.units()?;
         let (uid, gid) = owner_ids(&units);
@@ -133,6 +134,17 @@ impl RawEntry {
                 out.extend_from_slice(unit.data);
                 continue;
             }
+            if edit.erase_owner {
+                let (uid, gid) = block_ids(unit.block);
+                erase_owner_fields(&mut block, &uid, &gid);
+            }
+            // Some writers (libarchive) copy the cut link target into the
+            // link name of the GNU long-link block itself.
+            if let Some(link) = edit.link
+                && block[157] != 0
+            {
+                set_text(&mut block[157..257], link, false);
+            }
             let data = match unit.flag {
                 b'x' | b'X' => {
                     if let Some(path) = edit.path {
@@ -161,7 +173,7 @@ impl RawEntry {
     }
 
     /// The user and group names the header holds: the ustar `uname` and
-    /// `gname` fields of the main header and any pax `uname`/`gname` records.
+    /// `gname` fields of every block and any pax `uname`/`gname` records.
     pub fn owner_names(&self) -> Vec<&[u8]> {
         let Some(units) = self.units() else {
             return Vec::new();
@@ -169,6 +181,8 @@ impl RawEntry {
         let mut names = Vec::new();
         for unit in units {
             if is_extension(unit.flag) {
+                names.push(field_text(&unit.block[265..297]));
+                names.push(field_text(&unit.block[297..329]));
                 if matches!(unit.flag, b'x' | b'X' | b'g') {
                     names.extend(
                         tar::PaxExtensions::new(unit.data)
@@ -234,9 +248,11 @@ pub struct HeaderEdit<'a> {
     pub path: Option<&'a [u8]>,
     /// A new link target for every field that holds it.
     pub link: Option<&'a [u8]>,
-    /// Replace the user and group names (ustar fields of the main header,
+    /// Replace the user and group names (the ustar fields of every block,
     /// pax `uname`/`gname` records) by the numeric ids as decimal text, as
-    /// tar falls back to when a name is unknown.
+    /// tar falls back to when a name is unknown: the entry's ids (pax `uid`
+    /// and `gid`, else the main header's) in the main header and the pax
+    /// records, each extension block's own ids in its fields.
     pub erase_owner: bool,
     /// Pax records (key, value) to leave out; never asked about `path`,
     /// `linkpath`, `size`, `uname` and `gname`, which are set as above.
@@ -288,15 +304,22 @@ fn owner_ids(units: &[Unit<'_>]) -> (Vec<u8>, Vec<u8>) {
                 }
             }
         } else if !is_extension(unit.flag) {
-            let header = tar::Header::from_byte_slice(unit.block);
-            let text = |id: std::io::Result<u64>| {
-                id.map_or_else(|_| b"erased".to_vec(), |id| id.to_string().into_bytes())
-            };
-            uid = uid.or_else(|| Some(text(header.uid())));
-            gid = gid.or_else(|| Some(text(header.gid())));
+            let (block_uid, block_gid) = block_ids(unit.block);
+            uid = uid.or(Some(block_uid));
+            gid = gid.or(Some(block_gid));
         }
     }
     (uid.unwrap_or_default(), gid.unwrap_or_default())
+}
+
+/// The uid and gid fields of one header block as decimal text (`erased`
+/// when unreadable).
+fn block_ids(block: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let header = tar::Header::from_byte_slice(block);
+    let text = |id: std::io::Result<u64>| {
+        id.map_or_else(|_| b"erased".to_vec(), |id| id.to_string().into_bytes())
+    };
+    (text(header.uid()), text(header.gid()))
 }
 
 /// Replaces a non-empty ustar `uname`/`gname` by the ids given.
@@ -1105,7 +1128,7 @@ mod tests {
         input.extend(ustar(path, b"hello", tar::EntryType::Regular));
         input.extend(vec![0u8; 1024]);
         let entry = first_entry(&input);
-        assert_eq!(entry.owner_names(), [&b"jane"[..], b"", b""]);
+        assert_eq!(entry.owner_names(), [&b""[..], b"", b"jane", b"", b""]);
         let drop = |key: &[u8], _: &[u8]| key == b"comment";
         let edit = HeaderEdit {
             size: 5,

@@ -116,10 +116,100 @@ fn extract(w: &Work, archive: &str, name: &str) -> std::path::PathBuf {
 
 // --------------------------------------------------------------- item 1
 
-/// A Dovecot/Postfix virtual layout (`domain/user@domain/Maildir/...`)
-/// packed by GNU tar with long names and the subject as owner and group:
-/// every name field, the pax header names, the GNU long name and link, the
-/// owner names and pax comments lose the identifier; the output extracts.
+/// The long Maildir file name of [`virtual_layout`].
+fn long_name() -> String {
+    format!(
+        "1700000000.M123456P7890.mailhost.backup-cluster-03.example.org.{}:2,S",
+        "x".repeat(60)
+    )
+}
+
+/// A Dovecot/Postfix virtual layout (`domain/user@domain/Maildir/...`) in
+/// `tree`: a kept message under a name too long for a ustar header, a
+/// message from the subject elsewhere, symbolic links (one with a long
+/// target) and a top-level file. Returns the kept message.
+fn virtual_layout(tree: &Path) -> Vec<u8> {
+    let user = "example.com/jane.doe@example.com";
+    let long = long_name();
+    let kept = planted::text("i1-kept", "Plain news for Carol.\n");
+    let from_jane = planted::msg("i1-del", &[("From", planted::EMAIL)], &[], b"Hi.\n");
+    put(tree, &format!("{user}/Maildir/cur/{long}"), &kept);
+    put(
+        tree,
+        "example.com/bob/Maildir/cur/1700000001.M1P1.h:2,S",
+        &from_jane,
+    );
+    put(tree, "notes.txt", b"Nothing to see.\n");
+    std::os::unix::fs::symlink(
+        format!("Maildir/cur/{long}"),
+        tree.join(format!("{user}/latest")),
+    )
+    .expect("symlink");
+    std::os::unix::fs::symlink(
+        format!("../../{user}/Maildir/cur/{long}"),
+        tree.join(format!("{user}/far")),
+    )
+    .expect("symlink");
+    kept
+}
+
+/// Checks a scrub of the [`virtual_layout`] made by `tool`: no identifier in
+/// any byte, the output extracts with GNU tar to the renamed tree, the owner
+/// is the numeric id, and `verify` passes.
+fn check_virtual_layout(w: &Work, tool: &str, kept: &[u8]) {
+    let input = w.read("in.tar").expect("input");
+    assert!(
+        !leaked_forms(&input, &forms()).is_empty(),
+        "{tool}: the fixture holds no identifier"
+    );
+    let manifest = scrub(w, "in.tar", "out.tar");
+    let out = w.read("out.tar").expect("output");
+    let leaks = leaked_forms(&out, &forms());
+    assert!(leaks.is_empty(), "{tool}: the output holds {leaks:?}");
+    let x = extract(w, "out.tar", "x");
+    let long = long_name();
+    assert_eq!(
+        std::fs::read(x.join(format!("example.com/erased/Maildir/cur/{long}")))
+            .ok()
+            .as_deref(),
+        Some(kept),
+        "{tool}: the kept message is not under its new name"
+    );
+    assert_eq!(
+        std::fs::read_link(x.join("example.com/erased/latest")).expect("symlink"),
+        Path::new(&format!("Maildir/cur/{long}")),
+        "{tool}: symlink target"
+    );
+    assert_eq!(
+        std::fs::read_link(x.join("example.com/erased/far")).expect("symlink"),
+        Path::new(&format!("../../example.com/erased/Maildir/cur/{long}")),
+        "{tool}: long symlink target"
+    );
+    assert_eq!(
+        std::fs::read(x.join("notes.txt")).expect("notes"),
+        b"Nothing to see.\n"
+    );
+    let listing = tar_listing(&out);
+    let notes = listing
+        .iter()
+        .find(|l| l.path == "notes.txt")
+        .expect("notes");
+    assert_eq!(&notes.header[265..269], b"1000", "{tool}: uname");
+    assert_eq!(
+        manifest["totals"]["deleted"], 1,
+        "{tool}: {}",
+        manifest["totals"]
+    );
+    if let Some(why) = verify_fails(w, "in.tar", "out.tar") {
+        panic!("{tool}: verify fails:\n{why}");
+    }
+}
+
+/// The virtual layout packed by GNU tar (`--format=gnu` and `posix`) with
+/// the subject as owner and group and in pax comments: every name field,
+/// the pax header names, the GNU long name and link, the owner names and
+/// the comments lose the identifier; a clean member appended by another run
+/// stays byte-identical.
 #[test]
 fn gnu_tar_headers_keep_no_identifier() {
     if !have_gnu_tar("gnu_tar_headers_keep_no_identifier") {
@@ -129,28 +219,7 @@ fn gnu_tar_headers_keep_no_identifier() {
         let w = Work::new();
         w.request(&planted::request_toml());
         let tree = w.path("tree");
-        let user = "example.com/jane.doe@example.com/Maildir";
-        let long = format!(
-            "1700000000.M123456P7890.mailhost.backup-cluster-03.example.org.{}:2,S",
-            "x".repeat(60)
-        );
-        let kept = planted::text("i1-kept", "Plain news for Carol.\n");
-        let from_jane = planted::msg("i1-del", &[("From", planted::EMAIL)], &[], b"Hi.\n");
-        put(&tree, &format!("{user}/cur/{long}"), &kept);
-        put(
-            &tree,
-            "example.com/bob/Maildir/cur/1700000001.M1P1.h:2,S",
-            &from_jane,
-        );
-        put(&tree, "notes.txt", b"Nothing to see.\n");
-        std::os::unix::fs::symlink(
-            format!("Maildir/cur/{long}"),
-            tree.join("example.com/jane.doe@example.com/latest"),
-        )
-        .expect("symlink");
-        let far = format!("../../example.com/jane.doe@example.com/Maildir/cur/{long}");
-        std::os::unix::fs::symlink(&far, tree.join("example.com/jane.doe@example.com/far"))
-            .expect("symlink");
+        let kept = virtual_layout(&tree);
         let owner = format!("--owner={}:1000", planted::EMAIL);
         let group = format!("--group={}:1000", planted::EMAIL);
         let fmt = format!("--format={format}");
@@ -168,7 +237,6 @@ fn gnu_tar_headers_keep_no_identifier() {
         }
         args.extend(["example.com", "notes.txt"]);
         gnu_tar(&tree, &args);
-        // A clean member appended by another run: its bytes must stay.
         put(&tree, "clean.txt", b"Clean.\n");
         gnu_tar(
             &tree,
@@ -181,57 +249,58 @@ fn gnu_tar_headers_keep_no_identifier() {
                 "clean.txt",
             ],
         );
-        let input = w.read("in.tar").expect("input");
-        assert!(
-            !leaked_forms(&input, &forms()).is_empty(),
-            "{format}: the fixture holds no identifier"
-        );
-        let manifest = scrub(&w, "in.tar", "out.tar");
-        let out = w.read("out.tar").expect("output");
-        let leaks = leaked_forms(&out, &forms());
-        assert!(leaks.is_empty(), "{format}: the output holds {leaks:?}");
-        let x = extract(&w, "out.tar", "x");
-        let renamed = x.join(format!("example.com/erased/Maildir/cur/{long}"));
-        assert_eq!(
-            std::fs::read(&renamed).ok().as_deref(),
-            Some(kept.as_slice()),
-            "{format}: the kept message is not under its new name"
-        );
-        assert_eq!(
-            std::fs::read_link(x.join("example.com/erased/latest")).expect("symlink"),
-            Path::new(&format!("Maildir/cur/{long}")),
-            "{format}: symlink target"
-        );
-        assert_eq!(
-            std::fs::read_link(x.join("example.com/erased/far")).expect("symlink"),
-            Path::new(&far.replace("jane.doe@example.com", "erased")),
-            "{format}: long symlink target"
-        );
-        assert_eq!(
-            std::fs::read(x.join("notes.txt")).expect("notes"),
-            b"Nothing to see.\n"
-        );
-        let listing = tar_listing(&out);
-        let notes = listing
-            .iter()
-            .find(|l| l.path == "notes.txt")
-            .expect("notes");
-        assert_eq!(&notes.header[265..269], b"1000", "{format}: uname");
+        check_virtual_layout(&w, &format!("GNU tar {format}"), &kept);
         let clean = |tar: &[u8]| {
             tar_listing(tar)
                 .into_iter()
                 .find(|l| l.path == "clean.txt")
                 .expect("clean.txt")
         };
-        assert_eq!(clean(&input), clean(&out), "{format}: clean member changed");
         assert_eq!(
-            manifest["totals"]["deleted"], 1,
-            "{format}: {}",
-            manifest["totals"]
+            clean(&w.read("in.tar").expect("input")),
+            clean(&w.read("out.tar").expect("output")),
+            "{format}: clean member changed"
         );
-        if let Some(why) = verify_fails(&w, "in.tar", "out.tar") {
-            panic!("{format}: verify fails:\n{why}");
-        }
+    }
+}
+
+/// The same with bsdtar (libarchive), which writes the owner names into its
+/// pax extension blocks too and the cut link target into its long-link block.
+#[test]
+fn bsdtar_headers_keep_no_identifier() {
+    if !have_gnu_tar("bsdtar_headers_keep_no_identifier") {
+        return;
+    }
+    if Command::new("bsdtar").arg("--version").output().is_err() {
+        eprintln!("bsdtar_headers_keep_no_identifier: skipped, bsdtar is not installed");
+        return;
+    }
+    for format in ["pax", "gnutar"] {
+        let w = Work::new();
+        w.request(&planted::request_toml());
+        let tree = w.path("tree");
+        let kept = virtual_layout(&tree);
+        let status = Command::new("bsdtar")
+            .current_dir(&tree)
+            .args([
+                &format!("--format={format}"),
+                "--uname",
+                planted::EMAIL,
+                "--gname",
+                planted::EMAIL,
+                "--uid",
+                "1000",
+                "--gid",
+                "1000",
+                "-cf",
+                "../in.tar",
+                "example.com",
+                "notes.txt",
+            ])
+            .status()
+            .expect("run bsdtar");
+        assert!(status.success(), "bsdtar --format={format} failed");
+        check_virtual_layout(&w, &format!("bsdtar {format}"), &kept);
     }
 }
 
@@ -278,6 +347,9 @@ fn header_bytes_that_cannot_be_cleaned_drop_the_member() {
         reasons,
         ["docs/odd.txt: tar header holds an identifier that cannot be removed"]
     );
+    if let Some(why) = verify_fails(&w, "in.tar", "out.tar") {
+        panic!("verify fails:\n{why}");
+    }
 }
 
 // --------------------------------------------------------------- item 2
@@ -321,6 +393,9 @@ fn identifiers_in_tar_padding_become_zeros() {
     ];
     assert_eq!(members, want);
     assert_eq!(out.len(), input.len(), "the layout of the blocks changed");
+    if let Some(why) = verify_fails(&w, "in.tar", "out.tar") {
+        panic!("verify fails:\n{why}");
+    }
 }
 
 // --------------------------------------------------------------- item 3
@@ -382,6 +457,22 @@ fn hard_links_follow_their_targets() {
     assert_eq!(links, 5, "GNU tar stored the copies as hard links");
     let manifest = scrub(&w, "in.tar", "out.tar");
     let x = extract(&w, "out.tar", "x");
+    match Command::new("bsdtar").arg("--version").output() {
+        Ok(_) => {
+            std::fs::create_dir_all(w.path("bsd")).expect("mkdir");
+            let out = Command::new("bsdtar")
+                .current_dir(w.root())
+                .args(["-xf", "out.tar", "-C", "bsd"])
+                .output()
+                .expect("run bsdtar");
+            assert!(
+                out.status.success(),
+                "bsdtar cannot extract the output: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Err(_) => eprintln!("hard_links_follow_their_targets: bsdtar not installed, not tried"),
+    }
     for gone in [
         "keep/copy-of-deleted",
         "keep/copy-of-cache",
