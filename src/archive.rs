@@ -26,6 +26,15 @@ const MAX_EXTENSION: u64 = 1 << 20;
 /// the field and the member path, which may hold an identifier.
 const SIZE_NOT_A_NUMBER: &str = "the size field is not a number";
 
+/// Most zero blocks read as the end-of-archive marker (1 MiB: a marker
+/// padded to a record of the largest blocking factor, 2048, that we accept).
+/// Zero blocks beyond it are trailing bytes.
+pub const MAX_END_ZERO_BLOCKS: u64 = 2048;
+
+/// Most bytes accepted after the end-of-archive zero blocks (1 MiB); more
+/// is an error, so that an endless stream (`/dev/zero`) cannot run forever.
+pub const MAX_TRAILER: u64 = 1 << 20;
+
 /// What an entry is, as far as mail is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -86,74 +95,193 @@ impl RawEntry {
         (BLOCK as u64 - size % BLOCK as u64) % BLOCK as u64
     }
 
-    /// The header region for the same entry with `new_size` bytes of data
-    /// and, if given, a new path and link target: the size field and any pax
-    /// `size` record, the path (pax `path`, GNU long name or ustar name), the
-    /// link target (pax `linkpath`, GNU long link or ustar link name), and
-    /// the checksums are rewritten; every other byte is as read. `None` when
-    /// a new name does not fit the header as it is.
-    pub fn header_with(
-        &self,
-        new_size: u64,
-        new_path: Option<&[u8]>,
-        new_link: Option<&[u8]>,
-    ) -> Option<Vec<u8>> {
-        let raw = &self.header;
-        let mut out = Vec::with_capacity(raw.len() + 64);
-        let mut pos = 0;
-        let mut path_elsewhere = false;
-        let mut link_elsewhere = false;
-        while let Some(bytes) = raw.get(pos..pos + BLOCK) {
-            let mut block = block_of(bytes);
-            let flag = block[156];
-            if !is_extension(flag) {
-                if let (Some(path), false) = (new_path, path_elsewhere) {
-                    set_ustar_name(&mut block, path)?;
+    /// The header region rebuilt with the changes of `edit`; every byte it
+    /// does not ask to change is kept, except that the padding after
+    /// extension data is written as zeros. `None` when a new name does not
+    /// fit the header as it is, or an extension header cannot be parsed.
+    ///
+    /// Paths are written consistently into every field that holds one: the
+    /// pax `path` record, the GNU long name, the name of each pax extended
+    /// header (`<dir>/PaxHeaders/<name>`, as GNU tar writes it) and the ustar
+    /// name (and prefix) of the main header, cut to its field when the path
+    /// is also held elsewhere. Link targets likewise (pax `linkpath`, GNU
+    /// long link, ustar link name, and the link name field of an extension
+    /// block that has one, as libarchive writes it).
+    pub fn rebuild(&self, edit: &HeaderEdit<'_>) -> Option<Vec<u8>> {
+        let units = self.units()?;
+        let (uid, gid) = owner_ids(&units);
+        let path_elsewhere = units.iter().any(|u| {
+            u.flag == b'L' || (matches!(u.flag, b'x' | b'X') && pax_has_key(u.data, "path"))
+        });
+        let link_elsewhere = units.iter().any(|u| {
+            u.flag == b'K' || (matches!(u.flag, b'x' | b'X') && pax_has_key(u.data, "linkpath"))
+        });
+        let size_changed = edit.size != self.size;
+        let mut out = Vec::with_capacity(self.header.len() + 64);
+        for unit in &units {
+            let mut block = block_of(unit.block);
+            if !is_extension(unit.flag) {
+                if let Some(path) = edit.path {
+                    set_ustar_path(&mut block, path, !path_elsewhere)?;
                 }
-                if let (Some(link), false) = (new_link, link_elsewhere) {
-                    set_field(&mut block[157..257], link)?;
+                if let Some(link) = edit.link {
+                    set_text(&mut block[157..257], link, !link_elsewhere)?;
                 }
-                set_size(&mut block, new_size);
+                if edit.erase_owner {
+                    erase_owner_fields(&mut block, &uid, &gid);
+                }
+                if size_changed {
+                    set_size(&mut block, edit.size);
+                }
+                finish_block(&mut block, unit.block);
                 out.extend_from_slice(&block);
-                out.extend_from_slice(&raw[pos + BLOCK..]);
-                return Some(out);
+                out.extend_from_slice(unit.data);
+                continue;
             }
-            let len =
-                usize::try_from(tar::Header::from_byte_slice(&block).entry_size().ok()?).ok()?;
-            let data = raw.get(pos + BLOCK..pos + BLOCK + len)?;
-            let pad = RawEntry::padding_for(len as u64) as usize;
-            let patched = match flag {
+            if edit.erase_owner {
+                let (uid, gid) = block_ids(unit.block);
+                erase_owner_fields(&mut block, &uid, &gid);
+            }
+            // Some writers (libarchive) copy the cut link target into the
+            // link name of the GNU long-link block itself.
+            if let Some(link) = edit.link
+                && block[157] != 0
+            {
+                set_text(&mut block[157..257], link, false);
+            }
+            let data = match unit.flag {
                 b'x' | b'X' => {
-                    path_elsewhere |= new_path.is_some() && pax_has_key(data, "path");
-                    link_elsewhere |= new_link.is_some() && pax_has_key(data, "linkpath");
-                    rewrite_pax(data, new_size, new_path, new_link)
+                    if let Some(path) = edit.path {
+                        set_ustar_path(&mut block, &pax_header_name(path), false)?;
+                    }
+                    rewrite_pax(unit.data, edit, size_changed, &uid, &gid, true)?
                 }
-                b'L' => new_path.map(|path| {
-                    path_elsewhere = true;
-                    [path, &[0u8][..]].concat()
-                }),
-                b'K' => new_link.map(|link| {
-                    link_elsewhere = true;
-                    [link, &[0u8][..]].concat()
-                }),
+                b'g' => rewrite_pax(unit.data, edit, false, &uid, &gid, false)?,
+                b'L' => edit.path.map(|path| [path, &[0u8][..]].concat()),
+                b'K' => edit.link.map(|link| [link, &[0u8][..]].concat()),
                 _ => None,
             };
-            match patched {
-                Some(data) => {
-                    set_size(&mut block, data.len() as u64);
-                    out.extend_from_slice(&block);
-                    out.extend_from_slice(&data);
-                    out.resize(
-                        out.len() + RawEntry::padding_for(data.len() as u64) as usize,
-                        0,
+            let data = data.unwrap_or_else(|| unit.data.to_vec());
+            if data.len() != unit.data.len() {
+                set_size(&mut block, data.len() as u64);
+            }
+            finish_block(&mut block, unit.block);
+            out.extend_from_slice(&block);
+            out.extend_from_slice(&data);
+            out.resize(
+                out.len() + RawEntry::padding_for(data.len() as u64) as usize,
+                0,
+            );
+        }
+        Some(out)
+    }
+
+    /// The user and group names the header holds: the ustar `uname` and
+    /// `gname` fields of every block and any pax `uname`/`gname` records.
+    pub fn owner_names(&self) -> Vec<&[u8]> {
+        let Some(units) = self.units() else {
+            return Vec::new();
+        };
+        let mut names = Vec::new();
+        for unit in units {
+            if is_extension(unit.flag) {
+                names.push(field_text(&unit.block[265..297]));
+                names.push(field_text(&unit.block[297..329]));
+                if matches!(unit.flag, b'x' | b'X' | b'g') {
+                    names.extend(
+                        tar::PaxExtensions::new(unit.data)
+                            .flatten()
+                            .filter(|ext| is_owner_key(ext.key_bytes()))
+                            .map(|ext| ext.value_bytes()),
                     );
                 }
-                None => out.extend_from_slice(raw.get(pos..pos + BLOCK + len + pad)?),
+            } else {
+                names.push(field_text(&unit.block[265..297]));
+                names.push(field_text(&unit.block[297..329]));
             }
-            pos += BLOCK + len + pad;
+        }
+        names
+    }
+
+    /// Every pax record (key, value) of the header's extension headers.
+    pub fn pax_records(&self) -> Vec<(&[u8], &[u8])> {
+        self.units()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|unit| matches!(unit.flag, b'x' | b'X' | b'g'))
+            .flat_map(|unit| {
+                tar::PaxExtensions::new(unit.data)
+                    .flatten()
+                    .map(|ext| (ext.key_bytes(), ext.value_bytes()))
+            })
+            .collect()
+    }
+
+    /// The header region cut into its parts: each extension header with its
+    /// data, then the main header with any sparse extension blocks.
+    fn units(&self) -> Option<Vec<Unit<'_>>> {
+        let raw = &self.header;
+        let mut units = Vec::new();
+        let mut pos = 0;
+        while let Some(block) = raw.get(pos..pos + BLOCK) {
+            let flag = block[156];
+            if !is_extension(flag) {
+                units.push(Unit {
+                    flag,
+                    block,
+                    data: &raw[pos + BLOCK..],
+                });
+                return Some(units);
+            }
+            let len =
+                usize::try_from(tar::Header::from_byte_slice(block).entry_size().ok()?).ok()?;
+            let data = raw.get(pos + BLOCK..pos + BLOCK + len)?;
+            units.push(Unit { flag, block, data });
+            pos += BLOCK + len + RawEntry::padding_for(len as u64) as usize;
         }
         None
     }
+}
+
+/// What [`RawEntry::rebuild`] changes in a header region.
+pub struct HeaderEdit<'a> {
+    /// Bytes of data the entry will have (size field and pax `size` record
+    /// are rewritten only when this differs from the size as read).
+    pub size: u64,
+    /// A new member path for every field that holds the path.
+    pub path: Option<&'a [u8]>,
+    /// A new link target for every field that holds it.
+    pub link: Option<&'a [u8]>,
+    /// Replace the user and group names (the ustar fields of every block,
+    /// pax `uname`/`gname` records) by the numeric ids as decimal text, as
+    /// tar falls back to when a name is unknown: the entry's ids (pax `uid`
+    /// and `gid`, else the main header's) in the main header and the pax
+    /// records, each extension block's own ids in its fields.
+    pub erase_owner: bool,
+    /// Pax records (key, value) to leave out; never asked about `path`,
+    /// `linkpath`, `size`, `uname` and `gname`, which are set as above.
+    pub drop_record: &'a dyn Fn(&[u8], &[u8]) -> bool,
+}
+
+impl HeaderEdit<'_> {
+    /// An edit that changes the size only.
+    pub fn size(size: u64) -> HeaderEdit<'static> {
+        HeaderEdit {
+            size,
+            path: None,
+            link: None,
+            erase_owner: false,
+            drop_record: &|_, _| false,
+        }
+    }
+}
+
+/// One part of a header region: a block with the data that belongs to it
+/// (extension data without its padding, or sparse blocks after a main header).
+struct Unit<'a> {
+    flag: u8,
+    block: &'a [u8],
+    data: &'a [u8],
 }
 
 /// Extension header types: their data describes the next entry.
@@ -161,31 +289,126 @@ fn is_extension(type_flag: u8) -> bool {
     matches!(type_flag, b'x' | b'g' | b'X' | b'L' | b'K')
 }
 
-/// Writes `path` into the ustar name field, keeping a ustar prefix that the
-/// path still starts with. `None` if it does not fit.
-fn set_ustar_name(block: &mut [u8; BLOCK], path: &[u8]) -> Option<()> {
-    let is_ustar = block[257..263] == *b"ustar\0";
-    let prefix_len = if is_ustar {
-        block[345..500].iter().position(|&b| b == 0).unwrap_or(155)
-    } else {
-        0
-    };
-    let name = if prefix_len > 0 {
-        let prefix = &block[345..345 + prefix_len];
-        path.strip_prefix(prefix)?.strip_prefix(b"/")?.to_vec()
-    } else {
-        path.to_vec()
-    };
-    set_field(&mut block[..100], &name)
+fn is_owner_key(key: &[u8]) -> bool {
+    key == b"uname" || key == b"gname"
 }
 
-/// Writes `value` into a NUL-padded header field. `None` if it does not fit.
-fn set_field(field: &mut [u8], value: &[u8]) -> Option<()> {
-    if value.len() > field.len() {
+/// The user and group ids as decimal text: pax `uid`/`gid` records, else
+/// the main header's fields (`erased` when unreadable).
+fn owner_ids(units: &[Unit<'_>]) -> (Vec<u8>, Vec<u8>) {
+    let mut uid = None;
+    let mut gid = None;
+    for unit in units {
+        if matches!(unit.flag, b'x' | b'X') {
+            for ext in tar::PaxExtensions::new(unit.data).flatten() {
+                match ext.key_bytes() {
+                    b"uid" => uid = Some(ext.value_bytes().to_vec()),
+                    b"gid" => gid = Some(ext.value_bytes().to_vec()),
+                    _ => {}
+                }
+            }
+        } else if !is_extension(unit.flag) {
+            let (block_uid, block_gid) = block_ids(unit.block);
+            uid = uid.or(Some(block_uid));
+            gid = gid.or(Some(block_gid));
+        }
+    }
+    (uid.unwrap_or_default(), gid.unwrap_or_default())
+}
+
+/// The uid and gid fields of one header block as decimal text (`erased`
+/// when unreadable).
+fn block_ids(block: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let header = tar::Header::from_byte_slice(block);
+    let text = |id: std::io::Result<u64>| {
+        id.map_or_else(|_| b"erased".to_vec(), |id| id.to_string().into_bytes())
+    };
+    (text(header.uid()), text(header.gid()))
+}
+
+/// Replaces a non-empty ustar `uname`/`gname` by the ids given.
+fn erase_owner_fields(block: &mut [u8; BLOCK], uid: &[u8], gid: &[u8]) {
+    for (range, id) in [(265..297, uid), (297..329, gid)] {
+        if block[range.start] != 0 {
+            set_text(&mut block[range], id, false);
+        }
+    }
+}
+
+/// The name GNU tar gives the pax extended header of `path`:
+/// `<dir>/PaxHeaders/<name>` (`.` for a top-level member).
+fn pax_header_name(path: &[u8]) -> Vec<u8> {
+    let path = path.strip_suffix(b"/").unwrap_or(path);
+    let (dir, name) = match path.iter().rposition(|&b| b == b'/') {
+        Some(i) => (&path[..i], &path[i + 1..]),
+        None => (&b"."[..], path),
+    };
+    [dir, b"/PaxHeaders/", name].concat()
+}
+
+/// Recomputes the checksum of a block that differs from `original`.
+fn finish_block(block: &mut [u8; BLOCK], original: &[u8]) {
+    if block[..] != original[..BLOCK] {
+        let mut header = tar::Header::from_byte_slice(block).clone();
+        header.set_cksum();
+        *block = *header.as_bytes();
+    }
+}
+
+/// Writes `path` into the name fields of a header block. A ustar header
+/// keeps its prefix when the path still starts with it, else the path is
+/// split between prefix and name where it fits. When it does not fit, the
+/// name is cut to its field if `must_fit` is false (the path is held
+/// elsewhere), else `None`.
+fn set_ustar_path(block: &mut [u8; BLOCK], path: &[u8], must_fit: bool) -> Option<()> {
+    let is_ustar = block[257..263] == *b"ustar\0";
+    if !is_ustar {
+        return set_text(&mut block[..100], path, must_fit);
+    }
+    let old_prefix = field_text(&block[345..500]).to_vec();
+    let kept = (!old_prefix.is_empty())
+        .then(|| path.strip_prefix(old_prefix.as_slice())?.strip_prefix(b"/"))
+        .flatten()
+        .filter(|name| name.len() <= 100);
+    let (prefix, name) = match kept {
+        Some(name) => (old_prefix.as_slice(), name),
+        None if path.len() <= 100 => (&b""[..], path),
+        None => match split_ustar(path) {
+            Some(split) => split,
+            None if must_fit => return None,
+            None => (&b""[..], &path[..100]),
+        },
+    };
+    let (prefix, name) = (prefix.to_vec(), name.to_vec());
+    set_text(&mut block[345..500], &prefix, true)?;
+    set_text(&mut block[..100], &name, true)
+}
+
+/// The ustar split of a long path: the shortest prefix (at most 155 bytes)
+/// that leaves a name of at most 100 bytes after its `/`.
+fn split_ustar(path: &[u8]) -> Option<(&[u8], &[u8])> {
+    path.iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'/' && i > 0 && i <= 155)
+        .map(|(i, _)| (&path[..i], &path[i + 1..]))
+        .find(|(_, name)| !name.is_empty() && name.len() <= 100)
+}
+
+/// The text of a NUL-padded field (up to its first NUL).
+fn field_text(field: &[u8]) -> &[u8] {
+    let end = field.iter().position(|&b| b == 0).unwrap_or(field.len());
+    &field[..end]
+}
+
+/// Writes `value` into a NUL-padded header field, cut to the field when it
+/// does not fit and `must_fit` is false; `None` when it must fit and does not.
+fn set_text(field: &mut [u8], value: &[u8], must_fit: bool) -> Option<()> {
+    if value.len() > field.len() && must_fit {
         return None;
     }
+    let n = value.len().min(field.len());
     field.fill(0);
-    field[..value.len()].copy_from_slice(value);
+    field[..n].copy_from_slice(&value[..n]);
     Some(())
 }
 
@@ -209,26 +432,38 @@ fn pax_has_key(records: &[u8], key: &str) -> bool {
         .any(|ext| ext.key_bytes() == key.as_bytes())
 }
 
-/// Pax data with its `size`, `path` and `linkpath` records (those present)
-/// set to the values given; `None` when nothing changes.
+/// Pax data with the changes of `edit`: for the entry's own records
+/// (`entry_records`) `path`, `linkpath` and (if `size_changed`) `size` set,
+/// `uname`/`gname` set to the ids when the owner is erased, and the records
+/// `edit` drops left out. `Ok(None)` when nothing changes, `None` when a
+/// record cannot be parsed.
 fn rewrite_pax(
     records: &[u8],
-    size: u64,
-    path: Option<&[u8]>,
-    link: Option<&[u8]>,
-) -> Option<Vec<u8>> {
+    edit: &HeaderEdit<'_>,
+    size_changed: bool,
+    uid: &[u8],
+    gid: &[u8],
+    entry_records: bool,
+) -> Option<Option<Vec<u8>>> {
     let mut out = Vec::with_capacity(records.len() + 8);
-    let size_text = size.to_string();
-    for ext in tar::PaxExtensions::new(records).flatten() {
-        let value = match (ext.key_bytes(), path, link) {
-            (b"size", _, _) => size_text.as_bytes(),
-            (b"path", Some(path), _) => path,
-            (b"linkpath", _, Some(link)) => link,
+    let size_text = edit.size.to_string();
+    for ext in tar::PaxExtensions::new(records) {
+        let ext = ext.ok()?;
+        let key = ext.key_bytes();
+        let value = match key {
+            b"path" if entry_records => edit.path.unwrap_or(ext.value_bytes()),
+            b"linkpath" if entry_records => edit.link.unwrap_or(ext.value_bytes()),
+            b"size" if entry_records && size_changed => size_text.as_bytes(),
+            b"size" if entry_records => ext.value_bytes(),
+            b"uname" if edit.erase_owner => uid,
+            b"gname" if edit.erase_owner => gid,
+            b"uname" | b"gname" => ext.value_bytes(),
+            _ if (edit.drop_record)(key, ext.value_bytes()) => continue,
             _ => ext.value_bytes(),
         };
-        out.extend(pax_record(ext.key_bytes(), value));
+        out.extend(pax_record(key, value));
     }
-    (out != records).then_some(out)
+    Some((out != records).then_some(out))
 }
 
 /// One pax record: `"<len> <key>=<value>\n"` where `<len>` counts itself.
@@ -318,6 +553,9 @@ pub struct TarReader<R> {
     current: Vec<u8>,
     /// Bytes already read past the end-of-archive zero blocks.
     trailer_head: Vec<u8>,
+    /// Offset of the first trailing byte, and how many were returned.
+    trailer_start: u64,
+    trailer_read: u64,
 }
 
 impl<R: BufRead> TarReader<R> {
@@ -329,6 +567,8 @@ impl<R: BufRead> TarReader<R> {
             state: State::Header,
             current: Vec::new(),
             trailer_head: Vec::new(),
+            trailer_start: 0,
+            trailer_read: 0,
         }
     }
 
@@ -399,12 +639,20 @@ impl<R: BufRead> TarReader<R> {
         let mut block = [0u8; BLOCK];
         loop {
             let at = self.offset;
+            if leading_zero_blocks == MAX_END_ZERO_BLOCKS {
+                self.trailer_start = at;
+                self.state = State::Trailer;
+                return Ok(Item::End {
+                    zero_blocks: leading_zero_blocks,
+                });
+            }
             let n = self.read_block(&mut block)?;
             if n == 0 && leading_zero_blocks == 0 {
                 return Err(self.error(ErrorKind::TruncatedTar("no end-of-archive marker"), at));
             }
             if n < BLOCK {
                 self.trailer_head = block[..n].to_vec();
+                self.trailer_start = at;
                 self.state = State::Trailer;
                 if n > 0 && leading_zero_blocks == 0 {
                     return Err(self.error(ErrorKind::TruncatedTar("partial header block"), at));
@@ -421,6 +669,7 @@ impl<R: BufRead> TarReader<R> {
                 // Bytes after the end-of-archive marker that are no header:
                 // not part of the archive, kept as they are.
                 self.trailer_head = block.to_vec();
+                self.trailer_start = at;
                 self.state = State::Trailer;
                 return Ok(Item::End {
                     zero_blocks: leading_zero_blocks,
@@ -596,8 +845,21 @@ impl<R: BufRead> TarReader<R> {
     }
 
     /// Streams the bytes after the end-of-archive zero blocks (normally none);
-    /// 0 at the end of the stream.
+    /// 0 at the end of the stream. More than [`MAX_TRAILER`] bytes is an
+    /// error naming the offset where they start.
     pub fn read_trailer(&mut self, buf: &mut [u8]) -> Result<usize> {
+        let n = self.read_trailer_unbounded(buf)?;
+        self.trailer_read += n as u64;
+        if self.trailer_read > MAX_TRAILER {
+            return Err(self.error(
+                ErrorKind::TrailingBytes { limit: MAX_TRAILER },
+                self.trailer_start,
+            ));
+        }
+        Ok(n)
+    }
+
+    fn read_trailer_unbounded(&mut self, buf: &mut [u8]) -> Result<usize> {
         if !self.trailer_head.is_empty() {
             let n = buf.len().min(self.trailer_head.len());
             buf[..n].copy_from_slice(&self.trailer_head[..n]);
@@ -782,7 +1044,7 @@ mod tests {
             panic!("expected an entry")
         };
         assert_eq!(entry.size, 5);
-        let mut rebuilt = entry.header_with(1234, None, None).unwrap();
+        let mut rebuilt = entry.rebuild(&HeaderEdit::size(1234)).unwrap();
         rebuilt.extend(vec![b'x'; 1234]);
         rebuilt.resize(rebuilt.len() + RawEntry::padding_for(1234) as usize, 0);
         rebuilt.extend(vec![0u8; 1024]);
@@ -793,7 +1055,152 @@ mod tests {
         assert_eq!(patched.size, 1234);
         assert_eq!(patched.path, b"m.eml");
         assert_eq!(copy(&rebuilt), rebuilt);
-        assert_eq!(entry.header_with(5, None, None).unwrap(), entry.header);
+        assert_eq!(entry.rebuild(&HeaderEdit::size(5)).unwrap(), entry.header);
+    }
+
+    fn first_entry(input: &[u8]) -> RawEntry {
+        let mut tar = TarReader::new(Cursor::new(input));
+        match tar.next_item().unwrap() {
+            Item::Entry(entry) => entry,
+            Item::End { .. } => panic!("expected an entry"),
+        }
+    }
+
+    fn gnu_long(path: &str, data: &[u8], uname: &str) -> Vec<u8> {
+        let mut long = tar::Header::new_gnu();
+        long.as_old_mut().name[..13].copy_from_slice(b"././@LongLink");
+        long.set_entry_type(tar::EntryType::GNULongName);
+        long.set_size(path.len() as u64 + 1);
+        long.set_username("root").unwrap();
+        long.set_cksum();
+        let mut out = long.as_bytes().to_vec();
+        out.extend_from_slice(path.as_bytes());
+        out.push(0);
+        out.resize(out.len().next_multiple_of(BLOCK), 0);
+        let mut h = tar::Header::new_gnu();
+        h.as_old_mut().name.copy_from_slice(&path.as_bytes()[..100]);
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_uid(1000);
+        h.set_gid(100);
+        h.set_username(uname).unwrap();
+        h.set_groupname(uname).unwrap();
+        h.set_cksum();
+        out.extend_from_slice(h.as_bytes());
+        out.extend_from_slice(data);
+        out.resize(out.len().next_multiple_of(BLOCK), 0);
+        out.extend(vec![0u8; 1024]);
+        out
+    }
+
+    #[test]
+    fn rebuild_writes_every_name_field_and_erases_the_owner() {
+        let old = format!("users/jane/{}/cur/1:2,S", "x".repeat(120));
+        let new = format!("users/erased/{}/cur/1:2,S", "x".repeat(120));
+        let input = gnu_long(&old, b"Subject: x\n\n", "jane");
+        let entry = first_entry(&input);
+        let edit = HeaderEdit {
+            size: entry.size,
+            path: Some(new.as_bytes()),
+            link: None,
+            erase_owner: true,
+            drop_record: &|_, _| false,
+        };
+        let header = entry.rebuild(&edit).unwrap();
+        assert!(!header.windows(4).any(|w| w == b"jane"));
+        let mut rebuilt = header.clone();
+        rebuilt.extend_from_slice(&input[entry.header.len()..]);
+        let entry = first_entry(&rebuilt);
+        assert_eq!(entry.path, new.as_bytes());
+        let main = &header[header.len() - BLOCK..];
+        assert_eq!(&main[..100], &new.as_bytes()[..100]);
+        assert_eq!(field_text(&main[265..297]), b"1000");
+        assert_eq!(field_text(&main[297..329]), b"100");
+        assert!(checksum_matches(main));
+        assert_eq!(copy(&rebuilt), rebuilt);
+    }
+
+    #[test]
+    fn rebuild_renames_pax_headers_and_leaves_out_records() {
+        let path = "example.com/jane/cur/1:2,S";
+        let mut input = pax(&[
+            ("path", path),
+            ("uname", "jane"),
+            ("comment", "about jane"),
+            ("mtime", "1.5"),
+        ]);
+        input.extend(ustar(path, b"hello", tar::EntryType::Regular));
+        input.extend(vec![0u8; 1024]);
+        let entry = first_entry(&input);
+        assert_eq!(entry.owner_names(), [&b""[..], b"", b"jane", b"", b""]);
+        let drop = |key: &[u8], _: &[u8]| key == b"comment";
+        let edit = HeaderEdit {
+            size: 5,
+            path: Some(b"example.com/erased/cur/1:2,S"),
+            link: None,
+            erase_owner: true,
+            drop_record: &drop,
+        };
+        let header = entry.rebuild(&edit).unwrap();
+        assert!(!header.windows(4).any(|w| w == b"jane"));
+        assert_eq!(
+            field_text(&header[..100]),
+            b"example.com/erased/cur/PaxHeaders/1:2,S"
+        );
+        let mut rebuilt = header;
+        rebuilt.extend_from_slice(&input[entry.header.len()..]);
+        let out = first_entry(&rebuilt);
+        assert_eq!(out.path, b"example.com/erased/cur/1:2,S");
+        let records: Vec<(&[u8], &[u8])> = out.pax_records();
+        assert_eq!(
+            records,
+            [
+                (&b"path"[..], &b"example.com/erased/cur/1:2,S"[..]),
+                (b"uname", b"erased"),
+                (b"mtime", b"1.5")
+            ]
+        );
+    }
+
+    #[test]
+    fn rebuild_splits_a_long_ustar_path_or_gives_up() {
+        let mut block = [0u8; BLOCK];
+        block.copy_from_slice(&ustar("a", b"", tar::EntryType::Regular)[..BLOCK]);
+        let long = format!("{}/{}", "d".repeat(150), "n".repeat(90));
+        set_ustar_path(&mut block, long.as_bytes(), true).unwrap();
+        assert_eq!(field_text(&block[345..500]), "d".repeat(150).as_bytes());
+        assert_eq!(field_text(&block[..100]), "n".repeat(90).as_bytes());
+        let too_long = "n".repeat(120);
+        assert!(set_ustar_path(&mut block, too_long.as_bytes(), true).is_none());
+        set_ustar_path(&mut block, too_long.as_bytes(), false).unwrap();
+        assert_eq!(&block[..100], &too_long.as_bytes()[..100]);
+    }
+
+    #[test]
+    fn endless_zeros_end_as_bounded_trailing_bytes() {
+        let mut input = ustar("a", b"x", tar::EntryType::Regular);
+        input.extend(vec![0u8; 3 << 20]);
+        let mut tar = TarReader::new(Cursor::new(&input[..]));
+        let Item::Entry(_) = tar.next_item().unwrap() else {
+            panic!("expected an entry")
+        };
+        let Item::End { zero_blocks } = tar.next_item().unwrap() else {
+            panic!("expected the end")
+        };
+        assert_eq!(zero_blocks, MAX_END_ZERO_BLOCKS);
+        let mut buf = vec![0u8; 64 * 1024];
+        let err = loop {
+            match tar.read_trailer(&mut buf) {
+                Ok(0) => panic!("the trailer was accepted"),
+                Ok(_) => {}
+                Err(err) => break err,
+            }
+        };
+        assert!(matches!(err.kind(), ErrorKind::TrailingBytes { .. }));
+        assert_eq!(
+            err.position().offset,
+            Some(BLOCK as u64 * (2 + MAX_END_ZERO_BLOCKS))
+        );
     }
 
     #[test]

@@ -69,6 +69,12 @@ pub enum ErrorKind {
         /// The checksum of the header bytes.
         computed: u32,
     },
+    /// More bytes follow the tar end-of-archive marker than are accepted.
+    #[error("more than {limit} bytes after the tar end-of-archive marker")]
+    TrailingBytes {
+        /// The most bytes accepted.
+        limit: u64,
+    },
     /// A tar header field cannot be parsed. The text names the field, never
     /// its content (a header may hold an identifier).
     #[error("bad tar header: {0}")]

@@ -8,22 +8,31 @@
 //! padding are written back verbatim; otherwise the header is patched (and a
 //! Maildir file name's `,S=`/`,W=` sizes follow).
 //!
+//! With a [`ScrubPolicy`], every tar header is searched for identifiers: a
+//! member whose path or link target holds one is renamed (every name field
+//! rewritten), other header fields holding one are cleaned (user and group
+//! names replaced by the numeric ids, pax records left out), and a header
+//! that still holds one after that is not written at all. Non-zero padding
+//! after a member's data is searched together with the end of the data and
+//! written as zeros when it holds an identifier. A hard link follows its
+//! target: renamed with it, left out with it.
+//!
 //! Header caches of mail software ([`MailboxFormat::Cache`]) go stale when a
 //! message of their folder changes, and may hold identifiers. A cache can
 //! come before the messages of its folder, so when one starts, the output is
 //! held in a spool until the stream leaves the cache's folder; the cache is
-//! then dropped if a message in that folder changed or the cache holds an
+//! then dropped if a message it indexes changed or the cache holds an
 //! identifier, and the held bytes are written out.
 
 use std::borrow::{Borrow, Cow};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use tempfile::SpooledTempFile;
 
-use crate::archive::{BLOCK, RawEntry};
+use crate::archive::{BLOCK, EntryKind, HeaderEdit, RawEntry};
 use crate::error::{Error, ErrorKind, Result};
 use crate::evidence::RawWatch;
 use crate::mailbox::{MailboxFormat, Message};
@@ -34,6 +43,10 @@ use crate::source::Member;
 
 /// Bytes of a rewritten member held in memory before it spills to disk.
 pub const SPOOL_IN_MEMORY: usize = 4 << 20;
+
+/// Bytes of a member's data kept to be searched with its padding, so that an
+/// identifier that runs from the data into the padding is found.
+const TAIL: usize = 1024;
 
 /// Counts of what the repacker wrote.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -50,8 +63,9 @@ pub struct RepackStats {
     pub dropped_members: u64,
 }
 
-/// A member left out of the output: a stale or identifying header cache,
-/// or a member whose identifying name could not be replaced in its header.
+/// A member left out of the output: a stale or identifying header cache, a
+/// member whose tar header holds an identifier that cannot be removed, or a
+/// hard link whose target was left out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DroppedMember {
     /// Its member path.
@@ -86,6 +100,16 @@ impl RenamedMember {
     }
 }
 
+/// A member written under its own name whose tar header fields (other than
+/// its names) or padding held an identifier and were cleaned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CleanedMember {
+    /// Its member path.
+    pub path: Vec<u8>,
+    /// What was cleaned.
+    pub reason: &'static str,
+}
+
 /// What the writer did besides writing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RepackReport {
@@ -95,7 +119,24 @@ pub struct RepackReport {
     pub dropped: Vec<DroppedMember>,
     /// Members renamed, in stream order.
     pub renamed: Vec<RenamedMember>,
+    /// Members whose header fields or padding were cleaned, in stream order.
+    pub cleaned: Vec<CleanedMember>,
 }
+
+/// Why a member left the output when its identifying name could not be
+/// replaced.
+const NAME_DOES_NOT_FIT: &str =
+    "member name holds an identifier and the new name does not fit its tar header";
+
+/// Why a member left the output when its header could not be cleaned.
+const HEADER_UNCLEANABLE: &str = "tar header holds an identifier that cannot be removed";
+
+/// Why a hard link left the output.
+const LINK_TARGET_GONE: &str = "hard link to a member that was left out";
+
+/// What a cleaned member had cleaned.
+const HEADER_CLEANED: &str = "tar header fields held an identifier";
+const PADDING_CLEANED: &str = "tar padding held an identifier";
 
 /// New names for a member whose path or link target holds an identifier.
 #[derive(Debug, Clone, Default)]
@@ -108,6 +149,25 @@ impl NewNames {
     fn any(&self) -> bool {
         self.path.is_some() || self.link.is_some()
     }
+}
+
+/// What became of an input member, for the hard links that name it.
+#[derive(Debug, Clone)]
+enum Fate {
+    /// Left out of the output.
+    Gone,
+    /// Written under this path.
+    Renamed(Vec<u8>),
+}
+
+/// The header a member is written with.
+enum HeaderChoice {
+    /// As read.
+    Verbatim,
+    /// Rebuilt.
+    Rebuilt(Vec<u8>),
+    /// None: the member is left out for this reason.
+    Drop(&'static str),
 }
 
 /// Where a member's data goes until its end.
@@ -124,18 +184,30 @@ enum Body {
 struct Pending {
     member: Arc<Member>,
     body: Body,
+    /// New names replacing identifiers (recorded as a rename).
     names: NewNames,
+    /// The new link target of a hard link whose target was renamed.
+    follow: Option<Vec<u8>>,
+    /// The tar header holds an identifier somewhere.
+    dirty: bool,
     /// Hash of the member's bytes as read, kept while the member may have to
-    /// be dropped (its new name may not fit its header).
+    /// be dropped (its header may not be writable).
     original: Option<blake3::Hasher>,
-    /// The member is left out: nothing of it is written.
-    dropped: bool,
+    /// The member is left out, for this reason: nothing of it is written.
+    dropped: Option<&'static str>,
+    /// A direct member's header was rebuilt: its padding is written as zeros.
+    rebuilt: bool,
+    /// A message of the member was deleted or replaced.
+    changed: bool,
     size: u64,
     /// Line feeds not preceded by a carriage return: the size with CRLF
     /// line ends (Maildir `,W=`) is `size + bare_lf`.
     bare_lf: u64,
     last_was_cr: bool,
     messages: u64,
+    deleted: u64,
+    /// The last [`TAIL`] bytes of the data as written.
+    tail: Vec<u8>,
 }
 
 impl Pending {
@@ -154,6 +226,27 @@ impl Pending {
             self.last_was_cr = last == b'\r';
         }
     }
+
+    /// Notes data bytes written for the member.
+    fn wrote(&mut self, bytes: &[u8]) {
+        self.size += bytes.len() as u64;
+        if self.member.format == MailboxFormat::Maildir {
+            self.count_bare_lf(bytes);
+        }
+        if bytes.len() >= TAIL {
+            self.tail.clear();
+            self.tail.extend_from_slice(&bytes[bytes.len() - TAIL..]);
+        } else {
+            self.tail.extend_from_slice(bytes);
+            let excess = self.tail.len().saturating_sub(TAIL);
+            self.tail.drain(..excess);
+        }
+    }
+
+    /// The link target the member is written with, if it changes.
+    fn link(&self) -> Option<&[u8]> {
+        self.follow.as_deref().or(self.names.link.as_deref())
+    }
 }
 
 /// A cache member inside a hold.
@@ -167,6 +260,13 @@ struct HeldCache {
     holds_identifier: bool,
 }
 
+/// A hard link inside a hold whose target is a cache of that hold.
+struct HeldLink {
+    path: Vec<u8>,
+    target: Vec<u8>,
+    range: std::ops::Range<u64>,
+}
+
 /// Output held back until the caches in it can be judged.
 struct Hold {
     spool: SpooledTempFile,
@@ -174,6 +274,16 @@ struct Hold {
     /// The folder whose subtree the hold covers, with a trailing `/`.
     scope: Vec<u8>,
     caches: Vec<HeldCache>,
+    links: Vec<HeldLink>,
+}
+
+/// A part of a hold left out when it is released.
+struct Cut {
+    range: std::ops::Range<u64>,
+    path: Vec<u8>,
+    hasher: blake3::Hasher,
+    bytes: u64,
+    reason: &'static str,
 }
 
 /// How the writer treats names and header caches: identifiers in member
@@ -187,6 +297,12 @@ pub struct ScrubPolicy<'a> {
     pub hasher: &'a Hasher,
 }
 
+impl ScrubPolicy<'_> {
+    fn holds(&self, bytes: &[u8]) -> bool {
+        !bytes.is_empty() && !self.matcher.scan_bytes(bytes).is_empty()
+    }
+}
+
 /// A [`Sink`] that writes the new backup to `out`.
 pub struct Repacker<'a, W: Write> {
     out: W,
@@ -197,15 +313,20 @@ pub struct Repacker<'a, W: Write> {
     hold: Option<Hold>,
     /// Folders (every ancestor of a member) in which a message changed.
     changed: HashSet<Vec<u8>>,
+    /// Members in which a message changed.
+    changed_members: HashSet<Vec<u8>>,
+    /// Members left out or renamed, by [`link_key`] of their input path.
+    fates: HashMap<Vec<u8>, Fate>,
     dropped: Vec<DroppedMember>,
     renamed: Vec<RenamedMember>,
+    cleaned: Vec<CleanedMember>,
 }
 
 impl<'a, W: Write> Repacker<'a, W> {
     /// A repacker writing the decompressed output stream to `out`; spool
     /// files go to `spool_dir` (the system's temporary folder if `None`).
-    /// With a policy, identifying names are replaced and stale or
-    /// identifying header caches dropped.
+    /// With a policy, identifying names and header fields are replaced and
+    /// stale or identifying header caches dropped.
     pub fn new(out: W, spool_dir: Option<PathBuf>, policy: Option<ScrubPolicy<'a>>) -> Self {
         Repacker {
             out,
@@ -215,8 +336,11 @@ impl<'a, W: Write> Repacker<'a, W> {
             policy,
             hold: None,
             changed: HashSet::new(),
+            changed_members: HashSet::new(),
+            fates: HashMap::new(),
             dropped: Vec::new(),
             renamed: Vec::new(),
+            cleaned: Vec::new(),
         }
     }
 
@@ -228,6 +352,7 @@ impl<'a, W: Write> Repacker<'a, W> {
             stats: self.stats,
             dropped: self.dropped,
             renamed: self.renamed,
+            cleaned: self.cleaned,
         };
         Ok((self.out, report))
     }
@@ -243,6 +368,48 @@ impl<'a, W: Write> Repacker<'a, W> {
         }
     }
 
+    /// The header for `entry` with `size` bytes of data, the new `path` and
+    /// `link` (if any): as read when nothing changes; else rebuilt, with
+    /// every field that holds an identifier cleaned when the header is
+    /// `dirty`; `Drop` when that cannot be done.
+    fn choose_header(
+        &self,
+        entry: &RawEntry,
+        size: u64,
+        path: Option<&[u8]>,
+        link: Option<&[u8]>,
+        dirty: bool,
+    ) -> HeaderChoice {
+        let renamed = path.is_some() || link.is_some();
+        if !dirty && !renamed && size == entry.size {
+            return HeaderChoice::Verbatim;
+        }
+        let does_not_fit = match renamed {
+            true => NAME_DOES_NOT_FIT,
+            false => HEADER_UNCLEANABLE,
+        };
+        let Some(policy) = &self.policy else {
+            return entry
+                .rebuild(&HeaderEdit::size(size))
+                .map_or(HeaderChoice::Drop(does_not_fit), HeaderChoice::Rebuilt);
+        };
+        let holds = |bytes: &[u8]| policy.holds(bytes);
+        let drop_record = |key: &[u8], value: &[u8]| holds(key) || holds(value);
+        let edit = HeaderEdit {
+            size,
+            path: path.or_else(|| dirty.then_some(entry.path.as_slice())),
+            link: link
+                .or_else(|| (dirty && !entry.link.is_empty()).then_some(entry.link.as_slice())),
+            erase_owner: dirty && entry.owner_names().into_iter().any(holds),
+            drop_record: &drop_record,
+        };
+        match entry.rebuild(&edit) {
+            None => HeaderChoice::Drop(does_not_fit),
+            Some(header) if holds(&header) => HeaderChoice::Drop(HEADER_UNCLEANABLE),
+            Some(header) => HeaderChoice::Rebuilt(header),
+        }
+    }
+
     /// Records a member left out of the output.
     fn record_drop(
         &mut self,
@@ -251,6 +418,7 @@ impl<'a, W: Write> Repacker<'a, W> {
         bytes: u64,
         reason: &'static str,
     ) {
+        self.fates.insert(link_key(path), Fate::Gone);
         self.dropped.push(DroppedMember {
             path: path.to_vec(),
             original_blake3: hasher.finalize().to_hex().to_string(),
@@ -259,17 +427,51 @@ impl<'a, W: Write> Repacker<'a, W> {
         });
     }
 
-    /// Records a member written under new names.
-    fn record_rename(&mut self, entry: &RawEntry, names: &NewNames) {
-        if !names.any() {
-            return;
+    /// Records what a written member's names became: a rename when `names`
+    /// replaced an identifier, the new path for hard links either way, and
+    /// a cleaning when only other header fields held an identifier.
+    fn record_written(
+        &mut self,
+        entry: &RawEntry,
+        names: &NewNames,
+        path: &[u8],
+        link: &[u8],
+        dirty: bool,
+    ) {
+        if path != entry.path.as_slice() {
+            self.fates
+                .insert(link_key(&entry.path), Fate::Renamed(path.to_vec()));
         }
-        self.renamed.push(RenamedMember {
-            from_path: entry.path.clone(),
-            from_link: entry.link.clone(),
-            to_path: names.path.clone().unwrap_or_else(|| entry.path.clone()),
-            to_link: names.link.clone().unwrap_or_else(|| entry.link.clone()),
+        if names.any() {
+            self.renamed.push(RenamedMember {
+                from_path: entry.path.clone(),
+                from_link: entry.link.clone(),
+                to_path: match names.path {
+                    Some(_) => path.to_vec(),
+                    None => entry.path.clone(),
+                },
+                to_link: link.to_vec(),
+            });
+        } else if dirty {
+            self.record_cleaned(&entry.path, HEADER_CLEANED);
+        }
+    }
+
+    fn record_cleaned(&mut self, path: &[u8], reason: &'static str) {
+        self.cleaned.push(CleanedMember {
+            path: path.to_vec(),
+            reason,
         });
+    }
+
+    /// The hash of a dropped member's bytes as read; an error when it was
+    /// not kept (the member was not expected to be dropped).
+    fn original_of(&self, original: Option<blake3::Hasher>) -> Result<blake3::Hasher> {
+        original.ok_or_else(|| {
+            Error::new(ErrorKind::Internal(
+                "a rewritten tar header holds an identifier".into(),
+            ))
+        })
     }
 
     fn original_hasher(&self) -> blake3::Hasher {
@@ -309,11 +511,8 @@ impl<'a, W: Write> Repacker<'a, W> {
     /// Writes member bytes: to the spool for a tar mail member, else straight out.
     fn member_bytes(&mut self, bytes: &[u8]) -> Result<()> {
         let pending = self.pending()?;
-        pending.size += bytes.len() as u64;
-        if pending.member.format == MailboxFormat::Maildir {
-            pending.count_bare_lf(bytes);
-        }
-        if pending.dropped {
+        pending.wrote(bytes);
+        if pending.dropped.is_some() {
             return Ok(());
         }
         let is_cache = pending.member.format == MailboxFormat::Cache;
@@ -336,13 +535,10 @@ impl<'a, W: Write> Repacker<'a, W> {
     fn keep_message(&mut self, bytes: Vec<u8>) -> Result<()> {
         let pending = self.pending()?;
         let empty_hold = matches!(&pending.body, Body::Held(held) if held.is_empty());
-        if !empty_hold || pending.dropped {
+        if !empty_hold || pending.dropped.is_some() {
             return self.member_bytes(&bytes);
         }
-        pending.size += bytes.len() as u64;
-        if pending.member.format == MailboxFormat::Maildir {
-            pending.count_bare_lf(&bytes);
-        }
+        pending.wrote(&bytes);
         pending.body = Body::Held(bytes);
         Ok(())
     }
@@ -359,38 +555,90 @@ impl<'a, W: Write> Repacker<'a, W> {
         }
     }
 
+    /// The padding to write after a member whose data ends in `tail`: as
+    /// read when it is all zeros or holds no identifier (searched together
+    /// with the tail), else zeros (recorded).
+    fn clean_padding<'p>(&mut self, path: &[u8], tail: &[u8], padding: &'p [u8]) -> Cow<'p, [u8]> {
+        let Some(policy) = &self.policy else {
+            return Cow::Borrowed(padding);
+        };
+        if padding.iter().all(|&b| b == 0) {
+            return Cow::Borrowed(padding);
+        }
+        let window = [tail, padding].concat();
+        let reaches_padding =
+            policy.matcher.scan_bytes(&window).iter().any(
+                |hit| !matches!(&hit.location, Location::Raw { span } if span.end <= tail.len()),
+            );
+        if !reaches_padding {
+            return Cow::Borrowed(padding);
+        }
+        self.record_cleaned(path, PADDING_CLEANED);
+        Cow::Owned(vec![0u8; padding.len()])
+    }
+
     /// Writes a collected tar mail member: header, data, padding.
     fn write_spooled(&mut self, pending: Pending, entry: &RawEntry, padding: &[u8]) -> Result<()> {
-        let Pending {
-            member,
-            body,
-            names,
-            original,
-            size,
-            bare_lf,
-            messages,
-            ..
-        } = pending;
-        let one_message_file = !matches!(member.format, MailboxFormat::Mbox);
-        if one_message_file && messages == 0 {
+        let one_message_file = !matches!(pending.member.format, MailboxFormat::Mbox);
+        if one_message_file && pending.messages == 0 && pending.deleted > 0 {
+            self.fates.insert(link_key(&entry.path), Fate::Gone);
             self.stats.dropped_members += 1;
             return Ok(());
         }
-        let header = if size == entry.size && !names.any() {
-            Some((Cow::Borrowed(entry.header.as_slice()), NewNames::default()))
-        } else {
-            rewritten_header(&member, entry, size, size + bare_lf, &names)
-                .map(|(header, written)| (Cow::Owned(header), written))
+        let (size, crlf_size) = (pending.size, pending.size + pending.bare_lf);
+        let path = pending.names.path.as_deref().unwrap_or(&entry.path);
+        let sized = match pending.member.format {
+            MailboxFormat::Maildir if size != entry.size => {
+                maildir_name_with_sizes(path, size, crlf_size)
+            }
+            _ => None,
         };
-        let Some((header, written)) = header else {
-            let original = original.unwrap_or_else(|| self.original_hasher());
-            self.record_drop(&entry.path, original, entry.size, NAME_DOES_NOT_FIT);
-            return Ok(());
+        let link = pending.link();
+        let with_sizes = sized.and_then(|sized| {
+            match self.choose_header(entry, size, Some(&sized), link, pending.dirty) {
+                HeaderChoice::Rebuilt(header) => Some((HeaderChoice::Rebuilt(header), sized)),
+                _ => None,
+            }
+        });
+        let (choice, written_path) = match with_sizes {
+            Some(found) => found,
+            None => (
+                self.choose_header(
+                    entry,
+                    size,
+                    pending.names.path.as_deref(),
+                    link,
+                    pending.dirty,
+                ),
+                path.to_vec(),
+            ),
         };
-        self.record_rename(entry, &written);
+        let header = match choice {
+            HeaderChoice::Verbatim => Cow::Borrowed(entry.header.as_slice()),
+            HeaderChoice::Rebuilt(header) => Cow::Owned(header),
+            HeaderChoice::Drop(reason) => {
+                let original = self.original_of(pending.original)?;
+                self.record_drop(&entry.path, original, entry.size, reason);
+                return Ok(());
+            }
+        };
+        let written_link = link.unwrap_or(&entry.link).to_vec();
+        self.record_written(
+            entry,
+            &pending.names,
+            &written_path,
+            &written_link,
+            pending.dirty,
+        );
+        let padding = match header {
+            Cow::Borrowed(_) if !pending.changed => {
+                self.clean_padding(&entry.path, &pending.tail, padding)
+            }
+            _ => Cow::Owned(vec![0u8; RawEntry::padding_for(size) as usize]),
+        };
         self.write_zero_blocks(entry.leading_zero_blocks)?;
         self.write(&header)?;
-        match body {
+        match pending.body {
             Body::Spool(mut spool) => self.copy_range(&mut spool, 0..size)?,
             Body::Held(held) => self.write(&held)?,
             Body::Direct => {
@@ -399,11 +647,7 @@ impl<'a, W: Write> Repacker<'a, W> {
                 )));
             }
         }
-        if size == entry.size {
-            self.write(padding)?;
-        } else {
-            self.write(&vec![0u8; RawEntry::padding_for(size) as usize])?;
-        }
+        self.write(&padding)?;
         self.stats.members += 1;
         Ok(())
     }
@@ -428,6 +672,7 @@ impl<'a, W: Write> Repacker<'a, W> {
             written: 0,
             scope: [folder.as_slice(), b"/"].concat(),
             caches: Vec::new(),
+            links: Vec::new(),
         });
         let start = hold.written;
         hold.caches.push(HeldCache {
@@ -444,24 +689,60 @@ impl<'a, W: Write> Repacker<'a, W> {
         });
     }
 
-    /// Writes the held output, leaving out the caches that must go.
+    /// True when a cache indexes a member in which a message changed: a
+    /// Thunderbird `X.msf` its mbox `X`, any other cache its whole folder.
+    fn cache_is_stale(&self, cache: &HeldCache) -> bool {
+        let path = &cache.path;
+        let is_msf = path.len() > 4 && path[path.len() - 4..].eq_ignore_ascii_case(b".msf");
+        match is_msf {
+            true => self.changed_members.contains(&path[..path.len() - 4]),
+            false => self.changed.contains(&cache.folder),
+        }
+    }
+
+    /// Writes the held output, leaving out the caches that must go and the
+    /// hard links to them.
     fn release_hold(&mut self) -> Result<()> {
         let Some(mut hold) = self.hold.take() else {
             return Ok(());
         };
-        let mut pos = 0;
+        let mut cuts = Vec::new();
+        let mut gone = HashSet::new();
         for cache in &hold.caches {
-            let reason = if self.changed.contains(&cache.folder) {
+            let reason = if self.cache_is_stale(cache) {
                 "header cache of a folder in which a message changed"
             } else if cache.holds_identifier {
                 "header cache holds an identifier"
             } else {
                 continue;
             };
-            self.copy_range(&mut hold.spool, pos..cache.range.start)?;
-            pos = cache.range.end;
+            gone.insert(link_key(&cache.path));
+            cuts.push(Cut {
+                range: cache.range.clone(),
+                path: cache.path.clone(),
+                hasher: cache.hasher.clone(),
+                bytes: cache.bytes,
+                reason,
+            });
+        }
+        for link in &hold.links {
+            if gone.contains(&link.target) {
+                cuts.push(Cut {
+                    range: link.range.clone(),
+                    path: link.path.clone(),
+                    hasher: self.original_hasher(),
+                    bytes: 0,
+                    reason: LINK_TARGET_GONE,
+                });
+            }
+        }
+        cuts.sort_by_key(|cut| cut.range.start);
+        let mut pos = 0;
+        for cut in cuts {
+            self.copy_range(&mut hold.spool, pos..cut.range.start)?;
+            pos = cut.range.end;
             self.stats.members = self.stats.members.saturating_sub(1);
-            self.record_drop(&cache.path, cache.hasher.clone(), cache.bytes, reason);
+            self.record_drop(&cut.path, cut.hasher, cut.bytes, cut.reason);
         }
         self.copy_range(&mut hold.spool, pos..hold.written)
     }
@@ -486,8 +767,9 @@ impl<'a, W: Write> Repacker<'a, W> {
         }
     }
 
-    /// Notes every folder above a member in which a message changed.
+    /// Notes a member, and every folder above it, in which a message changed.
     fn mark_changed(&mut self, path: &[u8]) {
+        self.changed_members.insert(path.to_vec());
         let mut folder = parent_folder(path);
         loop {
             if !self.changed.insert(folder.clone()) || folder.is_empty() {
@@ -496,6 +778,73 @@ impl<'a, W: Write> Repacker<'a, W> {
             folder = parent_folder(&folder);
         }
     }
+
+    /// Starts a member written straight out: its header now (rebuilt when it
+    /// changes), or nothing when it is left out. Returns why it is left out,
+    /// and whether the header was rebuilt.
+    fn start_direct(
+        &mut self,
+        entry: &RawEntry,
+        names: &NewNames,
+        follow: Option<&[u8]>,
+        dirty: bool,
+    ) -> Result<(Option<&'static str>, bool)> {
+        if entry.kind() == EntryKind::Hardlink
+            && let Some(Fate::Gone) = self.fates.get(&link_key(&entry.link))
+        {
+            return Ok((Some(LINK_TARGET_GONE), false));
+        }
+        let link = follow.or(names.link.as_deref());
+        let header = match self.choose_header(entry, entry.size, names.path.as_deref(), link, dirty)
+        {
+            HeaderChoice::Verbatim => Cow::Borrowed(entry.header.as_slice()),
+            HeaderChoice::Rebuilt(header) => Cow::Owned(header),
+            HeaderChoice::Drop(reason) => return Ok((Some(reason), false)),
+        };
+        let rebuilt = matches!(header, Cow::Owned(_));
+        let path = names.path.as_deref().unwrap_or(&entry.path).to_vec();
+        let written_link = link.unwrap_or(&entry.link).to_vec();
+        self.record_written(entry, names, &path, &written_link, dirty);
+        if entry.kind() == EntryKind::Hardlink
+            && let Some(hold) = &mut self.hold
+        {
+            let target = link_key(&entry.link);
+            if hold.caches.iter().any(|c| link_key(&c.path) == target) {
+                let start = hold.written;
+                hold.links.push(HeldLink {
+                    path: entry.path.clone(),
+                    target,
+                    range: start..start,
+                });
+            }
+        }
+        self.write_zero_blocks(entry.leading_zero_blocks)?;
+        self.write(&header)?;
+        if let Some(hold) = &mut self.hold
+            && let Some(link) = hold.links.last_mut()
+            && link.path == entry.path
+            && link.range.is_empty()
+        {
+            link.range.end = hold.written;
+        }
+        Ok((None, rebuilt))
+    }
+}
+
+/// The key under which hard links find a member: the path without leading
+/// `/` and `./` and without a trailing `/`.
+fn link_key(path: &[u8]) -> Vec<u8> {
+    let mut path = path;
+    loop {
+        if let Some(rest) = path.strip_prefix(b"./") {
+            path = rest;
+        } else if let Some(rest) = path.strip_prefix(b"/") {
+            path = rest;
+        } else {
+            break;
+        }
+    }
+    path.strip_suffix(b"/").unwrap_or(path).to_vec()
 }
 
 /// The folder part of a path (`a/b/c` -> `a/b`, `c` -> empty).
@@ -524,26 +873,27 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
             self.hold_for_cache(member);
         }
         let names = self.new_names(member);
-        let original = names.any().then(|| self.original_hasher());
-        let mut dropped = false;
+        let dirty = match (&self.policy, &member.entry) {
+            (Some(policy), Some(entry)) => policy.holds(&entry.header),
+            _ => false,
+        };
+        let follow = match &member.entry {
+            Some(entry) if entry.kind() == EntryKind::Hardlink => {
+                match self.fates.get(&link_key(&entry.link)) {
+                    Some(Fate::Renamed(path)) => Some(path.clone()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        let original = (names.any() || dirty).then(|| self.original_hasher());
+        let mut dropped = None;
+        let mut rebuilt = false;
         let body = match &member.entry {
             Some(_) if member.format == MailboxFormat::Mbox => Body::Spool(self.new_spool()),
             Some(_) if member.format.is_mail() => Body::Held(Vec::new()),
             Some(entry) => {
-                let header: Option<Cow<'_, [u8]>> = match names.any() {
-                    false => Some(Cow::Borrowed(&entry.header)),
-                    true => entry
-                        .header_with(entry.size, names.path.as_deref(), names.link.as_deref())
-                        .map(Cow::Owned),
-                };
-                match header {
-                    Some(header) => {
-                        self.record_rename(entry, &names);
-                        self.write_zero_blocks(entry.leading_zero_blocks)?;
-                        self.write(&header)?;
-                    }
-                    None => dropped = true,
-                }
+                (dropped, rebuilt) = self.start_direct(entry, &names, follow.as_deref(), dirty)?;
                 Body::Direct
             }
             None => Body::Direct,
@@ -552,12 +902,18 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
             member: Arc::clone(member),
             body,
             names,
-            original,
+            follow,
+            dirty,
+            original: original.or_else(|| dropped.map(|_| self.original_hasher())),
             dropped,
+            rebuilt,
+            changed: false,
             size: 0,
             bare_lf: 0,
             last_was_cr: false,
             messages: 0,
+            deleted: 0,
+            tail: Vec::new(),
         });
         Ok(())
     }
@@ -575,8 +931,9 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
         }
         let outcome = processed.borrow();
         if *outcome != Outcome::Keep
-            && let Some(pending) = &self.pending
+            && let Some(pending) = &mut self.pending
         {
+            pending.changed = true;
             let path = pending.member.path.clone();
             self.mark_changed(&path);
         }
@@ -584,6 +941,7 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
             Outcome::Keep => self.keep_message(message.bytes)?,
             Outcome::Delete => {
                 self.stats.deleted += 1;
+                self.pending()?.deleted += 1;
                 return Ok(());
             }
             Outcome::Replace(bytes) => {
@@ -604,15 +962,20 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
         let member = Arc::clone(&pending.member);
         let collected = !matches!(pending.body, Body::Direct);
         match (&member.entry, collected) {
-            (Some(entry), _) if pending.dropped => {
-                let original = pending.original.unwrap_or_else(|| self.original_hasher());
-                self.record_drop(&entry.path, original, entry.size, NAME_DOES_NOT_FIT);
+            (Some(entry), _) if pending.dropped.is_some() => {
+                let original = self.original_of(pending.original)?;
+                let reason = pending.dropped.unwrap_or(HEADER_UNCLEANABLE);
+                self.record_drop(&entry.path, original, entry.size, reason);
                 Ok(())
             }
             (Some(entry), true) => self.write_spooled(pending, entry, padding),
-            (Some(_), false) => {
+            (Some(entry), false) => {
                 self.stats.members += 1;
-                self.write(padding)?;
+                let padding = match pending.rebuilt {
+                    true => Cow::Owned(vec![0u8; padding.len()]),
+                    false => self.clean_padding(&entry.path, &pending.tail, padding),
+                };
+                self.write(&padding)?;
                 if member.format == MailboxFormat::Cache
                     && let Some(hold) = &mut self.hold
                     && let Some(cache) = hold.caches.last_mut()
@@ -637,49 +1000,6 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
     fn trailer(&mut self, bytes: &[u8]) -> Result<()> {
         self.write(bytes)
     }
-}
-
-/// Why a member left the output when its identifying name could not be
-/// replaced.
-const NAME_DOES_NOT_FIT: &str =
-    "member name holds an identifier and the new name does not fit its tar header";
-
-/// The header of a mail member whose data became `size` bytes (`crlf_size`
-/// with CRLF line ends) and whose names may change: sizes patched, new names
-/// written, and for a Maildir file the `,S=` and `,W=` fields of its name
-/// updated (kept as they were if that name does not fit the header). `None`
-/// when a new name that replaces an identifier does not fit.
-fn rewritten_header(
-    member: &Member,
-    entry: &RawEntry,
-    size: u64,
-    crlf_size: u64,
-    names: &NewNames,
-) -> Option<(Vec<u8>, NewNames)> {
-    let path = names.path.as_deref().unwrap_or(&entry.path);
-    let sized = match member.format {
-        MailboxFormat::Maildir if size != entry.size => {
-            maildir_name_with_sizes(path, size, crlf_size)
-        }
-        _ => None,
-    };
-    let link = names.link.as_deref();
-    let with_sizes = sized.and_then(|sized| {
-        let header = entry.header_with(size, Some(&sized), link)?;
-        Some((header, Some(sized)))
-    });
-    let (header, written_path) = match with_sizes {
-        Some(found) => found,
-        None => (
-            entry.header_with(size, names.path.as_deref(), link)?,
-            names.path.clone(),
-        ),
-    };
-    let written = NewNames {
-        path: written_path.filter(|_| names.path.is_some()),
-        link: names.link.clone(),
-    };
-    Some((header, written))
 }
 
 /// A name with every identifier in it replaced by `erased`; the whole name
@@ -764,14 +1084,20 @@ pub fn same_member_path(input: &Member, output: &Member) -> bool {
     (input.entry.is_none() && output.entry.is_none())
         || input.path == output.path
         || (input.format == MailboxFormat::Maildir
-            && maildir_name_with_sizes(&input.path, 0, 0)
-                == maildir_name_with_sizes(&output.path, 0, 0))
+            && matches!(
+                (
+                    maildir_name_with_sizes(&input.path, 0, 0),
+                    maildir_name_with_sizes(&output.path, 0, 0),
+                ),
+                (Some(a), Some(b)) if a == b
+            ))
 }
 
 /// Checks that an output member's header and padding are what the writer
-/// makes of the input member's: identical when the size is unchanged,
-/// otherwise the input's header with sizes (and Maildir size fields) patched
-/// and zero padding.
+/// makes of the input member's: identical, or the input's header rebuilt
+/// with the output's size and names, user and group names erased or not,
+/// and the pax records the output lacks left out. The padding is as read or
+/// zeros; after a rebuilt header, zeros.
 pub fn check_rewritten_header(
     input: &Member,
     output: &Member,
@@ -787,25 +1113,42 @@ pub fn check_rewritten_header(
     if i.leading_zero_blocks != o.leading_zero_blocks {
         return Err("the zero blocks before the member differ".into());
     }
-    if i.size == o.size && i.path == o.path && i.link == o.link {
-        if i.header != o.header {
-            return Err("the tar header differs although the size did not change".into());
-        }
-        if input_padding != output_padding {
+    let zeros = output_padding.len() as u64 == RawEntry::padding_for(o.size)
+        && output_padding.iter().all(|&b| b == 0);
+    if i.header == o.header {
+        if input_padding != output_padding && !zeros {
             return Err("the padding after the data differs".into());
         }
         return Ok(());
     }
-    let path = (o.path != i.path).then_some(o.path.as_slice());
-    let link = (o.link != i.link).then_some(o.link.as_slice());
-    let expected = i.header_with(o.size, path, link);
-    if expected.as_deref() != Some(o.header.as_slice()) {
-        return Err("the tar header differs beyond its size fields".into());
+    let kept: HashSet<(&[u8], &[u8])> = o.pax_records().into_iter().collect();
+    let dropped = |key: &[u8], value: &[u8]| !kept.contains(&(key, value));
+    let names = |old: &[u8], new: &[u8]| -> Vec<Option<Vec<u8>>> {
+        match (old == new, old.is_empty()) {
+            (false, _) => vec![Some(new.to_vec())],
+            (true, true) => vec![None],
+            (true, false) => vec![None, Some(new.to_vec())],
+        }
+    };
+    let rebuilt = names(&i.path, &o.path).into_iter().any(|path| {
+        names(&i.link, &o.link).into_iter().any(|link| {
+            [false, true].into_iter().any(|erase_owner| {
+                let edit = HeaderEdit {
+                    size: o.size,
+                    path: path.as_deref(),
+                    link: link.as_deref(),
+                    erase_owner,
+                    drop_record: &dropped,
+                };
+                i.rebuild(&edit).as_deref() == Some(o.header.as_slice())
+            })
+        })
+    });
+    if !rebuilt {
+        return Err("the tar header differs beyond its size, name and owner fields".into());
     }
-    if output_padding.len() as u64 != RawEntry::padding_for(o.size)
-        || output_padding.iter().any(|&b| b != 0)
-    {
-        return Err("the padding after the rewritten data is not zero".into());
+    if !zeros {
+        return Err("the padding after the rewritten header is not zero".into());
     }
     Ok(())
 }
@@ -952,6 +1295,38 @@ mod tests {
                 String::from_utf8_lossy(name)
             );
         }
+    }
+
+    #[test]
+    fn hard_links_find_their_target_however_it_is_spelled() {
+        assert_eq!(link_key(b"./a/b"), b"a/b");
+        assert_eq!(link_key(b"/./a/b/"), b"a/b");
+        assert_eq!(link_key(b"a/./b"), b"a/./b");
+    }
+
+    #[test]
+    fn maildir_names_without_sizes_are_not_all_the_same_member() {
+        let member = |path: &[u8]| Member {
+            entry: Some(RawEntry {
+                leading_zero_blocks: 0,
+                header: Vec::new(),
+                offset: 0,
+                path: path.to_vec(),
+                link: Vec::new(),
+                type_flag: b'0',
+                size: 0,
+            }),
+            path: path.to_vec(),
+            kind: EntryKind::File,
+            format: MailboxFormat::Maildir,
+            size: Some(0),
+        };
+        let sized = |s: &str| member(format!("u/cur/1.M1.h,S={s}:2,S").as_bytes());
+        assert!(same_member_path(&sized("10"), &sized("12")));
+        assert!(!same_member_path(
+            &member(b"jane/cur/1:2,S"),
+            &member(b"erased/cur/1:2,S")
+        ));
     }
 
     #[test]

@@ -238,6 +238,10 @@ fn read_member_data(
                 )
                 .with_message(0));
             }
+            // An empty file holds no message (as an empty mbox holds none).
+            if bytes.is_empty() {
+                return Ok(());
+            }
             emit(Event::Message(Message::single(bytes)))
         }
     }

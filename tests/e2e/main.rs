@@ -5,6 +5,7 @@ mod support;
 mod bad_input;
 mod bounds;
 mod corpus;
+mod integrity_tar;
 mod list;
 mod planted;
 mod props;

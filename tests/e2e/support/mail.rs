@@ -342,7 +342,9 @@ pub fn maildir(root: &str, msgs: &[(Vec<u8>, &str)], seq: &mut u32) -> Vec<Membe
             Some("S")
         };
         let path = format!("{root}{folder}{}", maildir_name(*seq, data.len(), flags));
-        out.push(Member::file(&path, data.clone(), "maildir", 1));
+        // An empty file holds no message.
+        let messages = u64::from(!data.is_empty());
+        out.push(Member::file(&path, data.clone(), "maildir", messages));
     }
     out
 }

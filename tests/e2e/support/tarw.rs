@@ -193,6 +193,48 @@ impl TarWriter {
         self.push(&h, &stored)
     }
 
+    /// A ustar file whose padding (after `data`, up to the block boundary)
+    /// is `padding` followed by zeros, not all zeros.
+    pub fn file_with_padding(&mut self, path: &str, data: &[u8], padding: &[u8]) -> &mut Self {
+        let h = header(
+            Flavor::Ustar,
+            path.as_bytes(),
+            EntryType::Regular,
+            data.len() as u64,
+            b"",
+        );
+        assert!(
+            data.len() % BLOCK + padding.len() <= BLOCK,
+            "the padding fits the last block"
+        );
+        self.buf.extend_from_slice(h.as_bytes());
+        self.buf.extend_from_slice(data);
+        self.buf.extend_from_slice(padding);
+        self.buf.resize(self.buf.len().next_multiple_of(BLOCK), 0);
+        self
+    }
+
+    /// A ustar file with `header_bytes` written over its header block at
+    /// `at` (the checksum recomputed afterwards).
+    pub fn file_with_header_bytes(
+        &mut self,
+        path: &str,
+        data: &[u8],
+        at: usize,
+        header_bytes: &[u8],
+    ) -> &mut Self {
+        let mut h = header(
+            Flavor::Ustar,
+            path.as_bytes(),
+            EntryType::Regular,
+            data.len() as u64,
+            b"",
+        );
+        h.as_mut_bytes()[at..at + header_bytes.len()].copy_from_slice(header_bytes);
+        h.set_cksum();
+        self.push(&h, data)
+    }
+
     /// Arbitrary bytes (for corrupt archives).
     pub fn raw(&mut self, bytes: &[u8]) -> &mut Self {
         self.buf.extend_from_slice(bytes);
