@@ -497,7 +497,9 @@ fn removal_at(m: &Value, member: &str, index: u64) -> usize {
 }
 
 /// Edit the manifest of `out.tar` with `edit`; verify unkeyed and keyed.
-fn tampered_manifest(label: &str, edit: impl Fn(&mut Value), unkeyed_words: &[&str]) {
+/// The accounting names what differs either way (the manifest check may
+/// also find the totals inconsistent); with the key the MAC fails too.
+fn tampered_manifest(label: &str, edit: impl Fn(&mut Value), words: &[&str]) {
     for keyed in [false, true] {
         let w = scrubbed_sample(keyed);
         let path = w.path("out.tar.manifest.json");
@@ -508,10 +510,8 @@ fn tampered_manifest(label: &str, edit: impl Fn(&mut Value), unkeyed_words: &[&s
         let v = verify_full(&w, "out.tar", "in.tar", key, &[]);
         if keyed {
             assert_fails(&format!("{label}, keyed"), &v, "manifest", &["MAC"]);
-        } else {
-            assert_eq!(v.check("manifest").status, "OK", "{label}: {}", v.dump());
-            assert_fails(label, &v, "accounting", unkeyed_words);
         }
+        assert_fails(label, &v, "accounting", words);
     }
 }
 
