@@ -398,6 +398,65 @@ fn link_key(path: &[u8]) -> u64 {
     u64::from_le_bytes(key)
 }
 
+/// Byte ranges of the fields of a tar header block (name, mode, uid, gid,
+/// size, mtime, checksum, type flag, link name, magic, version, uname,
+/// gname, device numbers, prefix, the rest).
+const HEADER_FIELDS: [std::ops::Range<usize>; 16] = [
+    0..100,
+    100..108,
+    108..116,
+    116..124,
+    124..136,
+    136..148,
+    148..156,
+    156..157,
+    157..257,
+    257..263,
+    263..265,
+    265..297,
+    297..329,
+    329..337,
+    337..345,
+    345..512,
+];
+
+/// The header region of a tar entry as a reader sees its parts: each header
+/// block field by field and each extension's data (pax records, GNU long
+/// names), separated by NUL bytes so that adjacent fields (the ustar
+/// version `00` before the uname) do not run into one word; then the path
+/// and link target as read, which a ustar prefix splits.
+fn header_view(header: &[u8], path: &[u8], link: &[u8]) -> Vec<u8> {
+    const BLOCK: usize = 512;
+    let mut view = Vec::with_capacity(header.len() + 64);
+    let mut pos = 0;
+    while let Some(block) = header.get(pos..pos + BLOCK) {
+        for field in HEADER_FIELDS {
+            view.extend_from_slice(&block[field]);
+            view.push(0);
+        }
+        pos += BLOCK;
+        if !matches!(block[156], b'x' | b'g' | b'X' | b'L' | b'K') {
+            break;
+        }
+        let len = tar::Header::from_byte_slice(block)
+            .entry_size()
+            .ok()
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0);
+        let end = pos.saturating_add(len).min(header.len());
+        view.extend_from_slice(&header[pos..end]);
+        view.push(0);
+        pos = end.next_multiple_of(BLOCK);
+    }
+    // Sparse extension blocks, or anything else after the main header.
+    view.extend_from_slice(header.get(pos..).unwrap_or_default());
+    view.push(0);
+    view.extend_from_slice(path);
+    view.push(0);
+    view.extend_from_slice(link);
+    view
+}
+
 /// What reading the output came to.
 enum Walked {
     /// It was read to its end.
@@ -785,7 +844,8 @@ impl Sink<bool> for Walker<'_> {
         self.member = Some(Arc::clone(member));
         match &member.entry {
             Some(entry) => {
-                self.scan_framing(&entry.header, "tar header");
+                let view = header_view(&entry.header, &entry.path, &entry.link);
+                self.scan_framing(&view, "tar header");
                 if entry.kind() == EntryKind::Hardlink
                     && !self.seen.contains(&link_key(&entry.link))
                 {
