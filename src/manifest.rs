@@ -867,6 +867,81 @@ mod tests {
         }
     }
 
+    /// The sample with totals that match its removals.
+    fn consistent() -> Manifest {
+        let mut manifest = sample();
+        manifest.totals = Totals {
+            messages_read: 2,
+            untouched: 1,
+            deleted: 1,
+            ..Totals::default()
+        };
+        manifest
+    }
+
+    #[test]
+    fn a_consistent_manifest_has_no_problems() {
+        assert_eq!(consistent().consistency_problems(), Vec::<String>::new());
+        assert!(!sample().consistency_problems().is_empty());
+    }
+
+    #[test]
+    fn consistency_problems_name_the_field() {
+        type Edit = fn(&mut Manifest);
+        let cases: Vec<(Edit, &str)> = vec![
+            (|m| m.tool.name = "other".into(), "tool.name"),
+            (|m| m.created = "now".into(), "created"),
+            (|m| m.mac = Some("0".repeat(64)), "carries a MAC"),
+            (|m| m.keyed = true, "no MAC"),
+            (|m| m.input.blake3 = "xyz".into(), "input.blake3"),
+            (|m| m.output.container = "mbox".into(), "differ"),
+            (
+                |m| m.request.policy.mention = "keep".into(),
+                "policy.mention",
+            ),
+            (
+                |m| m.removals[0].subjects = vec!["REQ-9".into()],
+                "subjects",
+            ),
+            (|m| m.removals[0].roles = vec!["boss".into()], "roles"),
+            (
+                |m| m.removals[0].roles = vec!["mention".into()],
+                "policy redacts",
+            ),
+            (|m| m.removals[0].action = Action::Drop, "(drop)"),
+            (|m| m.removals[0].part = Some("2".into()), "part"),
+            (|m| m.totals.deleted = 0, "totals.deleted"),
+            (|m| m.totals.warnings = 1, "totals.warnings"),
+            (|m| m.totals.untouched = 0, "totals.messages_read"),
+            (
+                |m| {
+                    let copy = m.removals[0].clone();
+                    m.removals.push(copy);
+                    m.totals.deleted = 2;
+                },
+                "listed twice",
+            ),
+            (
+                |m| {
+                    let mut drop = m.removals[0].clone();
+                    drop.action = Action::Drop;
+                    drop.subjects.clear();
+                    drop.roles.clear();
+                    drop.reason = Some(CACHE_CHANGED_REASON.into());
+                    m.removals.insert(0, drop);
+                    m.totals.sidecars_dropped = 1;
+                },
+                "out of order",
+            ),
+        ];
+        for (edit, word) in cases {
+            let mut manifest = consistent();
+            edit(&mut manifest);
+            let problems = manifest.consistency_problems().join("; ");
+            assert!(problems.contains(word), "{word}: {problems}");
+        }
+    }
+
     #[test]
     fn rfc3339_formats_known_instants() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");

@@ -1836,3 +1836,65 @@ fn parent_folder(path: &[u8]) -> Vec<u8> {
         .rposition(|&b| b == b'/')
         .map_or_else(Vec::new, |i| path[..i].to_vec())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_view_keeps_fields_apart() {
+        let mut header = tar::Header::new_ustar();
+        header.set_path("docs/readme.txt").unwrap();
+        header.set_username("jane").unwrap();
+        header.set_cksum();
+        let view = header_view(header.as_bytes(), b"docs/readme.txt", b"");
+        let window = b"00\0jane";
+        assert!(view.windows(window.len()).any(|w| w == window));
+        assert!(view.ends_with(b"docs/readme.txt\0"));
+    }
+
+    #[test]
+    fn header_view_covers_extension_data() {
+        let record = b"30 comment=a note for nobody\n";
+        let mut ext = tar::Header::new_ustar();
+        ext.set_path("PaxHeaders.0/readme.txt").unwrap();
+        ext.set_entry_type(tar::EntryType::XHeader);
+        ext.set_size(record.len() as u64);
+        ext.set_cksum();
+        let mut region = ext.as_bytes().to_vec();
+        region.extend_from_slice(record);
+        region.resize(1024, 0);
+        region.extend_from_slice(tar::Header::new_ustar().as_bytes());
+        let view = header_view(&region, b"readme.txt", b"");
+        assert!(view.windows(record.len()).any(|w| w == record));
+        assert!(
+            view.windows(b"PaxHeaders.0".len())
+                .any(|w| w == b"PaxHeaders.0")
+        );
+    }
+
+    #[test]
+    fn link_keys_ignore_leading_dot_slash_and_trailing_slash() {
+        assert_eq!(link_key(b"./a/b"), link_key(b"a/b"));
+        assert_eq!(link_key(b"/a/b/"), link_key(b"a/b"));
+        assert_ne!(link_key(b"a/b"), link_key(b"a/c"));
+    }
+
+    #[test]
+    fn a_zero_byte_one_message_member_holds_no_message() {
+        let member = |format| Member {
+            entry: None,
+            path: b"x".to_vec(),
+            kind: EntryKind::File,
+            format,
+            size: None,
+        };
+        let empty = Message::single(Vec::new());
+        assert!(!holds_message(&member(MailboxFormat::Maildir), &empty));
+        assert!(!holds_message(&member(MailboxFormat::Eml), &empty));
+        assert!(holds_message(
+            &member(MailboxFormat::Eml),
+            &Message::single(b"x".to_vec())
+        ));
+    }
+}
