@@ -382,6 +382,400 @@ impl Manifest {
     }
 }
 
+/// Kinds of [`Warning`] a scrub writes.
+pub const WARNING_KINDS: [&str; 3] = [
+    "non-mail-member-holds-identifier",
+    "mailbox-bytes-outside-messages-hold-identifier",
+    "trailing-bytes-hold-identifier",
+];
+
+/// The `reason` of a `drop-attachment` removal.
+pub const ATTACHMENT_REASON: &str = "binary attachment of a redacted message";
+/// The `reason` of a `rename` removal.
+pub const RENAME_REASON: &str = "member name held an identifier";
+/// The `reason` of a `drop` removal of a header cache in whose folder a message changed.
+pub const CACHE_CHANGED_REASON: &str = "header cache of a folder in which a message changed";
+/// The `reason` of a `drop` removal of a header cache that holds an identifier.
+pub const CACHE_IDENTIFIER_REASON: &str = "header cache holds an identifier";
+/// The `reason` of a `drop` removal of a member whose identifying name does
+/// not fit its header once replaced.
+pub const NAME_DOES_NOT_FIT_REASON: &str =
+    "member name holds an identifier and the new name does not fit its tar header";
+
+impl Action {
+    /// The name the manifest uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Delete => "delete",
+            Action::Redact => "redact",
+            Action::Drop => "drop",
+            Action::DropAttachment => "drop-attachment",
+            Action::Rename => "rename",
+        }
+    }
+
+    /// True for the actions recorded per message (`delete`, `redact`,
+    /// `drop-attachment`); false for those recorded per member.
+    pub fn is_per_message(self) -> bool {
+        matches!(
+            self,
+            Action::Delete | Action::Redact | Action::DropAttachment
+        )
+    }
+}
+
+/// The roles in the order the manifest lists them (weakest first).
+const ROLES: [&str; 3] = ["mention", "recipient", "sender"];
+
+impl Manifest {
+    /// Everything that is wrong with the manifest on its own, without the
+    /// files it describes: field forms, the shape of each removal for its
+    /// action, subjects and roles against the request record and its policy,
+    /// duplicates and the order of the removals, and the totals against the
+    /// removals and warnings. Each problem names the field (`removals[3]`),
+    /// never a member path; empty when all is well.
+    pub fn consistency_problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let mut bad = |what: String| problems.push(what);
+        if self.tool.name != env!("CARGO_PKG_NAME") {
+            bad(format!("tool.name is not '{}'", env!("CARGO_PKG_NAME")));
+        }
+        if !is_rfc3339_utc(&self.created) {
+            bad("created is not an RFC 3339 UTC time (YYYY-MM-DDTHH:MM:SSZ)".into());
+        }
+        match (self.keyed, &self.mac) {
+            (true, None) => bad("keyed is true but the manifest carries no MAC".into()),
+            (false, Some(_)) => bad("keyed is false but the manifest carries a MAC".into()),
+            (true, Some(mac)) if !is_hash(mac) => bad("mac is not 64 hex digits".into()),
+            _ => {}
+        }
+        for (field, hash) in [
+            ("request.blake3", &self.request.blake3),
+            ("input.blake3", &self.input.blake3),
+            ("output.blake3", &self.output.blake3),
+        ] {
+            if !is_hash(hash) {
+                bad(format!("{field} is not 64 hex digits"));
+            }
+        }
+        self.request_problems(&mut bad);
+        self.stream_problems(&mut bad);
+        self.removal_problems(&mut bad);
+        self.warning_problems(&mut bad);
+        self.totals_problems(&mut bad);
+        problems
+    }
+
+    fn request_problems(&self, bad: &mut impl FnMut(String)) {
+        let subjects = &self.request.subjects;
+        if (1..subjects.len()).any(|i| subjects[..i].contains(&subjects[i])) {
+            bad("request.subjects lists a subject twice".into());
+        }
+        let policy = &self.request.policy;
+        for (field, value) in [
+            ("sender", &policy.sender),
+            ("recipient", &policy.recipient),
+            ("mention", &policy.mention),
+        ] {
+            if value != "delete" && value != "redact" {
+                bad(format!(
+                    "request.policy.{field} is neither delete nor redact"
+                ));
+            }
+        }
+        if policy.binary_attachments != "stub" && policy.binary_attachments != "keep" {
+            bad("request.policy.binary_attachments is neither stub nor keep".into());
+        }
+    }
+
+    fn stream_problems(&self, bad: &mut impl FnMut(String)) {
+        for (side, record) in [("input", &self.input), ("output", &self.output)] {
+            if !["tar", "mbox", "eml"].contains(&record.container.as_str()) {
+                bad(format!("{side}.container is not tar, mbox or eml"));
+            }
+            if !["none", "gzip", "zstd"].contains(&record.compression.as_str()) {
+                bad(format!("{side}.compression is not none, gzip or zstd"));
+            }
+        }
+        if self.input.container != self.output.container {
+            bad("input.container and output.container differ".into());
+        }
+        if self.input.container != "tar" && (self.input.members != 1 || self.output.members != 1) {
+            bad("a bare mailbox has exactly one member".into());
+        }
+    }
+
+    /// The policy's action for the strongest of `roles`, if they are known.
+    fn planned_action(&self, roles: &[String]) -> Option<&str> {
+        let policy = &self.request.policy;
+        match roles.last()?.as_str() {
+            "sender" => Some(&policy.sender),
+            "recipient" => Some(&policy.recipient),
+            "mention" => Some(&policy.mention),
+            _ => None,
+        }
+    }
+
+    fn removal_problems(&self, bad: &mut impl FnMut(String)) {
+        let mut group = 0;
+        let mut seen = std::collections::HashSet::new();
+        for (i, r) in self.removals.iter().enumerate() {
+            let at = format!("removals[{i}]");
+            let rank = match r.action {
+                a if a.is_per_message() => 0,
+                Action::Drop => 1,
+                _ => 2,
+            };
+            if rank < group {
+                bad(format!(
+                    "{at}: out of order (entries of messages come first, then drop, then rename)"
+                ));
+            }
+            group = group.max(rank);
+            let key = (
+                r.member.as_str(),
+                r.index,
+                r.action.name(),
+                r.part.as_deref(),
+            );
+            if !seen.insert(key) {
+                bad(format!("{at}: listed twice"));
+            }
+            if !is_hash(&r.original_blake3) {
+                bad(format!("{at}: original_blake3 is not 64 hex digits"));
+            }
+            if r.sanitized_blake3.as_deref().is_some_and(|h| !is_hash(h)) {
+                bad(format!("{at}: sanitized_blake3 is not 64 hex digits"));
+            }
+            self.subject_problems(&at, &r.subjects, bad);
+            let role_ranks: Vec<Option<usize>> = r
+                .roles
+                .iter()
+                .map(|role| ROLES.iter().position(|k| k == role))
+                .collect();
+            if role_ranks.iter().any(Option::is_none) || !role_ranks.is_sorted_by(|a, b| a < b) {
+                bad(format!(
+                    "{at}: roles are not among mention, recipient, sender, weakest first, each once"
+                ));
+            }
+            let sanitized = r.sanitized_blake3.is_some() || r.sanitized_bytes.is_some();
+            let sanitized_both = r.sanitized_blake3.is_some() && r.sanitized_bytes.is_some();
+            let shape = match r.action {
+                Action::Delete | Action::Redact => {
+                    let planned = self.planned_action(&r.roles);
+                    match (r.action, planned) {
+                        _ if r.subjects.is_empty() || r.roles.is_empty() => {
+                            Some("lists no subject or no role")
+                        }
+                        (_, None) => None,
+                        (Action::Delete, Some("redact")) if r.reason.is_none() => {
+                            Some("is deleted where the policy redacts, without a reason")
+                        }
+                        (Action::Delete, Some("delete")) if r.reason.is_some() => {
+                            Some("has a reason although the policy deletes it")
+                        }
+                        (Action::Redact, Some("delete")) => {
+                            Some("is redacted where the policy deletes")
+                        }
+                        (Action::Redact, _) if r.reason.is_some() => {
+                            Some("has a reason although it was redacted")
+                        }
+                        (Action::Redact, _) if !sanitized_both => {
+                            Some("lacks sanitized_blake3 or sanitized_bytes")
+                        }
+                        (Action::Delete, _) if sanitized => Some("has sanitized fields"),
+                        _ if r.part.is_some() => Some("has a part"),
+                        _ => None,
+                    }
+                }
+                Action::DropAttachment => {
+                    let follows = self.removals[..i]
+                        .iter()
+                        .rev()
+                        .find(|p| p.action != Action::DropAttachment)
+                        .is_some_and(|p| {
+                            p.action == Action::Redact && p.member == r.member && p.index == r.index
+                        });
+                    if !follows {
+                        Some("does not follow the redaction of its message")
+                    } else if r.part.is_none() {
+                        Some("has no part")
+                    } else if sanitized || !r.roles.is_empty() || r.subjects.is_empty() {
+                        Some("has sanitized fields or roles, or no subject")
+                    } else if r.reason.as_deref() != Some(ATTACHMENT_REASON) {
+                        Some("does not give the reason of a dropped attachment")
+                    } else {
+                        None
+                    }
+                }
+                Action::Drop | Action::Rename => {
+                    let reasons: &[&str] = match r.action {
+                        Action::Drop => &[
+                            CACHE_CHANGED_REASON,
+                            CACHE_IDENTIFIER_REASON,
+                            NAME_DOES_NOT_FIT_REASON,
+                        ],
+                        _ => &[RENAME_REASON],
+                    };
+                    if !r.subjects.is_empty() || !r.roles.is_empty() {
+                        Some("lists subjects or roles")
+                    } else if r.index != 0 || r.part.is_some() {
+                        Some("has an index other than 0 or a part")
+                    } else if (r.action == Action::Rename) != sanitized_both
+                        || (r.action == Action::Drop && sanitized)
+                    {
+                        Some("has the wrong sanitized fields for its action")
+                    } else if !r.reason.as_deref().is_some_and(|x| reasons.contains(&x)) {
+                        Some("does not give a reason of its action")
+                    } else {
+                        None
+                    }
+                }
+            };
+            if let Some(shape) = shape {
+                bad(format!("{at} ({}) {shape}", r.action.name()));
+            }
+        }
+        let mut previous: Option<&Removal> = None;
+        for (i, r) in self.removals.iter().enumerate() {
+            if let Some(p) = previous
+                && r.action.is_per_message()
+                && p.member == r.member
+                && (r.index < p.index || (r.index == p.index && r.action != Action::DropAttachment))
+            {
+                bad(format!(
+                    "removals[{i}]: out of order (the messages of a member in index order)"
+                ));
+            }
+            previous = Some(r).filter(|r| r.action.is_per_message());
+        }
+    }
+
+    fn subject_problems(&self, at: &str, subjects: &[String], bad: &mut impl FnMut(String)) {
+        let positions: Vec<Option<usize>> = subjects
+            .iter()
+            .map(|s| self.request.subjects.iter().position(|k| k == s))
+            .collect();
+        if positions.iter().any(Option::is_none) || !positions.is_sorted_by(|a, b| a < b) {
+            bad(format!(
+                "{at}: subjects are not ids of request.subjects, in request order, each once"
+            ));
+        }
+    }
+
+    fn warning_problems(&self, bad: &mut impl FnMut(String)) {
+        for (i, w) in self.warnings.iter().enumerate() {
+            let at = format!("warnings[{i}]");
+            if !WARNING_KINDS.contains(&w.kind.as_str()) {
+                bad(format!("{at}: unknown kind"));
+            }
+            if w.subjects.is_empty() {
+                bad(format!("{at}: lists no subject"));
+            }
+            self.subject_problems(&at, &w.subjects, bad);
+        }
+    }
+
+    fn totals_problems(&self, bad: &mut impl FnMut(String)) {
+        let t = &self.totals;
+        let count = |pred: &dyn Fn(&Removal) -> bool| {
+            self.removals.iter().filter(|r| pred(r)).count() as u64
+        };
+        let checks = [
+            (
+                "deleted",
+                t.deleted,
+                count(&|r| r.action == Action::Delete),
+                "delete removals",
+            ),
+            (
+                "redacted",
+                t.redacted,
+                count(&|r| r.action == Action::Redact),
+                "redact removals",
+            ),
+            (
+                "fail_closed",
+                t.fail_closed,
+                count(&|r| r.action == Action::Delete && r.reason.is_some()),
+                "delete removals with a reason",
+            ),
+            (
+                "sidecars_dropped",
+                t.sidecars_dropped,
+                count(&|r| r.action == Action::Drop),
+                "drop removals",
+            ),
+            (
+                "renamed",
+                t.renamed,
+                count(&|r| r.action == Action::Rename),
+                "rename removals",
+            ),
+            (
+                "attachments_dropped",
+                t.attachments_dropped,
+                count(&|r| r.action == Action::DropAttachment),
+                "drop-attachment removals",
+            ),
+            (
+                "warnings",
+                t.warnings,
+                self.warnings.len() as u64,
+                "warnings",
+            ),
+            (
+                "messages_read",
+                t.messages_read,
+                t.untouched
+                    .saturating_add(t.deleted)
+                    .saturating_add(t.redacted),
+                "untouched + deleted + redacted",
+            ),
+            (
+                "messages_read",
+                t.messages_read,
+                self.input.messages,
+                "input.messages",
+            ),
+        ];
+        for (field, stated, computed, what) in checks {
+            if stated != computed {
+                bad(format!(
+                    "totals.{field} is {stated}, but there are {computed} ({what})"
+                ));
+            }
+        }
+    }
+}
+
+/// True for 64 lowercase hex digits.
+fn is_hash(text: &str) -> bool {
+    text.len() == 64
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// True for `YYYY-MM-DDTHH:MM:SSZ` with fields in range.
+fn is_rfc3339_utc(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        let s = text.get(r)?;
+        s.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| s.parse().ok())?
+    };
+    b.len() == 20
+        && (b[4], b[7], b[10], b[13], b[16], b[19]) == (b'-', b'-', b'T', b':', b':', b'Z')
+        && digits(0..4).is_some()
+        && digits(5..7).is_some_and(|m| (1..=12).contains(&m))
+        && digits(8..10).is_some_and(|d| (1..=31).contains(&d))
+        && digits(11..13).is_some_and(|h| h < 24)
+        && digits(14..16).is_some_and(|m| m < 60)
+        && digits(17..19).is_some_and(|s| s < 60)
+}
+
 /// The current time as RFC 3339 UTC, or `SOURCE_DATE_EPOCH` when set (for
 /// reproducible runs).
 pub fn now_rfc3339() -> String {
@@ -470,6 +864,81 @@ mod tests {
             warnings: Vec::new(),
             totals: Totals::default(),
             mac: None,
+        }
+    }
+
+    /// The sample with totals that match its removals.
+    fn consistent() -> Manifest {
+        let mut manifest = sample();
+        manifest.totals = Totals {
+            messages_read: 2,
+            untouched: 1,
+            deleted: 1,
+            ..Totals::default()
+        };
+        manifest
+    }
+
+    #[test]
+    fn a_consistent_manifest_has_no_problems() {
+        assert_eq!(consistent().consistency_problems(), Vec::<String>::new());
+        assert!(!sample().consistency_problems().is_empty());
+    }
+
+    #[test]
+    fn consistency_problems_name_the_field() {
+        type Edit = fn(&mut Manifest);
+        let cases: Vec<(Edit, &str)> = vec![
+            (|m| m.tool.name = "other".into(), "tool.name"),
+            (|m| m.created = "now".into(), "created"),
+            (|m| m.mac = Some("0".repeat(64)), "carries a MAC"),
+            (|m| m.keyed = true, "no MAC"),
+            (|m| m.input.blake3 = "xyz".into(), "input.blake3"),
+            (|m| m.output.container = "mbox".into(), "differ"),
+            (
+                |m| m.request.policy.mention = "keep".into(),
+                "policy.mention",
+            ),
+            (
+                |m| m.removals[0].subjects = vec!["REQ-9".into()],
+                "subjects",
+            ),
+            (|m| m.removals[0].roles = vec!["boss".into()], "roles"),
+            (
+                |m| m.removals[0].roles = vec!["mention".into()],
+                "policy redacts",
+            ),
+            (|m| m.removals[0].action = Action::Drop, "(drop)"),
+            (|m| m.removals[0].part = Some("2".into()), "part"),
+            (|m| m.totals.deleted = 0, "totals.deleted"),
+            (|m| m.totals.warnings = 1, "totals.warnings"),
+            (|m| m.totals.untouched = 0, "totals.messages_read"),
+            (
+                |m| {
+                    let copy = m.removals[0].clone();
+                    m.removals.push(copy);
+                    m.totals.deleted = 2;
+                },
+                "listed twice",
+            ),
+            (
+                |m| {
+                    let mut drop = m.removals[0].clone();
+                    drop.action = Action::Drop;
+                    drop.subjects.clear();
+                    drop.roles.clear();
+                    drop.reason = Some(CACHE_CHANGED_REASON.into());
+                    m.removals.insert(0, drop);
+                    m.totals.sidecars_dropped = 1;
+                },
+                "out of order",
+            ),
+        ];
+        for (edit, word) in cases {
+            let mut manifest = consistent();
+            edit(&mut manifest);
+            let problems = manifest.consistency_problems().join("; ");
+            assert!(problems.contains(word), "{word}: {problems}");
         }
     }
 

@@ -1,30 +1,42 @@
 //! `mailscrub verify`: checks a scrubbed backup against its manifest.
 //!
 //! The output is read once through the pipeline (re-scanned in parallel when
-//! a request is given). With the input too, a reader thread walks it in
-//! lockstep and every byte of the output is accounted for: each input
+//! a request is given: every message, every non-mail byte, every tar header
+//! byte, padding and trailer). With the input too, a reader thread walks it
+//! in lockstep and every byte of the output is accounted for: each input
 //! message is in the output byte-identical, or listed as deleted, or listed
-//! as redacted with the right hashes and length; nothing else differs. What
-//! the checks do and do not prove is in `docs/manifest.md`.
+//! as redacted with the right hashes and length; nothing else differs. With
+//! both, the messages the manifest lists are decided again by the engine, so
+//! that every field of every removal, the warnings and the totals are
+//! compared with what the run must have written. What the checks do and do
+//! not prove is in `docs/manifest.md`.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Arc;
-use std::sync::mpsc;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::io::{self, Read};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 
 use serde::Serialize;
 
-use crate::container;
-use crate::digest::SharedDigest;
-use crate::error::{Error, ErrorKind, Result};
-use crate::evidence::RawWatch;
-use crate::job::Input;
+use crate::archive::EntryKind;
+use crate::container::{self, Container, Layout};
+use crate::digest::{Digest, SharedDigest};
+use crate::engine::{Engine, Mode, OnUnredactable, Verdict};
+use crate::error::{Error, ErrorKind, Result, escape_for_terminal};
+use crate::evidence::{RawWatch, report_path, role_name, subject_ids};
+use crate::job::{Input, LoadedRequest};
 use crate::mailbox::{MailboxFormat, Message};
-use crate::manifest::{Action, Hasher, Manifest, ManifestError, ManifestKey, Removal};
+use crate::manifest::{
+    ATTACHMENT_REASON, Action, CACHE_CHANGED_REASON, CACHE_IDENTIFIER_REASON, Hasher, Manifest,
+    ManifestError, ManifestKey, NAME_DOES_NOT_FIT_REASON, Removal, Warning,
+};
 use crate::matcher::{Matcher, MessageInput};
-use crate::pipeline::{self, PipelineOptions, Processor, Sink};
+use crate::pipeline::{self, Outcome, PipelineOptions, Processor, Sink};
 use crate::repack::{self, RenamedMember};
-use crate::request::ErasureRequest;
+use crate::request::{self, BinaryAttachments};
 use crate::source::{Event, Member, ReadOptions, read_events};
+
+/// Most field mismatches one check reports (the first ones found).
+const MAX_PROBLEMS: usize = 8;
 
 /// The outcome of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -94,8 +106,9 @@ pub struct VerifyOptions<'a> {
     pub manifest: &'a std::path::Path,
     /// The key the manifest was written with, if any.
     pub key: Option<ManifestKey>,
-    /// Re-scan the output for these subjects.
-    pub request: Option<&'a ErasureRequest>,
+    /// Re-scan the output for the subjects of this request, and hold the
+    /// manifest's request record and removals against it.
+    pub request: Option<&'a LoadedRequest>,
     /// Account for every input message.
     pub input: Option<Input>,
     /// Largest message accepted.
@@ -104,7 +117,9 @@ pub struct VerifyOptions<'a> {
     pub pipeline: PipelineOptions,
 }
 
-/// Runs the checks. Unreadable files are errors; failed checks are not.
+/// Runs the checks. Unreadable files are errors; failed checks are not (an
+/// output that cannot be read and does not match the manifest's hash fails
+/// the `output` check).
 pub fn verify(output: &Input, options: &VerifyOptions<'_>) -> Result<VerifyReport> {
     let manifest = match Manifest::read(options.manifest) {
         Ok(manifest) => manifest,
@@ -124,42 +139,351 @@ pub fn verify(output: &Input, options: &VerifyOptions<'_>) -> Result<VerifyRepor
         }
     };
     let hasher = Hasher::new(options.key.clone());
-    let mut checks = vec![Check::new("manifest", check_manifest(&manifest, &hasher))];
-    let walk = walk(output, &manifest, &hasher, options)?;
-    checks.push(Check::new("output", walk.output_check(&manifest)));
-    checks.push(match options.request {
-        Some(_) => Check::new("subjects", walk.subjects_check()),
-        None => Check::skipped("subjects", "no --subjects given"),
-    });
-    checks.push(match walk.accounting {
-        Some(result) => Check::new("accounting", result),
-        None => Check::skipped("accounting", "no --input given"),
-    });
+    let mode = Mode::Scrub {
+        on_unredactable: OnUnredactable::Delete,
+    };
+    let engine = options
+        .request
+        .map(|r| Engine::new(&r.request, hasher.clone(), mode));
+    if let Some(engine) = &engine {
+        crate::job::refuse_incomplete(engine.matcher())?;
+    }
+    let matcher = engine.as_ref().map(Engine::matcher);
+    let namer = Namer::new(matcher, &hasher, &manifest);
+    let mut checks = vec![Check::new(
+        "manifest",
+        check_manifest(&manifest, &hasher, options.request, matcher),
+    )];
+    // Errors name members as reports do: never a path holding an identifier.
+    let redact = |e: Error| match matcher {
+        Some(m) => e.redact_member(|path| crate::evidence::report_path(m, &hasher, path)),
+        None => e,
+    };
+    match walk(output, &manifest, &hasher, engine.as_ref(), &namer, options).map_err(redact)? {
+        Walked::Read(walk) => {
+            checks.push(Check::new("output", walk.output_check(&manifest)));
+            checks.push(match options.request {
+                Some(_) => Check::new("subjects", walk.subjects_check()),
+                None => Check::skipped(
+                    "subjects",
+                    "no --subjects given: the output was not re-scanned; the request record \
+                     and the subjects, roles, reasons and attachments of the removals, and \
+                     the warnings, were not checked",
+                ),
+            });
+            checks.push(match walk.accounting {
+                Some(result) => Check::new("accounting", result),
+                None => Check::skipped(
+                    "accounting",
+                    "no --input given: the input record, the hashes and order of the \
+                     removals and the totals were not checked against the input",
+                ),
+            });
+        }
+        Walked::Damaged { digest, error } => {
+            let want = &manifest.output;
+            if digest.hash.to_hex().as_str() == want.blake3 && digest.bytes == want.bytes {
+                // The manifest describes this very file: it is bad input.
+                return Err(redact(error));
+            }
+            checks.push(Check::new(
+                "output",
+                Err(format!(
+                    "the output does not match the manifest: blake3 of the output is {} ({} \
+                     bytes), the manifest says {} ({} bytes); it cannot be read ({})",
+                    digest.hash.to_hex(),
+                    digest.bytes,
+                    want.blake3,
+                    want.bytes,
+                    safe_error(&error)
+                )),
+            ));
+            let skipped = "the output cannot be read";
+            checks.push(Check::skipped("subjects", skipped));
+            checks.push(Check::skipped("accounting", skipped));
+        }
+    }
     Ok(VerifyReport { checks })
 }
 
-fn check_manifest(manifest: &Manifest, hasher: &Hasher) -> std::result::Result<String, String> {
-    match (hasher.is_keyed(), manifest.keyed) {
-        (true, true) => manifest
-            .check_mac(hasher)
-            .map(|()| format!("{}, MAC valid", manifest.format)),
-        (true, false) => Err("a key was given but the manifest is not keyed (no MAC)".into()),
-        (false, true) => Ok(format!(
-            "{}, keyed: MAC not checked without --manifest-key",
-            manifest.format
-        )),
-        (false, false) => Ok(format!("{}, not keyed", manifest.format)),
+/// An error without its member path (which may hold an identifier).
+fn safe_error(error: &Error) -> String {
+    match error.position().offset {
+        Some(offset) => format!("{} at offset {offset}", error.kind()),
+        None => error.kind().to_string(),
     }
+}
+
+/// The first problems, joined; how many more there are.
+fn join_problems(mut problems: Vec<String>) -> String {
+    let more = problems.len().saturating_sub(MAX_PROBLEMS);
+    problems.truncate(MAX_PROBLEMS);
+    let mut text = problems.join("; ");
+    if more > 0 {
+        text.push_str(&format!("; and {more} more"));
+    }
+    text
+}
+
+fn check_manifest(
+    manifest: &Manifest,
+    hasher: &Hasher,
+    request: Option<&LoadedRequest>,
+    matcher: Option<&Matcher>,
+) -> std::result::Result<String, String> {
+    let mut problems = Vec::new();
+    let mac = match (hasher.is_keyed(), manifest.keyed) {
+        (true, true) => match manifest.check_mac(hasher) {
+            Ok(()) => "MAC valid",
+            Err(e) => {
+                problems.push(e);
+                "MAC invalid"
+            }
+        },
+        (true, false) => {
+            problems.push("a key was given but the manifest is not keyed (no MAC)".into());
+            "not keyed"
+        }
+        (false, true) => "keyed: MAC not checked without --manifest-key",
+        (false, false) => "not keyed",
+    };
+    problems.extend(manifest.consistency_problems());
+    let request_note = match request {
+        Some(loaded) => {
+            problems.extend(request_problems(manifest, loaded));
+            "the request record is the request given"
+        }
+        None => "the request record not checked without --subjects",
+    };
+    if let Some(matcher) = matcher
+        && !matcher.scan_bytes(&manifest.canonical_bytes()).is_empty()
+    {
+        problems.push("the manifest holds an identifier of a subject".into());
+    }
+    if problems.is_empty() {
+        Ok(format!(
+            "{}, {mac}; fields, removals and totals consistent; {request_note}",
+            manifest.format
+        ))
+    } else {
+        Err(join_problems(problems))
+    }
+}
+
+/// Where the manifest's request record differs from the request given.
+fn request_problems(manifest: &Manifest, loaded: &LoadedRequest) -> Vec<String> {
+    let record = &manifest.request;
+    let request = &loaded.request;
+    let mut problems = Vec::new();
+    if record.blake3 != loaded.blake3 {
+        problems.push("request.blake3 is not the blake3 of the request file given".into());
+    }
+    let ids: Vec<&str> = request.subjects.iter().map(|s| s.id.as_str()).collect();
+    if record.subjects != ids {
+        problems.push("request.subjects are not the subject ids of the request given".into());
+    }
+    let action = |a: request::Action| match a {
+        request::Action::Delete => "delete",
+        request::Action::Redact => "redact",
+    };
+    let policy = &request.policy;
+    let attachments = match policy.binary_attachments {
+        BinaryAttachments::Stub => "stub",
+        BinaryAttachments::Keep => "keep",
+    };
+    for (field, stated, given) in [
+        ("sender", &record.policy.sender, action(policy.sender)),
+        (
+            "recipient",
+            &record.policy.recipient,
+            action(policy.recipient),
+        ),
+        ("mention", &record.policy.mention, action(policy.mention)),
+        (
+            "binary_attachments",
+            &record.policy.binary_attachments,
+            attachments,
+        ),
+    ] {
+        if stated != given {
+            problems.push(format!(
+                "request.policy.{field} is not the policy of the request given"
+            ));
+        }
+    }
+    problems
+}
+
+/// Names members the way the manifest does, so that what verify prints
+/// never holds an identifier: with a request, [`report_path`]; without one,
+/// the `blake3:` form where the manifest uses it, else the path.
+struct Namer<'a> {
+    matcher: Option<&'a Matcher>,
+    hasher: &'a Hasher,
+    hashed: HashSet<&'a str>,
+}
+
+impl<'a> Namer<'a> {
+    fn new(matcher: Option<&'a Matcher>, hasher: &'a Hasher, manifest: &'a Manifest) -> Self {
+        let hashed = manifest
+            .removals
+            .iter()
+            .map(|r| r.member.as_str())
+            .chain(manifest.warnings.iter().map(|w| w.member.as_str()))
+            .filter(|m| m.starts_with("blake3:"))
+            .collect();
+        Namer {
+            matcher,
+            hasher,
+            hashed,
+        }
+    }
+
+    /// The names under which the manifest may record `path`, the one to
+    /// show first.
+    fn recorded(&self, path: &[u8]) -> Vec<String> {
+        if let Some(matcher) = self.matcher {
+            return vec![report_path(matcher, self.hasher, path)];
+        }
+        let plain = String::from_utf8_lossy(path).into_owned();
+        if self.hashed.is_empty() {
+            return vec![plain];
+        }
+        let hashed = format!("blake3:{}", self.hasher.message(path));
+        if self.hashed.contains(hashed.as_str()) {
+            vec![hashed, plain]
+        } else {
+            vec![plain]
+        }
+    }
+
+    /// `path` as verify prints it.
+    fn show(&self, path: &[u8]) -> String {
+        escape_for_terminal(&self.recorded(path)[0])
+    }
+}
+
+/// The raw output, shared so that what the reader left unread can be hashed
+/// after a read error.
+#[derive(Clone)]
+struct SharedReader(Arc<Mutex<Box<dyn Read + Send>>>);
+
+impl Read for SharedReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .read(buf)
+    }
+}
+
+/// True unless `message` is the empty content of a 0-byte one-message
+/// member: such a member holds no message (as an mbox emptied by a scrub).
+fn holds_message(member: &Member, message: &Message) -> bool {
+    !message.bytes.is_empty() || member.format == MailboxFormat::Mbox
+}
+
+/// A 64-bit key of a member path as a hard link names it: without leading
+/// `/` and `./`, without a trailing `/`.
+fn link_key(path: &[u8]) -> u64 {
+    let mut path = path;
+    loop {
+        if let Some(rest) = path.strip_prefix(b"/") {
+            path = rest;
+        } else if let Some(rest) = path.strip_prefix(b"./") {
+            path = rest;
+        } else {
+            break;
+        }
+    }
+    let path = path.strip_suffix(b"/").unwrap_or(path);
+    let hash = blake3::hash(path);
+    let mut key = [0u8; 8];
+    key.copy_from_slice(&hash.as_bytes()[..8]);
+    u64::from_le_bytes(key)
+}
+
+/// Byte ranges of the fields of a tar header block (name, mode, uid, gid,
+/// size, mtime, checksum, type flag, link name, magic, version, uname,
+/// gname, device numbers, prefix, the rest).
+const HEADER_FIELDS: [std::ops::Range<usize>; 16] = [
+    0..100,
+    100..108,
+    108..116,
+    116..124,
+    124..136,
+    136..148,
+    148..156,
+    156..157,
+    157..257,
+    257..263,
+    263..265,
+    265..297,
+    297..329,
+    329..337,
+    337..345,
+    345..512,
+];
+
+/// The header region of a tar entry as a reader sees its parts: each header
+/// block field by field and each extension's data (pax records, GNU long
+/// names), separated by NUL bytes so that adjacent fields (the ustar
+/// version `00` before the uname) do not run into one word; then the path
+/// and link target as read, which a ustar prefix splits.
+fn header_view(header: &[u8], path: &[u8], link: &[u8]) -> Vec<u8> {
+    const BLOCK: usize = 512;
+    let mut view = Vec::with_capacity(header.len() + 64);
+    let mut pos = 0;
+    while let Some(block) = header.get(pos..pos + BLOCK) {
+        for field in HEADER_FIELDS {
+            view.extend_from_slice(&block[field]);
+            view.push(0);
+        }
+        pos += BLOCK;
+        if !matches!(block[156], b'x' | b'g' | b'X' | b'L' | b'K') {
+            break;
+        }
+        let len = tar::Header::from_byte_slice(block)
+            .entry_size()
+            .ok()
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0);
+        let end = pos.saturating_add(len).min(header.len());
+        view.extend_from_slice(&header[pos..end]);
+        view.push(0);
+        pos = end.next_multiple_of(BLOCK);
+    }
+    // Sparse extension blocks, or anything else after the main header.
+    view.extend_from_slice(header.get(pos..).unwrap_or_default());
+    view.push(0);
+    view.extend_from_slice(path);
+    view.push(0);
+    view.extend_from_slice(link);
+    view
+}
+
+/// What reading the output came to.
+enum Walked {
+    /// It was read to its end.
+    Read(Walk),
+    /// It cannot be read: its digest (of every byte of it), and why.
+    Damaged { digest: Digest, error: Error },
 }
 
 /// What the walk over the output found.
 struct Walk {
-    digest: crate::digest::Digest,
+    digest: Digest,
+    container: Container,
+    bare_format: Option<MailboxFormat>,
+    bare_bytes: u64,
     members: u64,
     messages: u64,
     messages_with_hits: u64,
     members_with_hits: u64,
+    headers_with_hits: u64,
     first_hit: Option<String>,
+    dangling_links: u64,
+    first_dangling: Option<String>,
     accounting: Option<std::result::Result<String, String>>,
 }
 
@@ -167,35 +491,73 @@ impl Walk {
     fn output_check(&self, manifest: &Manifest) -> std::result::Result<String, String> {
         let want = &manifest.output;
         let hash = self.digest.hash.to_hex().to_string();
+        let mut problems = Vec::new();
         if hash != want.blake3 || self.digest.bytes != want.bytes {
-            return Err(format!(
+            problems.push(format!(
                 "blake3 of the output is {hash} ({} bytes), the manifest says {} ({} bytes)",
                 self.digest.bytes, want.blake3, want.bytes
             ));
         }
         if self.members != want.members || self.messages != want.messages {
-            return Err(format!(
+            problems.push(format!(
                 "the output holds {} members and {} messages, the manifest says {} and {}",
                 self.members, self.messages, want.members, want.messages
             ));
         }
+        let compression = self.container.compression.to_string();
+        if compression != want.compression {
+            problems.push(format!(
+                "the output is compressed with {compression}, the manifest says {}",
+                want.compression
+            ));
+        }
+        let container_ok = match (self.container.layout, self.bare_format) {
+            (Layout::Tar, _) => want.container == "tar",
+            // An empty bare output (every message deleted) is of either kind.
+            (Layout::Bare, _) if self.bare_bytes == 0 => {
+                want.container == "mbox" || want.container == "eml"
+            }
+            (Layout::Bare, Some(format)) => want.container == format.name(),
+            (Layout::Bare, None) => false,
+        };
+        if !container_ok {
+            problems.push(format!(
+                "the output is not of the container the manifest says ({})",
+                want.container
+            ));
+        }
+        if self.dangling_links > 0 {
+            problems.push(format!(
+                "{} hard links point to no earlier member of the output (GNU tar cannot \
+                 extract them; first: '{}')",
+                self.dangling_links,
+                self.first_dangling.as_deref().unwrap_or("?")
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(join_problems(problems));
+        }
         Ok(format!(
-            "blake3 matches; {} members, {} messages",
+            "blake3 matches; {} members, {} messages; every hard link resolves",
             self.members, self.messages
         ))
     }
 
     fn subjects_check(&self) -> std::result::Result<String, String> {
-        if self.messages_with_hits + self.members_with_hits == 0 {
+        let hits = self.messages_with_hits + self.members_with_hits + self.headers_with_hits;
+        if hits == 0 {
             return Ok(format!(
-                "{} messages and every non-mail member re-scanned: no identifier found",
+                "{} messages, every non-mail byte, tar header, padding and trailer re-scanned: \
+                 no identifier found",
                 self.messages
             ));
         }
         Err(format!(
-            "identifiers found in {} messages and {} non-mail members (first: {})",
+            "identifiers found in {} messages, {} non-mail members and {} tar headers or \
+             paddings (first: {})",
             self.messages_with_hits,
             self.members_with_hits,
+            self.headers_with_hits,
             self.first_hit.as_deref().unwrap_or("?")
         ))
     }
@@ -220,32 +582,68 @@ impl Processor for Rescan<'_> {
     }
 }
 
+/// What the input's reader thread sends.
+enum Incoming {
+    /// One event of the input, with what the thread found about it.
+    Event {
+        /// The event.
+        event: Event,
+        /// For a message the manifest lists as deleted or redacted: the
+        /// engine's decision on it (with a request).
+        verdict: Option<Box<Verdict>>,
+        /// At a member's end: the subjects found in its non-message bytes
+        /// (with a request).
+        found: Vec<usize>,
+    },
+    /// The input ended; the subjects found in its trailing bytes.
+    End { trailer: Vec<usize> },
+    /// The input cannot be read.
+    Failed(Error),
+}
+
 fn walk(
     output: &Input,
     manifest: &Manifest,
     hasher: &Hasher,
+    engine: Option<&Engine<'_>>,
+    namer: &Namer<'_>,
     options: &VerifyOptions<'_>,
-) -> Result<Walk> {
-    let matcher = options.request.map(Matcher::new);
-    if let Some(m) = &matcher {
-        crate::job::refuse_incomplete(m)?;
-    }
+) -> Result<Walked> {
+    let matcher = engine.map(Engine::matcher);
     let out_digest = SharedDigest::default();
-    let raw = output.open_counted(options.pipeline.progress.as_ref())?;
-    let opened = container::open_with(
-        Box::new(out_digest.reader(raw)),
+    let raw = SharedReader(Arc::new(Mutex::new(
+        output.open_counted(options.pipeline.progress.as_ref())?,
+    )));
+    // Hashes what the reader left unread, so the digest covers the whole file.
+    let drain = || {
+        io::copy(&mut out_digest.reader(raw.clone()), &mut io::sink())
+            .map(|_| ())
+            .map_err(|e| Error::new(ErrorKind::Read(e)))
+    };
+    let opened = match container::open_with(
+        Box::new(out_digest.reader(raw.clone())),
         true,
         container::DEFAULT_MAX_WINDOW,
-    )?;
+    ) {
+        Ok(opened) => opened,
+        Err(error) => {
+            if drain().is_err() {
+                return Err(error);
+            }
+            return Ok(Walked::Damaged {
+                digest: out_digest.digest(),
+                error,
+            });
+        }
+    };
+    let container = opened.container;
     let read = ReadOptions {
         allow_empty: true,
         ..output.read_options(options.max_message_size)
     };
-    let processor = Rescan {
-        matcher: matcher.as_ref(),
-    };
-    std::thread::scope(|scope| {
-        let (accounting, input_digest) = match &options.input {
+    let processor = Rescan { matcher };
+    let walked = std::thread::scope(|scope| -> Result<std::result::Result<Walk, Error>> {
+        let accounting = match &options.input {
             Some(input) => {
                 let (sender, receiver) = mpsc::sync_channel(256);
                 let digest = SharedDigest::default();
@@ -253,69 +651,163 @@ fn walk(
                     Box::new(digest.reader(input.open()?)),
                     container::DEFAULT_MAX_WINDOW,
                 )?;
+                let in_container = opened_in.container;
                 let read_in = input.read_options(options.max_message_size);
+                let listed = listed_messages(manifest);
                 scope.spawn(move || {
-                    let result = read_events(opened_in, &read_in, &mut |event| {
-                        sender
-                            .send(Ok(event))
-                            .map_err(|_| Error::new(ErrorKind::Internal("verifier stopped".into())))
-                    });
-                    if let Err(e) = result {
-                        let _ = sender.send(Err(e));
-                    }
+                    read_input(opened_in, &read_in, engine, hasher, &listed, &sender);
                 });
-                (
-                    Some(Accounting::new(receiver, manifest, hasher)),
-                    Some(digest),
-                )
+                Some((
+                    Accounting::new(receiver, manifest, hasher, engine, namer, in_container),
+                    digest,
+                ))
             }
-            None => (None, None),
+            None => None,
         };
+        let (accounting, input_digest) = accounting.unzip();
         let mut sink = Walker {
-            matcher: matcher.as_ref(),
+            matcher,
+            namer,
             members: 0,
             messages: 0,
             messages_with_hits: 0,
             members_with_hits: 0,
+            headers_with_hits: 0,
             first_hit: None,
             member: None,
             watch: RawWatch::default(),
+            seen: HashSet::new(),
+            dangling_links: 0,
+            first_dangling: None,
+            bare_format: None,
+            bare_bytes: 0,
             accounting,
         };
-        pipeline::run(opened, &read, &processor, &mut sink, &options.pipeline)?;
+        if let Err(error) = pipeline::run(opened, &read, &processor, &mut sink, &options.pipeline) {
+            return Ok(Err(error));
+        }
         sink.end_of_member("bytes after the end of the archive".into());
         let accounting = match (sink.accounting.take(), input_digest) {
-            (Some(accounting), Some(digest)) => Some(accounting.finish(manifest, digest)?),
+            (Some(accounting), Some(digest)) => Some(accounting.finish(digest)?),
             _ => None,
         };
-        Ok(Walk {
+        Ok(Ok(Walk {
             digest: out_digest.digest(),
+            container,
+            bare_format: sink.bare_format,
+            bare_bytes: sink.bare_bytes,
             members: sink.members,
             messages: sink.messages,
             messages_with_hits: sink.messages_with_hits,
             members_with_hits: sink.members_with_hits,
+            headers_with_hits: sink.headers_with_hits,
             first_hit: sink.first_hit,
+            dangling_links: sink.dangling_links,
+            first_dangling: sink.first_dangling,
             accounting,
-        })
-    })
-    .map_err(|e: Error| match &matcher {
-        // Errors name members as reports do: never a path holding an identifier.
-        Some(m) => e.redact_member(|path| crate::evidence::report_path(m, hasher, path)),
-        None => e,
-    })
+        }))
+    })?;
+    let drained = drain();
+    match walked {
+        Ok(mut walk) => {
+            drained?;
+            walk.digest = out_digest.digest();
+            Ok(Walked::Read(walk))
+        }
+        Err(error) if drained.is_err() => Err(error),
+        Err(error) => Ok(Walked::Damaged {
+            digest: out_digest.digest(),
+            error,
+        }),
+    }
+}
+
+/// The messages the manifest lists as deleted or redacted: member as
+/// recorded -> message indices.
+fn listed_messages(manifest: &Manifest) -> HashMap<&str, HashSet<u64>> {
+    let mut listed: HashMap<&str, HashSet<u64>> = HashMap::new();
+    for r in &manifest.removals {
+        if matches!(r.action, Action::Delete | Action::Redact) {
+            listed.entry(r.member.as_str()).or_default().insert(r.index);
+        }
+    }
+    listed
+}
+
+/// The input's reader thread: sends every event, and with a request the
+/// engine's decision on each listed message and what the non-message bytes
+/// of each member hold (as the scrub's recorder saw them).
+fn read_input(
+    opened: container::Opened,
+    read: &ReadOptions,
+    engine: Option<&Engine<'_>>,
+    hasher: &Hasher,
+    listed: &HashMap<&str, HashSet<u64>>,
+    sender: &mpsc::SyncSender<Incoming>,
+) {
+    let mut watch = RawWatch::default();
+    let mut member: Option<(Arc<Member>, String)> = None;
+    let result = read_events(opened, read, &mut |event| {
+        let mut verdict = None;
+        let mut found = Vec::new();
+        if let Some(engine) = engine {
+            match &event {
+                Event::MemberStart(m) => {
+                    watch.take();
+                    let name = report_path(engine.matcher(), hasher, &m.path);
+                    member = Some((Arc::clone(m), name));
+                }
+                Event::Data(bytes) | Event::Trailer(bytes) => watch.feed(engine.matcher(), bytes),
+                Event::Message(message) => {
+                    if let Some((m, name)) = &member
+                        && listed
+                            .get(name.as_str())
+                            .is_some_and(|l| l.contains(&(message.index as u64)))
+                    {
+                        verdict = Some(Box::new(engine.decide(m, message)));
+                    }
+                }
+                Event::MemberEnd { .. } => found = watch.take(),
+                Event::ArchiveEnd { .. } => {}
+            }
+        }
+        sender
+            .send(Incoming::Event {
+                event,
+                verdict,
+                found,
+            })
+            .map_err(|_| Error::new(ErrorKind::Internal("verifier stopped".into())))
+    });
+    let last = match result {
+        Ok(()) => Incoming::End {
+            trailer: watch.take(),
+        },
+        Err(e) => Incoming::Failed(e),
+    };
+    let _ = sender.send(last);
 }
 
 /// The sink of the output walk.
 struct Walker<'a> {
     matcher: Option<&'a Matcher>,
+    namer: &'a Namer<'a>,
     members: u64,
     messages: u64,
     messages_with_hits: u64,
     members_with_hits: u64,
+    headers_with_hits: u64,
     first_hit: Option<String>,
     member: Option<Arc<Member>>,
     /// Identifiers in non-mail bytes of the current member.
     watch: RawWatch,
+    /// Keys ([`link_key`]) of the paths of the members so far.
+    seen: HashSet<u64>,
+    dangling_links: u64,
+    first_dangling: Option<String>,
+    /// The format of a bare output's one member, and its bytes.
+    bare_format: Option<MailboxFormat>,
+    bare_bytes: u64,
     accounting: Option<Accounting<'a>>,
 }
 
@@ -327,13 +819,24 @@ impl Walker<'_> {
     fn member_path(&self) -> String {
         self.member
             .as_ref()
-            .map_or_else(String::new, |m| m.display_path())
+            .map_or_else(String::new, |m| self.namer.show(&m.path))
     }
 
     /// Raw scan of non-message bytes, with an overlap across chunks.
     fn scan_raw(&mut self, bytes: &[u8]) {
         if let Some(matcher) = self.matcher {
             self.watch.feed(matcher, bytes);
+        }
+    }
+
+    /// Counts a tar header or padding that holds an identifier.
+    fn scan_framing(&mut self, bytes: &[u8], what: &str) {
+        if let Some(matcher) = self.matcher
+            && !matcher.scan_bytes(bytes).is_empty()
+        {
+            self.headers_with_hits += 1;
+            let path = self.member_path();
+            self.note_hit(format!("the {what} of member '{path}'"));
         }
     }
 
@@ -351,6 +854,22 @@ impl Sink<bool> for Walker<'_> {
     fn member_start(&mut self, member: &Arc<Member>) -> Result<()> {
         self.members += 1;
         self.member = Some(Arc::clone(member));
+        match &member.entry {
+            Some(entry) => {
+                let view = header_view(&entry.header, &entry.path, &entry.link);
+                self.scan_framing(&view, "tar header");
+                if entry.kind() == EntryKind::Hardlink
+                    && !self.seen.contains(&link_key(&entry.link))
+                {
+                    self.dangling_links += 1;
+                    if self.first_dangling.is_none() {
+                        self.first_dangling = Some(self.namer.show(&member.path));
+                    }
+                }
+                self.seen.insert(link_key(&entry.path));
+            }
+            None => self.bare_format = Some(member.format),
+        }
         if let Some(accounting) = &mut self.accounting {
             accounting.output_member_start(member);
         }
@@ -359,6 +878,7 @@ impl Sink<bool> for Walker<'_> {
 
     fn data(&mut self, bytes: &[u8]) -> Result<()> {
         self.scan_raw(bytes);
+        self.bare_bytes += bytes.len() as u64;
         if let Some(accounting) = &mut self.accounting {
             accounting.output_bytes(bytes);
         }
@@ -366,12 +886,19 @@ impl Sink<bool> for Walker<'_> {
     }
 
     fn message(&mut self, message: Message, hit: bool) -> Result<()> {
-        self.messages += 1;
+        let counts = self
+            .member
+            .as_ref()
+            .is_none_or(|m| holds_message(m, &message));
+        if counts {
+            self.messages += 1;
+        }
         if hit {
             self.messages_with_hits += 1;
             let path = self.member_path();
             self.note_hit(format!("member '{path}' message {}", message.index));
         }
+        self.bare_bytes += message.bytes.len() as u64;
         if let Some(accounting) = &mut self.accounting {
             accounting.output_bytes(&message.bytes);
         }
@@ -379,6 +906,7 @@ impl Sink<bool> for Walker<'_> {
     }
 
     fn member_end(&mut self, padding: &[u8]) -> Result<()> {
+        self.scan_framing(padding, "padding after the data");
         let path = self.member_path();
         self.end_of_member(format!("member '{path}', outside its messages"));
         if let Some(accounting) = &mut self.accounting {
@@ -423,41 +951,72 @@ enum Expected {
 /// The input member being matched against the output.
 struct InMember {
     member: Arc<Member>,
+    /// The names the manifest may record it under ([`Namer::recorded`]).
+    names: Vec<String>,
     out: Arc<Member>,
     ended: bool,
     padding: Vec<u8>,
 }
 
-/// Counts of the accounting, for the report.
+/// Counts of the accounting, for the report and the totals.
 #[derive(Default)]
 struct Tally {
-    identical: u64,
+    members: u64,
+    messages: u64,
+    untouched: u64,
     deleted: u64,
     redacted: u64,
-    dropped_members: u64,
+    fail_closed: u64,
+    dropped: u64,
+    renamed: u64,
+    attachments: u64,
 }
 
 /// The lockstep comparison of input and output.
 struct Accounting<'a> {
-    input: mpsc::Receiver<Result<Event>>,
+    input: mpsc::Receiver<Incoming>,
     input_error: Option<Error>,
-    removals: HashMap<(&'a str, u64), Vec<usize>>,
-    /// Some removal names its member by a hash (the path held an identifier).
-    hashed_members: bool,
+    input_done: bool,
+    /// Subjects found in the input's trailing bytes.
+    trailer_found: Vec<usize>,
     manifest: &'a Manifest,
-    used: Vec<bool>,
     hasher: &'a Hasher,
+    engine: Option<&'a Engine<'a>>,
+    namer: &'a Namer<'a>,
+    /// Removals by member (as recorded) and index.
+    removals: HashMap<(&'a str, u64), Vec<usize>>,
+    used: Vec<bool>,
+    /// Indices of the removals, in the order the input accounts for them:
+    /// of messages; of dropped members (with: is it a header cache); of
+    /// renamed members.
+    taken_messages: Vec<usize>,
+    taken_drops: Vec<(usize, bool)>,
+    taken_renames: Vec<usize>,
     expected: VecDeque<Expected>,
     current: Option<InMember>,
+    /// The first failure that stops the lockstep walk.
     failure: Option<String>,
+    /// Fields that differ from what the input gives.
+    problems: Vec<String>,
     tally: Tally,
+    /// The warnings the input gives (with a request).
+    warnings: Vec<Warning>,
+    /// Paths of the members in which a message was deleted or redacted.
+    changed: Vec<Vec<u8>>,
+    /// Header caches dropped because their folder changed: removal, folder.
+    cache_changed: Vec<(usize, Vec<u8>)>,
+    container: Container,
+    bare_format: Option<MailboxFormat>,
 }
 
 impl<'a> Accounting<'a> {
     fn new(
-        input: mpsc::Receiver<Result<Event>>,
+        input: mpsc::Receiver<Incoming>,
         manifest: &'a Manifest,
         hasher: &'a Hasher,
+        engine: Option<&'a Engine<'a>>,
+        namer: &'a Namer<'a>,
+        container: Container,
     ) -> Self {
         let mut removals: HashMap<(&str, u64), Vec<usize>> = HashMap::new();
         for (i, removal) in manifest.removals.iter().enumerate() {
@@ -468,22 +1027,30 @@ impl<'a> Accounting<'a> {
         }
         let failure = (manifest.keyed && !hasher.is_keyed())
             .then(|| "the manifest's hashes are keyed: --manifest-key is needed".to_owned());
-        let hashed_members = manifest
-            .removals
-            .iter()
-            .any(|r| r.member.starts_with("blake3:"));
         Accounting {
             input,
             input_error: None,
-            removals,
-            hashed_members,
+            input_done: false,
+            trailer_found: Vec::new(),
             manifest,
-            used: vec![false; manifest.removals.len()],
             hasher,
+            engine,
+            namer,
+            removals,
+            used: vec![false; manifest.removals.len()],
+            taken_messages: Vec::new(),
+            taken_drops: Vec::new(),
+            taken_renames: Vec::new(),
             expected: VecDeque::new(),
             current: None,
             failure,
+            problems: Vec::new(),
             tally: Tally::default(),
+            warnings: Vec::new(),
+            changed: Vec::new(),
+            cache_changed: Vec::new(),
+            container,
+            bare_format: None,
         }
     }
 
@@ -491,163 +1058,408 @@ impl<'a> Accounting<'a> {
         self.failure.get_or_insert(why);
     }
 
-    fn next_input(&mut self) -> Option<Event> {
+    fn note(&mut self, why: String) {
+        self.problems.push(why);
+    }
+
+    fn next_input(&mut self) -> Option<(Event, Option<Box<Verdict>>, Vec<usize>)> {
+        if self.input_done {
+            return None;
+        }
         match self.input.recv() {
-            Ok(Ok(event)) => Some(event),
-            Ok(Err(e)) => {
-                self.fail(format!("the input cannot be read: {e}"));
+            Ok(Incoming::Event {
+                event,
+                verdict,
+                found,
+            }) => {
+                if let Event::MemberStart(member) = &event {
+                    self.tally.members += 1;
+                    if member.entry.is_none() {
+                        self.bare_format = Some(member.format);
+                    }
+                }
+                Some((event, verdict, found))
+            }
+            Ok(Incoming::End { trailer }) => {
+                self.input_done = true;
+                self.trailer_found = trailer;
+                None
+            }
+            Ok(Incoming::Failed(e)) => {
+                self.input_done = true;
+                self.fail(format!("the input cannot be read: {}", safe_error(&e)));
                 self.input_error = Some(e);
                 None
             }
-            Err(_) => None,
+            Err(_) => {
+                self.input_done = true;
+                None
+            }
         }
     }
 
-    /// The manifest's removals for a message: under the member's path, or
-    /// under `blake3:<hash>` when the path itself held an identifier.
-    fn removal_ids(&self, member: &Member, index: u64) -> Option<Vec<usize>> {
-        let path = member.display_path();
-        if let Some(ids) = self.removals.get(&(path.as_str(), index)) {
-            return Some(ids.clone());
+    /// The unused removals of `names` at `index` whose action passes `pred`,
+    /// in manifest order, now marked as used.
+    fn take(&mut self, names: &[String], index: u64, pred: impl Fn(Action) -> bool) -> Vec<usize> {
+        let mut taken = Vec::new();
+        for name in names {
+            for &i in self
+                .removals
+                .get(&(name.as_str(), index))
+                .map_or(&[][..], Vec::as_slice)
+            {
+                if !self.used[i] && pred(self.manifest.removals[i].action) {
+                    taken.push(i);
+                }
+            }
         }
-        if !self.hashed_members {
-            return None;
-        }
-        let hashed = format!("blake3:{}", self.hasher.message(&member.path));
-        self.removals.get(&(hashed.as_str(), index)).cloned()
-    }
-
-    /// The removal of `action` recorded for a message, marked as used.
-    fn removal(&mut self, member: &Member, index: usize, action: Action) -> Option<&'a Removal> {
-        let manifest = self.manifest;
-        let ids = self.removal_ids(member, index as u64)?;
-        let found = ids
-            .iter()
-            .copied()
-            .find(|&i| manifest.removals[i].action == action)?;
-        for &i in &ids {
+        taken.sort_unstable();
+        for &i in &taken {
             self.used[i] = true;
         }
-        Some(&manifest.removals[found])
+        taken
     }
 
-    fn has_removal(&self, member: &Member, index: u64, action: Action) -> bool {
-        let path = member.display_path();
-        self.removals
-            .get(&(path.as_str(), index))
-            .is_some_and(|ids| {
-                ids.iter()
-                    .any(|&i| self.manifest.removals[i].action == action)
-            })
-    }
-
-    /// True when the manifest records that `input` was renamed to `output`:
-    /// the hashes of both names (path and link target) match its entry.
-    fn renamed_as(&mut self, input: &Member, output: &Member) -> bool {
-        let (Some(i), Some(o)) = (&input.entry, &output.entry) else {
-            return false;
-        };
-        let Some(rename) = self.removal(input, 0, Action::Rename) else {
-            return false;
-        };
-        let from = self
-            .hasher
-            .message(&RenamedMember::name_bytes(&i.path, &i.link));
-        let to = self
-            .hasher
-            .message(&RenamedMember::name_bytes(&o.path, &o.link));
-        from == rename.original_blake3 && Some(to) == rename.sanitized_blake3
+    fn has(&self, names: &[String], index: u64, action: Action) -> bool {
+        names.iter().any(|name| {
+            self.removals
+                .get(&(name.as_str(), index))
+                .is_some_and(|ids| {
+                    ids.iter()
+                        .any(|&i| !self.used[i] && self.manifest.removals[i].action == action)
+                })
+        })
     }
 
     /// True for an input member the output must not hold (the one member
     /// of a bare mailbox always stays, if empty).
-    fn is_absent(&self, member: &Member) -> bool {
-        member.entry.is_some() && self.has_removal(member, 0, Action::Drop)
-            || (member.entry.is_some()
-                && member.format.is_mail()
-                && member.format != MailboxFormat::Mbox
-                && self.has_removal(member, 0, Action::Delete))
+    fn is_absent(&self, member: &Member, names: &[String]) -> bool {
+        member.entry.is_some()
+            && (self.has(names, 0, Action::Drop)
+                || (member.format.is_mail()
+                    && member.format != MailboxFormat::Mbox
+                    && self.has(names, 0, Action::Delete)))
     }
 
-    /// Reads an absent input member to its end, checking its hashes.
-    fn skip_absent(&mut self, member: &Arc<Member>) {
-        let dropped = self.removal(member, 0, Action::Drop);
+    /// The ids of subjects given by index.
+    fn ids(&self, subjects: &[usize]) -> Vec<String> {
+        self.engine.map_or_else(Vec::new, |engine| {
+            subject_ids(engine.request(), subjects)
+                .into_iter()
+                .map(str::to_owned)
+                .collect()
+        })
+    }
+
+    /// True when a member's path or link target holds an identifier (with a
+    /// request; `None` without).
+    fn name_holds_identifier(&self, member: &Member) -> Option<bool> {
+        let matcher = self.engine?.matcher();
+        let link = member.entry.as_ref().map_or(&[][..], |e| e.link.as_slice());
+        Some(!matcher.scan_bytes(&member.path).is_empty() || !matcher.scan_bytes(link).is_empty())
+    }
+
+    /// Notes the end of an input member: the warning the scrub raised for
+    /// identifiers in its non-message bytes.
+    fn input_member_end(&mut self, names: &[String], format: MailboxFormat, found: &[usize]) {
+        if self.engine.is_none() || found.is_empty() {
+            return;
+        }
+        let kind = match format {
+            // A scrub drops such a cache instead.
+            MailboxFormat::Cache => return,
+            format if format.is_mail() => "mailbox-bytes-outside-messages-hold-identifier",
+            _ => "non-mail-member-holds-identifier",
+        };
+        self.warnings.push(Warning {
+            member: names[0].clone(),
+            kind: kind.to_owned(),
+            subjects: self.ids(found),
+        });
+    }
+
+    /// Reads an absent input member to its end, checking its removals.
+    fn skip_absent(&mut self, member: &Arc<Member>, names: &[String]) {
+        let at = format!("member '{}'", self.namer.show(&member.path));
+        let drops = self.take(names, 0, |a| a == Action::Drop);
+        if drops.len() > 1 {
+            self.note(format!("{at}: listed as dropped more than once"));
+        }
+        let dropped = drops.first().copied();
+        if let Some(i) = dropped {
+            self.taken_drops
+                .push((i, member.format == MailboxFormat::Cache));
+            self.tally.dropped += 1;
+        }
         let mut whole = self.hasher.incremental();
         let mut bytes = 0u64;
-        while let Some(event) = self.next_input() {
-            match event {
-                Event::Data(data) => {
+        let found = loop {
+            match self.next_input() {
+                Some((Event::Data(data), _, _)) => {
                     whole.update(&data);
                     bytes += data.len() as u64;
                 }
-                Event::Message(message) => {
+                Some((Event::Message(message), verdict, _)) => {
                     whole.update(&message.bytes);
                     bytes += message.bytes.len() as u64;
-                    if dropped.is_none() {
-                        self.expect_message(member, message);
+                    let index = message.index;
+                    let kept = self.account_message(member, names, message, verdict);
+                    if kept.is_some() && dropped.is_none() {
+                        self.fail(format!("{at} message {index}: missing from the output"));
                     }
                 }
-                Event::MemberEnd { .. } => break,
+                Some((Event::MemberEnd { .. }, _, found)) => break found,
                 _ => {
                     self.fail("the input stream is out of step".into());
                     return;
                 }
             }
-        }
-        if let Some(removal) = dropped
-            && (whole.finalize().to_hex().as_str() != removal.original_blake3
-                || bytes != removal.original_bytes)
-        {
-            self.fail(format!(
-                "member '{}': dropped, but its original_blake3 does not match the input",
-                member.display_path()
+        };
+        self.input_member_end(names, member.format, &found);
+        let Some(i) = dropped else {
+            return;
+        };
+        let removal = &self.manifest.removals[i];
+        if whole.finalize().to_hex().as_str() != removal.original_blake3 {
+            self.note(format!(
+                "{at}: dropped, but its original_blake3 does not match the input"
             ));
         }
-        self.tally.dropped_members += 1;
+        if bytes != removal.original_bytes {
+            self.note(format!(
+                "{at}: dropped, but its original_bytes does not match the input"
+            ));
+        }
+        let holds = self.name_holds_identifier(member);
+        let is_cache = member.format == MailboxFormat::Cache;
+        match removal.reason.as_deref() {
+            Some(NAME_DOES_NOT_FIT_REASON) if holds == Some(false) => self.note(format!(
+                "{at}: dropped because its name holds an identifier, but it holds none"
+            )),
+            Some(NAME_DOES_NOT_FIT_REASON) => {}
+            Some(CACHE_IDENTIFIER_REASON) if is_cache => {
+                if self.engine.is_some() && found.is_empty() {
+                    self.note(format!(
+                        "{at}: dropped because the cache holds an identifier, but it holds none"
+                    ));
+                }
+            }
+            Some(CACHE_CHANGED_REASON) if is_cache => {
+                self.cache_changed.push((i, parent_folder(&member.path)));
+            }
+            _ => self.note(format!(
+                "{at}: dropped for a reason that does not apply to it"
+            )),
+        }
     }
 
-    /// Queues what the output must hold for one input message.
-    fn expect_message(&mut self, member: &Member, message: Message) {
+    /// Accounts for one input message: its removals, checked against the
+    /// input (and the engine's decision, with a request); what the output
+    /// must hold for it.
+    fn account_message(
+        &mut self,
+        member: &Member,
+        names: &[String],
+        message: Message,
+        verdict: Option<Box<Verdict>>,
+    ) -> Option<Expected> {
+        if !holds_message(member, &message) {
+            return None;
+        }
+        self.tally.messages += 1;
         let index = message.index;
-        let original = || self.hasher.message(&message.bytes);
-        if let Some(removal) = self.removal(member, index, Action::Delete) {
-            if original() != removal.original_blake3 {
-                self.fail(format!(
-                    "member '{}' message {index}: listed as deleted, but original_blake3 does not match the input",
-                    member.display_path()
+        let at = format!("member '{}' message {index}", self.namer.show(&member.path));
+        let taken = self.take(names, index as u64, Action::is_per_message);
+        self.taken_messages.extend(&taken);
+        let manifest = self.manifest;
+        let (primary, attachments): (Vec<usize>, Vec<usize>) = taken
+            .into_iter()
+            .partition(|&i| manifest.removals[i].action != Action::DropAttachment);
+        self.tally.attachments += attachments.len() as u64;
+        if primary.len() > 1 {
+            self.note(format!("{at}: listed more than once"));
+        }
+        let Some(&first) = primary.first() else {
+            if !attachments.is_empty() {
+                self.note(format!(
+                    "{at}: attachments listed as dropped, but the message is not listed as redacted"
                 ));
             }
-            self.tally.deleted += 1;
+            self.tally.untouched += 1;
+            return Some(Expected::Exact {
+                bytes: message.bytes,
+                pos: 0,
+                message: Some(index),
+            });
+        };
+        let removal = &manifest.removals[first];
+        let action = removal.action.name();
+        if self.hasher.message(&message.bytes) != removal.original_blake3 {
+            self.note(format!(
+                "{at}: listed as {action}, but original_blake3 does not match the input"
+            ));
+        }
+        if message.bytes.len() as u64 != removal.original_bytes {
+            self.note(format!(
+                "{at}: listed as {action}, but original_bytes does not match the input"
+            ));
+        }
+        if let Some(verdict) = &verdict {
+            self.compare_verdict(&at, removal, &attachments, verdict);
+        }
+        self.changed.push(member.path.clone());
+        match removal.action {
+            Action::Redact => {
+                self.tally.redacted += 1;
+                match (&removal.sanitized_blake3, removal.sanitized_bytes) {
+                    (Some(want), Some(len)) => Some(Expected::Hashed {
+                        remaining: len,
+                        hasher: Box::new(self.hasher.incremental()),
+                        want: want.clone(),
+                        message: index,
+                    }),
+                    _ => {
+                        self.fail(format!(
+                            "{at}: redaction without sanitized_blake3 and sanitized_bytes"
+                        ));
+                        None
+                    }
+                }
+            }
+            _ => {
+                self.tally.deleted += 1;
+                if removal.reason.is_some() {
+                    self.tally.fail_closed += 1;
+                }
+                None
+            }
+        }
+    }
+
+    /// Compares a message's removals with the engine's decision on it.
+    fn compare_verdict(
+        &mut self,
+        at: &str,
+        removal: &Removal,
+        attachments: &[usize],
+        verdict: &Verdict,
+    ) {
+        let want = match verdict.outcome {
+            Outcome::Keep => {
+                self.note(format!(
+                    "{at}: listed as {}, but the request finds no subject in it",
+                    removal.action.name()
+                ));
+                return;
+            }
+            Outcome::Delete => Action::Delete,
+            Outcome::Replace(_) => Action::Redact,
+        };
+        if removal.action != want {
+            self.note(format!(
+                "{at}: listed as {}, but the request makes it {}",
+                removal.action.name(),
+                want.name()
+            ));
+        }
+        let subjects = self.ids(&verdict.subjects);
+        if removal.subjects != subjects {
+            self.note(format!(
+                "{at}: its subjects are not those the request finds"
+            ));
+        }
+        let roles: Vec<&str> = verdict.roles.iter().map(|r| role_name(*r)).collect();
+        if removal.roles != roles {
+            self.note(format!("{at}: its roles are not those the request finds"));
+        }
+        if removal.reason != verdict.reason {
+            self.note(format!(
+                "{at}: its reason is not the one the redaction gives"
+            ));
+        }
+        let sanitized = (removal.sanitized_blake3.clone(), removal.sanitized_bytes);
+        let want_sanitized = verdict
+            .sanitized
+            .clone()
+            .map_or((None, None), |(h, n)| (Some(h), Some(n)));
+        if sanitized != want_sanitized {
+            self.note(format!(
+                "{at}: sanitized_blake3 or sanitized_bytes is not what the redaction gives"
+            ));
+        }
+        let dropped = &verdict.dropped_attachments;
+        if attachments.len() != dropped.len() {
+            self.note(format!(
+                "{at}: {} attachments listed as dropped, the redaction drops {}",
+                attachments.len(),
+                dropped.len()
+            ));
             return;
         }
-        if let Some(removal) = self.removal(member, index, Action::Redact) {
-            if original() != removal.original_blake3 {
-                self.fail(format!(
-                    "member '{}' message {index}: listed as redacted, but original_blake3 does not match the input",
-                    member.display_path()
+        for (&i, want) in attachments.iter().zip(dropped) {
+            let r = &self.manifest.removals[i];
+            let same = r.part.as_deref() == Some(want.part.as_str())
+                && r.original_blake3 == want.original_blake3
+                && r.original_bytes == want.original_bytes
+                && r.subjects == subjects
+                && r.roles.is_empty()
+                && r.reason.as_deref() == Some(ATTACHMENT_REASON);
+            if !same {
+                self.note(format!(
+                    "{at}: removals[{i}] (drop-attachment) is not the attachment the redaction drops"
                 ));
             }
-            match (&removal.sanitized_blake3, removal.sanitized_bytes) {
-                (Some(want), Some(len)) => self.expected.push_back(Expected::Hashed {
-                    remaining: len,
-                    hasher: Box::new(self.hasher.incremental()),
-                    want: want.clone(),
-                    message: index,
-                }),
-                _ => self.fail(format!(
-                    "member '{}' message {index}: redaction without sanitized_blake3 and sanitized_bytes",
-                    member.display_path()
-                )),
-            }
-            self.tally.redacted += 1;
-            return;
         }
-        self.tally.identical += 1;
-        self.expected.push_back(Expected::Exact {
-            bytes: message.bytes,
-            pos: 0,
-            message: Some(index),
-        });
+    }
+
+    /// Checks that an output member stands for `member` under its names:
+    /// the same, or renamed as the manifest records.
+    fn check_names(&mut self, member: &Member, names: &[String], out: &Member) {
+        let renames = self.take(names, 0, |a| a == Action::Rename);
+        self.taken_renames.extend(&renames);
+        self.tally.renamed += renames.len() as u64;
+        let link = |m: &Member| m.entry.as_ref().map(|e| e.link.clone());
+        let same = repack::same_member_path(member, out) && link(member) == link(out);
+        let at = format!("member '{}'", self.namer.show(&member.path));
+        let Some(&first) = renames.first() else {
+            if !same {
+                self.fail(format!(
+                    "output member '{}' where the input has '{}'",
+                    self.namer.show(&out.path),
+                    self.namer.show(&member.path)
+                ));
+            }
+            return;
+        };
+        if renames.len() > 1 {
+            self.note(format!("{at}: listed as renamed more than once"));
+        }
+        let (Some(i), Some(o)) = (&member.entry, &out.entry) else {
+            self.note(format!("{at}: listed as renamed, but it is no tar member"));
+            return;
+        };
+        let removal = &self.manifest.removals[first];
+        let from = RenamedMember::name_bytes(&i.path, &i.link);
+        let to = RenamedMember::name_bytes(&o.path, &o.link);
+        if self.hasher.message(&from) != removal.original_blake3
+            || from.len() as u64 != removal.original_bytes
+        {
+            self.note(format!(
+                "{at}: listed as renamed, but original_blake3 or original_bytes is not of its names in the input"
+            ));
+        }
+        if removal.sanitized_blake3.as_deref() != Some(self.hasher.message(&to).as_str())
+            || removal.sanitized_bytes != Some(to.len() as u64)
+        {
+            self.note(format!(
+                "{at}: listed as renamed, but sanitized_blake3 or sanitized_bytes is not of its names in the output"
+            ));
+        }
+        if self.name_holds_identifier(member) == Some(false) {
+            self.note(format!(
+                "{at}: listed as renamed, but its names hold no identifier"
+            ));
+        }
     }
 
     /// Pulls the next event of the current input member; false at its end.
@@ -659,14 +1471,20 @@ impl<'a> Accounting<'a> {
             return false;
         }
         let member = Arc::clone(&current.member);
+        let names = current.names.clone();
         match self.next_input() {
-            Some(Event::Data(bytes)) => self.expected.push_back(Expected::Exact {
+            Some((Event::Data(bytes), _, _)) => self.expected.push_back(Expected::Exact {
                 bytes,
                 pos: 0,
                 message: None,
             }),
-            Some(Event::Message(message)) => self.expect_message(&member, message),
-            Some(Event::MemberEnd { padding }) => {
+            Some((Event::Message(message), verdict, _)) => {
+                if let Some(expected) = self.account_message(&member, &names, message, verdict) {
+                    self.expected.push_back(expected);
+                }
+            }
+            Some((Event::MemberEnd { padding }, _, found)) => {
+                self.input_member_end(&names, member.format, &found);
                 if let Some(current) = &mut self.current {
                     current.ended = true;
                     current.padding = padding;
@@ -686,19 +1504,19 @@ impl<'a> Accounting<'a> {
         }
         loop {
             match self.next_input() {
-                Some(Event::MemberStart(member)) if self.is_absent(&member) => {
-                    self.skip_absent(&member);
-                }
-                Some(Event::MemberStart(member)) => {
-                    let expected_path = member.display_path();
-                    if !repack::same_member_path(&member, out) && !self.renamed_as(&member, out) {
-                        self.fail(format!(
-                            "output member '{}' where the input has '{expected_path}'",
-                            out.display_path()
-                        ));
+                Some((Event::MemberStart(member), _, _)) => {
+                    let names = self.namer.recorded(&member.path);
+                    if self.is_absent(&member, &names) {
+                        self.skip_absent(&member, &names);
+                        if self.failure.is_some() {
+                            return;
+                        }
+                        continue;
                     }
+                    self.check_names(&member, &names, out);
                     self.current = Some(InMember {
                         member,
+                        names,
                         out: Arc::clone(out),
                         ended: false,
                         padding: Vec::new(),
@@ -712,7 +1530,7 @@ impl<'a> Accounting<'a> {
                 None => {
                     self.fail(format!(
                         "output member '{}' has no counterpart in the input",
-                        out.display_path()
+                        self.namer.show(&out.path)
                     ));
                     return;
                 }
@@ -723,7 +1541,7 @@ impl<'a> Accounting<'a> {
     fn where_(&self, message: Option<usize>) -> String {
         let member = self.current.as_ref().map_or_else(
             || "after the archive".to_owned(),
-            |c| format!("member '{}'", c.member.display_path()),
+            |c| format!("member '{}'", self.namer.show(&c.member.path)),
         );
         match message {
             Some(index) => format!("{member} message {index}"),
@@ -803,7 +1621,27 @@ impl<'a> Accounting<'a> {
         if let Err(why) =
             repack::check_rewritten_header(&current.member, &current.out, &current.padding, padding)
         {
-            self.fail(format!("member '{}': {why}", current.member.display_path()));
+            let at = format!("member '{}'", self.namer.show(&current.member.path));
+            self.fail(format!("{at}: {why}"));
+        }
+    }
+
+    /// Skips the absent members before an event that is not a member start.
+    fn next_present(&mut self) -> Option<(Event, Option<Box<Verdict>>, Vec<usize>)> {
+        loop {
+            let next = self.next_input()?;
+            if let (Event::MemberStart(member), _, _) = &next {
+                let member = Arc::clone(member);
+                let names = self.namer.recorded(&member.path);
+                if self.is_absent(&member, &names) {
+                    self.skip_absent(&member, &names);
+                    if self.failure.is_some() {
+                        return None;
+                    }
+                    continue;
+                }
+            }
+            return Some(next);
         }
     }
 
@@ -811,17 +1649,9 @@ impl<'a> Accounting<'a> {
         if self.failure.is_some() {
             return;
         }
-        loop {
-            match self.next_input() {
-                Some(Event::MemberStart(member)) if self.is_absent(&member) => {
-                    self.skip_absent(&member);
-                }
-                Some(Event::ArchiveEnd { zero_blocks: want }) if want == zero_blocks => return,
-                _ => {
-                    self.fail("the end of the output archive does not match the input".into());
-                    return;
-                }
-            }
+        match self.next_present() {
+            Some((Event::ArchiveEnd { zero_blocks: want }, _, _)) if want == zero_blocks => {}
+            _ => self.fail("the end of the output archive does not match the input".into()),
         }
     }
 
@@ -831,7 +1661,7 @@ impl<'a> Accounting<'a> {
         }
         if self.expected.is_empty() {
             match self.next_input() {
-                Some(Event::Trailer(want)) => self.expected.push_back(Expected::Exact {
+                Some((Event::Trailer(want), _, _)) => self.expected.push_back(Expected::Exact {
                     bytes: want,
                     pos: 0,
                     message: None,
@@ -846,50 +1676,237 @@ impl<'a> Accounting<'a> {
     }
 
     /// Drains the input and sums up.
-    fn finish(
-        mut self,
-        manifest: &Manifest,
-        input_digest: SharedDigest,
-    ) -> Result<std::result::Result<String, String>> {
-        while self.failure.is_none() {
-            match self.next_input() {
-                Some(Event::MemberStart(member)) if self.is_absent(&member) => {
-                    self.skip_absent(&member);
-                }
-                Some(_) => self.fail("the input holds more than the output accounts for".into()),
-                None => break,
-            }
+    fn finish(mut self, input_digest: SharedDigest) -> Result<std::result::Result<String, String>> {
+        if self.failure.is_none()
+            && let Some(event) = self.next_present()
+        {
+            let what = match event.0 {
+                Event::MemberStart(_) => "a member",
+                Event::Trailer(_) => "trailing bytes",
+                _ => "more",
+            };
+            self.fail(format!(
+                "the input holds {what} the output does not account for"
+            ));
         }
         // Drain so the reader thread ends.
-        while self.input.recv().is_ok() {}
+        while self.next_input().is_some() {}
         if let Some(e) = self.input_error.take() {
             return Err(e);
         }
-        let digest = input_digest.digest();
-        if self.failure.is_none()
-            && (digest.hash.to_hex().as_str() != manifest.input.blake3
-                || digest.bytes != manifest.input.bytes)
-        {
-            self.fail("blake3 of the input does not match the manifest".into());
+        if let Some(why) = self.failure.take() {
+            let mut problems = vec![why];
+            problems.append(&mut self.problems);
+            return Ok(Err(join_problems(problems)));
         }
-        if self.failure.is_none()
-            && let Some(i) = self.used.iter().position(|used| !used)
-        {
-            let removal = &manifest.removals[i];
-            self.fail(format!(
-                "the manifest lists a removal that matches no input message (member '{}' index {})",
-                removal.member, removal.index
+        self.check_records(&input_digest.digest());
+        self.check_removals();
+        if self.engine.is_some() {
+            let found = self.trailer_found.clone();
+            if !found.is_empty() {
+                self.warnings.push(Warning {
+                    member: "(after the end of the archive)".into(),
+                    kind: "trailing-bytes-hold-identifier".into(),
+                    subjects: self.ids(&found),
+                });
+            }
+            if self.warnings != self.manifest.warnings {
+                self.note(format!(
+                    "the warnings are not those the input gives ({} given, {} listed)",
+                    self.warnings.len(),
+                    self.manifest.warnings.len()
+                ));
+            }
+        }
+        if !self.problems.is_empty() {
+            return Ok(Err(join_problems(std::mem::take(&mut self.problems))));
+        }
+        let t = &self.tally;
+        let scope = if self.engine.is_some() {
+            "every removal decided again from the request, the warnings and totals recomputed"
+        } else {
+            "subjects, roles, reasons and attachments of the removals, and the warnings, not \
+             checked without --subjects"
+        };
+        Ok(Ok(format!(
+            "input blake3 matches; {} messages byte-identical, {} deleted, {} redacted, {} \
+             members dropped, {} renamed; {scope}",
+            t.untouched, t.deleted, t.redacted, t.dropped, t.renamed
+        )))
+    }
+
+    /// The input record and the totals against the walk.
+    fn check_records(&mut self, digest: &Digest) {
+        let manifest = self.manifest;
+        let input = &manifest.input;
+        if digest.hash.to_hex().as_str() != input.blake3 {
+            self.note("blake3 of the input does not match the manifest's input.blake3".into());
+        }
+        let container = match (self.container.layout, self.bare_format) {
+            (Layout::Tar, _) => "tar",
+            (Layout::Bare, Some(format)) => format.name(),
+            (Layout::Bare, None) => "bare",
+        };
+        let t = &manifest.totals;
+        let mut counts = vec![
+            ("input.bytes", input.bytes, digest.bytes),
+            ("input.members", input.members, self.tally.members),
+            ("input.messages", input.messages, self.tally.messages),
+            ("totals.messages_read", t.messages_read, self.tally.messages),
+            ("totals.untouched", t.untouched, self.tally.untouched),
+            ("totals.deleted", t.deleted, self.tally.deleted),
+            ("totals.redacted", t.redacted, self.tally.redacted),
+            ("totals.fail_closed", t.fail_closed, self.tally.fail_closed),
+            (
+                "totals.sidecars_dropped",
+                t.sidecars_dropped,
+                self.tally.dropped,
+            ),
+            ("totals.renamed", t.renamed, self.tally.renamed),
+            (
+                "totals.attachments_dropped",
+                t.attachments_dropped,
+                self.tally.attachments,
+            ),
+        ];
+        if self.engine.is_some() {
+            let warnings = self.warnings.len() as u64 + u64::from(!self.trailer_found.is_empty());
+            counts.push(("totals.warnings", t.warnings, warnings));
+        }
+        for (field, stated, found) in counts {
+            if stated != found {
+                self.note(format!("{field} is {stated}, the input gives {found}"));
+            }
+        }
+        if input.container != container {
+            self.note(format!(
+                "input.container is {}, the input is {container}",
+                input.container
             ));
         }
-        Ok(match self.failure {
-            Some(why) => Err(why),
-            None => Ok(format!(
-                "input blake3 matches; {} messages byte-identical, {} deleted, {} redacted, {} members dropped",
-                self.tally.identical,
-                self.tally.deleted,
-                self.tally.redacted,
-                self.tally.dropped_members
-            )),
-        })
+        let compression = self.container.compression.to_string();
+        if input.compression != compression {
+            self.note(format!(
+                "input.compression is {}, the input is compressed with {compression}",
+                input.compression
+            ));
+        }
+    }
+
+    /// Every removal matched the input, in the order a scrub writes them;
+    /// every header cache dropped for a change in its folder had one.
+    fn check_removals(&mut self) {
+        if let Some(i) = self.used.iter().position(|used| !used) {
+            self.note(format!(
+                "removals[{i}] ({}) matches nothing in the input",
+                self.manifest.removals[i].action.name()
+            ));
+        }
+        let increasing = |v: &[usize]| v.windows(2).all(|w| w[0] < w[1]);
+        let caches: Vec<usize> = self
+            .taken_drops
+            .iter()
+            .filter(|(_, cache)| *cache)
+            .map(|(i, _)| *i)
+            .collect();
+        let others: Vec<usize> = self
+            .taken_drops
+            .iter()
+            .filter(|(_, cache)| !*cache)
+            .map(|(i, _)| *i)
+            .collect();
+        for (group, order) in [
+            ("messages", &self.taken_messages),
+            ("header caches", &caches),
+            ("other dropped members", &others),
+            ("renamed members", &self.taken_renames),
+        ] {
+            if !increasing(order) {
+                self.problems
+                    .push(format!("the removals of {group} are not in input order"));
+            }
+        }
+        for (i, folder) in std::mem::take(&mut self.cache_changed) {
+            let prefix = [folder.as_slice(), b"/"].concat();
+            if !self
+                .changed
+                .iter()
+                .any(|path| folder.is_empty() || path.starts_with(&prefix))
+            {
+                self.note(format!(
+                    "removals[{i}] (drop): no message changed in the folder of the header cache"
+                ));
+            }
+        }
+    }
+}
+
+/// The folder part of a path (`a/b/c` -> `a/b`, `c` -> empty).
+fn parent_folder(path: &[u8]) -> Vec<u8> {
+    let path = path.strip_suffix(b"/").unwrap_or(path);
+    path.iter()
+        .rposition(|&b| b == b'/')
+        .map_or_else(Vec::new, |i| path[..i].to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_view_keeps_fields_apart() {
+        let mut header = tar::Header::new_ustar();
+        header.set_path("docs/readme.txt").unwrap();
+        header.set_username("jane").unwrap();
+        header.set_cksum();
+        let view = header_view(header.as_bytes(), b"docs/readme.txt", b"");
+        let window = b"00\0jane";
+        assert!(view.windows(window.len()).any(|w| w == window));
+        assert!(view.ends_with(b"docs/readme.txt\0"));
+    }
+
+    #[test]
+    fn header_view_covers_extension_data() {
+        let record = b"30 comment=a note for nobody\n";
+        let mut ext = tar::Header::new_ustar();
+        ext.set_path("PaxHeaders.0/readme.txt").unwrap();
+        ext.set_entry_type(tar::EntryType::XHeader);
+        ext.set_size(record.len() as u64);
+        ext.set_cksum();
+        let mut region = ext.as_bytes().to_vec();
+        region.extend_from_slice(record);
+        region.resize(1024, 0);
+        region.extend_from_slice(tar::Header::new_ustar().as_bytes());
+        let view = header_view(&region, b"readme.txt", b"");
+        assert!(view.windows(record.len()).any(|w| w == record));
+        assert!(
+            view.windows(b"PaxHeaders.0".len())
+                .any(|w| w == b"PaxHeaders.0")
+        );
+    }
+
+    #[test]
+    fn link_keys_ignore_leading_dot_slash_and_trailing_slash() {
+        assert_eq!(link_key(b"./a/b"), link_key(b"a/b"));
+        assert_eq!(link_key(b"/a/b/"), link_key(b"a/b"));
+        assert_ne!(link_key(b"a/b"), link_key(b"a/c"));
+    }
+
+    #[test]
+    fn a_zero_byte_one_message_member_holds_no_message() {
+        let member = |format| Member {
+            entry: None,
+            path: b"x".to_vec(),
+            kind: EntryKind::File,
+            format,
+            size: None,
+        };
+        let empty = Message::single(Vec::new());
+        assert!(!holds_message(&member(MailboxFormat::Maildir), &empty));
+        assert!(!holds_message(&member(MailboxFormat::Eml), &empty));
+        assert!(holds_message(
+            &member(MailboxFormat::Eml),
+            &Message::single(b"x".to_vec())
+        ));
     }
 }

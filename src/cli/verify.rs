@@ -54,7 +54,7 @@ pub fn run(args: VerifyArgs) -> Result<Exit, Error> {
     let options = VerifyOptions {
         manifest: &manifest,
         key,
-        request: request.as_ref().map(|r| &r.request),
+        request: request.as_ref(),
         input: args.input.as_deref().map(Input::parse),
         max_message_size: args.max_message_size,
         pipeline: pipeline_options(args.threads, &reporter),

@@ -12,5 +12,6 @@ mod props;
 mod roundtrip;
 mod scan;
 mod scrub;
+mod tamper;
 mod testdata;
 mod verify;
