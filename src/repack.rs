@@ -619,6 +619,8 @@ impl<'a, W: Write> Repacker<'a, W> {
             HeaderChoice::Drop(reason) => {
                 let original = self.original_of(pending.original)?;
                 self.record_drop(&entry.path, original, entry.size, reason);
+                // Its messages were counted as written; none of them is.
+                self.stats.messages = self.stats.messages.saturating_sub(pending.messages);
                 return Ok(());
             }
         };

@@ -320,7 +320,14 @@ fn header_bytes_that_cannot_be_cleaned_drop_the_member() {
         ],
     );
     tw.file_with_header_bytes("docs/odd.txt", b"Odd.\n", 500, planted::TERM.as_bytes());
+    tw.file_with_header_bytes(
+        "docs/odd.eml",
+        &planted::text("i1-odd", "Odd.\n"),
+        500,
+        planted::TERM.as_bytes(),
+    );
     tw.file("docs/fine.txt", b"Fine.\n");
+    tw.file("docs/fine.eml", &planted::text("i1-fine", "Fine.\n"));
     let input = tw.finish(EndPadding::Record);
     let w = Work::new();
     w.write("in.tar", &input);
@@ -332,9 +339,10 @@ fn header_bytes_that_cannot_be_cleaned_drop_the_member() {
     let listing = tar_listing(&out);
     assert_eq!(
         paths(&listing),
-        ["docs/report.txt", "docs/fine.txt"],
+        ["docs/report.txt", "docs/fine.txt", "docs/fine.eml"],
         "members"
     );
+    assert_eq!(manifest["output"]["messages"], 1, "{}", manifest["output"]);
     assert_eq!(
         listing[0].pax,
         ["path=docs/report.txt", "mtime=1700000000.5"]
@@ -345,7 +353,10 @@ fn header_bytes_that_cannot_be_cleaned_drop_the_member() {
         .collect();
     assert_eq!(
         reasons,
-        ["docs/odd.txt: tar header holds an identifier that cannot be removed"]
+        [
+            "docs/odd.eml: tar header holds an identifier that cannot be removed",
+            "docs/odd.txt: tar header holds an identifier that cannot be removed"
+        ]
     );
     if let Some(why) = verify_fails(&w, "in.tar", "out.tar") {
         panic!("verify fails:\n{why}");
