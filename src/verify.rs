@@ -206,11 +206,16 @@ pub fn verify(output: &Input, options: &VerifyOptions<'_>) -> Result<VerifyRepor
     Ok(VerifyReport { checks })
 }
 
-/// An error without its member path (which may hold an identifier).
+/// An error without its member path (which may hold an identifier; the
+/// tar crate's header errors name the path too).
 fn safe_error(error: &Error) -> String {
+    let kind = match error.kind() {
+        ErrorKind::BadHeader(_) => "bad tar header".to_owned(),
+        kind => kind.to_string(),
+    };
     match error.position().offset {
-        Some(offset) => format!("{} at offset {offset}", error.kind()),
-        None => error.kind().to_string(),
+        Some(offset) => format!("{kind} at offset {offset}"),
+        None => kind,
     }
 }
 

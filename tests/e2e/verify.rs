@@ -859,6 +859,29 @@ fn verify_a_truncated_or_appended_output_fails_the_output_check() {
     }
 }
 
+#[test]
+fn verify_an_unreadable_header_fails_without_showing_its_path() {
+    let w = work_with("in.tar", &testdata::sample().0, REQUEST_TOML);
+    scrub(&w, "in.tar", "out.tar", false);
+    let mut tw = TarWriter::new();
+    tw.file("users/jane.doe@example.com/notes.txt", b"notes\n");
+    let mut bad = tw.finish(EndPadding::Record);
+    bad[124..136].copy_from_slice(b"zzzzzzzzzzz\0");
+    let mut header = tar::Header::new_old();
+    header.as_mut_bytes().copy_from_slice(&bad[..512]);
+    header.set_cksum();
+    bad[..512].copy_from_slice(header.as_bytes());
+    w.write("out.tar", &bad);
+    let v = verify_text(&w, &["out.tar", "--subjects", "request.toml"]);
+    assert_fails(
+        "bad size field",
+        &v,
+        "output",
+        &["does not match", "bad tar header"],
+    );
+    assert_no_identifier_shown("bad size field", &v);
+}
+
 /// A tar of `members` as `(path, data)`: directories end in `/`, a data of
 /// `@target` makes a symbolic link.
 fn tar_with(members: &[(&str, &[u8])]) -> Vec<u8> {
@@ -1129,6 +1152,13 @@ fn verify_subjects_scans_every_header_byte_padding_and_trailer() {
             tw.file("docs/readme.txt", readme);
             tw.file("Maildir/cur/1700000001.M1P1.host:2,S", &msg);
             tw.symlink("docs/link", id);
+            tw.finish(EndPadding::Record)
+        }),
+        ("GNU long link", {
+            let mut tw = TarWriter::new();
+            tw.file("docs/readme.txt", readme);
+            tw.file("Maildir/cur/1700000001.M1P1.host:2,S", &msg);
+            tw.gnu_long_link_symlink("docs/link", &long);
             tw.finish(EndPadding::Record)
         }),
         ("trailer", [clean.as_slice(), id.as_bytes(), b"\n"].concat()),
