@@ -11,4 +11,5 @@ mod roundtrip;
 mod scan;
 mod scrub;
 mod testdata;
+mod transaction;
 mod verify;
