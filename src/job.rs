@@ -1,9 +1,12 @@
 //! The operations behind the commands: where bytes come from and go to.
 //!
-//! The input is opened read-only and never written. A file output is written
-//! to a temporary file beside its target and renamed into place only after
-//! the whole pipeline succeeded and the data reached the disk; on any error
-//! the temporary file is removed and the target keeps its previous state.
+//! The input is opened read-only and never written; an output that names a
+//! file the run reads, or the other output, is refused before any input is
+//! read. A scrub's output and manifest are one transaction (`txn`): both
+//! are written to temporary files beside their targets and renamed into
+//! place only after the whole pipeline succeeded and both reached the disk
+//! (the output read back first); on any error, or a [`Cancel`], neither
+//! target changes and every temporary file is removed.
 
 mod txn;
 

@@ -126,8 +126,8 @@ struct TempFiles {
 
 impl Cancel {
     /// Cancels: sets the flag and removes every registered temporary file.
-    /// Waits for a commit in progress ([`Cancel::commit`]) to end first, so
-    /// that a transaction is either whole or undone.
+    /// Waits for a commit in progress (the renames of a transaction) to end
+    /// first, so that a transaction is either whole or undone.
     pub fn cancel(&self) {
         let mut files = self.files();
         self.0.cancelled.store(true, Ordering::SeqCst);

@@ -27,7 +27,8 @@ pub struct ScrubArgs {
     #[arg(short, long, value_name = "OUTPUT")]
     output: PathBuf,
     /// Where the manifest goes (default: OUTPUT.manifest.json; required when
-    /// OUTPUT is `-`). See docs/manifest.md.
+    /// OUTPUT is `-`); renamed into place after OUTPUT, in one transaction
+    /// with it. See docs/manifest.md.
     #[arg(long, value_name = "PATH")]
     manifest: Option<PathBuf>,
     /// Key the manifest's message hashes and seal it with a MAC (32 bytes,
