@@ -6,7 +6,9 @@
 //! mode 0600, held under an exclusive `flock` for as long as the run lives.
 //! After the run the output's temporary file is synced and read back (its
 //! length and blake3 must be what was written), then the manifest's; then
-//! the output is renamed into place and the manifest last. On any error, and
+//! the output is renamed into place and the manifest last (should that
+//! rename fail, the output's previous file, kept under a second name, is put
+//! back). On any error, and
 //! on [`Cancel::cancel`], every temporary file is removed. A later run
 //! removes the temporary files of this scheme that nobody holds locked (left
 //! by a run that was killed). A FIFO or character device (`/dev/null`) is
@@ -220,6 +222,26 @@ impl TempFile {
         }
     }
 
+    /// What is at the target now, kept under a second name (a hard link of
+    /// this scheme, removed when dropped) if there is a file.
+    fn keep_previous(&self) -> Previous {
+        if fs::symlink_metadata(&self.target).is_err() {
+            return Previous::Absent;
+        }
+        let name = self
+            .target
+            .file_name()
+            .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+        tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(TEMP_SUFFIX)
+            .rand_bytes(TEMP_RANDOM)
+            .make_in(parent_dir(&self.target), |path| {
+                fs::hard_link(&self.target, path)
+            })
+            .map_or(Previous::Unkept, Previous::Kept)
+    }
+
     fn rename(&self) -> Result<()> {
         fs::rename(&self.path, &self.target).map_err(|e| {
             write_error(io::Error::new(
@@ -406,8 +428,19 @@ impl Transaction {
             for temp in &temps {
                 temp.check_in_place()?;
             }
+            // Each target's previous file, kept under a temporary name until
+            // every rename succeeded, to be put back if a later one fails.
+            let mut previous = Vec::new();
             for temp in &temps {
-                temp.rename()?;
+                let kept = temp.keep_previous();
+                if let Err(e) = temp.rename() {
+                    drop(kept);
+                    for (temp, kept) in previous.into_iter().rev() {
+                        restore(temp, kept);
+                    }
+                    return Err(e);
+                }
+                previous.push((temp, kept));
             }
             Ok(())
         })?;
@@ -416,6 +449,26 @@ impl Transaction {
         }
         Ok(())
     }
+}
+
+/// A target's file before the commit.
+enum Previous {
+    /// There was none.
+    Absent,
+    /// It is kept under a second name until the commit ends.
+    Kept(tempfile::NamedTempFile<()>),
+    /// There was one, but the file system could not link it.
+    Unkept,
+}
+
+/// Undoes the rename of `temp` after a later one failed: puts the target's
+/// previous file back, or removes the new one when there was none.
+fn restore(temp: &TempFile, previous: Previous) {
+    let _ = match previous {
+        Previous::Kept(kept) => kept.persist(&temp.target).map(drop).map_err(|e| e.error),
+        Previous::Absent => fs::remove_file(&temp.target),
+        Previous::Unkept => Ok(()),
+    };
 }
 
 /// Syncs a directory, so that a rename in it reaches the disk.
@@ -517,6 +570,47 @@ mod tests {
         assert_eq!(fs::read(&out).unwrap(), b"new bytes");
         assert_eq!(fs::read(&manifest).unwrap(), b"{}");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn a_failed_manifest_rename_puts_the_previous_output_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let manifest = dir.path().join("m.json");
+        let digest = |bytes: &[u8]| Digest {
+            hash: blake3::hash(bytes),
+            bytes: bytes.len() as u64,
+        };
+        for previous in [Some(b"old".as_slice()), None] {
+            match previous {
+                Some(bytes) => fs::write(&out, bytes).unwrap(),
+                None => {
+                    let _ = fs::remove_file(&out);
+                }
+            }
+            let txn = Transaction::begin(
+                &Target::Replace(out.clone()),
+                &Target::Replace(manifest.clone()),
+                &Cancel::default(),
+            )
+            .unwrap();
+            txn.output.writer().write_all(b"new").unwrap();
+            // Something takes the manifest's place that a rename cannot replace.
+            fs::create_dir(&manifest).unwrap();
+            fs::write(manifest.join("x"), b"x").unwrap();
+            assert!(txn.commit(&digest(b"new"), &digest(b"")).is_err());
+            assert_eq!(fs::read(&out).ok().as_deref(), previous, "{previous:?}");
+            let names: Vec<_> = fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            assert_eq!(
+                names.len(),
+                1 + usize::from(previous.is_some()),
+                "{names:?}"
+            );
+            fs::remove_dir_all(&manifest).unwrap();
+        }
     }
 
     #[test]
