@@ -133,6 +133,9 @@ pub enum ErrorKind {
     /// A worker thread failed unexpectedly.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The run was cancelled (`pipeline::Cancel`, e.g. on a signal).
+    #[error("cancelled")]
+    Cancelled,
 }
 
 /// An error of the pipeline, with the position where it happened.

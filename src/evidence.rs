@@ -103,14 +103,41 @@ pub struct Counts {
     pub bare_format: Option<crate::mailbox::MailboxFormat>,
 }
 
+/// Where a [`Recorder`] puts the manifest's entries as it makes them, so
+/// that a run with many removals need not hold them all.
+pub trait Journal {
+    /// One affected item, in input order (none in a dry run).
+    fn removal(&mut self, removal: Removal) -> Result<()>;
+    /// An identifier the run could not remove.
+    fn warning(&mut self, warning: Warning) -> Result<()>;
+}
+
+/// A [`Journal`] that keeps everything in memory (for `scan`, and tests).
+#[derive(Debug, Default)]
+pub struct Collected {
+    /// The removals, in input order.
+    pub removals: Vec<Removal>,
+    /// The warnings.
+    pub warnings: Vec<Warning>,
+}
+
+impl Journal for Collected {
+    fn removal(&mut self, removal: Removal) -> Result<()> {
+        self.removals.push(removal);
+        Ok(())
+    }
+    fn warning(&mut self, warning: Warning) -> Result<()> {
+        self.warnings.push(warning);
+        Ok(())
+    }
+}
+
 /// What a [`Recorder`] gathered over a run.
-pub struct Record<S> {
+pub struct Record<S, J> {
     /// The sink it forwarded to.
     pub inner: S,
-    /// The manifest's removals, in input order (empty for a dry run).
-    pub removals: Vec<Removal>,
-    /// Identifiers the run could not remove.
-    pub warnings: Vec<Warning>,
+    /// Where the removals and warnings went.
+    pub journal: J,
     /// Counts of actions.
     pub totals: Totals,
     /// Members and messages read.
@@ -118,27 +145,27 @@ pub struct Record<S> {
 }
 
 /// Records verdicts, then forwards them to the inner sink.
-pub struct Recorder<'a, S, F> {
+pub struct Recorder<'a, S, F, J> {
     inner: S,
     request: &'a ErasureRequest,
     matcher: &'a Matcher,
     hasher: &'a Hasher,
     on_affected: F,
     options: RecordOptions,
-    removals: Vec<Removal>,
-    warnings: Vec<Warning>,
+    journal: J,
     totals: Totals,
     counts: Counts,
     member: Option<(Arc<Member>, String)>,
     watch: RawWatch,
 }
 
-impl<'a, S, F> Recorder<'a, S, F>
+impl<'a, S, F, J> Recorder<'a, S, F, J>
 where
     S: Sink<Verdict>,
     F: FnMut(&Affected<'_>) -> Result<()>,
+    J: Journal,
 {
-    /// A recorder in front of `inner`.
+    /// A recorder in front of `inner`, recording into `journal`.
     pub fn new(
         inner: S,
         request: &'a ErasureRequest,
@@ -146,6 +173,7 @@ where
         hasher: &'a Hasher,
         options: RecordOptions,
         on_affected: F,
+        journal: J,
     ) -> Self {
         Recorder {
             inner,
@@ -154,8 +182,7 @@ where
             hasher,
             on_affected,
             options,
-            removals: Vec::new(),
-            warnings: Vec::new(),
+            journal,
             totals: Totals::default(),
             counts: Counts::default(),
             member: None,
@@ -164,7 +191,7 @@ where
     }
 
     /// Ends the record: the inner sink and everything recorded.
-    pub fn finish(mut self) -> Result<Record<S>> {
+    pub fn finish(mut self) -> Result<Record<S, J>> {
         let found = self.watch.take();
         if !found.is_empty() {
             self.warn(
@@ -175,8 +202,7 @@ where
         }
         Ok(Record {
             inner: self.inner,
-            removals: self.removals,
-            warnings: self.warnings,
+            journal: self.journal,
             totals: self.totals,
             counts: self.counts,
         })
@@ -191,12 +217,12 @@ where
             ))));
         }
         self.totals.warnings += 1;
-        self.warnings.push(Warning {
+        let subjects = self.ids(subjects);
+        self.journal.warning(Warning {
             member,
             kind: kind.to_owned(),
-            subjects: self.ids(subjects),
-        });
-        Ok(())
+            subjects,
+        })
     }
 
     fn ids(&self, subjects: &[usize]) -> Vec<String> {
@@ -210,9 +236,9 @@ where
         self.member.as_ref().map_or("", |(_, name)| name.as_str())
     }
 
-    fn record(&mut self, message: &Message, verdict: &Verdict) {
+    fn record(&mut self, message: &Message, verdict: &Verdict) -> Result<()> {
         let action = match verdict.outcome {
-            Outcome::Keep => return,
+            Outcome::Keep => return Ok(()),
             Outcome::Delete => manifest::Action::Delete,
             Outcome::Replace(_) => manifest::Action::Redact,
         };
@@ -234,14 +260,15 @@ where
             part: None,
             reason: verdict.reason.clone(),
         };
-        self.removals.push(removal);
+        self.journal.removal(removal)?;
         for attachment in &verdict.dropped_attachments {
             self.totals.attachments_dropped += 1;
-            self.removals.push(Removal {
+            let subjects = self.ids(&verdict.subjects);
+            self.journal.removal(Removal {
                 member: self.member_name().to_owned(),
                 index: message.index as u64,
                 action: manifest::Action::DropAttachment,
-                subjects: self.ids(&verdict.subjects),
+                subjects,
                 roles: Vec::new(),
                 original_blake3: attachment.original_blake3.clone(),
                 original_bytes: attachment.original_bytes,
@@ -249,8 +276,9 @@ where
                 sanitized_bytes: None,
                 part: Some(attachment.part.clone()),
                 reason: Some("binary attachment of a redacted message".into()),
-            });
+            })?;
         }
+        Ok(())
     }
 }
 
@@ -281,10 +309,11 @@ pub fn report_path(matcher: &Matcher, hasher: &Hasher, path: &[u8]) -> String {
     }
 }
 
-impl<S, F> Sink<Verdict> for Recorder<'_, S, F>
+impl<S, F, J> Sink<Verdict> for Recorder<'_, S, F, J>
 where
     S: Sink<Verdict>,
     F: FnMut(&Affected<'_>) -> Result<()>,
+    J: Journal,
 {
     fn member_start(&mut self, member: &Arc<Member>) -> Result<()> {
         self.counts.members += 1;
@@ -337,7 +366,7 @@ where
                 subject_ids: subject_ids(self.request, &verdict.subjects),
             })?;
             if !self.options.dry_run {
-                self.record(&message, &verdict);
+                self.record(&message, &verdict)?;
             }
         }
         self.inner.message(message, verdict)

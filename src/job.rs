@@ -1,34 +1,65 @@
 //! The operations behind the commands: where bytes come from and go to.
 //!
-//! The input is opened read-only and never written. A file output is written
-//! to a temporary file beside its target and renamed into place only after
-//! the whole pipeline succeeded and the data reached the disk; on any error
-//! the temporary file is removed and the target keeps its previous state.
+//! The input is opened read-only and never written; an output that names a
+//! file the run reads, or the other output, is refused before any input is
+//! read. A scrub's output and manifest are one transaction (`txn`): both
+//! are written to temporary files beside their targets and renamed into
+//! place only after the whole pipeline succeeded and both reached the disk
+//! (the output read back first); on any error, or a [`Cancel`], neither
+//! target changes and every temporary file is removed.
+
+mod txn;
 
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Read, Seek, Write};
+use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::container::{self, Compression, Container, Encoder, Layout, OutputCompression};
-use crate::digest::{HashingWriter, SharedDigest};
+use crate::digest::{Digest, HashingWriter, SharedDigest};
 use crate::engine::{Engine, Mode, OnUnredactable};
 use crate::error::{Error, ErrorKind, Result};
-use crate::evidence::{Affected, Counts, NullSink, RecordOptions, Recorder, report_path};
+use crate::evidence::{
+    Affected, Collected, Counts, Journal, NullSink, Record, RecordOptions, Recorder, report_path,
+};
 use crate::inventory::{Inventory, MemberSummary, Totals};
 use crate::mailbox::MailboxFormat;
 use crate::manifest::{
-    self, FORMAT_V1, Hasher, Manifest, ManifestKey, PolicyRecord, Removal, RequestRecord,
-    StreamRecord, Tool, now_rfc3339,
+    self, Hasher, ManifestKey, ManifestWriter, PolicyRecord, Removal, RequestRecord, StreamRecord,
+    Warning, now_rfc3339,
 };
 use crate::matcher::Matcher;
+pub use crate::pipeline::Cancel;
 use crate::pipeline::{self, KeepAll, PipelineOptions, Progress};
 use crate::repack::{RenamedMember, Repacker, ScrubPolicy};
 use crate::request::{Action, BinaryAttachments, ErasureRequest};
 use crate::source::ReadOptions;
+use txn::{Identity, Target, Transaction};
 
 /// Default of `--max-message-size`: 256 MiB.
 pub const DEFAULT_MAX_MESSAGE_SIZE: u64 = 256 << 20;
+
+/// Default of `--max-window`: 128 MiB, the limit of the `zstd` command.
+pub const DEFAULT_MAX_WINDOW: u64 = container::DEFAULT_MAX_WINDOW;
+
+/// Limits on what a run accepts from its input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest message accepted. Default [`DEFAULT_MAX_MESSAGE_SIZE`].
+    pub max_message_size: u64,
+    /// Largest zstd window accepted. Default [`DEFAULT_MAX_WINDOW`].
+    pub max_window: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            max_window: DEFAULT_MAX_WINDOW,
+        }
+    }
+}
 
 /// Where the input comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,6 +168,8 @@ pub struct LoadedRequest {
     pub request: ErasureRequest,
     /// blake3 of the request file's bytes, as hex.
     pub blake3: String,
+    /// The file it was read from, if any: no output may name it.
+    pub path: Option<PathBuf>,
 }
 
 /// Reads and validates an erasure request file. Fails before any input is
@@ -155,7 +188,11 @@ pub fn load_request(path: &Path) -> Result<LoadedRequest> {
     let text =
         String::from_utf8(bytes).map_err(|_| invalid("the request is not UTF-8 text".into()))?;
     let request = ErasureRequest::from_toml_str(&text).map_err(|e| invalid(e.to_string()))?;
-    Ok(LoadedRequest { request, blake3 })
+    Ok(LoadedRequest {
+        request,
+        blake3,
+        path: Some(path.to_path_buf()),
+    })
 }
 
 /// Settings of `scrub`.
@@ -167,13 +204,17 @@ pub struct ScrubOptions {
     pub level: Option<i32>,
     /// Largest message accepted. Default [`DEFAULT_MAX_MESSAGE_SIZE`].
     pub max_message_size: u64,
-    /// Threads and queues.
+    /// Largest zstd window accepted in the input. Default [`DEFAULT_MAX_WINDOW`].
+    pub max_window: u64,
+    /// Threads, queues and the [`Cancel`] handle that stops the run.
     pub pipeline: PipelineOptions,
     /// Where the manifest goes; `None` is `OUTPUT.manifest.json` (required
     /// when the output is standard output).
     pub manifest: Option<PathBuf>,
     /// Keys the manifest's message hashes and MAC.
     pub key: Option<ManifestKey>,
+    /// The file the key was read from: no output may name it.
+    pub key_file: Option<PathBuf>,
     /// An identifier in a non-mail member is an error, not a warning.
     pub strict: bool,
     /// What a message that cannot be redacted safely turns into.
@@ -186,9 +227,11 @@ impl Default for ScrubOptions {
             compress: None,
             level: None,
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            max_window: DEFAULT_MAX_WINDOW,
             pipeline: PipelineOptions::default(),
             manifest: None,
             key: None,
+            key_file: None,
             strict: false,
             on_unredactable: OnUnredactable::Delete,
         }
@@ -198,10 +241,10 @@ impl Default for ScrubOptions {
 /// What `scrub` did.
 #[derive(Debug, Clone)]
 pub struct ScrubSummary {
-    /// Where the manifest was written.
+    /// Where the manifest was written (as given).
     pub manifest_path: PathBuf,
-    /// The manifest (its totals are the run's account).
-    pub manifest: Manifest,
+    /// The run's account, as in the manifest.
+    pub totals: crate::manifest::Totals,
 }
 
 /// The manifest path for an output: `--manifest`, else `OUTPUT.manifest.json`.
@@ -219,73 +262,156 @@ pub fn manifest_path(output: &Output, manifest: Option<&Path>) -> Result<PathBuf
     }
 }
 
-/// Reads `input`, applies `request`, writes the new backup to `output` and
-/// then the manifest.
+/// Reads `input`, applies `request`, and writes the new backup to `output`
+/// and its manifest as one transaction (see the module documentation):
+/// both appear complete, or neither target changes. Outputs that name an
+/// input of the run (the input, the request, the key file) or each other
+/// are refused before any input is read.
 pub fn scrub(
     input: &Input,
     output: &Output,
     request: &LoadedRequest,
     options: &ScrubOptions,
 ) -> Result<ScrubSummary> {
-    refuse_overwriting_input(input, output)?;
     let manifest_path = manifest_path(output, options.manifest.as_deref())?;
+    let output_target = match output {
+        Output::Stdout => Target::Stdout,
+        Output::Path(path) => Target::resolve(path, "the output")?,
+    };
+    let manifest_target = Target::resolve(&manifest_path, "the manifest")?;
+    refuse_collisions(
+        input,
+        request,
+        options.key_file.as_deref(),
+        &output_target,
+        &manifest_target,
+    )?;
     let hasher = Hasher::new(options.key.clone());
     let mode = Mode::Scrub {
         on_unredactable: options.on_unredactable,
     };
     let engine = Engine::new(&request.request, hasher.clone(), mode);
     refuse_incomplete(engine.matcher())?;
-    let input_digest = SharedDigest::default();
-    let raw = input.open_counted(options.pipeline.progress.as_ref())?;
-    let opened = container::open(
-        Box::new(input_digest.reader(raw)),
-        container::DEFAULT_MAX_WINDOW,
-    )?;
-    let container = opened.container;
-    let compression = options.compress.unwrap_or(container.compression);
-    let level = options.level.unwrap_or(compression.default_level());
-    if !compression.level_range().contains(&level) {
-        return Err(Error::new(ErrorKind::Usage(format!(
-            "compression level {level} is out of range for {compression} ({:?})",
-            compression.level_range()
-        ))));
-    }
-    let out_compression = OutputCompression { compression, level };
-    let read = input.read_options(options.max_message_size);
-    let spool_dir = match output {
-        Output::Path(path) => Some(parent_dir(path)),
-        Output::Stdout => None,
-    };
-    let record = RecordOptions {
-        dry_run: false,
-        strict: options.strict,
+    let txn = Transaction::begin(&output_target, &manifest_target, &options.pipeline.cancel)?;
+    let run = ScrubRun {
+        input,
+        request,
+        options,
+        engine: &engine,
+        hasher: &hasher,
+        spool_dir: match &output_target {
+            Target::Replace(path) => Some(txn::parent_dir(path)),
+            Target::Stdout | Target::Stream(_) => None,
+        },
     };
     // Errors name members as reports do: never a path holding an identifier.
-    let redact = |e: Error| e.redact_member(|path| report_path(engine.matcher(), &hasher, path));
-    let (run, output_digest) = write_atomically(output, |writer| {
+    let written = run
+        .write(txn.output.writer(), txn.manifest.writer())
+        .map_err(|e| e.redact_member(|path| report_path(engine.matcher(), &hasher, path)))?;
+    txn.commit(&written.output, &written.manifest)?;
+    Ok(ScrubSummary {
+        manifest_path,
+        totals: written.totals,
+    })
+}
+
+/// Everything a scrub reads, for writing its two outputs.
+struct ScrubRun<'a> {
+    input: &'a Input,
+    request: &'a LoadedRequest,
+    options: &'a ScrubOptions,
+    engine: &'a Engine<'a>,
+    hasher: &'a Hasher,
+    /// Where spool files go (beside the output, or the system's temporary folder).
+    spool_dir: Option<PathBuf>,
+}
+
+/// What a scrub wrote: the digests of both outputs, and its account.
+struct Written {
+    output: Digest,
+    manifest: Digest,
+    totals: crate::manifest::Totals,
+}
+
+/// The [`Journal`] of a scrub: entries go straight to the manifest.
+struct ManifestJournal<'w, W, S>(&'w mut ManifestWriter<W, S>);
+
+impl<W: Write, S: Read + Write + Seek> Journal for ManifestJournal<'_, W, S> {
+    fn removal(&mut self, removal: Removal) -> Result<()> {
+        self.0.removal(&removal).map_err(manifest_error)
+    }
+    fn warning(&mut self, warning: Warning) -> Result<()> {
+        self.0.warning(&warning).map_err(manifest_error)
+    }
+}
+
+impl ScrubRun<'_> {
+    /// Reads the input and writes the new backup to `out` and the manifest
+    /// to `manifest`, as streams; returns what was written to each.
+    fn write(&self, out: impl Write, manifest: impl Write) -> Result<Written> {
+        let (input, options, engine, hasher) = (self.input, self.options, self.engine, self.hasher);
+        let input_digest = SharedDigest::default();
+        let raw = input.open_counted(options.pipeline.progress.as_ref())?;
+        let opened = container::open(Box::new(input_digest.reader(raw)), options.max_window)?;
+        let container = opened.container;
+        let compression = options.compress.unwrap_or(container.compression);
+        let level = options.level.unwrap_or(compression.default_level());
+        if !compression.level_range().contains(&level) {
+            return Err(Error::new(ErrorKind::Usage(format!(
+                "compression level {level} is out of range for {compression} ({:?})",
+                compression.level_range()
+            ))));
+        }
+        let out_compression = OutputCompression { compression, level };
+        let read = input.read_options(options.max_message_size);
+        let record = RecordOptions {
+            dry_run: false,
+            strict: options.strict,
+        };
+        let spool = match &self.spool_dir {
+            Some(dir) => tempfile::tempfile_in(dir),
+            None => tempfile::tempfile(),
+        }
+        .map_err(|e| manifest_error(io::Error::new(e.kind(), format!("warning spool: {e}"))))?;
+        let mut journal = ManifestWriter::new(
+            BufWriter::with_capacity(1 << 16, HashingWriter::new(manifest)),
+            spool,
+            hasher,
+            &request_record(self.request),
+        )
+        .map_err(manifest_error)?;
+        let mut out = BufWriter::with_capacity(1 << 20, out);
         let encoder =
-            Encoder::new(HashingWriter::new(writer), out_compression).map_err(write_error)?;
+            Encoder::new(HashingWriter::new(&mut out), out_compression).map_err(write_error)?;
         let policy = (!engine.matcher().is_empty()).then(|| ScrubPolicy {
             matcher: engine.matcher(),
-            hasher: &hasher,
+            hasher,
         });
-        let repacker = Repacker::new(encoder, spool_dir, policy);
+        let repacker = Repacker::new(encoder, self.spool_dir.clone(), policy);
         let mut recorder = Recorder::new(
             repacker,
-            &request.request,
+            &self.request.request,
             engine.matcher(),
-            &hasher,
+            hasher,
             record,
             |_| Ok(()),
+            ManifestJournal(&mut journal),
         );
-        pipeline::run(opened, &read, &engine, &mut recorder, &options.pipeline)?;
-        let mut record = recorder.finish()?;
-        let (encoder, report) = record.inner.finish()?;
-        let (_, digest) = encoder.finish().map_err(write_error)?.into_parts();
-        let member = |path: &[u8]| report_path(engine.matcher(), &hasher, path);
+        pipeline::run(opened, &read, engine, &mut recorder, &options.pipeline)?;
+        let Record {
+            inner: repacker,
+            mut totals,
+            counts,
+            ..
+        } = recorder.finish()?;
+        let (encoder, report) = repacker.finish()?;
+        let (_, output_digest) = encoder.finish().map_err(write_error)?.into_parts();
+        out.flush().map_err(write_error)?;
+        drop(out);
+        let member = |path: &[u8]| report_path(engine.matcher(), hasher, path);
         for dropped in &report.dropped {
-            record.totals.sidecars_dropped += 1;
-            record.removals.push(Removal {
+            totals.sidecars_dropped += 1;
+            let removal = Removal {
                 member: member(&dropped.path),
                 index: 0,
                 action: manifest::Action::Drop,
@@ -297,13 +423,14 @@ pub fn scrub(
                 sanitized_bytes: None,
                 part: None,
                 reason: Some(dropped.reason.to_owned()),
-            });
+            };
+            journal.removal(&removal).map_err(manifest_error)?;
         }
         for renamed in &report.renamed {
-            record.totals.renamed += 1;
+            totals.renamed += 1;
             let from = RenamedMember::name_bytes(&renamed.from_path, &renamed.from_link);
             let to = RenamedMember::name_bytes(&renamed.to_path, &renamed.to_link);
-            record.removals.push(Removal {
+            let removal = Removal {
                 member: member(&renamed.from_path),
                 index: 0,
                 action: manifest::Action::Rename,
@@ -315,56 +442,40 @@ pub fn scrub(
                 sanitized_bytes: Some(to.len() as u64),
                 part: None,
                 reason: Some("member name held an identifier".into()),
-            });
+            };
+            journal.removal(&removal).map_err(manifest_error)?;
         }
         let stats = report.stats;
-        let recorded = (
-            record.removals,
-            record.warnings,
-            record.totals,
-            record.counts,
-            stats,
-        );
-        Ok((recorded, digest))
-    })
-    .map_err(redact)?;
-    let (removals, warnings, totals, counts, stats) = run;
-    let container_name = container_name(container, counts.bare_format);
-    let mut manifest = Manifest {
-        format: FORMAT_V1.to_owned(),
-        tool: Tool::current(),
-        created: now_rfc3339(),
-        keyed: false,
-        request: request_record(request),
-        input: StreamRecord {
+        let container_name = container_name(container, counts.bare_format);
+        let input_stream = StreamRecord {
             blake3: input_digest.digest().hash.to_hex().to_string(),
             bytes: input_digest.digest().bytes,
             container: container_name.to_owned(),
             compression: container.compression.to_string(),
             members: counts.members,
             messages: counts.messages,
-        },
-        output: StreamRecord {
+        };
+        let output_stream = StreamRecord {
             blake3: output_digest.hash.to_hex().to_string(),
             bytes: output_digest.bytes,
             container: container_name.to_owned(),
             compression: compression.to_string(),
             members: stats.members,
             messages: stats.messages,
-        },
-        removals,
-        warnings,
-        totals,
-        mac: None,
-    };
-    manifest.seal(&hasher);
-    manifest
-        .write(&manifest_path)
-        .map_err(|e| Error::new(ErrorKind::Write(std::io::Error::other(e.to_string()))))?;
-    Ok(ScrubSummary {
-        manifest_path,
-        manifest,
-    })
+        };
+        let buffered = journal
+            .finish(&now_rfc3339(), &input_stream, &output_stream, &totals)
+            .map_err(manifest_error)?;
+        let hashing = buffered
+            .into_inner()
+            .map_err(|e| manifest_error(e.into_error()))?;
+        let (_, manifest_digest) = hashing.into_parts();
+        Ok(Written {
+            output: output_digest,
+            manifest: manifest_digest,
+            totals,
+        })
+    }
 }
 
 fn request_record(request: &LoadedRequest) -> RequestRecord {
@@ -423,7 +534,7 @@ pub struct ScanSummary {
 pub fn scan(
     input: &Input,
     request: &LoadedRequest,
-    max_message_size: u64,
+    limits: Limits,
     pipeline_options: &PipelineOptions,
     on_affected: impl FnMut(&Affected<'_>) -> Result<()>,
 ) -> Result<ScanSummary> {
@@ -432,10 +543,10 @@ pub fn scan(
     refuse_incomplete(engine.matcher())?;
     let opened = container::open(
         input.open_counted(pipeline_options.progress.as_ref())?,
-        container::DEFAULT_MAX_WINDOW,
+        limits.max_window,
     )?;
     let container = opened.container;
-    let read = input.read_options(max_message_size);
+    let read = input.read_options(limits.max_message_size);
     let mut recorder = Recorder::new(
         NullSink,
         &request.request,
@@ -446,6 +557,7 @@ pub fn scan(
             strict: false,
         },
         on_affected,
+        Collected::default(),
     );
     // Errors name members as reports do: never a path holding an identifier.
     let redact = |e: Error| e.redact_member(|path| report_path(engine.matcher(), &hasher, path));
@@ -455,7 +567,7 @@ pub fn scan(
         container,
         container_name: container_name(container, record.counts.bare_format),
         totals: record.totals,
-        warnings: record.warnings,
+        warnings: record.journal.warnings,
         counts: record.counts,
     })
 }
@@ -463,12 +575,12 @@ pub fn scan(
 /// Lists the members of `input`, calling `on_member` for each as it ends.
 pub fn list(
     input: &Input,
-    max_message_size: u64,
+    limits: Limits,
     on_member: impl FnMut(&MemberSummary) -> Result<()>,
 ) -> Result<(Container, Totals)> {
-    let opened = container::open(input.open()?, container::DEFAULT_MAX_WINDOW)?;
+    let opened = container::open(input.open()?, limits.max_window)?;
     let container = opened.container;
-    let read = input.read_options(max_message_size);
+    let read = input.read_options(limits.max_message_size);
     let mut inventory = Inventory::new(on_member);
     let sequential = PipelineOptions {
         threads: 1,
@@ -482,14 +594,13 @@ fn write_error(e: io::Error) -> Error {
     Error::new(ErrorKind::Write(e))
 }
 
-fn parent_dir(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
+fn manifest_error(e: io::Error) -> Error {
+    Error::new(ErrorKind::Write(io::Error::new(
+        e.kind(),
+        format!("manifest: {e}"),
+    )))
 }
 
-/// Refuses an output path that names the input file.
 /// Refuses a matcher that could not compile the whole request: it would
 /// miss identifiers (fail closed, before any input is read).
 pub(crate) fn refuse_incomplete(matcher: &Matcher) -> Result<()> {
@@ -502,60 +613,246 @@ pub(crate) fn refuse_incomplete(matcher: &Matcher) -> Result<()> {
     }
 }
 
-fn refuse_overwriting_input(input: &Input, output: &Output) -> Result<()> {
-    let (Input::Path(input), Output::Path(output)) = (input, output) else {
-        return Ok(());
+/// Refuses an output that names a file the run reads (the input, the
+/// request, the key file) or the other output, after following symbolic
+/// links and hard links; before any input is read.
+fn refuse_collisions(
+    input: &Input,
+    request: &LoadedRequest,
+    key_file: Option<&Path>,
+    output: &Target,
+    manifest: &Target,
+) -> Result<()> {
+    let mut reads: Vec<(&str, Identity)> = Vec::new();
+    match input {
+        Input::Path(path) => reads.push(("the input", Identity::of_path(path))),
+        Input::Stdin => {
+            if let Some(id) = std_identity(io::stdin().as_fd()) {
+                reads.push(("standard input", id));
+            }
+        }
+    }
+    if let Some(path) = &request.path {
+        reads.push(("the request file", Identity::of_path(path)));
+    }
+    if let Some(path) = key_file {
+        reads.push(("the key file", Identity::of_path(path)));
+    }
+    let identity = |target: &Target| match target {
+        Target::Stdout => std_identity(io::stdout().as_fd()),
+        Target::Stream(path) | Target::Replace(path) => Some(Identity::of_path(path)),
     };
-    let same = match (input.canonicalize(), output.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    };
-    if same {
+    let writes = [
+        ("the output", identity(output)),
+        ("the manifest", identity(manifest)),
+    ];
+    for (what, id) in &writes {
+        let Some(id) = id else { continue };
+        if let Some((read, _)) = reads.iter().find(|(_, r)| r.same(id)) {
+            return Err(Error::new(ErrorKind::Usage(format!(
+                "{what} names {read}; the files a run reads are never written"
+            ))));
+        }
+    }
+    if let [(_, Some(a)), (_, Some(b))] = &writes
+        && a.same(b)
+    {
         return Err(Error::new(ErrorKind::Usage(
-            "the output path names the input file; the input is never modified".into(),
+            "the output and the manifest name the same file".into(),
         )));
     }
     Ok(())
 }
 
-/// Runs `body` with a writer to `output`. A file output appears at its path
-/// only if `body` succeeded and the data was synced to disk.
-fn write_atomically<T>(
-    output: &Output,
-    body: impl FnOnce(&mut dyn Write) -> Result<T>,
-) -> Result<T> {
-    match output {
-        Output::Stdout => {
-            let stdout = io::stdout();
-            let mut writer = BufWriter::with_capacity(1 << 20, stdout.lock());
-            let value = body(&mut writer)?;
-            writer.flush().map_err(write_error)?;
-            Ok(value)
+/// The identity of standard input or output, when it is a regular file.
+fn std_identity(fd: std::os::fd::BorrowedFd<'_>) -> Option<Identity> {
+    let file = File::from(fd.try_clone_to_owned().ok()?);
+    Identity::of_file(&file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PREVIOUS_OUT: &[u8] = b"previous backup\n";
+    const PREVIOUS_MANIFEST: &[u8] = b"{}\n";
+
+    /// A writer that fails like a full disk once `left` bytes went through.
+    struct FailAfter<W> {
+        inner: W,
+        left: u64,
+    }
+
+    impl<W: Write> Write for FailAfter<W> {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.left == 0 {
+                return Err(io::Error::from_raw_os_error(28));
+            }
+            let n = buf
+                .len()
+                .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+            let n = self.inner.write(&buf[..n])?;
+            self.left -= n as u64;
+            Ok(n)
         }
-        Output::Path(path) => {
-            let dir = parent_dir(path);
-            let file_name = path
-                .file_name()
-                .map_or_else(|| "output".to_owned(), |n| n.to_string_lossy().into_owned());
-            let temp = tempfile::Builder::new()
-                .prefix(&format!(".{file_name}."))
-                .suffix(".mailscrub-tmp")
-                .tempfile_in(&dir)
-                .map_err(|e| {
-                    Error::new(ErrorKind::Write(io::Error::new(
-                        e.kind(),
-                        format!("cannot create a temporary file in {}: {e}", dir.display()),
-                    )))
-                })?;
-            let value = {
-                let mut writer = BufWriter::with_capacity(1 << 20, temp.as_file());
-                let value = body(&mut writer)?;
-                writer.flush().map_err(write_error)?;
-                value
-            };
-            temp.as_file().sync_all().map_err(write_error)?;
-            temp.persist(path).map_err(|e| write_error(e.error))?;
-            Ok(value)
+        fn flush(&mut self) -> io::Result<()> {
+            self.inner.flush()
         }
+    }
+
+    /// Which output fails, after how many bytes.
+    #[derive(Debug, Clone, Copy)]
+    enum Fail {
+        Nothing,
+        Output(u64),
+        Manifest(u64),
+    }
+
+    fn writer<'a>(inner: Box<dyn Write + 'a>, fail: Option<u64>) -> Box<dyn Write + 'a> {
+        match fail {
+            Some(left) => Box::new(FailAfter { inner, left }),
+            None => inner,
+        }
+    }
+
+    /// An mbox with messages to keep and to delete, so that the manifest
+    /// has removals.
+    fn mbox() -> Vec<u8> {
+        (0..400)
+            .map(|i| {
+                let from = if i % 3 == 0 {
+                    "jane.doe@example.com"
+                } else {
+                    "bob@example.org"
+                };
+                format!(
+                    "From {from} Mon Jan  1 00:00:00 2024\nFrom: {from}\nSubject: {i}\n\nbody {i}\n\n"
+                )
+            })
+            .collect::<String>()
+            .into_bytes()
+    }
+
+    /// The steps of [`scrub`], with the writers of the transaction wrapped
+    /// as `fail` says; the digests of both outputs.
+    fn scrub_failing(dir: &Path, fail: Fail) -> Result<(Digest, Digest)> {
+        let input = Input::Path(dir.join("in"));
+        let text = "[[subject]]\nid = \"REQ-1\"\nemails = [\"jane.doe@example.com\"]\n";
+        let request = LoadedRequest {
+            request: ErasureRequest::from_toml_str(text).unwrap(),
+            blake3: String::new(),
+            path: None,
+        };
+        let options = ScrubOptions {
+            pipeline: PipelineOptions {
+                threads: 2,
+                batch_bytes: 1024,
+                ..PipelineOptions::default()
+            },
+            ..ScrubOptions::default()
+        };
+        let hasher = Hasher::default();
+        let mode = Mode::Scrub {
+            on_unredactable: OnUnredactable::Delete,
+        };
+        let engine = Engine::new(&request.request, hasher.clone(), mode);
+        let output = Target::Replace(dir.join("out"));
+        let manifest = Target::Replace(dir.join("out.manifest.json"));
+        let txn = Transaction::begin(&output, &manifest, &options.pipeline.cancel)?;
+        let run = ScrubRun {
+            input: &input,
+            request: &request,
+            options: &options,
+            engine: &engine,
+            hasher: &hasher,
+            spool_dir: Some(dir.to_path_buf()),
+        };
+        let (out_fail, manifest_fail) = match fail {
+            Fail::Nothing => (None, None),
+            Fail::Output(n) => (Some(n), None),
+            Fail::Manifest(n) => (None, Some(n)),
+        };
+        let written = run.write(
+            writer(txn.output.writer(), out_fail),
+            writer(txn.manifest.writer(), manifest_fail),
+        )?;
+        txn.commit(&written.output, &written.manifest)?;
+        Ok((written.output, written.manifest))
+    }
+
+    fn files(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_writer_failing_anywhere_changes_neither_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path();
+        std::fs::write(dir.join("in"), mbox()).unwrap();
+        let (out, manifest) = scrub_failing(dir, Fail::Nothing).unwrap();
+        assert!(out.bytes > 1000 && manifest.bytes > 1000);
+        let expected = files(dir);
+        let mut points = Vec::new();
+        for n in [0, 1, out.bytes / 2, out.bytes - 1] {
+            points.push(Fail::Output(n));
+        }
+        // At the start, among the removals, in the fields of the end.
+        for n in [
+            0,
+            1,
+            manifest.bytes / 2,
+            manifest.bytes - 200,
+            manifest.bytes - 1,
+        ] {
+            points.push(Fail::Manifest(n));
+        }
+        for fail in points {
+            std::fs::write(dir.join("out"), PREVIOUS_OUT).unwrap();
+            std::fs::write(dir.join("out.manifest.json"), PREVIOUS_MANIFEST).unwrap();
+            let err = scrub_failing(dir, fail).unwrap_err();
+            assert!(matches!(err.kind(), ErrorKind::Write(_)), "{fail:?}: {err}");
+            assert_eq!(
+                std::fs::read(dir.join("out")).unwrap(),
+                PREVIOUS_OUT,
+                "{fail:?}"
+            );
+            assert_eq!(
+                std::fs::read(dir.join("out.manifest.json")).unwrap(),
+                PREVIOUS_MANIFEST,
+                "{fail:?}"
+            );
+            assert_eq!(files(dir), expected, "{fail:?}: temporary files left");
+        }
+        let (again, _) = scrub_failing(dir, Fail::Nothing).unwrap();
+        assert_eq!(again, out);
+        let written = std::fs::read(dir.join("out")).unwrap();
+        assert_eq!(blake3::hash(&written), out.hash);
+    }
+
+    #[test]
+    fn a_cancelled_handle_refuses_to_start() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("in"), mbox()).unwrap();
+        let request = LoadedRequest {
+            request: ErasureRequest::from_toml_str("[policy]\n").unwrap(),
+            blake3: String::new(),
+            path: None,
+        };
+        let options = ScrubOptions::default();
+        options.pipeline.cancel.cancel();
+        let err = scrub(
+            &Input::Path(dir.path().join("in")),
+            &Output::Path(dir.path().join("out")),
+            &request,
+            &options,
+        )
+        .unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::Cancelled), "{err}");
+        assert_eq!(files(dir.path()), vec!["in".to_owned()]);
     }
 }

@@ -9,7 +9,15 @@ use clap::Parser;
 fn main() -> ExitCode {
     one_malloc_arena();
     let args = cli::Cli::parse();
-    match cli::run(args) {
+    cli::signals::install(cli::cancel());
+    let result = cli::run(args);
+    if let Some(code) = cli::signals::exit_code() {
+        // The signal thread is removing the temporary files and exits the
+        // same way; this run saw the cancel first.
+        std::thread::park_timeout(std::time::Duration::from_secs(5));
+        return ExitCode::from(code);
+    }
+    match result {
         Ok(code) => code.into(),
         Err(err) => {
             eprintln!("mailscrub: error: {err}");

@@ -9,7 +9,7 @@
 //! The format is documented in `docs/manifest.md`.
 
 use std::fs;
-use std::io;
+use std::io::{self, BufRead, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -131,6 +131,11 @@ impl Hasher {
 }
 
 /// The manifest document.
+///
+/// The fields are in the order they are written: those known when a run
+/// starts, then the removals and warnings as they are decided, then those
+/// known only at its end ([`ManifestWriter`] streams them in this order, so
+/// that its bytes equal the serialisation of the whole struct).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
@@ -138,20 +143,20 @@ pub struct Manifest {
     pub format: String,
     /// The tool that wrote it.
     pub tool: Tool,
-    /// When the run ended, RFC 3339 UTC (`SOURCE_DATE_EPOCH` overrides the clock).
-    pub created: String,
     /// True when message hashes are keyed and `mac` is set.
     pub keyed: bool,
     /// The erasure request.
     pub request: RequestRecord,
-    /// The input as read.
-    pub input: StreamRecord,
-    /// The output as written.
-    pub output: StreamRecord,
     /// One entry per affected item, in input order.
     pub removals: Vec<Removal>,
     /// Things a human should look at (identifiers left in non-mail members, ...).
     pub warnings: Vec<Warning>,
+    /// When the run ended, RFC 3339 UTC (`SOURCE_DATE_EPOCH` overrides the clock).
+    pub created: String,
+    /// The input as read.
+    pub input: StreamRecord,
+    /// The output as written.
+    pub output: StreamRecord,
     /// Counts over the whole run.
     pub totals: Totals,
     /// With a key: hex blake3 MAC over the canonical content (this field absent).
@@ -358,28 +363,167 @@ impl Manifest {
         }
         serde_json::from_value(value).map_err(|e| ManifestError::Malformed(e.to_string()))
     }
+}
 
-    /// Writes the manifest (pretty JSON) atomically: temp file, then rename.
-    pub fn write(&self, path: &Path) -> Result<(), ManifestError> {
-        let io_err = |source| ManifestError::Io {
-            path: path.to_path_buf(),
-            source,
+/// Writes a manifest as the run makes it, holding one entry at a time: the
+/// fields known at the start, then each removal as it is decided, then the
+/// warnings (spooled as they come, since they follow the removals), then
+/// the fields known only at the end and, with a key, the MAC computed on
+/// the way over the canonical bytes. The bytes written equal
+/// `serde_json::to_vec_pretty` of the whole [`Manifest`] plus a line break,
+/// so [`Manifest::read`] and [`Manifest::check_mac`] take them as they are.
+/// Writes go straight to `out` (wrap it in a `BufWriter`).
+pub struct ManifestWriter<W, S> {
+    json: Emitter<W>,
+    /// The warnings so far, one compact JSON object a line.
+    spool: S,
+    /// Warnings spooled.
+    warnings: u64,
+}
+
+/// The two renderings of the manifest: pretty bytes to the file, compact
+/// (canonical) bytes to the MAC.
+struct Emitter<W> {
+    out: W,
+    /// The MAC over the canonical bytes, when keyed.
+    mac: Option<blake3::Hasher>,
+    /// Entries written in the open array.
+    entries: u64,
+}
+
+impl<W: Write, S: Read + Write + Seek> ManifestWriter<W, S> {
+    /// Starts a manifest for a run under `request`, hashed by `hasher`
+    /// (keyed or not); `spool` holds the warnings until the removals end.
+    pub fn new(out: W, spool: S, hasher: &Hasher, request: &RequestRecord) -> io::Result<Self> {
+        let mut json = Emitter {
+            out,
+            mac: hasher
+                .key
+                .as_ref()
+                .map(|key| blake3::Hasher::new_keyed(&key.mac_key)),
+            entries: 0,
         };
-        let dir = match path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let mut temp = tempfile::Builder::new()
-            .prefix(".manifest.")
-            .suffix(".mailscrub-tmp")
-            .tempfile_in(dir)
-            .map_err(io_err)?;
-        serde_json::to_writer_pretty(&mut temp, self).map_err(|e| io_err(io::Error::other(e)))?;
-        io::Write::write_all(&mut temp, b"\n").map_err(io_err)?;
-        temp.as_file().sync_all().map_err(io_err)?;
-        temp.persist(path).map_err(|e| io_err(e.error))?;
+        json.emit(b"{", b"{")?;
+        json.field(true, "format", &FORMAT_V1)?;
+        json.field(false, "tool", &Tool::current())?;
+        json.field(false, "keyed", &hasher.is_keyed())?;
+        json.field(false, "request", request)?;
+        json.emit(b",\n  \"removals\": [", b",\"removals\":[")?;
+        Ok(ManifestWriter {
+            json,
+            spool,
+            warnings: 0,
+        })
+    }
+
+    /// Writes one removal (in input order).
+    pub fn removal(&mut self, removal: &Removal) -> io::Result<()> {
+        self.json.entry(removal)
+    }
+
+    /// Records one warning; warnings are written after the removals.
+    pub fn warning(&mut self, warning: &Warning) -> io::Result<()> {
+        let mut line = serde_json::to_vec(warning)?;
+        line.push(b'\n');
+        self.spool.write_all(&line)?;
+        self.warnings += 1;
         Ok(())
     }
+
+    /// Ends the manifest with the fields known at the end (and the MAC,
+    /// when keyed); returns `out`, not flushed.
+    pub fn finish(
+        mut self,
+        created: &str,
+        input: &StreamRecord,
+        output: &StreamRecord,
+        totals: &Totals,
+    ) -> io::Result<W> {
+        let json = &mut self.json;
+        json.close_array()?;
+        json.emit(b",\n  \"warnings\": [", b",\"warnings\":[")?;
+        self.spool.flush()?;
+        self.spool.seek(SeekFrom::Start(0))?;
+        let mut lines = io::BufReader::new(&mut self.spool).lines();
+        for _ in 0..self.warnings {
+            let line = lines.next().ok_or_else(|| {
+                io::Error::new(io::ErrorKind::UnexpectedEof, "the warning spool ends early")
+            })??;
+            json.entry(&serde_json::from_str::<Warning>(&line)?)?;
+        }
+        json.close_array()?;
+        json.field(false, "created", &created)?;
+        json.field(false, "input", input)?;
+        json.field(false, "output", output)?;
+        json.field(false, "totals", totals)?;
+        // The MAC covers everything but itself (its field is absent).
+        json.emit_mac_only(b"}");
+        if let Some(mac) = json.mac.take() {
+            let hex = mac.finalize().to_hex();
+            json.out
+                .write_all(format!(",\n  \"mac\": \"{hex}\"").as_bytes())?;
+        }
+        json.out.write_all(b"\n}\n")?;
+        Ok(self.json.out)
+    }
+}
+
+impl<W: Write> Emitter<W> {
+    /// Writes `pretty` to the file and feeds `compact` to the MAC.
+    fn emit(&mut self, pretty: &[u8], compact: &[u8]) -> io::Result<()> {
+        self.out.write_all(pretty)?;
+        self.emit_mac_only(compact);
+        Ok(())
+    }
+
+    fn emit_mac_only(&mut self, compact: &[u8]) {
+        if let Some(mac) = &mut self.mac {
+            mac.update(compact);
+        }
+    }
+
+    /// One field of the top-level object.
+    fn field(&mut self, first: bool, key: &str, value: &impl Serialize) -> io::Result<()> {
+        let key = serde_json::to_string(key)?;
+        let sep = if first { "" } else { "," };
+        let mut pretty = format!("{sep}\n  {key}: ").into_bytes();
+        pretty.extend(indented(value, 1)?);
+        let mut compact = format!("{sep}{key}:").into_bytes();
+        compact.extend(serde_json::to_vec(value)?);
+        self.emit(&pretty, &compact)
+    }
+
+    /// One element of the open top-level array.
+    fn entry(&mut self, value: &impl Serialize) -> io::Result<()> {
+        let sep: &[u8] = if self.entries == 0 { b"" } else { b"," };
+        let mut pretty = [sep, b"\n    "].concat();
+        pretty.extend(indented(value, 2)?);
+        let mut compact = sep.to_vec();
+        compact.extend(serde_json::to_vec(value)?);
+        self.entries += 1;
+        self.emit(&pretty, &compact)
+    }
+
+    fn close_array(&mut self) -> io::Result<()> {
+        let pretty: &[u8] = if self.entries == 0 { b"]" } else { b"\n  ]" };
+        self.entries = 0;
+        self.emit(pretty, b"]")
+    }
+}
+
+/// `value` as pretty JSON nested `depth` levels deep (two spaces a level).
+/// JSON strings hold no raw line break, so indenting after each one is safe.
+fn indented(value: &impl Serialize, depth: usize) -> io::Result<Vec<u8>> {
+    let flat = serde_json::to_vec_pretty(value)?;
+    let indent = "  ".repeat(depth);
+    let mut out = Vec::with_capacity(flat.len() + flat.len() / 8);
+    for &b in &flat {
+        out.push(b);
+        if b == b'\n' {
+            out.extend_from_slice(indent.as_bytes());
+        }
+    }
+    Ok(out)
 }
 
 /// Kinds of [`Warning`] a scrub writes.
@@ -975,12 +1119,133 @@ mod tests {
         assert_ne!(keyed.message(b"x"), plain.message(b"x"));
     }
 
+    /// `manifest` written by the streaming writer, with `hasher`.
+    fn streamed(manifest: &Manifest, hasher: &Hasher) -> Vec<u8> {
+        let spool = io::Cursor::new(Vec::new());
+        let mut writer = ManifestWriter::new(Vec::new(), spool, hasher, &manifest.request).unwrap();
+        // Interleaved as a run makes them: warnings may come first.
+        let mut warnings = manifest.warnings.iter();
+        for removal in &manifest.removals {
+            if let Some(warning) = warnings.next() {
+                writer.warning(warning).unwrap();
+            }
+            writer.removal(removal).unwrap();
+        }
+        for warning in warnings {
+            writer.warning(warning).unwrap();
+        }
+        writer
+            .finish(
+                &manifest.created,
+                &manifest.input,
+                &manifest.output,
+                &manifest.totals,
+            )
+            .unwrap()
+    }
+
+    /// The bytes of the whole struct, sealed with `hasher`.
+    fn whole(manifest: &Manifest, hasher: &Hasher) -> Vec<u8> {
+        let mut sealed = manifest.clone();
+        sealed.seal(hasher);
+        let mut bytes = serde_json::to_vec_pretty(&sealed).unwrap();
+        bytes.push(b'\n');
+        bytes
+    }
+
+    fn removal(i: u64) -> Removal {
+        Removal {
+            member: format!("odd \"name\"\n\u{1b}\u{e9}/{i}"),
+            index: i,
+            action: if i.is_multiple_of(2) {
+                Action::Redact
+            } else {
+                Action::DropAttachment
+            },
+            subjects: (0..i % 3).map(|s| format!("REQ-{s}")).collect(),
+            roles: Vec::new(),
+            original_blake3: blake3::hash(&i.to_le_bytes()).to_hex().to_string(),
+            original_bytes: i,
+            sanitized_blake3: i.is_multiple_of(2).then(|| "00".repeat(32)),
+            sanitized_bytes: i.is_multiple_of(2).then_some(i + 1),
+            part: (i % 2 == 1).then(|| "1.2".into()),
+            reason: (i % 4 == 1).then(|| "why".into()),
+        }
+    }
+
+    #[test]
+    fn streaming_equals_whole_struct_serialisation() {
+        let keyed = Hasher::new(Some(ManifestKey::from_bytes(&[3u8; 32])));
+        for hasher in [Hasher::default(), keyed] {
+            for removals in [0, 1, 2, 7] {
+                for warnings in [0, 1, 3] {
+                    let mut manifest = sample();
+                    manifest.removals = (0..removals).map(removal).collect();
+                    manifest.warnings = (0..warnings)
+                        .map(|i| Warning {
+                            member: format!("w{i}\t\"x\""),
+                            kind: "non-mail-member-holds-identifier".into(),
+                            subjects: vec!["REQ-1".into()],
+                        })
+                        .collect();
+                    manifest.totals.deleted = removals;
+                    let label = format!("{removals} removals, {warnings} warnings");
+                    let bytes = streamed(&manifest, &hasher);
+                    assert_eq!(
+                        String::from_utf8(bytes.clone()).unwrap(),
+                        String::from_utf8(whole(&manifest, &hasher)).unwrap(),
+                        "{label}"
+                    );
+                    let read: Manifest = serde_json::from_slice(&bytes).unwrap();
+                    assert_eq!(read.keyed, hasher.is_keyed(), "{label}");
+                    if hasher.is_keyed() {
+                        assert!(read.check_mac(&hasher).is_ok(), "{label}");
+                    } else {
+                        assert_eq!(read.mac, None);
+                    }
+                    manifest.mac = read.mac.clone();
+                    manifest.keyed = read.keyed;
+                    assert_eq!(read, manifest, "{label}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_writer_holds_no_removal_back() {
+        let manifest = sample();
+        let spool = io::Cursor::new(Vec::new());
+        let mut writer =
+            ManifestWriter::new(Vec::new(), spool, &Hasher::default(), &manifest.request).unwrap();
+        let mut written = writer.json.out.len();
+        for i in 0..2000 {
+            writer.removal(&removal(i)).unwrap();
+            let now = writer.json.out.len();
+            // Everything of the removal went out: its pretty form, a comma,
+            // a line break and the indentation.
+            let expected = indented(&removal(i), 2).unwrap().len() + 5 + usize::from(i > 0);
+            assert_eq!(now - written, expected, "removal {i}");
+            written = now;
+        }
+        // Warnings wait in the spool, not in memory.
+        for i in 0..100 {
+            writer
+                .warning(&Warning {
+                    member: format!("m{i}"),
+                    kind: "k".into(),
+                    subjects: Vec::new(),
+                })
+                .unwrap();
+        }
+        assert!(writer.spool.get_ref().len() > 100 * 20);
+    }
+
     #[test]
     fn write_read_round_trip_and_unknown_format() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.json");
         let manifest = sample();
-        manifest.write(&path).unwrap();
+        fs::write(&path, streamed(&manifest, &Hasher::default())).unwrap();
         assert_eq!(Manifest::read(&path).unwrap(), manifest);
 
         let text = fs::read_to_string(&path)

@@ -17,8 +17,9 @@
 
 use std::collections::BTreeMap;
 use std::io::Read;
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, PoisonError, mpsc};
 
 use rayon::prelude::*;
@@ -97,6 +98,101 @@ pub struct PipelineOptions {
     pub in_flight_bytes: usize,
     /// Counters to update for a progress display. Default none.
     pub progress: Option<Arc<Progress>>,
+    /// Stops the run from another thread. Default: a handle nobody holds.
+    pub cancel: Cancel,
+}
+
+/// Stops runs from another thread (a signal handler's, a user interface's)
+/// without any process-global state: the pipeline checks it between events
+/// and fails with [`ErrorKind::Cancelled`], and the temporary files
+/// registered with it are removed at once by [`Cancel::cancel`], even while
+/// the run is blocked reading its input. Clones share one state; once
+/// cancelled, it stays cancelled (runs given it refuse to start).
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<CancelState>);
+
+#[derive(Debug, Default)]
+struct CancelState {
+    cancelled: AtomicBool,
+    /// Temporary files to remove on cancel, by registration number.
+    files: Mutex<TempFiles>,
+}
+
+#[derive(Debug, Default)]
+struct TempFiles {
+    next: u64,
+    paths: BTreeMap<u64, PathBuf>,
+}
+
+impl Cancel {
+    /// Cancels: sets the flag and removes every registered temporary file.
+    /// Waits for a commit in progress (the renames of a transaction) to end
+    /// first, so that a transaction is either whole or undone.
+    pub fn cancel(&self) {
+        let mut files = self.files();
+        self.0.cancelled.store(true, Ordering::SeqCst);
+        for path in std::mem::take(&mut files.paths).into_values() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
+    /// True once [`Cancel::cancel`] was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.cancelled.load(Ordering::SeqCst)
+    }
+
+    /// `Err(Cancelled)` once cancelled.
+    pub(crate) fn check(&self) -> Result<()> {
+        if self.is_cancelled() {
+            Err(Error::new(ErrorKind::Cancelled))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn files(&self) -> std::sync::MutexGuard<'_, TempFiles> {
+        self.0.files.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `create`, which makes a temporary file and returns it with its
+    /// path, and registers the path for removal on cancel; both under the
+    /// lock that [`Cancel::cancel`] takes, so no file escapes a cancel.
+    /// Returns the file, its path and its registration number.
+    pub(crate) fn register<T>(
+        &self,
+        create: impl FnOnce() -> Result<(T, PathBuf)>,
+    ) -> Result<(T, PathBuf, u64)> {
+        let mut files = self.files();
+        self.check()?;
+        let (value, path) = create()?;
+        let id = files.next;
+        files.next += 1;
+        files.paths.insert(id, path.clone());
+        Ok((value, path, id))
+    }
+
+    /// Removes a registered temporary file (if still registered) and
+    /// forgets it.
+    pub(crate) fn remove(&self, id: u64) {
+        if let Some(path) = self.files().paths.remove(&id) {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
+    /// Runs `commit` (the renames that publish a transaction's temporary
+    /// files) unless cancelled, under the lock that [`Cancel::cancel`]
+    /// takes; the files of `ids` are then forgotten, not removed.
+    pub(crate) fn commit<T>(&self, ids: &[u64], commit: impl FnOnce() -> Result<T>) -> Result<T> {
+        let mut files = self.files();
+        self.check()?;
+        let value = commit();
+        if value.is_ok() {
+            for id in ids {
+                files.paths.remove(id);
+            }
+        }
+        value
+    }
 }
 
 /// Counters a long run updates as it goes, for a progress display.
@@ -164,6 +260,7 @@ impl Default for PipelineOptions {
             queue_depth: 2,
             in_flight_bytes: 6 << 20,
             progress: None,
+            cancel: Cancel::default(),
         }
     }
 }
@@ -180,9 +277,11 @@ where
     P: Processor,
     S: Sink<P::Output>,
 {
+    options.cancel.check()?;
     if options.threads <= 1 {
         let mut member: Option<Arc<Member>> = None;
         return read_events(opened, read, &mut |event| {
+            options.cancel.check()?;
             let processed = match &event {
                 Event::Message(message) => Some(processor.process(current(&member)?, message)),
                 _ => None,
@@ -269,7 +368,14 @@ where
         let reader = std::thread::Builder::new()
             .name("mailscrub-reader".into())
             .spawn_scoped(scope, move || {
-                read_in_batches(opened, read, to_process, batch_bytes, budget)
+                read_in_batches(
+                    opened,
+                    read,
+                    to_process,
+                    batch_bytes,
+                    budget,
+                    &options.cancel,
+                )
             })
             .map_err(|e| internal(&format!("reader thread: {e}")))?;
         let pool = &pool;
@@ -279,7 +385,13 @@ where
                 process_batches(read_batches, to_write, processor, pool)
             })
             .map_err(|e| internal(&format!("processing thread: {e}")))?;
-        let written = write_batches(processed_batches, sink, options.progress.as_deref(), budget);
+        let written = write_batches(
+            processed_batches,
+            sink,
+            options.progress.as_deref(),
+            budget,
+            &options.cancel,
+        );
         budget.close();
         let processed = worker
             .join()
@@ -411,6 +523,7 @@ fn read_in_batches(
     sender: mpsc::SyncSender<Batch>,
     batch_bytes: usize,
     budget: &Budget,
+    cancel: &Cancel,
 ) -> Result<()> {
     let mut events = Vec::new();
     let mut weight = 0;
@@ -422,6 +535,7 @@ fn read_in_batches(
         sender.send(Batch { events, weight }).map_err(|_| closed())
     };
     read_events(opened, read, &mut |event| {
+        cancel.check()?;
         weight += event.weight();
         events.push(event);
         if weight >= batch_bytes {
@@ -509,11 +623,13 @@ fn write_batches<O, S: Sink<O>>(
     sink: &mut S,
     progress: Option<&Progress>,
     budget: &Budget,
+    cancel: &Cancel,
 ) -> Result<()> {
     let mut member: Option<Arc<Member>> = None;
     let mut waiting: BTreeMap<usize, Processed<O>> = BTreeMap::new();
     let mut next = 0;
     for processed in receiver {
+        cancel.check()?;
         waiting.insert(processed.seq, processed);
         while let Some(Processed { batch, results, .. }) = waiting.remove(&next) {
             for (event, result) in batch.events.into_iter().zip(results) {
@@ -583,6 +699,60 @@ mod tests {
             run(opened, &read, &KeepAll, &mut NullSink, &options).unwrap();
             assert_eq!(progress.input_bytes(), input.len() as u64);
             assert_eq!((progress.members(), progress.messages()), (1, 50));
+        }
+    }
+
+    /// A reader that cancels the run once `after` bytes were read.
+    struct CancelAfter {
+        inner: std::io::Cursor<Vec<u8>>,
+        after: u64,
+        cancel: Cancel,
+    }
+
+    impl Read for CancelAfter {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.inner.position() >= self.after {
+                self.cancel.cancel();
+            }
+            let n = buf.len().min(4096);
+            self.inner.read(&mut buf[..n])
+        }
+    }
+
+    #[test]
+    fn a_cancel_stops_the_run_and_removes_registered_files() {
+        let dir = tempfile::tempdir().unwrap();
+        for threads in [1, 2] {
+            let cancel = Cancel::default();
+            let temp = dir.path().join(format!("temp-{threads}"));
+            let ((), _, _) = cancel
+                .register(|| {
+                    std::fs::write(&temp, b"x").unwrap();
+                    Ok(((), temp.clone()))
+                })
+                .unwrap();
+            let raw = CancelAfter {
+                inner: std::io::Cursor::new(mbox(20_000)),
+                after: 64 << 10,
+                cancel: cancel.clone(),
+            };
+            let opened = container::open(Box::new(raw), container::DEFAULT_MAX_WINDOW).unwrap();
+            let read = ReadOptions {
+                max_message_size: 1 << 20,
+                input_name: b"in.mbox".to_vec(),
+                allow_empty: false,
+            };
+            let options = PipelineOptions {
+                threads,
+                batch_bytes: 512,
+                cancel: cancel.clone(),
+                ..PipelineOptions::default()
+            };
+            let err = run(opened, &read, &KeepAll, &mut NullSink, &options).unwrap_err();
+            assert!(matches!(err.kind(), ErrorKind::Cancelled), "{err}");
+            assert!(!temp.exists(), "a registered file survived the cancel");
+            assert!(cancel.register(|| Ok(((), temp.clone()))).is_err());
+            assert!(cancel.commit(&[], || Ok(())).is_err());
         }
     }
 }

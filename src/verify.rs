@@ -113,6 +113,8 @@ pub struct VerifyOptions<'a> {
     pub input: Option<Input>,
     /// Largest message accepted.
     pub max_message_size: u64,
+    /// Largest zstd window accepted, in the output and the input.
+    pub max_window: u64,
     /// Threads for the output scan.
     pub pipeline: PipelineOptions,
 }
@@ -628,7 +630,7 @@ fn walk(
     let opened = match container::open_with(
         Box::new(out_digest.reader(raw.clone())),
         true,
-        container::DEFAULT_MAX_WINDOW,
+        options.max_window,
     ) {
         Ok(opened) => opened,
         Err(error) => {
@@ -654,7 +656,7 @@ fn walk(
                 let digest = SharedDigest::default();
                 let opened_in = container::open(
                     Box::new(digest.reader(input.open()?)),
-                    container::DEFAULT_MAX_WINDOW,
+                    options.max_window,
                 )?;
                 let in_container = opened_in.container;
                 let read_in = input.read_options(options.max_message_size);

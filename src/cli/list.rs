@@ -40,7 +40,7 @@ fn list(args: ListArgs) -> Result<Exit, Error> {
         .map_err(emit_err)?;
     }
     let mut bare_format = "bare";
-    let (container, totals) = job::list(&input, args.read.max_message_size, |member| {
+    let (container, totals) = job::list(&input, args.read.limits(), |member| {
         bare_format = member.format.name();
         if args.json {
             render_json(&mut out, member)

@@ -6,14 +6,16 @@ mod list;
 mod progress;
 mod scan;
 mod scrub;
+pub mod signals;
 mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 use clap::{Parser, Subcommand};
 
-use mailscrub::job::DEFAULT_MAX_MESSAGE_SIZE;
+use mailscrub::job::{Cancel, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_WINDOW, Limits};
 
 /// Sanitize mail-archive backups for erasure requests (GDPR Art. 17).
 #[derive(Debug, Parser)]
@@ -59,8 +61,15 @@ impl From<Exit> for ExitCode {
     }
 }
 
-/// Pipeline settings from `--threads` (default: all cores) and the
-/// progress counters of a reporter.
+/// The process's one [`Cancel`] handle: the signal thread cancels it
+/// (`signals`), every run is given it.
+pub fn cancel() -> &'static Cancel {
+    static CANCEL: OnceLock<Cancel> = OnceLock::new();
+    CANCEL.get_or_init(Cancel::default)
+}
+
+/// Pipeline settings from `--threads` (default: all cores), the progress
+/// counters of a reporter and the process's [`cancel`] handle.
 fn pipeline_options(
     threads: Option<usize>,
     reporter: &progress::Reporter,
@@ -70,6 +79,7 @@ fn pipeline_options(
         options.threads = threads.max(1);
     }
     options.progress = reporter.progress();
+    options.cancel = cancel().clone();
     options
 }
 
@@ -84,6 +94,28 @@ struct ReadArgs {
     /// GiB). A larger message is an error that names it.
     #[arg(long, value_name = "SIZE", default_value_t = DEFAULT_MAX_MESSAGE_SIZE, value_parser = parse_size)]
     max_message_size: u64,
+    #[command(flatten)]
+    decode: DecodeArgs,
+}
+
+impl ReadArgs {
+    /// The limits these options set.
+    fn limits(&self) -> Limits {
+        Limits {
+            max_message_size: self.max_message_size,
+            max_window: self.decode.max_window,
+        }
+    }
+}
+
+/// Options of the decoders, shared by every command that reads a backup.
+#[derive(Debug, clap::Args)]
+pub(crate) struct DecodeArgs {
+    /// Largest zstd window accepted in a compressed backup, in bytes
+    /// (suffixes K, M, G): a frame that needs more memory to decode is an
+    /// error. Default 128M, the limit of the zstd command.
+    #[arg(long, value_name = "SIZE", default_value_t = DEFAULT_MAX_WINDOW, value_parser = parse_size)]
+    pub max_window: u64,
 }
 
 /// Reads the `--manifest-key` file, if one was given.

@@ -49,7 +49,7 @@ pub fn run(args: ScanArgs) -> Result<Exit, Error> {
     let summary = job::scan(
         &input,
         &request,
-        args.read.max_message_size,
+        args.read.limits(),
         &pipeline_options(args.threads, &reporter),
         |affected| render(&mut out, affected, json).map_err(write_err),
     );

@@ -20,11 +20,15 @@ pub struct ScrubArgs {
     #[command(flatten)]
     read: ReadArgs,
     /// Where the new backup goes; `-` writes standard output. A file appears
-    /// only when the run succeeded (written to a temporary file, then renamed).
+    /// only when the run succeeded, together with its manifest (both written
+    /// to temporary files, then renamed); a symbolic link is followed and its
+    /// destination replaced; a FIFO or a character device is written as a
+    /// stream.
     #[arg(short, long, value_name = "OUTPUT")]
     output: PathBuf,
     /// Where the manifest goes (default: OUTPUT.manifest.json; required when
-    /// OUTPUT is `-`). See docs/manifest.md.
+    /// OUTPUT is `-`); renamed into place after OUTPUT, in one transaction
+    /// with it. See docs/manifest.md.
     #[arg(long, value_name = "PATH")]
     manifest: Option<PathBuf>,
     /// Key the manifest's message hashes and seal it with a MAC (32 bytes,
@@ -77,9 +81,11 @@ pub fn run(args: ScrubArgs) -> Result<Exit, Error> {
         }),
         level: args.level,
         max_message_size: args.read.max_message_size,
+        max_window: args.read.decode.max_window,
         pipeline: pipeline_options(args.threads, &reporter),
         manifest: args.manifest,
         key,
+        key_file: args.manifest_key,
         strict: args.strict,
         on_unredactable: match args.on_unredactable {
             UnredactableArg::Delete => OnUnredactable::Delete,
@@ -90,7 +96,7 @@ pub fn run(args: ScrubArgs) -> Result<Exit, Error> {
     let summary = job::scrub(&input, &output, &request, &options);
     reporter.finish();
     let summary = summary?;
-    let totals = summary.manifest.totals;
+    let totals = summary.totals;
     if args.progress.quiet {
         return Ok(Exit::Success);
     }

@@ -35,6 +35,8 @@ pub struct VerifyArgs {
     /// Largest message accepted, in bytes (suffixes K, M, G).
     #[arg(long, value_name = "SIZE", default_value_t = job::DEFAULT_MAX_MESSAGE_SIZE, value_parser = super::parse_size)]
     max_message_size: u64,
+    #[command(flatten)]
+    decode: super::DecodeArgs,
     /// Worker threads; 1 runs single-threaded. Default: all cores.
     #[arg(long)]
     threads: Option<usize>,
@@ -57,6 +59,7 @@ pub fn run(args: VerifyArgs) -> Result<Exit, Error> {
         request: request.as_ref(),
         input: args.input.as_deref().map(Input::parse),
         max_message_size: args.max_message_size,
+        max_window: args.decode.max_window,
         pipeline: pipeline_options(args.threads, &reporter),
     };
     let report = verify::verify(&Input::parse(&args.output), &options);

@@ -14,4 +14,5 @@ mod scan;
 mod scrub;
 mod tamper;
 mod testdata;
+mod transaction;
 mod verify;
