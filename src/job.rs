@@ -441,7 +441,7 @@ impl ScrubRun<'_> {
                 sanitized_blake3: Some(hasher.message(&to)),
                 sanitized_bytes: Some(to.len() as u64),
                 part: None,
-                reason: Some("member name held an identifier".into()),
+                reason: Some(manifest::RENAME_REASON.into()),
             };
             journal.removal(&removal).map_err(manifest_error)?;
         }

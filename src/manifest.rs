@@ -545,6 +545,11 @@ pub const CACHE_IDENTIFIER_REASON: &str = "header cache holds an identifier";
 /// not fit its header once replaced.
 pub const NAME_DOES_NOT_FIT_REASON: &str =
     "member name holds an identifier and the new name does not fit its tar header";
+/// The `reason` of a `drop` removal of a member whose tar header holds an
+/// identifier that cannot be cleaned out of it.
+pub const HEADER_UNCLEANABLE_REASON: &str = "tar header holds an identifier that cannot be removed";
+/// The `reason` of a `drop` removal of a hard link whose target left the output.
+pub const LINK_TARGET_GONE_REASON: &str = "hard link to a member that was left out";
 
 impl Action {
     /// The name the manifest uses.
@@ -758,6 +763,8 @@ impl Manifest {
                             CACHE_CHANGED_REASON,
                             CACHE_IDENTIFIER_REASON,
                             NAME_DOES_NOT_FIT_REASON,
+                            HEADER_UNCLEANABLE_REASON,
+                            LINK_TARGET_GONE_REASON,
                         ],
                         _ => &[RENAME_REASON],
                     };

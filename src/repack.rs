@@ -36,7 +36,10 @@ use crate::archive::{BLOCK, EntryKind, HeaderEdit, RawEntry};
 use crate::error::{Error, ErrorKind, Result};
 use crate::evidence::RawWatch;
 use crate::mailbox::{MailboxFormat, Message};
-use crate::manifest::Hasher;
+use crate::manifest::{
+    CACHE_CHANGED_REASON, CACHE_IDENTIFIER_REASON, HEADER_UNCLEANABLE_REASON, Hasher,
+    LINK_TARGET_GONE_REASON, NAME_DOES_NOT_FIT_REASON,
+};
 use crate::matcher::{Location, Matcher};
 use crate::pipeline::{Outcome, Sink};
 use crate::source::Member;
@@ -122,17 +125,6 @@ pub struct RepackReport {
     /// Members whose header fields or padding were cleaned, in stream order.
     pub cleaned: Vec<CleanedMember>,
 }
-
-/// Why a member left the output when its identifying name could not be
-/// replaced.
-const NAME_DOES_NOT_FIT: &str =
-    "member name holds an identifier and the new name does not fit its tar header";
-
-/// Why a member left the output when its header could not be cleaned.
-const HEADER_UNCLEANABLE: &str = "tar header holds an identifier that cannot be removed";
-
-/// Why a hard link left the output.
-const LINK_TARGET_GONE: &str = "hard link to a member that was left out";
 
 /// What a cleaned member had cleaned.
 const HEADER_CLEANED: &str = "tar header fields held an identifier";
@@ -385,8 +377,8 @@ impl<'a, W: Write> Repacker<'a, W> {
             return HeaderChoice::Verbatim;
         }
         let does_not_fit = match renamed {
-            true => NAME_DOES_NOT_FIT,
-            false => HEADER_UNCLEANABLE,
+            true => NAME_DOES_NOT_FIT_REASON,
+            false => HEADER_UNCLEANABLE_REASON,
         };
         let Some(policy) = &self.policy else {
             return entry
@@ -405,7 +397,7 @@ impl<'a, W: Write> Repacker<'a, W> {
         };
         match entry.rebuild(&edit) {
             None => HeaderChoice::Drop(does_not_fit),
-            Some(header) if holds(&header) => HeaderChoice::Drop(HEADER_UNCLEANABLE),
+            Some(header) if holds(&header) => HeaderChoice::Drop(HEADER_UNCLEANABLE_REASON),
             Some(header) => HeaderChoice::Rebuilt(header),
         }
     }
@@ -712,9 +704,9 @@ impl<'a, W: Write> Repacker<'a, W> {
         let mut gone = HashSet::new();
         for cache in &hold.caches {
             let reason = if self.cache_is_stale(cache) {
-                "header cache of a folder in which a message changed"
+                CACHE_CHANGED_REASON
             } else if cache.holds_identifier {
-                "header cache holds an identifier"
+                CACHE_IDENTIFIER_REASON
             } else {
                 continue;
             };
@@ -734,7 +726,7 @@ impl<'a, W: Write> Repacker<'a, W> {
                     path: link.path.clone(),
                     hasher: self.original_hasher(),
                     bytes: 0,
-                    reason: LINK_TARGET_GONE,
+                    reason: LINK_TARGET_GONE_REASON,
                 });
             }
         }
@@ -794,7 +786,7 @@ impl<'a, W: Write> Repacker<'a, W> {
         if entry.kind() == EntryKind::Hardlink
             && let Some(Fate::Gone) = self.fates.get(&link_key(&entry.link))
         {
-            return Ok((Some(LINK_TARGET_GONE), false));
+            return Ok((Some(LINK_TARGET_GONE_REASON), false));
         }
         let link = follow.or(names.link.as_deref());
         let header = match self.choose_header(entry, entry.size, names.path.as_deref(), link, dirty)
@@ -966,7 +958,7 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
         match (&member.entry, collected) {
             (Some(entry), _) if pending.dropped.is_some() => {
                 let original = self.original_of(pending.original)?;
-                let reason = pending.dropped.unwrap_or(HEADER_UNCLEANABLE);
+                let reason = pending.dropped.unwrap_or(HEADER_UNCLEANABLE_REASON);
                 self.record_drop(&entry.path, original, entry.size, reason);
                 Ok(())
             }

@@ -26,8 +26,9 @@ use crate::evidence::{RawWatch, report_path, role_name, subject_ids};
 use crate::job::{Input, LoadedRequest};
 use crate::mailbox::{MailboxFormat, Message};
 use crate::manifest::{
-    ATTACHMENT_REASON, Action, CACHE_CHANGED_REASON, CACHE_IDENTIFIER_REASON, Hasher, Manifest,
-    ManifestError, ManifestKey, NAME_DOES_NOT_FIT_REASON, Removal, Warning,
+    ATTACHMENT_REASON, Action, CACHE_CHANGED_REASON, CACHE_IDENTIFIER_REASON,
+    HEADER_UNCLEANABLE_REASON, Hasher, LINK_TARGET_GONE_REASON, Manifest, ManifestError,
+    ManifestKey, NAME_DOES_NOT_FIT_REASON, Removal, Warning,
 };
 use crate::matcher::{Matcher, MessageInput};
 use crate::pipeline::{self, Outcome, PipelineOptions, Processor, Sink};
@@ -654,10 +655,8 @@ fn walk(
             Some(input) => {
                 let (sender, receiver) = mpsc::sync_channel(256);
                 let digest = SharedDigest::default();
-                let opened_in = container::open(
-                    Box::new(digest.reader(input.open()?)),
-                    options.max_window,
-                )?;
+                let opened_in =
+                    container::open(Box::new(digest.reader(input.open()?)), options.max_window)?;
                 let in_container = opened_in.container;
                 let read_in = input.read_options(options.max_message_size);
                 let listed = listed_messages(manifest);
@@ -1160,6 +1159,17 @@ impl<'a> Accounting<'a> {
 
     /// True when a member's path or link target holds an identifier (with a
     /// request; `None` without).
+    /// Whether any byte of the member's tar header region holds an
+    /// identifier (with a request).
+    fn header_holds_identifier(&self, member: &Member) -> Option<bool> {
+        let matcher = self.engine?.matcher();
+        let header = member
+            .entry
+            .as_ref()
+            .map_or(&[][..], |e| e.header.as_slice());
+        Some(!matcher.scan_bytes(header).is_empty())
+    }
+
     fn name_holds_identifier(&self, member: &Member) -> Option<bool> {
         let matcher = self.engine?.matcher();
         let link = member.entry.as_ref().map_or(&[][..], |e| e.link.as_slice());
@@ -1254,6 +1264,15 @@ impl<'a> Accounting<'a> {
             Some(CACHE_CHANGED_REASON) if is_cache => {
                 self.cache_changed.push((i, parent_folder(&member.path)));
             }
+            Some(HEADER_UNCLEANABLE_REASON)
+                if self.header_holds_identifier(member) == Some(false) =>
+            {
+                self.note(format!(
+                    "{at}: dropped because its tar header holds an identifier, but it holds none"
+                ))
+            }
+            Some(HEADER_UNCLEANABLE_REASON) => {}
+            Some(LINK_TARGET_GONE_REASON) if member.kind == EntryKind::Hardlink => {}
             _ => self.note(format!(
                 "{at}: dropped for a reason that does not apply to it"
             )),
