@@ -26,6 +26,7 @@ mod anchors;
 mod headers;
 mod html;
 mod mime;
+mod nesting;
 pub(crate) mod normalize;
 mod patterns;
 mod prefilter;
@@ -40,6 +41,7 @@ use serde::Serialize;
 
 use crate::request::ErasureRequest;
 pub use crate::request::Role;
+pub use nesting::MAX_DEPTH;
 use normalize::Normalized;
 use patterns::Patterns;
 
@@ -201,6 +203,11 @@ pub enum ParseStatus {
     /// mail-parser gave up (or panicked): only the envelope, the top-level
     /// headers and the raw bytes were scanned.
     Unparsed,
+    /// Multiparts or enclosed messages nest deeper than [`MAX_DEPTH`] levels
+    /// (or too deeply for mail-parser to be called): the parts below the
+    /// limit were not scanned, so the message cannot be proven clean. The
+    /// engine deletes it (fail closed).
+    TooDeep,
 }
 
 /// Everything found in one message.
@@ -355,6 +362,8 @@ pub(crate) struct Scan<'m> {
     outer: &'m [u8],
     hits: Vec<Hit>,
     seen: HashSet<Hit>,
+    /// Set when the MIME walk stopped at [`MAX_DEPTH`].
+    too_deep: bool,
 }
 
 impl<'m> Scan<'m> {
@@ -364,6 +373,7 @@ impl<'m> Scan<'m> {
             outer,
             hits: Vec::new(),
             seen: HashSet::new(),
+            too_deep: false,
         }
     }
 

@@ -5,6 +5,7 @@ mod support;
 mod bad_input;
 mod corpus;
 mod list;
+mod nesting;
 mod planted;
 mod props;
 mod roundtrip;
