@@ -231,9 +231,6 @@ impl<'a> Engine<'a> {
             MailboxFormat::Mbox => adjust_content_length(message.rfc822(), redacted.bytes),
             _ => redacted.bytes,
         };
-        let mut bytes = Vec::with_capacity(new_envelope.len() + rfc822.len());
-        bytes.extend_from_slice(new_envelope);
-        bytes.extend_from_slice(&rfc822);
         let rescan = self.matcher.scan(&MessageInput {
             envelope: (!new_envelope.is_empty()).then(|| crate::mailbox::trim_eol(new_envelope)),
             raw: &rfc822,
@@ -247,6 +244,10 @@ impl<'a> Engine<'a> {
                 describe(&hit.location)
             ));
         }
+        // The envelope goes in front of the message in place: a second
+        // copy of a large message would double its share of the memory.
+        let mut bytes = rfc822;
+        bytes.splice(0..0, new_envelope.iter().copied());
         if !self.matcher.scan_bytes(&bytes).is_empty() {
             return Err("the raw bytes still hold an identifier after redaction".into());
         }

@@ -42,7 +42,6 @@ use serde::Serialize;
 use crate::request::ErasureRequest;
 pub use crate::request::Role;
 pub use nesting::MAX_DEPTH;
-use normalize::Normalized;
 use patterns::Patterns;
 
 /// The subject identifiers compiled for search.
@@ -310,13 +309,14 @@ impl Matcher {
         if self.is_empty() {
             return Vec::new();
         }
-        let norm = Normalized::of_str(text, true);
-        let mut hits = Vec::new();
-        self.patterns.find(&norm.text, &mut hits);
-        hits.into_iter()
+        // The windowed search: the same hits as normalising the whole text,
+        // without a normalised copy and offset map of all of it.
+        window::find_in_bytes(&self.patterns, text.as_bytes(), true)
+            .hits
+            .into_iter()
             .filter_map(|h| {
                 Some(TextMatch {
-                    range: norm.source_range(h.range)?,
+                    range: h.span?,
                     subject: h.subject,
                     kind: h.kind,
                 })
@@ -399,11 +399,8 @@ impl<'m> Scan<'m> {
         location: Location,
     ) {
         let found = window::find_in_bytes(&self.matcher.patterns, bytes, false);
-        for (piece, h) in &found.hits {
-            let role = if received
-                && h.kind == IdKind::Email
-                && headers::after_for_keyword(found.text(*piece), h.range.start)
-            {
+        for h in &found.hits {
+            let role = if received && h.after_for {
                 Role::Recipient
             } else {
                 role
@@ -445,8 +442,8 @@ impl<'m> Scan<'m> {
     fn raw_segment(&mut self, fields: &[headers::Field], segment: Range<usize>) {
         let bytes = self.outer.get(segment.clone()).unwrap_or_default();
         let found = window::find_in_bytes(&self.matcher.patterns, bytes, true);
-        for (piece, h) in found.hits.iter().cloned() {
-            let Some(span) = found.source_range(piece, h.range.clone()) else {
+        for h in found.hits {
+            let Some(span) = h.span else {
                 continue;
             };
             let span = span.start + segment.start..span.end + segment.start;
@@ -454,11 +451,7 @@ impl<'m> Scan<'m> {
                 .iter()
                 .find(|f| f.span.start <= span.start && span.start < f.span.end);
             let role = match field {
-                Some(f)
-                    if f.name.eq_ignore_ascii_case("received")
-                        && h.kind == IdKind::Email
-                        && headers::after_for_keyword(found.text(piece), h.range.start) =>
-                {
+                Some(f) if f.name.eq_ignore_ascii_case("received") && h.after_for => {
                     Role::Recipient
                 }
                 Some(f) => headers::role_of(&f.name),

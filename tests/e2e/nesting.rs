@@ -293,3 +293,81 @@ fn an_empty_request_keeps_deep_messages_byte_identical() {
         assert_bytes_eq(&format!("deep input {i}"), &input, &out);
     }
 }
+
+/// Peak resident memory of `mailscrub args…` in `w`, in bytes, measured by
+/// `/usr/bin/time -v`; `None` when that tool is not there.
+fn peak_rss(w: &Work, args: &[&str]) -> Option<u64> {
+    let time = std::path::Path::new("/usr/bin/time");
+    if !time.exists() {
+        return None;
+    }
+    let bin = assert_cmd::cargo::cargo_bin("mailscrub");
+    let out = std::process::Command::new(time)
+        .arg("-v")
+        .arg(bin)
+        .args(args)
+        .current_dir(w.root())
+        .output()
+        .expect("run /usr/bin/time");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "mailscrub failed: {stderr}");
+    let kib: u64 = stderr
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes):"))?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
+}
+
+/// About `size` bytes of prose in which the longest word of the subject's
+/// name occurs every few words: every window of the search merges, so the
+/// text is searched whole.
+fn dense_prose(size: usize) -> Vec<u8> {
+    let mut text = b"Jane Doe ".to_vec();
+    while text.len() < size {
+        text.extend_from_slice(b"lorem ipsum jane smith ");
+    }
+    text
+}
+
+#[test]
+fn a_huge_message_costs_about_twice_its_size() {
+    const SIZE: usize = 64 << 20;
+    let header_line = {
+        let mut m = b"From: a@example.org\nSubject: ".to_vec();
+        m.extend_from_slice(&dense_prose(SIZE));
+        m.extend_from_slice(b"\n\nhello\n");
+        m
+    };
+    let base64_part = {
+        let mut m = b"From: a@example.org\nMIME-Version: 1.0\n\
+            Content-Type: multipart/mixed; boundary=\"BB\"\n\n--BB\n\
+            Content-Type: text/plain\n\nhi\n--BB\n\
+            Content-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n"
+            .to_vec();
+        m.extend_from_slice(base64_lines(&dense_prose(SIZE / 4 * 3), 76).as_bytes());
+        m.extend_from_slice(b"--BB--\n");
+        m
+    };
+    for (label, msg) in [
+        ("one header line", header_line),
+        ("a base64 part", base64_part),
+    ] {
+        let w = Work::new();
+        w.write("in", &msg);
+        w.request(REQUEST);
+        let Some(peak) = peak_rss(&w, &["scan", "--subjects", "request.toml", "in"]) else {
+            eprintln!("skipping the memory test: /usr/bin/time is not installed");
+            return;
+        };
+        let bound = msg.len() as u64 * 5 / 2 + (64 << 20);
+        assert!(
+            peak <= bound,
+            "{label}: peak RSS {} MiB for a {} MiB message (bound {} MiB)",
+            peak >> 20,
+            msg.len() >> 20,
+            bound >> 20
+        );
+    }
+}
