@@ -13,7 +13,7 @@ use std::panic::AssertUnwindSafe;
 use crate::mailbox::mbox::{adjust_content_length, has_counted_body};
 use crate::mailbox::{MailboxFormat, Message};
 use crate::manifest::Hasher;
-use crate::matcher::{Location, Matcher, MessageInput, ParseStatus, Role};
+use crate::matcher::{Location, MAX_DEPTH, Matcher, MessageInput, ParseStatus, Role};
 use crate::pipeline::{Outcome, Processor};
 use crate::request::{Action, BinaryAttachments, ErasureRequest};
 use crate::rewrite::{self, RewriteOptions};
@@ -150,10 +150,14 @@ impl<'a> Engine<'a> {
             raw: message.rfc822(),
         };
         let findings = self.matcher.scan(&input);
-        let Some(role) = findings.strongest_role() else {
-            return Verdict::untouched(findings.parse);
+        // A message the matcher could not see whole may hold an identifier
+        // anywhere: it is deleted, in the dry run as in the scrub.
+        let too_deep = findings.parse == ParseStatus::TooDeep;
+        let planned = match findings.strongest_role() {
+            _ if too_deep => Action::Delete,
+            Some(role) => self.request.policy.action_for(role),
+            None => return Verdict::untouched(findings.parse),
         };
-        let planned = self.request.policy.action_for(role);
         let mut verdict = Verdict {
             outcome: Outcome::Keep,
             subjects: findings.subjects(),
@@ -164,7 +168,7 @@ impl<'a> Engine<'a> {
                 message.bytes.len() as u64,
             )),
             sanitized: None,
-            reason: None,
+            reason: too_deep.then(|| format!("nesting deeper than {MAX_DEPTH} levels")),
             message_id: message_id(message.rfc822()).map(|id| self.hasher.message(id)),
             parse: findings.parse,
             dropped_attachments: Vec::new(),
@@ -227,19 +231,23 @@ impl<'a> Engine<'a> {
             MailboxFormat::Mbox => adjust_content_length(message.rfc822(), redacted.bytes),
             _ => redacted.bytes,
         };
-        let mut bytes = Vec::with_capacity(new_envelope.len() + rfc822.len());
-        bytes.extend_from_slice(new_envelope);
-        bytes.extend_from_slice(&rfc822);
         let rescan = self.matcher.scan(&MessageInput {
             envelope: (!new_envelope.is_empty()).then(|| crate::mailbox::trim_eol(new_envelope)),
             raw: &rfc822,
         });
+        if rescan.parse == ParseStatus::TooDeep {
+            return Err(format!("nesting deeper than {MAX_DEPTH} levels"));
+        }
         if let Some(hit) = rescan.hits.first() {
             return Err(format!(
                 "an identifier is left after redaction ({})",
                 describe(&hit.location)
             ));
         }
+        // The envelope goes in front of the message in place: a second
+        // copy of a large message would double its share of the memory.
+        let mut bytes = rfc822;
+        bytes.splice(0..0, new_envelope.iter().copied());
         if !self.matcher.scan_bytes(&bytes).is_empty() {
             return Err("the raw bytes still hold an identifier after redaction".into());
         }

@@ -8,18 +8,22 @@ use mail_parser::{Message, MessageParser, MessagePart, MimeHeaders, PartType};
 
 use super::headers::{decode_charset, decode_value, split_fields};
 use super::html::{decode_entities, strip_tags};
+use super::nesting::{MAX_DEPTH, parser_safe};
 use super::{Location, ParseStatus, Role, Scan};
-
-/// Nesting limit for multiparts and nested messages.
-const MAX_DEPTH: usize = 64;
 
 /// Parses the message and scans every part except the top-level header
 /// block (which the caller scans itself). mail-parser runs under
-/// `catch_unwind`; a panic counts as a failed parse.
+/// `catch_unwind`; a panic counts as a failed parse. A message nested
+/// deeper than [`MAX_DEPTH`] levels, or too deeply for mail-parser (see
+/// `nesting`), is [`ParseStatus::TooDeep`]: what lies below the limit is
+/// not scanned.
 pub(crate) fn scan_parsed(scan: &mut Scan<'_>) -> ParseStatus {
     let raw = scan.outer;
+    if !parser_safe(raw) {
+        return ParseStatus::TooDeep;
+    }
     let result = catch_unwind(AssertUnwindSafe(|| {
-        let msg = MessageParser::new().with_mime_headers().parse(raw)?;
+        let msg = parser().parse(raw)?;
         let frame = Frame {
             buf: raw,
             in_outer: true,
@@ -28,9 +32,25 @@ pub(crate) fn scan_parsed(scan: &mut Scan<'_>) -> ParseStatus {
         Some(())
     }));
     match result {
+        Ok(Some(())) if scan.too_deep => ParseStatus::TooDeep,
         Ok(Some(())) => ParseStatus::Parsed,
+        _ if scan.too_deep => ParseStatus::TooDeep,
         _ => ParseStatus::Unparsed,
     }
+}
+
+fn parser() -> MessageParser {
+    MessageParser::new().with_mime_headers()
+}
+
+/// True if the part is declared `message/rfc822` or `message/global`.
+fn is_message_type(part: &MessagePart<'_>) -> bool {
+    part.content_type().is_some_and(|ct| {
+        ct.ctype().eq_ignore_ascii_case("message")
+            && ct.subtype().is_some_and(|s| {
+                s.eq_ignore_ascii_case("rfc822") || s.eq_ignore_ascii_case("global")
+            })
+    })
 }
 
 /// True if `inner` is a sub-slice of `outer`.
@@ -67,6 +87,7 @@ fn walk<'a>(
         return;
     };
     if depth > MAX_DEPTH {
+        scan.too_deep = true;
         return;
     }
     let range = |start: u32, end: u32| -> Option<std::ops::Range<usize>> {
@@ -103,6 +124,20 @@ fn walk<'a>(
     match &part.body {
         PartType::Text(text) => scan.text(text, Role::Mention, false, location),
         PartType::Html(html) => scan_html(scan, html, location),
+        PartType::Binary(bytes) | PartType::InlineBinary(bytes) if is_message_type(part) => {
+            // mail-parser decodes three encoded levels of enclosed messages
+            // and gives the next one as bytes: parse those too.
+            scan_binary(scan, part, bytes, location);
+            if depth + 1 > MAX_DEPTH || !parser_safe(bytes) {
+                scan.too_deep = true;
+            } else if let Some(nested) = parser().parse(&bytes[..]) {
+                let frame = Frame {
+                    buf: bytes,
+                    in_outer: false,
+                };
+                walk(scan, &nested, frame, 0, &child(path, 0), depth + 1);
+            }
+        }
         PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
             scan_binary(scan, part, bytes, location);
         }

@@ -26,6 +26,7 @@ mod anchors;
 mod headers;
 mod html;
 mod mime;
+mod nesting;
 pub(crate) mod normalize;
 mod patterns;
 mod prefilter;
@@ -40,7 +41,7 @@ use serde::Serialize;
 
 use crate::request::ErasureRequest;
 pub use crate::request::Role;
-use normalize::Normalized;
+pub use nesting::MAX_DEPTH;
 use patterns::Patterns;
 
 /// The subject identifiers compiled for search.
@@ -201,6 +202,11 @@ pub enum ParseStatus {
     /// mail-parser gave up (or panicked): only the envelope, the top-level
     /// headers and the raw bytes were scanned.
     Unparsed,
+    /// Multiparts or enclosed messages nest deeper than [`MAX_DEPTH`] levels
+    /// (or too deeply for mail-parser to be called): the parts below the
+    /// limit were not scanned, so the message cannot be proven clean. The
+    /// engine deletes it (fail closed).
+    TooDeep,
 }
 
 /// Everything found in one message.
@@ -303,13 +309,14 @@ impl Matcher {
         if self.is_empty() {
             return Vec::new();
         }
-        let norm = Normalized::of_str(text, true);
-        let mut hits = Vec::new();
-        self.patterns.find(&norm.text, &mut hits);
-        hits.into_iter()
+        // The windowed search: the same hits as normalising the whole text,
+        // without a normalised copy and offset map of all of it.
+        window::find_in_bytes(&self.patterns, text.as_bytes(), true)
+            .hits
+            .into_iter()
             .filter_map(|h| {
                 Some(TextMatch {
-                    range: norm.source_range(h.range)?,
+                    range: h.span?,
                     subject: h.subject,
                     kind: h.kind,
                 })
@@ -355,6 +362,8 @@ pub(crate) struct Scan<'m> {
     outer: &'m [u8],
     hits: Vec<Hit>,
     seen: HashSet<Hit>,
+    /// Set when the MIME walk stopped at [`MAX_DEPTH`].
+    too_deep: bool,
 }
 
 impl<'m> Scan<'m> {
@@ -364,6 +373,7 @@ impl<'m> Scan<'m> {
             outer,
             hits: Vec::new(),
             seen: HashSet::new(),
+            too_deep: false,
         }
     }
 
@@ -389,11 +399,8 @@ impl<'m> Scan<'m> {
         location: Location,
     ) {
         let found = window::find_in_bytes(&self.matcher.patterns, bytes, false);
-        for (piece, h) in &found.hits {
-            let role = if received
-                && h.kind == IdKind::Email
-                && headers::after_for_keyword(found.text(*piece), h.range.start)
-            {
+        for h in &found.hits {
+            let role = if received && h.after_for {
                 Role::Recipient
             } else {
                 role
@@ -435,8 +442,8 @@ impl<'m> Scan<'m> {
     fn raw_segment(&mut self, fields: &[headers::Field], segment: Range<usize>) {
         let bytes = self.outer.get(segment.clone()).unwrap_or_default();
         let found = window::find_in_bytes(&self.matcher.patterns, bytes, true);
-        for (piece, h) in found.hits.iter().cloned() {
-            let Some(span) = found.source_range(piece, h.range.clone()) else {
+        for h in found.hits {
+            let Some(span) = h.span else {
                 continue;
             };
             let span = span.start + segment.start..span.end + segment.start;
@@ -444,11 +451,7 @@ impl<'m> Scan<'m> {
                 .iter()
                 .find(|f| f.span.start <= span.start && span.start < f.span.end);
             let role = match field {
-                Some(f)
-                    if f.name.eq_ignore_ascii_case("received")
-                        && h.kind == IdKind::Email
-                        && headers::after_for_keyword(found.text(piece), h.range.start) =>
-                {
+                Some(f) if f.name.eq_ignore_ascii_case("received") && h.after_for => {
                     Role::Recipient
                 }
                 Some(f) => headers::role_of(&f.name),

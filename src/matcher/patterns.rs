@@ -190,6 +190,7 @@ impl Patterns {
     }
 
     /// Appends every match in `text` (which must be normalised) to `out`.
+    #[cfg(test)]
     pub fn find(&self, text: &str, out: &mut Vec<TextHit>) {
         self.find_words(text, out);
         self.find_emails(text, out);

@@ -29,7 +29,9 @@
 //! artefact of the cut (it lacks its context) and is dropped; a real hit is
 //! always at least [`MARGIN`] bytes from a cut.
 //!
-//! When the candidates are dense, the whole text is normalised instead.
+//! When the candidates are dense, the whole text is normalised instead, in
+//! chunks of about 1 MiB (see [`chunks`]), so that a huge text never has
+//! its normalised copy and offset map in memory at once.
 
 use std::ops::{ControlFlow, Range};
 use std::sync::LazyLock;
@@ -38,6 +40,8 @@ use aho_corasick::{AhoCorasick, packed};
 
 use memchr::memchr_iter;
 
+use super::IdKind;
+use super::headers::after_for_keyword;
 use super::normalize::{BLANK_OR_GONE, FOLDS_INTO_ASCII, Normalized, is_ascii_space};
 use super::patterns::{Patterns, TextHit};
 
@@ -50,38 +54,25 @@ const EDGE: usize = 12;
 /// Above one candidate per this many bytes, the whole text is normalised.
 const DENSE: usize = 64;
 
-/// One normalised window of the source.
-#[derive(Debug)]
-pub(crate) struct Piece {
-    /// The normalised window.
-    pub norm: Normalized,
-    /// Where the window starts in the source.
-    pub offset: usize,
+/// One hit of a windowed search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct WinHit {
+    /// Index into `ErasureRequest::subjects`.
+    pub subject: usize,
+    /// Which kind of identifier matched.
+    pub kind: IdKind,
+    /// The matched bytes of the source (only from a search with a map).
+    pub span: Option<Range<usize>>,
+    /// An address right after the keyword `for` (a `Received` recipient).
+    pub after_for: bool,
 }
 
-/// Hits of a windowed search.
+/// Hits of a windowed search: names and terms first, then addresses, then
+/// phones, each in text order, as [`Patterns::find`] gives them.
 #[derive(Debug, Default)]
 pub(crate) struct Found {
-    /// The normalised windows.
-    pub pieces: Vec<Piece>,
-    /// Each hit with the index of its piece (its range is in that piece's
-    /// text): names and terms first, then addresses, then phones, each in text
-    /// order, as [`Patterns::find`] gives them.
-    pub hits: Vec<(usize, TextHit)>,
-}
-
-impl Found {
-    /// The source byte range of a hit (needs a search with a map).
-    pub fn source_range(&self, piece: usize, r: Range<usize>) -> Option<Range<usize>> {
-        let p = self.pieces.get(piece)?;
-        let s = p.norm.source_range(r)?;
-        Some(s.start + p.offset..s.end + p.offset)
-    }
-
-    /// The normalised text of a piece.
-    pub fn text(&self, piece: usize) -> &str {
-        self.pieces.get(piece).map_or("", |p| p.norm.text.as_str())
-    }
+    /// The hits.
+    pub hits: Vec<WinHit>,
 }
 
 /// When to normalise the whole text instead of windows.
@@ -93,19 +84,27 @@ struct Limits {
     dense: usize,
     /// Largest share of the text (in percent) windows may cover.
     cover: usize,
+    /// A text normalised whole is normalised in chunks of about this size,
+    /// so that its normalised copy and offset map (eight bytes per byte)
+    /// never exist for all of it at once.
+    chunk: usize,
 }
 
 const LIMITS: Limits = Limits {
     small: SMALL,
     dense: DENSE,
     cover: 50,
+    chunk: 1 << 20,
 };
 
 /// Every match in `src` (read as UTF-8, invalid sequences as U+FFFD), as
-/// if the whole of it had been normalised; with an offset map if `with_map`.
+/// if the whole of it had been normalised; with source spans if `with_map`.
 pub(crate) fn find_in_bytes(p: &Patterns, src: &[u8], with_map: bool) -> Found {
     find_with(p, src, with_map, LIMITS)
 }
+
+/// The hits of one bucket (names, addresses, phones) so far.
+type Buckets = [Vec<WinHit>; 3];
 
 fn find_with(p: &Patterns, src: &[u8], with_map: bool, limits: Limits) -> Found {
     let windows = if src.len() < limits.small {
@@ -113,42 +112,121 @@ fn find_with(p: &Patterns, src: &[u8], with_map: bool, limits: Limits) -> Found 
     } else {
         candidate_windows(p, src, limits)
     };
-    let whole = 0..src.len();
-    let windows = windows.unwrap_or_else(|| std::iter::once(whole).collect());
-    let mut found = Found::default();
-    let mut buckets: [Vec<(usize, TextHit)>; 3] = Default::default();
-    let mut buf = Vec::new();
-    for w in windows {
-        let norm = Normalized::of_bytes(src.get(w.clone()).unwrap_or_default(), with_map);
-        let piece = found.pieces.len();
-        let text = norm.text.as_str();
-        let lo = if w.start > 0 { EDGE } else { 0 };
-        let hi = if w.end < src.len() {
-            text.len().saturating_sub(EDGE)
-        } else {
-            text.len()
-        };
-        let finders: [fn(&Patterns, &str, &mut Vec<TextHit>); 3] = [
-            Patterns::find_words,
-            Patterns::find_emails,
-            Patterns::find_phones,
-        ];
-        for (bucket, find) in buckets.iter_mut().zip(finders) {
-            buf.clear();
-            find(p, text, &mut buf);
-            bucket.extend(
-                buf.drain(..)
-                    .filter(|h| h.range.start >= lo && h.range.end <= hi)
-                    .map(|h| (piece, h)),
-            );
+    let mut buckets: Buckets = Default::default();
+    match windows {
+        Some(windows) => {
+            for w in windows {
+                search_piece(p, src, w, None, with_map, &mut buckets);
+            }
         }
-        found.pieces.push(Piece {
-            norm,
-            offset: w.start,
-        });
+        None if src.len() <= limits.chunk => {
+            search_piece(p, src, 0..src.len(), None, with_map, &mut buckets);
+        }
+        None => {
+            for (own, piece) in chunks(p, src, limits.chunk) {
+                search_piece(p, src, piece, Some(own), true, &mut buckets);
+            }
+            if !with_map {
+                buckets.iter_mut().flatten().for_each(|h| h.span = None);
+            }
+        }
     }
-    found.hits = buckets.into_iter().flatten().collect();
-    found
+    Found {
+        hits: buckets.into_iter().flatten().collect(),
+    }
+}
+
+/// Normalises `src[w]` and adds its hits to `buckets`; hits closer than
+/// [`EDGE`] to a cut are dropped, and with `own`, those whose source span
+/// starts outside `own`.
+fn search_piece(
+    p: &Patterns,
+    src: &[u8],
+    w: Range<usize>,
+    own: Option<Range<usize>>,
+    with_map: bool,
+    buckets: &mut Buckets,
+) {
+    let norm = Normalized::of_bytes(src.get(w.clone()).unwrap_or_default(), with_map);
+    let text = norm.text.as_str();
+    let lo = if w.start > 0 { EDGE } else { 0 };
+    let hi = if w.end < src.len() {
+        text.len().saturating_sub(EDGE)
+    } else {
+        text.len()
+    };
+    let finders: [fn(&Patterns, &str, &mut Vec<TextHit>); 3] = [
+        Patterns::find_words,
+        Patterns::find_emails,
+        Patterns::find_phones,
+    ];
+    let mut buf = Vec::new();
+    for (bucket, find) in buckets.iter_mut().zip(finders) {
+        buf.clear();
+        find(p, text, &mut buf);
+        for h in buf.drain(..) {
+            if h.range.start < lo || h.range.end > hi {
+                continue;
+            }
+            let span = norm
+                .source_range(h.range.clone())
+                .map(|s| s.start + w.start..s.end + w.start);
+            if let Some(own) = &own
+                && !span.as_ref().is_some_and(|s| own.contains(&s.start))
+            {
+                continue;
+            }
+            let after_for = h.kind == IdKind::Email && after_for_keyword(text, h.range.start);
+            bucket.push(WinHit {
+                subject: h.subject,
+                kind: h.kind,
+                span,
+                after_for,
+            });
+        }
+    }
+}
+
+/// Splits `src` into chunks of about `size` bytes for a search of the whole
+/// text: `(own, piece)` pairs, where the `own` ranges partition `src` and
+/// each `piece` holds its `own` range and reaches [`MARGIN`] ASCII non-space
+/// bytes to the left and a name's length plus that to the right, out to the
+/// nearest cuts. An `own` range ends where no address token and no stretch
+/// of phone characters can go on (so those matches lie in one `own` range
+/// with their context); a name that goes on lies in the piece's reach. A
+/// match found in a piece counts if its span starts in the piece's `own`
+/// range: each match is then found exactly once.
+fn chunks(p: &Patterns, src: &[u8], size: usize) -> Vec<(Range<usize>, Range<usize>)> {
+    let reach = p.max_word_len + MARGIN;
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < src.len() {
+        let mut end = start.saturating_add(size.max(1)).min(src.len());
+        while end < src.len() && !is_hard_cut(p, src, end) {
+            end += 1;
+        }
+        let piece = extend_left(src, start, MARGIN)..extend_right(src, end, reach);
+        out.push((start..end, piece));
+        start = end;
+    }
+    out
+}
+
+/// True if `src` may be cut before byte `i` (see [`is_cut`]) and no address
+/// token or phone stretch can span the cut: one of the two bytes around it
+/// is neither a token byte nor a phone byte.
+fn is_hard_cut(p: &Patterns, src: &[u8], i: usize) -> bool {
+    let token = |b: u8| {
+        !b.is_ascii()
+            || b.is_ascii_alphanumeric()
+            || matches!(b, b'@' | b'-' | b'.')
+            || p.local_punct[usize::from(b)]
+    };
+    let phone = |b: u8| !b.is_ascii() || is_phone_byte(b);
+    let (Some(&before), Some(&at)) = (src.get(i.wrapping_sub(1)), src.get(i)) else {
+        return true;
+    };
+    is_cut(src, i) && !(token(before) && token(at)) && !(phone(before) && phone(at))
 }
 
 /// The merged windows around all candidates, or `None` when they are dense.
@@ -569,6 +647,7 @@ mod tests {
         small: 0,
         dense: 1,
         cover: 100,
+        chunk: 1 << 20,
     };
 
     fn request(ascii: bool, hashed: bool) -> ErasureRequest {
@@ -642,27 +721,38 @@ mod tests {
         p.find(&norm.text, &mut hits);
         hits.into_iter()
             .map(|h| {
-                let clause = after_for_keyword(&norm.text, h.range.start);
+                let clause =
+                    h.kind == IdKind::Email && after_for_keyword(&norm.text, h.range.start);
                 (h.subject, h.kind, norm.source_range(h.range), clause)
             })
             .collect()
     }
 
     fn windowed(p: &Patterns, src: &[u8], limits: Limits) -> Seen {
-        let found = find_with(p, src, true, limits);
-        found
+        find_with(p, src, true, limits)
             .hits
-            .iter()
-            .map(|(piece, h)| {
-                let clause = after_for_keyword(found.text(*piece), h.range.start);
-                (
-                    h.subject,
-                    h.kind,
-                    found.source_range(*piece, h.range.clone()),
-                    clause,
-                )
-            })
+            .into_iter()
+            .map(|h| (h.subject, h.kind, h.span, h.after_for))
             .collect()
+    }
+
+    /// Always the whole text, in chunks of a few bytes.
+    const CHUNKED: Limits = Limits {
+        small: 0,
+        dense: 1,
+        cover: 0,
+        chunk: 7,
+    };
+
+    /// The hits of the chunked search, sorted: a name that overlaps another
+    /// across a chunk's end may come in another order.
+    fn chunked(p: &Patterns, src: &[u8]) -> Seen {
+        sorted(windowed(p, src, CHUNKED))
+    }
+
+    fn sorted(mut seen: Seen) -> Seen {
+        seen.sort_by_key(|(s, k, span, c)| (*s, *k, span.as_ref().map(|r| (r.start, r.end)), *c));
+        seen
     }
 
     /// Pieces of text by rule family: names and terms, addresses, phones.
@@ -831,6 +921,7 @@ mod tests {
             let want = whole(p, &src);
             prop_assert_eq!(&windowed(p, &src, EVERYWHERE), &want, "{:?}", String::from_utf8_lossy(&src));
             prop_assert_eq!(&windowed(p, &src, LIMITS), &want);
+            prop_assert_eq!(chunked(p, &src), sorted(want));
         }
     }
 

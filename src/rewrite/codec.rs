@@ -301,13 +301,15 @@ impl Charset {
     }
 
     /// Encodes exactly, or `None` when a character is not representable.
-    pub fn encode_strict(&self, text: &str) -> Option<Vec<u8>> {
+    /// UTF-8 text is returned as it is, without a copy.
+    pub fn encode_strict(&self, text: String) -> Option<Vec<u8>> {
         let Charset::Known(enc) = self else {
             return None;
         };
         if *enc == encoding_rs::UTF_8 {
-            return Some(text.as_bytes().to_vec());
+            return Some(text.into_bytes());
         }
+        let text = text.as_str();
         if enc.output_encoding() != *enc {
             return None;
         }
@@ -369,11 +371,11 @@ mod tests {
     #[test]
     fn charsets() {
         let jis = Charset::lookup(b"ISO-2022-JP");
-        let bytes = jis.encode_strict("山田").unwrap();
+        let bytes = jis.encode_strict("山田".into()).unwrap();
         assert_eq!(jis.decode_strict(&bytes).unwrap(), "山田");
         let latin = Charset::lookup(b" iso-8859-1*en");
-        assert_eq!(latin.encode_strict("\u{20ac}"), Some(vec![0x80]));
-        assert_eq!(latin.encode_strict("山"), None);
+        assert_eq!(latin.encode_strict("\u{20ac}".into()), Some(vec![0x80]));
+        assert_eq!(latin.encode_strict("山".into()), None);
         assert!(matches!(Charset::lookup(b"x-nonsense"), Charset::Unknown));
         assert!(Charset::lookup(b"utf-16le").decode_strict(b"a\0").is_none());
         assert!(matches!(Charset::lookup(b""), Charset::Known(e) if e == encoding_rs::UTF_8));

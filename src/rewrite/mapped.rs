@@ -294,6 +294,8 @@ pub(crate) fn redact_plain(
         return Ok(None);
     }
     let edits = edits(&mapped, &hits, &plain_marker, &|_, t| t.as_bytes().to_vec());
+    // The mapped copy of the text goes before the new text is built.
+    drop(mapped);
     let bytes = apply(text.as_bytes(), edits).ok_or(Unlocatable)?;
     String::from_utf8(bytes).map(Some).map_err(|_| Unlocatable)
 }

@@ -188,8 +188,13 @@ impl<'a> Walker<'a> {
             }
             Kind::Binary => None,
         };
-        if let Some(new_body) = new_body {
-            edits.push((block.body_start..bytes.len(), new_body));
+        if let Some(mut new_body) = new_body {
+            // The header block goes in front of the new body in place: a
+            // large body is not copied once more.
+            let head = bytes.get(..block.body_start).unwrap_or_default();
+            let head = mapped::apply(head, edits).ok_or_else(|| structure(path))?;
+            new_body.splice(0..0, head);
+            return Ok(Some(new_body));
         }
         if edits.is_empty() {
             return Ok(None);
@@ -319,7 +324,7 @@ impl<'a> Walker<'a> {
         }
         let new_bytes =
             charset
-                .encode_strict(&new_text)
+                .encode_strict(new_text)
                 .ok_or_else(|| RewriteError::Unencodable {
                     part: path.to_vec(),
                 })?;

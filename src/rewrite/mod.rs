@@ -9,7 +9,7 @@
 //! expected to delete the message instead (fail closed). The rules are in
 //! `docs/rewriting.md`.
 
-mod codec;
+pub(crate) mod codec;
 mod envelope;
 mod header;
 mod html;
@@ -28,8 +28,10 @@ pub use envelope::redact_envelope;
 pub const EMAIL_MARKER: &str = "erased@erased.invalid";
 /// The marker that replaces a name or any other mention of a subject.
 pub const TEXT_MARKER: &str = "[erased]";
-/// How deeply multiparts and enclosed messages may nest.
-pub const MAX_DEPTH: usize = 32;
+/// How deeply multiparts and enclosed messages may nest: the matcher's
+/// limit, so that a message the matcher could scan whole is never too deep
+/// for the rewriter.
+pub const MAX_DEPTH: usize = crate::matcher::MAX_DEPTH;
 
 /// Finds identifiers in decoded text. Implemented by the real matcher later.
 pub trait Finder: Sync {

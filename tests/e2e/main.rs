@@ -7,6 +7,7 @@ mod bounds;
 mod corpus;
 mod integrity_tar;
 mod list;
+mod nesting;
 mod planted;
 mod props;
 mod roundtrip;
