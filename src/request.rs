@@ -22,9 +22,10 @@ pub const EMAIL_HASH_CONTEXT: &str = "mailscrub 2026-11-22 erasure-request email
 pub const MIN_PHONE_DIGITS: usize = 5;
 
 /// Largest request file, in bytes: checked before the file is read. A
-/// request of [`MAX_SUBJECTS`] subjects with an address, a name, a phone
-/// number and a term each is about 15 MiB.
-pub const MAX_REQUEST_BYTES: u64 = 32 << 20;
+/// request of [`MAX_SUBJECTS`] subjects with a typical address, name, phone
+/// number and term each is about 15 MB. Compiled for search, a request takes
+/// about 30 times its size in memory (90 times for long terms and names).
+pub const MAX_REQUEST_BYTES: u64 = 16 << 20;
 
 /// Most subjects in one request (ten times the 10,000 of the benchmarks).
 pub const MAX_SUBJECTS: usize = 100_000;
@@ -985,7 +986,7 @@ email_blake3 = ["HASH"]
         let err = ErasureRequest::from_toml_str(&text).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "the request is larger than the limit of 33554432 bytes"
+            "the request is larger than the limit of 16777216 bytes"
         );
     }
 
