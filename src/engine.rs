@@ -241,7 +241,7 @@ impl<'a> Engine<'a> {
         if let Some(hit) = rescan.hits.first() {
             return Err(format!(
                 "an identifier is left after redaction ({})",
-                describe(&hit.location)
+                describe(&hit.location, &self.matcher)
             ));
         }
         // The envelope goes in front of the message in place: a second
@@ -265,12 +265,23 @@ impl<'a> Engine<'a> {
 }
 
 /// A location named without its content: where a hit is, never what.
-fn describe(location: &Location) -> String {
+/// Where a hit sits, for a reason in the manifest: a header by its name
+/// unless the name itself holds an identifier, then by its position.
+fn describe(location: &Location, matcher: &Matcher) -> String {
     match location {
         Location::Envelope => "the envelope line".into(),
-        Location::Header { path, name, .. } if path.is_empty() => format!("header {name}"),
-        Location::Header { path, name, .. } => {
-            format!("header {name} of part {}", part_name(path))
+        Location::Header {
+            path, index, name, ..
+        } => {
+            let field = if matcher.scan_bytes(name.as_bytes()).is_empty() {
+                format!("header {name}")
+            } else {
+                format!("header field {}", index + 1)
+            };
+            match path.is_empty() {
+                true => field,
+                false => format!("{field} of part {}", part_name(path)),
+            }
         }
         Location::Part { path, .. } => format!("part {}", part_name(path)),
         Location::AttachmentName { path } => format!("the file name of part {}", part_name(path)),
@@ -340,6 +351,21 @@ mod tests {
             format: MailboxFormat::Eml,
             size: None,
         }
+    }
+
+    #[test]
+    fn a_header_name_holding_an_identifier_is_described_by_its_position() {
+        let request = request();
+        let matcher = Matcher::new(&request);
+        let header = |name: &str| Location::Header {
+            path: vec![1],
+            index: 4,
+            name: name.into(),
+            span: None,
+        };
+        assert_eq!(describe(&header("From"), &matcher), "header From of part 2");
+        let named = describe(&header("jane.doe@example.com"), &matcher);
+        assert_eq!(named, "header field 5 of part 2");
     }
 
     #[test]

@@ -143,8 +143,11 @@ fn windowed_tar(exponent: u8, mantissa: u8, size: u64) -> Vec<u8> {
     out
 }
 
-/// A manifest of a small valid backup, for `verify` runs over another file.
-fn manifest_of_small_backup(w: &Work, request: &Path) -> std::path::PathBuf {
+/// A manifest that describes `file` as the output of a scrub (a small valid
+/// backup's manifest with the output's hash and length replaced), so that
+/// `verify` over a damaged `file` reports bad input (exit 2), not an output
+/// that does not match its manifest (exit 1).
+fn manifest_describing(w: &Work, request: &Path, file: &str) -> String {
     w.write(
         "small.tar",
         &tar_of(&mail::maildir_fixture(), EndPadding::Record),
@@ -158,7 +161,16 @@ fn manifest_of_small_backup(w: &Work, request: &Path) -> std::path::PathBuf {
         "small.out.tar".as_ref(),
     ];
     w.run(&args, None).success("scrub the small backup");
-    w.path("small.out.tar.manifest.json")
+    let text = w
+        .read("small.out.tar.manifest.json")
+        .expect("the small backup's manifest");
+    let mut manifest: serde_json::Value = serde_json::from_slice(&text).expect("manifest JSON");
+    let bytes = w.read(file).expect("the file to describe");
+    manifest["output"]["blake3"] = blake3::hash(&bytes).to_hex().to_string().into();
+    manifest["output"]["bytes"] = bytes.len().into();
+    let name = format!("{file}.manifest.json");
+    w.write(&name, &serde_json::to_vec_pretty(&manifest).expect("JSON"));
+    name
 }
 
 /// `scan`, `scrub` and `verify` argument lists over `input` with `request`.
@@ -191,9 +203,8 @@ fn zstd_window_above_the_limit_is_refused_before_the_decoder_allocates_it() {
     let w = Work::new();
     w.write("in.tar.zst", &windowed_tar(21, 0, 512 << 20));
     let req = w.request(EMPTY_REQUEST);
-    let manifest = manifest_of_small_backup(&w, &req);
-    let manifest = manifest.to_str().expect("utf-8 path");
-    for (name, args) in three_commands("request.toml", "in.tar.zst", manifest) {
+    let manifest = manifest_describing(&w, &req, "in.tar.zst");
+    for (name, args) in three_commands("request.toml", "in.tar.zst", &manifest) {
         let run = run_measured(w.root(), &args, Duration::from_secs(120));
         let err = &run.stderr;
         assert_eq!(run.code, Some(2), "{name}: {err}");
@@ -494,11 +505,10 @@ fn bad_inputs() -> Vec<(&'static str, &'static str, Vec<u8>, Vec<&'static str>)>
 fn input_errors_never_name_a_member_path_that_holds_an_identifier() {
     let w = Work::new();
     let req = w.request(JANE);
-    let manifest = manifest_of_small_backup(&w, &req);
-    let manifest = manifest.to_str().expect("utf-8 path").to_owned();
     let mut failures = Vec::new();
     for (name, file, bytes, extra) in bad_inputs() {
         w.write(file, &bytes);
+        let manifest = manifest_describing(&w, &req, file);
         let runs = three_commands("request.toml", file, &manifest);
         for (command, mut args) in runs {
             args.extend(extra.iter().map(|a| a.to_string()));
@@ -519,6 +529,28 @@ fn input_errors_never_name_a_member_path_that_holds_an_identifier() {
                     run.stderr.trim()
                 ));
             }
+        }
+        // Against a manifest of another backup, the damaged file is an
+        // output that does not match (exit 1): the report names no member
+        // path holding the address either.
+        let run = w.run(
+            &argv(&[
+                "verify",
+                file,
+                "--manifest",
+                "small.out.tar.manifest.json",
+                "--subjects",
+                "request.toml",
+            ]),
+            None,
+        );
+        let printed = format!("{}{}", run.stdout_text(), run.stderr);
+        if run.code != Some(1) || !leaks(&printed).is_empty() {
+            failures.push(format!(
+                "{name}, verify against another manifest: exit {:?}: {}",
+                run.code,
+                printed.trim()
+            ));
         }
         std::fs::remove_file(w.path(file)).expect("remove input");
     }
