@@ -113,6 +113,7 @@ fn render(out: &mut impl Write, affected: &Affected<'_>, json: bool) -> std::io:
             "subjects": affected.subject_ids,
             "roles": roles,
             "action": action_name(verdict.planned),
+            "reason": verdict.reason,
         });
         writeln!(out, "{line}")
     } else {
@@ -127,7 +128,11 @@ fn render(out: &mut impl Write, affected: &Affected<'_>, json: bool) -> std::io:
             verdict
                 .message_id
                 .as_deref()
-                .map_or("-", |h| &h[..16.min(h.len())])
-        )
+                .map_or("-", |h| &h[..16.min(h.len())]),
+        )?;
+        match &verdict.reason {
+            Some(reason) => writeln!(out, "        reason: {reason}"),
+            None => Ok(()),
+        }
     }
 }

@@ -507,3 +507,48 @@ fn scan_with_10000_subjects_finds_exactly_the_planted_set() {
     let leaks = leaked_forms(&run.stdout, &identifier_forms());
     assert!(leaks.is_empty(), "scan stdout shows identifiers: {leaks:?}");
 }
+
+#[test]
+fn scan_says_why_a_message_is_deleted_against_the_policy() {
+    // Nested deeper than the matcher looks: deleted although the policy
+    // redacts, and the dry run says so as the manifest will.
+    let mut msg = b"From: jane.doe@example.com\nSubject: inner\n\nhi\n".to_vec();
+    for level in 0..40 {
+        let mut outer = format!(
+            "From: a@example.org\nSubject: level {level}\nContent-Type: message/rfc822\n\n"
+        )
+        .into_bytes();
+        outer.extend_from_slice(&msg);
+        msg = outer;
+    }
+    let w = Work::new();
+    w.write("in.eml", &msg);
+    w.write(
+        "request.toml",
+        b"[[subject]]\nid = \"S-1\"\nemails = [\"jane.doe@example.com\"]\n\
+          [policy]\nsender = \"redact\"\nrecipient = \"redact\"\nmention = \"redact\"\n",
+    );
+    let json = w
+        .run(
+            &["scan", "--subjects", "request.toml", "in.eml", "--json"],
+            None,
+        )
+        .success("scan --json");
+    let line: serde_json::Value = json
+        .stdout_text()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["type"] == "message")
+        .expect("the message is affected");
+    assert_eq!(line["action"], "delete");
+    assert_eq!(line["reason"], "nesting deeper than 32 levels");
+    let text = w
+        .run(&["scan", "--subjects", "request.toml", "in.eml"], None)
+        .success("scan");
+    assert!(
+        text.stdout_text()
+            .contains("        reason: nesting deeper than 32 levels\n"),
+        "{}",
+        text.stdout_text()
+    );
+}
