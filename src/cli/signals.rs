@@ -28,7 +28,7 @@ pub fn install(cancel: &Cancel) {
                 RECEIVED.store(signo, Ordering::SeqCst);
                 cancel.cancel();
                 eprintln!(
-                    "mailscrub: {}: stopped, temporary files removed",
+                    "mailscrub: {}: stopped; no temporary file left behind",
                     name(signo)
                 );
                 std::process::exit(128 + signo);
