@@ -678,6 +678,15 @@ mod tests {
             .into_bytes()
     }
 
+    /// How the tests read their mbox input.
+    fn mbox_read_options() -> ReadOptions {
+        ReadOptions {
+            max_message_size: 1 << 20,
+            input_name: b"in.mbox".to_vec(),
+            allow_empty: false,
+        }
+    }
+
     #[test]
     fn progress_counts_input_bytes_members_and_messages() {
         let input = mbox(50);
@@ -685,11 +694,7 @@ mod tests {
             let progress = Arc::new(Progress::default());
             let raw = progress.reader(std::io::Cursor::new(input.clone()));
             let opened = container::open(Box::new(raw), container::DEFAULT_MAX_WINDOW).unwrap();
-            let read = ReadOptions {
-                max_message_size: 1 << 20,
-                input_name: b"in.mbox".to_vec(),
-                allow_empty: false,
-            };
+            let read = mbox_read_options();
             let options = PipelineOptions {
                 threads,
                 batch_bytes: 512,
@@ -737,11 +742,7 @@ mod tests {
                 cancel: cancel.clone(),
             };
             let opened = container::open(Box::new(raw), container::DEFAULT_MAX_WINDOW).unwrap();
-            let read = ReadOptions {
-                max_message_size: 1 << 20,
-                input_name: b"in.mbox".to_vec(),
-                allow_empty: false,
-            };
+            let read = mbox_read_options();
             let options = PipelineOptions {
                 threads,
                 batch_bytes: 512,

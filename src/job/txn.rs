@@ -539,34 +539,33 @@ mod tests {
         let manifest = dir.path().join("m.json");
         fs::write(&out, b"old").unwrap();
         let cancel = Cancel::default();
-        let txn = Transaction::begin(
-            &Target::Replace(out.clone()),
-            &Target::Replace(manifest.clone()),
-            &cancel,
-        )
-        .unwrap();
-        txn.output.writer().write_all(b"new bytes").unwrap();
-        txn.manifest.writer().write_all(b"{}").unwrap();
+        let written = || {
+            let txn = Transaction::begin(
+                &Target::Replace(out.clone()),
+                &Target::Replace(manifest.clone()),
+                &cancel,
+            )
+            .unwrap();
+            txn.output.writer().write_all(b"new bytes").unwrap();
+            txn.manifest.writer().write_all(b"{}").unwrap();
+            txn
+        };
         let right = |bytes: &[u8]| Digest {
             hash: blake3::hash(bytes),
             bytes: bytes.len() as u64,
         };
         // What the run believes it wrote differs from what is on disk.
-        let err = txn.commit(&right(b"new bytez"), &right(b"{}")).unwrap_err();
+        let err = written()
+            .commit(&right(b"new bytez"), &right(b"{}"))
+            .unwrap_err();
         assert!(err.to_string().contains("reads back differently"), "{err}");
         assert_eq!(fs::read(&out).unwrap(), b"old");
         assert!(!manifest.exists());
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
 
-        let txn = Transaction::begin(
-            &Target::Replace(out.clone()),
-            &Target::Replace(manifest.clone()),
-            &cancel,
-        )
-        .unwrap();
-        txn.output.writer().write_all(b"new bytes").unwrap();
-        txn.manifest.writer().write_all(b"{}").unwrap();
-        txn.commit(&right(b"new bytes"), &right(b"{}")).unwrap();
+        written()
+            .commit(&right(b"new bytes"), &right(b"{}"))
+            .unwrap();
         assert_eq!(fs::read(&out).unwrap(), b"new bytes");
         assert_eq!(fs::read(&manifest).unwrap(), b"{}");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
