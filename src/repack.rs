@@ -377,7 +377,12 @@ impl<'a, W: Write> Repacker<'a, W> {
             return self.write(&trailer);
         }
         let zeros = vec![0u8; trailer.len()];
-        self.record_cleaned(TRAILER_MEMBER.as_bytes(), TRAILER_CLEANED_REASON, &trailer, &zeros);
+        self.record_cleaned(
+            TRAILER_MEMBER.as_bytes(),
+            TRAILER_CLEANED_REASON,
+            &trailer,
+            &zeros,
+        );
         self.write(&zeros)
     }
 
@@ -429,7 +434,9 @@ impl<'a, W: Write> Repacker<'a, W> {
         };
         match entry.rebuild(&edit) {
             None => HeaderChoice::Drop(does_not_fit),
-            Some(header) if holds(&header) => HeaderChoice::Drop(HEADER_UNCLEANABLE_REASON),
+            Some(header) if holds(&header) || holds(&header_view(&header, b"", b"")) => {
+                HeaderChoice::Drop(HEADER_UNCLEANABLE_REASON)
+            }
             Some(header) => HeaderChoice::Rebuilt(header),
         }
     }
@@ -919,7 +926,7 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
         }
         let names = self.new_names(member);
         let dirty = match (&self.policy, &member.entry) {
-            (Some(policy), Some(entry)) => policy.holds(&entry.header),
+            (Some(policy), Some(entry)) => header_holds_identifier(policy.matcher, entry),
             _ => false,
         };
         let follow = match &member.entry {
@@ -1050,6 +1057,75 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
         self.trailer.extend_from_slice(bytes);
         Ok(())
     }
+}
+
+/// Byte ranges of the fields of a tar header block (name, mode, uid, gid,
+/// size, mtime, checksum, type flag, link name, magic, version, uname,
+/// gname, device numbers, prefix, the rest).
+const HEADER_FIELDS: [std::ops::Range<usize>; 16] = [
+    0..100,
+    100..108,
+    108..116,
+    116..124,
+    124..136,
+    136..148,
+    148..156,
+    156..157,
+    157..257,
+    257..263,
+    263..265,
+    265..297,
+    297..329,
+    329..337,
+    337..345,
+    345..512,
+];
+
+/// The header region of a tar entry as a reader sees its parts: each header
+/// block field by field and each extension's data (pax records, GNU long
+/// names), separated by NUL bytes so that adjacent fields (the ustar
+/// version `00` before the uname) do not run into one word; then the path
+/// and link target as read, which a ustar prefix splits.
+pub fn header_view(header: &[u8], path: &[u8], link: &[u8]) -> Vec<u8> {
+    const BLOCK: usize = 512;
+    let mut view = Vec::with_capacity(header.len() + 64);
+    let mut pos = 0;
+    while let Some(block) = header.get(pos..pos + BLOCK) {
+        for field in HEADER_FIELDS {
+            view.extend_from_slice(&block[field]);
+            view.push(0);
+        }
+        pos += BLOCK;
+        if !matches!(block[156], b'x' | b'g' | b'X' | b'L' | b'K') {
+            break;
+        }
+        let len = tar::Header::from_byte_slice(block)
+            .entry_size()
+            .ok()
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0);
+        let end = pos.saturating_add(len).min(header.len());
+        view.extend_from_slice(&header[pos..end]);
+        view.push(0);
+        pos = end.next_multiple_of(BLOCK);
+    }
+    // Sparse extension blocks, or anything else after the main header.
+    view.extend_from_slice(header.get(pos..).unwrap_or_default());
+    view.push(0);
+    view.extend_from_slice(path);
+    view.push(0);
+    view.extend_from_slice(link);
+    view
+}
+
+/// True when a tar header region holds an identifier: its bytes as they
+/// are, or field by field ([`header_view`]: the ustar version `00` glued
+/// to a user name would hide an address from a search of the raw bytes).
+pub fn header_holds_identifier(matcher: &Matcher, entry: &RawEntry) -> bool {
+    !matcher.scan_bytes(&entry.header).is_empty()
+        || !matcher
+            .scan_bytes(&header_view(&entry.header, &entry.path, &entry.link))
+            .is_empty()
 }
 
 /// True when the padding after a member's data holds (part of) an
