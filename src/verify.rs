@@ -1877,14 +1877,12 @@ impl<'a> Accounting<'a> {
         }
         self.check_records(&input_digest.digest());
         self.check_removals();
-        if self.engine.is_some() {
-            if self.warnings != self.manifest.warnings {
-                self.note(format!(
-                    "the warnings are not those the input gives ({} given, {} listed)",
-                    self.warnings.len(),
-                    self.manifest.warnings.len()
-                ));
-            }
+        if self.engine.is_some() && self.warnings != self.manifest.warnings {
+            self.note(format!(
+                "the warnings are not those the input gives ({} given, {} listed)",
+                self.warnings.len(),
+                self.manifest.warnings.len()
+            ));
         }
         if !self.problems.is_empty() {
             return Ok(Err(join_problems(std::mem::take(&mut self.problems))));
