@@ -1108,6 +1108,47 @@ mod tests {
             (|m| m.removals[0].action = Action::Drop, "(drop)"),
             (|m| m.removals[0].part = Some("2".into()), "part"),
             (|m| m.totals.deleted = 0, "totals.deleted"),
+            (|m| m.totals.cleaned = 1, "totals.cleaned"),
+            (
+                |m| {
+                    let mut clean = m.removals[0].clone();
+                    clean.action = Action::Clean;
+                    clean.subjects.clear();
+                    clean.roles.clear();
+                    clean.sanitized_blake3 = Some(clean.original_blake3.clone());
+                    clean.sanitized_bytes = Some(2);
+                    clean.reason = Some(PADDING_CLEANED_REASON.into());
+                    m.removals.push(clean);
+                    m.totals.cleaned = 1;
+                },
+                "sanitized_bytes is not original_bytes",
+            ),
+            (
+                |m| {
+                    let mut clean = m.removals[0].clone();
+                    clean.action = Action::Clean;
+                    clean.subjects.clear();
+                    clean.roles.clear();
+                    clean.sanitized_blake3 = Some(clean.original_blake3.clone());
+                    clean.sanitized_bytes = Some(1);
+                    clean.reason = Some(TRAILER_CLEANED_REASON.into());
+                    m.removals.push(clean);
+                    m.totals.cleaned = 1;
+                },
+                "reason of the trailing bytes",
+            ),
+            (
+                |m| {
+                    let mut clean = m.removals[0].clone();
+                    clean.action = Action::Clean;
+                    clean.subjects.clear();
+                    clean.roles.clear();
+                    clean.reason = Some(HEADER_CLEANED_REASON.into());
+                    m.removals.push(clean);
+                    m.totals.cleaned = 1;
+                },
+                "(clean) has the wrong sanitized fields",
+            ),
             (|m| m.totals.warnings = 1, "totals.warnings"),
             (|m| m.totals.untouched = 0, "totals.messages_read"),
             (
