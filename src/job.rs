@@ -445,6 +445,23 @@ impl ScrubRun<'_> {
             };
             journal.removal(&removal).map_err(manifest_error)?;
         }
+        for cleaned in &report.cleaned {
+            totals.cleaned += 1;
+            let removal = Removal {
+                member: member(&cleaned.path),
+                index: 0,
+                action: manifest::Action::Clean,
+                subjects: Vec::new(),
+                roles: Vec::new(),
+                original_blake3: cleaned.original_blake3.clone(),
+                original_bytes: cleaned.original_bytes,
+                sanitized_blake3: Some(cleaned.sanitized_blake3.clone()),
+                sanitized_bytes: Some(cleaned.sanitized_bytes),
+                part: None,
+                reason: Some(cleaned.reason.to_owned()),
+            };
+            journal.removal(&removal).map_err(manifest_error)?;
+        }
         let stats = report.stats;
         let container_name = container_name(container, counts.bare_format);
         let input_stream = StreamRecord {

@@ -243,6 +243,10 @@ pub enum Action {
     /// A member whose path or link target held an identifier was written
     /// under a new name.
     Rename,
+    /// A member written under its own name whose tar header fields or
+    /// padding held an identifier was written with them cleaned; or the
+    /// bytes after the end of the archive held one and were written as zeros.
+    Clean,
 }
 
 /// One affected item.
@@ -309,6 +313,9 @@ pub struct Totals {
     /// Members written under a new name (their path or link target held an
     /// identifier).
     pub renamed: u64,
+    /// Members whose tar header fields or padding were cleaned of an
+    /// identifier, and the bytes after the archive if they were zeroed.
+    pub cleaned: u64,
     /// Binary attachments replaced by stubs.
     pub attachments_dropped: u64,
     /// Warnings raised.
@@ -526,12 +533,16 @@ fn indented(value: &impl Serialize, depth: usize) -> io::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Kinds of [`Warning`] a scrub writes.
-pub const WARNING_KINDS: [&str; 3] = [
+/// Kinds of [`Warning`] a scrub writes. (Trailing bytes that hold an
+/// identifier are written as zeros, a `clean` removal, not a warning.)
+pub const WARNING_KINDS: [&str; 2] = [
     "non-mail-member-holds-identifier",
     "mailbox-bytes-outside-messages-hold-identifier",
-    "trailing-bytes-hold-identifier",
 ];
+
+/// The `member` of the entries about the bytes after the end of a tar
+/// archive's end-of-archive marker.
+pub const TRAILER_MEMBER: &str = "(after the end of the archive)";
 
 /// The `reason` of a `drop-attachment` removal.
 pub const ATTACHMENT_REASON: &str = "binary attachment of a redacted message";
@@ -550,6 +561,18 @@ pub const NAME_DOES_NOT_FIT_REASON: &str =
 pub const HEADER_UNCLEANABLE_REASON: &str = "tar header holds an identifier that cannot be removed";
 /// The `reason` of a `drop` removal of a hard link whose target left the output.
 pub const LINK_TARGET_GONE_REASON: &str = "hard link to a member that was left out";
+/// The `reason` of a `clean` removal of a member whose tar header fields
+/// (user and group names, pax records, the pax header name, ...) held an
+/// identifier: the hashes are of its header region as read and as written.
+pub const HEADER_CLEANED_REASON: &str = "tar header fields held an identifier";
+/// The `reason` of a `clean` removal of a member whose padding after its
+/// data held an identifier and was written as zeros: the hashes are of the
+/// padding as read and as written.
+pub const PADDING_CLEANED_REASON: &str = "tar padding held an identifier";
+/// The `reason` of the `clean` removal of the bytes after the end of the
+/// archive ([`TRAILER_MEMBER`]) when they held an identifier and were
+/// written as zeros: the hashes are of those bytes as read and as written.
+pub const TRAILER_CLEANED_REASON: &str = "bytes after the end of the archive held an identifier";
 
 impl Action {
     /// The name the manifest uses.
@@ -560,6 +583,7 @@ impl Action {
             Action::Drop => "drop",
             Action::DropAttachment => "drop-attachment",
             Action::Rename => "rename",
+            Action::Clean => "clean",
         }
     }
 
@@ -673,11 +697,12 @@ impl Manifest {
             let rank = match r.action {
                 a if a.is_per_message() => 0,
                 Action::Drop => 1,
-                _ => 2,
+                Action::Rename => 2,
+                _ => 3,
             };
             if rank < group {
                 bad(format!(
-                    "{at}: out of order (entries of messages come first, then drop, then rename)"
+                    "{at}: out of order (entries of messages come first, then drop, then rename, then clean)"
                 ));
             }
             group = group.max(rank);
@@ -757,7 +782,7 @@ impl Manifest {
                         None
                     }
                 }
-                Action::Drop | Action::Rename => {
+                Action::Drop | Action::Rename | Action::Clean => {
                     let reasons: &[&str] = match r.action {
                         Action::Drop => &[
                             CACHE_CHANGED_REASON,
@@ -766,18 +791,33 @@ impl Manifest {
                             HEADER_UNCLEANABLE_REASON,
                             LINK_TARGET_GONE_REASON,
                         ],
-                        _ => &[RENAME_REASON],
+                        Action::Rename => &[RENAME_REASON],
+                        _ => &[
+                            HEADER_CLEANED_REASON,
+                            PADDING_CLEANED_REASON,
+                            TRAILER_CLEANED_REASON,
+                        ],
                     };
+                    let zeroed = r.reason.as_deref().is_some_and(|x| {
+                        x == PADDING_CLEANED_REASON || x == TRAILER_CLEANED_REASON
+                    });
+                    let is_trailer = r.member == TRAILER_MEMBER;
                     if !r.subjects.is_empty() || !r.roles.is_empty() {
                         Some("lists subjects or roles")
                     } else if r.index != 0 || r.part.is_some() {
                         Some("has an index other than 0 or a part")
-                    } else if (r.action == Action::Rename) != sanitized_both
+                    } else if (r.action != Action::Drop) != sanitized_both
                         || (r.action == Action::Drop && sanitized)
                     {
                         Some("has the wrong sanitized fields for its action")
                     } else if !r.reason.as_deref().is_some_and(|x| reasons.contains(&x)) {
                         Some("does not give a reason of its action")
+                    } else if r.action == Action::Clean
+                        && is_trailer != (r.reason.as_deref() == Some(TRAILER_CLEANED_REASON))
+                    {
+                        Some("gives the reason of the trailing bytes for a member, or the reverse")
+                    } else if zeroed && r.sanitized_bytes != Some(r.original_bytes) {
+                        Some("zeroes bytes but sanitized_bytes is not original_bytes")
                     } else {
                         None
                     }
@@ -862,6 +902,12 @@ impl Manifest {
                 t.renamed,
                 count(&|r| r.action == Action::Rename),
                 "rename removals",
+            ),
+            (
+                "cleaned",
+                t.cleaned,
+                count(&|r| r.action == Action::Clean),
+                "clean removals",
             ),
             (
                 "attachments_dropped",
@@ -1062,6 +1108,47 @@ mod tests {
             (|m| m.removals[0].action = Action::Drop, "(drop)"),
             (|m| m.removals[0].part = Some("2".into()), "part"),
             (|m| m.totals.deleted = 0, "totals.deleted"),
+            (|m| m.totals.cleaned = 1, "totals.cleaned"),
+            (
+                |m| {
+                    let mut clean = m.removals[0].clone();
+                    clean.action = Action::Clean;
+                    clean.subjects.clear();
+                    clean.roles.clear();
+                    clean.sanitized_blake3 = Some(clean.original_blake3.clone());
+                    clean.sanitized_bytes = Some(2);
+                    clean.reason = Some(PADDING_CLEANED_REASON.into());
+                    m.removals.push(clean);
+                    m.totals.cleaned = 1;
+                },
+                "sanitized_bytes is not original_bytes",
+            ),
+            (
+                |m| {
+                    let mut clean = m.removals[0].clone();
+                    clean.action = Action::Clean;
+                    clean.subjects.clear();
+                    clean.roles.clear();
+                    clean.sanitized_blake3 = Some(clean.original_blake3.clone());
+                    clean.sanitized_bytes = Some(1);
+                    clean.reason = Some(TRAILER_CLEANED_REASON.into());
+                    m.removals.push(clean);
+                    m.totals.cleaned = 1;
+                },
+                "reason of the trailing bytes",
+            ),
+            (
+                |m| {
+                    let mut clean = m.removals[0].clone();
+                    clean.action = Action::Clean;
+                    clean.subjects.clear();
+                    clean.roles.clear();
+                    clean.reason = Some(HEADER_CLEANED_REASON.into());
+                    m.removals.push(clean);
+                    m.totals.cleaned = 1;
+                },
+                "(clean) has the wrong sanitized fields",
+            ),
             (|m| m.totals.warnings = 1, "totals.warnings"),
             (|m| m.totals.untouched = 0, "totals.messages_read"),
             (

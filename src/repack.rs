@@ -37,8 +37,9 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::evidence::RawWatch;
 use crate::mailbox::{MailboxFormat, Message};
 use crate::manifest::{
-    CACHE_CHANGED_REASON, CACHE_IDENTIFIER_REASON, HEADER_UNCLEANABLE_REASON, Hasher,
-    LINK_TARGET_GONE_REASON, NAME_DOES_NOT_FIT_REASON,
+    CACHE_CHANGED_REASON, CACHE_IDENTIFIER_REASON, HEADER_CLEANED_REASON,
+    HEADER_UNCLEANABLE_REASON, Hasher, LINK_TARGET_GONE_REASON, NAME_DOES_NOT_FIT_REASON,
+    PADDING_CLEANED_REASON, TRAILER_CLEANED_REASON, TRAILER_MEMBER,
 };
 use crate::matcher::{Location, Matcher};
 use crate::pipeline::{Outcome, Sink};
@@ -49,7 +50,7 @@ pub const SPOOL_IN_MEMORY: usize = 4 << 20;
 
 /// Bytes of a member's data kept to be searched with its padding, so that an
 /// identifier that runs from the data into the padding is found.
-const TAIL: usize = 1024;
+pub const TAIL: usize = 1024;
 
 /// Counts of what the repacker wrote.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -104,13 +105,24 @@ impl RenamedMember {
 }
 
 /// A member written under its own name whose tar header fields (other than
-/// its names) or padding held an identifier and were cleaned.
+/// its names) or padding held an identifier and were cleaned; or the bytes
+/// after the end of the archive, written as zeros ([`TRAILER_MEMBER`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CleanedMember {
     /// Its member path.
     pub path: Vec<u8>,
-    /// What was cleaned.
+    /// What was cleaned ([`HEADER_CLEANED_REASON`], [`PADDING_CLEANED_REASON`]
+    /// or [`TRAILER_CLEANED_REASON`]).
     pub reason: &'static str,
+    /// Hash of what was cleaned as read (the header region, the padding or
+    /// the trailing bytes; keyed like the manifest's message hashes).
+    pub original_blake3: String,
+    /// Its length as read.
+    pub original_bytes: u64,
+    /// Hash of the same as written.
+    pub sanitized_blake3: String,
+    /// Its length as written.
+    pub sanitized_bytes: u64,
 }
 
 /// What the writer did besides writing.
@@ -125,10 +137,6 @@ pub struct RepackReport {
     /// Members whose header fields or padding were cleaned, in stream order.
     pub cleaned: Vec<CleanedMember>,
 }
-
-/// What a cleaned member had cleaned.
-const HEADER_CLEANED: &str = "tar header fields held an identifier";
-const PADDING_CLEANED: &str = "tar padding held an identifier";
 
 /// New names for a member whose path or link target holds an identifier.
 #[derive(Debug, Clone, Default)]
@@ -267,6 +275,10 @@ struct Hold {
     scope: Vec<u8>,
     caches: Vec<HeldCache>,
     links: Vec<HeldLink>,
+    /// Renames and cleanings recorded before the hold opened: those after
+    /// belong to members in it, and go with a member that is left out.
+    renamed_before: usize,
+    cleaned_before: usize,
 }
 
 /// A part of a hold left out when it is released.
@@ -312,6 +324,11 @@ pub struct Repacker<'a, W: Write> {
     dropped: Vec<DroppedMember>,
     renamed: Vec<RenamedMember>,
     cleaned: Vec<CleanedMember>,
+    /// The bytes after the end of the archive (at most
+    /// [`crate::archive::MAX_TRAILER`]), held with a policy until the end:
+    /// written as zeros if they hold an identifier.
+    trailer: Vec<u8>,
+    trailer_watch: RawWatch,
 }
 
 impl<'a, W: Write> Repacker<'a, W> {
@@ -333,6 +350,8 @@ impl<'a, W: Write> Repacker<'a, W> {
             dropped: Vec::new(),
             renamed: Vec::new(),
             cleaned: Vec::new(),
+            trailer: Vec::new(),
+            trailer_watch: RawWatch::default(),
         }
     }
 
@@ -340,6 +359,7 @@ impl<'a, W: Write> Repacker<'a, W> {
     /// writer and what was done.
     pub fn finish(mut self) -> Result<(W, RepackReport)> {
         self.release_hold()?;
+        self.write_trailer()?;
         let report = RepackReport {
             stats: self.stats,
             dropped: self.dropped,
@@ -347,6 +367,23 @@ impl<'a, W: Write> Repacker<'a, W> {
             cleaned: self.cleaned,
         };
         Ok((self.out, report))
+    }
+
+    /// Writes the held trailing bytes: as read, or as zeros (recorded) when
+    /// they hold an identifier.
+    fn write_trailer(&mut self) -> Result<()> {
+        let trailer = std::mem::take(&mut self.trailer);
+        if trailer.is_empty() || self.trailer_watch.take().is_empty() {
+            return self.write(&trailer);
+        }
+        let zeros = vec![0u8; trailer.len()];
+        self.record_cleaned(
+            TRAILER_MEMBER.as_bytes(),
+            TRAILER_CLEANED_REASON,
+            &trailer,
+            &zeros,
+        );
+        self.write(&zeros)
     }
 
     /// New names for a member whose path or link target holds an identifier.
@@ -397,7 +434,9 @@ impl<'a, W: Write> Repacker<'a, W> {
         };
         match entry.rebuild(&edit) {
             None => HeaderChoice::Drop(does_not_fit),
-            Some(header) if holds(&header) => HeaderChoice::Drop(HEADER_UNCLEANABLE_REASON),
+            Some(header) if holds(&header) || holds(&header_view(&header, b"", b"")) => {
+                HeaderChoice::Drop(HEADER_UNCLEANABLE_REASON)
+            }
             Some(header) => HeaderChoice::Rebuilt(header),
         }
     }
@@ -426,8 +465,8 @@ impl<'a, W: Write> Repacker<'a, W> {
         &mut self,
         entry: &RawEntry,
         names: &NewNames,
-        path: &[u8],
-        link: &[u8],
+        (path, link): (&[u8], &[u8]),
+        header: &[u8],
         dirty: bool,
     ) {
         if path != entry.path.as_slice() {
@@ -445,15 +484,25 @@ impl<'a, W: Write> Repacker<'a, W> {
                 to_link: link.to_vec(),
             });
         } else if dirty {
-            self.record_cleaned(&entry.path, HEADER_CLEANED);
+            self.record_cleaned(&entry.path, HEADER_CLEANED_REASON, &entry.header, header);
         }
     }
 
-    fn record_cleaned(&mut self, path: &[u8], reason: &'static str) {
-        self.cleaned.push(CleanedMember {
+    /// Records a cleaning: `before` as read became `after`.
+    fn record_cleaned(&mut self, path: &[u8], reason: &'static str, before: &[u8], after: &[u8]) {
+        let hash = |bytes: &[u8]| match &self.policy {
+            Some(policy) => policy.hasher.message(bytes),
+            None => blake3::hash(bytes).to_hex().to_string(),
+        };
+        let cleaned = CleanedMember {
             path: path.to_vec(),
             reason,
-        });
+            original_blake3: hash(before),
+            original_bytes: before.len() as u64,
+            sanitized_blake3: hash(after),
+            sanitized_bytes: after.len() as u64,
+        };
+        self.cleaned.push(cleaned);
     }
 
     /// The hash of a dropped member's bytes as read; an error when it was
@@ -554,19 +603,12 @@ impl<'a, W: Write> Repacker<'a, W> {
         let Some(policy) = &self.policy else {
             return Cow::Borrowed(padding);
         };
-        if padding.iter().all(|&b| b == 0) {
+        if !padding_holds_identifier(policy.matcher, tail, padding) {
             return Cow::Borrowed(padding);
         }
-        let window = [tail, padding].concat();
-        let reaches_padding =
-            policy.matcher.scan_bytes(&window).iter().any(
-                |hit| !matches!(&hit.location, Location::Raw { span } if span.end <= tail.len()),
-            );
-        if !reaches_padding {
-            return Cow::Borrowed(padding);
-        }
-        self.record_cleaned(path, PADDING_CLEANED);
-        Cow::Owned(vec![0u8; padding.len()])
+        let zeros = vec![0u8; padding.len()];
+        self.record_cleaned(path, PADDING_CLEANED_REASON, padding, &zeros);
+        Cow::Owned(zeros)
     }
 
     /// Writes a collected tar mail member: header, data, padding.
@@ -620,8 +662,8 @@ impl<'a, W: Write> Repacker<'a, W> {
         self.record_written(
             entry,
             &pending.names,
-            &written_path,
-            &written_link,
+            (&written_path, &written_link),
+            &header,
             pending.dirty,
         );
         let padding = match header {
@@ -661,12 +703,15 @@ impl<'a, W: Write> Repacker<'a, W> {
         }
         let folder = parent_folder(&member.path);
         let spool = self.new_spool();
+        let (renamed_before, cleaned_before) = (self.renamed.len(), self.cleaned.len());
         let hold = self.hold.get_or_insert_with(|| Hold {
             spool,
             written: 0,
             scope: [folder.as_slice(), b"/"].concat(),
             caches: Vec::new(),
             links: Vec::new(),
+            renamed_before,
+            cleaned_before,
         });
         let start = hold.written;
         hold.caches.push(HeldCache {
@@ -736,6 +781,19 @@ impl<'a, W: Write> Repacker<'a, W> {
             self.copy_range(&mut hold.spool, pos..cut.range.start)?;
             pos = cut.range.end;
             self.stats.members = self.stats.members.saturating_sub(1);
+            // A member left out was neither renamed nor cleaned.
+            if let Some(at) = self.renamed[hold.renamed_before..]
+                .iter()
+                .rposition(|r| r.from_path == cut.path)
+            {
+                self.renamed.remove(hold.renamed_before + at);
+            }
+            if let Some(at) = self.cleaned[hold.cleaned_before..]
+                .iter()
+                .rposition(|c| c.path == cut.path)
+            {
+                self.cleaned.remove(hold.cleaned_before + at);
+            }
             self.record_drop(&cut.path, cut.hasher, cut.bytes, cut.reason);
         }
         self.copy_range(&mut hold.spool, pos..hold.written)
@@ -798,7 +856,7 @@ impl<'a, W: Write> Repacker<'a, W> {
         let rebuilt = matches!(header, Cow::Owned(_));
         let path = names.path.as_deref().unwrap_or(&entry.path).to_vec();
         let written_link = link.unwrap_or(&entry.link).to_vec();
-        self.record_written(entry, names, &path, &written_link, dirty);
+        self.record_written(entry, names, (&path, &written_link), &header, dirty);
         if entry.kind() == EntryKind::Hardlink
             && let Some(hold) = &mut self.hold
         {
@@ -868,7 +926,7 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
         }
         let names = self.new_names(member);
         let dirty = match (&self.policy, &member.entry) {
-            (Some(policy), Some(entry)) => policy.holds(&entry.header),
+            (Some(policy), Some(entry)) => header_holds_identifier(policy.matcher, entry),
             _ => false,
         };
         let follow = match &member.entry {
@@ -992,8 +1050,97 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
     }
 
     fn trailer(&mut self, bytes: &[u8]) -> Result<()> {
-        self.write(bytes)
+        let Some(policy) = &self.policy else {
+            return self.write(bytes);
+        };
+        self.trailer_watch.feed(policy.matcher, bytes);
+        self.trailer.extend_from_slice(bytes);
+        Ok(())
     }
+}
+
+/// Byte ranges of the fields of a tar header block (name, mode, uid, gid,
+/// size, mtime, checksum, type flag, link name, magic, version, uname,
+/// gname, device numbers, prefix, the rest).
+const HEADER_FIELDS: [std::ops::Range<usize>; 16] = [
+    0..100,
+    100..108,
+    108..116,
+    116..124,
+    124..136,
+    136..148,
+    148..156,
+    156..157,
+    157..257,
+    257..263,
+    263..265,
+    265..297,
+    297..329,
+    329..337,
+    337..345,
+    345..512,
+];
+
+/// The header region of a tar entry as a reader sees its parts: each header
+/// block field by field and each extension's data (pax records, GNU long
+/// names), separated by NUL bytes so that adjacent fields (the ustar
+/// version `00` before the uname) do not run into one word; then the path
+/// and link target as read, which a ustar prefix splits.
+pub fn header_view(header: &[u8], path: &[u8], link: &[u8]) -> Vec<u8> {
+    const BLOCK: usize = 512;
+    let mut view = Vec::with_capacity(header.len() + 64);
+    let mut pos = 0;
+    while let Some(block) = header.get(pos..pos + BLOCK) {
+        for field in HEADER_FIELDS {
+            view.extend_from_slice(&block[field]);
+            view.push(0);
+        }
+        pos += BLOCK;
+        if !matches!(block[156], b'x' | b'g' | b'X' | b'L' | b'K') {
+            break;
+        }
+        let len = tar::Header::from_byte_slice(block)
+            .entry_size()
+            .ok()
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0);
+        let end = pos.saturating_add(len).min(header.len());
+        view.extend_from_slice(&header[pos..end]);
+        view.push(0);
+        pos = end.next_multiple_of(BLOCK);
+    }
+    // Sparse extension blocks, or anything else after the main header.
+    view.extend_from_slice(header.get(pos..).unwrap_or_default());
+    view.push(0);
+    view.extend_from_slice(path);
+    view.push(0);
+    view.extend_from_slice(link);
+    view
+}
+
+/// True when a tar header region holds an identifier: its bytes as they
+/// are, or field by field ([`header_view`]: the ustar version `00` glued
+/// to a user name would hide an address from a search of the raw bytes).
+pub fn header_holds_identifier(matcher: &Matcher, entry: &RawEntry) -> bool {
+    !matcher.scan_bytes(&entry.header).is_empty()
+        || !matcher
+            .scan_bytes(&header_view(&entry.header, &entry.path, &entry.link))
+            .is_empty()
+}
+
+/// True when the padding after a member's data holds (part of) an
+/// identifier: non-zero padding searched together with the `tail` of the
+/// data (its last [`TAIL`] bytes), a hit reaching into the padding. The
+/// writer zeroes such padding; `verify` decides again with it.
+pub fn padding_holds_identifier(matcher: &Matcher, tail: &[u8], padding: &[u8]) -> bool {
+    if padding.iter().all(|&b| b == 0) {
+        return false;
+    }
+    let window = [tail, padding].concat();
+    matcher
+        .scan_bytes(&window)
+        .iter()
+        .any(|hit| !matches!(&hit.location, Location::Raw { span } if span.end <= tail.len()))
 }
 
 /// A name with every identifier in it replaced by `erased`; the whole name

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, PoisonError, mpsc};
 
 use serde::Serialize;
 
-use crate::archive::EntryKind;
+use crate::archive::{BLOCK, EntryKind, HeaderEdit};
 use crate::container::{self, Container, Layout};
 use crate::digest::{Digest, SharedDigest};
 use crate::engine::{Engine, Mode, OnUnredactable, Verdict};
@@ -27,12 +27,13 @@ use crate::job::{Input, LoadedRequest};
 use crate::mailbox::{MailboxFormat, Message};
 use crate::manifest::{
     ATTACHMENT_REASON, Action, CACHE_CHANGED_REASON, CACHE_IDENTIFIER_REASON,
-    HEADER_UNCLEANABLE_REASON, Hasher, LINK_TARGET_GONE_REASON, Manifest, ManifestError,
-    ManifestKey, NAME_DOES_NOT_FIT_REASON, Removal, Warning,
+    HEADER_CLEANED_REASON, HEADER_UNCLEANABLE_REASON, Hasher, LINK_TARGET_GONE_REASON, Manifest,
+    ManifestError, ManifestKey, NAME_DOES_NOT_FIT_REASON, PADDING_CLEANED_REASON, Removal,
+    TRAILER_CLEANED_REASON, TRAILER_MEMBER, Warning,
 };
 use crate::matcher::{Matcher, MessageInput};
 use crate::pipeline::{self, Outcome, PipelineOptions, Processor, Sink};
-use crate::repack::{self, RenamedMember};
+use crate::repack::{self, RenamedMember, header_view};
 use crate::request::{self, BinaryAttachments};
 use crate::source::{Event, Member, ReadOptions, read_events};
 
@@ -409,65 +410,6 @@ fn link_key(path: &[u8]) -> u64 {
     let mut key = [0u8; 8];
     key.copy_from_slice(&hash.as_bytes()[..8]);
     u64::from_le_bytes(key)
-}
-
-/// Byte ranges of the fields of a tar header block (name, mode, uid, gid,
-/// size, mtime, checksum, type flag, link name, magic, version, uname,
-/// gname, device numbers, prefix, the rest).
-const HEADER_FIELDS: [std::ops::Range<usize>; 16] = [
-    0..100,
-    100..108,
-    108..116,
-    116..124,
-    124..136,
-    136..148,
-    148..156,
-    156..157,
-    157..257,
-    257..263,
-    263..265,
-    265..297,
-    297..329,
-    329..337,
-    337..345,
-    345..512,
-];
-
-/// The header region of a tar entry as a reader sees its parts: each header
-/// block field by field and each extension's data (pax records, GNU long
-/// names), separated by NUL bytes so that adjacent fields (the ustar
-/// version `00` before the uname) do not run into one word; then the path
-/// and link target as read, which a ustar prefix splits.
-fn header_view(header: &[u8], path: &[u8], link: &[u8]) -> Vec<u8> {
-    const BLOCK: usize = 512;
-    let mut view = Vec::with_capacity(header.len() + 64);
-    let mut pos = 0;
-    while let Some(block) = header.get(pos..pos + BLOCK) {
-        for field in HEADER_FIELDS {
-            view.extend_from_slice(&block[field]);
-            view.push(0);
-        }
-        pos += BLOCK;
-        if !matches!(block[156], b'x' | b'g' | b'X' | b'L' | b'K') {
-            break;
-        }
-        let len = tar::Header::from_byte_slice(block)
-            .entry_size()
-            .ok()
-            .and_then(|n| usize::try_from(n).ok())
-            .unwrap_or(0);
-        let end = pos.saturating_add(len).min(header.len());
-        view.extend_from_slice(&header[pos..end]);
-        view.push(0);
-        pos = end.next_multiple_of(BLOCK);
-    }
-    // Sparse extension blocks, or anything else after the main header.
-    view.extend_from_slice(header.get(pos..).unwrap_or_default());
-    view.push(0);
-    view.extend_from_slice(path);
-    view.push(0);
-    view.extend_from_slice(link);
-    view
 }
 
 /// What reading the output came to.
@@ -962,6 +904,23 @@ struct InMember {
     out: Arc<Member>,
     ended: bool,
     padding: Vec<u8>,
+    /// The manifest lists it as renamed.
+    renamed: bool,
+    /// [`Accounting::changed`]'s length when it started: longer at its end
+    /// when a message of it was deleted or redacted.
+    changed_before: usize,
+    /// The last [`repack::TAIL`] bytes of its data as read.
+    tail: Vec<u8>,
+}
+
+impl InMember {
+    /// Notes data bytes of the member as read.
+    fn read(&mut self, bytes: &[u8]) {
+        let keep = bytes.len().min(repack::TAIL);
+        self.tail.extend_from_slice(&bytes[bytes.len() - keep..]);
+        let excess = self.tail.len().saturating_sub(repack::TAIL);
+        self.tail.drain(..excess);
+    }
 }
 
 /// Counts of the accounting, for the report and the totals.
@@ -975,6 +934,7 @@ struct Tally {
     fail_closed: u64,
     dropped: u64,
     renamed: u64,
+    cleaned: u64,
     attachments: u64,
 }
 
@@ -998,6 +958,14 @@ struct Accounting<'a> {
     taken_messages: Vec<usize>,
     taken_drops: Vec<(usize, bool)>,
     taken_renames: Vec<usize>,
+    taken_cleans: Vec<usize>,
+    /// Zero bytes the output's end-of-archive marker has beyond the
+    /// input's: the start of trailing bytes written as zeros.
+    extra_zeros: u64,
+    /// The trailing bytes of the output and of the input (each at most
+    /// [`crate::archive::MAX_TRAILER`], as the reader bounds them).
+    out_trailer: Vec<u8>,
+    in_trailer: Vec<u8>,
     expected: VecDeque<Expected>,
     current: Option<InMember>,
     /// The first failure that stops the lockstep walk.
@@ -1047,6 +1015,10 @@ impl<'a> Accounting<'a> {
             taken_messages: Vec::new(),
             taken_drops: Vec::new(),
             taken_renames: Vec::new(),
+            taken_cleans: Vec::new(),
+            extra_zeros: 0,
+            out_trailer: Vec::new(),
+            in_trailer: Vec::new(),
             expected: VecDeque::new(),
             current: None,
             failure,
@@ -1163,11 +1135,12 @@ impl<'a> Accounting<'a> {
     /// identifier (with a request).
     fn header_holds_identifier(&self, member: &Member) -> Option<bool> {
         let matcher = self.engine?.matcher();
-        let header = member
-            .entry
-            .as_ref()
-            .map_or(&[][..], |e| e.header.as_slice());
-        Some(!matcher.scan_bytes(header).is_empty())
+        Some(
+            member
+                .entry
+                .as_ref()
+                .is_some_and(|e| repack::header_holds_identifier(matcher, e)),
+        )
     }
 
     fn name_holds_identifier(&self, member: &Member) -> Option<bool> {
@@ -1440,7 +1413,8 @@ impl<'a> Accounting<'a> {
 
     /// Checks that an output member stands for `member` under its names:
     /// the same, or renamed as the manifest records.
-    fn check_names(&mut self, member: &Member, names: &[String], out: &Member) {
+    /// True when it is listed as renamed.
+    fn check_names(&mut self, member: &Member, names: &[String], out: &Member) -> bool {
         let renames = self.take(names, 0, |a| a == Action::Rename);
         self.taken_renames.extend(&renames);
         self.tally.renamed += renames.len() as u64;
@@ -1455,14 +1429,14 @@ impl<'a> Accounting<'a> {
                     self.namer.show(&member.path)
                 ));
             }
-            return;
+            return false;
         };
         if renames.len() > 1 {
             self.note(format!("{at}: listed as renamed more than once"));
         }
         let (Some(i), Some(o)) = (&member.entry, &out.entry) else {
             self.note(format!("{at}: listed as renamed, but it is no tar member"));
-            return;
+            return true;
         };
         let removal = &self.manifest.removals[first];
         let from = RenamedMember::name_bytes(&i.path, &i.link);
@@ -1486,6 +1460,7 @@ impl<'a> Accounting<'a> {
                 "{at}: listed as renamed, but its names hold no identifier"
             ));
         }
+        true
     }
 
     /// Pulls the next event of the current input member; false at its end.
@@ -1499,12 +1474,20 @@ impl<'a> Accounting<'a> {
         let member = Arc::clone(&current.member);
         let names = current.names.clone();
         match self.next_input() {
-            Some((Event::Data(bytes), _, _)) => self.expected.push_back(Expected::Exact {
-                bytes,
-                pos: 0,
-                message: None,
-            }),
+            Some((Event::Data(bytes), _, _)) => {
+                if let Some(current) = &mut self.current {
+                    current.read(&bytes);
+                }
+                self.expected.push_back(Expected::Exact {
+                    bytes,
+                    pos: 0,
+                    message: None,
+                })
+            }
             Some((Event::Message(message), verdict, _)) => {
+                if let Some(current) = &mut self.current {
+                    current.read(&message.bytes);
+                }
                 if let Some(expected) = self.account_message(&member, &names, message, verdict) {
                     self.expected.push_back(expected);
                 }
@@ -1539,13 +1522,16 @@ impl<'a> Accounting<'a> {
                         }
                         continue;
                     }
-                    self.check_names(&member, &names, out);
+                    let renamed = self.check_names(&member, &names, out);
                     self.current = Some(InMember {
                         member,
                         names,
                         out: Arc::clone(out),
                         ended: false,
                         padding: Vec::new(),
+                        renamed,
+                        changed_before: self.changed.len(),
+                        tail: Vec::new(),
                     });
                     return;
                 }
@@ -1649,6 +1635,122 @@ impl<'a> Accounting<'a> {
         {
             let at = format!("member '{}'", self.namer.show(&current.member.path));
             self.fail(format!("{at}: {why}"));
+            return;
+        }
+        self.check_cleaned(&current, padding);
+    }
+
+    /// What the writer cleaned of a member written under its own name, as
+    /// the output shows it: its header fields (the header differs beyond
+    /// what its size and a Maildir name's sizes make) or its padding (the
+    /// header is the input's, the padding is not, and no message changed).
+    /// With a request, what the input's header and padding hold decides it.
+    fn expected_cleaning(&self, current: &InMember, out_padding: &[u8]) -> Option<&'static str> {
+        let (Some(i), Some(o)) = (&current.member.entry, &current.out.entry) else {
+            return None;
+        };
+        let changed = self.changed.len() > current.changed_before;
+        if current.renamed {
+            return None;
+        }
+        if let Some(engine) = self.engine {
+            let matcher = engine.matcher();
+            if repack::header_holds_identifier(matcher, i) {
+                return Some(HEADER_CLEANED_REASON);
+            }
+            let holds = i.header == o.header
+                && !changed
+                && repack::padding_holds_identifier(matcher, &current.tail, &current.padding);
+            return holds.then_some(PADDING_CLEANED_REASON);
+        }
+        if i.header != o.header {
+            let edit = HeaderEdit {
+                path: (i.path != o.path).then_some(o.path.as_slice()),
+                ..HeaderEdit::size(o.size)
+            };
+            let plain = i.rebuild(&edit).as_deref() == Some(o.header.as_slice());
+            return (!plain).then_some(HEADER_CLEANED_REASON);
+        }
+        (current.padding != out_padding && !changed).then_some(PADDING_CLEANED_REASON)
+    }
+
+    /// Checks the `clean` removal of a member written under its own name
+    /// against what its header and padding became.
+    fn check_cleaned(&mut self, current: &InMember, out_padding: &[u8]) {
+        let cleans = self.take(&current.names, 0, |a| a == Action::Clean);
+        self.taken_cleans.extend(&cleans);
+        self.tally.cleaned += cleans.len() as u64;
+        let at = format!("member '{}'", self.namer.show(&current.member.path));
+        if cleans.len() > 1 {
+            self.note(format!("{at}: listed as cleaned more than once"));
+        }
+        let expected = self.expected_cleaning(current, out_padding);
+        let Some(&first) = cleans.first() else {
+            match expected {
+                Some(HEADER_CLEANED_REASON) => self.note(format!(
+                    "{at}: its tar header fields were cleaned, but it is not listed as cleaned"
+                )),
+                Some(_) => self.note(format!(
+                    "{at}: its padding was cleaned, but it is not listed as cleaned"
+                )),
+                None => {}
+            }
+            return;
+        };
+        let (Some(i), Some(o)) = (&current.member.entry, &current.out.entry) else {
+            self.note(format!("{at}: listed as cleaned, but it is no tar member"));
+            return;
+        };
+        let removal = &self.manifest.removals[first];
+        let reason = removal.reason.as_deref();
+        let (before, after): (&[u8], &[u8]) = match reason {
+            Some(HEADER_CLEANED_REASON) => (&i.header, &o.header),
+            Some(PADDING_CLEANED_REASON) => (&current.padding, out_padding),
+            _ => {
+                self.note(format!(
+                    "{at}: listed as cleaned for a reason that does not apply to it"
+                ));
+                return;
+            }
+        };
+        self.check_cleaned_hashes(&at, removal, before, after);
+        let what = match reason {
+            Some(HEADER_CLEANED_REASON) => "its tar header fields",
+            _ => "its padding",
+        };
+        // Without a request, a header that differs at all may have been
+        // cleaned (a cleaning can look like a change of size alone).
+        let shown = match reason {
+            Some(HEADER_CLEANED_REASON) => i.header != o.header,
+            _ => i.header == o.header && current.padding != out_padding,
+        };
+        let why = match self.engine {
+            Some(_) if expected != reason => Some("the request finds no identifier there"),
+            _ if current.renamed => Some("it is listed as renamed"),
+            _ if !shown => Some("the output holds them as the input does"),
+            _ => None,
+        };
+        if let Some(why) = why {
+            self.note(format!("{at}: listed as {what} cleaned, but {why}"));
+        }
+    }
+
+    /// Checks the hashes and lengths of a `clean` removal: of `before` as
+    /// read and `after` as written.
+    fn check_cleaned_hashes(&mut self, at: &str, removal: &Removal, before: &[u8], after: &[u8]) {
+        if self.hasher.message(before) != removal.original_blake3
+            || before.len() as u64 != removal.original_bytes
+        {
+            self.note(format!(
+                "{at}: listed as cleaned, but original_blake3 or original_bytes is not of what the input holds"
+            ));
+        }
+        if removal.sanitized_blake3.as_deref() != Some(self.hasher.message(after).as_str())
+            || removal.sanitized_bytes != Some(after.len() as u64)
+        {
+            self.note(format!(
+                "{at}: listed as cleaned, but sanitized_blake3 or sanitized_bytes is not of what the output holds"
+            ));
         }
     }
 
@@ -1676,49 +1778,97 @@ impl<'a> Accounting<'a> {
             return;
         }
         match self.next_present() {
-            Some((Event::ArchiveEnd { zero_blocks: want }, _, _)) if want == zero_blocks => {}
+            // More zero blocks: trailing bytes written as zeros may begin
+            // with whole blocks, which the reader takes for the marker.
+            Some((Event::ArchiveEnd { zero_blocks: want }, _, _)) if want <= zero_blocks => {
+                self.extra_zeros = (zero_blocks - want) * BLOCK as u64;
+            }
             _ => self.fail("the end of the output archive does not match the input".into()),
         }
     }
 
     fn output_trailer(&mut self, bytes: &[u8]) {
-        if self.failure.is_some() {
-            return;
-        }
-        if self.expected.is_empty() {
-            match self.next_input() {
-                Some((Event::Trailer(want), _, _)) => self.expected.push_back(Expected::Exact {
-                    bytes: want,
-                    pos: 0,
-                    message: None,
-                }),
-                _ => {
-                    self.fail("the output has trailing bytes the input does not have".into());
+        self.out_trailer.extend_from_slice(bytes);
+    }
+
+    /// Reads the input's trailing bytes, up to its end.
+    fn read_input_trailer(&mut self) {
+        loop {
+            match self.next_present() {
+                Some((Event::Trailer(bytes), _, _)) => self.in_trailer.extend_from_slice(&bytes),
+                Some((event, _, _)) => {
+                    let what = match event {
+                        Event::MemberStart(_) => "a member",
+                        _ => "more",
+                    };
+                    self.fail(format!(
+                        "the input holds {what} the output does not account for"
+                    ));
                     return;
                 }
+                None => return,
             }
         }
-        self.output_bytes(bytes);
+    }
+
+    /// The output's bytes after its last member's end (beyond the input's
+    /// end-of-archive marker) against the input's: the same bytes, or, as
+    /// a `clean` removal lists, as many zeros.
+    fn check_trailer(&mut self) {
+        let mut out = vec![0u8; self.extra_zeros as usize];
+        out.append(&mut self.out_trailer);
+        let input = std::mem::take(&mut self.in_trailer);
+        let names = [TRAILER_MEMBER.to_owned()];
+        let cleans = self.take(&names, 0, |a| a == Action::Clean);
+        self.taken_cleans.extend(&cleans);
+        self.tally.cleaned += cleans.len() as u64;
+        let holds = self.engine.map(|_| !self.trailer_found.is_empty());
+        let at = "the bytes after the end of the archive";
+        let Some(&first) = cleans.first() else {
+            if out != input {
+                self.fail(format!("{at} differ from the input's"));
+            } else if holds == Some(true) {
+                self.note(format!(
+                    "{at} hold an identifier, but they are not listed as cleaned"
+                ));
+            }
+            return;
+        };
+        if cleans.len() > 1 {
+            self.note(format!("{at} are listed as cleaned more than once"));
+        }
+        if input.is_empty() || out.len() != input.len() || out.iter().any(|&b| b != 0) {
+            self.fail(format!(
+                "{at} are listed as cleaned, but the output does not hold the input's as zeros"
+            ));
+            return;
+        }
+        let removal = &self.manifest.removals[first];
+        if removal.reason.as_deref() != Some(TRAILER_CLEANED_REASON) {
+            self.note(format!(
+                "{at} are listed as cleaned for a reason that does not apply to them"
+            ));
+        }
+        self.check_cleaned_hashes(at, removal, &input, &out);
+        if holds == Some(false) {
+            self.note(format!(
+                "{at} are listed as cleaned, but the request finds no identifier there"
+            ));
+        }
     }
 
     /// Drains the input and sums up.
     fn finish(mut self, input_digest: SharedDigest) -> Result<std::result::Result<String, String>> {
-        if self.failure.is_none()
-            && let Some(event) = self.next_present()
-        {
-            let what = match event.0 {
-                Event::MemberStart(_) => "a member",
-                Event::Trailer(_) => "trailing bytes",
-                _ => "more",
-            };
-            self.fail(format!(
-                "the input holds {what} the output does not account for"
-            ));
+        if self.failure.is_none() {
+            self.read_input_trailer();
         }
         // Drain so the reader thread ends.
         while self.next_input().is_some() {}
         if let Some(e) = self.input_error.take() {
             return Err(e);
+        }
+        if self.failure.is_none() {
+            self.check_trailer();
         }
         if let Some(why) = self.failure.take() {
             let mut problems = vec![why];
@@ -1727,22 +1877,12 @@ impl<'a> Accounting<'a> {
         }
         self.check_records(&input_digest.digest());
         self.check_removals();
-        if self.engine.is_some() {
-            let found = self.trailer_found.clone();
-            if !found.is_empty() {
-                self.warnings.push(Warning {
-                    member: "(after the end of the archive)".into(),
-                    kind: "trailing-bytes-hold-identifier".into(),
-                    subjects: self.ids(&found),
-                });
-            }
-            if self.warnings != self.manifest.warnings {
-                self.note(format!(
-                    "the warnings are not those the input gives ({} given, {} listed)",
-                    self.warnings.len(),
-                    self.manifest.warnings.len()
-                ));
-            }
+        if self.engine.is_some() && self.warnings != self.manifest.warnings {
+            self.note(format!(
+                "the warnings are not those the input gives ({} given, {} listed)",
+                self.warnings.len(),
+                self.manifest.warnings.len()
+            ));
         }
         if !self.problems.is_empty() {
             return Ok(Err(join_problems(std::mem::take(&mut self.problems))));
@@ -1756,8 +1896,8 @@ impl<'a> Accounting<'a> {
         };
         Ok(Ok(format!(
             "input blake3 matches; {} messages byte-identical, {} deleted, {} redacted, {} \
-             members dropped, {} renamed; {scope}",
-            t.untouched, t.deleted, t.redacted, t.dropped, t.renamed
+             members dropped, {} renamed, {} cleaned; {scope}",
+            t.untouched, t.deleted, t.redacted, t.dropped, t.renamed, t.cleaned
         )))
     }
 
@@ -1789,6 +1929,7 @@ impl<'a> Accounting<'a> {
                 self.tally.dropped,
             ),
             ("totals.renamed", t.renamed, self.tally.renamed),
+            ("totals.cleaned", t.cleaned, self.tally.cleaned),
             (
                 "totals.attachments_dropped",
                 t.attachments_dropped,
@@ -1796,8 +1937,7 @@ impl<'a> Accounting<'a> {
             ),
         ];
         if self.engine.is_some() {
-            let warnings = self.warnings.len() as u64 + u64::from(!self.trailer_found.is_empty());
-            counts.push(("totals.warnings", t.warnings, warnings));
+            counts.push(("totals.warnings", t.warnings, self.warnings.len() as u64));
         }
         for (field, stated, found) in counts {
             if stated != found {
@@ -1846,6 +1986,7 @@ impl<'a> Accounting<'a> {
             ("header caches", &caches),
             ("other dropped members", &others),
             ("renamed members", &self.taken_renames),
+            ("cleaned members", &self.taken_cleans),
         ] {
             if !increasing(order) {
                 self.problems

@@ -4,6 +4,7 @@ mod support;
 
 mod bad_input;
 mod bounds;
+mod cleaned;
 mod corpus;
 mod integrity_tar;
 mod list;

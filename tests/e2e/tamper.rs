@@ -1,6 +1,6 @@
 //! The tamper table: a generated backup is scrubbed (deletions, redactions
 //! with a dropped attachment, a dropped header cache, renamed members, a
-//! warning), then each row edits one thing of the manifest and
+//! cleaned user name, padding and trailer, a warning), then each row edits one thing of the manifest and
 //! `verify --subjects --input` must name what differs, unkeyed and keyed
 //! (`--manifest-key`). The few fields nothing can recompute (`created`,
 //! `tool.version`) are rows that pass; with the key the MAC catches them too.
@@ -41,7 +41,9 @@ const CAROL: &str = "Carol Example <carol@example.com>";
 /// one mentioning her with a binary attachment and an unrelated one; an
 /// mbox with a message to her, an unrelated one and a mention; a Maildir
 /// folder named after her address (renamed); a CSV holding her address (a
-/// warning).
+/// warning); a file owned by her address (header cleaned), one with her
+/// name in its padding (padding cleaned); her address in the bytes after
+/// the end of the archive (zeroed).
 pub fn backup() -> Vec<u8> {
     let attachment = message_with(
         CAROL,
@@ -98,7 +100,11 @@ pub fn backup() -> Vec<u8> {
         "docs/contacts.csv",
         b"name,email\nJane Doe,jane.doe@example.com\n",
     );
-    tw.finish(EndPadding::Record)
+    tw.file_with_header_bytes("docs/owned.txt", b"Owned.\n", 265, b"jane.doe@example.com");
+    tw.file_with_padding("docs/padded.txt", b"Padded.\n", b"\nJane Doe\n");
+    let mut tar = tw.finish(EndPadding::Record);
+    tar.extend_from_slice(b"exported for jane.doe@example.com\n");
+    tar
 }
 
 /// `in.tar` scrubbed to `out.tar` with the request (and the key).
@@ -180,6 +186,9 @@ const MAILDIR_3: &str = "home/alice/Maildir/cur/1700000003.M3P1.host:2,S";
 const MBOX: &str = "archive/2019.mbox";
 const CACHE: &str = "dovecot.index.cache";
 const HASHED: &str = "blake3:";
+const OWNED: &str = "docs/owned.txt";
+const PADDED: &str = "docs/padded.txt";
+const TRAILER: &str = "(after the end of the archive)";
 
 fn rows() -> Vec<Row> {
     use Expect::{Fail, Pass};
@@ -692,6 +701,117 @@ fn rows() -> Vec<Row> {
             },
             expect: Fail("accounting", &["sanitized_bytes"]),
         },
+        // ---- clean removals
+        Row {
+            name: "a header clean removed",
+            edit: |m| {
+                let i = at(m, "clean", OWNED);
+                removals(m).remove(i);
+                add(&mut m["totals"]["cleaned"], -1);
+            },
+            expect: Fail("accounting", &[OWNED, "not listed as cleaned"]),
+        },
+        Row {
+            name: "a padding clean removed",
+            edit: |m| {
+                let i = at(m, "clean", PADDED);
+                removals(m).remove(i);
+                add(&mut m["totals"]["cleaned"], -1);
+            },
+            expect: Fail("accounting", &[PADDED, "not listed as cleaned"]),
+        },
+        Row {
+            name: "the trailer clean removed",
+            edit: |m| {
+                let i = at(m, "clean", TRAILER);
+                removals(m).remove(i);
+                add(&mut m["totals"]["cleaned"], -1);
+            },
+            expect: Fail("accounting", &["after the end of the archive differ"]),
+        },
+        Row {
+            name: "a clean duplicated",
+            edit: |m| {
+                let i = at(m, "clean", OWNED);
+                let r = m["removals"][i].clone();
+                removals(m).insert(i + 1, r);
+                add(&mut m["totals"]["cleaned"], 1);
+            },
+            expect: Fail("manifest", &["listed twice"]),
+        },
+        Row {
+            name: "cleans reversed",
+            edit: |m| {
+                let i = at(m, "clean", OWNED);
+                removals(m)[i..].reverse();
+            },
+            expect: Fail("accounting", &["cleaned members are not in input order"]),
+        },
+        Row {
+            name: "a clean before a rename",
+            edit: |m| {
+                let i = at(m, "clean", OWNED);
+                removals(m).swap(i - 1, i);
+            },
+            expect: Fail("manifest", &["out of order"]),
+        },
+        Row {
+            name: "a clean moved to a clean member",
+            edit: |m| {
+                let i = at(m, "clean", PADDED);
+                m["removals"][i]["member"] = "docs/contacts.csv".into();
+            },
+            expect: Fail("accounting", &[PADDED, "contacts.csv"]),
+        },
+        Row {
+            name: "reason of a clean: the padding's for the header",
+            edit: |m| {
+                let i = at(m, "clean", OWNED);
+                m["removals"][i]["reason"] = "tar padding held an identifier".into();
+            },
+            expect: Fail("accounting", &[OWNED]),
+        },
+        Row {
+            name: "reason of the trailer clean: a member's",
+            edit: |m| {
+                let i = at(m, "clean", TRAILER);
+                m["removals"][i]["reason"] = "tar padding held an identifier".into();
+            },
+            expect: Fail("manifest", &["reason of the trailing bytes"]),
+        },
+        Row {
+            name: "original_blake3 of a header clean",
+            edit: |m| {
+                let i = at(m, "clean", OWNED);
+                flip(&mut m["removals"][i]["original_blake3"]);
+            },
+            expect: Fail("accounting", &[OWNED, "original_blake3"]),
+        },
+        Row {
+            name: "sanitized_blake3 of a padding clean",
+            edit: |m| {
+                let i = at(m, "clean", PADDED);
+                flip(&mut m["removals"][i]["sanitized_blake3"]);
+            },
+            expect: Fail("accounting", &[PADDED, "sanitized_blake3"]),
+        },
+        Row {
+            name: "original_bytes of the trailer clean",
+            edit: |m| {
+                let i = at(m, "clean", TRAILER);
+                add(&mut m["removals"][i]["original_bytes"], 1);
+                add(&mut m["removals"][i]["sanitized_bytes"], 1);
+            },
+            expect: Fail("accounting", &["original_bytes"]),
+        },
+        Row {
+            name: "a clean given subjects",
+            edit: |m| {
+                let i = at(m, "clean", OWNED);
+                m["removals"][i]["subjects"] = serde_json::json!(["REQ-2026-0042"]);
+            },
+            expect: Fail("manifest", &["lists subjects or roles"]),
+        },
         // ---- warnings
         Row {
             name: "the warning removed",
@@ -777,6 +897,11 @@ fn rows() -> Vec<Row> {
             name: "totals.renamed",
             edit: |m| add(&mut m["totals"]["renamed"], -1),
             expect: Fail("manifest", &["totals.renamed"]),
+        },
+        Row {
+            name: "totals.cleaned",
+            edit: |m| add(&mut m["totals"]["cleaned"], 1),
+            expect: Fail("manifest", &["totals.cleaned"]),
         },
         Row {
             name: "totals.attachments_dropped",
