@@ -285,6 +285,23 @@ struct Unit<'a> {
 }
 
 /// Extension header types: their data describes the next entry.
+/// A member path as hard links name it: without leading `/` and `./` and
+/// without a trailing `/` (GNU tar and bsdtar resolve `./a/b`, `/a/b` and
+/// `a/b` to the same member).
+pub fn link_name(path: &[u8]) -> &[u8] {
+    let mut path = path;
+    loop {
+        if let Some(rest) = path.strip_prefix(b"./") {
+            path = rest;
+        } else if let Some(rest) = path.strip_prefix(b"/") {
+            path = rest;
+        } else {
+            break;
+        }
+    }
+    path.strip_suffix(b"/").unwrap_or(path)
+}
+
 fn is_extension(type_flag: u8) -> bool {
     matches!(type_flag, b'x' | b'g' | b'X' | b'L' | b'K')
 }

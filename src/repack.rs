@@ -883,20 +883,9 @@ impl<'a, W: Write> Repacker<'a, W> {
     }
 }
 
-/// The key under which hard links find a member: the path without leading
-/// `/` and `./` and without a trailing `/`.
+/// The key under which hard links find a member ([`crate::archive::link_name`]).
 fn link_key(path: &[u8]) -> Vec<u8> {
-    let mut path = path;
-    loop {
-        if let Some(rest) = path.strip_prefix(b"./") {
-            path = rest;
-        } else if let Some(rest) = path.strip_prefix(b"/") {
-            path = rest;
-        } else {
-            break;
-        }
-    }
-    path.strip_suffix(b"/").unwrap_or(path).to_vec()
+    crate::archive::link_name(path).to_vec()
 }
 
 /// The folder part of a path (`a/b/c` -> `a/b`, `c` -> empty).

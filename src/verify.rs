@@ -392,21 +392,10 @@ fn holds_message(member: &Member, message: &Message) -> bool {
     !message.bytes.is_empty() || member.format == MailboxFormat::Mbox
 }
 
-/// A 64-bit key of a member path as a hard link names it: without leading
-/// `/` and `./`, without a trailing `/`.
+/// A 64-bit key of a member path as a hard link names it
+/// ([`crate::archive::link_name`]).
 fn link_key(path: &[u8]) -> u64 {
-    let mut path = path;
-    loop {
-        if let Some(rest) = path.strip_prefix(b"/") {
-            path = rest;
-        } else if let Some(rest) = path.strip_prefix(b"./") {
-            path = rest;
-        } else {
-            break;
-        }
-    }
-    let path = path.strip_suffix(b"/").unwrap_or(path);
-    let hash = blake3::hash(path);
+    let hash = blake3::hash(crate::archive::link_name(path));
     let mut key = [0u8; 8];
     key.copy_from_slice(&hash.as_bytes()[..8]);
     u64::from_le_bytes(key)
