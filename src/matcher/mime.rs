@@ -53,19 +53,22 @@ fn is_message_type(part: &MessagePart<'_>) -> bool {
     })
 }
 
-/// True if `inner` is a sub-slice of `outer`.
-fn is_within(outer: &[u8], inner: &[u8]) -> bool {
-    let (o, i) = (outer.as_ptr().addr(), inner.as_ptr().addr());
-    i >= o && i.saturating_add(inner.len()) <= o.saturating_add(outer.len())
+/// True if `a` and `b` are the same bytes in memory (not merely equal).
+fn is_same(a: &[u8], b: &[u8]) -> bool {
+    a.as_ptr() == b.as_ptr() && a.len() == b.len()
 }
 
 /// The buffer that part offsets refer to. mail-parser parses a 7bit/8bit
 /// nested message in place (its offsets stay in the enclosing buffer) and
 /// re-parses a base64/quoted-printable one from a decoded copy (offsets in
-/// that copy, which is not part of the raw message).
+/// that copy, which is not part of the raw message). Every nested message
+/// carries that buffer whole as its `raw_message`; inside an encoded level
+/// it is a copy, so even a 7bit level there has a buffer of its own.
 #[derive(Clone, Copy)]
 struct Frame<'a> {
+    /// The whole buffer the parts' offsets count in.
     buf: &'a [u8],
+    /// True if `buf` is the raw message itself, so spans can be given.
     in_outer: bool,
 }
 
@@ -142,14 +145,16 @@ fn walk<'a>(
             scan_binary(scan, part, bytes, location);
         }
         PartType::Message(nested) => {
-            let inner = nested.raw_message();
-            let frame = if is_within(frame.buf, inner) {
-                frame
-            } else {
-                Frame {
-                    buf: inner,
-                    in_outer: false,
-                }
+            // The part offsets of `nested` refer to the whole buffer it was
+            // parsed from (`raw_message`, not the `raw_message()` slice of
+            // its own span): the enclosing buffer for a 7bit level parsed in
+            // place, a decoded copy for an encoded one, and a copy of that
+            // for a 7bit level inside an encoded one (mail-parser copies the
+            // tree of an encoded level, with the buffer of every level in it).
+            let inner: &[u8] = &nested.raw_message;
+            let frame = Frame {
+                buf: inner,
+                in_outer: is_same(scan.outer, inner),
             };
             walk(scan, nested, frame, 0, &child(path, 0), depth + 1);
         }
@@ -345,11 +350,11 @@ mod tests {
     }
 
     #[test]
-    fn subslices() {
+    fn same_buffer() {
         let outer = b"0123456789";
-        assert!(is_within(outer, &outer[3..7]));
-        assert!(is_within(outer, outer));
-        let other = b"0123456789abcdef".to_vec();
-        assert!(!is_within(outer, &other));
+        assert!(is_same(outer, outer));
+        assert!(!is_same(outer, &outer[3..7]));
+        let copy = outer.to_vec();
+        assert!(!is_same(outer, &copy));
     }
 }

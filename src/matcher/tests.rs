@@ -701,3 +701,72 @@ fn a_request_compiles_whole() {
     assert!(Matcher::new(&request()).is_complete());
     assert!(Matcher::new(&ErasureRequest::default()).is_complete());
 }
+
+/// `msg` as the body of a `message/rfc822` message under `cte`.
+fn enclosed(msg: &str, cte: &str) -> String {
+    let body = match cte {
+        "base64" => b64(msg.as_bytes()),
+        // Every byte escaped: nothing of the text is left literally.
+        "quoted-printable" => msg
+            .bytes()
+            .map(|b| format!("={b:02X}"))
+            .collect::<Vec<_>>()
+            .chunks(25)
+            .map(|c| c.concat())
+            .collect::<Vec<_>>()
+            .join("=\n"),
+        _ => msg.to_owned(),
+    };
+    format!(
+        "From: a@x.org\nContent-Type: message/rfc822\nContent-Transfer-Encoding: {cte}\n\n{body}\n"
+    )
+}
+
+/// Finding F3: the header block of every enclosed message is searched,
+/// whichever mix of encoded and 7bit levels encloses it; a span is given
+/// exactly when the field lies in the raw message as it is.
+#[test]
+fn headers_of_every_nested_level_are_searched() {
+    let inner =
+        "From: bob@x.org\nCc: jane.doe@example.com\nSubject: =?utf-8?q?Jane_Doe?=\n\nnothing\n";
+    let cases: [(&[&str], bool); 6] = [
+        (&["7bit", "base64"], false),
+        (&["7bit", "quoted-printable"], false),
+        (&["7bit", "7bit", "base64"], false),
+        (&["7bit", "base64", "7bit"], false),
+        (&["base64", "7bit", "7bit"], false),
+        (&["7bit", "7bit", "7bit"], true),
+    ];
+    let m = Matcher::new(&request());
+    for (wraps, spans) in cases {
+        let raw = wraps
+            .iter()
+            .fold(inner.to_owned(), |msg, cte| enclosed(&msg, cte));
+        let f = m.scan(&MessageInput {
+            envelope: None,
+            raw: raw.as_bytes(),
+        });
+        assert_eq!(f.parse, ParseStatus::Parsed, "{wraps:?}");
+        let path = vec![0; wraps.len()];
+        let fields: BTreeSet<(String, IdKind, bool)> = f
+            .hits
+            .iter()
+            .filter_map(|h| match &h.location {
+                Location::Header {
+                    path: p,
+                    name,
+                    span,
+                    ..
+                } if *p == path => Some((name.clone(), h.kind, span.is_some())),
+                _ => None,
+            })
+            .collect();
+        let want: BTreeSet<_> = [
+            ("Cc".to_owned(), Email, spans),
+            ("Subject".to_owned(), Name, spans),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(fields, want, "{wraps:?}: {:?}", f.hits);
+    }
+}

@@ -8,6 +8,7 @@ mod cleaned;
 mod corpus;
 mod integrity_tar;
 mod list;
+mod nested_headers;
 mod nesting;
 mod planted;
 mod props;
