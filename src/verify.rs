@@ -1065,10 +1065,15 @@ impl<'a> Accounting<'a> {
         }
     }
 
-    /// The unused removals of `names` at `index` whose action passes `pred`,
-    /// in manifest order, now marked as used.
+    /// The removals of one input item of `names` at `index` whose action
+    /// passes `pred`, now marked as used: the first unused one in manifest
+    /// order and the `drop-attachment` entries right after it. An archive
+    /// may hold two members with one path (an appended copy), each with its
+    /// own entries, so a removal is identified by its position in input
+    /// order: later entries of the same member and index are left to the
+    /// later members (one left over at the end matches nothing).
     fn take(&mut self, names: &[String], index: u64, pred: impl Fn(Action) -> bool) -> Vec<usize> {
-        let mut taken = Vec::new();
+        let mut candidates = Vec::new();
         for name in names {
             for &i in self
                 .removals
@@ -1076,11 +1081,20 @@ impl<'a> Accounting<'a> {
                 .map_or(&[][..], Vec::as_slice)
             {
                 if !self.used[i] && pred(self.manifest.removals[i].action) {
-                    taken.push(i);
+                    candidates.push(i);
                 }
             }
         }
-        taken.sort_unstable();
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut taken = Vec::new();
+        for (n, &i) in candidates.iter().enumerate() {
+            let attachment = self.manifest.removals[i].action == Action::DropAttachment;
+            if n > 0 && !attachment {
+                break;
+            }
+            taken.push(i);
+        }
         for &i in &taken {
             self.used[i] = true;
         }
