@@ -535,10 +535,16 @@ fn indented(value: &impl Serialize, depth: usize) -> io::Result<Vec<u8>> {
 
 /// Kinds of [`Warning`] a scrub writes. (Trailing bytes that hold an
 /// identifier are written as zeros, a `clean` removal, not a warning.)
-pub const WARNING_KINDS: [&str; 2] = [
+pub const WARNING_KINDS: [&str; 3] = [
     "non-mail-member-holds-identifier",
     "mailbox-bytes-outside-messages-hold-identifier",
+    DANGLING_LINK_WARNING,
 ];
+
+/// The kind of the [`Warning`] about a hard link of the input that names
+/// no earlier member of the input: written back as it is (GNU tar cannot
+/// extract it), it lists no subject.
+pub const DANGLING_LINK_WARNING: &str = "dangling-hard-link-in-input";
 
 /// The `member` of the entries about the bytes after the end of a tar
 /// archive's end-of-archive marker.
@@ -853,7 +859,11 @@ impl Manifest {
             if !WARNING_KINDS.contains(&w.kind.as_str()) {
                 bad(format!("{at}: unknown kind"));
             }
-            if w.subjects.is_empty() {
+            if w.kind == DANGLING_LINK_WARNING {
+                if !w.subjects.is_empty() {
+                    bad(format!("{at}: a dangling hard link lists subjects"));
+                }
+            } else if w.subjects.is_empty() {
                 bad(format!("{at}: lists no subject"));
             }
             self.subject_problems(&at, &w.subjects, bad);

@@ -849,6 +849,19 @@ fn rows() -> Vec<Row> {
             expect: Fail("accounting", &["warnings"]),
         },
         Row {
+            name: "a dangling-link warning added for a member that is no link",
+            edit: |m| {
+                let w = serde_json::json!({
+                    "member": "docs/contacts.csv",
+                    "kind": "dangling-hard-link-in-input",
+                    "subjects": [],
+                });
+                m["warnings"].as_array_mut().expect("warnings").push(w);
+                add(&mut m["totals"]["warnings"], 1);
+            },
+            expect: Fail("accounting", &["dangling in the input"]),
+        },
+        Row {
             name: "warning member",
             edit: |m| m["warnings"][0]["member"] = "docs/elsewhere.csv".into(),
             expect: Fail("accounting", &["warnings"]),
