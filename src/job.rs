@@ -462,6 +462,15 @@ impl ScrubRun<'_> {
             };
             journal.removal(&removal).map_err(manifest_error)?;
         }
+        for path in &report.dangling_in_input {
+            totals.warnings += 1;
+            let warning = Warning {
+                member: member(path),
+                kind: manifest::DANGLING_LINK_WARNING.into(),
+                subjects: Vec::new(),
+            };
+            journal.warning(&warning).map_err(manifest_error)?;
+        }
         let stats = report.stats;
         let container_name = container_name(container, counts.bare_format);
         let input_stream = StreamRecord {

@@ -535,10 +535,16 @@ fn indented(value: &impl Serialize, depth: usize) -> io::Result<Vec<u8>> {
 
 /// Kinds of [`Warning`] a scrub writes. (Trailing bytes that hold an
 /// identifier are written as zeros, a `clean` removal, not a warning.)
-pub const WARNING_KINDS: [&str; 2] = [
+pub const WARNING_KINDS: [&str; 3] = [
     "non-mail-member-holds-identifier",
     "mailbox-bytes-outside-messages-hold-identifier",
+    DANGLING_LINK_WARNING,
 ];
+
+/// The kind of the [`Warning`] about a hard link of the input that names
+/// no earlier member of the input: written back as it is (GNU tar cannot
+/// extract it), it lists no subject.
+pub const DANGLING_LINK_WARNING: &str = "dangling-hard-link-in-input";
 
 /// The `member` of the entries about the bytes after the end of a tar
 /// archive's end-of-archive marker.
@@ -691,7 +697,6 @@ impl Manifest {
 
     fn removal_problems(&self, bad: &mut impl FnMut(String)) {
         let mut group = 0;
-        let mut seen = std::collections::HashSet::new();
         for (i, r) in self.removals.iter().enumerate() {
             let at = format!("removals[{i}]");
             let rank = match r.action {
@@ -706,15 +711,6 @@ impl Manifest {
                 ));
             }
             group = group.max(rank);
-            let key = (
-                r.member.as_str(),
-                r.index,
-                r.action.name(),
-                r.part.as_deref(),
-            );
-            if !seen.insert(key) {
-                bad(format!("{at}: listed twice"));
-            }
             if !is_hash(&r.original_blake3) {
                 bad(format!("{at}: original_blake3 is not 64 hex digits"));
             }
@@ -827,18 +823,21 @@ impl Manifest {
                 bad(format!("{at} ({}) {shape}", r.action.name()));
             }
         }
-        let mut previous: Option<&Removal> = None;
+        // An archive may hold two members with one path (an appended copy),
+        // each with its own entries: the same member and index listed again,
+        // or an index lower than the one before, may start the entries of
+        // the next such member, which only `--input` tells apart. What
+        // cannot be is one attachment of one redaction dropped twice.
+        let mut parts: Vec<&str> = Vec::new();
         for (i, r) in self.removals.iter().enumerate() {
-            if let Some(p) = previous
-                && r.action.is_per_message()
-                && p.member == r.member
-                && (r.index < p.index || (r.index == p.index && r.action != Action::DropAttachment))
-            {
-                bad(format!(
-                    "removals[{i}]: out of order (the messages of a member in index order)"
-                ));
+            if r.action != Action::DropAttachment {
+                parts.clear();
+            } else if let Some(part) = r.part.as_deref() {
+                if parts.contains(&part) {
+                    bad(format!("removals[{i}]: listed twice"));
+                }
+                parts.push(part);
             }
-            previous = Some(r).filter(|r| r.action.is_per_message());
         }
     }
 
@@ -860,7 +859,11 @@ impl Manifest {
             if !WARNING_KINDS.contains(&w.kind.as_str()) {
                 bad(format!("{at}: unknown kind"));
             }
-            if w.subjects.is_empty() {
+            if w.kind == DANGLING_LINK_WARNING {
+                if !w.subjects.is_empty() {
+                    bad(format!("{at}: a dangling hard link lists subjects"));
+                }
+            } else if w.subjects.is_empty() {
                 bad(format!("{at}: lists no subject"));
             }
             self.subject_problems(&at, &w.subjects, bad);
@@ -1153,11 +1156,25 @@ mod tests {
             (|m| m.totals.untouched = 0, "totals.messages_read"),
             (
                 |m| {
-                    let copy = m.removals[0].clone();
-                    m.removals.push(copy);
-                    m.totals.deleted = 2;
+                    let redact = &mut m.removals[0];
+                    redact.action = Action::Redact;
+                    redact.roles = vec!["mention".into()];
+                    redact.sanitized_blake3 = Some(redact.original_blake3.clone());
+                    redact.sanitized_bytes = Some(1);
+                    let mut attachment = redact.clone();
+                    attachment.action = Action::DropAttachment;
+                    attachment.roles.clear();
+                    attachment.sanitized_blake3 = None;
+                    attachment.sanitized_bytes = None;
+                    attachment.part = Some("2".into());
+                    attachment.reason = Some(ATTACHMENT_REASON.into());
+                    m.removals.push(attachment.clone());
+                    m.removals.push(attachment);
+                    m.totals.deleted = 0;
+                    m.totals.redacted = 1;
+                    m.totals.attachments_dropped = 2;
                 },
-                "listed twice",
+                "removals[2]: listed twice",
             ),
             (
                 |m| {
@@ -1178,6 +1195,28 @@ mod tests {
             let problems = manifest.consistency_problems().join("; ");
             assert!(problems.contains(word), "{word}: {problems}");
         }
+    }
+
+    #[test]
+    fn two_members_with_one_path_may_repeat_member_and_index() {
+        // Two copies of one member (as `tar -r` appends), both deleted: the
+        // entries are equal, and only `--input` can tell them from one
+        // removal listed twice.
+        let mut manifest = consistent();
+        let copy = manifest.removals[0].clone();
+        manifest.removals.push(copy);
+        manifest.totals.deleted = 2;
+        manifest.totals.untouched = 0;
+        assert_eq!(manifest.consistency_problems(), Vec::<String>::new());
+        // Two messages of each copy: indices 0, 1, 0, 1.
+        let mut second = manifest.removals[0].clone();
+        second.index = 1;
+        manifest.removals.insert(1, second.clone());
+        manifest.removals.push(second);
+        manifest.totals.deleted = 4;
+        manifest.totals.messages_read = 4;
+        manifest.input.messages = 4;
+        assert_eq!(manifest.consistency_problems(), Vec::<String>::new());
     }
 
     #[test]

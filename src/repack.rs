@@ -136,6 +136,10 @@ pub struct RepackReport {
     pub renamed: Vec<RenamedMember>,
     /// Members whose header fields or padding were cleaned, in stream order.
     pub cleaned: Vec<CleanedMember>,
+    /// Input paths of the hard links that name no earlier member of the
+    /// input (dangling already there; written back as they are), in
+    /// stream order.
+    pub dangling_in_input: Vec<Vec<u8>>,
 }
 
 /// New names for a member whose path or link target holds an identifier.
@@ -324,6 +328,10 @@ pub struct Repacker<'a, W: Write> {
     dropped: Vec<DroppedMember>,
     renamed: Vec<RenamedMember>,
     cleaned: Vec<CleanedMember>,
+    /// 64-bit keys ([`link_key_hash`]) of the input paths of the members
+    /// so far: what a hard link of the input may name.
+    seen: HashSet<u64>,
+    dangling_in_input: Vec<Vec<u8>>,
     /// The bytes after the end of the archive (at most
     /// [`crate::archive::MAX_TRAILER`]), held with a policy until the end:
     /// written as zeros if they hold an identifier.
@@ -350,6 +358,8 @@ impl<'a, W: Write> Repacker<'a, W> {
             dropped: Vec::new(),
             renamed: Vec::new(),
             cleaned: Vec::new(),
+            seen: HashSet::new(),
+            dangling_in_input: Vec::new(),
             trailer: Vec::new(),
             trailer_watch: RawWatch::default(),
         }
@@ -365,6 +375,7 @@ impl<'a, W: Write> Repacker<'a, W> {
             dropped: self.dropped,
             renamed: self.renamed,
             cleaned: self.cleaned,
+            dangling_in_input: self.dangling_in_input,
         };
         Ok((self.out, report))
     }
@@ -888,6 +899,14 @@ fn link_key(path: &[u8]) -> Vec<u8> {
     crate::archive::link_name(path).to_vec()
 }
 
+/// A 64-bit hash of [`link_key`], for the set of the members seen.
+fn link_key_hash(path: &[u8]) -> u64 {
+    let hash = blake3::hash(crate::archive::link_name(path));
+    let mut key = [0u8; 8];
+    key.copy_from_slice(&hash.as_bytes()[..8]);
+    u64::from_le_bytes(key)
+}
+
 /// The folder part of a path (`a/b/c` -> `a/b`, `c` -> empty).
 fn parent_folder(path: &[u8]) -> Vec<u8> {
     let path = path.strip_suffix(b"/").unwrap_or(path);
@@ -912,6 +931,14 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
         }
         if member.format == MailboxFormat::Cache && member.entry.is_some() {
             self.hold_for_cache(member);
+        }
+        if let Some(entry) = &member.entry {
+            if entry.kind() == EntryKind::Hardlink
+                && !self.seen.contains(&link_key_hash(&entry.link))
+            {
+                self.dangling_in_input.push(entry.path.clone());
+            }
+            self.seen.insert(link_key_hash(&entry.path));
         }
         let names = self.new_names(member);
         let dirty = match (&self.policy, &member.entry) {

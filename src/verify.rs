@@ -27,9 +27,9 @@ use crate::job::{Input, LoadedRequest};
 use crate::mailbox::{MailboxFormat, Message};
 use crate::manifest::{
     ATTACHMENT_REASON, Action, CACHE_CHANGED_REASON, CACHE_IDENTIFIER_REASON,
-    HEADER_CLEANED_REASON, HEADER_UNCLEANABLE_REASON, Hasher, LINK_TARGET_GONE_REASON, Manifest,
-    ManifestError, ManifestKey, NAME_DOES_NOT_FIT_REASON, PADDING_CLEANED_REASON, Removal,
-    TRAILER_CLEANED_REASON, TRAILER_MEMBER, Warning,
+    DANGLING_LINK_WARNING, HEADER_CLEANED_REASON, HEADER_UNCLEANABLE_REASON, Hasher,
+    LINK_TARGET_GONE_REASON, Manifest, ManifestError, ManifestKey, NAME_DOES_NOT_FIT_REASON,
+    PADDING_CLEANED_REASON, Removal, TRAILER_CLEANED_REASON, TRAILER_MEMBER, Warning,
 };
 use crate::matcher::{Matcher, MessageInput};
 use crate::pipeline::{self, Outcome, PipelineOptions, Processor, Sink};
@@ -614,6 +614,10 @@ fn walk(
             member: None,
             watch: RawWatch::default(),
             seen: HashSet::new(),
+            dangling_allowed: dangling_warnings(manifest).fold(HashMap::new(), |mut map, w| {
+                *map.entry(w.member.as_str()).or_default() += 1;
+                map
+            }),
             dangling_links: 0,
             first_dangling: None,
             bare_format: None,
@@ -657,6 +661,14 @@ fn walk(
             error,
         }),
     }
+}
+
+/// The manifest's warnings about hard links dangling already in the input.
+fn dangling_warnings(manifest: &Manifest) -> impl Iterator<Item = &Warning> {
+    manifest
+        .warnings
+        .iter()
+        .filter(|w| w.kind == DANGLING_LINK_WARNING)
 }
 
 /// The messages the manifest lists as deleted or redacted: member as
@@ -740,6 +752,9 @@ struct Walker<'a> {
     watch: RawWatch,
     /// Keys ([`link_key`]) of the paths of the members so far.
     seen: HashSet<u64>,
+    /// The members the manifest warns about as hard links dangling already
+    /// in the input, by name, with how many such warnings are left.
+    dangling_allowed: HashMap<&'a str, u64>,
     dangling_links: u64,
     first_dangling: Option<String>,
     /// The format of a bare output's one member, and its bytes.
@@ -749,6 +764,20 @@ struct Walker<'a> {
 }
 
 impl Walker<'_> {
+    /// True when the manifest warns about a hard link at `path` as dangling
+    /// already in the input (each warning stands for one link).
+    fn dangling_warned(&mut self, path: &[u8]) -> bool {
+        for name in self.namer.recorded(path) {
+            if let Some(left) = self.dangling_allowed.get_mut(name.as_str())
+                && *left > 0
+            {
+                *left -= 1;
+                return true;
+            }
+        }
+        false
+    }
+
     fn note_hit(&mut self, what: String) {
         self.first_hit.get_or_insert(what);
     }
@@ -797,6 +826,7 @@ impl Sink<bool> for Walker<'_> {
                 self.scan_framing(&view, "tar header");
                 if entry.kind() == EntryKind::Hardlink
                     && !self.seen.contains(&link_key(&entry.link))
+                    && !self.dangling_warned(&member.path)
                 {
                     self.dangling_links += 1;
                     if self.first_dangling.is_none() {
@@ -964,6 +994,11 @@ struct Accounting<'a> {
     tally: Tally,
     /// The warnings the input gives (with a request).
     warnings: Vec<Warning>,
+    /// Keys ([`link_key`]) of the input paths of the members so far.
+    input_seen: HashSet<u64>,
+    /// The names ([`Namer::recorded`]) of the input's hard links that name
+    /// no earlier member of the input, in input order.
+    dangling_in_input: Vec<Vec<String>>,
     /// Paths of the members in which a message was deleted or redacted.
     changed: Vec<Vec<u8>>,
     /// Header caches dropped because their folder changed: removal, folder.
@@ -1014,6 +1049,8 @@ impl<'a> Accounting<'a> {
             problems: Vec::new(),
             tally: Tally::default(),
             warnings: Vec::new(),
+            input_seen: HashSet::new(),
+            dangling_in_input: Vec::new(),
             changed: Vec::new(),
             cache_changed: Vec::new(),
             container,
@@ -1041,8 +1078,17 @@ impl<'a> Accounting<'a> {
             }) => {
                 if let Event::MemberStart(member) = &event {
                     self.tally.members += 1;
-                    if member.entry.is_none() {
-                        self.bare_format = Some(member.format);
+                    match &member.entry {
+                        None => self.bare_format = Some(member.format),
+                        Some(entry) => {
+                            if entry.kind() == EntryKind::Hardlink
+                                && !self.input_seen.contains(&link_key(&entry.link))
+                            {
+                                self.dangling_in_input
+                                    .push(self.namer.recorded(&member.path));
+                            }
+                            self.input_seen.insert(link_key(&entry.path));
+                        }
                     }
                 }
                 Some((event, verdict, found))
@@ -1065,10 +1111,15 @@ impl<'a> Accounting<'a> {
         }
     }
 
-    /// The unused removals of `names` at `index` whose action passes `pred`,
-    /// in manifest order, now marked as used.
+    /// The removals of one input item of `names` at `index` whose action
+    /// passes `pred`, now marked as used: the first unused one in manifest
+    /// order and the `drop-attachment` entries right after it. An archive
+    /// may hold two members with one path (an appended copy), each with its
+    /// own entries, so a removal is identified by its position in input
+    /// order: later entries of the same member and index are left to the
+    /// later members (one left over at the end matches nothing).
     fn take(&mut self, names: &[String], index: u64, pred: impl Fn(Action) -> bool) -> Vec<usize> {
-        let mut taken = Vec::new();
+        let mut candidates = Vec::new();
         for name in names {
             for &i in self
                 .removals
@@ -1076,11 +1127,20 @@ impl<'a> Accounting<'a> {
                 .map_or(&[][..], Vec::as_slice)
             {
                 if !self.used[i] && pred(self.manifest.removals[i].action) {
-                    taken.push(i);
+                    candidates.push(i);
                 }
             }
         }
-        taken.sort_unstable();
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut taken = Vec::new();
+        for (n, &i) in candidates.iter().enumerate() {
+            let attachment = self.manifest.removals[i].action == Action::DropAttachment;
+            if n > 0 && !attachment {
+                break;
+            }
+            taken.push(i);
+        }
         for &i in &taken {
             self.used[i] = true;
         }
@@ -1866,11 +1926,31 @@ impl<'a> Accounting<'a> {
         }
         self.check_records(&input_digest.digest());
         self.check_removals();
-        if self.engine.is_some() && self.warnings != self.manifest.warnings {
+        let listed: Vec<&Warning> = self
+            .manifest
+            .warnings
+            .iter()
+            .filter(|w| w.kind != DANGLING_LINK_WARNING)
+            .collect();
+        if self.engine.is_some() && !self.warnings.iter().eq(listed.iter().copied()) {
             self.note(format!(
                 "the warnings are not those the input gives ({} given, {} listed)",
                 self.warnings.len(),
-                self.manifest.warnings.len()
+                listed.len()
+            ));
+        }
+        let dangling: Vec<&Warning> = dangling_warnings(self.manifest).collect();
+        let same = dangling.len() == self.dangling_in_input.len()
+            && dangling
+                .iter()
+                .zip(&self.dangling_in_input)
+                .all(|(w, names)| names.contains(&w.member) && w.subjects.is_empty());
+        if !same {
+            self.note(format!(
+                "the warnings about hard links dangling in the input are not those the input \
+                 gives ({} given, {} listed)",
+                self.dangling_in_input.len(),
+                dangling.len()
             ));
         }
         if !self.problems.is_empty() {
@@ -1926,7 +2006,8 @@ impl<'a> Accounting<'a> {
             ),
         ];
         if self.engine.is_some() {
-            counts.push(("totals.warnings", t.warnings, self.warnings.len() as u64));
+            let warnings = self.warnings.len() + self.dangling_in_input.len();
+            counts.push(("totals.warnings", t.warnings, warnings as u64));
         }
         for (field, stated, found) in counts {
             if stated != found {

@@ -19,3 +19,4 @@ mod tamper;
 mod testdata;
 mod transaction;
 mod verify;
+mod verify_findings;

@@ -399,7 +399,7 @@ fn rows() -> Vec<Row> {
                 removals(m).insert(i + 1, r);
                 add(&mut m["totals"]["deleted"], 1);
             },
-            expect: Fail("manifest", &["listed twice"]),
+            expect: Fail("accounting", &["matches nothing in the input"]),
         },
         Row {
             name: "a rename duplicated",
@@ -409,7 +409,7 @@ fn rows() -> Vec<Row> {
                 removals(m).insert(i + 1, r);
                 add(&mut m["totals"]["renamed"], 1);
             },
-            expect: Fail("manifest", &["listed twice"]),
+            expect: Fail("accounting", &["matches nothing in the input"]),
         },
         Row {
             name: "messages of two members swapped",
@@ -737,7 +737,7 @@ fn rows() -> Vec<Row> {
                 removals(m).insert(i + 1, r);
                 add(&mut m["totals"]["cleaned"], 1);
             },
-            expect: Fail("manifest", &["listed twice"]),
+            expect: Fail("accounting", &["matches nothing in the input"]),
         },
         Row {
             name: "cleans reversed",
@@ -847,6 +847,19 @@ fn rows() -> Vec<Row> {
             name: "warning subjects",
             edit: |m| m["warnings"][0]["subjects"] = serde_json::json!(["REQ-2026-0043"]),
             expect: Fail("accounting", &["warnings"]),
+        },
+        Row {
+            name: "a dangling-link warning added for a member that is no link",
+            edit: |m| {
+                let w = serde_json::json!({
+                    "member": "docs/contacts.csv",
+                    "kind": "dangling-hard-link-in-input",
+                    "subjects": [],
+                });
+                m["warnings"].as_array_mut().expect("warnings").push(w);
+                add(&mut m["totals"]["warnings"], 1);
+            },
+            expect: Fail("accounting", &["dangling in the input"]),
         },
         Row {
             name: "warning member",
