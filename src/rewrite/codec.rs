@@ -112,7 +112,7 @@ impl Base64Layout {
         let breaks = text_len.checked_div(line_len).unwrap_or(0) + 1;
         let mut out = Vec::with_capacity(text_len + breaks * self.eol.len());
         let mut col = 0;
-        let mut text = String::with_capacity(BLOCK / 3 * 4);
+        let mut text = String::with_capacity(data.len().min(BLOCK).div_ceil(3) * 4);
         for block in data.chunks(BLOCK) {
             text.clear();
             STANDARD.encode_string(block, &mut text);
