@@ -247,6 +247,7 @@ impl<'a> Engine<'a> {
         // The envelope goes in front of the message in place: a second
         // copy of a large message would double its share of the memory.
         let mut bytes = rfc822;
+        bytes.reserve_exact(new_envelope.len());
         bytes.splice(0..0, new_envelope.iter().copied());
         if !self.matcher.scan_bytes(&bytes).is_empty() {
             return Err("the raw bytes still hold an identifier after redaction".into());

@@ -343,17 +343,18 @@ where
         }
         self.counts.messages += 1;
         self.totals.messages_read += 1;
-        let counted = match (&verdict.outcome, verdict.planned) {
-            (Outcome::Keep, Some(Action::Delete)) if self.options.dry_run => Outcome::Delete,
-            (Outcome::Keep, Some(Action::Redact)) if self.options.dry_run => {
-                Outcome::Replace(Vec::new())
+        // Counted from a reference: a clone of a replacement would copy a
+        // whole rewritten message.
+        match (&verdict.outcome, verdict.planned) {
+            (Outcome::Keep, Some(Action::Delete)) if self.options.dry_run => {
+                self.totals.deleted += 1;
             }
-            (outcome, _) => outcome.clone(),
-        };
-        match counted {
-            Outcome::Keep => self.totals.untouched += 1,
-            Outcome::Delete => self.totals.deleted += 1,
-            Outcome::Replace(_) => self.totals.redacted += 1,
+            (Outcome::Keep, Some(Action::Redact)) if self.options.dry_run => {
+                self.totals.redacted += 1;
+            }
+            (Outcome::Keep, _) => self.totals.untouched += 1,
+            (Outcome::Delete, _) => self.totals.deleted += 1,
+            (Outcome::Replace(_), _) => self.totals.redacted += 1,
         }
         if verdict.reason.is_some() && verdict.outcome == Outcome::Delete {
             self.totals.fail_closed += 1;

@@ -17,9 +17,13 @@ use crate::mailbox::{self, MailboxFormat, Message};
 /// Size of the chunks in which pass-through data travels.
 pub const CHUNK: usize = 256 * 1024;
 
-/// Most bytes reserved up front for a one-message member, whatever its tar
-/// header announces.
-const PREALLOCATE: u64 = 16 << 20;
+/// Most bytes reserved at a time for a one-message member, whatever its tar
+/// header announces, until that much has arrived; past it a message buffer
+/// grows by an eighth of what it holds.
+const PREALLOCATE: usize = 16 << 20;
+
+/// The first reservation for a one-message member of unknown size.
+const FIRST_STEP: usize = 64 << 10;
 
 /// One member of the input: a tar entry, or the whole of a bare mailbox.
 #[derive(Debug)]
@@ -219,15 +223,8 @@ fn read_member_data(
         }
         MailboxFormat::Maildir | MailboxFormat::Mh | MailboxFormat::Eml => {
             let limit = options.max_message_size;
-            // The header announces the size: one allocation instead of a
-            // doubling series of copies (capped, since a damaged header may
-            // announce anything).
-            let announced = member.size.unwrap_or(0).min(limit.saturating_add(1));
-            let mut bytes =
-                Vec::with_capacity(usize::try_from(announced.min(PREALLOCATE)).unwrap_or(0));
-            data.take(limit.saturating_add(1))
-                .read_to_end(&mut bytes)
-                .map_err(io_to_error)?;
+            let announced = member.size.map(|size| size.min(limit.saturating_add(1)));
+            let bytes = read_message(&mut data.take(limit.saturating_add(1)), announced)?;
             if bytes.len() as u64 > limit {
                 return Err(Error::at(
                     ErrorKind::MessageTooLarge {
@@ -247,6 +244,49 @@ fn read_member_data(
     }
 }
 
+/// Reads a one-message member whole. The buffer grows in steps that
+/// arrive filled: up to exactly the `announced` size (a tar header's), at
+/// most [`PREALLOCATE`] bytes ahead of what has arrived (a damaged header may
+/// announce anything), then by an eighth of what it holds. `read_to_end`
+/// alone would double the buffer and zero the part it reads into, so a
+/// 100 MB message would hold about 134 MB.
+fn read_message(data: &mut impl Read, announced: Option<u64>) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    let mut announced = announced.and_then(|size| usize::try_from(size).ok());
+    loop {
+        let have = bytes.len();
+        let grow = if have < PREALLOCATE {
+            have.max(FIRST_STEP)
+        } else {
+            have / 8
+        };
+        let step = match announced {
+            Some(size) if size > have => (size - have).min(grow),
+            Some(_) => {
+                // All that was announced is here: only the end may follow.
+                let mut probe = [0u8; 512];
+                let n = read_full(data, &mut probe)?;
+                if n == 0 {
+                    return Ok(bytes);
+                }
+                bytes.extend_from_slice(&probe[..n]);
+                announced = None;
+                continue;
+            }
+            None => grow,
+        };
+        bytes.reserve_exact(step);
+        let n = data
+            .take(step as u64)
+            .read_to_end(&mut bytes)
+            .map_err(io_to_error)?;
+        if n < step {
+            bytes.shrink_to_fit();
+            return Ok(bytes);
+        }
+    }
+}
+
 /// Reads until `buf` is full or the stream ends.
 fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> Result<usize> {
     let mut filled = 0;
@@ -259,4 +299,53 @@ fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> Result<usize> {
         }
     }
     Ok(filled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that hands out at most `chunk` bytes per call.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        chunk: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(self.chunk).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_message_buffer_is_the_size_of_the_message() {
+        let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+        for chunk in [1 << 20, 8191] {
+            let read = |announced: Option<u64>, len: usize| {
+                let mut r = Trickle {
+                    data: &data[..len],
+                    chunk,
+                };
+                read_message(&mut r, announced).unwrap()
+            };
+            // Announced and true: exactly that much is reserved.
+            let got = read(Some(data.len() as u64), data.len());
+            assert_eq!(got, data);
+            assert_eq!(got.capacity(), data.len());
+            // Announced too little or too much: still every byte, and no
+            // more room than the bytes need.
+            for (announced, len) in [(1000, data.len()), (5_000_000, 1_234_567), (0, 10)] {
+                let got = read(Some(announced), len);
+                assert_eq!(got, &data[..len]);
+                assert_eq!(got.capacity(), len);
+            }
+            let got = read(None, data.len());
+            assert_eq!(got, data);
+            assert_eq!(got.capacity(), data.len());
+            assert!(read(None, 0).is_empty());
+        }
+    }
 }

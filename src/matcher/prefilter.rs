@@ -500,20 +500,74 @@ fn leaf_or_multipart(
         // Text without charset: lossy UTF-8, as the bytes are searched.
         return no_hits(p, &decoded);
     }
-    let text = match charset {
-        Some(cs) if is_text => {
-            match mail_parser::decoders::charsets::map::charset_decoder(cs.as_bytes()) {
-                Some(decode) => decode(&decoded),
-                None => String::from_utf8_lossy(&decoded).into_owned(),
+    let text = body_text(decoded, charset, is_text);
+    if !no_hits(p, text.as_bytes()) {
+        return false;
+    }
+    // One HTML reading at a time: each is about the size of the text.
+    !may_be_html || {
+        let entities = decode_entities(&text);
+        no_hits(p, entities.as_bytes()) && {
+            drop(entities);
+            no_hits(p, strip_tags(&text).as_bytes())
+        }
+    }
+}
+
+/// The text the full scan reads from a decoded body in `charset` (which
+/// maps ASCII to itself). When every decoder in play would return the
+/// bytes unchanged (ASCII, or valid UTF-8 read as UTF-8), they become the
+/// text without a copy, so a large body is not held twice.
+fn body_text<'a>(
+    decoded: std::borrow::Cow<'a, [u8]>,
+    charset: Option<&str>,
+    is_text: bool,
+) -> std::borrow::Cow<'a, str> {
+    use std::borrow::Cow;
+    let decoder = |cs: &str| mail_parser::decoders::charsets::map::charset_decoder(cs.as_bytes());
+    let read_as_utf8 = match charset {
+        None => true,
+        Some(cs) if is_text => decoder(cs).is_none(),
+        Some(cs) => {
+            let label = cs.split('*').next().unwrap_or(cs).trim();
+            decoder(label).is_none()
+                && encoding_rs::Encoding::for_label(label.as_bytes())
+                    .is_none_or(|e| e == encoding_rs::UTF_8)
+        }
+    };
+    if read_as_utf8 || decoded.is_ascii() {
+        match decoded {
+            Cow::Borrowed(bytes) => {
+                if let Ok(text) = std::str::from_utf8(bytes) {
+                    return Cow::Borrowed(text);
+                }
+                return Cow::Owned(decode_body(bytes, charset, is_text));
+            }
+            Cow::Owned(bytes) => {
+                return match String::from_utf8(bytes) {
+                    Ok(text) => Cow::Owned(text),
+                    Err(e) => Cow::Owned(decode_body(e.as_bytes(), charset, is_text)),
+                };
             }
         }
-        Some(cs) => decode_charset(cs, &decoded),
-        None => String::from_utf8_lossy(&decoded).into_owned(),
-    };
-    no_hits(p, text.as_bytes())
-        && !(may_be_html
-            && (!no_hits(p, decode_entities(&text).as_bytes())
-                || !no_hits(p, strip_tags(&text).as_bytes())))
+    }
+    Cow::Owned(decode_body(&decoded, charset, is_text))
+}
+
+/// A decoded body read as the full scan reads it: through mail-parser's
+/// decoder for a text part's charset, through [`decode_charset`] for other
+/// parts, as lossy UTF-8 without a charset.
+fn decode_body(decoded: &[u8], charset: Option<&str>, is_text: bool) -> String {
+    match charset {
+        Some(cs) if is_text => {
+            match mail_parser::decoders::charsets::map::charset_decoder(cs.as_bytes()) {
+                Some(decode) => decode(decoded),
+                None => String::from_utf8_lossy(decoded).into_owned(),
+            }
+        }
+        Some(cs) => decode_charset(cs, decoded),
+        None => String::from_utf8_lossy(decoded).into_owned(),
+    }
 }
 
 fn is_identity_cte(c: &[u8]) -> bool {
@@ -871,6 +925,63 @@ mod tests {
         ];
         for v in variants {
             assert!(!proves_no_hit(p, None, v.as_bytes()), "{v}");
+        }
+    }
+
+    #[test]
+    fn a_body_read_unchanged_is_not_copied() {
+        use std::borrow::Cow;
+        let ascii: Vec<u8> = (0..128u8).collect();
+        let mut labels: Vec<String> = ["us-ascii", "ascii", "utf-8", "utf8", "latin1", "latin-1"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        for n in 1..=16 {
+            labels.extend([
+                format!("iso-8859-{n}"),
+                format!("iso8859-{n}"),
+                format!("iso_8859-{n}"),
+            ]);
+        }
+        for n in 0..=8 {
+            labels.extend([format!("windows-125{n}"), format!("cp125{n}")]);
+        }
+        labels.extend(["koi8-r".to_owned(), "koi8-u".to_owned()]);
+        for label in &labels {
+            assert!(
+                charset_is_ascii_safe(format!("={label}").as_bytes()),
+                "{label}"
+            );
+            for is_text in [true, false] {
+                // Every decoder the shortcut stands for reads ASCII as itself.
+                let slow = decode_body(&ascii, Some(label), is_text);
+                assert_eq!(slow.as_bytes(), ascii, "{label}");
+                let owned = ascii.clone();
+                let at = owned.as_ptr();
+                let text = body_text(Cow::Owned(owned), Some(label), is_text);
+                assert_eq!(text.as_ptr(), at, "{label}: copied");
+                assert!(matches!(
+                    body_text(Cow::Borrowed(&ascii), Some(label), is_text),
+                    Cow::Borrowed(_)
+                ));
+            }
+        }
+        // Valid UTF-8 read as UTF-8 is kept; in a single-byte charset, or
+        // malformed, it is decoded as before.
+        let utf8 = "Jürgen Doe".as_bytes();
+        for (charset, is_text) in [(None, true), (Some("utf-8"), true), (Some("utf-8"), false)] {
+            let text = body_text(Cow::Borrowed(utf8), charset, is_text);
+            assert!(matches!(text, Cow::Borrowed("Jürgen Doe")));
+        }
+        for (bytes, charset) in [
+            (utf8, Some("iso-8859-1")),
+            (&b"J\xfcrgen"[..], Some("utf-8")),
+            (b"J\xfcrgen", None),
+        ] {
+            for is_text in [true, false] {
+                let text = body_text(Cow::Owned(bytes.to_vec()), charset, is_text);
+                assert_eq!(text, decode_body(bytes, charset, is_text));
+            }
         }
     }
 

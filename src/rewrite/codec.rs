@@ -28,9 +28,15 @@ fn b64_value(b: u8) -> Option<u8> {
     }
 }
 
+/// Characters of the alphabet collected before they are decoded (a
+/// multiple of 4, so that only the last block of a piece ends mid-quantum).
+const DECODE_BLOCK: usize = 64 << 10;
+
 /// Decodes base64 leniently: characters outside the alphabet (line breaks,
 /// garbage) are skipped, padding ends a quantum (so concatenated encodings
 /// decode one after the other), and a dangling sixth-bit group is dropped.
+/// The characters are decoded in blocks, not gathered into a copy of the
+/// whole body first.
 pub(crate) fn base64_decode(bytes: &[u8]) -> Option<Vec<u8>> {
     let engine = GeneralPurpose::new(
         &base64::alphabet::STANDARD,
@@ -39,16 +45,22 @@ pub(crate) fn base64_decode(bytes: &[u8]) -> Option<Vec<u8>> {
             .with_decode_allow_trailing_bits(true),
     );
     let mut out = Vec::with_capacity(bytes.len() / 4 * 3 + 3);
+    let mut clean = Vec::with_capacity(DECODE_BLOCK.min(bytes.len()));
     for piece in bytes.split(|&b| b == b'=') {
-        let mut clean: Vec<u8> = piece
-            .iter()
-            .copied()
-            .filter(|&b| b64_value(b).is_some())
-            .collect();
+        for &b in piece {
+            if b64_value(b).is_some() {
+                clean.push(b);
+                if clean.len() == DECODE_BLOCK {
+                    engine.decode_vec(&clean, &mut out).ok()?;
+                    clean.clear();
+                }
+            }
+        }
         if clean.len() % 4 == 1 {
             clean.pop();
         }
         engine.decode_vec(&clean, &mut out).ok()?;
+        clean.clear();
     }
     Some(out)
 }
@@ -86,20 +98,35 @@ impl Base64Layout {
         }
     }
 
-    /// Encodes `data` in this layout.
+    /// Encodes `data` in this layout, a block at a time (a multiple of 3
+    /// bytes, so the blocks' encodings join into the whole one), without a
+    /// one-line copy of the whole encoding.
     pub fn encode(&self, data: &[u8]) -> Vec<u8> {
-        let text = STANDARD.encode(data);
+        const BLOCK: usize = 3 << 12;
         let line_len = if self.line_len == 0 {
             usize::MAX
         } else {
             self.line_len
         };
-        let mut out = Vec::with_capacity(text.len() + text.len() / 38 + 2);
-        for (i, line) in text.as_bytes().chunks(line_len).enumerate() {
-            if i > 0 {
-                out.extend_from_slice(self.eol);
+        let text_len = data.len().div_ceil(3) * 4;
+        let breaks = text_len.checked_div(line_len).unwrap_or(0) + 1;
+        let mut out = Vec::with_capacity(text_len + breaks * self.eol.len());
+        let mut col = 0;
+        let mut text = String::with_capacity(data.len().min(BLOCK).div_ceil(3) * 4);
+        for block in data.chunks(BLOCK) {
+            text.clear();
+            STANDARD.encode_string(block, &mut text);
+            let mut rest = text.as_bytes();
+            while !rest.is_empty() {
+                if col == line_len {
+                    out.extend_from_slice(self.eol);
+                    col = 0;
+                }
+                let (line, tail) = rest.split_at((line_len - col).min(rest.len()));
+                out.extend_from_slice(line);
+                col += line.len();
+                rest = tail;
             }
-            out.extend_from_slice(line);
         }
         if self.trailing_eol {
             out.extend_from_slice(self.eol);
@@ -366,6 +393,52 @@ mod tests {
             Base64Layout::of(b"QUJD", b"\n").encode(b"ABCDEFG"),
             b"QUJDREVGRw=="
         );
+    }
+
+    #[test]
+    fn large_base64_bodies_in_blocks() {
+        let data: Vec<u8> = (0..300_001u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        let text = STANDARD.encode(&data);
+        // Lines of 76 with junk between: decoded across block boundaries.
+        let mut body = Vec::new();
+        for (i, line) in text.as_bytes().chunks(76).enumerate() {
+            body.extend_from_slice(line);
+            body.extend_from_slice(if i % 7 == 0 { b" *\r\n" } else { b"\r\n" });
+        }
+        assert_eq!(base64_decode(&body).unwrap(), data);
+        // A piece whose length is one past a multiple of 4 loses its last
+        // character, wherever the blocks fall.
+        let mut odd = text.trim_end_matches('=').as_bytes().to_vec();
+        while odd.len() % 4 != 1 {
+            odd.push(b'A');
+        }
+        let mut want = base64_decode(&odd[..odd.len() - 1]).unwrap();
+        assert_eq!(base64_decode(&odd).unwrap(), want);
+        want.extend_from_slice(b"Jane");
+        odd.extend_from_slice(b"=SmFuZQ");
+        assert_eq!(base64_decode(&odd).unwrap(), want);
+        // Encoding: the same lines as one encoding cut into lines.
+        for (line_len, trailing) in [(76, true), (72, false), (5, true), (0, true)] {
+            let layout = Base64Layout {
+                line_len,
+                eol: b"\r\n",
+                trailing_eol: trailing,
+            };
+            let lines: Vec<&[u8]> = if line_len == 0 {
+                vec![text.as_bytes()]
+            } else {
+                text.as_bytes().chunks(line_len).collect()
+            };
+            let mut want = lines.join(&b"\r\n"[..]);
+            if trailing {
+                want.extend_from_slice(b"\r\n");
+            }
+            assert_eq!(layout.encode(&data), want, "{line_len}");
+        }
+        let layout = Base64Layout::of(b"QUJD\n", b"\n");
+        assert_eq!(layout.encode(b""), b"\n");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use super::codec::{self, Charset};
-use super::mapped::{self, Hit, Mapped, Seg, SegKind};
+use super::mapped::{self, Cover, Hit, Mapped, Seg, SegKind};
 use super::{EMAIL_MARKER, Finder, RewriteError, TEXT_MARKER, params};
 use crate::mailbox::field_name;
 
@@ -324,24 +324,47 @@ fn field_kind(name: &[u8]) -> FieldKind {
     }
 }
 
-/// True when `pos` of a structured value lies inside a quoted string or a
-/// comment.
-fn quoted_at(value: &[u8], pos: usize) -> bool {
-    let (mut quoted, mut comment, mut escaped) = (false, 0usize, false);
-    for &b in value.get(..pos).unwrap_or(value) {
-        if escaped {
-            escaped = false;
-            continue;
+/// Whether positions of a structured value lie inside a quoted string or a
+/// comment. Asked in increasing order (the hits of one field), it reads on
+/// from the last position instead of from the start each time.
+#[derive(Default)]
+struct Quoting {
+    /// The position read up to, and the state there.
+    state: std::cell::Cell<(usize, QuoteState)>,
+}
+
+/// The reading state at one position of a structured value.
+#[derive(Debug, Clone, Copy, Default)]
+struct QuoteState {
+    quoted: bool,
+    comment: usize,
+    escaped: bool,
+}
+
+impl Quoting {
+    /// True when `pos` of `value` lies inside a quoted string or a comment.
+    fn quoted_at(&self, value: &[u8], pos: usize) -> bool {
+        let pos = pos.min(value.len());
+        let (mut at, mut st) = self.state.get();
+        if pos < at {
+            (at, st) = (0, QuoteState::default());
         }
-        match b {
-            b'\\' if quoted || comment > 0 => escaped = true,
-            b'"' if comment == 0 => quoted = !quoted,
-            b'(' if !quoted => comment += 1,
-            b')' if !quoted => comment = comment.saturating_sub(1),
-            _ => {}
+        for &b in value.get(at..pos).unwrap_or_default() {
+            if st.escaped {
+                st.escaped = false;
+                continue;
+            }
+            match b {
+                b'\\' if st.quoted || st.comment > 0 => st.escaped = true,
+                b'"' if st.comment == 0 => st.quoted = !st.quoted,
+                b'(' if !st.quoted => st.comment += 1,
+                b')' if !st.quoted => st.comment = st.comment.saturating_sub(1),
+                _ => {}
+            }
         }
+        self.state.set((pos, st));
+        st.quoted || st.comment > 0
     }
-    quoted || comment > 0
 }
 
 /// Redacts one field of the header block `bytes`. Returns the new bytes of
@@ -367,6 +390,7 @@ pub(crate) fn redact_field(
     if hits.is_empty() && matches!(value, Cow::Borrowed(_)) {
         return Ok(None);
     }
+    let quoting = Quoting::default();
     let marker = |hit: &Hit, seg: &Seg, pos: usize| -> &'static str {
         if hit.email {
             return EMAIL_MARKER;
@@ -374,59 +398,188 @@ pub(crate) fn redact_field(
         match (seg.kind, kind) {
             (SegKind::Encoded(_), _) => TEXT_MARKER,
             (_, FieldKind::MsgId) => "erased",
-            (_, FieldKind::Address | FieldKind::Mime) if !quoted_at(&value, pos) => "\"[erased]\"",
+            (_, FieldKind::Address | FieldKind::Mime) if !quoting.quoted_at(&value, pos) => {
+                "\"[erased]\""
+            }
             _ => TEXT_MARKER,
         }
     };
-    let changes = mapped::plan(&decoded.mapped, &hits, &marker);
-    if changes.iter().any(|c| decoded.inexact.contains(&c.seg)) {
+    let covers = mapped::covers(&decoded.mapped, &hits, &marker);
+    if covers.iter().any(|c| decoded.inexact.contains(&c.seg)) {
         return Err(RewriteError::UnknownCharset {
             part: path.to_vec(),
         });
     }
-    let head_len = field.value.start.saturating_sub(field.range.start);
+    let structure = || RewriteError::Structure {
+        part: path.to_vec(),
+    };
+    let head = bytes
+        .get(field.range.start..field.value.start)
+        .unwrap_or_default();
+    let tail = bytes
+        .get(field.value.end..field.range.end)
+        .unwrap_or_default();
+    // Before any new text is built: a field whose kept bytes alone make a
+    // line too long is refused without copies of it (a huge line).
+    if surely_too_long(head, &value, tail, &decoded.mapped, &covers) {
+        return Err(structure());
+    }
+    let out = render(head, &value, tail, decoded, covers, eol).ok_or_else(structure)?;
+    let old = bytes.get(field.range.clone()).unwrap_or_default();
+    Ok((out != old).then_some(out))
+}
+
+/// Builds the field `head` + `value` + `tail` rewritten as `covers` plan
+/// it: changed encoded-word runs written again at their column, blank
+/// continuation lines dropped. `None` when the edits cannot be placed or a
+/// line would exceed [`MAX_LINE`].
+fn render(
+    head: &[u8],
+    value: &[u8],
+    tail: &[u8],
+    decoded: DecodedValue,
+    covers: Vec<Cover>,
+    eol: &[u8],
+) -> Option<Vec<u8>> {
+    // Where the value's lines start, for the column of a run written again.
+    let breaks: Vec<usize> = if covers.iter().any(|c| {
+        decoded
+            .mapped
+            .segs
+            .get(c.seg)
+            .is_some_and(|s| matches!(s.kind, SegKind::Encoded(_)))
+    }) {
+        memchr::memchr_iter(b'\n', value).collect()
+    } else {
+        Vec::new()
+    };
     let encode = |seg: &Seg, text: &str| -> Vec<u8> {
-        let before = value.get(..seg.src.start).unwrap_or_default();
-        let col = match before.iter().rposition(|&b| b == b'\n') {
-            Some(nl) => before.len() - nl - 1,
-            None => head_len + before.len(),
+        let col = match breaks.partition_point(|&nl| nl < seg.src.start) {
+            0 => head.len() + seg.src.start,
+            i => seg.src.start - breaks.get(i - 1).map_or(0, |nl| nl + 1),
         };
         let SegKind::Encoded(letter) = seg.kind else {
             return text.as_bytes().to_vec();
         };
         encode_words(text, letter, col, eol)
     };
-    let edits = mapped::edits(&decoded.mapped, &hits, &marker, &encode);
-    let structure = || RewriteError::Structure {
-        part: path.to_vec(),
-    };
-    let new_value = mapped::apply(&value, edits).ok_or_else(structure)?;
-    let mut out = bytes
-        .get(field.range.start..field.value.start)
-        .unwrap_or_default()
-        .to_vec();
-    out.extend_from_slice(&new_value);
-    out.extend_from_slice(
-        bytes
-            .get(field.value.end..field.range.end)
-            .unwrap_or_default(),
-    );
-    let out = drop_blank_continuations(&out);
-    if out.split(|&b| b == b'\n').any(|l| l.len() > MAX_LINE + 1) {
-        return Err(structure());
-    }
-    let old = bytes.get(field.range.clone()).unwrap_or_default();
-    Ok((out != old).then_some(out))
+    let edits = mapped::edits_of(&decoded.mapped, &covers, &encode);
+    drop(covers);
+    drop(decoded);
+    // The field is built around the new value in place.
+    let mut out = mapped::apply(value, edits)?;
+    out.reserve_exact(head.len() + tail.len());
+    out.splice(0..0, head.iter().copied());
+    out.extend_from_slice(tail);
+    let out = drop_blank_continuations(out);
+    (!out.split(|&b| b == b'\n').any(|l| l.len() > MAX_LINE + 1)).then_some(out)
 }
 
-/// Removes continuation lines that a redaction left empty or blank.
-fn drop_blank_continuations(field: &[u8]) -> Vec<u8> {
+/// True when the field `head` + `value` + `tail`, rewritten as `covers`
+/// plan it, will surely hold a line over [`MAX_LINE`] that is not blank
+/// (and so not dropped): the bytes a rewrite keeps on one line add up to
+/// more. Kept are the bytes outside changed segments with their line
+/// breaks, and the uncovered bytes and markers of changed raw segments; a
+/// changed encoded-word run is refolded, so it counts as a line break (if it
+/// joins two lines, the line is only longer).
+fn surely_too_long(
+    head: &[u8],
+    value: &[u8],
+    tail: &[u8],
+    mapped: &Mapped,
+    covers: &[Cover],
+) -> bool {
+    /// The line being measured: kept bytes so far, and whether one of them
+    /// is neither white space nor a carriage return.
+    #[derive(Default)]
+    struct Line {
+        len: usize,
+        solid: bool,
+    }
+    impl Line {
+        /// Adds bytes without a line break; true when the line is too long.
+        fn add(&mut self, bytes: &[u8]) -> bool {
+            self.len += bytes.len();
+            self.solid = self.solid || bytes.iter().any(|b| !b" \t\r".contains(b));
+            self.solid && self.len > MAX_LINE + 1
+        }
+        /// Adds kept bytes that may hold line breaks.
+        fn add_kept(&mut self, bytes: &[u8]) -> bool {
+            let mut rest = bytes;
+            while let Some(nl) = memchr::memchr(b'\n', rest) {
+                if self.add(rest.get(..nl).unwrap_or_default()) {
+                    return true;
+                }
+                *self = Line::default();
+                rest = rest.get(nl + 1..).unwrap_or_default();
+            }
+            self.add(rest)
+        }
+    }
+    let mut line = Line::default();
+    if line.add_kept(head) {
+        return true;
+    }
+    let mut pos = 0;
+    let mut rest = covers;
+    while let Some(first) = rest.first() {
+        let n = rest.iter().take_while(|c| c.seg == first.seg).count();
+        let (group, tail_covers) = rest.split_at(n);
+        rest = tail_covers;
+        let Some(seg) = mapped.segs.get(first.seg) else {
+            continue;
+        };
+        if seg.src.start < pos {
+            // Overlapping edits: refused later, when they are applied.
+            return false;
+        }
+        if line.add_kept(value.get(pos..seg.src.start).unwrap_or_default()) {
+            return true;
+        }
+        pos = seg.src.end;
+        match seg.kind {
+            SegKind::Encoded(_) => line = Line::default(),
+            SegKind::Virtual => {}
+            SegKind::Atomic | SegKind::Linear => {
+                let mut at = seg.src.start;
+                for cover in group {
+                    if seg.kind == SegKind::Linear {
+                        let start = seg.src.start + (cover.range.start - seg.text.start);
+                        if line.add(value.get(at..start).unwrap_or_default()) {
+                            return true;
+                        }
+                        at = seg.src.start + (cover.range.end - seg.text.start);
+                    }
+                    if line.add(cover.marker.unwrap_or_default().as_bytes()) {
+                        return true;
+                    }
+                }
+                if seg.kind == SegKind::Linear
+                    && line.add(value.get(at..seg.src.end).unwrap_or_default())
+                {
+                    return true;
+                }
+            }
+        }
+    }
+    line.add_kept(value.get(pos..).unwrap_or_default()) || line.add_kept(tail)
+}
+
+/// Removes continuation lines that a redaction left empty or blank; the
+/// field is returned as it is when there are none.
+fn drop_blank_continuations(field: Vec<u8>) -> Vec<u8> {
+    // An empty line would end the header block; a blank one is invalid.
+    let blank = |line: &[u8]| {
+        crate::mailbox::trim_eol(line)
+            .iter()
+            .all(|&b| b == b' ' || b == b'\t')
+    };
+    if !field.split_inclusive(|&b| b == b'\n').skip(1).any(blank) {
+        return field;
+    }
     let mut out = Vec::with_capacity(field.len());
     for (i, line) in field.split_inclusive(|&b| b == b'\n').enumerate() {
-        let content = crate::mailbox::trim_eol(line);
-        // An empty line would end the header block; a blank one is invalid.
-        let blank = content.iter().all(|&b| b == b' ' || b == b'\t');
-        if i > 0 && blank {
+        if i > 0 && blank(line) {
             continue;
         }
         out.extend_from_slice(line);
@@ -586,11 +739,112 @@ mod tests {
         }
     }
 
+    /// The early refusal of a field is sound: whenever it says a line will
+    /// be too long, building the field finds one too. Fields are put
+    /// together from pieces (hits across folds and white space, encoded
+    /// words, long runs of text and of blanks, bad bytes), with a small
+    /// pseudo-random generator.
+    #[test]
+    fn a_field_refused_early_could_not_be_written() {
+        let long_x = "x".repeat(700);
+        let long_blank = " ".repeat(1200);
+        let pieces: Vec<&[u8]> = vec![
+            b"Jane",
+            b"Doe",
+            b" ",
+            b"\r\n ",
+            b"\n\t",
+            long_x.as_bytes(),
+            long_blank.as_bytes(),
+            b"=?UTF-8?Q?Jane_Doe?=",
+            b"=?UTF-8?B?SmFuZSBEb2U=?=",
+            b"=?UTF-8?Q?J=C3=BCrgen?=",
+            b"jane.doe@example.com",
+            b"\"",
+            b"\xff",
+            b"a",
+        ];
+        let f = super::super::tests::ListFinder::standard();
+        let mut seed = 0x2545_f491_u64;
+        let (mut refused, mut built) = (0, 0);
+        for _ in 0..4000 {
+            let mut field = b"Subject:".to_vec();
+            for _ in 0..(seed % 9) + 1 {
+                seed = seed
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                field.extend_from_slice(pieces[(seed >> 33) as usize % pieces.len()]);
+            }
+            field.extend_from_slice(b"\r\n");
+            let block = parse_block(&field);
+            let Some(fd) = block.fields.first() else {
+                continue;
+            };
+            let (head, value, tail) = (
+                &field[fd.range.start..fd.value.start],
+                &field[fd.value.clone()],
+                &field[fd.value.end..fd.range.end],
+            );
+            let decoded = decode_value(value);
+            let hits = mapped::find(&f, &decoded.mapped);
+            let covers = mapped::covers(&decoded.mapped, &hits, &mapped::plain_marker);
+            let early = surely_too_long(head, value, tail, &decoded.mapped, &covers);
+            let out = render(head, value, tail, decoded, covers, b"\r\n");
+            if early {
+                refused += 1;
+                assert!(out.is_none(), "{}", String::from_utf8_lossy(&field));
+            } else if out.is_some() {
+                built += 1;
+            }
+        }
+        assert!(
+            refused > 100 && built > 100,
+            "{refused} refused, {built} built"
+        );
+    }
+
+    #[test]
+    fn a_huge_line_with_a_hit_is_refused_and_one_without_kept() {
+        let f = super::super::tests::ListFinder::standard();
+        let mut raw = b"Subject: Jane Doe ".to_vec();
+        raw.extend(std::iter::repeat_n(b'x', 5000));
+        raw.extend_from_slice(b"\r\n");
+        let block = parse_block(&raw);
+        assert!(matches!(
+            redact_field(&raw, &block.fields[0], &f, b"\r\n", &[]),
+            Err(RewriteError::Structure { .. })
+        ));
+        // Encoded words on one long line are written again folded.
+        let mut raw = b"Subject:".to_vec();
+        for _ in 0..100 {
+            raw.extend_from_slice(b" =?UTF-8?Q?Jane_Doe_?=");
+        }
+        raw.extend_from_slice(b"\r\n");
+        let block = parse_block(&raw);
+        let out = redact_field(&raw, &block.fields[0], &f, b"\r\n", &[])
+            .unwrap()
+            .unwrap();
+        assert!(out.split(|&b| b == b'\n').all(|l| l.len() <= 80));
+        // A long line without a hit stays as it is.
+        let mut raw = b"Subject: ".to_vec();
+        raw.extend(std::iter::repeat_n(b'x', 5000));
+        raw.extend_from_slice(b"\r\n");
+        let block = parse_block(&raw);
+        assert_eq!(
+            redact_field(&raw, &block.fields[0], &f, b"\r\n", &[]),
+            Ok(None)
+        );
+    }
+
     #[test]
     fn quoting_context() {
         let v = br#" "Jane (x" (a "b) Doe <j@x>"#;
-        assert!(quoted_at(v, 3));
-        assert!(quoted_at(v, 14));
-        assert!(!quoted_at(v, 19));
+        let q = Quoting::default();
+        assert!(q.quoted_at(v, 3));
+        assert!(q.quoted_at(v, 14));
+        assert!(!q.quoted_at(v, 19));
+        // Asked out of order, it reads again from the start.
+        assert!(q.quoted_at(v, 3));
+        assert!(!q.quoted_at(v, 40));
     }
 }

@@ -133,15 +133,6 @@ pub(crate) fn find(finder: &dyn super::Finder, mapped: &Mapped) -> Vec<Hit> {
     merge_hits(&mapped.text, finder.find(&mapped.text))
 }
 
-/// The new text of one changed segment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Change {
-    /// Index into [`Mapped::segs`].
-    pub seg: usize,
-    /// The segment's text after replacement.
-    pub text: String,
-}
-
 /// Picks the marker for a hit whose marker goes into `seg` at source
 /// offset `src_pos`.
 pub(crate) type MarkerFn<'a> = dyn Fn(&Hit, &Seg, usize) -> &'static str + 'a;
@@ -149,23 +140,36 @@ pub(crate) type MarkerFn<'a> = dyn Fn(&Hit, &Seg, usize) -> &'static str + 'a;
 /// The default marker choice: [`EMAIL_MARKER`] for e-mail hits, else
 /// [`super::TEXT_MARKER`].
 pub(crate) fn plain_marker(hit: &Hit, _: &Seg, _: usize) -> &'static str {
-    if hit.email {
-        EMAIL_MARKER
-    } else {
-        super::TEXT_MARKER
+    hit.plain_marker()
+}
+
+impl Hit {
+    /// [`EMAIL_MARKER`] for an e-mail hit, else [`super::TEXT_MARKER`].
+    fn plain_marker(&self) -> &'static str {
+        if self.email {
+            EMAIL_MARKER
+        } else {
+            super::TEXT_MARKER
+        }
     }
 }
 
 /// One covered piece of a segment: text range, and the marker to put there.
-struct Cover {
-    seg: usize,
-    range: Range<usize>,
-    marker: Option<&'static str>,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Cover {
+    /// Index into [`Mapped::segs`].
+    pub seg: usize,
+    /// The covered byte range of [`Mapped::text`], inside the segment's.
+    pub range: Range<usize>,
+    /// The marker written at the start of the range, if any.
+    pub marker: Option<&'static str>,
 }
 
-/// Plans the segment changes for `hits` (sorted, disjoint). A hit that
-/// covers only virtual segments changes nothing.
-pub(crate) fn plan(mapped: &Mapped, hits: &[Hit], marker: &MarkerFn<'_>) -> Vec<Change> {
+/// The pieces of segments that `hits` (sorted, disjoint) cover, in segment
+/// order, each hit's marker in its first non-virtual segment: the plan of
+/// the changes, before any text is rendered. A hit that covers only virtual
+/// segments changes nothing.
+pub(crate) fn covers(mapped: &Mapped, hits: &[Hit], marker: &MarkerFn<'_>) -> Vec<Cover> {
     let mut covers: Vec<Cover> = Vec::new();
     for hit in hits {
         let first = mapped
@@ -193,23 +197,12 @@ pub(crate) fn plan(mapped: &Mapped, hits: &[Hit], marker: &MarkerFn<'_>) -> Vec<
             });
         }
     }
-    let mut changes = Vec::new();
-    let mut rest = covers.as_slice();
-    while let Some(head) = rest.first() {
-        let n = rest.iter().take_while(|c| c.seg == head.seg).count();
-        let (group, tail) = rest.split_at(n);
-        rest = tail;
-        if let Some(change) = change_segment(mapped, group) {
-            changes.push(change);
-        }
-    }
-    changes
+    covers
 }
 
-/// The new text of the segment all `covers` belong to.
-fn change_segment(mapped: &Mapped, covers: &[Cover]) -> Option<Change> {
-    let seg_index = covers.first()?.seg;
-    let seg = mapped.segs.get(seg_index)?;
+/// The new text of an atomic segment or an encoded-word run that `covers`
+/// (all of that segment) touch.
+fn change_segment(mapped: &Mapped, seg: &Seg, covers: &[Cover]) -> Option<String> {
     let mut text = String::new();
     match seg.kind {
         SegKind::Virtual => return None,
@@ -227,53 +220,118 @@ fn change_segment(mapped: &Mapped, covers: &[Cover]) -> Option<Change> {
             text.push_str(mapped.text.get(pos..seg.text.end)?);
         }
     }
-    Some(Change {
-        seg: seg_index,
-        text,
-    })
+    Some(text)
 }
 
 /// A replacement of a source byte range.
 pub(crate) type Edit = (Range<usize>, Vec<u8>);
 
+/// New bytes of one edit from which [`apply`] builds the result in place,
+/// when they are also at least half of it.
+const REUSE_AT: usize = 64 << 10;
+
 /// Applies edits to `src`. Edits are sorted here; an edit that overlaps an
-/// earlier one or lies outside `src` is an error (`None`).
+/// earlier one or lies outside `src` is an error (`None`). When one edit's
+/// new bytes make up most of the result (a rewritten part of a multipart),
+/// the result is built around them in place rather than copied once more.
 pub(crate) fn apply(src: &[u8], mut edits: Vec<Edit>) -> Option<Vec<u8>> {
     edits.sort_by_key(|(r, _)| r.start);
-    let mut out = Vec::with_capacity(src.len() + 64);
     let mut pos = 0;
-    for (range, bytes) in edits {
-        if range.start < pos || range.end < range.start {
+    let mut len = src.len();
+    for (range, bytes) in &edits {
+        if range.start < pos || range.end < range.start || range.end > src.len() {
             return None;
         }
+        pos = range.end;
+        len = len - range.len() + bytes.len();
+    }
+    let largest = edits
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, (_, bytes))| bytes.len())
+        .map(|(i, (_, bytes))| (i, bytes.len()));
+    let Some((big, big_len)) = largest.filter(|&(_, n)| n >= REUSE_AT && n >= len / 2) else {
+        let mut out = Vec::with_capacity(len);
+        write_edits(src, 0..src.len(), edits, &mut out)?;
+        return Some(out);
+    };
+    let mut after = edits.split_off(big);
+    let (range, mut out) = after.remove(0);
+    let mut before = Vec::with_capacity(len - big_len);
+    write_edits(src, 0..range.start, edits, &mut before)?;
+    out.reserve_exact(len - big_len);
+    out.splice(0..0, before);
+    write_edits(src, range.end..src.len(), after, &mut out)?;
+    Some(out)
+}
+
+/// Appends the bytes of `src` in `span` to `out`, with `edits` (sorted,
+/// disjoint, inside `span`) applied.
+fn write_edits(src: &[u8], span: Range<usize>, edits: Vec<Edit>, out: &mut Vec<u8>) -> Option<()> {
+    let mut pos = span.start;
+    for (range, bytes) in edits {
         out.extend_from_slice(src.get(pos..range.start)?);
         out.extend_from_slice(&bytes);
         pos = range.end;
     }
-    out.extend_from_slice(src.get(pos..)?);
-    Some(out)
+    out.extend_from_slice(src.get(pos..span.end)?);
+    Some(())
 }
 
-/// Plans and renders the changes of a mapped text whose linear and atomic
-/// segments are written back as their new text, and encoded-word runs
-/// through `encode`. Returns the edits into the source.
+/// Plans and renders the changes of a mapped text: in a linear segment
+/// each covered range becomes its marker (or nothing), an atomic segment
+/// its markers, and an encoded-word run its new text written through
+/// `encode`. Returns the edits into the source; a large segment with a hit
+/// is not copied.
 pub(crate) fn edits(
     mapped: &Mapped,
     hits: &[Hit],
     marker: &MarkerFn<'_>,
     encode: &dyn Fn(&Seg, &str) -> Vec<u8>,
 ) -> Vec<Edit> {
-    plan(mapped, hits, marker)
-        .into_iter()
-        .filter_map(|change| {
-            let seg = mapped.segs.get(change.seg)?;
-            let bytes = match seg.kind {
-                SegKind::Encoded(_) => encode(seg, &change.text),
-                _ => change.text.into_bytes(),
-            };
-            Some((seg.src.clone(), bytes))
-        })
-        .collect()
+    edits_of(mapped, &covers(mapped, hits, marker), encode)
+}
+
+/// [`edits`] from covers already planned.
+pub(crate) fn edits_of(
+    mapped: &Mapped,
+    covers: &[Cover],
+    encode: &dyn Fn(&Seg, &str) -> Vec<u8>,
+) -> Vec<Edit> {
+    let mut edits = Vec::new();
+    let mut rest = covers;
+    while let Some(head) = rest.first() {
+        let n = rest.iter().take_while(|c| c.seg == head.seg).count();
+        let (group, tail) = rest.split_at(n);
+        rest = tail;
+        let Some(seg) = mapped.segs.get(head.seg) else {
+            continue;
+        };
+        match seg.kind {
+            SegKind::Virtual => {}
+            SegKind::Linear => {
+                // The text is the source, byte for byte.
+                let src = |at: usize| seg.src.start + (at - seg.text.start);
+                for cover in group {
+                    let marker = cover.marker.unwrap_or_default();
+                    edits.push((
+                        src(cover.range.start)..src(cover.range.end),
+                        marker.as_bytes().to_vec(),
+                    ));
+                }
+            }
+            SegKind::Atomic | SegKind::Encoded(_) => {
+                if let Some(text) = change_segment(mapped, seg, group) {
+                    let bytes = match seg.kind {
+                        SegKind::Encoded(_) => encode(seg, &text),
+                        _ => text.into_bytes(),
+                    };
+                    edits.push((seg.src.clone(), bytes));
+                }
+            }
+        }
+    }
+    edits
 }
 
 /// A planned rewrite whose edits could not be applied (overlapping or out
@@ -282,22 +340,31 @@ pub(crate) fn edits(
 pub(crate) struct Unlocatable;
 
 /// Redacts a plain text: every hit becomes its marker. Returns `None` when
-/// there is no hit.
+/// there is no hit. The text is one linear segment, so the new text is
+/// written in one pass, without a mapped copy of the old one.
 pub(crate) fn redact_plain(
     finder: &dyn super::Finder,
     text: &str,
 ) -> Result<Option<String>, Unlocatable> {
-    let mut mapped = Mapped::default();
-    mapped.push(text, 0..text.len(), SegKind::Linear);
-    let hits = find(finder, &mapped);
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let hits = merge_hits(text, finder.find(text));
     if hits.is_empty() {
         return Ok(None);
     }
-    let edits = edits(&mapped, &hits, &plain_marker, &|_, t| t.as_bytes().to_vec());
-    // The mapped copy of the text goes before the new text is built.
-    drop(mapped);
-    let bytes = apply(text.as_bytes(), edits).ok_or(Unlocatable)?;
-    String::from_utf8(bytes).map(Some).map_err(|_| Unlocatable)
+    let len = hits.iter().fold(text.len(), |len, hit| {
+        len - hit.range.len() + hit.plain_marker().len()
+    });
+    let mut out = String::with_capacity(len);
+    let mut pos = 0;
+    for hit in &hits {
+        out.push_str(text.get(pos..hit.range.start).ok_or(Unlocatable)?);
+        out.push_str(hit.plain_marker());
+        pos = hit.range.end;
+    }
+    out.push_str(text.get(pos..).ok_or(Unlocatable)?);
+    Ok(Some(out))
 }
 
 #[cfg(test)]
@@ -354,6 +421,52 @@ mod tests {
         }];
         let e = edits(&m, &hits, &plain_marker, &|_, t| t.as_bytes().to_vec());
         assert_eq!(apply(src.as_bytes(), e).unwrap(), b"[erased]<b></b> x");
+    }
+
+    #[test]
+    fn a_large_edit_becomes_the_result_in_place() {
+        let src: Vec<u8> = (0..200_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+        let big = vec![b'#'; 150_000];
+        let edits = || {
+            vec![
+                (150_000..150_010, b"tail".to_vec()),
+                (10..20, b"X".to_vec()),
+                (100..120_000, big.clone()),
+                (199_990..200_000, Vec::new()),
+            ]
+        };
+        let mut want = src[..10].to_vec();
+        want.extend_from_slice(b"X");
+        want.extend_from_slice(&src[20..100]);
+        want.extend_from_slice(&big);
+        want.extend_from_slice(&src[120_000..150_000]);
+        want.extend_from_slice(b"tail");
+        want.extend_from_slice(&src[150_010..199_990]);
+        assert_eq!(apply(&src, edits()).unwrap(), want);
+        // The same edits, each small: the plain path gives the same bytes.
+        let mut small = edits();
+        small[2].1.truncate(10);
+        let mut want_small = want.clone();
+        want_small.drain(91 + 10..91 + 150_000);
+        assert_eq!(apply(&src, small).unwrap(), want_small);
+        let reversed = Range { start: 5, end: 3 };
+        assert_eq!(apply(&src, vec![(reversed, Vec::new())]), None);
+        assert_eq!(
+            apply(&src, vec![(0..5, big.clone()), (4..6, Vec::new())]),
+            None
+        );
+    }
+
+    #[test]
+    fn plain_text_is_redacted_in_one_pass() {
+        let f = super::super::tests::ListFinder::standard();
+        let text = "Hi Jane  Doe, write to jane.doe@example.com or Jane\nDoe.";
+        assert_eq!(
+            redact_plain(&f, text).unwrap().unwrap(),
+            "Hi [erased], write to erased@erased.invalid or [erased]."
+        );
+        assert_eq!(redact_plain(&f, "nobody here"), Ok(None));
+        assert_eq!(redact_plain(&f, ""), Ok(None));
     }
 
     #[test]

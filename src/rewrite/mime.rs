@@ -193,6 +193,7 @@ impl<'a> Walker<'a> {
             // large body is not copied once more.
             let head = bytes.get(..block.body_start).unwrap_or_default();
             let head = mapped::apply(head, edits).ok_or_else(|| structure(path))?;
+            new_body.reserve_exact(head.len());
             new_body.splice(0..0, head);
             return Ok(Some(new_body));
         }
@@ -274,8 +275,8 @@ impl<'a> Walker<'a> {
         let Some(new) = inner? else {
             return Ok(None);
         };
-        self.transfer_encode(body, info.cte, new, &decoded, path)
-            .map(Some)
+        drop(decoded);
+        self.transfer_encode(body, info.cte, new, path).map(Some)
     }
 
     /// Redacts a text-like leaf body.
@@ -305,11 +306,14 @@ impl<'a> Walker<'a> {
             charset = Charset::Known(encoding_rs::WINDOWS_1252);
             strict = charset.decode_strict(&decoded);
         }
-        let text = match &strict {
-            Some(t) => Cow::Borrowed(t.as_ref()),
-            None => charset.decode_lossy(&decoded),
+        let new_text = {
+            let text = match &strict {
+                Some(t) => Cow::Borrowed(t.as_ref()),
+                None => charset.decode_lossy(&decoded),
+            };
+            self.redact_content(&text, html, path)?
         };
-        let Some(new_text) = self.redact_content(&text, html, path)? else {
+        let Some(new_text) = new_text else {
             return Ok(None);
         };
         if strict.is_none() {
@@ -322,24 +326,28 @@ impl<'a> Walker<'a> {
                 },
             });
         }
+        // The old content goes before the new one is encoded: a large part
+        // is held twice at most, not four times.
+        drop(strict);
+        drop(decoded);
         let new_bytes =
             charset
                 .encode_strict(new_text)
                 .ok_or_else(|| RewriteError::Unencodable {
                     part: path.to_vec(),
                 })?;
-        self.transfer_encode(body, info.cte, new_bytes, &decoded, path)
+        self.transfer_encode(body, info.cte, new_bytes, path)
             .map(Some)
     }
 
-    /// Applies the original transfer encoding to new content. `decoded` is
-    /// the original content, for mbox quoting of identity-encoded bodies.
+    /// Applies the original transfer encoding of `body` to new content.
+    /// An identity-encoded body is its own content, against which mbox
+    /// quoting tells new `From ` lines from old ones.
     fn transfer_encode(
         &self,
         body: &[u8],
         cte: Cte,
         new: Vec<u8>,
-        decoded: &[u8],
         path: &[usize],
     ) -> Result<Vec<u8>, RewriteError> {
         let eol = if memchr::memchr(b'\n', body).is_some() {
@@ -348,7 +356,7 @@ impl<'a> Walker<'a> {
             self.eol
         };
         match cte {
-            Cte::Identity if self.options.mbox_quoting => Ok(requote(decoded, new)),
+            Cte::Identity if self.options.mbox_quoting => Ok(requote(body, new)),
             Cte::Identity => Ok(new),
             Cte::Base64 => Ok(Base64Layout::of(body, eol).encode(&new)),
             Cte::Qp => Ok(codec::qp_encode(&new, eol)),
@@ -487,28 +495,55 @@ fn wrap(text: &str, width: usize, eol: &[u8]) -> Vec<u8> {
 }
 
 /// Quotes, as `>From `, every line of `new` that starts with `From ` and
-/// was not already such a line in `old` (mbox bodies).
+/// was not already such a line in `old` (mbox bodies). `new` is returned
+/// as it is when no line needs it.
 fn requote(old: &[u8], new: Vec<u8>) -> Vec<u8> {
-    let mut existing: HashMap<&[u8], usize> = HashMap::new();
-    for line in old
-        .split(|&b| b == b'\n')
-        .filter(|l| l.starts_with(b"From "))
-    {
-        *existing.entry(line).or_default() += 1;
-    }
-    let mut out = Vec::with_capacity(new.len() + 8);
-    for (i, line) in new.split(|&b| b == b'\n').enumerate() {
-        if i > 0 {
-            out.push(b'\n');
-        }
-        if line.starts_with(b"From ") {
-            match existing.get_mut(line) {
-                Some(n) if *n > 0 => *n -= 1,
-                _ => out.push(b'>'),
+    let from_lines = |text: &[u8]| -> Vec<Range<usize>> {
+        let mut lines = Vec::new();
+        let mut start = 0;
+        while start <= text.len() {
+            let end = memchr::memchr(b'\n', text.get(start..).unwrap_or_default())
+                .map_or(text.len(), |i| start + i);
+            if text
+                .get(start..end)
+                .is_some_and(|l| l.starts_with(b"From "))
+            {
+                lines.push(start..end);
             }
+            start = end + 1;
         }
-        out.extend_from_slice(line);
+        lines
+    };
+    let mut existing: HashMap<&[u8], usize> = HashMap::new();
+    for line in from_lines(old) {
+        *existing
+            .entry(old.get(line).unwrap_or_default())
+            .or_default() += 1;
     }
+    let quote: Vec<usize> = from_lines(&new)
+        .into_iter()
+        .filter(
+            |line| match existing.get_mut(new.get(line.clone()).unwrap_or_default()) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    false
+                }
+                _ => true,
+            },
+        )
+        .map(|line| line.start)
+        .collect();
+    if quote.is_empty() {
+        return new;
+    }
+    let mut out = Vec::with_capacity(new.len() + quote.len());
+    let mut pos = 0;
+    for at in quote {
+        out.extend_from_slice(new.get(pos..at).unwrap_or_default());
+        out.push(b'>');
+        pos = at;
+    }
+    out.extend_from_slice(new.get(pos..).unwrap_or_default());
     out
 }
 
@@ -609,6 +644,12 @@ mod tests {
         let old = b"From a\n>From b\nx";
         let new = b"From a\n>From b\nFrom c\nFrom a".to_vec();
         assert_eq!(requote(old, new), b"From a\n>From b\n>From c\n>From a");
+        let new = b"From a\nx\nFrom a".to_vec();
+        assert_eq!(requote(b"From a\nFrom a\n", new.clone()), new);
+        let at = new.as_ptr();
+        let same = requote(b"From a\nFrom a", new);
+        assert_eq!(same.as_ptr(), at, "not copied");
+        assert_eq!(requote(b"", b"From \n".to_vec()), b">From \n");
     }
 
     #[test]
