@@ -461,6 +461,13 @@ impl<'a, W: Write> Repacker<'a, W> {
         reason: &'static str,
     ) {
         self.fates.insert(link_key(path), Fate::Gone);
+        // A held cache left out already (its header) is not cut again when
+        // the hold ends.
+        if let Some(hold) = &mut self.hold
+            && let Some(at) = hold.caches.iter().rposition(|c| c.path == path)
+        {
+            hold.caches.remove(at);
+        }
         self.dropped.push(DroppedMember {
             path: path.to_vec(),
             original_blake3: hasher.finalize().to_hex().to_string(),
