@@ -6,7 +6,8 @@
 //! an attachment's file name or content) and in which form. The engine must
 //! delete the message or give back one in which the matcher's full scan
 //! finds nothing; a message holding a planted identifier is never kept, and
-//! one too deep to search is always deleted.
+//! one too deep to search is always deleted. With `MAILSCRUB_FUZZ_DUMP=FILE`
+//! the message built is written to FILE (to look at a finding).
 #![no_main]
 
 mod common;
@@ -27,7 +28,7 @@ const MAX_LEVELS: u8 = 100;
 
 /// Largest entity wrapped in a transfer encoding (larger ones are enclosed
 /// as 7bit), so that a hundred levels stay small.
-const MAX_ENCODED: usize = 256 << 10;
+const MAX_ENCODED: usize = 16 << 10;
 
 fn engines() -> &'static [Engine<'static>; 2] {
     static ENGINES: OnceLock<[Engine<'static>; 2]> = OnceLock::new();
@@ -182,7 +183,7 @@ fn sibling(place: Place, id: &str) -> String {
         Place::Text => format!("Content-Type: text/plain; charset=utf-8\r\n\r\nsee {id} here\r\n"),
         Place::FileName => format!(
             "Content-Type: text/plain\r\nContent-Disposition: attachment; \
-             filename=\"{id}.txt\"\r\n\r\nnothing\r\n"
+             filename=\"about {id} here.txt\"\r\n\r\nnothing\r\n"
         ),
         Place::Attachment => format!(
             "Content-Type: application/octet-stream\r\nContent-Disposition: attachment; \
@@ -193,8 +194,21 @@ fn sibling(place: Place, id: &str) -> String {
     }
 }
 
-/// Builds the message; true when an identifier was planted.
-fn build(input: &[u8]) -> (Vec<u8>, bool, usize) {
+/// A message built from the input.
+struct Built {
+    bytes: Vec<u8>,
+    /// An identifier was planted.
+    planted: bool,
+    /// Levels below the outermost message.
+    depth: usize,
+    /// The identifier sits where known finding F3 of `fuzz/README.md`
+    /// hides it: in the header of a message enclosed as 7bit (directly or
+    /// in a multipart) somewhere below a base64-encoded level.
+    known_f3: bool,
+}
+
+/// Builds the message.
+fn build(input: &[u8]) -> Built {
     let mut bytes = Bytes(input);
     let depth = usize::from(bytes.next() % (MAX_LEVELS + 1));
     let plant_level = usize::from(bytes.next()) % (depth + 1);
@@ -215,7 +229,7 @@ fn build(input: &[u8]) -> (Vec<u8>, bool, usize) {
     let mut entity = headers(depth, leaf_place, id).into_bytes();
     match leaf_place {
         Place::FileName => entity.extend_from_slice(
-            format!("Content-Disposition: inline; filename=\"{id}.txt\"\r\n").as_bytes(),
+            format!("Content-Disposition: inline; filename=\"about {id} here.txt\"\r\n").as_bytes(),
         ),
         Place::Attachment => {
             entity.extend_from_slice(b"Content-Type: application/octet-stream\r\n")
@@ -227,6 +241,7 @@ fn build(input: &[u8]) -> (Vec<u8>, bool, usize) {
     if leaf_place.needs_part() {
         entity.extend_from_slice(format!("\r\nsee {id} here\r\n").as_bytes());
     }
+    let mut used = vec![Wrap::SevenBit; depth];
     for level in (0..depth).rev() {
         let here = place_at(level);
         let mut wrap = wraps[level];
@@ -242,6 +257,7 @@ fn build(input: &[u8]) -> (Vec<u8>, bool, usize) {
                 other => other,
             };
         }
+        used[level] = wrap;
         let mut outer = headers(level, here, id).into_bytes();
         if level == 0 {
             outer.extend_from_slice(b"MIME-Version: 1.0\r\n");
@@ -293,7 +309,31 @@ fn build(input: &[u8]) -> (Vec<u8>, bool, usize) {
         }
         entity = outer;
     }
-    (entity, place != Place::Nowhere, depth)
+    let in_header = matches!(
+        place,
+        Place::Subject | Place::EncodedSubject | Place::From | Place::To
+    );
+    let known_f3 = in_header
+        && plant_level >= 2
+        && matches!(
+            used[plant_level - 1],
+            Wrap::SevenBit | Wrap::MultipartMessage | Wrap::MultipartPart
+        )
+        && used[..plant_level - 1]
+            .iter()
+            .any(|w| matches!(w, Wrap::Base64 | Wrap::MultipartBase64));
+    Built {
+        bytes: entity,
+        planted: place != Place::Nowhere,
+        depth,
+        known_f3,
+    }
+}
+
+/// Known findings are skipped unless `MAILSCRUB_FUZZ_KNOWN=fail`.
+fn skip_known() -> bool {
+    static SKIP: OnceLock<bool> = OnceLock::new();
+    *SKIP.get_or_init(|| std::env::var("MAILSCRUB_FUZZ_KNOWN").map_or(true, |v| v != "fail"))
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -301,7 +341,15 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let engine = &engines()[usize::from(policy & 1)];
-    let (bytes, planted, depth) = build(rest);
+    let Built {
+        bytes,
+        planted,
+        depth,
+        known_f3,
+    } = build(rest);
+    if let Some(path) = std::env::var_os("MAILSCRUB_FUZZ_DUMP") {
+        std::fs::write(path, &bytes).expect("the dump file");
+    }
     let member = Member {
         entry: None,
         path: b"nested.eml".to_vec(),
@@ -321,6 +369,9 @@ fuzz_target!(|data: &[u8]| {
     let left = match &verdict.outcome {
         Outcome::Delete => return,
         Outcome::Keep => {
+            if known_f3 && skip_known() {
+                return;
+            }
             assert!(
                 !planted,
                 "an identifier planted in {depth} levels was missed"

@@ -54,7 +54,7 @@ pub fn fix_checksums(bytes: &mut [u8]) {
     const BLOCK: usize = 512;
     let mut pos = 0usize;
     let mut pax_size: Option<u64> = None;
-    while pos + BLOCK <= bytes.len() {
+    while bytes.len().saturating_sub(pos) >= BLOCK {
         let block = &mut bytes[pos..pos + BLOCK];
         if block.iter().all(|&b| b == 0) {
             pos += BLOCK;
@@ -82,7 +82,7 @@ pub fn fix_checksums(bytes: &mut [u8]) {
             }
             b'S' => {
                 let mut extended = bytes[pos - BLOCK + 482] != 0;
-                while extended && pos + BLOCK <= bytes.len() {
+                while extended && bytes.len().saturating_sub(pos) >= BLOCK {
                     extended = bytes[pos + 504] != 0;
                     pos += BLOCK;
                 }
@@ -214,6 +214,50 @@ pub fn header_field_runs_on(matcher: &mailscrub::matcher::Matcher, tar: &[u8]) -
         {
             return true;
         }
+    }
+    false
+}
+
+/// True when `tar` holds two members with the same path (known finding F2
+/// of `fuzz/README.md`: their removals look like one listed twice).
+pub fn has_duplicate_paths(tar: &[u8]) -> bool {
+    use mailscrub::archive::{Item, TarReader};
+    let mut reader = TarReader::new(tar);
+    let mut seen = std::collections::HashSet::new();
+    while let Ok(Item::Entry(entry)) = reader.next_item() {
+        let path = entry
+            .path
+            .strip_suffix(b"/")
+            .unwrap_or(&entry.path)
+            .to_vec();
+        if !seen.insert(path) {
+            return true;
+        }
+    }
+    false
+}
+
+/// A path as hard links name it: without leading `./` or `/`, nor a
+/// trailing `/` (as `repack` and `verify` compare them).
+fn link_key(path: &[u8]) -> &[u8] {
+    let mut path = path;
+    while let Some(rest) = path.strip_prefix(b"./").or_else(|| path.strip_prefix(b"/")) {
+        path = rest;
+    }
+    path.strip_suffix(b"/").unwrap_or(path)
+}
+
+/// True when `tar` holds a hard link to no earlier member (known finding
+/// F4 of `fuzz/README.md`: kept as it is, then refused by `verify`).
+pub fn has_dangling_hard_link(tar: &[u8]) -> bool {
+    use mailscrub::archive::{EntryKind, Item, TarReader};
+    let mut reader = TarReader::new(tar);
+    let mut seen = std::collections::HashSet::new();
+    while let Ok(Item::Entry(entry)) = reader.next_item() {
+        if entry.kind() == EntryKind::Hardlink && !seen.contains(link_key(&entry.link)) {
+            return true;
+        }
+        seen.insert(link_key(&entry.path).to_vec());
     }
     false
 }
