@@ -5,6 +5,7 @@ mod support;
 mod bad_input;
 mod bounds;
 mod corpus;
+mod fuzz_findings;
 mod integrity_tar;
 mod list;
 mod nesting;
