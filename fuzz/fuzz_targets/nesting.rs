@@ -203,7 +203,7 @@ struct Built {
     depth: usize,
     /// The identifier sits where known finding F3 of `fuzz/README.md`
     /// hides it: in the header of a message enclosed as 7bit (directly or
-    /// in a multipart) somewhere below a base64-encoded level.
+    /// in a multipart) somewhere below a base64- or QP-encoded level.
     known_f3: bool,
 }
 
@@ -319,9 +319,12 @@ fn build(input: &[u8]) -> Built {
             used[plant_level - 1],
             Wrap::SevenBit | Wrap::MultipartMessage | Wrap::MultipartPart
         )
-        && used[..plant_level - 1]
-            .iter()
-            .any(|w| matches!(w, Wrap::Base64 | Wrap::MultipartBase64));
+        && used[..plant_level - 1].iter().any(|w| {
+            matches!(
+                w,
+                Wrap::Base64 | Wrap::QuotedPrintable | Wrap::MultipartBase64
+            )
+        });
     Built {
         bytes: entity,
         planted: place != Place::Nowhere,

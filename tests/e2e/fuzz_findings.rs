@@ -1,4 +1,4 @@
-//! Findings of the fuzz targets (`fuzz/README.md`, F1-F4), reduced to the
+//! Findings of the fuzz targets (`fuzz/README.md`, F1-F5), reduced to the
 //! smallest input each. They fail on the code as it is, so they are ignored
 //! until the fix lands: run them with `cargo test --test e2e fuzz_findings
 //! -- --ignored`, and drop the `ignore` with the fix.
@@ -86,6 +86,31 @@ fn a_dangling_hard_link_of_the_input_verifies() {
     let w = Work::new();
     let tar = TarWriter::new()
         .hardlink("notes/link", "notes/missing")
+        .finish(EndPadding::TwoBlocks);
+    let report = scrub_and_verify(&w, &tar);
+    assert_eq!(report.run.code, Some(0), "{}", report.dump());
+}
+
+/// F5: a header cache whose tar header holds an identifier that cannot be
+/// removed, in a folder where a message changed, is left out once but
+/// recorded twice: two removals, `sidecars_dropped` 2, and one member too
+/// few in the manifest's output record.
+#[test]
+#[ignore = "fuzz finding F5: a header cache dropped for two reasons is recorded twice"]
+fn a_cache_dropped_for_two_reasons_is_recorded_once() {
+    let w = Work::new();
+    let tar = TarWriter::new()
+        .file_with_header_bytes(
+            "Mail/Inbox.msf",
+            b"// <!-- <mdb:mork:z v=\"1.4\"/> -->\n",
+            501,
+            b"Jane Doe",
+        )
+        .file(
+            "Mail/Inbox",
+            b"From jane.doe@example.com Mon Jan  1 00:00:00 2024\n\
+              From: jane.doe@example.com\nSubject: x\n\nbody\n",
+        )
         .finish(EndPadding::TwoBlocks);
     let report = scrub_and_verify(&w, &tar);
     assert_eq!(report.run.code, Some(0), "{}", report.dump());
