@@ -27,6 +27,7 @@ merged="$root/target/$target.dict"
 cat $dicts >"$merged"
 
 cd "$root/.."
-RUSTC_BOOTSTRAP=1 exec nice -n 5 cargo fuzz run -O "$target" "$root/corpus/$target" -- \
+LSAN_OPTIONS="suppressions=$root/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}" \
+    RUSTC_BOOTSTRAP=1 exec nice -n 5 cargo fuzz run -O "$target" "$root/corpus/$target" -- \
     -dict="$merged" -max_len=$max_len -max_total_time="$seconds" -timeout=30 \
     -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$root/artifacts/$target/" "$@"
