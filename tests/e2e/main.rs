@@ -6,6 +6,7 @@ mod bad_input;
 mod bounds;
 mod cleaned;
 mod corpus;
+mod fuzz_findings;
 mod integrity_tar;
 mod list;
 mod nested_headers;

@@ -1,0 +1,131 @@
+//! Findings of the fuzz targets (`fuzz/README.md`, F1-F5), reduced to the
+//! smallest input each. They fail on the code as it is, so they are ignored
+//! until the fix lands: run them with `cargo test --test e2e fuzz_findings
+//! -- --ignored`, and drop the `ignore` with the fix.
+
+use crate::support::cli::Work;
+use crate::support::encode;
+use crate::support::erasure::verify_text;
+use crate::support::tarw::{EndPadding, TarWriter};
+
+const REQUEST: &str = "[[subject]]\nid = \"F-1\"\nemails = [\"jane.doe@example.com\"]\n\
+names = [\"Jane Doe\"]\n";
+
+/// `scrub --strict` of `input`, then `verify --subjects --input`: the
+/// verify report, after asserting the scrub succeeded.
+fn scrub_and_verify(w: &Work, input: &[u8]) -> crate::support::erasure::VerifyText {
+    w.write("in", input);
+    let request = w.request(REQUEST);
+    w.scrub(&request, &["--strict"]).success("scrub");
+    verify_text(w, &["--subjects", "request.toml", "--input", "in", "out"])
+}
+
+/// F1: the ustar version `00` runs into a uname that is the address
+/// (`00jane.doe@example.com` is no address by the matcher's rule), so the
+/// header is kept byte for byte with the address in it.
+#[test]
+#[ignore = "fuzz finding F1: an identifier in a ustar uname survives the scrub"]
+fn a_uname_after_the_ustar_version_is_erased() {
+    let w = Work::new();
+    let mut uname = [0u8; 32];
+    uname[..20].copy_from_slice(b"jane.doe@example.com");
+    let tar = TarWriter::new()
+        .file_with_header_bytes("notes.txt", b"plain\n", 265, &uname)
+        .finish(EndPadding::TwoBlocks);
+    let report = scrub_and_verify(&w, &tar);
+    let out = w.read("out").expect("the output");
+    assert!(
+        !out.windows(20).any(|win| win == b"jane.doe@example.com"),
+        "the output still holds the address"
+    );
+    assert_eq!(report.run.code, Some(0), "{}", report.dump());
+}
+
+/// F2: two members with one path (an appended copy, as `tar -r` writes),
+/// both deleted: the manifest lists one removal per member, and verify
+/// refuses them as one removal listed twice.
+#[test]
+#[ignore = "fuzz finding F2: verify refuses the removals of two members with one path"]
+fn removals_of_two_members_with_one_path_verify() {
+    let w = Work::new();
+    let message = b"From: jane.doe@example.com\nSubject: hi\n\nbody\n";
+    let tar = TarWriter::new()
+        .file("Maildir/cur/1", message)
+        .file("Maildir/cur/1", message)
+        .finish(EndPadding::TwoBlocks);
+    let report = scrub_and_verify(&w, &tar);
+    assert_eq!(report.run.code, Some(0), "{}", report.dump());
+}
+
+/// F2 too: the second of two members with one path is dropped for its
+/// header; verify holds the drop against the first, kept, member.
+#[test]
+#[ignore = "fuzz finding F2: verify matches a drop to the wrong member of one path"]
+fn a_drop_among_members_with_one_path_verifies() {
+    let w = Work::new();
+    let tar = TarWriter::new()
+        .file("x", b"")
+        .file_with_header_bytes("x", b"", 501, b"Jane Doe")
+        .finish(EndPadding::TwoBlocks);
+    let report = scrub_and_verify(&w, &tar);
+    assert_eq!(report.run.code, Some(0), "{}", report.dump());
+}
+
+/// F3: the header of a message enclosed as 7bit in a message that is
+/// itself base64-encoded is not searched: the message is kept.
+#[test]
+#[ignore = "fuzz finding F3: headers below a base64 level are not searched"]
+fn headers_below_a_base64_level_are_searched() {
+    let w = Work::new();
+    let inner = "From: jane.doe@example.com\nSubject: level 2\n\nnothing\n";
+    let middle =
+        format!("From: a@example.org\nSubject: l\nContent-Type: message/rfc822\n\n{inner}");
+    let outer = format!(
+        "From: a@example.org\nSubject: l\nMIME-Version: 1.0\nContent-Type: message/rfc822\n\
+         Content-Transfer-Encoding: base64\n\n{}",
+        encode::base64_lines(middle.as_bytes(), 76)
+    );
+    w.write("in", outer.as_bytes());
+    let request = w.request(REQUEST);
+    w.scrub(&request, &[]).success("scrub");
+    let out = w.read("out").unwrap_or_default();
+    assert_ne!(out, outer.as_bytes(), "the message was kept as it was");
+}
+
+/// F4: a hard link to no earlier member is written back as it is, and
+/// verify then fails the output for it.
+#[test]
+#[ignore = "fuzz finding F4: verify fails a faithful copy of a dangling hard link"]
+fn a_dangling_hard_link_of_the_input_verifies() {
+    let w = Work::new();
+    let tar = TarWriter::new()
+        .hardlink("notes/link", "notes/missing")
+        .finish(EndPadding::TwoBlocks);
+    let report = scrub_and_verify(&w, &tar);
+    assert_eq!(report.run.code, Some(0), "{}", report.dump());
+}
+
+/// F5: a header cache whose tar header holds an identifier that cannot be
+/// removed, in a folder where a message changed, is left out once but
+/// recorded twice: two removals, `sidecars_dropped` 2, and one member too
+/// few in the manifest's output record.
+#[test]
+#[ignore = "fuzz finding F5: a header cache dropped for two reasons is recorded twice"]
+fn a_cache_dropped_for_two_reasons_is_recorded_once() {
+    let w = Work::new();
+    let tar = TarWriter::new()
+        .file_with_header_bytes(
+            "Mail/Inbox.msf",
+            b"// <!-- <mdb:mork:z v=\"1.4\"/> -->\n",
+            501,
+            b"Jane Doe",
+        )
+        .file(
+            "Mail/Inbox",
+            b"From jane.doe@example.com Mon Jan  1 00:00:00 2024\n\
+              From: jane.doe@example.com\nSubject: x\n\nbody\n",
+        )
+        .finish(EndPadding::TwoBlocks);
+    let report = scrub_and_verify(&w, &tar);
+    assert_eq!(report.run.code, Some(0), "{}", report.dump());
+}
