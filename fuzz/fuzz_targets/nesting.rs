@@ -201,10 +201,6 @@ struct Built {
     planted: bool,
     /// Levels below the outermost message.
     depth: usize,
-    /// The identifier sits where known finding F3 of `fuzz/README.md`
-    /// hides it: in the header of a message enclosed as 7bit (directly or
-    /// in a multipart) somewhere below a base64- or QP-encoded level.
-    known_f3: bool,
 }
 
 /// Builds the message.
@@ -309,34 +305,11 @@ fn build(input: &[u8]) -> Built {
         }
         entity = outer;
     }
-    let in_header = matches!(
-        place,
-        Place::Subject | Place::EncodedSubject | Place::From | Place::To
-    );
-    let known_f3 = in_header
-        && plant_level >= 2
-        && matches!(
-            used[plant_level - 1],
-            Wrap::SevenBit | Wrap::MultipartMessage | Wrap::MultipartPart
-        )
-        && used[..plant_level - 1].iter().any(|w| {
-            matches!(
-                w,
-                Wrap::Base64 | Wrap::QuotedPrintable | Wrap::MultipartBase64
-            )
-        });
     Built {
         bytes: entity,
         planted: place != Place::Nowhere,
         depth,
-        known_f3,
     }
-}
-
-/// Known findings are skipped unless `MAILSCRUB_FUZZ_KNOWN=fail`.
-fn skip_known() -> bool {
-    static SKIP: OnceLock<bool> = OnceLock::new();
-    *SKIP.get_or_init(|| std::env::var("MAILSCRUB_FUZZ_KNOWN").map_or(true, |v| v != "fail"))
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -348,7 +321,6 @@ fuzz_target!(|data: &[u8]| {
         bytes,
         planted,
         depth,
-        known_f3,
     } = build(rest);
     if let Some(path) = std::env::var_os("MAILSCRUB_FUZZ_DUMP") {
         std::fs::write(path, &bytes).expect("the dump file");
@@ -372,9 +344,6 @@ fuzz_target!(|data: &[u8]| {
     let left = match &verdict.outcome {
         Outcome::Delete => return,
         Outcome::Keep => {
-            if known_f3 && skip_known() {
-                return;
-            }
             assert!(
                 !planted,
                 "an identifier planted in {depth} levels was missed"

@@ -1,7 +1,7 @@
 //! Findings of the fuzz targets (`fuzz/README.md`, F1-F5), reduced to the
-//! smallest input each. They fail on the code as it is, so they are ignored
-//! until the fix lands: run them with `cargo test --test e2e fuzz_findings
-//! -- --ignored`, and drop the `ignore` with the fix.
+//! smallest input each. All are fixed but F2 (b), which stays ignored until
+//! its fix lands: run it with `cargo test --test e2e fuzz_findings --
+//! --ignored`, and drop the `ignore` with the fix.
 
 use crate::support::cli::Work;
 use crate::support::encode;
@@ -24,7 +24,6 @@ fn scrub_and_verify(w: &Work, input: &[u8]) -> crate::support::erasure::VerifyTe
 /// (`00jane.doe@example.com` is no address by the matcher's rule), so the
 /// header is kept byte for byte with the address in it.
 #[test]
-#[ignore = "fuzz finding F1: an identifier in a ustar uname survives the scrub"]
 fn a_uname_after_the_ustar_version_is_erased() {
     let w = Work::new();
     let mut uname = [0u8; 32];
@@ -45,7 +44,6 @@ fn a_uname_after_the_ustar_version_is_erased() {
 /// both deleted: the manifest lists one removal per member, and verify
 /// refuses them as one removal listed twice.
 #[test]
-#[ignore = "fuzz finding F2: verify refuses the removals of two members with one path"]
 fn removals_of_two_members_with_one_path_verify() {
     let w = Work::new();
     let message = b"From: jane.doe@example.com\nSubject: hi\n\nbody\n";
@@ -74,7 +72,6 @@ fn a_drop_among_members_with_one_path_verifies() {
 /// F3: the header of a message enclosed as 7bit in a message that is
 /// itself base64-encoded is not searched: the message is kept.
 #[test]
-#[ignore = "fuzz finding F3: headers below a base64 level are not searched"]
 fn headers_below_a_base64_level_are_searched() {
     let w = Work::new();
     let inner = "From: jane.doe@example.com\nSubject: level 2\n\nnothing\n";
@@ -95,7 +92,6 @@ fn headers_below_a_base64_level_are_searched() {
 /// F4: a hard link to no earlier member is written back as it is, and
 /// verify then fails the output for it.
 #[test]
-#[ignore = "fuzz finding F4: verify fails a faithful copy of a dangling hard link"]
 fn a_dangling_hard_link_of_the_input_verifies() {
     let w = Work::new();
     let tar = TarWriter::new()
@@ -110,7 +106,6 @@ fn a_dangling_hard_link_of_the_input_verifies() {
 /// recorded twice: two removals, `sidecars_dropped` 2, and one member too
 /// few in the manifest's output record.
 #[test]
-#[ignore = "fuzz finding F5: a header cache dropped for two reasons is recorded twice"]
 fn a_cache_dropped_for_two_reasons_is_recorded_once() {
     let w = Work::new();
     let tar = TarWriter::new()

@@ -116,29 +116,3 @@ fn a_dangling_link_without_its_warning_fails() {
         v.dump()
     );
 }
-
-/// Found by the `scrub_archive` fuzz target: a header cache whose tar header
-/// holds an identifier that cannot be removed, in a folder where a message
-/// changed, is left out once and must be recorded once (one removal, one
-/// `sidecars_dropped`, the output's member count right).
-#[test]
-fn a_cache_dropped_for_two_reasons_is_recorded_once() {
-    let w = Work::new();
-    let tar = TarWriter::new()
-        .file_with_header_bytes(
-            "Mail/Inbox.msf",
-            b"// <!-- <mdb:mork:z v=\"1.4\"/> -->\n",
-            501,
-            b"Jane Doe",
-        )
-        .file(
-            "Mail/Inbox",
-            b"From jane.doe@example.com Mon Jan  1 00:00:00 2024\n\
-              From: jane.doe@example.com\nSubject: x\n\nbody\n",
-        )
-        .finish(EndPadding::TwoBlocks);
-    let report = scrub_and_verify(&w, &tar);
-    assert_eq!(report.run.code, Some(0), "{}", report.dump());
-    let manifest = read_manifest(&w.path("out.manifest.json"));
-    assert_eq!(manifest["totals"]["sidecars_dropped"], 1);
-}

@@ -172,52 +172,6 @@ pub fn quoted_printable(data: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Byte ranges of the fields of a tar header block (as `verify` reads them).
-const HEADER_FIELDS: [std::ops::Range<usize>; 16] = [
-    0..100,
-    100..108,
-    108..116,
-    116..124,
-    124..136,
-    136..148,
-    148..156,
-    156..157,
-    157..257,
-    257..263,
-    263..265,
-    265..297,
-    297..329,
-    329..337,
-    337..345,
-    345..512,
-];
-
-/// True when some tar header of `tar` holds an identifier only when its
-/// fields are read apart (the ustar version `00` before the uname, a full
-/// 100-byte name before the mode digits): known finding F1 of
-/// `fuzz/README.md`, which the scrub's whole-region scan misses.
-pub fn header_field_runs_on(matcher: &mailscrub::matcher::Matcher, tar: &[u8]) -> bool {
-    use mailscrub::archive::{Item, TarReader};
-    let mut reader = TarReader::new(tar);
-    while let Ok(Item::Entry(entry)) = reader.next_item() {
-        let separated: Vec<u8> = entry
-            .header
-            .chunks_exact(512)
-            .flat_map(|block| {
-                HEADER_FIELDS
-                    .iter()
-                    .flat_map(|field| block[field.clone()].iter().copied().chain([0]))
-            })
-            .collect();
-        if matcher.scan_bytes(&entry.header).is_empty()
-            && !matcher.scan_bytes(&separated).is_empty()
-        {
-            return true;
-        }
-    }
-    false
-}
-
 /// True when `tar` holds two members with the same path (known finding F2
 /// of `fuzz/README.md`: their removals look like one listed twice).
 pub fn has_duplicate_paths(tar: &[u8]) -> bool {
@@ -233,31 +187,6 @@ pub fn has_duplicate_paths(tar: &[u8]) -> bool {
         if !seen.insert(path) {
             return true;
         }
-    }
-    false
-}
-
-/// A path as hard links name it: without leading `./` or `/`, nor a
-/// trailing `/` (as `repack` and `verify` compare them).
-fn link_key(path: &[u8]) -> &[u8] {
-    let mut path = path;
-    while let Some(rest) = path.strip_prefix(b"./").or_else(|| path.strip_prefix(b"/")) {
-        path = rest;
-    }
-    path.strip_suffix(b"/").unwrap_or(path)
-}
-
-/// True when `tar` holds a hard link to no earlier member (known finding
-/// F4 of `fuzz/README.md`: kept as it is, then refused by `verify`).
-pub fn has_dangling_hard_link(tar: &[u8]) -> bool {
-    use mailscrub::archive::{EntryKind, Item, TarReader};
-    let mut reader = TarReader::new(tar);
-    let mut seen = std::collections::HashSet::new();
-    while let Ok(Item::Entry(entry)) = reader.next_item() {
-        if entry.kind() == EntryKind::Hardlink && !seen.contains(link_key(&entry.link)) {
-            return true;
-        }
-        seen.insert(link_key(&entry.path).to_vec());
     }
     false
 }
