@@ -10,7 +10,7 @@ const REQUEST: &str =
 
 /// `input` scrubbed (`--strict`) and the result verified with the request
 /// and the input.
-fn scrub_and_verify(w: &Work, input: &[u8]) -> VerifyText {
+pub(crate) fn scrub_and_verify(w: &Work, input: &[u8]) -> VerifyText {
     w.write("in", input);
     let request = w.request(REQUEST);
     w.scrub(&request, &["--strict"]).success("scrub");
