@@ -1,4 +1,4 @@
-//! Findings of the fuzz targets (`fuzz/README.md`, F1-F6), reduced to the
+//! Findings of the fuzz targets (`fuzz/README.md`, F1-F7), reduced to the
 //! smallest input each. They fail on the code as it is, so they are ignored
 //! until the fix lands: run them with `cargo test --test e2e fuzz_findings
 //! -- --ignored`, and drop the `ignore` with the fix.
@@ -151,4 +151,20 @@ fn an_identifier_across_padding_and_the_next_header_is_erased() {
         !out.windows(16).any(|win| win == b"+44 20 7946 0018"),
         "the output still holds the phone number"
     );
+}
+
+/// F7: deleting a message joins the two around it. The first has no
+/// header fields (its blank line ends its header block) and the last has a
+/// `From ` line without a full date: in the input it follows the deleted
+/// message's closing blank line, in the output the blank line that ends the
+/// first one's header block, so it no longer starts a message.
+#[test]
+#[ignore = "fuzz finding F7: a deletion joins two mbox messages"]
+fn a_deletion_keeps_the_next_message_apart() {
+    let w = Work::new();
+    let mbox = b"From a@example.org\n\n\
+        From jane.doe@example.com Mon Jan  1 00:00:00 2024\nFrom: jane.doe@example.com\n\nx\n\n\
+        From bob@example.org\nSubject: b\n\ny\n";
+    let report = scrub_and_verify(&w, mbox);
+    assert_eq!(report.run.code, Some(0), "{}", report.dump());
 }
