@@ -103,8 +103,8 @@ pub fn fix_checksums(bytes: &mut [u8]) {
 fn pax_size_record(data: &[u8]) -> Option<u64> {
     let text = std::str::from_utf8(data).ok()?;
     text.lines()
-        .filter_map(|line| line.split_once(' ')?.1.strip_prefix("size="))
-        .last()?
+        .rev()
+        .find_map(|line| line.split_once(' ')?.1.strip_prefix("size="))?
         .parse()
         .ok()
 }
