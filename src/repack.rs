@@ -337,6 +337,21 @@ pub struct Repacker<'a, W: Write> {
     /// written as zeros if they hold an identifier.
     trailer: Vec<u8>,
     trailer_watch: RawWatch,
+    /// The non-zero padding of the last member, held until the next header
+    /// is read: an identifier may run from it into that header.
+    padding: Option<HeldPadding>,
+}
+
+/// Padding (not all zeros, no identifier with its member's data alone)
+/// waiting for the header after it.
+struct HeldPadding {
+    /// The member it ends.
+    path: Vec<u8>,
+    /// The last bytes of that member's data and the padding as read.
+    tail: Vec<u8>,
+    bytes: Vec<u8>,
+    /// The member is a header cache whose held range ends after it.
+    ends_cache: bool,
 }
 
 impl<'a, W: Write> Repacker<'a, W> {
@@ -362,12 +377,14 @@ impl<'a, W: Write> Repacker<'a, W> {
             dangling_in_input: Vec::new(),
             trailer: Vec::new(),
             trailer_watch: RawWatch::default(),
+            padding: None,
         }
     }
 
     /// Ends the output: writes anything still held and hands back the
     /// writer and what was done.
     pub fn finish(mut self) -> Result<(W, RepackReport)> {
+        self.flush_padding(None)?;
         self.release_hold()?;
         self.write_trailer()?;
         let report = RepackReport {
@@ -614,19 +631,72 @@ impl<'a, W: Write> Repacker<'a, W> {
         }
     }
 
-    /// The padding to write after a member whose data ends in `tail`: as
-    /// read when it is all zeros or holds no identifier (searched together
-    /// with the tail), else zeros (recorded).
-    fn clean_padding<'p>(&mut self, path: &[u8], tail: &[u8], padding: &'p [u8]) -> Cow<'p, [u8]> {
-        let Some(policy) = &self.policy else {
-            return Cow::Borrowed(padding);
-        };
-        if !padding_holds_identifier(policy.matcher, tail, padding) {
-            return Cow::Borrowed(padding);
+    /// Writes the padding after a member whose data ends in `tail`: as read
+    /// when it is all zeros; as zeros (recorded) when it holds an identifier
+    /// searched together with the tail; else held until the next header,
+    /// which [`Self::flush_padding`] searches together with it.
+    fn write_padding(&mut self, path: &[u8], tail: &[u8], padding: &[u8], ends_cache: bool) -> Result<()> {
+        let zeros = padding.iter().all(|&b| b == 0);
+        match &self.policy {
+            Some(policy) if !zeros => {
+                if padding_holds_identifier(policy.matcher, tail, padding) {
+                    self.write_zeroed_padding(path, padding)?;
+                } else {
+                    self.padding = Some(HeldPadding {
+                        path: path.to_vec(),
+                        tail: tail.to_vec(),
+                        bytes: padding.to_vec(),
+                        ends_cache,
+                    });
+                    return Ok(());
+                }
+            }
+            _ => self.write(padding)?,
         }
+        if ends_cache {
+            self.end_cache_range();
+        }
+        Ok(())
+    }
+
+    /// Writes `padding` as zeros and records the cleaning.
+    fn write_zeroed_padding(&mut self, path: &[u8], padding: &[u8]) -> Result<()> {
         let zeros = vec![0u8; padding.len()];
         self.record_cleaned(path, PADDING_CLEANED_REASON, padding, &zeros);
-        Cow::Owned(zeros)
+        self.write(&zeros)
+    }
+
+    /// Writes the held padding, if any, before `next` (the header that
+    /// follows it, `None` at the end of the archive): as zeros (recorded)
+    /// when an identifier runs from it into that header, else as read.
+    fn flush_padding(&mut self, next: Option<&RawEntry>) -> Result<()> {
+        let Some(held) = self.padding.take() else {
+            return Ok(());
+        };
+        let joined = match (&self.policy, next) {
+            (Some(policy), Some(entry)) if entry.leading_zero_blocks == 0 => {
+                padding_runs_into(policy.matcher, &held.tail, &held.bytes, &entry.header)
+            }
+            _ => false,
+        };
+        match joined {
+            true => self.write_zeroed_padding(&held.path, &held.bytes)?,
+            false => self.write(&held.bytes)?,
+        }
+        if held.ends_cache {
+            self.end_cache_range();
+        }
+        Ok(())
+    }
+
+    /// Ends the held range of the header cache just written.
+    fn end_cache_range(&mut self) {
+        if let Some(hold) = &mut self.hold
+            && let Some(cache) = hold.caches.last_mut()
+        {
+            cache.range.end = hold.written;
+            cache.holds_identifier = !cache.watch.take().is_empty();
+        }
     }
 
     /// Writes a collected tar mail member: header, data, padding.
@@ -684,12 +754,7 @@ impl<'a, W: Write> Repacker<'a, W> {
             &header,
             pending.dirty,
         );
-        let padding = match header {
-            Cow::Borrowed(_) if !pending.changed => {
-                self.clean_padding(&entry.path, &pending.tail, padding)
-            }
-            _ => Cow::Owned(vec![0u8; RawEntry::padding_for(size) as usize]),
-        };
+        let as_read = matches!(header, Cow::Borrowed(_)) && !pending.changed;
         self.write_zero_blocks(entry.leading_zero_blocks)?;
         self.write(&header)?;
         match pending.body {
@@ -701,7 +766,10 @@ impl<'a, W: Write> Repacker<'a, W> {
                 )));
             }
         }
-        self.write(&padding)?;
+        match as_read {
+            true => self.write_padding(&entry.path, &pending.tail, padding, false)?,
+            false => self.write(&vec![0u8; RawEntry::padding_for(size) as usize])?,
+        }
         self.stats.members += 1;
         Ok(())
     }
@@ -931,6 +999,7 @@ fn spool_error(e: io::Error) -> Error {
 
 impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
     fn member_start(&mut self, member: &Arc<Member>) -> Result<()> {
+        self.flush_padding(member.entry.as_ref())?;
         if let Some(hold) = &self.hold
             && !member.path.starts_with(&hold.scope)
         {
@@ -1046,17 +1115,13 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
             (Some(entry), true) => self.write_spooled(pending, entry, padding),
             (Some(entry), false) => {
                 self.stats.members += 1;
-                let padding = match pending.rebuilt {
-                    true => Cow::Owned(vec![0u8; padding.len()]),
-                    false => self.clean_padding(&entry.path, &pending.tail, padding),
-                };
-                self.write(&padding)?;
-                if member.format == MailboxFormat::Cache
-                    && let Some(hold) = &mut self.hold
-                    && let Some(cache) = hold.caches.last_mut()
-                {
-                    cache.range.end = hold.written;
-                    cache.holds_identifier = !cache.watch.take().is_empty();
+                let ends_cache = member.format == MailboxFormat::Cache;
+                if !pending.rebuilt {
+                    return self.write_padding(&entry.path, &pending.tail, padding, ends_cache);
+                }
+                self.write(&vec![0u8; padding.len()])?;
+                if ends_cache {
+                    self.end_cache_range();
                 }
                 Ok(())
             }
@@ -1068,6 +1133,7 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
     }
 
     fn archive_end(&mut self, zero_blocks: u64) -> Result<()> {
+        self.flush_padding(None)?;
         self.release_hold()?;
         self.write_zero_blocks(zero_blocks)
     }
@@ -1164,6 +1230,22 @@ pub fn padding_holds_identifier(matcher: &Matcher, tail: &[u8], padding: &[u8]) 
         .scan_bytes(&window)
         .iter()
         .any(|hit| !matches!(&hit.location, Location::Raw { span } if span.end <= tail.len()))
+}
+
+/// True when an identifier runs from non-zero `padding` (after data ending
+/// in `tail`) into the tar `header` that follows it: the three searched as
+/// one stream, a hit that starts before the header and ends in it.
+pub fn padding_runs_into(matcher: &Matcher, tail: &[u8], padding: &[u8], header: &[u8]) -> bool {
+    if padding.iter().all(|&b| b == 0) {
+        return false;
+    }
+    let before = tail.len() + padding.len();
+    let head = &header[..header.len().min(BLOCK)];
+    let window = [tail, padding, head].concat();
+    matcher.scan_bytes(&window).iter().any(|hit| match &hit.location {
+        Location::Raw { span } => span.start < before && span.end > before,
+        _ => true,
+    })
 }
 
 /// A name with every identifier in it replaced by `erased`; the whole name

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, PoisonError, mpsc};
 
 use serde::Serialize;
 
-use crate::archive::{BLOCK, EntryKind, HeaderEdit};
+use crate::archive::{BLOCK, EntryKind, HeaderEdit, RawEntry};
 use crate::container::{self, Container, Layout};
 use crate::digest::{Digest, SharedDigest};
 use crate::engine::{Engine, Mode, OnUnredactable, Verdict};
@@ -623,6 +623,8 @@ fn walk(
             bare_format: None,
             bare_bytes: 0,
             accounting,
+            tail: Vec::new(),
+            padding: Vec::new(),
         };
         if let Err(error) = pipeline::run(opened, &read, &processor, &mut sink, &options.pipeline) {
             return Ok(Err(error));
@@ -761,6 +763,11 @@ struct Walker<'a> {
     bare_format: Option<MailboxFormat>,
     bare_bytes: u64,
     accounting: Option<Accounting<'a>>,
+    /// The last [`repack::TAIL`] bytes of the current member's data.
+    tail: Vec<u8>,
+    /// The padding after the last member's data, searched again with the
+    /// header that follows it.
+    padding: Vec<u8>,
 }
 
 impl Walker<'_> {
@@ -795,14 +802,39 @@ impl Walker<'_> {
         }
     }
 
-    /// Counts a tar header or padding that holds an identifier.
-    fn scan_framing(&mut self, bytes: &[u8], what: &str) {
+    /// Counts a tar header that holds an identifier.
+    fn scan_header(&mut self, view: &[u8]) {
         if let Some(matcher) = self.matcher
-            && !matcher.scan_bytes(bytes).is_empty()
+            && !matcher.scan_bytes(view).is_empty()
         {
-            self.headers_with_hits += 1;
-            let path = self.member_path();
-            self.note_hit(format!("the {what} of member '{path}'"));
+            self.framing_hit("tar header");
+        }
+    }
+
+    /// Counts an identifier in the framing (`what`) of the current member.
+    fn framing_hit(&mut self, what: &str) {
+        self.headers_with_hits += 1;
+        let path = self.member_path();
+        self.note_hit(format!("the {what} of member '{path}'"));
+    }
+
+    /// Keeps the last [`repack::TAIL`] bytes of the member's data.
+    fn keep_tail(&mut self, bytes: &[u8]) {
+        let bytes = &bytes[bytes.len().saturating_sub(repack::TAIL)..];
+        self.tail.extend_from_slice(bytes);
+        let excess = self.tail.len().saturating_sub(repack::TAIL);
+        self.tail.drain(..excess);
+    }
+
+    /// Counts the last member's padding if an identifier runs from it into
+    /// `next`, the header after it.
+    fn scan_padding_before(&mut self, next: &RawEntry) {
+        let padding = std::mem::take(&mut self.padding);
+        if let Some(matcher) = self.matcher
+            && next.leading_zero_blocks == 0
+            && repack::padding_runs_into(matcher, &self.tail, &padding, &next.header)
+        {
+            self.framing_hit("padding after the data");
         }
     }
 
@@ -819,11 +851,16 @@ impl Walker<'_> {
 impl Sink<bool> for Walker<'_> {
     fn member_start(&mut self, member: &Arc<Member>) -> Result<()> {
         self.members += 1;
+        if let Some(entry) = &member.entry {
+            self.scan_padding_before(entry);
+        }
+        self.tail.clear();
+        self.padding.clear();
         self.member = Some(Arc::clone(member));
         match &member.entry {
             Some(entry) => {
                 let view = header_view(&entry.header, &entry.path, &entry.link);
-                self.scan_framing(&view, "tar header");
+                self.scan_header(&view);
                 if entry.kind() == EntryKind::Hardlink
                     && !self.seen.contains(&link_key(&entry.link))
                     && !self.dangling_warned(&member.path)
@@ -845,6 +882,7 @@ impl Sink<bool> for Walker<'_> {
 
     fn data(&mut self, bytes: &[u8]) -> Result<()> {
         self.scan_raw(bytes);
+        self.keep_tail(bytes);
         self.bare_bytes += bytes.len() as u64;
         if let Some(accounting) = &mut self.accounting {
             accounting.output_bytes(bytes);
@@ -866,6 +904,7 @@ impl Sink<bool> for Walker<'_> {
             self.note_hit(format!("member '{path}' message {}", message.index));
         }
         self.bare_bytes += message.bytes.len() as u64;
+        self.keep_tail(&message.bytes);
         if let Some(accounting) = &mut self.accounting {
             accounting.output_bytes(&message.bytes);
         }
@@ -873,7 +912,13 @@ impl Sink<bool> for Walker<'_> {
     }
 
     fn member_end(&mut self, padding: &[u8]) -> Result<()> {
-        self.scan_framing(padding, "padding after the data");
+        if let Some(matcher) = self.matcher
+            && repack::padding_holds_identifier(matcher, &self.tail, padding)
+        {
+            self.framing_hit("padding after the data");
+        } else {
+            self.padding = padding.to_vec();
+        }
         let path = self.member_path();
         self.end_of_member(format!("member '{path}', outside its messages"));
         if let Some(accounting) = &mut self.accounting {
@@ -978,6 +1023,10 @@ struct Accounting<'a> {
     taken_drops: Vec<(usize, bool)>,
     taken_renames: Vec<usize>,
     taken_cleans: Vec<usize>,
+    /// The input member last matched and its output padding, whose
+    /// cleaning is checked once the input's next header is known (an
+    /// identifier may run from the padding into it).
+    due_cleaning: Option<(InMember, Vec<u8>)>,
     /// Zero bytes the output's end-of-archive marker has beyond the
     /// input's: the start of trailing bytes written as zeros.
     extra_zeros: u64,
@@ -1040,6 +1089,7 @@ impl<'a> Accounting<'a> {
             taken_drops: Vec::new(),
             taken_renames: Vec::new(),
             taken_cleans: Vec::new(),
+            due_cleaning: None,
             extra_zeros: 0,
             out_trailer: Vec::new(),
             in_trailer: Vec::new(),
@@ -1076,6 +1126,11 @@ impl<'a> Accounting<'a> {
                 verdict,
                 found,
             }) => {
+                let next = match &event {
+                    Event::MemberStart(member) => Some(Arc::clone(member)),
+                    _ => None,
+                };
+                self.settle_cleaning(next.as_ref().and_then(|m| m.entry.as_ref()));
                 if let Event::MemberStart(member) = &event {
                     self.tally.members += 1;
                     match &member.entry {
@@ -1686,7 +1741,15 @@ impl<'a> Accounting<'a> {
             self.fail(format!("{at}: {why}"));
             return;
         }
-        self.check_cleaned(&current, padding);
+        self.due_cleaning = Some((current, padding.to_vec()));
+    }
+
+    /// Checks the cleaning of the member last matched, if still due, now
+    /// that the input header after it (`None`: none) is known.
+    fn settle_cleaning(&mut self, next: Option<&RawEntry>) {
+        if let Some((current, padding)) = self.due_cleaning.take() {
+            self.check_cleaned(&current, &padding, next);
+        }
     }
 
     /// What the writer cleaned of a member written under its own name, as
@@ -1694,7 +1757,12 @@ impl<'a> Accounting<'a> {
     /// what its size and a Maildir name's sizes make) or its padding (the
     /// header is the input's, the padding is not, and no message changed).
     /// With a request, what the input's header and padding hold decides it.
-    fn expected_cleaning(&self, current: &InMember, out_padding: &[u8]) -> Option<&'static str> {
+    fn expected_cleaning(
+        &self,
+        current: &InMember,
+        out_padding: &[u8],
+        next: Option<&RawEntry>,
+    ) -> Option<&'static str> {
         let (Some(i), Some(o)) = (&current.member.entry, &current.out.entry) else {
             return None;
         };
@@ -1707,9 +1775,14 @@ impl<'a> Accounting<'a> {
             if repack::header_holds_identifier(matcher, i) {
                 return Some(HEADER_CLEANED_REASON);
             }
+            let runs_into_next = next.is_some_and(|n| {
+                n.leading_zero_blocks == 0
+                    && repack::padding_runs_into(matcher, &current.tail, &current.padding, &n.header)
+            });
             let holds = i.header == o.header
                 && !changed
-                && repack::padding_holds_identifier(matcher, &current.tail, &current.padding);
+                && (runs_into_next
+                    || repack::padding_holds_identifier(matcher, &current.tail, &current.padding));
             return holds.then_some(PADDING_CLEANED_REASON);
         }
         if i.header != o.header {
@@ -1725,7 +1798,7 @@ impl<'a> Accounting<'a> {
 
     /// Checks the `clean` removal of a member written under its own name
     /// against what its header and padding became.
-    fn check_cleaned(&mut self, current: &InMember, out_padding: &[u8]) {
+    fn check_cleaned(&mut self, current: &InMember, out_padding: &[u8], next: Option<&RawEntry>) {
         let cleans = self.take(&current.names, 0, |a| a == Action::Clean);
         self.taken_cleans.extend(&cleans);
         self.tally.cleaned += cleans.len() as u64;
@@ -1733,7 +1806,7 @@ impl<'a> Accounting<'a> {
         if cleans.len() > 1 {
             self.note(format!("{at}: listed as cleaned more than once"));
         }
-        let expected = self.expected_cleaning(current, out_padding);
+        let expected = self.expected_cleaning(current, out_padding, next);
         let Some(&first) = cleans.first() else {
             match expected {
                 Some(HEADER_CLEANED_REASON) => self.note(format!(
@@ -1908,6 +1981,7 @@ impl<'a> Accounting<'a> {
 
     /// Drains the input and sums up.
     fn finish(mut self, input_digest: SharedDigest) -> Result<std::result::Result<String, String>> {
+        self.settle_cleaning(None);
         if self.failure.is_none() {
             self.read_input_trailer();
         }

@@ -3,6 +3,7 @@
 //! and `nested_headers`).
 
 use crate::support::cli::Work;
+use crate::support::erasure::verify_text;
 use crate::support::tarw::{EndPadding, TarWriter};
 use crate::verify_findings::scrub_and_verify;
 
@@ -69,10 +70,10 @@ fn a_cache_dropped_for_two_reasons_is_recorded_once() {
 }
 
 /// F6: a phone number that runs from a member's padding (not all zeros)
-/// into the next header's name: each is scanned apart, neither holds it, and
-/// the output holds it whole.
+/// into the next header's name: each was scanned apart, neither holds it,
+/// and the output held it whole. Now the padding is held until the next
+/// header and searched with it; `verify --subjects` finds it in the input.
 #[test]
-#[ignore = "fuzz finding F6: an identifier across padding and the next header survives"]
 fn an_identifier_across_padding_and_the_next_header_is_erased() {
     let w = Work::new();
     let mut padding = vec![0u8; 512 - 6 - 9];
@@ -88,6 +89,17 @@ fn an_identifier_across_padding_and_the_next_header_is_erased() {
     assert!(
         !out.windows(16).any(|win| win == b"+44 20 7946 0018"),
         "the output still holds the phone number"
+    );
+    let report = verify_text(&w, &["--subjects", "request.toml", "--input", "in", "out"]);
+    assert_eq!(report.run.code, Some(0), "{}", report.dump());
+    w.write("out", &tar);
+    let report = verify_text(&w, &["--subjects", "request.toml", "out"]);
+    let subjects = report.check("subjects");
+    assert_eq!(subjects.status, "FAILED", "{}", report.dump());
+    assert!(
+        subjects.detail.contains("padding after the data"),
+        "{}",
+        report.dump()
     );
 }
 
