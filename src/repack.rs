@@ -35,7 +35,7 @@ use tempfile::SpooledTempFile;
 use crate::archive::{BLOCK, EntryKind, HeaderEdit, RawEntry};
 use crate::error::{Error, ErrorKind, Result};
 use crate::evidence::RawWatch;
-use crate::mailbox::{MailboxFormat, Message};
+use crate::mailbox::{MailboxFormat, Message, mbox};
 use crate::manifest::{
     CACHE_CHANGED_REASON, CACHE_IDENTIFIER_REASON, HEADER_CLEANED_REASON,
     HEADER_UNCLEANABLE_REASON, Hasher, LINK_TARGET_GONE_REASON, NAME_DOES_NOT_FIT_REASON,
@@ -212,6 +212,10 @@ struct Pending {
     deleted: u64,
     /// The last [`TAIL`] bytes of the data as written.
     tail: Vec<u8>,
+    /// Of an mbox: the chunk (preamble or message) last written, and
+    /// whether messages were deleted since.
+    last_chunk: Vec<u8>,
+    after_deletion: bool,
 }
 
 impl Pending {
@@ -619,6 +623,25 @@ impl<'a, W: Write> Repacker<'a, W> {
         Ok(())
     }
 
+    /// Writes a kept or replaced mbox message, after the blank lines that
+    /// keep it apart from the chunk before when messages between were
+    /// deleted ([`mbox::separator`]); it becomes the chunk last written.
+    fn write_mbox_message(&mut self, message: Message, outcome: &Outcome) -> Result<()> {
+        let pending = self.pending()?;
+        if std::mem::take(&mut pending.after_deletion) {
+            let line = &message.bytes[..message.envelope_len.min(message.bytes.len())];
+            let sep = mbox::separator(&pending.last_chunk, line);
+            self.member_bytes(&sep)?;
+        }
+        let written = match outcome {
+            Outcome::Replace(bytes) => bytes.clone(),
+            _ => message.bytes,
+        };
+        self.member_bytes(&written)?;
+        self.pending()?.last_chunk = written;
+        Ok(())
+    }
+
     /// Hashes and scans the data of the cache being written.
     fn watch_cache(&mut self, bytes: &[u8]) {
         let (Some(policy), Some(hold)) = (&self.policy, &mut self.hold) else {
@@ -635,7 +658,13 @@ impl<'a, W: Write> Repacker<'a, W> {
     /// when it is all zeros; as zeros (recorded) when it holds an identifier
     /// searched together with the tail; else held until the next header,
     /// which [`Self::flush_padding`] searches together with it.
-    fn write_padding(&mut self, path: &[u8], tail: &[u8], padding: &[u8], ends_cache: bool) -> Result<()> {
+    fn write_padding(
+        &mut self,
+        path: &[u8],
+        tail: &[u8],
+        padding: &[u8],
+        ends_cache: bool,
+    ) -> Result<()> {
         let zeros = padding.iter().all(|&b| b == 0);
         match &self.policy {
             Some(policy) if !zeros => {
@@ -1058,13 +1087,20 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
             messages: 0,
             deleted: 0,
             tail: Vec::new(),
+            last_chunk: Vec::new(),
+            after_deletion: false,
         });
         Ok(())
     }
 
     fn data(&mut self, bytes: &[u8]) -> Result<()> {
-        if let Some(original) = self.pending.as_mut().and_then(|p| p.original.as_mut()) {
-            original.update(bytes);
+        if let Some(pending) = &mut self.pending {
+            if let Some(original) = &mut pending.original {
+                original.update(bytes);
+            }
+            if pending.member.format == MailboxFormat::Mbox {
+                pending.last_chunk.extend_from_slice(bytes);
+            }
         }
         self.member_bytes(bytes)
     }
@@ -1081,17 +1117,23 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
             let path = pending.member.path.clone();
             self.mark_changed(&path);
         }
-        match outcome {
-            Outcome::Keep => self.keep_message(message.bytes)?,
-            Outcome::Delete => {
-                self.stats.deleted += 1;
-                self.pending()?.deleted += 1;
-                return Ok(());
+        if *outcome == Outcome::Delete {
+            self.stats.deleted += 1;
+            let pending = self.pending()?;
+            pending.deleted += 1;
+            pending.after_deletion = true;
+            return Ok(());
+        }
+        if self.pending()?.member.format == MailboxFormat::Mbox {
+            self.write_mbox_message(message, outcome)?;
+        } else {
+            match outcome {
+                Outcome::Replace(bytes) => self.member_bytes(bytes)?,
+                _ => self.keep_message(message.bytes)?,
             }
-            Outcome::Replace(bytes) => {
-                self.member_bytes(bytes)?;
-                self.stats.replaced += 1;
-            }
+        }
+        if matches!(outcome, Outcome::Replace(_)) {
+            self.stats.replaced += 1;
         }
         self.stats.messages += 1;
         self.pending()?.messages += 1;
@@ -1242,10 +1284,13 @@ pub fn padding_runs_into(matcher: &Matcher, tail: &[u8], padding: &[u8], header:
     let before = tail.len() + padding.len();
     let head = &header[..header.len().min(BLOCK)];
     let window = [tail, padding, head].concat();
-    matcher.scan_bytes(&window).iter().any(|hit| match &hit.location {
-        Location::Raw { span } => span.start < before && span.end > before,
-        _ => true,
-    })
+    matcher
+        .scan_bytes(&window)
+        .iter()
+        .any(|hit| match &hit.location {
+            Location::Raw { span } => span.start < before && span.end > before,
+            _ => true,
+        })
 }
 
 /// A name with every identifier in it replaced by `erased`; the whole name

@@ -1027,6 +1027,12 @@ struct Accounting<'a> {
     /// cleaning is checked once the input's next header is known (an
     /// identifier may run from the padding into it).
     due_cleaning: Option<(InMember, Vec<u8>)>,
+    /// Of an mbox member: the chunk of the output last matched in full (for
+    /// [`mbox::separator`]), what of a redacted message was matched so far,
+    /// and whether messages were deleted since.
+    mbox_last: Vec<u8>,
+    mbox_partial: Vec<u8>,
+    mbox_after_deletion: bool,
     /// Zero bytes the output's end-of-archive marker has beyond the
     /// input's: the start of trailing bytes written as zeros.
     extra_zeros: u64,
@@ -1090,6 +1096,9 @@ impl<'a> Accounting<'a> {
             taken_renames: Vec::new(),
             taken_cleans: Vec::new(),
             due_cleaning: None,
+            mbox_last: Vec::new(),
+            mbox_partial: Vec::new(),
+            mbox_after_deletion: false,
             extra_zeros: 0,
             out_trailer: Vec::new(),
             in_trailer: Vec::new(),
@@ -1592,8 +1601,23 @@ impl<'a> Accounting<'a> {
                 if let Some(current) = &mut self.current {
                     current.read(&message.bytes);
                 }
-                if let Some(expected) = self.account_message(&member, &names, message, verdict) {
-                    self.expected.push_back(expected);
+                let mbox = member.format == MailboxFormat::Mbox && holds_message(&member, &message);
+                let line = match mbox {
+                    true => message.bytes[..message.envelope_len.min(message.bytes.len())].to_vec(),
+                    false => Vec::new(),
+                };
+                match self.account_message(&member, &names, message, verdict) {
+                    Some(expected) => {
+                        if mbox && std::mem::take(&mut self.mbox_after_deletion) {
+                            self.expected.push_back(Expected::Exact {
+                                bytes: crate::mailbox::mbox::separator(&self.mbox_last, &line),
+                                pos: 0,
+                                message: None,
+                            });
+                        }
+                        self.expected.push_back(expected);
+                    }
+                    None => self.mbox_after_deletion |= mbox,
                 }
             }
             Some((Event::MemberEnd { padding }, _, found)) => {
@@ -1627,6 +1651,8 @@ impl<'a> Accounting<'a> {
                         continue;
                     }
                     let renamed = self.check_names(&member, &names, out);
+                    self.mbox_last.clear();
+                    self.mbox_after_deletion = false;
                     self.current = Some(InMember {
                         member,
                         names,
@@ -1666,6 +1692,22 @@ impl<'a> Accounting<'a> {
     }
 
     /// Compares output bytes with what the input says they must be.
+    /// Keeps what an expectation matched in full, of an mbox member, as the
+    /// chunk last written (a separator belongs to the chunk before it).
+    fn matched(&mut self, expected: Expected, mbox: bool) {
+        if !mbox {
+            return;
+        }
+        let bytes = match expected {
+            Expected::Exact { bytes, .. } => bytes,
+            Expected::Hashed { .. } => std::mem::take(&mut self.mbox_partial),
+        };
+        match bytes.starts_with(b"From ") {
+            true => self.mbox_last = bytes,
+            false => self.mbox_last.extend_from_slice(&bytes),
+        }
+    }
+
     fn output_bytes(&mut self, mut bytes: &[u8]) {
         while !bytes.is_empty() && self.failure.is_none() {
             if self.expected.is_empty() && !self.pull_member_event() {
@@ -1678,6 +1720,10 @@ impl<'a> Accounting<'a> {
             let Some(front) = self.expected.front_mut() else {
                 continue;
             };
+            let mbox = self
+                .current
+                .as_ref()
+                .is_some_and(|c| c.member.format == MailboxFormat::Mbox);
             let (n, done, mismatch) = match front {
                 Expected::Exact {
                     bytes: want,
@@ -1697,6 +1743,9 @@ impl<'a> Accounting<'a> {
                 } => {
                     let n = (*remaining).min(bytes.len() as u64) as usize;
                     hasher.update(&bytes[..n]);
+                    if mbox {
+                        self.mbox_partial.extend_from_slice(&bytes[..n]);
+                    }
                     *remaining -= n as u64;
                     let done = *remaining == 0;
                     let bad = done && hasher.finalize().to_hex().as_str() != want.as_str();
@@ -1710,8 +1759,8 @@ impl<'a> Accounting<'a> {
                 ));
                 return;
             }
-            if done {
-                self.expected.pop_front();
+            if done && let Some(front) = self.expected.pop_front() {
+                self.matched(front, mbox);
             }
             bytes = &bytes[n..];
         }
@@ -1777,7 +1826,12 @@ impl<'a> Accounting<'a> {
             }
             let runs_into_next = next.is_some_and(|n| {
                 n.leading_zero_blocks == 0
-                    && repack::padding_runs_into(matcher, &current.tail, &current.padding, &n.header)
+                    && repack::padding_runs_into(
+                        matcher,
+                        &current.tail,
+                        &current.padding,
+                        &n.header,
+                    )
             });
             let holds = i.header == o.header
                 && !changed

@@ -336,6 +336,39 @@ pub fn adjust_content_length(original: &[u8], rewritten: Vec<u8>) -> Vec<u8> {
     out
 }
 
+/// The blank lines to write between `before` (the chunk last written of an
+/// mbox: its preamble or a message) and a message whose envelope line is
+/// `line`, so that the splitter starts a message at `line` again: none when
+/// it does so already, else one or two (with `line`'s line ending). A
+/// deletion needs them when the message before ends in the blank line of its
+/// header block and `line` carries no full date: the deleted message's
+/// closing blank line was what separated them.
+pub fn separator(before: &[u8], line: &[u8]) -> Vec<u8> {
+    if before.is_empty() {
+        return Vec::new();
+    }
+    let eol: &[u8] = match line.ends_with(b"\r\n") {
+        true => b"\r\n",
+        false => b"\n",
+    };
+    let mut sep = Vec::new();
+    while sep.len() < 2 * eol.len() && !starts_apart(before, &sep, line) {
+        sep.extend_from_slice(eol);
+    }
+    sep
+}
+
+/// True when splitting `before`, `sep` and `line` starts a message at `line`.
+fn starts_apart(before: &[u8], sep: &[u8], line: &[u8]) -> bool {
+    let joined = [before, sep, line].concat();
+    let mut splitter = Splitter::new(joined.as_slice(), joined.len() as u64 + 1, 0);
+    let mut last = None;
+    while let Ok(Some(chunk)) = splitter.next_chunk() {
+        last = Some(chunk);
+    }
+    matches!(last, Some(Chunk::Message(m)) if m.bytes == line)
+}
+
 /// A buffered reader with look-ahead and push-back, reading lines with a
 /// length bound so that a file without line breaks cannot exhaust memory.
 struct LineSource<R> {
@@ -468,6 +501,26 @@ mod tests {
                 Chunk::Preamble(_) => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn separators_keep_messages_apart_after_a_deletion() {
+        let dated = b"From b@example.org Mon Jan  1 00:00:00 2024\n";
+        let bare = b"From b@example.org\n";
+        for (before, line, want) in [
+            (&b""[..], &bare[..], &b""[..]),
+            (b"From a@example.org\nSubject: a\n\nbody\n\n", bare, b""),
+            (b"From a@example.org\n\n", bare, b"\n"),
+            (b"From a@example.org\nSubject: a\n", bare, b"\n\n"),
+            (b"From a@example.org\n\n", dated, b""),
+            (b"From a@example.org\r\n\r\n", b"From b\r\n", b"\r\n"),
+        ] {
+            let sep = separator(before, line);
+            assert_eq!(sep, want, "{:?}", String::from_utf8_lossy(before));
+            let joined = [before, &sep, line].concat();
+            let got = split(&joined);
+            assert_eq!(got.last().map(Chunk::bytes), Some(line), "{got:?}");
+        }
     }
 
     #[test]
