@@ -388,7 +388,7 @@ impl<'a, W: Write> Repacker<'a, W> {
     /// Ends the output: writes anything still held and hands back the
     /// writer and what was done.
     pub fn finish(mut self) -> Result<(W, RepackReport)> {
-        self.flush_padding(None)?;
+        let _ = self.flush_padding(None)?;
         self.release_hold()?;
         self.write_trailer()?;
         let report = RepackReport {
@@ -655,9 +655,10 @@ impl<'a, W: Write> Repacker<'a, W> {
     }
 
     /// Writes the padding after a member whose data ends in `tail`: as read
-    /// when it is all zeros; as zeros (recorded) when it holds an identifier
-    /// searched together with the tail; else held until the next header,
-    /// which [`Self::flush_padding`] searches together with it.
+    /// when it is zeros; as zeros (recorded) when it holds an identifier
+    /// searched together with the tail; else (also when there is none, the
+    /// data ending on a block boundary) held until the next header, which
+    /// [`Self::flush_padding`] searches together with it.
     fn write_padding(
         &mut self,
         path: &[u8],
@@ -667,7 +668,7 @@ impl<'a, W: Write> Repacker<'a, W> {
     ) -> Result<()> {
         let zeros = padding.iter().all(|&b| b == 0);
         match &self.policy {
-            Some(policy) if !zeros => {
+            Some(policy) if padding.is_empty() || !zeros => {
                 if padding_holds_identifier(policy.matcher, tail, padding) {
                     self.write_zeroed_padding(path, padding)?;
                 } else {
@@ -697,10 +698,12 @@ impl<'a, W: Write> Repacker<'a, W> {
 
     /// Writes the held padding, if any, before `next` (the header that
     /// follows it, `None` at the end of the archive): as zeros (recorded)
-    /// when an identifier runs from it into that header, else as read.
-    fn flush_padding(&mut self, next: Option<&RawEntry>) -> Result<()> {
+    /// when an identifier runs from it into that header, else as read. True
+    /// when there was no padding and an identifier runs from the data into
+    /// that header: the next member must then be renamed.
+    fn flush_padding(&mut self, next: Option<&RawEntry>) -> Result<bool> {
         let Some(held) = self.padding.take() else {
-            return Ok(());
+            return Ok(false);
         };
         let joined = match (&self.policy, next) {
             (Some(policy), Some(entry)) if entry.leading_zero_blocks == 0 => {
@@ -708,14 +711,14 @@ impl<'a, W: Write> Repacker<'a, W> {
             }
             _ => false,
         };
-        match joined {
+        match joined && !held.bytes.is_empty() {
             true => self.write_zeroed_padding(&held.path, &held.bytes)?,
             false => self.write(&held.bytes)?,
         }
         if held.ends_cache {
             self.end_cache_range();
         }
-        Ok(())
+        Ok(joined && held.bytes.is_empty())
     }
 
     /// Ends the held range of the header cache just written.
@@ -1028,7 +1031,7 @@ fn spool_error(e: io::Error) -> Error {
 
 impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
     fn member_start(&mut self, member: &Arc<Member>) -> Result<()> {
-        self.flush_padding(member.entry.as_ref())?;
+        let joined = self.flush_padding(member.entry.as_ref())?;
         if let Some(hold) = &self.hold
             && !member.path.starts_with(&hold.scope)
         {
@@ -1045,7 +1048,10 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
             }
             self.seen.insert(link_key_hash(&entry.path));
         }
-        let names = self.new_names(member);
+        let mut names = self.new_names(member);
+        if joined {
+            names.path = Some(ERASED_NAME.to_vec());
+        }
         let dirty = match (&self.policy, &member.entry) {
             (Some(policy), Some(entry)) => header_holds_identifier(policy.matcher, entry),
             _ => false,
@@ -1175,7 +1181,7 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
     }
 
     fn archive_end(&mut self, zero_blocks: u64) -> Result<()> {
-        self.flush_padding(None)?;
+        let _ = self.flush_padding(None)?;
         self.release_hold()?;
         self.write_zero_blocks(zero_blocks)
     }
@@ -1274,11 +1280,13 @@ pub fn padding_holds_identifier(matcher: &Matcher, tail: &[u8], padding: &[u8]) 
         .any(|hit| !matches!(&hit.location, Location::Raw { span } if span.end <= tail.len()))
 }
 
-/// True when an identifier runs from non-zero `padding` (after data ending
-/// in `tail`) into the tar `header` that follows it: the three searched as
-/// one stream, a hit that starts before the header and ends in it.
+/// True when an identifier runs from `padding` (after data ending in
+/// `tail`) into the tar `header` that follows it: the three searched as one
+/// stream, a hit that starts before the header and ends in it. Zeros in
+/// between end every identifier; no padding at all (data ending on a block
+/// boundary) does not.
 pub fn padding_runs_into(matcher: &Matcher, tail: &[u8], padding: &[u8], header: &[u8]) -> bool {
-    if padding.iter().all(|&b| b == 0) {
+    if !padding.is_empty() && padding.iter().all(|&b| b == 0) {
         return false;
     }
     let before = tail.len() + padding.len();

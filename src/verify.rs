@@ -1027,6 +1027,10 @@ struct Accounting<'a> {
     /// cleaning is checked once the input's next header is known (an
     /// identifier may run from the padding into it).
     due_cleaning: Option<(InMember, Vec<u8>)>,
+    /// The end of the input member matched before the current one: the last
+    /// bytes of its data and its padding (an identifier that runs from them
+    /// into the next header gets that member renamed).
+    prev_end: Option<(Vec<u8>, Vec<u8>)>,
     /// Of an mbox member: the chunk of the output last matched in full (for
     /// [`mbox::separator`]), what of a redacted message was matched so far,
     /// and whether messages were deleted since.
@@ -1096,6 +1100,7 @@ impl<'a> Accounting<'a> {
             taken_renames: Vec::new(),
             taken_cleans: Vec::new(),
             due_cleaning: None,
+            prev_end: None,
             mbox_last: Vec::new(),
             mbox_partial: Vec::new(),
             mbox_after_deletion: false,
@@ -1223,9 +1228,16 @@ impl<'a> Accounting<'a> {
     }
 
     /// True for an input member the output must not hold (the one member
-    /// of a bare mailbox always stays, if empty).
-    fn is_absent(&self, member: &Member, names: &[String]) -> bool {
+    /// of a bare mailbox always stays, if empty). A member whose header the
+    /// output member `out` holds as read is present: when two members share a
+    /// path, a drop or deletion listed for it is the other one's.
+    fn is_absent(&self, member: &Member, names: &[String], out: Option<&Member>) -> bool {
+        let written_as_read = match (&member.entry, out.and_then(|o| o.entry.as_ref())) {
+            (Some(i), Some(o)) => i.header == o.header,
+            _ => false,
+        };
         member.entry.is_some()
+            && !written_as_read
             && (self.has(names, 0, Action::Drop)
                 || (member.format.is_mail()
                     && member.format != MailboxFormat::Mbox
@@ -1242,8 +1254,6 @@ impl<'a> Accounting<'a> {
         })
     }
 
-    /// True when a member's path or link target holds an identifier (with a
-    /// request; `None` without).
     /// Whether any byte of the member's tar header region holds an
     /// identifier (with a request).
     fn header_holds_identifier(&self, member: &Member) -> Option<bool> {
@@ -1256,10 +1266,25 @@ impl<'a> Accounting<'a> {
         )
     }
 
+    /// True when a member's path or link target holds an identifier, or one
+    /// runs into its header from the data of the member before, which ends
+    /// on a block boundary (with a request; `None` without).
     fn name_holds_identifier(&self, member: &Member) -> Option<bool> {
         let matcher = self.engine?.matcher();
         let link = member.entry.as_ref().map_or(&[][..], |e| e.link.as_slice());
-        Some(!matcher.scan_bytes(&member.path).is_empty() || !matcher.scan_bytes(link).is_empty())
+        let joined = match (&self.prev_end, &member.entry) {
+            (Some((tail, padding)), Some(entry)) => {
+                padding.is_empty()
+                    && entry.leading_zero_blocks == 0
+                    && repack::padding_runs_into(matcher, tail, padding, &entry.header)
+            }
+            _ => false,
+        };
+        Some(
+            joined
+                || !matcher.scan_bytes(&member.path).is_empty()
+                || !matcher.scan_bytes(link).is_empty(),
+        )
     }
 
     /// Notes the end of an input member: the warning the scrub raised for
@@ -1643,7 +1668,7 @@ impl<'a> Accounting<'a> {
             match self.next_input() {
                 Some((Event::MemberStart(member), _, _)) => {
                     let names = self.namer.recorded(&member.path);
-                    if self.is_absent(&member, &names) {
+                    if self.is_absent(&member, &names, Some(out)) {
                         self.skip_absent(&member, &names);
                         if self.failure.is_some() {
                             return;
@@ -1796,8 +1821,10 @@ impl<'a> Accounting<'a> {
     /// Checks the cleaning of the member last matched, if still due, now
     /// that the input header after it (`None`: none) is known.
     fn settle_cleaning(&mut self, next: Option<&RawEntry>) {
+        self.prev_end = None;
         if let Some((current, padding)) = self.due_cleaning.take() {
             self.check_cleaned(&current, &padding, next);
+            self.prev_end = Some((current.tail, current.padding));
         }
     }
 
@@ -1825,7 +1852,8 @@ impl<'a> Accounting<'a> {
                 return Some(HEADER_CLEANED_REASON);
             }
             let runs_into_next = next.is_some_and(|n| {
-                n.leading_zero_blocks == 0
+                !current.padding.is_empty()
+                    && n.leading_zero_blocks == 0
                     && repack::padding_runs_into(
                         matcher,
                         &current.tail,
@@ -1937,7 +1965,7 @@ impl<'a> Accounting<'a> {
             if let (Event::MemberStart(member), _, _) = &next {
                 let member = Arc::clone(member);
                 let names = self.namer.recorded(&member.path);
-                if self.is_absent(&member, &names) {
+                if self.is_absent(&member, &names, None) {
                     self.skip_absent(&member, &names);
                     if self.failure.is_some() {
                         return None;

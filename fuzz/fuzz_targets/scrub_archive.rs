@@ -115,24 +115,6 @@ fn names(dir: &Path) -> Vec<String> {
     names
 }
 
-/// A failure of the one known finding of `fuzz/README.md` still open, F2:
-/// only the manifest and accounting checks failed, in an input whose tar
-/// holds two members with one path of which one was dropped (the lockstep
-/// holds the drop against the wrong one). Set `MAILSCRUB_FUZZ_KNOWN=fail`
-/// to have it reported like any other failure.
-fn known(report: &verify::VerifyReport, input: &[u8]) -> bool {
-    static FAIL: OnceLock<bool> = OnceLock::new();
-    if *FAIL.get_or_init(|| std::env::var("MAILSCRUB_FUZZ_KNOWN").is_ok_and(|v| v == "fail")) {
-        return false;
-    }
-    report
-        .checks
-        .iter()
-        .filter(|c| c.status == verify::Status::Failed)
-        .all(|c| matches!(c.name, "manifest" | "accounting"))
-        && common::has_duplicate_paths(input)
-}
-
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else {
         return;
@@ -144,7 +126,7 @@ fuzz_target!(|data: &[u8]| {
     for file in [&output, &manifest] {
         let _ = fs::remove_file(file);
     }
-    let (plain_input, written_input) = shape(mode, rest);
+    let (_, written_input) = shape(mode, rest);
     fs::write(&input, written_input).expect("the input file");
     let options = ScrubOptions {
         pipeline: sequential(),
@@ -197,8 +179,5 @@ fuzz_target!(|data: &[u8]| {
         },
     )
     .expect("verify reads what scrub wrote");
-    if !report.passed() && known(&report, &plain_input) {
-        return;
-    }
     assert!(report.passed(), "verify failed: {:?}", report.checks);
 });

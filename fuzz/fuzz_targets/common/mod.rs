@@ -171,22 +171,3 @@ pub fn quoted_printable(data: &[u8]) -> Vec<u8> {
     }
     out
 }
-
-/// True when `tar` holds two members with the same path (known finding F2
-/// of `fuzz/README.md`: their removals look like one listed twice).
-pub fn has_duplicate_paths(tar: &[u8]) -> bool {
-    use mailscrub::archive::{Item, TarReader};
-    let mut reader = TarReader::new(tar);
-    let mut seen = std::collections::HashSet::new();
-    while let Ok(Item::Entry(entry)) = reader.next_item() {
-        let path = entry
-            .path
-            .strip_suffix(b"/")
-            .unwrap_or(&entry.path)
-            .to_vec();
-        if !seen.insert(path) {
-            return true;
-        }
-    }
-    false
-}
