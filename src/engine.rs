@@ -309,8 +309,9 @@ impl Processor for Engine<'_> {
     }
 }
 
-/// The value of the first top-level `Message-ID` field, trimmed and
-/// unfolded, as bytes.
+/// The value of the first top-level `Message-ID` field, trimmed, as bytes:
+/// the first line of it (a value folded onto the next line is not unfolded,
+/// so it is cut at the fold).
 fn message_id(raw: &[u8]) -> Option<&[u8]> {
     for line in raw.split(|&b| b == b'\n') {
         let line = crate::mailbox::trim_eol(line);

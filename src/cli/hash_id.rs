@@ -1,6 +1,8 @@
 //! `mailscrub hash-id`: the hashed form of an identifier, for requests that
 //! must not hold the personal data they erase.
 
+use std::io::Write;
+
 use mailscrub::error::{Error, ErrorKind};
 use mailscrub::request;
 
@@ -17,6 +19,6 @@ pub struct HashIdArgs {
 pub fn run(args: HashIdArgs) -> Result<Exit, Error> {
     let hex = request::hash_email(&args.email)
         .map_err(|e| Error::new(ErrorKind::Usage(e.to_string())))?;
-    println!("{hex}");
+    writeln!(std::io::stdout(), "{hex}").map_err(|e| Error::new(ErrorKind::Write(e)))?;
     Ok(Exit::Success)
 }

@@ -19,14 +19,6 @@ pub struct ListArgs {
 }
 
 pub fn run(args: ListArgs) -> Result<Exit, Error> {
-    match list(args) {
-        // A reader that stopped early (`list | head`) is not an error.
-        Err(e) if e.is_broken_pipe() => Ok(Exit::Success),
-        result => result,
-    }
-}
-
-fn list(args: ListArgs) -> Result<Exit, Error> {
     let input = Input::parse(&args.read.input);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

@@ -153,14 +153,21 @@ fn parse_size(text: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("'{text}' is out of range"))
 }
 
-/// Runs the parsed command.
+/// Runs the parsed command. A report whose reader went away (`scan | head
+/// -1`) ends quietly with success: the reader has what it asked for. The
+/// backup stream of `scrub --output -` is no report: a reader that goes away
+/// there leaves a backup cut short, which stays an error.
 pub fn run(cli: Cli) -> Result<Exit, mailscrub::Error> {
-    match cli.command {
+    let result = match cli.command {
         Command::List(args) => list::run(args),
         Command::Scan(args) => scan::run(args),
-        Command::Scrub(args) => scrub::run(args),
+        Command::Scrub(args) => return scrub::run(args),
         Command::Verify(args) => verify::run(args),
         Command::HashId(args) => hash_id::run(args),
+    };
+    match result {
+        Err(e) if e.is_broken_pipe() => Ok(Exit::Success),
+        result => result,
     }
 }
 

@@ -33,7 +33,8 @@ pub const TEXT_MARKER: &str = "[erased]";
 /// for the rewriter.
 pub const MAX_DEPTH: usize = crate::matcher::MAX_DEPTH;
 
-/// Finds identifiers in decoded text. Implemented by the real matcher later.
+/// Finds identifiers in decoded text: the request's [`crate::matcher::Matcher`]
+/// does (below); tests use fixed lists.
 pub trait Finder: Sync {
     /// Every identifier occurrence in `text` (already decoded to Unicode,
     /// HTML already turned to text where the caller does that), as byte

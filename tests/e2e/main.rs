@@ -13,6 +13,7 @@ mod nested_headers;
 mod nesting;
 mod planted;
 mod props;
+mod reports;
 mod roundtrip;
 mod scan;
 mod scrub;
