@@ -89,6 +89,7 @@ fn walk<'a>(
     let Some(part) = msg.parts.get(id) else {
         return;
     };
+    scan.incomplete |= part.is_encoding_problem;
     if depth > MAX_DEPTH {
         scan.too_deep = true;
         return;
@@ -130,6 +131,7 @@ fn walk<'a>(
         PartType::Binary(bytes) | PartType::InlineBinary(bytes) if is_message_type(part) => {
             // mail-parser decodes three encoded levels of enclosed messages
             // and gives the next one as bytes: parse those too.
+            scan.incomplete = true;
             scan_binary(scan, part, bytes, location);
             if depth + 1 > MAX_DEPTH || !parser_safe(bytes) {
                 scan.too_deep = true;
@@ -139,12 +141,18 @@ fn walk<'a>(
                     in_outer: false,
                 };
                 walk(scan, &nested, frame, 0, &child(path, 0), depth + 1);
+            } else {
+                scan.incomplete = true;
             }
         }
         PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
             scan_binary(scan, part, bytes, location);
         }
         PartType::Message(nested) => {
+            // mail-parser's tree of enclosed messages can lose a level
+            // (its header block read as part of the level above), so a
+            // message that encloses one is salvaged too.
+            scan.incomplete = true;
             // The part offsets of `nested` refer to the whole buffer it was
             // parsed from (`raw_message`, not the `raw_message()` slice of
             // its own span): the enclosing buffer for a 7bit level parsed in

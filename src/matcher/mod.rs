@@ -30,6 +30,7 @@ mod nesting;
 pub(crate) mod normalize;
 mod patterns;
 mod prefilter;
+mod salvage;
 #[cfg(test)]
 mod tests;
 mod window;
@@ -294,7 +295,13 @@ impl Matcher {
         }
         let fields = headers::split_fields(msg.raw);
         scan.top_headers(&fields);
-        let parse = mime::scan_parsed(&mut scan);
+        let mut parse = mime::scan_parsed(&mut scan);
+        if parse == ParseStatus::Unparsed || scan.incomplete {
+            salvage::scan_encoded_bodies(&mut scan, msg.raw);
+            if scan.too_deep {
+                parse = ParseStatus::TooDeep;
+            }
+        }
         scan.raw(&fields);
         Findings {
             hits: scan.hits,
@@ -364,6 +371,9 @@ pub(crate) struct Scan<'m> {
     seen: HashSet<Hit>,
     /// Set when the MIME walk stopped at [`MAX_DEPTH`].
     too_deep: bool,
+    /// Set when mail-parser's tree may be incomplete (an encoding problem,
+    /// an enclosed message, parsed or not): the salvage scan runs.
+    incomplete: bool,
 }
 
 impl<'m> Scan<'m> {
@@ -374,6 +384,7 @@ impl<'m> Scan<'m> {
             hits: Vec::new(),
             seen: HashSet::new(),
             too_deep: false,
+            incomplete: false,
         }
     }
 

@@ -3,6 +3,7 @@
 //! and `nested_headers`).
 
 use crate::support::cli::Work;
+use crate::support::encode;
 use crate::support::erasure::verify_text;
 use crate::support::tarw::{EndPadding, TarWriter};
 use crate::verify_findings::scrub_and_verify;
@@ -173,6 +174,74 @@ fn a_deletion_keeps_the_next_message_apart() {
         assert!(
             out.windows(want.len()).any(|win| win == want.as_bytes()),
             "{first:?}: the tar's mbox is not {want:?}"
+        );
+    }
+}
+
+/// A message of `levels` enclosed messages (7bit `message/rfc822`, the
+/// first `base64_from` of them plain, the rest base64-encoded) inside a
+/// multipart, the address in an encoded word of level `at`'s subject.
+fn enclosed_levels(levels: usize, base64_from: usize, at: usize) -> Vec<u8> {
+    let header = |level: usize| {
+        let subject = match level == at {
+            true => format!(
+                " {}",
+                encode::word_b("utf-8", b" about jane.doe@example.com here")
+            ),
+            false => String::new(),
+        };
+        format!(
+            "From: someone@example.org\r\nTo: other@example.org\r\nSubject: level {level}{subject}\r\n"
+        )
+    };
+    let mut entity =
+        format!("{}Content-Type: text/plain\r\n\r\nend\r\n", header(levels)).into_bytes();
+    for level in (1..levels).rev() {
+        let mut outer = header(level).into_bytes();
+        if level >= base64_from {
+            outer.extend_from_slice(
+                b"Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+            );
+            outer.extend_from_slice(
+                encode::base64_lines(&entity, 76)
+                    .replace('\n', "\r\n")
+                    .as_bytes(),
+            );
+        } else {
+            outer.extend_from_slice(b"Content-Type: message/rfc822\r\n\r\n");
+            outer.extend_from_slice(&entity);
+        }
+        entity = outer;
+    }
+    let mut message = header(0).into_bytes();
+    message.extend_from_slice(
+        b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"=_b0_\"\r\n\r\n\
+          --=_b0_\r\nContent-Type: text/plain\r\n\r\nnothing\r\n\r\n--=_b0_\r\n",
+    );
+    message.extend_from_slice(&entity);
+    message.extend_from_slice(b"\r\n--=_b0_--\r\n");
+    message
+}
+
+/// F8: mail-parser loses the header block of one level of enclosed
+/// messages inside a multipart (here level 3 of 5, and level 18 of 32 with
+/// the twelve innermost levels base64-encoded): an address in an encoded
+/// word there was never searched and the message was kept. Now a message
+/// that encloses one is salvaged too (every line's encoded words, every
+/// encoded body decoded level by level): it is redacted, and the output
+/// verifies.
+#[test]
+fn a_header_mail_parser_loses_is_still_searched() {
+    for (levels, base64_from, at) in [(5, 99, 3), (32, 21, 18)] {
+        let w = Work::new();
+        let message = enclosed_levels(levels, base64_from, at);
+        let report = scrub_and_verify(&w, &message);
+        assert_eq!(report.run.code, Some(0), "{levels}/{at}: {}", report.dump());
+        let manifest =
+            String::from_utf8(w.read("out.manifest.json").expect("manifest")).expect("utf-8");
+        assert!(
+            manifest.contains("\"redacted\": 1"),
+            "{levels}/{at}: the message was not redacted:\n{manifest}"
         );
     }
 }
