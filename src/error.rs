@@ -175,7 +175,7 @@ impl Error {
 
     /// Replaces the member path by `render(path)`. The operations that hold
     /// a request apply it to every error they return, with the rendering
-    /// reports use (`evidence::report_path`), so that no error message shows
+    /// reports use (`record::report_path`), so that no error message shows
     /// a member path holding an identifier being erased.
     pub fn redact_member(mut self, render: impl Fn(&[u8]) -> String) -> Self {
         if let Some(member) = self.position.member.take() {
@@ -201,7 +201,7 @@ impl Error {
     }
 
     /// Wraps the error in an [`std::io::Error`], for code behind a [`std::io::Read`];
-    /// `container::io_to_error` unwraps it again.
+    /// [`io_to_error`] unwraps it again.
     pub fn into_io(self) -> io::Error {
         io::Error::other(self)
     }
@@ -243,6 +243,100 @@ pub fn escape_for_terminal(text: &str) -> String {
     text.chars()
         .flat_map(char::escape_debug)
         .collect::<String>()
+}
+
+// ---------------------------------------------------------------------------
+// The io <-> Error plumbing: errors that cross a `std::io::Read` (the
+// decoders, the tar reader, the mbox splitter) travel as `io::Error`s with
+// one of these inside, and come back out as the kind they were.
+
+/// An I/O error of the raw input (as opposed to one of a decoder), tagged so
+/// that the tar layer can tell the two apart.
+#[derive(Debug)]
+pub(crate) struct SourceError(pub(crate) io::Error);
+
+impl fmt::Display for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for SourceError {}
+
+/// The error a decoding reader returns; `into_error_kind` recovers it.
+#[derive(Debug)]
+pub(crate) struct DecodeError {
+    pub(crate) codec: &'static str,
+    pub(crate) source: io::Error,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "corrupt or truncated {} stream: {}",
+            self.codec, self.source
+        )
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// A refusal of the input (a zstd window too large) carried through the decoder as an I/O error and turned
+/// back into its kind by [`read_error_kind`].
+#[derive(Debug)]
+pub(crate) struct Refused(pub(crate) ErrorKind);
+
+impl fmt::Display for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for Refused {}
+
+/// True for an error of the raw input or a refusal of the [`WindowGuard`]:
+/// neither is the decoder's.
+pub(crate) fn is_source_error(e: &io::Error) -> bool {
+    e.get_ref()
+        .is_some_and(|inner| inner.is::<SourceError>() || inner.is::<Refused>())
+}
+
+/// Turns an I/O error met while reading the decompressed stream into the
+/// pipeline's error kind: a decoder failure, or a failure of the input.
+pub fn read_error_kind(e: io::Error) -> ErrorKind {
+    if e.get_ref().is_some_and(|inner| inner.is::<Refused>()) {
+        let kind = e.kind();
+        return match e.into_inner().map(|inner| inner.downcast::<Refused>()) {
+            Some(Ok(refused)) => refused.0,
+            _ => ErrorKind::Read(io::Error::from(kind)),
+        };
+    }
+    if !e.get_ref().is_some_and(|inner| inner.is::<DecodeError>()) {
+        return ErrorKind::Read(e);
+    }
+    let kind = e.kind();
+    match e.into_inner().map(|inner| inner.downcast::<DecodeError>()) {
+        Some(Ok(decode)) => ErrorKind::Decompress {
+            codec: decode.codec,
+            source: decode.source,
+        },
+        _ => ErrorKind::Read(io::Error::from(kind)),
+    }
+}
+
+/// Turns an I/O error from a reader of the pipeline back into a pipeline
+/// error: one that a reader wrapped with [`Error::into_io`] keeps its kind
+/// and position.
+pub fn io_to_error(e: io::Error) -> Error {
+    if !e.get_ref().is_some_and(|inner| inner.is::<Error>()) {
+        return Error::new(read_error_kind(e));
+    }
+    let kind = e.kind();
+    match e.into_inner().map(|inner| inner.downcast::<Error>()) {
+        Some(Ok(error)) => *error,
+        _ => Error::new(ErrorKind::Read(io::Error::from(kind))),
+    }
 }
 
 #[cfg(test)]

@@ -24,10 +24,10 @@ use std::sync::{Condvar, Mutex, PoisonError, mpsc};
 
 use rayon::prelude::*;
 
-use crate::container::Opened;
 use crate::error::{Error, ErrorKind, Result};
+use crate::input::container::Opened;
+use crate::input::events::{Event, Member, ReadOptions, read_events};
 use crate::mailbox::Message;
-use crate::source::{Event, Member, ReadOptions, read_events};
 
 /// What happens to a message in the output.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -666,8 +666,8 @@ mod tests {
         budget.release(100);
         assert!(budget.acquire(6));
     }
-    use crate::container;
-    use crate::evidence::NullSink;
+    use crate::input::container;
+    use crate::record::NullSink;
 
     fn mbox(messages: usize) -> Vec<u8> {
         (0..messages)

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::matcher::normalize::normalize_identifier;
+use crate::text::normalize::normalize_identifier;
 
 /// Context string for hashed addresses: `email_blake3` holds
 /// `blake3::derive_key(EMAIL_HASH_CONTEXT, normalize_email(addr))` in hex.
@@ -179,7 +179,8 @@ pub struct Subject {
 pub struct ErasureRequest {
     /// What to do by role.
     pub policy: Policy,
-    /// The subjects, in file order; [`crate::matcher::Hit::subject`] indexes this.
+    /// The subjects, in file order; a hit of the matcher names its subject by
+    /// its index here.
     pub subjects: Vec<Subject>,
 }
 
@@ -580,7 +581,7 @@ fn has_word(s: &str) -> bool {
 }
 
 fn collapse_space(s: &str) -> String {
-    s.split(crate::matcher::normalize::is_space)
+    s.split(crate::text::normalize::is_space)
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
         .join(" ")

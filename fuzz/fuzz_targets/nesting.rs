@@ -15,13 +15,13 @@ mod common;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use mailscrub::archive::EntryKind;
-use mailscrub::engine::{Engine, Mode, OnUnredactable};
+use mailscrub::input::tar::EntryKind;
+use mailscrub::decide::{Engine, Mode, OnUnredactable};
 use mailscrub::mailbox::{MailboxFormat, Message};
 use mailscrub::manifest::Hasher;
 use mailscrub::matcher::{MessageInput, ParseStatus};
 use mailscrub::pipeline::{Outcome, Processor};
-use mailscrub::source::Member;
+use mailscrub::input::events::Member;
 
 /// Deepest nesting built.
 const MAX_LEVELS: u8 = 100;

@@ -20,8 +20,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use mailscrub::container::{self, Compression, Encoder, OutputCompression};
-use mailscrub::job::{self, Input, LoadedRequest, Output, ScrubOptions};
+use mailscrub::input::container::{self, Compression, Encoder, OutputCompression};
+use mailscrub::ops::{self, Input, LoadedRequest, Output, ScrubOptions};
 use mailscrub::mailbox;
 use mailscrub::matcher::Matcher;
 use mailscrub::pipeline::PipelineOptions;
@@ -133,7 +133,7 @@ fuzz_target!(|data: &[u8]| {
         strict: true,
         ..ScrubOptions::default()
     };
-    let result = job::scrub(
+    let result = ops::scrub(
         &Input::Path(input.clone()),
         &Output::Path(output.clone()),
         request,
@@ -173,8 +173,8 @@ fuzz_target!(|data: &[u8]| {
             key: None,
             request: Some(request),
             input: Some(Input::Path(input.clone())),
-            max_message_size: job::DEFAULT_MAX_MESSAGE_SIZE,
-            max_window: job::DEFAULT_MAX_WINDOW,
+            max_message_size: ops::DEFAULT_MAX_MESSAGE_SIZE,
+            max_window: ops::DEFAULT_MAX_WINDOW,
             pipeline: sequential(),
         },
     )

@@ -5,7 +5,7 @@
 use std::io::Read;
 
 use libfuzzer_sys::fuzz_target;
-use mailscrub::archive::{BLOCK, EntryData, Item, TarReader};
+use mailscrub::input::tar::{BLOCK, EntryData, Item, TarReader};
 
 fuzz_target!(|data: &[u8]| {
     let mut tar = TarReader::new(data);

@@ -3,8 +3,8 @@
 use std::io::Write;
 
 use mailscrub::error::{Error, ErrorKind, escape_for_terminal};
-use mailscrub::inventory::MemberSummary;
-use mailscrub::job::{self, Input};
+use mailscrub::ops::{self, Input};
+use mailscrub::record::inventory::MemberSummary;
 
 use super::{Exit, ReadArgs};
 
@@ -32,7 +32,7 @@ pub fn run(args: ListArgs) -> Result<Exit, Error> {
         .map_err(emit_err)?;
     }
     let mut bare_format = "bare";
-    let (container, totals) = job::list(&input, args.read.limits(), |member| {
+    let (container, totals) = ops::list(&input, args.read.limits(), |member| {
         bare_format = member.format.name();
         if args.json {
             render_json(&mut out, member)
@@ -42,8 +42,8 @@ pub fn run(args: ListArgs) -> Result<Exit, Error> {
         .map_err(emit_err)
     })?;
     let container_name = match container.layout {
-        mailscrub::container::Layout::Tar => "tar",
-        mailscrub::container::Layout::Bare => bare_format,
+        mailscrub::input::container::Layout::Tar => "tar",
+        mailscrub::input::container::Layout::Bare => bare_format,
     };
     if args.json {
         let summary = serde_json::json!({
@@ -77,11 +77,11 @@ fn render_text(out: &mut impl Write, member: &MemberSummary) -> std::io::Result<
         member.format.name()
     } else {
         match member.kind {
-            mailscrub::archive::EntryKind::File => "other",
-            mailscrub::archive::EntryKind::Dir => "dir",
-            mailscrub::archive::EntryKind::Symlink => "symlink",
-            mailscrub::archive::EntryKind::Hardlink => "hardlink",
-            mailscrub::archive::EntryKind::Other => "special",
+            mailscrub::input::tar::EntryKind::File => "other",
+            mailscrub::input::tar::EntryKind::Dir => "dir",
+            mailscrub::input::tar::EntryKind::Symlink => "symlink",
+            mailscrub::input::tar::EntryKind::Hardlink => "hardlink",
+            mailscrub::input::tar::EntryKind::Other => "special",
         }
     };
     writeln!(

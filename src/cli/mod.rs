@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 
 use clap::{Parser, Subcommand};
 
-use mailscrub::job::{Cancel, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_WINDOW, Limits};
+use mailscrub::ops::{Cancel, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_WINDOW, Limits};
 
 /// Sanitize mail-archive backups for erasure requests (GDPR Art. 17).
 #[derive(Debug, Parser)]

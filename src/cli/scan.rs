@@ -5,8 +5,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use mailscrub::error::{Error, ErrorKind, escape_for_terminal};
-use mailscrub::evidence::{Affected, role_name};
-use mailscrub::job::{self, Input};
+use mailscrub::ops::{self, Input};
+use mailscrub::record::{Affected, role_name};
 use mailscrub::request::Action;
 
 use super::progress::{ProgressArgs, Reporter};
@@ -39,14 +39,14 @@ fn action_name(action: Option<Action>) -> &'static str {
 }
 
 pub fn run(args: ScanArgs) -> Result<Exit, Error> {
-    let request = job::load_request(&args.subjects)?;
+    let request = ops::load_request(&args.subjects)?;
     let input = Input::parse(&args.read.input);
     let reporter = Reporter::start(&args.progress, input.size());
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let write_err = |e: std::io::Error| Error::new(ErrorKind::Write(e));
     let json = args.json;
-    let summary = job::scan(
+    let summary = ops::scan(
         &input,
         &request,
         args.read.limits(),

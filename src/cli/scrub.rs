@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
-use mailscrub::container::Compression;
-use mailscrub::engine::OnUnredactable;
+use mailscrub::decide::OnUnredactable;
 use mailscrub::error::Error;
-use mailscrub::job::{self, Input, Output, ScrubOptions};
+use mailscrub::input::container::Compression;
+use mailscrub::ops::{self, Input, Output, ScrubOptions};
 
 use super::progress::{ProgressArgs, Reporter};
 use super::{Exit, ReadArgs, pipeline_options};
@@ -69,7 +69,7 @@ enum UnredactableArg {
 }
 
 pub fn run(args: ScrubArgs) -> Result<Exit, Error> {
-    let request = job::load_request(&args.subjects)?;
+    let request = ops::load_request(&args.subjects)?;
     let key = super::load_key(args.manifest_key.as_deref())?;
     let input = Input::parse(&args.read.input);
     let reporter = Reporter::start(&args.progress, input.size());
@@ -93,7 +93,7 @@ pub fn run(args: ScrubArgs) -> Result<Exit, Error> {
         },
     };
     let output = Output::parse(&args.output);
-    let summary = job::scrub(&input, &output, &request, &options);
+    let summary = ops::scrub(&input, &output, &request, &options);
     reporter.finish();
     let summary = summary?;
     let totals = summary.totals;

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use mailscrub::error::{Error, ErrorKind};
-use mailscrub::job::{self, Input, Output};
+use mailscrub::ops::{self, Input, Output};
 use mailscrub::verify::{self, Status, VerifyOptions};
 
 use super::progress::{ProgressArgs, Reporter};
@@ -33,7 +33,7 @@ pub struct VerifyArgs {
     #[arg(long)]
     json: bool,
     /// Largest message accepted, in bytes (suffixes K, M, G).
-    #[arg(long, value_name = "SIZE", default_value_t = job::DEFAULT_MAX_MESSAGE_SIZE, value_parser = super::parse_size)]
+    #[arg(long, value_name = "SIZE", default_value_t = ops::DEFAULT_MAX_MESSAGE_SIZE, value_parser = super::parse_size)]
     max_message_size: u64,
     #[command(flatten)]
     decode: super::DecodeArgs,
@@ -48,10 +48,10 @@ pub fn run(args: VerifyArgs) -> Result<Exit, Error> {
     let request = args
         .subjects
         .as_deref()
-        .map(job::load_request)
+        .map(ops::load_request)
         .transpose()?;
     let key = super::load_key(args.manifest_key.as_deref())?;
-    let manifest = job::manifest_path(&Output::parse(&args.output), args.manifest.as_deref())?;
+    let manifest = ops::manifest_path(&Output::parse(&args.output), args.manifest.as_deref())?;
     let reporter = Reporter::start(&args.progress, Input::parse(&args.output).size());
     let options = VerifyOptions {
         manifest: &manifest,

@@ -16,7 +16,7 @@
 use std::io::{self, Read};
 
 use super::{Message, field_name, trim_eol};
-use crate::container::io_to_error;
+use crate::error::io_to_error;
 use crate::error::{Error, ErrorKind, Result};
 
 /// Bytes read from the member at a time.

@@ -116,7 +116,7 @@ pub(crate) fn after_for_keyword(text: &str, start: usize) -> bool {
     !rest
         .chars()
         .next_back()
-        .is_some_and(super::normalize::is_word_char)
+        .is_some_and(crate::text::normalize::is_word_char)
 }
 
 /// Decodes a raw header value: RFC 2047 encoded words (B and Q, any charset

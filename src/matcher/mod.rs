@@ -27,7 +27,6 @@ mod headers;
 mod html;
 mod mime;
 mod nesting;
-pub(crate) mod normalize;
 mod patterns;
 mod prefilter;
 mod salvage;

@@ -17,7 +17,7 @@ use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
 
-use crate::rewrite::codec::{base64_decode, qp_decode};
+use crate::text::codec::{base64_decode, qp_decode};
 
 /// How deeply multiparts and enclosed messages may nest (the message itself
 /// is level 0). A message nested deeper is not scanned further: the matcher

@@ -17,8 +17,8 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchKind, 
 
 use super::IdKind;
 use super::anchors::{self, Anchors};
-use super::normalize::{is_word_char, normalize_identifier};
 use crate::request::{ErasureRequest, LOCAL_PUNCT, email_digest, normalize_email};
+use crate::text::normalize::{is_word_char, normalize_identifier};
 
 /// A match in a normalised text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -490,8 +490,8 @@ impl DigitProjection {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::matcher::normalize::Normalized;
     use crate::request::Subject;
+    use crate::text::normalize::Normalized;
 
     fn patterns() -> Patterns {
         let subject = Subject {

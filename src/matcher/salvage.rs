@@ -18,7 +18,7 @@ use aho_corasick::AhoCorasick;
 use super::headers::decode_value;
 use super::nesting::MAX_DEPTH;
 use super::{Location, Role, Scan};
-use crate::rewrite::codec::{base64_decode, qp_decode};
+use crate::text::codec::{base64_decode, qp_decode};
 
 /// Bytes the decoding may produce, as a multiple of the message's size.
 const BUDGET_FACTOR: usize = 4;

@@ -42,8 +42,8 @@ use memchr::memchr_iter;
 
 use super::IdKind;
 use super::headers::after_for_keyword;
-use super::normalize::{BLANK_OR_GONE, FOLDS_INTO_ASCII, Normalized, is_ascii_space};
 use super::patterns::{Patterns, TextHit};
+use crate::text::normalize::{BLANK_OR_GONE, FOLDS_INTO_ASCII, Normalized, is_ascii_space};
 
 /// Texts shorter than this are normalised whole.
 pub(crate) const SMALL: usize = 4096;

@@ -4,10 +4,10 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use super::codec::{self, Charset};
 use super::mapped::{self, Cover, Hit, Mapped, Seg, SegKind};
 use super::{EMAIL_MARKER, Finder, RewriteError, TEXT_MARKER, params};
 use crate::mailbox::field_name;
+use crate::text::codec::{self, Charset};
 
 /// The longest line RFC 5322 allows, without its line ending.
 const MAX_LINE: usize = 998;

@@ -4,10 +4,10 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 
-use super::codec::{self, Base64Layout, Charset};
 use super::header::{self, Block};
 use super::mapped::{self, Edit};
 use super::{DroppedAttachment, Finder, MAX_DEPTH, RewriteError, RewriteOptions, html, params};
+use crate::text::codec::{self, Base64Layout, Charset};
 
 /// The media type of a part without a Content-Type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,7 +9,6 @@
 //! expected to delete the message instead (fail closed). The rules are in
 //! `docs/rewriting.md`.
 
-pub(crate) mod codec;
 mod envelope;
 mod header;
 mod html;
@@ -211,7 +210,7 @@ pub fn redact(
     finder: &dyn Finder,
     options: &RewriteOptions,
 ) -> Result<Redacted, RewriteError> {
-    let mut walker = mime::Walker::new(finder, options, codec::detect_eol(raw));
+    let mut walker = mime::Walker::new(finder, options, crate::text::codec::detect_eol(raw));
     let body = walker.entity(raw, &[], 0, mime::DefaultType::Text)?;
     let envelope = match envelope {
         Some(line) => redact_envelope(line, finder),

@@ -4,8 +4,8 @@
 
 use std::ops::Range;
 
-use super::codec::Charset;
 use super::{Finder, RewriteError, header, mapped};
+use crate::text::codec::Charset;
 
 /// One `name=value` as written (a section of an RFC 2231 parameter).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,34 +8,32 @@
 //! (the output read back first); on any error, or a [`Cancel`], neither
 //! target changes and every temporary file is removed.
 
-mod txn;
-
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, Write};
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::container::{self, Compression, Container, Encoder, Layout, OutputCompression};
-use crate::digest::{Digest, HashingWriter, SharedDigest};
-use crate::engine::{Engine, Mode, OnUnredactable};
+use crate::decide::{Engine, Mode, OnUnredactable};
 use crate::error::{Error, ErrorKind, Result};
-use crate::evidence::{
-    Affected, Collected, Counts, Journal, NullSink, Record, RecordOptions, Recorder, report_path,
-};
-use crate::inventory::{Inventory, MemberSummary, Totals};
+use crate::fsio::{Identity, Target, Transaction};
+use crate::input::container::{self, Compression, Container, Encoder, Layout, OutputCompression};
+use crate::input::events::ReadOptions;
 use crate::mailbox::MailboxFormat;
 use crate::manifest::{
     self, Hasher, ManifestKey, ManifestWriter, PolicyRecord, Removal, RequestRecord, StreamRecord,
     Warning, now_rfc3339,
 };
 use crate::matcher::Matcher;
+use crate::output::{RenamedMember, Repacker, ScrubPolicy};
 pub use crate::pipeline::Cancel;
 use crate::pipeline::{self, KeepAll, PipelineOptions, Progress};
-use crate::repack::{RenamedMember, Repacker, ScrubPolicy};
+use crate::record::digest::{Digest, HashingWriter, SharedDigest};
+use crate::record::inventory::{Inventory, MemberSummary, Totals};
+use crate::record::{
+    Affected, Collected, Counts, Journal, NullSink, Record, RecordOptions, Recorder, report_path,
+};
 use crate::request::{Action, BinaryAttachments, ErasureRequest};
-use crate::source::ReadOptions;
-use txn::{Identity, Target, Transaction};
 
 /// Default of `--max-message-size`: 256 MiB.
 pub const DEFAULT_MAX_MESSAGE_SIZE: u64 = 256 << 20;
@@ -300,7 +298,7 @@ pub fn scrub(
         engine: &engine,
         hasher: &hasher,
         spool_dir: match &output_target {
-            Target::Replace(path) => Some(txn::parent_dir(path)),
+            Target::Replace(path) => Some(crate::fsio::parent_dir(path)),
             Target::Stdout | Target::Stream(_) => None,
         },
     };

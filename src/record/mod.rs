@@ -7,17 +7,20 @@
 //! subjects appear as their ids, messages as hashes, and a member path that
 //! itself holds an identifier is replaced by its hash.
 
+pub mod digest;
+pub mod inventory;
+
 use std::sync::Arc;
 
-use crate::engine::Verdict;
+use crate::decide::Verdict;
 use crate::error::{Error, ErrorKind, Result};
+use crate::input::events::Member;
 use crate::mailbox::{MailboxFormat, Message};
 use crate::manifest::{self, Hasher, Removal, Totals, Warning};
 use crate::matcher::{Hit, Matcher};
 use crate::pipeline::{Outcome, Sink};
 use crate::request::Action;
 use crate::request::{self, ErasureRequest};
-use crate::source::Member;
 
 /// Bytes kept from the end of one chunk of non-mail data and scanned again
 /// with the next, so that an identifier split across chunks is still found.

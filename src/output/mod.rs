@@ -32,9 +32,9 @@ use std::sync::Arc;
 
 use tempfile::SpooledTempFile;
 
-use crate::archive::{BLOCK, EntryKind, HeaderEdit, RawEntry};
 use crate::error::{Error, ErrorKind, Result};
-use crate::evidence::RawWatch;
+use crate::input::events::Member;
+use crate::input::tar::{BLOCK, EntryKind, HeaderEdit, RawEntry};
 use crate::mailbox::{MailboxFormat, Message, mbox};
 use crate::manifest::{
     CACHE_CHANGED_REASON, CACHE_IDENTIFIER_REASON, HEADER_CLEANED_REASON,
@@ -43,7 +43,7 @@ use crate::manifest::{
 };
 use crate::matcher::{Location, Matcher};
 use crate::pipeline::{Outcome, Sink};
-use crate::source::Member;
+use crate::record::RawWatch;
 
 /// Bytes of a rewritten member held in memory before it spills to disk.
 pub const SPOOL_IN_MEMORY: usize = 4 << 20;
@@ -337,7 +337,7 @@ pub struct Repacker<'a, W: Write> {
     seen: HashSet<u64>,
     dangling_in_input: Vec<Vec<u8>>,
     /// The bytes after the end of the archive (at most
-    /// [`crate::archive::MAX_TRAILER`]), held with a policy until the end:
+    /// [`crate::input::tar::MAX_TRAILER`]), held with a policy until the end:
     /// written as zeros if they hold an identifier.
     trailer: Vec<u8>,
     trailer_watch: RawWatch,
@@ -1001,14 +1001,14 @@ impl<'a, W: Write> Repacker<'a, W> {
     }
 }
 
-/// The key under which hard links find a member ([`crate::archive::link_name`]).
+/// The key under which hard links find a member ([`crate::input::tar::link_name`]).
 fn link_key(path: &[u8]) -> Vec<u8> {
-    crate::archive::link_name(path).to_vec()
+    crate::input::tar::link_name(path).to_vec()
 }
 
 /// A 64-bit hash of [`link_key`], for the set of the members seen.
 fn link_key_hash(path: &[u8]) -> u64 {
-    let hash = blake3::hash(crate::archive::link_name(path));
+    let hash = blake3::hash(crate::input::tar::link_name(path));
     let mut key = [0u8; 8];
     key.copy_from_slice(&hash.as_bytes()[..8]);
     u64::from_le_bytes(key)
@@ -1455,11 +1455,11 @@ pub fn check_rewritten_header(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::container::{Compression, Container, Layout, Opened};
-    use crate::engine::{Engine, Mode, OnUnredactable};
+    use crate::decide::{Engine, Mode, OnUnredactable};
+    use crate::input::container::{Compression, Container, Layout, Opened};
+    use crate::input::events::ReadOptions;
     use crate::pipeline::{PipelineOptions, run};
     use crate::request::ErasureRequest;
-    use crate::source::ReadOptions;
 
     fn tar_of(files: &[(&str, &str)]) -> Vec<u8> {
         let mut builder = tar::Builder::new(Vec::new());

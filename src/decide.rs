@@ -10,6 +10,7 @@
 use std::borrow::Borrow;
 use std::panic::AssertUnwindSafe;
 
+use crate::input::events::Member;
 use crate::mailbox::mbox::{adjust_content_length, has_counted_body};
 use crate::mailbox::{MailboxFormat, Message};
 use crate::manifest::Hasher;
@@ -17,7 +18,6 @@ use crate::matcher::{Location, MAX_DEPTH, Matcher, MessageInput, ParseStatus, Ro
 use crate::pipeline::{Outcome, Processor};
 use crate::request::{Action, BinaryAttachments, ErasureRequest};
 use crate::rewrite::{self, RewriteOptions};
-use crate::source::Member;
 
 /// What to do when a message to redact cannot be redacted safely.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -349,7 +349,7 @@ mod tests {
         Member {
             entry: None,
             path: b"m.eml".to_vec(),
-            kind: crate::archive::EntryKind::File,
+            kind: crate::input::tar::EntryKind::File,
             format: MailboxFormat::Eml,
             size: None,
         }

@@ -20,9 +20,9 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
-use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
 use crate::pipeline::Cancel;
+use crate::record::digest::Digest;
 
 /// The suffix that marks this tool's temporary files.
 const TEMP_SUFFIX: &str = ".mailscrub-tmp";

@@ -4,11 +4,11 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::archive::EntryKind;
 use crate::error::Result;
+use crate::input::events::Member;
+use crate::input::tar::EntryKind;
 use crate::mailbox::{MailboxFormat, Message};
 use crate::pipeline::Sink;
-use crate::source::Member;
 
 /// One member of the inventory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

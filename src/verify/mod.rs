@@ -17,13 +17,11 @@ use std::sync::{Arc, Mutex, PoisonError, mpsc};
 
 use serde::Serialize;
 
-use crate::archive::{BLOCK, EntryKind, HeaderEdit, RawEntry};
-use crate::container::{self, Container, Layout};
-use crate::digest::{Digest, SharedDigest};
-use crate::engine::{Engine, Mode, OnUnredactable, Verdict};
+use crate::decide::{Engine, Mode, OnUnredactable, Verdict};
 use crate::error::{Error, ErrorKind, Result, escape_for_terminal};
-use crate::evidence::{RawWatch, report_path, role_name, subject_ids};
-use crate::job::{Input, LoadedRequest};
+use crate::input::container::{self, Container, Layout};
+use crate::input::events::{Event, Member, ReadOptions, read_events};
+use crate::input::tar::{BLOCK, EntryKind, HeaderEdit, RawEntry};
 use crate::mailbox::{MailboxFormat, Message};
 use crate::manifest::{
     ATTACHMENT_REASON, Action, CACHE_CHANGED_REASON, CACHE_IDENTIFIER_REASON,
@@ -32,10 +30,12 @@ use crate::manifest::{
     PADDING_CLEANED_REASON, Removal, TRAILER_CLEANED_REASON, TRAILER_MEMBER, Warning,
 };
 use crate::matcher::{Matcher, MessageInput};
+use crate::ops::{Input, LoadedRequest};
+use crate::output::{self, RenamedMember, header_view};
 use crate::pipeline::{self, Outcome, PipelineOptions, Processor, Sink};
-use crate::repack::{self, RenamedMember, header_view};
+use crate::record::digest::{Digest, SharedDigest};
+use crate::record::{RawWatch, report_path, role_name, subject_ids};
 use crate::request::{self, BinaryAttachments};
-use crate::source::{Event, Member, ReadOptions, read_events};
 
 /// Most field mismatches one check reports (the first ones found).
 const MAX_PROBLEMS: usize = 8;
@@ -150,7 +150,7 @@ pub fn verify(output: &Input, options: &VerifyOptions<'_>) -> Result<VerifyRepor
         .request
         .map(|r| Engine::new(&r.request, hasher.clone(), mode));
     if let Some(engine) = &engine {
-        crate::job::refuse_incomplete(engine.matcher())?;
+        crate::ops::refuse_incomplete(engine.matcher())?;
     }
     let matcher = engine.as_ref().map(Engine::matcher);
     let namer = Namer::new(matcher, &hasher, &manifest);
@@ -160,7 +160,7 @@ pub fn verify(output: &Input, options: &VerifyOptions<'_>) -> Result<VerifyRepor
     )];
     // Errors name members as reports do: never a path holding an identifier.
     let redact = |e: Error| match matcher {
-        Some(m) => e.redact_member(|path| crate::evidence::report_path(m, &hasher, path)),
+        Some(m) => e.redact_member(|path| crate::record::report_path(m, &hasher, path)),
         None => e,
     };
     match walk(output, &manifest, &hasher, engine.as_ref(), &namer, options).map_err(redact)? {
@@ -393,9 +393,9 @@ fn holds_message(member: &Member, message: &Message) -> bool {
 }
 
 /// A 64-bit key of a member path as a hard link names it
-/// ([`crate::archive::link_name`]).
+/// ([`crate::input::tar::link_name`]).
 fn link_key(path: &[u8]) -> u64 {
-    let hash = blake3::hash(crate::archive::link_name(path));
+    let hash = blake3::hash(crate::input::tar::link_name(path));
     let mut key = [0u8; 8];
     key.copy_from_slice(&hash.as_bytes()[..8]);
     u64::from_le_bytes(key)
@@ -763,7 +763,7 @@ struct Walker<'a> {
     bare_format: Option<MailboxFormat>,
     bare_bytes: u64,
     accounting: Option<Accounting<'a>>,
-    /// The last [`repack::TAIL`] bytes of the current member's data.
+    /// The last [`output::TAIL`] bytes of the current member's data.
     tail: Vec<u8>,
     /// The padding after the last member's data, searched again with the
     /// header that follows it.
@@ -818,11 +818,11 @@ impl Walker<'_> {
         self.note_hit(format!("the {what} of member '{path}'"));
     }
 
-    /// Keeps the last [`repack::TAIL`] bytes of the member's data.
+    /// Keeps the last [`output::TAIL`] bytes of the member's data.
     fn keep_tail(&mut self, bytes: &[u8]) {
-        let bytes = &bytes[bytes.len().saturating_sub(repack::TAIL)..];
+        let bytes = &bytes[bytes.len().saturating_sub(output::TAIL)..];
         self.tail.extend_from_slice(bytes);
-        let excess = self.tail.len().saturating_sub(repack::TAIL);
+        let excess = self.tail.len().saturating_sub(output::TAIL);
         self.tail.drain(..excess);
     }
 
@@ -832,7 +832,7 @@ impl Walker<'_> {
         let padding = std::mem::take(&mut self.padding);
         if let Some(matcher) = self.matcher
             && next.leading_zero_blocks == 0
-            && repack::padding_runs_into(matcher, &self.tail, &padding, &next.header)
+            && output::padding_runs_into(matcher, &self.tail, &padding, &next.header)
         {
             self.framing_hit("padding after the data");
         }
@@ -913,7 +913,7 @@ impl Sink<bool> for Walker<'_> {
 
     fn member_end(&mut self, padding: &[u8]) -> Result<()> {
         if let Some(matcher) = self.matcher
-            && repack::padding_holds_identifier(matcher, &self.tail, padding)
+            && output::padding_holds_identifier(matcher, &self.tail, padding)
         {
             self.framing_hit("padding after the data");
         } else {
@@ -973,16 +973,16 @@ struct InMember {
     /// [`Accounting::changed`]'s length when it started: longer at its end
     /// when a message of it was deleted or redacted.
     changed_before: usize,
-    /// The last [`repack::TAIL`] bytes of its data as read.
+    /// The last [`output::TAIL`] bytes of its data as read.
     tail: Vec<u8>,
 }
 
 impl InMember {
     /// Notes data bytes of the member as read.
     fn read(&mut self, bytes: &[u8]) {
-        let keep = bytes.len().min(repack::TAIL);
+        let keep = bytes.len().min(output::TAIL);
         self.tail.extend_from_slice(&bytes[bytes.len() - keep..]);
-        let excess = self.tail.len().saturating_sub(repack::TAIL);
+        let excess = self.tail.len().saturating_sub(output::TAIL);
         self.tail.drain(..excess);
     }
 }
@@ -1041,7 +1041,7 @@ struct Accounting<'a> {
     /// input's: the start of trailing bytes written as zeros.
     extra_zeros: u64,
     /// The trailing bytes of the output and of the input (each at most
-    /// [`crate::archive::MAX_TRAILER`], as the reader bounds them).
+    /// [`crate::input::tar::MAX_TRAILER`], as the reader bounds them).
     out_trailer: Vec<u8>,
     in_trailer: Vec<u8>,
     expected: VecDeque<Expected>,
@@ -1262,7 +1262,7 @@ impl<'a> Accounting<'a> {
             member
                 .entry
                 .as_ref()
-                .is_some_and(|e| repack::header_holds_identifier(matcher, e)),
+                .is_some_and(|e| output::header_holds_identifier(matcher, e)),
         )
     }
 
@@ -1276,7 +1276,7 @@ impl<'a> Accounting<'a> {
             (Some((tail, padding)), Some(entry)) => {
                 padding.is_empty()
                     && entry.leading_zero_blocks == 0
-                    && repack::padding_runs_into(matcher, tail, padding, &entry.header)
+                    && output::padding_runs_into(matcher, tail, padding, &entry.header)
             }
             _ => false,
         };
@@ -1557,7 +1557,7 @@ impl<'a> Accounting<'a> {
         self.taken_renames.extend(&renames);
         self.tally.renamed += renames.len() as u64;
         let link = |m: &Member| m.entry.as_ref().map(|e| e.link.clone());
-        let same = repack::same_member_path(member, out) && link(member) == link(out);
+        let same = output::same_member_path(member, out) && link(member) == link(out);
         let at = format!("member '{}'", self.namer.show(&member.path));
         let Some(&first) = renames.first() else {
             if !same {
@@ -1809,7 +1809,7 @@ impl<'a> Accounting<'a> {
             return;
         };
         if let Err(why) =
-            repack::check_rewritten_header(&current.member, &current.out, &current.padding, padding)
+            output::check_rewritten_header(&current.member, &current.out, &current.padding, padding)
         {
             let at = format!("member '{}'", self.namer.show(&current.member.path));
             self.fail(format!("{at}: {why}"));
@@ -1848,13 +1848,13 @@ impl<'a> Accounting<'a> {
         }
         if let Some(engine) = self.engine {
             let matcher = engine.matcher();
-            if repack::header_holds_identifier(matcher, i) {
+            if output::header_holds_identifier(matcher, i) {
                 return Some(HEADER_CLEANED_REASON);
             }
             let runs_into_next = next.is_some_and(|n| {
                 !current.padding.is_empty()
                     && n.leading_zero_blocks == 0
-                    && repack::padding_runs_into(
+                    && output::padding_runs_into(
                         matcher,
                         &current.tail,
                         &current.padding,
@@ -1864,7 +1864,7 @@ impl<'a> Accounting<'a> {
             let holds = i.header == o.header
                 && !changed
                 && (runs_into_next
-                    || repack::padding_holds_identifier(matcher, &current.tail, &current.padding));
+                    || output::padding_holds_identifier(matcher, &current.tail, &current.padding));
             return holds.then_some(PADDING_CLEANED_REASON);
         }
         if i.header != o.header {

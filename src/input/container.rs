@@ -12,7 +12,9 @@ use std::io::{self, BufRead, BufReader, Cursor, Read, Write};
 
 use serde::Serialize;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{
+    DecodeError, Error, ErrorKind, Refused, Result, SourceError, is_source_error, read_error_kind,
+};
 
 /// Size of the buffers between the stages of the reader.
 const BUF_SIZE: usize = 256 * 1024;
@@ -97,19 +99,6 @@ pub struct Opened {
     pub reader: Box<dyn BufRead + Send>,
 }
 
-/// An I/O error of the raw input (as opposed to one of a decoder), tagged so
-/// that the tar layer can tell the two apart.
-#[derive(Debug)]
-struct SourceError(io::Error);
-
-impl fmt::Display for SourceError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl std::error::Error for SourceError {}
-
 /// Tags every read error of the raw input as a [`SourceError`].
 struct TagSourceErrors<R>(R);
 
@@ -128,25 +117,6 @@ struct TagDecodeErrors<R> {
     codec: &'static str,
 }
 
-/// The error a decoding reader returns; `into_error_kind` recovers it.
-#[derive(Debug)]
-struct DecodeError {
-    codec: &'static str,
-    source: io::Error,
-}
-
-impl fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "corrupt or truncated {} stream: {}",
-            self.codec, self.source
-        )
-    }
-}
-
-impl std::error::Error for DecodeError {}
-
 impl<R: Read> Read for TagDecodeErrors<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.inner.read(buf).map_err(|e| {
@@ -163,50 +133,6 @@ impl<R: Read> Read for TagDecodeErrors<R> {
                 )
             }
         })
-    }
-}
-
-/// True for an error of the raw input or a refusal of the [`WindowGuard`]:
-/// neither is the decoder's.
-fn is_source_error(e: &io::Error) -> bool {
-    e.get_ref()
-        .is_some_and(|inner| inner.is::<SourceError>() || inner.is::<Refused>())
-}
-
-/// Turns an I/O error met while reading the decompressed stream into the
-/// pipeline's error kind: a decoder failure, or a failure of the input.
-pub fn read_error_kind(e: io::Error) -> ErrorKind {
-    if e.get_ref().is_some_and(|inner| inner.is::<Refused>()) {
-        let kind = e.kind();
-        return match e.into_inner().map(|inner| inner.downcast::<Refused>()) {
-            Some(Ok(refused)) => refused.0.kind(),
-            _ => ErrorKind::Read(io::Error::from(kind)),
-        };
-    }
-    if !e.get_ref().is_some_and(|inner| inner.is::<DecodeError>()) {
-        return ErrorKind::Read(e);
-    }
-    let kind = e.kind();
-    match e.into_inner().map(|inner| inner.downcast::<DecodeError>()) {
-        Some(Ok(decode)) => ErrorKind::Decompress {
-            codec: decode.codec,
-            source: decode.source,
-        },
-        _ => ErrorKind::Read(io::Error::from(kind)),
-    }
-}
-
-/// Turns an I/O error from a reader of the pipeline back into a pipeline
-/// error: one that a reader wrapped with [`Error::into_io`] keeps its kind
-/// and position.
-pub fn io_to_error(e: io::Error) -> Error {
-    if !e.get_ref().is_some_and(|inner| inner.is::<Error>()) {
-        return Error::new(read_error_kind(e));
-    }
-    let kind = e.kind();
-    match e.into_inner().map(|inner| inner.downcast::<Error>()) {
-        Some(Ok(error)) => *error,
-        _ => Error::new(ErrorKind::Read(io::Error::from(kind))),
     }
 }
 
@@ -243,7 +169,7 @@ pub fn looks_like_tar(block: &[u8]) -> bool {
     let block = &block[..512];
     block[257..262] == *b"ustar"
         || block.iter().all(|&b| b == 0)
-        || crate::archive::checksum_matches(block)
+        || super::block::checksum_matches(block)
 }
 
 /// Opens an input stream: detects compression and layout and returns the
@@ -387,19 +313,6 @@ impl Refusal {
         }
     }
 }
-
-/// A [`Refusal`] carried through the decoder as an I/O error and turned
-/// back into its kind by [`read_error_kind`].
-#[derive(Debug)]
-struct Refused(Refusal);
-
-impl fmt::Display for Refused {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.kind().fmt(f)
-    }
-}
-
-impl std::error::Error for Refused {}
 
 /// Magic number of a zstd frame (RFC 8878), little endian.
 const ZSTD_FRAME_MAGIC: u32 = 0xFD2F_B528;
@@ -588,7 +501,7 @@ fn content_size_len(descriptor: u8) -> usize {
 
 impl<R: Read> Read for WindowGuard<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let refused = |r| io::Error::new(io::ErrorKind::InvalidData, Refused(r));
+        let refused = |r: Refusal| io::Error::new(io::ErrorKind::InvalidData, Refused(r.kind()));
         if let Some(refusal) = self.refused {
             return Err(refused(refusal));
         }

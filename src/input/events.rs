@@ -8,9 +8,10 @@
 use std::io::{Cursor, Read};
 use std::sync::Arc;
 
-use crate::archive::{EntryData, EntryKind, Item, RawEntry, TarReader};
-use crate::container::{Layout, Opened, io_to_error};
+use crate::error::io_to_error;
 use crate::error::{Error, ErrorKind, Result};
+use crate::input::container::{Layout, Opened};
+use crate::input::tar::{EntryData, EntryKind, Item, RawEntry, TarReader};
 use crate::mailbox::mbox::{Chunk, Splitter};
 use crate::mailbox::{self, MailboxFormat, Message};
 

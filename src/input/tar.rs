@@ -12,11 +12,11 @@
 
 use std::io::{self, BufRead, Read};
 
-use crate::container::read_error_kind;
+use crate::error::read_error_kind;
 use crate::error::{Error, ErrorKind, Result};
 
-/// Size of a tar block.
-pub const BLOCK: usize = 512;
+pub use super::block::{BLOCK, checksum_matches};
+use super::block::{computed_checksum, stored_checksum};
 
 /// Largest extension header (pax records, GNU long name) we accept; these are
 /// held in memory.
@@ -498,43 +498,6 @@ fn pax_record(key: &[u8], value: &[u8]) -> Vec<u8> {
     record
 }
 
-/// Parses the stored checksum field (octal, NUL- or space-terminated).
-fn stored_checksum(block: &[u8]) -> Option<u32> {
-    let field = &block[148..156];
-    let digits: Vec<u8> = field
-        .iter()
-        .copied()
-        .skip_while(|&b| b == b' ')
-        .take_while(|&b| (b'0'..=b'7').contains(&b))
-        .collect();
-    if digits.is_empty() {
-        return None;
-    }
-    u32::from_str_radix(std::str::from_utf8(&digits).ok()?, 8).ok()
-}
-
-/// The unsigned sum of a header with its checksum field taken as spaces.
-fn computed_checksum(block: &[u8]) -> (u32, u32) {
-    let mut unsigned = 0u32;
-    let mut signed = 0i32;
-    for (i, &b) in block[..BLOCK].iter().enumerate() {
-        let b = if (148..156).contains(&i) { b' ' } else { b };
-        unsigned += u32::from(b);
-        signed += i32::from(b as i8);
-    }
-    (unsigned, signed as u32)
-}
-
-/// True when the block's checksum field matches its content (unsigned or, as
-/// some old writers did, signed byte sum).
-pub fn checksum_matches(block: &[u8]) -> bool {
-    if block.len() < BLOCK {
-        return false;
-    }
-    let (unsigned, signed) = computed_checksum(block);
-    stored_checksum(block).is_some_and(|stored| stored == unsigned || stored == signed)
-}
-
 /// An item of the tar stream.
 #[derive(Debug)]
 pub enum Item {
@@ -903,7 +866,7 @@ fn is_header_only(type_flag: u8) -> bool {
 }
 
 /// Adapts the current entry's data to [`Read`]; errors come back through
-/// `container::io_to_error` with their kind and position.
+/// `error::io_to_error` with their kind and position.
 pub struct EntryData<'a, R>(pub &'a mut TarReader<R>);
 
 impl<R: BufRead> Read for EntryData<'_, R> {
