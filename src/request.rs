@@ -437,6 +437,7 @@ fn sanitize_toml_message(msg: &str) -> String {
         .join("; ")
 }
 
+/// The subject being validated, for its error messages.
 struct Ctx<'a> {
     text: &'a str,
     id: String,
@@ -449,6 +450,21 @@ impl Ctx<'_> {
             message: format!("subject '{}': {what}", self.id),
         }
     }
+
+    /// The error of `list[i]` longer than `limit` `unit`.
+    fn too_long(
+        &self,
+        list: &str,
+        i: usize,
+        span: Range<usize>,
+        limit: usize,
+        unit: &str,
+    ) -> RequestError {
+        self.err(
+            span,
+            format!("{list}[{i}] is longer than the limit of {limit} {unit}"),
+        )
+    }
 }
 
 fn validate_subject(
@@ -458,103 +474,22 @@ fn validate_subject(
 ) -> Result<Subject, RequestError> {
     let span = raw.span();
     let raw = raw.into_inner();
-    // Lines are counted only when an error needs one: counting for every
-    // subject made loading a 10,000-subject request quadratic.
-    let id_offset = raw.id.span().start;
-    let id_line = || line_of(text, id_offset);
-    let id = raw.id.get_ref().trim().to_owned();
-    if id.is_empty() {
-        return Err(RequestError::Invalid {
-            line: id_line(),
-            message: "subject has an empty id".into(),
-        });
-    }
-    if id.len() > MAX_ID_BYTES {
-        return Err(RequestError::Invalid {
-            line: id_line(),
-            message: format!("subject id is longer than the limit of {MAX_ID_BYTES} bytes"),
-        });
-    }
-    if id.chars().any(char::is_control) {
-        return Err(RequestError::Invalid {
-            line: id_line(),
-            message: "subject id contains control characters".into(),
-        });
-    }
-    if let Some(first) = seen.insert(id.clone(), id_offset) {
-        let first = line_of(text, first);
-        return Err(RequestError::Invalid {
-            line: id_line(),
-            message: format!("duplicate subject id '{id}' (first at line {first})"),
-        });
-    }
-    let ctx = Ctx { text, id };
-    let mut s = Subject {
-        id: ctx.id.clone(),
-        ..Subject::default()
+    let ctx = Ctx {
+        text,
+        id: validate_id(text, &raw.id, seen)?,
     };
     // Lengths are checked before anything else looks at a value: bounded
     // identifiers keep compiling the request and searching for it linear.
-    let too_long = |list: &str, i: usize, span: Range<usize>, limit: usize, unit: &str| {
-        ctx.err(
-            span,
-            format!("{list}[{i}] is longer than the limit of {limit} {unit}"),
-        )
+    let mut s = Subject {
+        id: ctx.id.clone(),
+        emails: validate_emails(&ctx, &raw.emails)?,
+        email_hashes: validate_hashes(&ctx, &raw.email_blake3)?,
+        names: validate_words(&ctx, "names", &raw.names, MAX_NAME_BYTES, collapse_space)?,
+        phones: validate_phones(&ctx, &raw.phones)?,
+        terms: validate_words(&ctx, "terms", &raw.terms, MAX_TERM_BYTES, |t| {
+            t.trim().to_owned()
+        })?,
     };
-    for (i, e) in raw.emails.iter().enumerate() {
-        if e.get_ref().trim().len() > MAX_EMAIL_BYTES {
-            return Err(too_long("emails", i, e.span(), MAX_EMAIL_BYTES, "bytes"));
-        }
-        let addr = normalize_email(e.get_ref())
-            .map_err(|_| ctx.err(e.span(), format!("emails[{i}] is not a valid address")))?;
-        s.emails.push(addr);
-    }
-    for (i, h) in raw.email_blake3.iter().enumerate() {
-        let hash = parse_hex32(h.get_ref())
-            .ok_or_else(|| ctx.err(h.span(), format!("email_blake3[{i}] is not 64 hex digits")))?;
-        s.email_hashes.push(hash);
-    }
-    for (i, n) in raw.names.iter().enumerate() {
-        if n.get_ref().trim().len() > MAX_NAME_BYTES {
-            return Err(too_long("names", i, n.span(), MAX_NAME_BYTES, "bytes"));
-        }
-        let name = collapse_space(n.get_ref());
-        if !has_word(&name) {
-            return Err(ctx.err(n.span(), format!("names[{i}] is empty")));
-        }
-        s.names.push(name);
-    }
-    for (i, p) in raw.phones.iter().enumerate() {
-        if p.get_ref().trim().len() > MAX_PHONE_BYTES {
-            return Err(too_long("phones", i, p.span(), MAX_PHONE_BYTES, "bytes"));
-        }
-        let digits = phone_digits(p.get_ref()).ok_or_else(|| {
-            ctx.err(
-                p.span(),
-                format!("phones[{i}] is not a phone number (digits, spaces, + - . ( ) / only)"),
-            )
-        })?;
-        if digits.len() < MIN_PHONE_DIGITS {
-            return Err(ctx.err(
-                p.span(),
-                format!("phones[{i}] has fewer than {MIN_PHONE_DIGITS} digits"),
-            ));
-        }
-        if digits.len() > MAX_PHONE_DIGITS {
-            return Err(too_long("phones", i, p.span(), MAX_PHONE_DIGITS, "digits"));
-        }
-        s.phones.push(digits);
-    }
-    for (i, t) in raw.terms.iter().enumerate() {
-        if t.get_ref().trim().len() > MAX_TERM_BYTES {
-            return Err(too_long("terms", i, t.span(), MAX_TERM_BYTES, "bytes"));
-        }
-        let term = t.get_ref().trim().to_owned();
-        if !has_word(&term) {
-            return Err(ctx.err(t.span(), format!("terms[{i}] is empty")));
-        }
-        s.terms.push(term);
-    }
     if s.emails.is_empty()
         && s.email_hashes.is_empty()
         && s.names.is_empty()
@@ -569,6 +504,118 @@ fn validate_subject(
     dedup(&mut s.phones);
     dedup(&mut s.terms);
     Ok(s)
+}
+
+/// The subject's id, trimmed: not empty, within [`MAX_ID_BYTES`], without
+/// control characters, and not seen before (`seen`: id -> its offset).
+fn validate_id(
+    text: &str,
+    raw: &Spanned<String>,
+    seen: &mut HashMap<String, usize>,
+) -> Result<String, RequestError> {
+    // Lines are counted only when an error needs one: counting for every
+    // subject made loading a 10,000-subject request quadratic.
+    let offset = raw.span().start;
+    let invalid = |message: String| RequestError::Invalid {
+        line: line_of(text, offset),
+        message,
+    };
+    let id = raw.get_ref().trim().to_owned();
+    if id.is_empty() {
+        return Err(invalid("subject has an empty id".into()));
+    }
+    if id.len() > MAX_ID_BYTES {
+        return Err(invalid(format!(
+            "subject id is longer than the limit of {MAX_ID_BYTES} bytes"
+        )));
+    }
+    if id.chars().any(char::is_control) {
+        return Err(invalid("subject id contains control characters".into()));
+    }
+    if let Some(first) = seen.insert(id.clone(), offset) {
+        let first = line_of(text, first);
+        return Err(invalid(format!(
+            "duplicate subject id '{id}' (first at line {first})"
+        )));
+    }
+    Ok(id)
+}
+
+/// The `emails`, normalised.
+fn validate_emails(ctx: &Ctx<'_>, raw: &[Spanned<String>]) -> Result<Vec<String>, RequestError> {
+    raw.iter()
+        .enumerate()
+        .map(|(i, e)| {
+            if e.get_ref().trim().len() > MAX_EMAIL_BYTES {
+                return Err(ctx.too_long("emails", i, e.span(), MAX_EMAIL_BYTES, "bytes"));
+            }
+            normalize_email(e.get_ref())
+                .map_err(|_| ctx.err(e.span(), format!("emails[{i}] is not a valid address")))
+        })
+        .collect()
+}
+
+/// The `email_blake3` hashes.
+fn validate_hashes(ctx: &Ctx<'_>, raw: &[Spanned<String>]) -> Result<Vec<[u8; 32]>, RequestError> {
+    raw.iter()
+        .enumerate()
+        .map(|(i, h)| {
+            parse_hex32(h.get_ref())
+                .ok_or_else(|| ctx.err(h.span(), format!("email_blake3[{i}] is not 64 hex digits")))
+        })
+        .collect()
+}
+
+/// The `names` or `terms` (`list`), each within `limit` bytes and made by
+/// `clean`, which must leave a word.
+fn validate_words(
+    ctx: &Ctx<'_>,
+    list: &str,
+    raw: &[Spanned<String>],
+    limit: usize,
+    clean: impl Fn(&str) -> String,
+) -> Result<Vec<String>, RequestError> {
+    raw.iter()
+        .enumerate()
+        .map(|(i, w)| {
+            if w.get_ref().trim().len() > limit {
+                return Err(ctx.too_long(list, i, w.span(), limit, "bytes"));
+            }
+            let word = clean(w.get_ref());
+            match has_word(&word) {
+                true => Ok(word),
+                false => Err(ctx.err(w.span(), format!("{list}[{i}] is empty"))),
+            }
+        })
+        .collect()
+}
+
+/// The `phones`, as their digits.
+fn validate_phones(ctx: &Ctx<'_>, raw: &[Spanned<String>]) -> Result<Vec<String>, RequestError> {
+    raw.iter()
+        .enumerate()
+        .map(|(i, p)| {
+            if p.get_ref().trim().len() > MAX_PHONE_BYTES {
+                return Err(ctx.too_long("phones", i, p.span(), MAX_PHONE_BYTES, "bytes"));
+            }
+            let digits = phone_digits(p.get_ref()).ok_or_else(|| {
+                ctx.err(
+                    p.span(),
+                    format!("phones[{i}] is not a phone number (digits, spaces, + - . ( ) / only)"),
+                )
+            })?;
+            if digits.len() < MIN_PHONE_DIGITS {
+                return Err(ctx.err(
+                    p.span(),
+                    format!("phones[{i}] has fewer than {MIN_PHONE_DIGITS} digits"),
+                ));
+            }
+            if digits.len() > MAX_PHONE_DIGITS {
+                return Err(ctx.too_long("phones", i, p.span(), MAX_PHONE_DIGITS, "digits"));
+            }
+            Ok(digits)
+        })
+        .collect()
 }
 
 fn dedup<T: Clone + Eq + std::hash::Hash>(v: &mut Vec<T>) {
