@@ -22,6 +22,8 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use std::borrow::Cow;
+use std::ops::Range;
 
 use super::headers::{Field, decode_charset, decode_value, split_fields};
 use super::html::{decode_entities, strip_tags};
@@ -35,42 +37,45 @@ const MAX_DEPTH: usize = 8;
 
 /// True only if the full scan of `raw` (with `envelope`) surely has no hit.
 pub(crate) fn proves_no_hit(p: &Patterns, envelope: Option<&[u8]>, raw: &[u8]) -> bool {
-    if p.has_email_hashes() {
-        return false;
-    }
+    prove(p, envelope, raw).is_some()
+}
+
+/// The proof behind [`proves_no_hit`]. Every step answers `Some(())` when it
+/// holds and `None` when it cannot be shown; a range that does not fit the
+/// bytes is such a case (never read as an empty text), so `?` carries it up.
+fn prove(p: &Patterns, envelope: Option<&[u8]>, raw: &[u8]) -> Option<()> {
+    ensure(!p.has_email_hashes())?;
     if let Some(env) = envelope {
         let plain = std::str::from_utf8(env).is_ok_and(|s| s.is_ascii()) && !may_hide_text(env);
-        if !plain || !no_hits(p, env) {
-            return false;
-        }
+        ensure(plain && no_hits(p, env))?;
     }
     // The raw safety net, exactly as the full scan cuts it.
-    if text_segments(raw)
-        .into_iter()
-        .any(|s| !no_hits(p, raw.get(s).unwrap_or_default()))
-    {
-        return false;
+    for s in text_segments(raw) {
+        ensure(no_hits(p, raw.get(s)?))?;
     }
-    let Some(body_start) = body_start(raw) else {
-        return false;
-    };
+    let body_start = body_start(raw)?;
     let fields = split_fields(raw);
-    if fields.last().map(|f| f.span.end) != Some(header_end(raw, body_start)) {
-        return false;
-    }
-    for f in &fields {
-        let value = raw.get(f.value.clone()).unwrap_or_default();
-        if is_structural(&f.name) && !plain_structural(p, value) {
-            return false;
-        }
-        if !no_hits(p, decode_value(value).as_bytes()) {
-            return false;
-        }
-    }
-    if !names_ok(p, raw, &fields) {
-        return false;
-    }
+    ensure(fields.last().map(|f| f.span.end) == Some(header_end(raw, body_start)?))?;
+    values_ok(p, raw, &fields)?;
+    names_ok(p, raw, &fields)?;
     leaf_or_multipart(p, raw, &fields, body_start..raw.len(), 0)
+}
+
+/// A check as a step of the proof: `None` (not proven) unless `holds`.
+fn ensure(holds: bool) -> Option<()> {
+    holds.then_some(())
+}
+
+/// The field values of one header block (`fields` are offsets into `raw`):
+/// a structural one plain (read as mail-parser reads it), none with a hit
+/// once its RFC 2047 words are decoded.
+fn values_ok(p: &Patterns, raw: &[u8], fields: &[Field]) -> Option<()> {
+    for f in fields {
+        let value = raw.get(f.value.clone())?;
+        ensure(!is_structural(&f.name) || plain_structural(p, value))?;
+        ensure(no_hits(p, decode_value(value).as_bytes()))?;
+    }
+    Some(())
 }
 
 /// True if the full scan of exactly this text (as [`super::Scan::text_bytes`]
@@ -109,21 +114,27 @@ fn plain_structural(p: &Patterns, value: &[u8]) -> bool {
         if at == 0 || value.get(at - 1) != Some(&b'"') {
             return false;
         }
-        let rest = value.get(at..).unwrap_or_default();
+        let Some(rest) = value.get(at..) else {
+            return false;
+        };
         let Some(end) = memchr::memchr(b'"', rest) else {
             return false;
         };
-        if !clean_encoded_word(rest.get(..end).unwrap_or_default()) {
+        if !rest.get(..end).is_some_and(clean_encoded_word) {
             return false;
         }
     }
     memchr::memchr_iter(b'*', value).all(|i| {
-        let rest = value.get(i + 1..).unwrap_or_default();
+        let Some(rest) = value.get(i + 1..) else {
+            return false;
+        };
         let Some(rest) = rest.strip_prefix(b"=") else {
             // `*` not starting a parameter value: only a continuation
             // (`*0=`, `*1*=`) is a problem.
             let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-            let after = rest.get(digits..).unwrap_or_default();
+            let Some(after) = rest.get(digits..) else {
+                return false;
+            };
             let after = after.strip_prefix(b"*").unwrap_or(after);
             return after.first() != Some(&b'=');
         };
@@ -131,7 +142,7 @@ fn plain_structural(p: &Patterns, value: &[u8]) -> bool {
             .iter()
             .take_while(|&&b| b != b';' && !b.is_ascii_whitespace())
             .count();
-        rfc2231_value_ok(p, rest.get(..len).unwrap_or_default())
+        rest.get(..len).is_some_and(|v| rfc2231_value_ok(p, v))
     })
 }
 
@@ -177,31 +188,38 @@ fn decode_word(word: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// True if a structural value may name an HTML file or type: `htm` in it,
-/// in an encoded word's text or in a decoded RFC 2231 value.
+/// in an encoded word's text or in a decoded RFC 2231 value. Whatever cannot
+/// be read counts as naming one (the HTML readings are then checked too).
 fn mentions_htm(value: &[u8]) -> bool {
     let has = |b: &[u8]| b.to_ascii_lowercase().windows(3).any(|w| w == b"htm");
     if has(value) {
         return true;
     }
     let words = memchr::memmem::find_iter(value, b"=?").any(|at| {
-        let rest = value.get(at..).unwrap_or_default();
+        let Some(rest) = value.get(at..) else {
+            return true;
+        };
+        // An unquoted word runs to the end of the value; if that does not
+        // decode, it counts as naming HTML.
         let end = memchr::memchr(b'"', rest).unwrap_or(rest.len());
-        decode_word(rest.get(..end).unwrap_or_default()).is_none_or(|b| has(&b))
+        rest.get(..end)
+            .and_then(decode_word)
+            .is_none_or(|b| has(&b))
     });
     let extended = memchr::memchr_iter(b'*', value).any(|i| {
-        let Some(rest) = value.get(i + 1..).and_then(|r| r.strip_prefix(b"=")) else {
+        let Some(rest) = value.get(i + 1..) else {
+            return true;
+        };
+        let Some(rest) = rest.strip_prefix(b"=") else {
             return false;
         };
         let len = rest
             .iter()
             .take_while(|&&b| b != b';' && !b.is_ascii_whitespace())
             .count();
-        let text = rest
-            .get(..len)
-            .unwrap_or_default()
-            .splitn(3, |&b| b == b'\'')
-            .nth(2);
-        text.and_then(|t| decode_escapes(t, b'%'))
+        rest.get(..len)
+            .and_then(|v| v.splitn(3, |&b| b == b'\'').nth(2))
+            .and_then(|t| decode_escapes(t, b'%'))
             .is_none_or(|b| has(&b))
     });
     words || extended
@@ -274,15 +292,16 @@ fn body_start(block: &[u8]) -> Option<usize> {
     None
 }
 
-/// Offset of the empty line itself.
-fn header_end(block: &[u8], body_start: usize) -> usize {
-    if block
-        .get(..body_start)
-        .is_some_and(|b| b.ends_with(b"\r\n"))
-    {
-        body_start - 2
+/// Offset of the empty line itself; `None` if `body_start` does not follow
+/// a line break in `block`.
+fn header_end(block: &[u8], body_start: usize) -> Option<usize> {
+    let head = block.get(..body_start)?;
+    if head.ends_with(b"\r\n") {
+        Some(body_start - 2)
+    } else if head.ends_with(b"\n") {
+        Some(body_start - 1)
     } else {
-        body_start - 1
+        None
     }
 }
 
@@ -291,226 +310,219 @@ fn header_end(block: &[u8], body_start: usize) -> usize {
 /// quoted strings unquoted and folds unfolded. Each of those fields lies as
 /// it is in the raw segments; here it is checked with folds and quotes
 /// removed. The other fields of the block never yield a name.
-fn names_ok(p: &Patterns, raw: &[u8], fields: &[Field]) -> bool {
+fn names_ok(p: &Patterns, raw: &[u8], fields: &[Field]) -> Option<()> {
     let names_attachments = |name: &str| {
         name.eq_ignore_ascii_case("content-type")
             || name.eq_ignore_ascii_case("content-disposition")
     };
-    fields
-        .iter()
-        .filter(|f| names_attachments(&f.name))
-        .all(|f| {
-            let field = raw.get(f.span.clone()).unwrap_or_default();
-            let mut joined = Vec::with_capacity(field.len());
-            let mut i = 0;
-            while let Some(&b) = field.get(i) {
-                match b {
-                    b'\r' | b'\n' | b'"' => {}
-                    b' ' | b'\t' if i > 0 && field.get(i - 1) == Some(&b'\n') => {
-                        while field.get(i + 1).is_some_and(|&c| c == b' ' || c == b'\t') {
-                            i += 1;
-                        }
-                    }
-                    _ => joined.push(b),
-                }
-                i += 1;
-            }
-            !may_match_any_substring(p, &joined)
-        })
+    for f in fields.iter().filter(|f| names_attachments(&f.name)) {
+        let joined = unfolded_unquoted(raw.get(f.span.clone())?);
+        ensure(!may_match_any_substring(p, &joined))?;
+    }
+    Some(())
 }
 
-/// The value of the first field named `name`, lowercased and trimmed; `None`
-/// inside if absent. `Err` if the field occurs twice.
-fn field<'a>(block: &'a [u8], fields: &[Field], name: &str) -> Result<Option<&'a [u8]>, ()> {
+/// A field with its line breaks, the blanks that continue a folded line
+/// and its quotes removed.
+fn unfolded_unquoted(field: &[u8]) -> Vec<u8> {
+    let mut joined = Vec::with_capacity(field.len());
+    let mut i = 0;
+    while let Some(&b) = field.get(i) {
+        match b {
+            b'\r' | b'\n' | b'"' => {}
+            b' ' | b'\t' if i > 0 && field.get(i - 1) == Some(&b'\n') => {
+                while field.get(i + 1).is_some_and(|&c| c == b' ' || c == b'\t') {
+                    i += 1;
+                }
+            }
+            _ => joined.push(b),
+        }
+        i += 1;
+    }
+    joined
+}
+
+/// The value of the first field named `name`, trimmed; `Some(None)` if
+/// absent. `None` (not proven) if the field occurs twice or its value does
+/// not lie in `block`.
+fn field<'a>(block: &'a [u8], fields: &[Field], name: &str) -> Option<Option<&'a [u8]>> {
     let mut found = fields.iter().filter(|f| f.name.eq_ignore_ascii_case(name));
     let first = found.next();
     if found.next().is_some() {
-        return Err(());
+        return None;
     }
-    Ok(first.map(|f| block.get(f.value.clone()).unwrap_or_default().trim_ascii()))
+    match first {
+        Some(f) => Some(Some(block.get(f.value.clone())?.trim_ascii())),
+        None => Some(None),
+    }
 }
 
 /// A parameter of a structural value (`boundary`, `charset`): quoted or a
-/// token. `Err` if it occurs twice or is malformed.
-fn param<'a>(value: &'a [u8], name: &str) -> Result<Option<&'a [u8]>, ()> {
+/// token; `Some(None)` if absent. `None` (not proven) if it occurs twice or
+/// is malformed.
+fn param<'a>(value: &'a [u8], name: &str) -> Option<Option<&'a [u8]>> {
     let lower = value.to_ascii_lowercase();
     let mut found = None;
     for at in memchr::memmem::find_iter(&lower, name.as_bytes()) {
+        // At 0 it is the media type, not a parameter.
         let before = at.checked_sub(1).and_then(|i| lower.get(i));
-        let quoted = value
-            .get(..at)
-            .unwrap_or_default()
-            .iter()
-            .filter(|&&b| b == b'"')
-            .count()
-            % 2
-            == 1;
+        let quoted = value.get(..at)?.iter().filter(|&&b| b == b'"').count() % 2 == 1;
         if quoted || !before.is_some_and(|&b| b == b';' || b.is_ascii_whitespace()) {
             continue;
         }
-        let rest = value
-            .get(at + name.len()..)
-            .unwrap_or_default()
-            .trim_ascii_start();
+        let rest = value.get(at + name.len()..)?.trim_ascii_start();
         let Some(rest) = rest.strip_prefix(b"=") else {
             continue;
         };
         if found.is_some() {
-            return Err(());
+            return None;
         }
         let rest = rest.trim_ascii_start();
         let v = if let Some(q) = rest.strip_prefix(b"\"") {
-            let end = memchr::memchr(b'"', q).ok_or(())?;
-            q.get(..end).unwrap_or_default()
+            q.get(..memchr::memchr(b'"', q)?)?
         } else {
             let len = rest
                 .iter()
                 .take_while(|&&b| b.is_ascii_alphanumeric() || b"-_.+:/',".contains(&b))
                 .count();
-            rest.get(..len).unwrap_or_default()
+            rest.get(..len)?
         };
         if v.is_empty() || v.iter().any(|b| b.is_ascii_whitespace() || *b == b'"') {
-            return Err(());
+            return None;
         }
         found = Some(v);
     }
-    Ok(found)
+    Some(found)
 }
 
-/// The part whose header fields are `fields` and whose body is `body`.
+/// The part whose header fields are `fields` (offsets into `raw`) and whose
+/// body is `body`: `Some` if proven to hold no hit.
 fn leaf_or_multipart(
     p: &Patterns,
     raw: &[u8],
-    fields_block: &[Field],
-    body: std::ops::Range<usize>,
+    fields: &[Field],
+    body: Range<usize>,
     depth: usize,
-) -> bool {
-    // `fields_block` spans are offsets into `raw` (top level) or into the
-    // part's header block; callers pass fields already rebased to `raw`.
-    let Ok(ct) = field(raw, fields_block, "content-type") else {
-        return false;
-    };
-    let Ok(cte) = field(raw, fields_block, "content-transfer-encoding") else {
-        return false;
-    };
-    let ct = ct.unwrap_or(b"text/plain");
-    let ct_lower = ct.to_ascii_lowercase();
-    let mime = ct_lower
-        .split(|&b| b == b';')
-        .next()
-        .unwrap_or_default()
-        .trim_ascii();
-    // Type and subtype plain tokens, so mail-parser reads the same ones.
-    if !mime
-        .iter()
-        .all(|&b| b.is_ascii_alphanumeric() || b"/-+._".contains(&b))
-        || memchr::memchr_iter(b'/', mime).count() != 1
-    {
-        return false;
-    }
-    let (ctype, subtype) = match memchr::memchr(b'/', mime) {
-        Some(i) => (
-            mime.get(..i).unwrap_or_default(),
-            mime.get(i + 1..).unwrap_or_default(),
-        ),
-        None => return false,
-    };
-    if ctype == b"message" || subtype == b"digest" {
-        return false;
-    }
-    let body_bytes = raw.get(body.clone()).unwrap_or_default();
-    if ctype == b"multipart" {
-        if depth >= MAX_DEPTH || cte.is_some_and(|c| !is_identity_cte(c)) {
-            return false;
+) -> Option<()> {
+    // RFC 2045's default type, as mail-parser reads a part without one.
+    let ct = field(raw, fields, "content-type")?.unwrap_or(b"text/plain");
+    let cte = field(raw, fields, "content-transfer-encoding")?;
+    let (ctype, subtype) = media_type(ct)?;
+    ensure(!ctype.eq_ignore_ascii_case(b"message") && !subtype.eq_ignore_ascii_case(b"digest"))?;
+    let body_bytes = raw.get(body.clone())?;
+    if ctype.eq_ignore_ascii_case(b"multipart") {
+        ensure(depth < MAX_DEPTH && cte.is_none_or(is_identity_cte))?;
+        let boundary = param(ct, "boundary").flatten()?;
+        for part in split_multipart(body_bytes, boundary)? {
+            part_ok(
+                p,
+                raw,
+                body.start + part.start..body.start + part.end,
+                depth,
+            )?;
         }
-        let Ok(Some(boundary)) = param(ct, "boundary") else {
-            return false;
-        };
-        let Some(parts) = split_multipart(body_bytes, boundary) else {
-            return false;
-        };
-        return parts.into_iter().all(|part| {
-            let part = body.start + part.start..body.start + part.end;
-            let block = raw.get(part.clone()).unwrap_or_default();
-            let Some(start) = body_start(block) else {
-                return false;
-            };
-            if !block.get(..start).is_some_and(<[u8]>::is_ascii) {
-                return false;
-            }
-            let fields: Vec<Field> = split_fields(block)
-                .into_iter()
-                .map(|f| Field {
-                    name: f.name,
-                    span: f.span.start + part.start..f.span.end + part.start,
-                    value: f.value.start + part.start..f.value.end + part.start,
-                })
-                .collect();
-            let end = part.start + header_end(block, start);
-            if fields.last().map_or(part.start, |f| f.span.end) != end {
-                return false;
-            }
-            for f in &fields {
-                let value = raw.get(f.value.clone()).unwrap_or_default();
-                if (is_structural(&f.name) && !plain_structural(p, value))
-                    || !no_hits(p, decode_value(value).as_bytes())
-                {
-                    return false;
-                }
-            }
-            names_ok(p, raw, &fields)
-                && leaf_or_multipart(p, raw, &fields, part.start + start..part.end, depth + 1)
-        });
+        return Some(());
     }
-    let decoded: std::borrow::Cow<'_, [u8]> = match cte {
-        Some(c) if c.eq_ignore_ascii_case(b"base64") => match decode_base64(body_bytes) {
-            Some(d) => d.into(),
-            None => return false,
-        },
+    let leaf = Leaf {
+        ct,
+        is_text: ctype.eq_ignore_ascii_case(b"text"),
+        may_be_html: may_be_html(raw, fields, ct)?,
+    };
+    leaf_ok(p, &leaf, decode_transfer(cte, body_bytes)?)
+}
+
+/// The type and subtype of a Content-Type value: plain tokens around one
+/// `/`, so mail-parser reads the same ones.
+fn media_type(ct: &[u8]) -> Option<(&[u8], &[u8])> {
+    let mime = ct.split(|&b| b == b';').next()?.trim_ascii();
+    ensure(
+        mime.iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b"/-+._".contains(&b))
+            && memchr::memchr_iter(b'/', mime).count() == 1,
+    )?;
+    let slash = memchr::memchr(b'/', mime)?;
+    Some((mime.get(..slash)?, mime.get(slash + 1..)?))
+}
+
+/// One part of a multipart body: `part` is its header block and body in
+/// `raw`, a nesting level below `depth`.
+fn part_ok(p: &Patterns, raw: &[u8], part: Range<usize>, depth: usize) -> Option<()> {
+    let block = raw.get(part.clone())?;
+    let start = body_start(block)?;
+    ensure(block.get(..start)?.is_ascii())?;
+    let fields: Vec<Field> = split_fields(block)
+        .into_iter()
+        .map(|f| Field {
+            name: f.name,
+            span: f.span.start + part.start..f.span.end + part.start,
+            value: f.value.start + part.start..f.value.end + part.start,
+        })
+        .collect();
+    let end = part.start + header_end(block, start)?;
+    // A part without fields: its block is the empty line alone.
+    ensure(fields.last().map_or(part.start, |f| f.span.end) == end)?;
+    values_ok(p, raw, &fields)?;
+    names_ok(p, raw, &fields)?;
+    leaf_or_multipart(p, raw, &fields, part.start + start..part.end, depth + 1)
+}
+
+/// What a leaf part's body is read as.
+struct Leaf<'a> {
+    /// Its Content-Type value.
+    ct: &'a [u8],
+    /// Of type `text/*`.
+    is_text: bool,
+    /// See [`may_be_html`].
+    may_be_html: bool,
+}
+
+/// The HTML reading applies by subtype or by an `.htm` file name; any `htm`
+/// in the part's content type or disposition, decoded, counts here.
+fn may_be_html(raw: &[u8], fields: &[Field], ct: &[u8]) -> Option<bool> {
+    Some(mentions_htm(ct) || field(raw, fields, "content-disposition")?.is_some_and(mentions_htm))
+}
+
+/// A leaf body as its Content-Transfer-Encoding gives it (borrowed when
+/// that is the identity).
+fn decode_transfer<'a>(cte: Option<&[u8]>, body: &'a [u8]) -> Option<Cow<'a, [u8]>> {
+    Some(match cte {
+        Some(c) if c.eq_ignore_ascii_case(b"base64") => decode_base64(body)?.into(),
         Some(c) if c.eq_ignore_ascii_case(b"quoted-printable") => {
-            match decode_quoted_printable(body_bytes) {
-                Some(d) => d.into(),
-                None => return false,
-            }
+            decode_quoted_printable(body)?.into()
         }
-        Some(c) if !is_identity_cte(c) => return false,
-        _ => body_bytes.into(),
-    };
-    let Ok(charset) = param(ct, "charset") else {
-        return false;
-    };
-    let charset = match charset {
-        Some(cs) if !charset_is_ascii_safe(&[b"=", cs].concat()) => return false,
-        Some(cs) => match std::str::from_utf8(cs) {
-            Ok(cs) => Some(cs),
-            Err(_) => return false,
-        },
-        None => None,
-    };
-    let is_text = ctype == b"text";
-    if !is_text && encoding_rs::Encoding::for_bom(&decoded).is_some() {
-        return false;
-    }
-    // The HTML reading applies by subtype or by an `.htm` file name; any
-    // `htm` in the part's content type or disposition, decoded, counts here.
-    let may_be_html = mentions_htm(ct)
-        || field(raw, fields_block, "content-disposition")
-            .map_or(true, |d| d.is_some_and(mentions_htm));
-    if charset.is_none() && !may_be_html {
+        Some(c) if !is_identity_cte(c) => return None,
+        _ => body.into(),
+    })
+}
+
+/// A leaf whose body, transfer-decoded, is `decoded`: each text the full
+/// scan reads from it has no hit.
+fn leaf_ok(p: &Patterns, leaf: &Leaf<'_>, decoded: Cow<'_, [u8]>) -> Option<()> {
+    let charset = leaf_charset(leaf.ct)?;
+    ensure(leaf.is_text || encoding_rs::Encoding::for_bom(&decoded).is_none())?;
+    if charset.is_none() && !leaf.may_be_html {
         // Text without charset: lossy UTF-8, as the bytes are searched.
-        return no_hits(p, &decoded);
+        return ensure(no_hits(p, &decoded));
     }
-    let text = body_text(decoded, charset, is_text);
-    if !no_hits(p, text.as_bytes()) {
-        return false;
-    }
-    // One HTML reading at a time: each is about the size of the text.
-    !may_be_html || {
+    let text = body_text(decoded, charset, leaf.is_text);
+    ensure(no_hits(p, text.as_bytes()))?;
+    if leaf.may_be_html {
+        // One HTML reading at a time: each is about the size of the text.
         let entities = decode_entities(&text);
-        no_hits(p, entities.as_bytes()) && {
-            drop(entities);
-            no_hits(p, strip_tags(&text).as_bytes())
-        }
+        ensure(no_hits(p, entities.as_bytes()))?;
+        drop(entities);
+        ensure(no_hits(p, strip_tags(&text).as_bytes()))?;
+    }
+    Some(())
+}
+
+/// The `charset` parameter of a leaf's Content-Type, `Some(None)` if
+/// absent; `None` (not proven) unless it maps ASCII to itself.
+fn leaf_charset(ct: &[u8]) -> Option<Option<&str>> {
+    match param(ct, "charset")? {
+        Some(cs) if !charset_is_ascii_safe(&[b"=", cs].concat()) => None,
+        Some(cs) => std::str::from_utf8(cs).ok().map(Some),
+        None => Some(None),
     }
 }
 
@@ -523,12 +535,12 @@ fn body_text<'a>(
     charset: Option<&str>,
     is_text: bool,
 ) -> std::borrow::Cow<'a, str> {
-    use std::borrow::Cow;
     let decoder = |cs: &str| mail_parser::decoders::charsets::map::charset_decoder(cs.as_bytes());
     let read_as_utf8 = match charset {
         None => true,
         Some(cs) if is_text => decoder(cs).is_none(),
         Some(cs) => {
+            // `split` always yields a first piece: the fallback is never taken.
             let label = cs.split('*').next().unwrap_or(cs).trim();
             decoder(label).is_none()
                 && encoding_rs::Encoding::for_label(label.as_bytes())
@@ -619,12 +631,7 @@ fn split_multipart(body: &[u8], boundary: &[u8]) -> Option<Vec<std::ops::Range<u
         if close {
             closed = true;
             open = None;
-            if !body
-                .get(next..)
-                .unwrap_or_default()
-                .iter()
-                .all(u8::is_ascii_whitespace)
-            {
+            if !body.get(next..)?.iter().all(u8::is_ascii_whitespace) {
                 return None;
             }
         } else {
@@ -816,6 +823,7 @@ mod tests {
                 block.as_bytes(),
                 &split_fields(block.as_bytes()),
             )
+            .is_some()
         };
         for field in [
             "Content-Type: text/plain; name=\"CUST-882\r\n 31.csv\"",
@@ -985,6 +993,45 @@ mod tests {
         }
     }
 
+    /// A field of `block` whose value (or whole span) runs `past` bytes
+    /// beyond the block's end.
+    fn overrunning(name: &str, block: &[u8], past: usize) -> Field {
+        let start = block.len().saturating_sub(4);
+        Field {
+            name: name.into(),
+            span: start..block.len() + past,
+            value: start..block.len() + past,
+        }
+    }
+
+    #[test]
+    fn a_range_outside_the_message_cannot_be_proven() {
+        let p = &matcher().patterns;
+        let raw = b"Content-Type: text/plain\r\n\r\nJ<b>ane</b> Doe\r\n";
+        let fields = split_fields(raw);
+        let body = raw.len() - 16..raw.len();
+        // Consistent ranges: proven (the tags hide nothing outside HTML).
+        assert!(leaf_or_multipart(p, raw, &fields, body.clone(), 0).is_some());
+        // A body past the end, or reversed, is not an empty body.
+        for bad in [raw.len()..raw.len() + 10, body.end..body.start] {
+            assert!(leaf_or_multipart(p, raw, &fields, bad, 0).is_none());
+        }
+        // A Content-Disposition value past the end (it may name `a.htm`)
+        // is not an empty value.
+        let mut with_disposition = fields.clone();
+        with_disposition.push(overrunning("Content-Disposition", raw, 40));
+        assert!(leaf_or_multipart(p, raw, &with_disposition, body, 0).is_none());
+        assert!(field(raw, &with_disposition, "content-disposition").is_none());
+        // An attachment-naming field past the end is not an empty name.
+        let named = [overrunning("Content-Type", raw, 1)];
+        assert!(names_ok(p, raw, &named).is_none());
+    }
+
+    #[test]
+    fn a_header_block_without_its_empty_line_has_no_end() {
+        assert_eq!(header_end(b"", 0), None);
+    }
+
     const FRAGMENTS: &[&str] = &[
         "Jane",
         "Doe",
@@ -1105,6 +1152,207 @@ mod tests {
             let raw = message(&spec);
             if proves_no_hit(&m.patterns, None, &raw) {
                 let full = m.scan_unfiltered(&MessageInput { envelope: None, raw: &raw });
+                prop_assert!(full.is_empty(), "{}: {:?}", String::from_utf8_lossy(&raw), full.hits);
+            }
+        }
+    }
+
+    #[test]
+    fn inconsistent_part_ranges_cannot_be_proven() {
+        let p = &matcher().patterns;
+        let raw = b"X-Note: hello\r\n\r\nbody\r\n";
+        let fields = split_fields(raw);
+        assert!(values_ok(p, raw, &fields).is_some());
+        let past = [overrunning("Subject", raw, 3)];
+        assert!(values_ok(p, raw, &past).is_none());
+        assert!(part_ok(p, raw, 0..raw.len(), 0).is_some());
+        assert!(part_ok(p, raw, 0..raw.len() + 1, 0).is_none());
+        // Cut inside its header block, a part has no body to prove.
+        assert!(part_ok(p, raw, 0..10, 0).is_none());
+    }
+
+    /// A top-level header field of a generated message.
+    #[derive(Debug, Clone)]
+    enum Header {
+        Plain(Vec<usize>),
+        B(Vec<usize>),
+        Q(Vec<usize>),
+        Latin1Q(Vec<usize>),
+        FromWord(Vec<usize>),
+        Folded(Vec<usize>, Vec<usize>),
+    }
+
+    /// A MIME part of a generated message.
+    #[derive(Debug, Clone)]
+    enum Node {
+        Leaf {
+            ct: usize,
+            cte: usize,
+            name: Option<(usize, Vec<usize>)>,
+            body: Vec<usize>,
+        },
+        Multi {
+            boundary: usize,
+            parts: Vec<Node>,
+        },
+    }
+
+    /// Boundaries, some a prefix of another.
+    const BOUNDARIES: &[&str] = &["b1", "b", "=_b1", "b1x"];
+
+    fn picks() -> impl Strategy<Value = Vec<usize>> {
+        proptest::collection::vec(0..FRAGMENTS.len(), 0..8)
+    }
+
+    fn header() -> impl Strategy<Value = Header> {
+        prop_oneof![
+            picks().prop_map(Header::Plain),
+            picks().prop_map(Header::B),
+            picks().prop_map(Header::Q),
+            picks().prop_map(Header::Latin1Q),
+            picks().prop_map(Header::FromWord),
+            (picks(), picks()).prop_map(|(a, b)| Header::Folded(a, b)),
+        ]
+    }
+
+    fn node() -> impl Strategy<Value = Node> {
+        let leaf = (
+            0..TYPES.len(),
+            0..ENCODINGS.len(),
+            proptest::option::of((0..3usize, picks())),
+            proptest::collection::vec(0..FRAGMENTS.len(), 0..16),
+        )
+            .prop_map(|(ct, cte, name, body)| Node::Leaf {
+                ct,
+                cte,
+                name,
+                body,
+            });
+        leaf.prop_recursive(3, 12, 3, |inner| {
+            (0..BOUNDARIES.len(), proptest::collection::vec(inner, 1..4))
+                .prop_map(|(boundary, parts)| Node::Multi { boundary, parts })
+        })
+    }
+
+    fn text(picks: &[usize]) -> String {
+        picks.iter().map(|&i| FRAGMENTS[i]).collect()
+    }
+
+    /// RFC 2047 Q text: `_` for a space, `=XX` for anything not alphanumeric.
+    fn q_word(bytes: &[u8]) -> String {
+        bytes
+            .iter()
+            .map(|&b| match b {
+                b' ' => "_".to_owned(),
+                b if b.is_ascii_alphanumeric() => char::from(b).to_string(),
+                b => format!("={b:02X}"),
+            })
+            .collect()
+    }
+
+    fn render_header(h: &Header, out: &mut String) {
+        let line = match h {
+            Header::Plain(t) => format!("Subject: {}", text(t)),
+            Header::B(t) => format!("Subject: =?UTF-8?B?{}?=", STANDARD.encode(text(t))),
+            Header::Q(t) => format!("Comments: =?utf-8?q?{}?= x", q_word(text(t).as_bytes())),
+            Header::Latin1Q(t) => {
+                let latin1 = encoding_rs::WINDOWS_1252.encode(&text(t)).0.into_owned();
+                format!("Subject: =?ISO-8859-1?Q?{}?=", q_word(&latin1))
+            }
+            Header::FromWord(t) => format!(
+                "Reply-To: =?UTF-8?B?{}?= <a@b.example>",
+                STANDARD.encode(text(t))
+            ),
+            Header::Folded(a, b) => format!("X-Note: {}\r\n {}", text(a), text(b)),
+        };
+        out.push_str(&line);
+        out.push_str("\r\n");
+    }
+
+    fn render_node(n: &Node, out: &mut Vec<u8>) {
+        match n {
+            Node::Leaf {
+                ct,
+                cte,
+                name,
+                body,
+            } => {
+                let mut head = format!(
+                    "Content-Type: {}\r\nContent-Transfer-Encoding: {}\r\n",
+                    TYPES[*ct], ENCODINGS[*cte]
+                );
+                if let Some((kind, picks)) = name {
+                    let t = text(picks);
+                    let param = match kind {
+                        0 => format!("filename=\"{t}\""),
+                        1 => format!("filename=\"=?UTF-8?B?{}?=\"", STANDARD.encode(&t)),
+                        _ => format!(
+                            "filename*=utf-8''{}",
+                            q_word(t.as_bytes()).replace('=', "%")
+                        ),
+                    };
+                    head.push_str(&format!("Content-Disposition: attachment; {param}\r\n"));
+                }
+                out.extend_from_slice(head.as_bytes());
+                out.extend_from_slice(b"\r\n");
+                let body = text(body);
+                match ENCODINGS[*cte] {
+                    "base64" => out.extend_from_slice(b64(body.as_bytes()).as_bytes()),
+                    "quoted-printable" => out.extend_from_slice(qp(body.as_bytes()).as_bytes()),
+                    _ => out.extend_from_slice(body.as_bytes()),
+                }
+            }
+            Node::Multi { boundary, parts } => {
+                let b = BOUNDARIES[*boundary];
+                out.extend_from_slice(
+                    format!("Content-Type: multipart/mixed; boundary=\"{b}\"\r\n\r\npreamble\r\n")
+                        .as_bytes(),
+                );
+                for part in parts {
+                    out.extend_from_slice(format!("--{b}\r\n").as_bytes());
+                    render_node(part, out);
+                    out.extend_from_slice(b"\r\n");
+                }
+                out.extend_from_slice(format!("--{b}--\r\n").as_bytes());
+            }
+        }
+    }
+
+    /// The matcher of the generated-message properties, built once.
+    static MATCHER: std::sync::LazyLock<Matcher> = std::sync::LazyLock::new(matcher);
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+        /// On generated messages (RFC 2047 words in the header, nested
+        /// multiparts with boundaries that prefix each other, base64 and
+        /// quoted-printable bodies, encoded attachment names, an envelope,
+        /// cut at any point), a message proven clean has no hit in the
+        /// full scan.
+        #[test]
+        fn a_proof_never_hides_a_hit(
+            headers in proptest::collection::vec(header(), 0..4),
+            root in node(),
+            envelope in proptest::option::of(picks()),
+            cut in proptest::option::of(any::<prop::sample::Index>()),
+            lf in any::<bool>(),
+        ) {
+            let m = &*MATCHER;
+            let mut head = String::from("From: a@b.example\r\nMIME-Version: 1.0\r\n");
+            for h in &headers {
+                render_header(h, &mut head);
+            }
+            let mut raw = head.into_bytes();
+            render_node(&root, &mut raw);
+            if lf {
+                raw = String::from_utf8_lossy(&raw).replace("\r\n", "\n").into_bytes();
+            }
+            if let Some(cut) = cut {
+                raw.truncate(cut.index(raw.len() + 1));
+            }
+            let envelope = envelope.map(|t| format!("{}@b.example Mon Jan  1 00:00:00 2024", text(&t)));
+            let envelope = envelope.as_ref().map(String::as_bytes);
+            if proves_no_hit(&m.patterns, envelope, &raw) {
+                let full = m.scan_unfiltered(&MessageInput { envelope, raw: &raw });
                 prop_assert!(full.is_empty(), "{}: {:?}", String::from_utf8_lossy(&raw), full.hits);
             }
         }
