@@ -94,26 +94,8 @@ fn walk<'a>(
         scan.too_deep = true;
         return;
     }
-    let range = |start: u32, end: u32| -> Option<std::ops::Range<usize>> {
-        Some(usize::try_from(start).ok()?..usize::try_from(end).ok()?)
-    };
-    let outer_span = |start: u32, end: u32| range(start, end).filter(|_| frame.in_outer);
     if !(depth == 0 && id == 0) {
-        let hdr = range(part.offset_header, part.offset_body).unwrap_or_default();
-        let block = frame.buf.get(hdr.clone()).unwrap_or_default();
-        for (index, f) in split_fields(block).into_iter().enumerate() {
-            let value = decode_value(block.get(f.value.clone()).unwrap_or_default());
-            let span = frame
-                .in_outer
-                .then(|| hdr.start + f.span.start..hdr.start + f.span.end);
-            let location = Location::Header {
-                path: path.to_vec(),
-                index,
-                name: f.name,
-                span,
-            };
-            scan.text(&value, Role::Mention, false, location);
-        }
+        scan_part_headers(scan, part, frame, path);
     }
     if let Some(name) = part.attachment_name() {
         let location = Location::AttachmentName {
@@ -121,51 +103,22 @@ fn walk<'a>(
         };
         scan.text(name, Role::Mention, false, location);
     }
+    let span = range(part.offset_body, part.offset_end).filter(|_| frame.in_outer);
     let location = Location::Part {
         path: path.to_vec(),
-        span: outer_span(part.offset_body, part.offset_end),
+        span,
     };
     match &part.body {
         PartType::Text(text) => scan.text(text, Role::Mention, false, location),
         PartType::Html(html) => scan_html(scan, html, location),
         PartType::Binary(bytes) | PartType::InlineBinary(bytes) if is_message_type(part) => {
-            // mail-parser decodes three encoded levels of enclosed messages
-            // and gives the next one as bytes: parse those too.
-            scan.incomplete = true;
             scan_binary(scan, part, bytes, location);
-            if depth + 1 > MAX_DEPTH || !parser_safe(bytes) {
-                scan.too_deep = true;
-            } else if let Some(nested) = parser().parse(&bytes[..]) {
-                let frame = Frame {
-                    buf: bytes,
-                    in_outer: false,
-                };
-                walk(scan, &nested, frame, 0, &child(path, 0), depth + 1);
-            } else {
-                scan.incomplete = true;
-            }
+            walk_message_bytes(scan, bytes, path, depth);
         }
         PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
             scan_binary(scan, part, bytes, location);
         }
-        PartType::Message(nested) => {
-            // mail-parser's tree of enclosed messages can lose a level
-            // (its header block read as part of the level above), so a
-            // message that encloses one is salvaged too.
-            scan.incomplete = true;
-            // The part offsets of `nested` refer to the whole buffer it was
-            // parsed from (`raw_message`, not the `raw_message()` slice of
-            // its own span): the enclosing buffer for a 7bit level parsed in
-            // place, a decoded copy for an encoded one, and a copy of that
-            // for a 7bit level inside an encoded one (mail-parser copies the
-            // tree of an encoded level, with the buffer of every level in it).
-            let inner: &[u8] = &nested.raw_message;
-            let frame = Frame {
-                buf: inner,
-                in_outer: is_same(scan.outer, inner),
-            };
-            walk(scan, nested, frame, 0, &child(path, 0), depth + 1);
-        }
+        PartType::Message(nested) => walk_nested(scan, nested, path, depth),
         PartType::Multipart(ids) => {
             for (i, &sub) in ids.iter().enumerate() {
                 let Ok(sub) = usize::try_from(sub) else {
@@ -177,6 +130,70 @@ fn walk<'a>(
             }
         }
     }
+}
+
+/// A part's byte range from mail-parser's offsets.
+fn range(start: u32, end: u32) -> Option<std::ops::Range<usize>> {
+    Some(usize::try_from(start).ok()?..usize::try_from(end).ok()?)
+}
+
+/// Scans the header fields of a part below the top level, read from the
+/// buffer its offsets count in.
+fn scan_part_headers(
+    scan: &mut Scan<'_>,
+    part: &MessagePart<'_>,
+    frame: Frame<'_>,
+    path: &[usize],
+) {
+    let hdr = range(part.offset_header, part.offset_body).unwrap_or_default();
+    let block = frame.buf.get(hdr.clone()).unwrap_or_default();
+    for (index, f) in split_fields(block).into_iter().enumerate() {
+        let value = decode_value(block.get(f.value.clone()).unwrap_or_default());
+        let span = frame
+            .in_outer
+            .then(|| hdr.start + f.span.start..hdr.start + f.span.end);
+        let location = Location::Header {
+            path: path.to_vec(),
+            index,
+            name: f.name,
+            span,
+        };
+        scan.text(&value, Role::Mention, false, location);
+    }
+}
+
+/// An enclosed message mail-parser gave as bytes (it decodes three encoded
+/// levels of enclosed messages and gives the next one so): parsed and
+/// walked too.
+fn walk_message_bytes(scan: &mut Scan<'_>, bytes: &[u8], path: &[usize], depth: usize) {
+    scan.incomplete = true;
+    if depth + 1 > MAX_DEPTH || !parser_safe(bytes) {
+        scan.too_deep = true;
+    } else if let Some(nested) = parser().parse(bytes) {
+        let frame = Frame {
+            buf: bytes,
+            in_outer: false,
+        };
+        walk(scan, &nested, frame, 0, &child(path, 0), depth + 1);
+    }
+}
+
+/// An enclosed message mail-parser parsed. Its part offsets refer to the
+/// whole buffer it was parsed from (`raw_message`, not the `raw_message()`
+/// slice of its own span): the enclosing buffer for a 7bit level parsed in
+/// place, a decoded copy for an encoded one, and a copy of that for a 7bit
+/// level inside an encoded one (mail-parser copies the tree of an encoded
+/// level, with the buffer of every level in it). mail-parser's tree of
+/// enclosed messages can lose a level (its header block read as part of the
+/// level above), so a message that encloses one is salvaged too.
+fn walk_nested(scan: &mut Scan<'_>, nested: &Message<'_>, path: &[usize], depth: usize) {
+    scan.incomplete = true;
+    let inner: &[u8] = &nested.raw_message;
+    let frame = Frame {
+        buf: inner,
+        in_outer: is_same(scan.outer, inner),
+    };
+    walk(scan, nested, frame, 0, &child(path, 0), depth + 1);
 }
 
 fn scan_html(scan: &mut Scan<'_>, html: &str, location: Location) {
