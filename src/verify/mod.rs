@@ -583,49 +583,13 @@ fn walk(
     let processor = Rescan { matcher };
     let walked = std::thread::scope(|scope| -> Result<std::result::Result<Walk, Error>> {
         let accounting = match &options.input {
-            Some(input) => {
-                let (sender, receiver) = mpsc::sync_channel(256);
-                let digest = SharedDigest::default();
-                let opened_in =
-                    container::open(Box::new(digest.reader(input.open()?)), options.max_window)?;
-                let in_container = opened_in.container;
-                let read_in = input.read_options(options.max_message_size);
-                let listed = listed_messages(manifest);
-                scope.spawn(move || {
-                    read_input(opened_in, &read_in, engine, hasher, &listed, &sender);
-                });
-                Some((
-                    Accounting::new(receiver, manifest, hasher, engine, namer, in_container),
-                    digest,
-                ))
-            }
+            Some(input) => Some(start_accounting(
+                scope, input, manifest, hasher, engine, namer, options,
+            )?),
             None => None,
         };
         let (accounting, input_digest) = accounting.unzip();
-        let mut sink = Walker {
-            matcher,
-            namer,
-            members: 0,
-            messages: 0,
-            messages_with_hits: 0,
-            members_with_hits: 0,
-            headers_with_hits: 0,
-            first_hit: None,
-            member: None,
-            watch: RawWatch::default(),
-            seen: HashSet::new(),
-            dangling_allowed: dangling_warnings(manifest).fold(HashMap::new(), |mut map, w| {
-                *map.entry(w.member.as_str()).or_default() += 1;
-                map
-            }),
-            dangling_links: 0,
-            first_dangling: None,
-            bare_format: None,
-            bare_bytes: 0,
-            accounting,
-            tail: Vec::new(),
-            padding: Vec::new(),
-        };
+        let mut sink = Walker::new(matcher, namer, manifest, accounting);
         if let Err(error) = pipeline::run(opened, &read, &processor, &mut sink, &options.pipeline) {
             return Ok(Err(error));
         }
@@ -634,21 +598,11 @@ fn walk(
             (Some(accounting), Some(digest)) => Some(accounting.finish(digest)?),
             _ => None,
         };
-        Ok(Ok(Walk {
-            digest: out_digest.digest(),
+        Ok(Ok(sink.into_walk(
+            out_digest.digest(),
             container,
-            bare_format: sink.bare_format,
-            bare_bytes: sink.bare_bytes,
-            members: sink.members,
-            messages: sink.messages,
-            messages_with_hits: sink.messages_with_hits,
-            members_with_hits: sink.members_with_hits,
-            headers_with_hits: sink.headers_with_hits,
-            first_hit: sink.first_hit,
-            dangling_links: sink.dangling_links,
-            first_dangling: sink.first_dangling,
             accounting,
-        }))
+        )))
     })?;
     let drained = drain();
     match walked {
@@ -663,6 +617,30 @@ fn walk(
             error,
         }),
     }
+}
+
+/// Opens the input and starts the thread that reads it for the lockstep
+/// accounting: the [`Accounting`] fed by it, and the input's digest.
+fn start_accounting<'scope, 'env>(
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    input: &Input,
+    manifest: &'env Manifest,
+    hasher: &'env Hasher,
+    engine: Option<&'env Engine<'env>>,
+    namer: &'env Namer<'env>,
+    options: &VerifyOptions<'_>,
+) -> Result<(Accounting<'env>, SharedDigest)> {
+    let (sender, receiver) = mpsc::sync_channel(256);
+    let digest = SharedDigest::default();
+    let opened = container::open(Box::new(digest.reader(input.open()?)), options.max_window)?;
+    let in_container = opened.container;
+    let read = input.read_options(options.max_message_size);
+    let listed = listed_messages(manifest);
+    scope.spawn(move || {
+        read_input(opened, &read, engine, hasher, &listed, &sender);
+    });
+    let accounting = Accounting::new(receiver, manifest, hasher, engine, namer, in_container);
+    Ok((accounting, digest))
 }
 
 /// The manifest's warnings about hard links dangling already in the input.
@@ -770,7 +748,65 @@ struct Walker<'a> {
     padding: Vec<u8>,
 }
 
-impl Walker<'_> {
+impl<'a> Walker<'a> {
+    /// A walker of an output whose manifest is `manifest`, searching with
+    /// `matcher` (if any) and accounting with `accounting` (if any).
+    fn new(
+        matcher: Option<&'a Matcher>,
+        namer: &'a Namer<'a>,
+        manifest: &'a Manifest,
+        accounting: Option<Accounting<'a>>,
+    ) -> Self {
+        Walker {
+            matcher,
+            namer,
+            members: 0,
+            messages: 0,
+            messages_with_hits: 0,
+            members_with_hits: 0,
+            headers_with_hits: 0,
+            first_hit: None,
+            member: None,
+            watch: RawWatch::default(),
+            seen: HashSet::new(),
+            dangling_allowed: dangling_warnings(manifest).fold(HashMap::new(), |mut map, w| {
+                *map.entry(w.member.as_str()).or_default() += 1;
+                map
+            }),
+            dangling_links: 0,
+            first_dangling: None,
+            bare_format: None,
+            bare_bytes: 0,
+            accounting,
+            tail: Vec::new(),
+            padding: Vec::new(),
+        }
+    }
+
+    /// What the walk saw, once the output is read through.
+    fn into_walk(
+        self,
+        digest: Digest,
+        container: Container,
+        accounting: Option<std::result::Result<String, String>>,
+    ) -> Walk {
+        Walk {
+            digest,
+            container,
+            bare_format: self.bare_format,
+            bare_bytes: self.bare_bytes,
+            members: self.members,
+            messages: self.messages,
+            messages_with_hits: self.messages_with_hits,
+            members_with_hits: self.members_with_hits,
+            headers_with_hits: self.headers_with_hits,
+            first_hit: self.first_hit,
+            dangling_links: self.dangling_links,
+            first_dangling: self.first_dangling,
+            accounting,
+        }
+    }
+
     /// True when the manifest warns about a hard link at `path` as dangling
     /// already in the input (each warning stands for one link).
     fn dangling_warned(&mut self, path: &[u8]) -> bool {
