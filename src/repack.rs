@@ -1456,7 +1456,7 @@ pub fn check_rewritten_header(
 mod tests {
     use super::*;
     use crate::container::{Compression, Container, Layout, Opened};
-    use crate::engine::{Engine, Mode, OnUnredactable};
+    use crate::engine::{Engine, OnUnredactable};
     use crate::pipeline::{PipelineOptions, run};
     use crate::request::ErasureRequest;
     use crate::source::ReadOptions;
@@ -1506,10 +1506,7 @@ mod tests {
         )
         .unwrap();
         let hasher = Hasher::default();
-        let mode = Mode::Scrub {
-            on_unredactable: OnUnredactable::Delete,
-        };
-        let engine = Engine::new(&request, hasher.clone(), mode);
+        let engine = Engine::new(&request, hasher.clone(), OnUnredactable::Delete);
         let policy = ScrubPolicy {
             matcher: engine.matcher(),
             hasher: &hasher,

@@ -20,7 +20,7 @@ use serde::Serialize;
 use crate::archive::{BLOCK, EntryKind, HeaderEdit, RawEntry};
 use crate::container::{self, Container, Layout};
 use crate::digest::{Digest, SharedDigest};
-use crate::engine::{Engine, Mode, OnUnredactable, Verdict};
+use crate::engine::{Engine, OnUnredactable, Verdict};
 use crate::error::{Error, ErrorKind, Result, escape_for_terminal};
 use crate::evidence::{RawWatch, report_path, role_name, subject_ids};
 use crate::job::{Input, LoadedRequest};
@@ -143,12 +143,9 @@ pub fn verify(output: &Input, options: &VerifyOptions<'_>) -> Result<VerifyRepor
         }
     };
     let hasher = Hasher::new(options.key.clone());
-    let mode = Mode::Scrub {
-        on_unredactable: OnUnredactable::Delete,
-    };
     let engine = options
         .request
-        .map(|r| Engine::new(&r.request, hasher.clone(), mode));
+        .map(|r| Engine::new(&r.request, hasher.clone(), OnUnredactable::Delete));
     if let Some(engine) = &engine {
         crate::job::refuse_incomplete(engine.matcher())?;
     }
@@ -510,14 +507,14 @@ struct Rescan<'a> {
 impl Processor for Rescan<'_> {
     type Output = bool;
 
-    fn process(&self, _member: &Member, message: &Message) -> bool {
-        self.matcher.is_some_and(|m| {
+    fn process(&self, _member: &Member, message: &Message) -> Result<bool> {
+        Ok(self.matcher.is_some_and(|m| {
             !m.scan(&MessageInput {
                 envelope: message.envelope(),
                 raw: message.rfc822(),
             })
             .is_empty()
-        })
+        }))
     }
 }
 
@@ -715,7 +712,7 @@ fn read_input(
                             .get(name.as_str())
                             .is_some_and(|l| l.contains(&(message.index as u64)))
                     {
-                        verdict = Some(Box::new(engine.decide(m, message)));
+                        verdict = Some(Box::new(engine.decide(m, message)?));
                     }
                 }
                 Event::MemberEnd { .. } => found = watch.take(),
