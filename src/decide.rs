@@ -2,14 +2,20 @@
 //!
 //! The [`Engine`] is the pipeline's [`Processor`]: for each message it runs
 //! the matcher, turns the strongest role found into an action through the
-//! request's policy, and (when scrubbing) carries the action out. The
-//! [`Verdict`] it returns holds everything the writer, the reports and the
-//! manifest need, and nothing that identifies a subject: subject indices,
-//! roles, hashes and lengths.
+//! request's policy, and carries the action out: a redaction is made and
+//! re-scanned, and becomes a deletion when it fails closed. The [`Verdict`]
+//! it returns is the plan for the message, the same whoever asks: `scrub`
+//! writes it, `scan` (the dry run) reports it through a sink that writes
+//! nothing, so the dry run predicts the scrub exactly. It holds everything
+//! the writer, the reports and the manifest need, and nothing that
+//! identifies a subject: subject indices, roles, hashes and lengths. A
+//! condition that must stop the run (`--on-unredactable error`) is an
+//! [`Error`], not part of the plan.
 
 use std::borrow::Borrow;
 use std::panic::AssertUnwindSafe;
 
+use crate::error::{Error, ErrorKind, Result};
 use crate::input::events::Member;
 use crate::mailbox::mbox::{adjust_content_length, has_counted_body};
 use crate::mailbox::{MailboxFormat, Message};
@@ -27,18 +33,6 @@ pub enum OnUnredactable {
     Delete,
     /// Stop the run with an error.
     Error,
-}
-
-/// How the engine runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Decide only (the dry run): no message is rewritten.
-    Scan,
-    /// Decide and act.
-    Scrub {
-        /// What a failed redaction turns into.
-        on_unredactable: OnUnredactable,
-    },
 }
 
 /// The decision for one message.
@@ -64,8 +58,6 @@ pub struct Verdict {
     pub parse: ParseStatus,
     /// Binary attachments replaced by stubs in a redaction.
     pub dropped_attachments: Vec<AttachmentRecord>,
-    /// Set when the run must stop here (`--on-unredactable error`).
-    pub error: Option<String>,
 }
 
 /// A binary attachment that a redaction replaced by a stub.
@@ -92,13 +84,23 @@ impl Verdict {
             message_id: None,
             parse,
             dropped_attachments: Vec::new(),
-            error: None,
         }
     }
 
     /// True when a subject was found.
     pub fn is_affected(&self) -> bool {
         self.planned.is_some()
+    }
+
+    /// What the writer does with an affected message, as the manifest's
+    /// removal says it: `Delete` (the policy's deletion, or a redaction
+    /// that failed closed) or `Redact`; `None` for a message kept as it is.
+    pub fn action(&self) -> Option<Action> {
+        match self.outcome {
+            Outcome::Keep => None,
+            Outcome::Delete => Some(Action::Delete),
+            Outcome::Replace(_) => Some(Action::Redact),
+        }
     }
 }
 
@@ -113,17 +115,22 @@ pub struct Engine<'a> {
     request: &'a ErasureRequest,
     matcher: Matcher,
     hasher: Hasher,
-    mode: Mode,
+    on_unredactable: OnUnredactable,
 }
 
 impl<'a> Engine<'a> {
-    /// Compiles the request's identifiers; message hashes use `hasher`.
-    pub fn new(request: &'a ErasureRequest, hasher: Hasher, mode: Mode) -> Self {
+    /// Compiles the request's identifiers; message hashes use `hasher`;
+    /// `on_unredactable` says what a failed redaction turns into.
+    pub fn new(
+        request: &'a ErasureRequest,
+        hasher: Hasher,
+        on_unredactable: OnUnredactable,
+    ) -> Self {
         Engine {
             request,
             matcher: Matcher::new(request),
             hasher,
-            mode,
+            on_unredactable,
         }
     }
 
@@ -142,9 +149,12 @@ impl<'a> Engine<'a> {
         &self.hasher
     }
 
-    /// Decides one message of `member`, and carries the decision out when
-    /// scrubbing.
-    pub fn decide(&self, member: &Member, message: &Message) -> Verdict {
+    /// Decides one message of `member` and carries the decision out: the
+    /// plan, redacted bytes and fail-closed re-scan included. `Err`
+    /// ([`ErrorKind::Unredactable`]) when a redaction fails and
+    /// `--on-unredactable error` asks the run to stop; the pipeline adds the
+    /// message's position.
+    pub fn decide(&self, member: &Member, message: &Message) -> Result<Verdict> {
         let input = MessageInput {
             envelope: message.envelope(),
             raw: message.rfc822(),
@@ -156,10 +166,10 @@ impl<'a> Engine<'a> {
         let planned = match findings.strongest_role() {
             _ if too_deep => Action::Delete,
             Some(role) => self.request.policy.action_for(role),
-            None => return Verdict::untouched(findings.parse),
+            None => return Ok(Verdict::untouched(findings.parse)),
         };
         let mut verdict = Verdict {
-            outcome: Outcome::Keep,
+            outcome: Outcome::Delete,
             subjects: findings.subjects(),
             roles: findings.roles(),
             planned: Some(planned),
@@ -172,12 +182,7 @@ impl<'a> Engine<'a> {
             message_id: message_id(message.rfc822()).map(|id| self.hasher.message(id)),
             parse: findings.parse,
             dropped_attachments: Vec::new(),
-            error: None,
         };
-        let Mode::Scrub { on_unredactable } = self.mode else {
-            return verdict;
-        };
-        verdict.outcome = Outcome::Delete;
         if planned == Action::Redact {
             match self.redact(member, message, &verdict.subjects) {
                 Ok((bytes, dropped)) => {
@@ -185,15 +190,13 @@ impl<'a> Engine<'a> {
                     verdict.outcome = Outcome::Replace(bytes);
                     verdict.dropped_attachments = dropped;
                 }
-                Err(reason) => {
-                    if on_unredactable == OnUnredactable::Error {
-                        verdict.error = Some(reason.clone());
-                    }
-                    verdict.reason = Some(reason);
+                Err(reason) if self.on_unredactable == OnUnredactable::Error => {
+                    return Err(Error::new(ErrorKind::Unredactable(reason)));
                 }
+                Err(reason) => verdict.reason = Some(reason),
             }
         }
-        verdict
+        Ok(verdict)
     }
 
     /// Redacts a message and proves the result clean: the same matcher and
@@ -304,7 +307,7 @@ fn part_name(path: &[usize]) -> String {
 impl Processor for Engine<'_> {
     type Output = Verdict;
 
-    fn process(&self, member: &Member, message: &Message) -> Verdict {
+    fn process(&self, member: &Member, message: &Message) -> Result<Verdict> {
         self.decide(member, message)
     }
 }
@@ -371,32 +374,64 @@ mod tests {
     }
 
     #[test]
-    fn roles_map_to_policy_actions() {
+    fn roles_map_to_policy_actions_carried_out() {
         let request = request();
-        let engine = Engine::new(&request, Hasher::default(), Mode::Scan);
-        let sender = engine.decide(
-            &member(),
-            &message("From: Jane Doe <jane.doe@example.com>\nMessage-ID: <a@b>\n\nhi\n"),
-        );
+        let engine = Engine::new(&request, Hasher::default(), OnUnredactable::Delete);
+        let decide = |text: &str| engine.decide(&member(), &message(text)).unwrap();
+        let sender = decide("From: Jane Doe <jane.doe@example.com>\nMessage-ID: <a@b>\n\nhi\n");
         assert_eq!(sender.planned, Some(Action::Delete));
         assert_eq!(sender.roles, [Role::Sender]);
         assert_eq!(sender.subjects, [0]);
-        assert_eq!(sender.outcome, Outcome::Keep, "a scan never acts");
+        assert_eq!(sender.outcome, Outcome::Delete);
+        assert_eq!(sender.action(), Some(Action::Delete));
         assert_eq!(
             sender.message_id.as_deref(),
             Some(blake3::hash(b"<a@b>").to_hex().as_str())
         );
-        let mention = engine.decide(
+        let mention = decide("From: bob@example.org\n\nI met Jane Doe.\n");
+        assert_eq!(mention.planned, Some(Action::Redact));
+        assert_eq!(mention.action(), Some(Action::Redact));
+        assert!(
+            matches!(&mention.outcome, Outcome::Replace(b) if !b.windows(8).any(|w| w == b"Jane Doe")),
+            "{:?}",
+            mention.outcome
+        );
+        assert!(mention.sanitized.is_some() && mention.reason.is_none());
+        let nobody = decide("From: bob@example.org\n\nI met Janet Doe.\n");
+        assert!(!nobody.is_affected());
+        assert_eq!((nobody.action(), nobody.original), (None, None));
+    }
+
+    /// A mention in a charset the rewriter cannot decode: no safe redaction.
+    const UNREDACTABLE: &str = "From: bob@example.org\nContent-Type: text/plain; charset=x-unknown\n\
+                                Content-Transfer-Encoding: 8bit\n\nJane Doe sent this.\n";
+
+    #[test]
+    fn a_failed_redaction_is_a_deletion_with_its_reason_in_the_plan() {
+        let request = request();
+        let engine = Engine::new(&request, Hasher::default(), OnUnredactable::Delete);
+        let verdict = engine.decide(&member(), &message(UNREDACTABLE)).unwrap();
+        assert_eq!(verdict.planned, Some(Action::Redact));
+        assert_eq!(verdict.outcome, Outcome::Delete);
+        assert_eq!(verdict.action(), Some(Action::Delete));
+        let reason = verdict.reason.expect("a reason");
+        assert!(!reason.contains("Jane"), "{reason}");
+    }
+
+    #[test]
+    fn a_failed_redaction_is_an_error_with_on_unredactable_error() {
+        let request = request();
+        let engine = Engine::new(&request, Hasher::default(), OnUnredactable::Error);
+        let err = engine
+            .decide(&member(), &message(UNREDACTABLE))
+            .unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::Unredactable(_)), "{err}");
+        assert!(!err.to_string().contains("Jane"), "{err}");
+        let fine = engine.decide(
             &member(),
             &message("From: bob@example.org\n\nI met Jane Doe.\n"),
         );
-        assert_eq!(mention.planned, Some(Action::Redact));
-        let nobody = engine.decide(
-            &member(),
-            &message("From: bob@example.org\n\nI met Janet Doe.\n"),
-        );
-        assert!(!nobody.is_affected());
-        assert_eq!(nobody.original, None);
+        assert!(matches!(fine.unwrap().outcome, Outcome::Replace(_)));
     }
 
     #[test]

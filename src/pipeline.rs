@@ -45,8 +45,10 @@ pub trait Processor: Sync {
     /// What the work yields for the sink.
     type Output: Send;
 
-    /// Looks at one message of `member`.
-    fn process(&self, member: &Member, message: &Message) -> Self::Output;
+    /// Looks at one message of `member`. An `Err` stops the run at this
+    /// message: the messages before it reach the sink, none after it, and
+    /// the error gets the message's position (member and index).
+    fn process(&self, member: &Member, message: &Message) -> Result<Self::Output>;
 }
 
 /// A processor that keeps every message, for runs that only read.
@@ -56,8 +58,8 @@ pub struct KeepAll;
 impl Processor for KeepAll {
     type Output = Outcome;
 
-    fn process(&self, _member: &Member, _message: &Message) -> Outcome {
-        Outcome::Keep
+    fn process(&self, _member: &Member, _message: &Message) -> Result<Outcome> {
+        Ok(Outcome::Keep)
     }
 }
 
@@ -304,10 +306,11 @@ fn current(member: &Option<Arc<Member>>) -> Result<&Member> {
         .ok_or_else(|| Error::new(ErrorKind::Internal("message outside a member".into())))
 }
 
-/// Hands one event (and its processing result) to the sink.
+/// Hands one event (and its processing result) to the sink; a failed
+/// processing result is the run's error, at the message's position.
 fn deliver<O, S: Sink<O>>(
     event: Event,
-    processed: Option<O>,
+    processed: Option<Result<O>>,
     member: &mut Option<Arc<Member>>,
     sink: &mut S,
     progress: Option<&Progress>,
@@ -324,16 +327,18 @@ fn deliver<O, S: Sink<O>>(
         Event::Data(bytes) => sink.data(&bytes),
         Event::Message(message) => {
             let index = message.index;
-            let processed = processed.ok_or_else(|| {
-                Error::new(ErrorKind::Internal("message without a result".into()))
-            })?;
-            sink.message(message, processed).map_err(|e| {
+            let owner = member.as_deref();
+            let at = |e: Error| {
                 let e = e.with_message(index);
-                match member {
+                match owner {
                     Some(m) => e.with_member(&m.path),
                     None => e,
                 }
-            })
+            };
+            let processed = processed
+                .ok_or_else(|| Error::new(ErrorKind::Internal("message without a result".into())))?
+                .map_err(at)?;
+            sink.message(message, processed).map_err(at)
         }
         Event::MemberEnd { padding } => sink.member_end(&padding),
         Event::ArchiveEnd { zero_blocks } => sink.archive_end(zero_blocks),
@@ -427,7 +432,7 @@ struct Processed<O> {
     /// The batch's place in the input.
     seq: usize,
     batch: Batch,
-    results: Vec<Option<O>>,
+    results: Vec<Option<Result<O>>>,
 }
 
 /// Payload bytes in flight between the reader and the writer. The reader
@@ -586,7 +591,7 @@ fn process_batches<P: Processor>(
             }
             let sender = sender.clone();
             scope.spawn(move |_| {
-                let done: Vec<(usize, P::Output)> = jobs
+                let done: Vec<(usize, Result<P::Output>)> = jobs
                     .par_iter()
                     .filter_map(|(i, owner)| match &batch.events[*i] {
                         Event::Message(message) => {
@@ -600,7 +605,7 @@ fn process_batches<P: Processor>(
                         _ => None,
                     })
                     .collect();
-                let mut results: Vec<Option<P::Output>> =
+                let mut results: Vec<Option<Result<P::Output>>> =
                     batch.events.iter().map(|_| None).collect();
                 for (i, output) in done {
                     results[i] = Some(output);
@@ -704,6 +709,70 @@ mod tests {
             run(opened, &read, &KeepAll, &mut NullSink, &options).unwrap();
             assert_eq!(progress.input_bytes(), input.len() as u64);
             assert_eq!((progress.members(), progress.messages()), (1, 50));
+        }
+    }
+
+    /// Fails at the message whose subject is `Subject: {fail}`.
+    struct FailAt(usize);
+
+    impl Processor for FailAt {
+        type Output = Outcome;
+
+        fn process(&self, _member: &Member, message: &Message) -> Result<Outcome> {
+            let subject = format!("Subject: {}\n", self.0);
+            match message
+                .bytes
+                .windows(subject.len())
+                .any(|w| w == subject.as_bytes())
+            {
+                true => Err(Error::new(ErrorKind::Unredactable("test".into()))),
+                false => Ok(Outcome::Keep),
+            }
+        }
+    }
+
+    /// Counts the messages it is given.
+    #[derive(Default)]
+    struct CountMessages(usize);
+
+    impl Sink<Outcome> for CountMessages {
+        fn member_start(&mut self, _member: &Arc<Member>) -> Result<()> {
+            Ok(())
+        }
+        fn data(&mut self, _bytes: &[u8]) -> Result<()> {
+            Ok(())
+        }
+        fn message(&mut self, _message: Message, _processed: Outcome) -> Result<()> {
+            self.0 += 1;
+            Ok(())
+        }
+        fn member_end(&mut self, _padding: &[u8]) -> Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_processing_error_stops_the_run_at_its_message_with_its_position() {
+        for threads in [1, 2, 4] {
+            let opened = container::open(
+                Box::new(std::io::Cursor::new(mbox(2000))),
+                container::DEFAULT_MAX_WINDOW,
+            )
+            .unwrap();
+            let options = PipelineOptions {
+                threads,
+                batch_bytes: 512,
+                ..PipelineOptions::default()
+            };
+            let mut sink = CountMessages::default();
+            let read = mbox_read_options();
+            let err = run(opened, &read, &FailAt(1234), &mut sink, &options).unwrap_err();
+            assert!(matches!(err.kind(), ErrorKind::Unredactable(_)), "{err}");
+            assert_eq!(
+                err.to_string(),
+                "member 'in.mbox', message 1234: cannot redact safely: test"
+            );
+            assert_eq!(sink.0, 1234, "threads {threads}: the messages before it");
         }
     }
 

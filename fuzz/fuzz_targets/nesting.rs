@@ -15,13 +15,13 @@ mod common;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
+use mailscrub::decide::{Engine, OnUnredactable};
+use mailscrub::input::events::Member;
 use mailscrub::input::tar::EntryKind;
-use mailscrub::decide::{Engine, Mode, OnUnredactable};
 use mailscrub::mailbox::{MailboxFormat, Message};
 use mailscrub::manifest::Hasher;
 use mailscrub::matcher::{MessageInput, ParseStatus};
 use mailscrub::pipeline::{Outcome, Processor};
-use mailscrub::input::events::Member;
 
 /// Deepest nesting built.
 const MAX_LEVELS: u8 = 100;
@@ -33,11 +33,8 @@ const MAX_ENCODED: usize = 16 << 10;
 fn engines() -> &'static [Engine<'static>; 2] {
     static ENGINES: OnceLock<[Engine<'static>; 2]> = OnceLock::new();
     ENGINES.get_or_init(|| {
-        let mode = Mode::Scrub {
-            on_unredactable: OnUnredactable::Delete,
-        };
         [common::request(), common::request_redact_all()]
-            .map(|r| Engine::new(r, Hasher::default(), mode))
+            .map(|r| Engine::new(r, Hasher::default(), OnUnredactable::Delete))
     })
 }
 
@@ -333,7 +330,9 @@ fuzz_target!(|data: &[u8]| {
         size: Some(bytes.len() as u64),
     };
     let message = Message::single(bytes);
-    let verdict = engine.process(&member, &message);
+    let verdict = engine
+        .process(&member, &message)
+        .expect("a failed redaction is a deletion with --on-unredactable delete");
     if verdict.parse == ParseStatus::TooDeep {
         assert_eq!(
             verdict.outcome,

@@ -21,9 +21,9 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use mailscrub::input::container::{self, Compression, Encoder, OutputCompression};
-use mailscrub::ops::{self, Input, LoadedRequest, Output, ScrubOptions};
 use mailscrub::mailbox;
 use mailscrub::matcher::Matcher;
+use mailscrub::ops::{self, Input, LoadedRequest, Output, ScrubOptions};
 use mailscrub::pipeline::PipelineOptions;
 use mailscrub::request::ErasureRequest;
 use mailscrub::verify::{self, VerifyOptions};

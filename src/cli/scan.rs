@@ -10,6 +10,7 @@ use mailscrub::record::{Affected, role_name};
 use mailscrub::request::Action;
 
 use super::progress::{ProgressArgs, Reporter};
+use super::scrub::UnredactableArg;
 use super::{Exit, ReadArgs, pipeline_options};
 
 /// Arguments of `scan`.
@@ -23,6 +24,11 @@ pub struct ScanArgs {
     /// Print JSON Lines: one object per affected message, then a summary.
     #[arg(long)]
     json: bool,
+    /// As for `scrub`: a message that cannot be redacted safely is reported
+    /// as a deletion with its reason (`delete`), or stops the scan with an
+    /// `error` (exit 2) at the message where the scrub would stop.
+    #[arg(long, value_enum, default_value = "delete")]
+    on_unredactable: UnredactableArg,
     /// Worker threads; 1 runs single-threaded. Default: all cores.
     #[arg(long)]
     threads: Option<usize>,
@@ -50,6 +56,7 @@ pub fn run(args: ScanArgs) -> Result<Exit, Error> {
         &input,
         &request,
         args.read.limits(),
+        args.on_unredactable.into(),
         &pipeline_options(args.threads, &reporter),
         |affected| render(&mut out, affected, json).map_err(write_err),
     );
@@ -86,6 +93,7 @@ pub fn run(args: ScanArgs) -> Result<Exit, Error> {
             "delete": t.deleted,
             "redact": t.redacted,
             "untouched": t.untouched,
+            "fail_closed": t.fail_closed,
             "warnings": t.warnings,
         });
         writeln!(out, "{line}").map_err(write_err)?;
@@ -112,7 +120,7 @@ fn render(out: &mut impl Write, affected: &Affected<'_>, json: bool) -> std::io:
             "message_id_blake3": verdict.message_id,
             "subjects": affected.subject_ids,
             "roles": roles,
-            "action": action_name(verdict.planned),
+            "action": action_name(verdict.action()),
             "reason": verdict.reason,
         });
         writeln!(out, "{line}")
@@ -120,7 +128,7 @@ fn render(out: &mut impl Write, affected: &Affected<'_>, json: bool) -> std::io:
         writeln!(
             out,
             "{:<7} {} #{}  subjects={} roles={} message-id={}",
-            action_name(verdict.planned),
+            action_name(verdict.action()),
             escape_for_terminal(affected.member),
             affected.index,
             affected.subject_ids.join(","),

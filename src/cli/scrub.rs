@@ -62,10 +62,20 @@ enum CompressArg {
     Zstd,
 }
 
+/// `--on-unredactable` of `scrub` and `scan`.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum UnredactableArg {
+pub(super) enum UnredactableArg {
     Delete,
     Error,
+}
+
+impl From<UnredactableArg> for OnUnredactable {
+    fn from(arg: UnredactableArg) -> Self {
+        match arg {
+            UnredactableArg::Delete => OnUnredactable::Delete,
+            UnredactableArg::Error => OnUnredactable::Error,
+        }
+    }
 }
 
 pub fn run(args: ScrubArgs) -> Result<Exit, Error> {
@@ -87,10 +97,7 @@ pub fn run(args: ScrubArgs) -> Result<Exit, Error> {
         key,
         key_file: args.manifest_key,
         strict: args.strict,
-        on_unredactable: match args.on_unredactable {
-            UnredactableArg::Delete => OnUnredactable::Delete,
-            UnredactableArg::Error => OnUnredactable::Error,
-        },
+        on_unredactable: args.on_unredactable.into(),
     };
     let output = Output::parse(&args.output);
     let summary = ops::scrub(&input, &output, &request, &options);

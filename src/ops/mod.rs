@@ -14,7 +14,7 @@ use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::decide::{Engine, Mode, OnUnredactable};
+use crate::decide::{Engine, OnUnredactable};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fsio::{Identity, Target, Transaction};
 use crate::input::container::{self, Compression, Container, Encoder, Layout, OutputCompression};
@@ -31,7 +31,7 @@ use crate::pipeline::{self, KeepAll, PipelineOptions, Progress};
 use crate::record::digest::{Digest, HashingWriter, SharedDigest};
 use crate::record::inventory::{Inventory, MemberSummary, Totals};
 use crate::record::{
-    Affected, Collected, Counts, Journal, NullSink, Record, RecordOptions, Recorder, report_path,
+    Affected, Counts, Journal, NullSink, Record, RecordOptions, Recorder, report_path,
 };
 use crate::request::{Action, BinaryAttachments, ErasureRequest};
 
@@ -285,10 +285,7 @@ pub fn scrub(
         &manifest_target,
     )?;
     let hasher = Hasher::new(options.key.clone());
-    let mode = Mode::Scrub {
-        on_unredactable: options.on_unredactable,
-    };
-    let engine = Engine::new(&request.request, hasher.clone(), mode);
+    let engine = Engine::new(&request.request, hasher.clone(), options.on_unredactable);
     refuse_incomplete(engine.matcher())?;
     let txn = Transaction::begin(&output_target, &manifest_target, &options.pipeline.cancel)?;
     let run = ScrubRun {
@@ -545,7 +542,8 @@ pub struct ScanSummary {
     pub container: Container,
     /// The container's name (`tar`, `mbox`, `eml`).
     pub container_name: &'static str,
-    /// Counts of planned actions (as the scrub would apply them).
+    /// The messages' counts as the scrub's manifest will give them
+    /// (`deleted`, `redacted`, `untouched`, `fail_closed`).
     pub totals: crate::manifest::Totals,
     /// Things a human should look at (identifiers outside messages).
     pub warnings: Vec<crate::manifest::Warning>,
@@ -553,17 +551,40 @@ pub struct ScanSummary {
     pub counts: Counts,
 }
 
-/// The dry run: reads `input`, decides every message, writes nothing, and
-/// hands each affected message to `on_affected`.
+/// The [`Journal`] of a scan: the warnings, for the report. The removals
+/// (the scrub's manifest entries) were already reported message by message.
+#[derive(Default)]
+struct ScanJournal {
+    warnings: Vec<Warning>,
+}
+
+impl Journal for ScanJournal {
+    fn removal(&mut self, _removal: Removal) -> Result<()> {
+        Ok(())
+    }
+    fn warning(&mut self, warning: Warning) -> Result<()> {
+        self.warnings.push(warning);
+        Ok(())
+    }
+}
+
+/// The dry run: the scrub's run with a sink that writes nothing. Every
+/// message is decided as [`scrub`] decides it (redaction and fail-closed
+/// re-scan included, `on_unredactable` as the scrub's), so each affected
+/// message handed to `on_affected` carries what the scrub will do, and a
+/// failed redaction under [`OnUnredactable::Error`] stops the scan at the
+/// message where it stops the scrub. Like the scrub, it holds a redacted
+/// copy of each message in flight.
 pub fn scan(
     input: &Input,
     request: &LoadedRequest,
     limits: Limits,
+    on_unredactable: OnUnredactable,
     pipeline_options: &PipelineOptions,
     on_affected: impl FnMut(&Affected<'_>) -> Result<()>,
 ) -> Result<ScanSummary> {
     let hasher = Hasher::default();
-    let engine = Engine::new(&request.request, hasher.clone(), Mode::Scan);
+    let engine = Engine::new(&request.request, hasher.clone(), on_unredactable);
     refuse_incomplete(engine.matcher())?;
     let opened = container::open(
         input.open_counted(pipeline_options.progress.as_ref())?,
@@ -581,7 +602,7 @@ pub fn scan(
             strict: false,
         },
         on_affected,
-        Collected::default(),
+        ScanJournal::default(),
     );
     // Errors name members as reports do: never a path holding an identifier.
     let redact = |e: Error| e.redact_member(|path| report_path(engine.matcher(), &hasher, path));
@@ -778,10 +799,7 @@ mod tests {
             ..ScrubOptions::default()
         };
         let hasher = Hasher::default();
-        let mode = Mode::Scrub {
-            on_unredactable: OnUnredactable::Delete,
-        };
-        let engine = Engine::new(&request.request, hasher.clone(), mode);
+        let engine = Engine::new(&request.request, hasher.clone(), OnUnredactable::Delete);
         let output = Target::Replace(dir.join("out"));
         let manifest = Target::Replace(dir.join("out.manifest.json"));
         let txn = Transaction::begin(&output, &manifest, &options.pipeline.cancel)?;

@@ -1455,7 +1455,7 @@ pub fn check_rewritten_header(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decide::{Engine, Mode, OnUnredactable};
+    use crate::decide::{Engine, OnUnredactable};
     use crate::input::container::{Compression, Container, Layout, Opened};
     use crate::input::events::ReadOptions;
     use crate::pipeline::{PipelineOptions, run};
@@ -1506,10 +1506,7 @@ mod tests {
         )
         .unwrap();
         let hasher = Hasher::default();
-        let mode = Mode::Scrub {
-            on_unredactable: OnUnredactable::Delete,
-        };
-        let engine = Engine::new(&request, hasher.clone(), mode);
+        let engine = Engine::new(&request, hasher.clone(), OnUnredactable::Delete);
         let policy = ScrubPolicy {
             matcher: engine.matcher(),
             hasher: &hasher,

@@ -19,7 +19,6 @@ use crate::mailbox::{MailboxFormat, Message};
 use crate::manifest::{self, Hasher, Removal, Totals, Warning};
 use crate::matcher::{Hit, Matcher};
 use crate::pipeline::{Outcome, Sink};
-use crate::request::Action;
 use crate::request::{self, ErasureRequest};
 
 /// Bytes kept from the end of one chunk of non-mail data and scanned again
@@ -89,7 +88,8 @@ pub struct Affected<'a> {
 /// Settings of a [`Recorder`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RecordOptions {
-    /// A dry run: totals count planned actions, and no removals are kept.
+    /// A dry run: no writer follows, so what the scrub's writer takes care
+    /// of (header caches, bytes after the archive) is reported as warnings.
     pub dry_run: bool,
     /// Make a non-mail member holding an identifier an error.
     pub strict: bool,
@@ -109,30 +109,10 @@ pub struct Counts {
 /// Where a [`Recorder`] puts the manifest's entries as it makes them, so
 /// that a run with many removals need not hold them all.
 pub trait Journal {
-    /// One affected item, in input order (none in a dry run).
+    /// One affected item, in input order.
     fn removal(&mut self, removal: Removal) -> Result<()>;
     /// An identifier the run could not remove.
     fn warning(&mut self, warning: Warning) -> Result<()>;
-}
-
-/// A [`Journal`] that keeps everything in memory (for `scan`, and tests).
-#[derive(Debug, Default)]
-pub struct Collected {
-    /// The removals, in input order.
-    pub removals: Vec<Removal>,
-    /// The warnings.
-    pub warnings: Vec<Warning>,
-}
-
-impl Journal for Collected {
-    fn removal(&mut self, removal: Removal) -> Result<()> {
-        self.removals.push(removal);
-        Ok(())
-    }
-    fn warning(&mut self, warning: Warning) -> Result<()> {
-        self.warnings.push(warning);
-        Ok(())
-    }
 }
 
 /// What a [`Recorder`] gathered over a run.
@@ -338,26 +318,14 @@ where
     }
 
     fn message(&mut self, message: Message, verdict: Verdict) -> Result<()> {
-        if let Some(why) = &verdict.error {
-            let name = self.member_name().to_owned();
-            return Err(Error::new(ErrorKind::Unredactable(why.clone()))
-                .with_member(name.as_bytes())
-                .with_message(message.index));
-        }
         self.counts.messages += 1;
         self.totals.messages_read += 1;
         // Counted from a reference: a clone of a replacement would copy a
         // whole rewritten message.
-        match (&verdict.outcome, verdict.planned) {
-            (Outcome::Keep, Some(Action::Delete)) if self.options.dry_run => {
-                self.totals.deleted += 1;
-            }
-            (Outcome::Keep, Some(Action::Redact)) if self.options.dry_run => {
-                self.totals.redacted += 1;
-            }
-            (Outcome::Keep, _) => self.totals.untouched += 1,
-            (Outcome::Delete, _) => self.totals.deleted += 1,
-            (Outcome::Replace(_), _) => self.totals.redacted += 1,
+        match &verdict.outcome {
+            Outcome::Keep => self.totals.untouched += 1,
+            Outcome::Delete => self.totals.deleted += 1,
+            Outcome::Replace(_) => self.totals.redacted += 1,
         }
         if verdict.reason.is_some() && verdict.outcome == Outcome::Delete {
             self.totals.fail_closed += 1;
@@ -370,9 +338,7 @@ where
                 verdict: &verdict,
                 subject_ids: subject_ids(self.request, &verdict.subjects),
             })?;
-            if !self.options.dry_run {
-                self.record(&message, &verdict)?;
-            }
+            self.record(&message, &verdict)?;
         }
         self.inner.message(message, verdict)
     }

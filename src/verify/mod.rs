@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, PoisonError, mpsc};
 
 use serde::Serialize;
 
-use crate::decide::{Engine, Mode, OnUnredactable, Verdict};
+use crate::decide::{Engine, OnUnredactable, Verdict};
 use crate::error::{Error, ErrorKind, Result, escape_for_terminal};
 use crate::input::container::{self, Container, Layout};
 use crate::input::events::{Event, Member, ReadOptions, read_events};
@@ -143,12 +143,9 @@ pub fn verify(output: &Input, options: &VerifyOptions<'_>) -> Result<VerifyRepor
         }
     };
     let hasher = Hasher::new(options.key.clone());
-    let mode = Mode::Scrub {
-        on_unredactable: OnUnredactable::Delete,
-    };
     let engine = options
         .request
-        .map(|r| Engine::new(&r.request, hasher.clone(), mode));
+        .map(|r| Engine::new(&r.request, hasher.clone(), OnUnredactable::Delete));
     if let Some(engine) = &engine {
         crate::ops::refuse_incomplete(engine.matcher())?;
     }
@@ -510,14 +507,14 @@ struct Rescan<'a> {
 impl Processor for Rescan<'_> {
     type Output = bool;
 
-    fn process(&self, _member: &Member, message: &Message) -> bool {
-        self.matcher.is_some_and(|m| {
+    fn process(&self, _member: &Member, message: &Message) -> Result<bool> {
+        Ok(self.matcher.is_some_and(|m| {
             !m.scan(&MessageInput {
                 envelope: message.envelope(),
                 raw: message.rfc822(),
             })
             .is_empty()
-        })
+        }))
     }
 }
 
@@ -693,7 +690,7 @@ fn read_input(
                             .get(name.as_str())
                             .is_some_and(|l| l.contains(&(message.index as u64)))
                     {
-                        verdict = Some(Box::new(engine.decide(m, message)));
+                        verdict = Some(Box::new(engine.decide(m, message)?));
                     }
                 }
                 Event::MemberEnd { .. } => found = watch.take(),

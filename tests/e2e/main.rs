@@ -11,6 +11,7 @@ mod integrity_tar;
 mod list;
 mod nested_headers;
 mod nesting;
+mod plan;
 mod planted;
 mod props;
 mod reports;
