@@ -12,7 +12,7 @@
 
 use std::io::{self, BufRead, Read};
 
-use crate::container::read_error_kind;
+use crate::container::{read_error_kind, read_full, read_some};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Size of a tar block.
@@ -605,17 +605,12 @@ impl<R: BufRead> TarReader<R> {
 
     /// Reads into `buf` until it is full or the stream ends; returns the count.
     fn fill(&mut self, buf: &mut [u8]) -> Result<usize> {
-        let mut filled = 0;
-        while filled < buf.len() {
-            match self.reader.read(&mut buf[filled..]) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    return Err(self.error(read_error_kind(e), self.offset + filled as u64));
-                }
-            }
-        }
+        let filled = read_full(&mut self.reader, buf).map_err(|partial| {
+            self.error(
+                read_error_kind(partial.error),
+                self.offset + partial.filled as u64,
+            )
+        })?;
         self.offset += filled as u64;
         Ok(filled)
     }
@@ -827,13 +822,8 @@ impl<R: BufRead> TarReader<R> {
         }
         let want = buf.len().min(remaining.min(usize::MAX as u64) as usize);
         let at = self.offset;
-        let n = loop {
-            match self.reader.read(&mut buf[..want]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(self.error(read_error_kind(e), at)),
-            }
-        };
+        let n = read_some(&mut self.reader, &mut buf[..want])
+            .map_err(|e| self.error(read_error_kind(e), at))?;
         if n == 0 {
             return Err(self.error(ErrorKind::TruncatedTar("member data ends early"), at));
         }
@@ -884,16 +874,9 @@ impl<R: BufRead> TarReader<R> {
             return Ok(n);
         }
         let at = self.offset;
-        loop {
-            match self.reader.read(buf) {
-                Ok(n) => {
-                    self.offset += n as u64;
-                    return Ok(n);
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(self.error(read_error_kind(e), at)),
-            }
-        }
+        let n = read_some(&mut self.reader, buf).map_err(|e| self.error(read_error_kind(e), at))?;
+        self.offset += n as u64;
+        Ok(n)
     }
 }
 

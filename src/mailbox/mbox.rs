@@ -16,7 +16,7 @@
 use std::io::{self, Read};
 
 use super::{Message, field_name, trim_eol};
-use crate::container::io_to_error;
+use crate::container::{io_to_error, read_some};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Bytes read from the member at a time.
@@ -403,14 +403,11 @@ impl<R: Read> LineSource<R> {
         }
         let len = self.buf.len();
         self.buf.resize(len + READ_SIZE, 0);
-        let n = loop {
-            match self.inner.read(&mut self.buf[len..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    self.buf.truncate(len);
-                    return Err(e);
-                }
+        let n = match read_some(&mut self.inner, &mut self.buf[len..]) {
+            Ok(n) => n,
+            Err(e) => {
+                self.buf.truncate(len);
+                return Err(e);
             }
         };
         self.buf.truncate(len + n);
