@@ -927,7 +927,10 @@ mod tests {
 
     /// Copies a tar through the reader, as the pipeline does for untouched members.
     fn copy(input: &[u8]) -> Vec<u8> {
-        let mut tar = TarReader::new(Cursor::new(input));
+        copy_from(TarReader::new(Cursor::new(input)))
+    }
+
+    fn copy_from<R: BufRead>(mut tar: TarReader<R>) -> Vec<u8> {
         let mut out = Vec::new();
         loop {
             match tar.next_item().unwrap() {
@@ -999,6 +1002,54 @@ mod tests {
             count += 1;
         }
         assert_eq!(count, 6);
+    }
+
+    /// Hands out `data` in reads of at most 100 bytes, each after a read
+    /// interrupted by a signal, then fails with `fail` (or ends).
+    struct Interrupting {
+        data: Vec<u8>,
+        interrupt: bool,
+        fail: Option<io::ErrorKind>,
+    }
+
+    impl Read for Interrupting {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.interrupt = !self.interrupt;
+            if self.interrupt {
+                return Err(io::ErrorKind::Interrupted.into());
+            }
+            if self.data.is_empty() {
+                return self.fail.map_or(Ok(0), |kind| Err(kind.into()));
+            }
+            let n = buf.len().min(100).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data.drain(..n);
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn interrupted_reads_are_repeated_and_errors_name_their_offset() {
+        let mut input = sample();
+        input.extend_from_slice(b"trailing bytes");
+        let reader = |data: &[u8], fail| {
+            // A buffer smaller than a block: the reader's own reads see
+            // every interruption.
+            let inner = Interrupting {
+                data: data.to_vec(),
+                interrupt: false,
+                fail,
+            };
+            TarReader::new(io::BufReader::with_capacity(64, inner))
+        };
+        assert_eq!(copy_from(reader(&input, None)), input);
+        // The second header block fails 88 bytes in: the error names the
+        // byte where it happened.
+        let mut tar = reader(&input[..600], Some(io::ErrorKind::ConnectionReset));
+        assert!(matches!(tar.next_item().unwrap(), Item::Entry(_)));
+        let err = tar.next_item().unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::Read(_)), "{err}");
+        assert_eq!(err.position().offset, Some(600));
     }
 
     #[test]
