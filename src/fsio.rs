@@ -141,17 +141,13 @@ impl TempFile {
     /// Creates the temporary file for `target` in its directory.
     pub(crate) fn create(target: &Path, cancel: &Cancel) -> Result<TempFile> {
         let dir = parent_dir(target);
-        let name = target
-            .file_name()
-            .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
         let create = || {
-            let created = tempfile::Builder::new()
-                .prefix(&format!(".{name}."))
-                .suffix(TEMP_SUFFIX)
-                .rand_bytes(TEMP_RANDOM)
-                .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
-                .tempfile_in(&dir)
-                .and_then(|temp| temp.keep().map_err(|e| e.error));
+            let created = in_temp_scheme(target, |builder, dir| {
+                builder
+                    .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
+                    .tempfile_in(dir)
+                    .and_then(|temp| temp.keep().map_err(|e| e.error))
+            });
             let (file, path) = created.map_err(|e| {
                 write_error(io::Error::new(
                     e.kind(),
@@ -228,18 +224,10 @@ impl TempFile {
         if fs::symlink_metadata(&self.target).is_err() {
             return Previous::Absent;
         }
-        let name = self
-            .target
-            .file_name()
-            .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
-        tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(TEMP_SUFFIX)
-            .rand_bytes(TEMP_RANDOM)
-            .make_in(parent_dir(&self.target), |path| {
-                fs::hard_link(&self.target, path)
-            })
-            .map_or(Previous::Unkept, Previous::Kept)
+        in_temp_scheme(&self.target, |builder, dir| {
+            builder.make_in(dir, |path| fs::hard_link(&self.target, path))
+        })
+        .map_or(Previous::Unkept, Previous::Kept)
     }
 
     fn rename(&self) -> Result<()> {
@@ -272,6 +260,27 @@ fn lock_own(file: &File, path: &Path) -> io::Result<()> {
         return Err(io::Error::other("the temporary file was replaced"));
     }
     Ok(())
+}
+
+/// Runs `make` with a builder of this tool's temporary file names for
+/// `target` (`.<target name>.<6 random>.mailscrub-tmp`, what
+/// [`is_temp_name`] and [`remove_stale`] recognise) and the target's
+/// directory, where the file is to be made: the one place such names are
+/// made, for the temporary file and for the previous file kept by a commit.
+fn in_temp_scheme<T>(
+    target: &Path,
+    make: impl FnOnce(&mut tempfile::Builder, &Path) -> io::Result<T>,
+) -> io::Result<T> {
+    let name = target
+        .file_name()
+        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder
+        .prefix(&prefix)
+        .suffix(TEMP_SUFFIX)
+        .rand_bytes(TEMP_RANDOM);
+    make(&mut builder, &parent_dir(target))
 }
 
 /// True when `name` is of this tool's temporary file scheme.
@@ -509,6 +518,24 @@ mod tests {
         assert!(!is_temp_name(".out.a1B2c.mailscrub-tmp"));
         assert!(!is_temp_name(".out.a1B2c3.mailscrub-tmp.keep"));
         assert!(!is_temp_name(".out.a1-2c3.mailscrub-tmp"));
+    }
+
+    #[test]
+    fn the_temporary_file_and_the_kept_previous_file_are_of_the_scheme() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.tar");
+        fs::write(&target, b"previous").unwrap();
+        let temp = TempFile::create(&target, &Cancel::default()).unwrap();
+        let Previous::Kept(kept) = temp.keep_previous() else {
+            panic!("the previous file was not kept");
+        };
+        for path in [&temp.path, &kept.path().to_path_buf()] {
+            assert_eq!(path.parent(), Some(dir.path()));
+            let name = path.file_name().unwrap().to_str().unwrap();
+            assert!(name.starts_with(".out.tar."), "{name}");
+            assert!(is_temp_name(name), "{name}");
+        }
+        assert_eq!(fs::read(kept.path()).unwrap(), b"previous");
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub mod matcher;
 pub mod ops;
 pub mod output;
 pub mod pipeline;
+pub mod readers;
 pub mod record;
 pub mod request;
 pub mod rewrite;

@@ -603,6 +603,124 @@ impl Action {
     }
 }
 
+/// The constructors of the removals, one per [`Action`]: each fills the
+/// fields its action has and leaves the others empty, in the shape
+/// [`Manifest::consistency_problems`] expects. A hash and a length come as
+/// one `(blake3, bytes)` pair, as the engine keeps them.
+impl Removal {
+    /// The shape every removal starts from: no subject, role or part, no
+    /// sanitized hash, no reason.
+    fn empty(member: String, index: u64, action: Action, original: (String, u64)) -> Self {
+        let (original_blake3, original_bytes) = original;
+        Removal {
+            member,
+            index,
+            action,
+            subjects: Vec::new(),
+            roles: Vec::new(),
+            original_blake3,
+            original_bytes,
+            sanitized_blake3: None,
+            sanitized_bytes: None,
+            part: None,
+            reason: None,
+        }
+    }
+
+    fn sanitized(mut self, sanitized: (String, u64)) -> Self {
+        self.sanitized_blake3 = Some(sanitized.0);
+        self.sanitized_bytes = Some(sanitized.1);
+        self
+    }
+
+    /// `delete`: message `index` of `member` left the backup; `reason`
+    /// says why when its planned redaction became a deletion (fail closed).
+    pub fn deleted(
+        member: String,
+        index: u64,
+        subjects: Vec<String>,
+        roles: Vec<String>,
+        original: (String, u64),
+        reason: Option<String>,
+    ) -> Self {
+        Removal {
+            subjects,
+            roles,
+            reason,
+            ..Removal::empty(member, index, Action::Delete, original)
+        }
+    }
+
+    /// `redact`: message `index` of `member` was rewritten, from `original`
+    /// to `sanitized`.
+    pub fn redacted(
+        member: String,
+        index: u64,
+        subjects: Vec<String>,
+        roles: Vec<String>,
+        original: (String, u64),
+        sanitized: (String, u64),
+    ) -> Self {
+        Removal {
+            subjects,
+            roles,
+            ..Removal::empty(member, index, Action::Redact, original)
+        }
+        .sanitized(sanitized)
+    }
+
+    /// `drop-attachment`: MIME part `part` of the redacted message `index`
+    /// of `member` was replaced by a stub ([`ATTACHMENT_REASON`]).
+    pub fn attachment_dropped(
+        member: String,
+        index: u64,
+        subjects: Vec<String>,
+        part: String,
+        original: (String, u64),
+    ) -> Self {
+        Removal {
+            subjects,
+            part: Some(part),
+            reason: Some(ATTACHMENT_REASON.into()),
+            ..Removal::empty(member, index, Action::DropAttachment, original)
+        }
+    }
+
+    /// `drop`: `member` (a header cache, a member whose name or header
+    /// could not be cleaned, a hard link to one) left the backup.
+    pub fn dropped(member: String, original: (String, u64), reason: &str) -> Self {
+        Removal {
+            reason: Some(reason.to_owned()),
+            ..Removal::empty(member, 0, Action::Drop, original)
+        }
+    }
+
+    /// `rename`: `member` was written under a new name; the hashes are of
+    /// its names before and after ([`RENAME_REASON`]).
+    pub fn renamed(member: String, original: (String, u64), sanitized: (String, u64)) -> Self {
+        Removal {
+            reason: Some(RENAME_REASON.into()),
+            ..Removal::empty(member, 0, Action::Rename, original)
+        }
+        .sanitized(sanitized)
+    }
+
+    /// `clean`: bytes of `member` (its header region, its padding, or the
+    /// bytes after the archive) were written cleaned, `reason` saying which.
+    pub fn cleaned(
+        member: String,
+        original: (String, u64),
+        sanitized: (String, u64),
+        reason: &str,
+    ) -> Self {
+        Removal {
+            reason: Some(reason.to_owned()),
+            ..Removal::empty(member, 0, Action::Clean, original)
+        }
+        .sanitized(sanitized)
+    }
+}
+
 /// The roles in the order the manifest lists them (weakest first).
 const ROLES: [&str; 3] = ["mention", "recipient", "sender"];
 
@@ -1048,19 +1166,14 @@ mod tests {
                 members: 3,
                 messages: 1,
             },
-            removals: vec![Removal {
-                member: "alice/cur/1".into(),
-                index: 0,
-                action: Action::Delete,
-                subjects: vec!["REQ-1".into()],
-                roles: vec!["sender".into()],
-                original_blake3: blake3::hash(b"m").to_hex().to_string(),
-                original_bytes: 1,
-                sanitized_blake3: None,
-                sanitized_bytes: None,
-                part: None,
-                reason: None,
-            }],
+            removals: vec![Removal::deleted(
+                "alice/cur/1".into(),
+                0,
+                vec!["REQ-1".into()],
+                vec!["sender".into()],
+                (blake3::hash(b"m").to_hex().to_string(), 1),
+                None,
+            )],
             warnings: Vec::new(),
             totals: Totals::default(),
             mac: None,
@@ -1284,6 +1397,78 @@ mod tests {
         let mut bytes = serde_json::to_vec_pretty(&sealed).unwrap();
         bytes.push(b'\n');
         bytes
+    }
+
+    /// Each constructor gives the removal its action's literal gave before
+    /// it, field by field.
+    #[test]
+    fn each_constructor_gives_the_shape_of_its_action() {
+        let h = |b: &[u8]| blake3::hash(b).to_hex().to_string();
+        let literal = |action, index, subjects: &[&str], roles: &[&str]| Removal {
+            member: "m/cur/1".into(),
+            index,
+            action,
+            subjects: subjects.iter().map(|s| (*s).to_owned()).collect(),
+            roles: roles.iter().map(|s| (*s).to_owned()).collect(),
+            original_blake3: h(b"before"),
+            original_bytes: 6,
+            sanitized_blake3: None,
+            sanitized_bytes: None,
+            part: None,
+            reason: None,
+        };
+        let ids = || vec!["REQ-1".to_owned(), "REQ-2".to_owned()];
+        let roles = || vec!["mention".to_owned(), "sender".to_owned()];
+        let before = || (h(b"before"), 6);
+        let after = || (h(b"after"), 5);
+        let member = || "m/cur/1".to_owned();
+
+        let mut deleted = literal(
+            Action::Delete,
+            3,
+            &["REQ-1", "REQ-2"],
+            &["mention", "sender"],
+        );
+        let got = Removal::deleted(member(), 3, ids(), roles(), before(), None);
+        assert_eq!(got, deleted);
+        deleted.reason = Some("why".into());
+        let got = Removal::deleted(member(), 3, ids(), roles(), before(), Some("why".into()));
+        assert_eq!(got, deleted);
+
+        let mut redacted = literal(
+            Action::Redact,
+            2,
+            &["REQ-1", "REQ-2"],
+            &["mention", "sender"],
+        );
+        redacted.sanitized_blake3 = Some(h(b"after"));
+        redacted.sanitized_bytes = Some(5);
+        let got = Removal::redacted(member(), 2, ids(), roles(), before(), after());
+        assert_eq!(got, redacted);
+
+        let mut attachment = literal(Action::DropAttachment, 4, &["REQ-1", "REQ-2"], &[]);
+        attachment.part = Some("1.2".into());
+        attachment.reason = Some("binary attachment of a redacted message".into());
+        let got = Removal::attachment_dropped(member(), 4, ids(), "1.2".into(), before());
+        assert_eq!(got, attachment);
+
+        let mut dropped = literal(Action::Drop, 0, &[], &[]);
+        dropped.reason = Some(CACHE_IDENTIFIER_REASON.into());
+        let got = Removal::dropped(member(), before(), CACHE_IDENTIFIER_REASON);
+        assert_eq!(got, dropped);
+
+        let mut renamed = literal(Action::Rename, 0, &[], &[]);
+        renamed.sanitized_blake3 = Some(h(b"after"));
+        renamed.sanitized_bytes = Some(5);
+        renamed.reason = Some("member name held an identifier".into());
+        assert_eq!(Removal::renamed(member(), before(), after()), renamed);
+
+        let mut cleaned = literal(Action::Clean, 0, &[], &[]);
+        cleaned.sanitized_blake3 = Some(h(b"after"));
+        cleaned.sanitized_bytes = Some(5);
+        cleaned.reason = Some(PADDING_CLEANED_REASON.into());
+        let got = Removal::cleaned(member(), before(), after(), PADDING_CLEANED_REASON);
+        assert_eq!(got, cleaned);
     }
 
     fn removal(i: u64) -> Removal {

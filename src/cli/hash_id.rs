@@ -1,12 +1,11 @@
 //! `mailscrub hash-id`: the hashed form of an identifier, for requests that
 //! must not hold the personal data they erase.
 
-use std::io::Write;
-
 use mailscrub::error::{Error, ErrorKind};
 use mailscrub::request;
 
 use super::Exit;
+use super::report::Report;
 
 /// Arguments of `hash-id`.
 #[derive(Debug, clap::Args)]
@@ -19,6 +18,8 @@ pub struct HashIdArgs {
 pub fn run(args: HashIdArgs) -> Result<Exit, Error> {
     let hex = request::hash_email(&args.email)
         .map_err(|e| Error::new(ErrorKind::Usage(e.to_string())))?;
-    writeln!(std::io::stdout(), "{hex}").map_err(|e| Error::new(ErrorKind::Write(e)))?;
+    let mut report = Report::new(std::io::stdout());
+    report.text(format_args!("{hex}"))?;
+    report.finish()?;
     Ok(Exit::Success)
 }

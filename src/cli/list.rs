@@ -2,10 +2,11 @@
 
 use std::io::Write;
 
-use mailscrub::error::{Error, ErrorKind, escape_for_terminal};
+use mailscrub::error::Error;
 use mailscrub::ops::{self, Input};
 use mailscrub::record::inventory::MemberSummary;
 
+use super::report::{Report, path};
 use super::{Exit, ReadArgs};
 
 /// Arguments of `list`.
@@ -20,44 +21,37 @@ pub struct ListArgs {
 
 pub fn run(args: ListArgs) -> Result<Exit, Error> {
     let input = Input::parse(&args.read.input);
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let emit_err = |e: std::io::Error| Error::new(ErrorKind::Write(e));
+    let mut report = Report::stdout();
     if !args.json {
-        writeln!(
-            out,
+        report.text(format_args!(
             "{:<8} {:>9} {:>14}  PATH",
             "FORMAT", "MESSAGES", "BYTES"
-        )
-        .map_err(emit_err)?;
+        ))?;
     }
     let mut bare_format = "bare";
     let (container, totals) = ops::list(&input, args.read.limits(), |member| {
         bare_format = member.format.name();
         if args.json {
-            render_json(&mut out, member)
+            render_json(&mut report, member)
         } else {
-            render_text(&mut out, member)
+            render_text(&mut report, member)
         }
-        .map_err(emit_err)
     })?;
     let container_name = match container.layout {
         mailscrub::input::container::Layout::Tar => "tar",
         mailscrub::input::container::Layout::Bare => bare_format,
     };
     if args.json {
-        let summary = serde_json::json!({
+        report.json(&serde_json::json!({
             "type": "summary",
             "container": container_name,
             "compression": container.compression,
             "members": totals.members,
             "messages": totals.messages,
             "bytes": totals.bytes,
-        });
-        writeln!(out, "{summary}").map_err(emit_err)?;
+        }))?;
     } else {
-        writeln!(
-            out,
+        report.text(format_args!(
             "{:<8} {:>9} {:>14}  {} members, {} container, {} compression",
             "total",
             totals.messages,
@@ -65,14 +59,13 @@ pub fn run(args: ListArgs) -> Result<Exit, Error> {
             totals.members,
             container_name,
             container.compression
-        )
-        .map_err(emit_err)?;
+        ))?;
     }
-    out.flush().map_err(emit_err)?;
+    report.finish()?;
     Ok(Exit::Success)
 }
 
-fn render_text(out: &mut impl Write, member: &MemberSummary) -> std::io::Result<()> {
+fn render_text(report: &mut Report<impl Write>, member: &MemberSummary) -> Result<(), Error> {
     let format = if member.format != mailscrub::mailbox::MailboxFormat::Other {
         member.format.name()
     } else {
@@ -84,23 +77,21 @@ fn render_text(out: &mut impl Write, member: &MemberSummary) -> std::io::Result<
             mailscrub::input::tar::EntryKind::Other => "special",
         }
     };
-    writeln!(
-        out,
+    report.text(format_args!(
         "{format:<8} {:>9} {:>14}  {}",
         member.messages,
         member.bytes,
-        escape_for_terminal(&member.path)
-    )
+        path(&member.path)
+    ))
 }
 
-fn render_json(out: &mut impl Write, member: &MemberSummary) -> std::io::Result<()> {
-    let line = serde_json::json!({
+fn render_json(report: &mut Report<impl Write>, member: &MemberSummary) -> Result<(), Error> {
+    report.json(&serde_json::json!({
         "type": "member",
         "path": member.path,
         "kind": member.kind,
         "format": member.format,
         "messages": member.messages,
         "bytes": member.bytes,
-    });
-    writeln!(out, "{line}")
+    }))
 }

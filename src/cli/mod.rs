@@ -4,6 +4,7 @@
 mod hash_id;
 mod list;
 mod progress;
+mod report;
 mod scan;
 mod scrub;
 pub mod signals;

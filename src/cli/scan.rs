@@ -4,12 +4,13 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use mailscrub::error::{Error, ErrorKind, escape_for_terminal};
+use mailscrub::error::Error;
 use mailscrub::ops::{self, Input};
 use mailscrub::record::{Affected, role_name};
 use mailscrub::request::Action;
 
 use super::progress::{ProgressArgs, Reporter};
+use super::report::{Report, path};
 use super::scrub::UnredactableArg;
 use super::{Exit, ReadArgs, pipeline_options};
 
@@ -48,9 +49,7 @@ pub fn run(args: ScanArgs) -> Result<Exit, Error> {
     let request = ops::load_request(&args.subjects)?;
     let input = Input::parse(&args.read.input);
     let reporter = Reporter::start(&args.progress, input.size());
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let write_err = |e: std::io::Error| Error::new(ErrorKind::Write(e));
+    let mut report = Report::stdout();
     let json = args.json;
     let summary = ops::scan(
         &input,
@@ -58,33 +57,30 @@ pub fn run(args: ScanArgs) -> Result<Exit, Error> {
         args.read.limits(),
         args.on_unredactable.into(),
         &pipeline_options(args.threads, &reporter),
-        |affected| render(&mut out, affected, json).map_err(write_err),
+        |affected| render(&mut report, affected, json),
     );
     reporter.finish();
     let summary = summary?;
     let t = summary.totals;
     for warning in &summary.warnings {
         if json {
-            let line = serde_json::json!({
+            report.json(&serde_json::json!({
                 "type": "warning",
                 "member": warning.member,
                 "kind": warning.kind,
                 "subjects": warning.subjects,
-            });
-            writeln!(out, "{line}").map_err(write_err)?;
+            }))?;
         } else {
-            writeln!(
-                out,
+            report.text(format_args!(
                 "warning  {}  {}  subjects={}",
-                escape_for_terminal(&warning.member),
+                path(&warning.member),
                 warning.kind,
                 warning.subjects.join(",")
-            )
-            .map_err(write_err)?;
+            ))?;
         }
     }
     if json {
-        let line = serde_json::json!({
+        report.json(&serde_json::json!({
             "type": "summary",
             "container": summary.container_name,
             "compression": summary.container.compression,
@@ -95,25 +91,26 @@ pub fn run(args: ScanArgs) -> Result<Exit, Error> {
             "untouched": t.untouched,
             "fail_closed": t.fail_closed,
             "warnings": t.warnings,
-        });
-        writeln!(out, "{line}").map_err(write_err)?;
+        }))?;
     } else {
-        writeln!(
-            out,
+        report.text(format_args!(
             "{} messages read: {} to delete, {} to redact, {} untouched; {} warnings",
             t.messages_read, t.deleted, t.redacted, t.untouched, t.warnings
-        )
-        .map_err(write_err)?;
+        ))?;
     }
-    out.flush().map_err(write_err)?;
+    report.finish()?;
     Ok(Exit::Success)
 }
 
-fn render(out: &mut impl Write, affected: &Affected<'_>, json: bool) -> std::io::Result<()> {
+fn render(
+    report: &mut Report<impl Write>,
+    affected: &Affected<'_>,
+    json: bool,
+) -> Result<(), Error> {
     let verdict = affected.verdict;
     let roles: Vec<&str> = verdict.roles.iter().map(|r| role_name(*r)).collect();
     if json {
-        let line = serde_json::json!({
+        report.json(&serde_json::json!({
             "type": "message",
             "member": affected.member,
             "index": affected.index,
@@ -122,14 +119,12 @@ fn render(out: &mut impl Write, affected: &Affected<'_>, json: bool) -> std::io:
             "roles": roles,
             "action": action_name(verdict.action()),
             "reason": verdict.reason,
-        });
-        writeln!(out, "{line}")
+        }))
     } else {
-        writeln!(
-            out,
+        report.text(format_args!(
             "{:<7} {} #{}  subjects={} roles={} message-id={}",
             action_name(verdict.action()),
-            escape_for_terminal(affected.member),
+            path(affected.member),
             affected.index,
             affected.subject_ids.join(","),
             roles.join(","),
@@ -137,9 +132,9 @@ fn render(out: &mut impl Write, affected: &Affected<'_>, json: bool) -> std::io:
                 .message_id
                 .as_deref()
                 .map_or("-", |h| &h[..16.min(h.len())]),
-        )?;
+        ))?;
         match &verdict.reason {
-            Some(reason) => writeln!(out, "        reason: {reason}"),
+            Some(reason) => report.text(format_args!("        reason: {reason}")),
             None => Ok(()),
         }
     }

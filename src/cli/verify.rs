@@ -2,14 +2,14 @@
 //! One line per check (OK, FAILED with the reason, or SKIPPED), then a
 //! summary; exit 0 when every check passed, 1 when one failed.
 
-use std::io::Write;
 use std::path::PathBuf;
 
-use mailscrub::error::{Error, ErrorKind};
+use mailscrub::error::Error;
 use mailscrub::ops::{self, Input, Output};
 use mailscrub::verify::{self, Status, VerifyOptions};
 
 use super::progress::{ProgressArgs, Reporter};
+use super::report::Report;
 use super::{Exit, pipeline_options};
 
 /// Arguments of `verify`.
@@ -65,26 +65,24 @@ pub fn run(args: VerifyArgs) -> Result<Exit, Error> {
     let report = verify::verify(&Input::parse(&args.output), &options);
     reporter.finish();
     let report = report?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let write_err = |e: std::io::Error| Error::new(ErrorKind::Write(e));
+    // Unbuffered: each check reaches the reader as it is written.
+    let mut out = Report::new(std::io::stdout().lock());
     let count = |status| report.checks.iter().filter(|c| c.status == status).count();
     for check in &report.checks {
         if args.json {
-            let line = serde_json::json!({
+            out.json(&serde_json::json!({
                 "type": "check",
                 "check": check.name,
                 "status": check.status,
                 "detail": check.detail,
-            });
-            writeln!(out, "{line}").map_err(write_err)?;
+            }))?;
         } else {
             let status = match check.status {
                 Status::Ok => "OK",
                 Status::Failed => "FAILED",
                 Status::Skipped => "SKIPPED",
             };
-            writeln!(out, "{status:<8}{}: {}", check.name, check.detail).map_err(write_err)?;
+            out.text(format_args!("{status:<8}{}: {}", check.name, check.detail))?;
         }
     }
     let (ok, failed, skipped) = (
@@ -93,17 +91,17 @@ pub fn run(args: VerifyArgs) -> Result<Exit, Error> {
         count(Status::Skipped),
     );
     if args.json {
-        let line = serde_json::json!({
+        out.json(&serde_json::json!({
             "type": "summary",
             "passed": report.passed(),
             "ok": ok,
             "failed": failed,
             "skipped": skipped,
-        });
-        writeln!(out, "{line}").map_err(write_err)?;
+        }))?;
     } else {
-        writeln!(out, "{ok} OK, {failed} FAILED, {skipped} skipped").map_err(write_err)?;
+        out.text(format_args!("{ok} OK, {failed} FAILED, {skipped} skipped"))?;
     }
+    out.finish()?;
     Ok(if report.passed() {
         Exit::Success
     } else {

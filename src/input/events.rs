@@ -14,6 +14,7 @@ use crate::input::container::{Layout, Opened};
 use crate::input::tar::{EntryData, EntryKind, Item, RawEntry, TarReader};
 use crate::mailbox::mbox::{Chunk, Splitter};
 use crate::mailbox::{self, MailboxFormat, Message};
+use crate::readers::read_full;
 
 /// Size of the chunks in which pass-through data travels.
 pub const CHUNK: usize = 256 * 1024;
@@ -205,7 +206,7 @@ fn read_member_data(
             // bytes it carries, so it must not hold more than it counts.
             let mut buf = vec![0u8; CHUNK];
             loop {
-                let n = read_full(&mut data, &mut buf)?;
+                let n = read_full(&mut data, &mut buf).map_err(|p| io_to_error(p.error))?;
                 if n == 0 {
                     return Ok(());
                 }
@@ -266,7 +267,7 @@ fn read_message(data: &mut impl Read, announced: Option<u64>) -> Result<Vec<u8>>
             Some(_) => {
                 // All that was announced is here: only the end may follow.
                 let mut probe = [0u8; 512];
-                let n = read_full(data, &mut probe)?;
+                let n = read_full(data, &mut probe).map_err(|p| io_to_error(p.error))?;
                 if n == 0 {
                     return Ok(bytes);
                 }
@@ -286,20 +287,6 @@ fn read_message(data: &mut impl Read, announced: Option<u64>) -> Result<Vec<u8>>
             return Ok(bytes);
         }
     }
-}
-
-/// Reads until `buf` is full or the stream ends.
-fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(io_to_error(e)),
-        }
-    }
-    Ok(filled)
 }
 
 #[cfg(test)]

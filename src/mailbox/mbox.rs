@@ -18,6 +18,7 @@ use std::io::{self, Read};
 use super::{Message, field_name, trim_eol};
 use crate::error::io_to_error;
 use crate::error::{Error, ErrorKind, Result};
+use crate::readers::read_some;
 
 /// Bytes read from the member at a time.
 const READ_SIZE: usize = 64 * 1024;
@@ -403,14 +404,11 @@ impl<R: Read> LineSource<R> {
         }
         let len = self.buf.len();
         self.buf.resize(len + READ_SIZE, 0);
-        let n = loop {
-            match self.inner.read(&mut self.buf[len..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    self.buf.truncate(len);
-                    return Err(e);
-                }
+        let n = match read_some(&mut self.inner, &mut self.buf[len..]) {
+            Ok(n) => n,
+            Err(e) => {
+                self.buf.truncate(len);
+                return Err(e);
             }
         };
         self.buf.truncate(len + n);

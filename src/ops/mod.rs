@@ -406,55 +406,32 @@ impl ScrubRun<'_> {
         let member = |path: &[u8]| report_path(engine.matcher(), hasher, path);
         for dropped in &report.dropped {
             totals.sidecars_dropped += 1;
-            let removal = Removal {
-                member: member(&dropped.path),
-                index: 0,
-                action: manifest::Action::Drop,
-                subjects: Vec::new(),
-                roles: Vec::new(),
-                original_blake3: dropped.original_blake3.clone(),
-                original_bytes: dropped.bytes,
-                sanitized_blake3: None,
-                sanitized_bytes: None,
-                part: None,
-                reason: Some(dropped.reason.to_owned()),
-            };
+            let removal = Removal::dropped(
+                member(&dropped.path),
+                (dropped.original_blake3.clone(), dropped.bytes),
+                dropped.reason,
+            );
             journal.removal(&removal).map_err(manifest_error)?;
         }
         for renamed in &report.renamed {
             totals.renamed += 1;
             let from = RenamedMember::name_bytes(&renamed.from_path, &renamed.from_link);
             let to = RenamedMember::name_bytes(&renamed.to_path, &renamed.to_link);
-            let removal = Removal {
-                member: member(&renamed.from_path),
-                index: 0,
-                action: manifest::Action::Rename,
-                subjects: Vec::new(),
-                roles: Vec::new(),
-                original_blake3: hasher.message(&from),
-                original_bytes: from.len() as u64,
-                sanitized_blake3: Some(hasher.message(&to)),
-                sanitized_bytes: Some(to.len() as u64),
-                part: None,
-                reason: Some(manifest::RENAME_REASON.into()),
-            };
+            let removal = Removal::renamed(
+                member(&renamed.from_path),
+                (hasher.message(&from), from.len() as u64),
+                (hasher.message(&to), to.len() as u64),
+            );
             journal.removal(&removal).map_err(manifest_error)?;
         }
         for cleaned in &report.cleaned {
             totals.cleaned += 1;
-            let removal = Removal {
-                member: member(&cleaned.path),
-                index: 0,
-                action: manifest::Action::Clean,
-                subjects: Vec::new(),
-                roles: Vec::new(),
-                original_blake3: cleaned.original_blake3.clone(),
-                original_bytes: cleaned.original_bytes,
-                sanitized_blake3: Some(cleaned.sanitized_blake3.clone()),
-                sanitized_bytes: Some(cleaned.sanitized_bytes),
-                part: None,
-                reason: Some(cleaned.reason.to_owned()),
-            };
+            let removal = Removal::cleaned(
+                member(&cleaned.path),
+                (cleaned.original_blake3.clone(), cleaned.original_bytes),
+                (cleaned.sanitized_blake3.clone(), cleaned.sanitized_bytes),
+                cleaned.reason,
+            );
             journal.removal(&removal).map_err(manifest_error)?;
         }
         for path in &report.dangling_in_input {

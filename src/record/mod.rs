@@ -221,46 +221,41 @@ where
     }
 
     fn record(&mut self, message: &Message, verdict: &Verdict) -> Result<()> {
-        let action = match verdict.outcome {
+        let redacted = match verdict.outcome {
             Outcome::Keep => return Ok(()),
-            Outcome::Delete => manifest::Action::Delete,
-            Outcome::Replace(_) => manifest::Action::Redact,
+            Outcome::Delete => false,
+            Outcome::Replace(_) => true,
         };
-        let (original_blake3, original_bytes) = verdict.original.clone().unwrap_or_default();
-        let removal = Removal {
-            member: self.member_name().to_owned(),
-            index: message.index as u64,
-            action,
-            subjects: self.ids(&verdict.subjects),
-            roles: verdict
-                .roles
-                .iter()
-                .map(|r| role_name(*r).to_owned())
-                .collect(),
-            original_blake3,
-            original_bytes,
-            sanitized_blake3: verdict.sanitized.as_ref().map(|(h, _)| h.clone()),
-            sanitized_bytes: verdict.sanitized.as_ref().map(|(_, n)| *n),
-            part: None,
-            reason: verdict.reason.clone(),
+        let member = self.member_name().to_owned();
+        let index = message.index as u64;
+        let subjects = self.ids(&verdict.subjects);
+        let roles = verdict
+            .roles
+            .iter()
+            .map(|r| role_name(*r).to_owned())
+            .collect();
+        let original = verdict.original.clone().unwrap_or_default();
+        let removal = if redacted {
+            // The engine hashes every replacement it makes.
+            let sanitized = verdict.sanitized.clone().unwrap_or_default();
+            Removal::redacted(member, index, subjects, roles, original, sanitized)
+        } else {
+            let reason = verdict.reason.clone();
+            Removal::deleted(member, index, subjects, roles, original, reason)
         };
         self.journal.removal(removal)?;
         for attachment in &verdict.dropped_attachments {
             self.totals.attachments_dropped += 1;
-            let subjects = self.ids(&verdict.subjects);
-            self.journal.removal(Removal {
-                member: self.member_name().to_owned(),
-                index: message.index as u64,
-                action: manifest::Action::DropAttachment,
-                subjects,
-                roles: Vec::new(),
-                original_blake3: attachment.original_blake3.clone(),
-                original_bytes: attachment.original_bytes,
-                sanitized_blake3: None,
-                sanitized_bytes: None,
-                part: Some(attachment.part.clone()),
-                reason: Some("binary attachment of a redacted message".into()),
-            })?;
+            self.journal.removal(Removal::attachment_dropped(
+                self.member_name().to_owned(),
+                index,
+                self.ids(&verdict.subjects),
+                attachment.part.clone(),
+                (
+                    attachment.original_blake3.clone(),
+                    attachment.original_bytes,
+                ),
+            ))?;
         }
         Ok(())
     }
