@@ -190,10 +190,10 @@ impl<'a> Engine<'a> {
                     verdict.outcome = Outcome::Replace(bytes);
                     verdict.dropped_attachments = dropped;
                 }
-                Err(reason) if self.on_unredactable == OnUnredactable::Error => {
-                    return Err(Error::new(ErrorKind::Unredactable(reason)));
+                Err(failed) if self.on_unredactable == OnUnredactable::Error => {
+                    return Err(Error::new(ErrorKind::Unredactable(failed.to_string())));
                 }
-                Err(reason) => verdict.reason = Some(reason),
+                Err(failed) => verdict.reason = Some(failed.to_string()),
             }
         }
         Ok(verdict)
@@ -207,54 +207,15 @@ impl<'a> Engine<'a> {
         member: &Member,
         message: &Message,
         subjects: &[usize],
-    ) -> Result<(Vec<u8>, Vec<AttachmentRecord>), String> {
-        let options = RewriteOptions {
-            stub_binary_attachments: self.request.policy.binary_attachments
-                == BinaryAttachments::Stub,
-            request_ids: subjects
-                .iter()
-                .filter_map(|&i| self.request.subjects.get(i).map(|s| s.id.clone()))
-                .collect(),
-            mbox_quoting: member.format == MailboxFormat::Mbox
-                && !has_counted_body(message.rfc822()),
-        };
+    ) -> std::result::Result<(Vec<u8>, Vec<AttachmentRecord>), FailClosed> {
         let envelope = &message.bytes[..message.envelope_len];
-        let redacted = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            rewrite::redact(
-                message.rfc822(),
-                (!envelope.is_empty()).then_some(envelope),
-                &self.matcher,
-                &options,
-            )
-        }))
-        .map_err(|_| "the rewriter failed unexpectedly".to_owned())?
-        .map_err(|e| e.to_string())?;
+        let redacted = self.rewrite(member, message, envelope, subjects)?;
         let new_envelope = redacted.envelope.as_deref().unwrap_or(envelope);
         let rfc822 = match member.format {
             MailboxFormat::Mbox => adjust_content_length(message.rfc822(), redacted.bytes),
             _ => redacted.bytes,
         };
-        let rescan = self.matcher.scan(&MessageInput {
-            envelope: (!new_envelope.is_empty()).then(|| crate::mailbox::trim_eol(new_envelope)),
-            raw: &rfc822,
-        });
-        if rescan.parse == ParseStatus::TooDeep {
-            return Err(format!("nesting deeper than {MAX_DEPTH} levels"));
-        }
-        if let Some(hit) = rescan.hits.first() {
-            return Err(format!(
-                "an identifier is left after redaction ({})",
-                describe(&hit.location, &self.matcher)
-            ));
-        }
-        // The envelope goes in front of the message in place: a second
-        // copy of a large message would double its share of the memory.
-        let mut bytes = rfc822;
-        bytes.reserve_exact(new_envelope.len());
-        bytes.splice(0..0, new_envelope.iter().copied());
-        if !self.matcher.scan_bytes(&bytes).is_empty() {
-            return Err("the raw bytes still hold an identifier after redaction".into());
-        }
+        let bytes = self.prove_clean(new_envelope, rfc822)?;
         let dropped = redacted
             .dropped_attachments
             .iter()
@@ -266,6 +227,86 @@ impl<'a> Engine<'a> {
             .collect();
         Ok((bytes, dropped))
     }
+
+    /// The rewriter's redaction of the message (without its envelope line,
+    /// `envelope`), a panic of the rewriter caught as a failure.
+    fn rewrite(
+        &self,
+        member: &Member,
+        message: &Message,
+        envelope: &[u8],
+        subjects: &[usize],
+    ) -> std::result::Result<rewrite::Redacted, FailClosed> {
+        let options = RewriteOptions {
+            stub_binary_attachments: self.request.policy.binary_attachments
+                == BinaryAttachments::Stub,
+            request_ids: subjects
+                .iter()
+                .filter_map(|&i| self.request.subjects.get(i).map(|s| s.id.clone()))
+                .collect(),
+            mbox_quoting: member.format == MailboxFormat::Mbox
+                && !has_counted_body(message.rfc822()),
+        };
+        std::panic::catch_unwind(AssertUnwindSafe(|| {
+            rewrite::redact(
+                message.rfc822(),
+                (!envelope.is_empty()).then_some(envelope),
+                &self.matcher,
+                &options,
+            )
+        }))
+        .map_err(|_| FailClosed::RewriterFailed)?
+        .map_err(FailClosed::Rewrite)
+    }
+
+    /// The redacted message, its envelope line put back in front, once the
+    /// matcher and the raw scan find nothing in it.
+    fn prove_clean(
+        &self,
+        envelope: &[u8],
+        rfc822: Vec<u8>,
+    ) -> std::result::Result<Vec<u8>, FailClosed> {
+        let rescan = self.matcher.scan(&MessageInput {
+            envelope: (!envelope.is_empty()).then(|| crate::mailbox::trim_eol(envelope)),
+            raw: &rfc822,
+        });
+        if rescan.parse == ParseStatus::TooDeep {
+            return Err(FailClosed::TooDeep);
+        }
+        if let Some(hit) = rescan.hits.first() {
+            return Err(FailClosed::Left(describe(&hit.location, &self.matcher)));
+        }
+        // The envelope goes in front of the message in place: a second
+        // copy of a large message would double its share of the memory.
+        let mut bytes = rfc822;
+        bytes.reserve_exact(envelope.len());
+        bytes.splice(0..0, envelope.iter().copied());
+        if !self.matcher.scan_bytes(&bytes).is_empty() {
+            return Err(FailClosed::RawLeft);
+        }
+        Ok(bytes)
+    }
+}
+
+/// Why a planned redaction becomes a deletion (fail closed): the reason the
+/// manifest records, which never holds an identifier.
+#[derive(Debug, thiserror::Error)]
+enum FailClosed {
+    /// The rewriter panicked.
+    #[error("the rewriter failed unexpectedly")]
+    RewriterFailed,
+    /// The rewriter could not redact safely.
+    #[error("{0}")]
+    Rewrite(rewrite::RewriteError),
+    /// The redacted message nests too deeply to be searched whole.
+    #[error("nesting deeper than {MAX_DEPTH} levels")]
+    TooDeep,
+    /// The matcher still finds an identifier, at this place.
+    #[error("an identifier is left after redaction ({0})")]
+    Left(String),
+    /// The raw scan still finds one.
+    #[error("the raw bytes still hold an identifier after redaction")]
+    RawLeft,
 }
 
 /// A location named without its content: where a hit is, never what.
