@@ -20,7 +20,7 @@ use crate::input::events::Member;
 use crate::mailbox::mbox::{adjust_content_length, has_counted_body};
 use crate::mailbox::{MailboxFormat, Message};
 use crate::manifest::Hasher;
-use crate::matcher::{Location, MAX_DEPTH, Matcher, MessageInput, ParseStatus, Role};
+use crate::matcher::{Findings, Location, MAX_DEPTH, Matcher, MessageInput, ParseStatus, Role};
 use crate::pipeline::{Outcome, Processor};
 use crate::request::{Action, BinaryAttachments, ErasureRequest};
 use crate::rewrite::{self, RewriteOptions};
@@ -168,21 +168,7 @@ impl<'a> Engine<'a> {
             Some(role) => self.request.policy.action_for(role),
             None => return Ok(Verdict::untouched(findings.parse)),
         };
-        let mut verdict = Verdict {
-            outcome: Outcome::Delete,
-            subjects: findings.subjects(),
-            roles: findings.roles(),
-            planned: Some(planned),
-            original: Some((
-                self.hasher.message(&message.bytes),
-                message.bytes.len() as u64,
-            )),
-            sanitized: None,
-            reason: too_deep.then(|| format!("nesting deeper than {MAX_DEPTH} levels")),
-            message_id: message_id(message.rfc822()).map(|id| self.hasher.message(id)),
-            parse: findings.parse,
-            dropped_attachments: Vec::new(),
-        };
+        let mut verdict = self.deletion(message, &findings, planned);
         if planned == Action::Redact {
             match self.redact(member, message, &verdict.subjects) {
                 Ok((bytes, dropped)) => {
@@ -197,6 +183,27 @@ impl<'a> Engine<'a> {
             }
         }
         Ok(verdict)
+    }
+
+    /// The verdict for an affected message before any redaction: deleted,
+    /// with what was found and the hashes of the original.
+    fn deletion(&self, message: &Message, findings: &Findings, planned: Action) -> Verdict {
+        let too_deep = findings.parse == ParseStatus::TooDeep;
+        Verdict {
+            outcome: Outcome::Delete,
+            subjects: findings.subjects(),
+            roles: findings.roles(),
+            planned: Some(planned),
+            original: Some((
+                self.hasher.message(&message.bytes),
+                message.bytes.len() as u64,
+            )),
+            sanitized: None,
+            reason: too_deep.then(|| format!("nesting deeper than {MAX_DEPTH} levels")),
+            message_id: message_id(message.rfc822()).map(|id| self.hasher.message(id)),
+            parse: findings.parse,
+            dropped_attachments: Vec::new(),
+        }
     }
 
     /// Redacts a message and proves the result clean: the same matcher and

@@ -194,25 +194,14 @@ fn read_bare(
 
 /// Emits a member's data: messages for mail, raw chunks otherwise.
 fn read_member_data(
-    mut data: impl Read,
+    data: impl Read,
     member: &Member,
     data_offset: u64,
     options: &ReadOptions,
     emit: &mut dyn FnMut(Event) -> Result<()>,
 ) -> Result<()> {
     match member.format {
-        MailboxFormat::Cache | MailboxFormat::Other => {
-            // Chunks are allocated at the size read: a batch is cut by the
-            // bytes it carries, so it must not hold more than it counts.
-            let mut buf = vec![0u8; CHUNK];
-            loop {
-                let n = read_full(&mut data, &mut buf).map_err(|p| io_to_error(p.error))?;
-                if n == 0 {
-                    return Ok(());
-                }
-                emit(Event::Data(buf[..n].to_vec()))?;
-            }
-        }
+        MailboxFormat::Cache | MailboxFormat::Other => read_chunks(data, emit),
         MailboxFormat::Mbox => {
             let mut splitter = Splitter::new(data, options.max_message_size, data_offset);
             while let Some(chunk) = splitter.next_chunk()? {
@@ -224,26 +213,51 @@ fn read_member_data(
             Ok(())
         }
         MailboxFormat::Maildir | MailboxFormat::Mh | MailboxFormat::Eml => {
-            let limit = options.max_message_size;
-            let announced = member.size.map(|size| size.min(limit.saturating_add(1)));
-            let bytes = read_message(&mut data.take(limit.saturating_add(1)), announced)?;
-            if bytes.len() as u64 > limit {
-                return Err(Error::at(
-                    ErrorKind::MessageTooLarge {
-                        size: member.size.unwrap_or(bytes.len() as u64),
-                        limit,
-                    },
-                    data_offset,
-                )
-                .with_message(0));
-            }
-            // An empty file holds no message (as an empty mbox holds none).
-            if bytes.is_empty() {
-                return Ok(());
-            }
-            emit(Event::Message(Message::single(bytes)))
+            read_one_message(data, member, data_offset, options.max_message_size, emit)
         }
     }
+}
+
+/// A member that holds no mail, as chunks of at most [`CHUNK`] bytes.
+fn read_chunks(mut data: impl Read, emit: &mut dyn FnMut(Event) -> Result<()>) -> Result<()> {
+    // Chunks are allocated at the size read: a batch is cut by the bytes it
+    // carries, so it must not hold more than it counts.
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let n = read_full(&mut data, &mut buf).map_err(|p| io_to_error(p.error))?;
+        if n == 0 {
+            return Ok(());
+        }
+        emit(Event::Data(buf[..n].to_vec()))?;
+    }
+}
+
+/// A one-message member (Maildir, MH, `.eml`): its message, unless it is
+/// empty; larger than `limit` bytes is an error.
+fn read_one_message(
+    data: impl Read,
+    member: &Member,
+    data_offset: u64,
+    limit: u64,
+    emit: &mut dyn FnMut(Event) -> Result<()>,
+) -> Result<()> {
+    let announced = member.size.map(|size| size.min(limit.saturating_add(1)));
+    let bytes = read_message(&mut data.take(limit.saturating_add(1)), announced)?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::at(
+            ErrorKind::MessageTooLarge {
+                size: member.size.unwrap_or(bytes.len() as u64),
+                limit,
+            },
+            data_offset,
+        )
+        .with_message(0));
+    }
+    // An empty file holds no message (as an empty mbox holds none).
+    if bytes.is_empty() {
+        return Ok(());
+    }
+    emit(Event::Message(Message::single(bytes)))
 }
 
 /// Reads a one-message member whole. The buffer grows in steps that
