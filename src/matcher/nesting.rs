@@ -17,7 +17,8 @@ use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
 
-use crate::text::codec::{base64_decode, qp_decode};
+use crate::text::base64::decode_lenient as base64_lenient;
+use crate::text::qp::decode_lenient as qp_lenient;
 
 /// How deeply multiparts and enclosed messages may nest (the message itself
 /// is level 0). A message nested deeper is not scanned further: the matcher
@@ -97,7 +98,7 @@ fn check(buf: &[u8], levels: usize, budget: &mut usize) -> bool {
                 if encoded.len() < SMALL_BODY {
                     continue;
                 }
-                base64_decode(encoded).map_or(Cow::Borrowed(&b""[..]), Cow::Owned)
+                Cow::Owned(base64_lenient(encoded))
             }
             Cte::Qp => {
                 // Decoded to the end of the buffer: a later body's decoded
@@ -106,7 +107,7 @@ fn check(buf: &[u8], levels: usize, budget: &mut usize) -> bool {
                     continue;
                 }
                 qp_done = true;
-                Cow::Owned(qp_decode(rest))
+                Cow::Owned(qp_lenient(rest))
             }
         };
         let Some(left) = budget.checked_sub(body.len()) else {

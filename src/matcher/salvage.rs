@@ -15,10 +15,11 @@ use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
 
-use super::headers::decode_value;
 use super::nesting::MAX_DEPTH;
 use super::{Location, Role, Scan};
-use crate::text::codec::{base64_decode, qp_decode};
+use crate::text::base64::decode_lenient as base64_lenient;
+use crate::text::qp::decode_lenient as qp_lenient;
+use crate::text::rfc2047::decode_value;
 
 /// Bytes the decoding may produce, as a multiple of the message's size.
 const BUDGET_FACTOR: usize = 4;
@@ -129,7 +130,7 @@ fn decoded_bodies(buf: &[u8]) -> Vec<Vec<u8>> {
                 Some(0) => out.push(base64_run(&buf[end..])),
                 Some(_) => {
                     qp_done = true;
-                    out.push(qp_decode(&buf[end..]));
+                    out.push(qp_lenient(&buf[end..]));
                 }
                 None => {}
             }
@@ -155,7 +156,7 @@ fn base64_run(body: &[u8]) -> Vec<u8> {
         }
         end += line.len();
     }
-    base64_decode(&body[..end]).unwrap_or_default()
+    base64_lenient(&body[..end])
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::ops::Range;
 use super::mapped::{self, Cover, Hit, Mapped, Seg, SegKind};
 use super::{EMAIL_MARKER, Finder, RewriteError, TEXT_MARKER, params};
 use crate::mailbox::field_name;
-use crate::text::codec::{self, Charset};
+use crate::text::rfc2047::{self, Piece};
 
 /// The longest line RFC 5322 allows, without its line ending.
 const MAX_LINE: usize = 998;
@@ -93,91 +93,6 @@ pub(crate) fn unfold(value: &[u8]) -> Vec<u8> {
         .collect()
 }
 
-/// One RFC 2047 encoded word found in a raw value.
-struct Word {
-    range: Range<usize>,
-    charset: Vec<u8>,
-    letter: u8,
-    data: Vec<u8>,
-}
-
-/// Parses an encoded word starting at `p` (`=?`).
-fn parse_word(value: &[u8], p: usize) -> Option<Word> {
-    let rest = value.get(p + 2..)?;
-    let q = memchr::memchr(b'?', rest)?;
-    let charset = rest.get(..q)?;
-    if charset.is_empty() || charset.len() > 75 || !charset.iter().all(|&b| (33..=126).contains(&b))
-    {
-        return None;
-    }
-    let letter = rest.get(q + 1)?.to_ascii_uppercase();
-    if !matches!(letter, b'B' | b'Q') || rest.get(q + 2) != Some(&b'?') {
-        return None;
-    }
-    let text_start = q + 3;
-    let tail = rest.get(text_start..)?;
-    let end = memchr::memchr(b'?', tail)?;
-    if tail.get(end + 1) != Some(&b'=') {
-        return None;
-    }
-    let text = tail.get(..end)?;
-    if !text.iter().all(|&b| (33..=126).contains(&b)) {
-        return None;
-    }
-    let data = if letter == b'B' {
-        codec::base64_decode(text)?
-    } else {
-        q_decode(text)
-    };
-    Some(Word {
-        range: p..p + 2 + text_start + end + 2,
-        charset: charset.to_vec(),
-        letter,
-        data,
-    })
-}
-
-/// Decodes the text of a Q encoded word.
-fn q_decode(text: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len());
-    let mut i = 0;
-    while let Some(&b) = text.get(i) {
-        let hex = |j: usize| text.get(j).and_then(|&c| (c as char).to_digit(16));
-        match (b, hex(i + 1), hex(i + 2)) {
-            (b'=', Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            (b'_', ..) => {
-                out.push(b' ');
-                i += 1;
-            }
-            _ => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    out
-}
-
-/// All encoded words of a raw value, in order.
-fn encoded_words(value: &[u8]) -> Vec<Word> {
-    let mut words = Vec::new();
-    let mut i = 0;
-    while let Some(p) = memchr::memmem::find(value.get(i..).unwrap_or_default(), b"=?") {
-        let at = i + p;
-        match parse_word(value, at) {
-            Some(word) => {
-                i = word.range.end;
-                words.push(word);
-            }
-            None => i = at + 1,
-        }
-    }
-    words
-}
-
 /// A header value decoded to text, with the encoded-word runs whose text
 /// is not exact (unknown charset, malformed bytes).
 pub(crate) struct DecodedValue {
@@ -187,88 +102,29 @@ pub(crate) struct DecodedValue {
     pub inexact: Vec<usize>,
 }
 
-/// Decodes a raw header value: folding line breaks are dropped, encoded
-/// words decoded, and adjacent encoded words joined without the white
-/// space between them.
+/// Decodes a raw header value ([`rfc2047::pieces`], the matcher's reading):
+/// folding line breaks are dropped, encoded words decoded, and adjacent
+/// encoded words joined without the white space between them; each piece
+/// keeps its range in the value.
 pub(crate) fn decode_value(value: &[u8]) -> DecodedValue {
-    let words = encoded_words(value);
     let mut mapped = Mapped::default();
     let mut inexact = Vec::new();
-    let mut pos = 0;
-    let mut rest = words.as_slice();
-    while let Some(first) = rest.first() {
-        let mut n = 1;
-        while let (Some(prev), Some(next)) = (rest.get(n - 1), rest.get(n)) {
-            let gap = value.get(prev.range.end..next.range.start).unwrap_or(b"x");
-            if !gap.iter().all(|b| b" \t\r\n".contains(b)) {
-                break;
+    for piece in rfc2047::pieces(value) {
+        match piece {
+            Piece::Raw(r) => {
+                let start = r.start;
+                mapped.push_raw(value.get(r).unwrap_or_default(), start);
             }
-            n += 1;
-        }
-        let (run, tail) = rest.split_at(n);
-        rest = tail;
-        push_unfolded(
-            &mut mapped,
-            value.get(pos..first.range.start).unwrap_or_default(),
-            pos,
-        );
-        let end = run.last().map_or(first.range.end, |w| w.range.end);
-        let (text, exact) = run_text(run);
-        let before = mapped.segs.len();
-        mapped.push(
-            &text,
-            first.range.start..end,
-            SegKind::Encoded(first.letter),
-        );
-        if !exact && mapped.segs.len() > before {
-            inexact.push(before);
-        }
-        pos = end;
-    }
-    push_unfolded(&mut mapped, value.get(pos..).unwrap_or_default(), pos);
-    DecodedValue { mapped, inexact }
-}
-
-/// The text of a run of encoded words: the bytes of adjacent words in the
-/// same charset are joined before decoding (a character may be split).
-fn run_text(run: &[Word]) -> (String, bool) {
-    let mut text = String::new();
-    let mut exact = true;
-    let mut rest = run;
-    while let Some(first) = rest.first() {
-        let n = rest
-            .iter()
-            .take_while(|w| w.charset.eq_ignore_ascii_case(&first.charset))
-            .count();
-        let (group, tail) = rest.split_at(n);
-        rest = tail;
-        let data: Vec<u8> = group.iter().flat_map(|w| w.data.iter().copied()).collect();
-        let charset = Charset::lookup(&first.charset);
-        match charset {
-            Charset::Known(_) => match charset.decode_strict(&data) {
-                Some(t) => text.push_str(&t),
-                None => {
-                    exact = false;
-                    text.push_str(&charset.decode_lossy(&data));
+            Piece::Encoded(run) => {
+                let before = mapped.segs.len();
+                mapped.push(&run.text, run.src, SegKind::Encoded(run.letter));
+                if !run.exact && mapped.segs.len() > before {
+                    inexact.push(before);
                 }
-            },
-            Charset::DecodeOnly(_) => text.push_str(&charset.decode_lossy(&data)),
-            Charset::Unknown => {
-                exact = false;
-                text.push_str(&charset.decode_lossy(&data));
             }
         }
     }
-    (text, exact)
-}
-
-/// Pushes raw value bytes with their line breaks left out of the text.
-fn push_unfolded(mapped: &mut Mapped, bytes: &[u8], base: usize) {
-    let mut pos = 0;
-    for line in bytes.split_inclusive(|&b| b == b'\n') {
-        mapped.push_raw(crate::mailbox::trim_eol(line), base + pos);
-        pos += line.len();
-    }
+    DecodedValue { mapped, inexact }
 }
 
 /// How a field's syntax constrains the markers written into it.
@@ -696,6 +552,64 @@ mod tests {
         // A two-byte character split over two words.
         let halves = b"=?UTF-8?Q?=C3?= =?UTF-8?Q?=A9?=";
         assert_eq!(decode_value(halves).mapped.text, "\u{e9}");
+    }
+
+    /// One reading with the matcher: a `?` may stand in a word's text, 8-bit
+    /// bytes too, and a form feed between words joins them.
+    #[test]
+    fn odd_words_read_as_the_matcher_reads_them() {
+        assert_eq!(
+            decode_value(b"=?utf-8?q?Jane?Doe?=").mapped.text,
+            "Jane?Doe"
+        );
+        assert_eq!(
+            decode_value(b"=?utf-8?q?Jos\xc3\xa9?=").mapped.text,
+            "Jos\u{e9}"
+        );
+        let ff = b"=?utf-8?q?Jane_D?=\x0c=?utf-8?q?oe?=";
+        assert_eq!(decode_value(ff).mapped.text, "Jane Doe");
+    }
+
+    proptest::proptest! {
+        /// The matcher's text of a value and the rewriter's mapped text are
+        /// the same (for values whose raw bytes are UTF-8: raw 8-bit bytes
+        /// are windows-1252 to the matcher, U+FFFD to the rewriter).
+        #[test]
+        fn matcher_and_rewriter_read_a_value_alike(
+            parts in proptest::collection::vec(
+                (0usize..9, "[a-zA-Z0-9 =?_.é]{0,12}", proptest::bool::ANY),
+                0..8,
+            ),
+        ) {
+            use base64::Engine as _;
+            let mut value = Vec::new();
+            for (kind, text, upper) in &parts {
+                let q: String = text
+                    .bytes()
+                    .map(|b| match b {
+                        b' ' => "_".to_owned(),
+                        b if b.is_ascii_alphanumeric() => char::from(b).to_string(),
+                        b if *upper => format!("={b:02X}"),
+                        b => format!("={b:02x}"),
+                    })
+                    .collect();
+                let b64 = base64::engine::general_purpose::STANDARD.encode(text);
+                let piece = match kind {
+                    0 => text.clone(),
+                    1 => " ".to_owned(),
+                    2 => "\r\n ".to_owned(),
+                    3 => format!("=?UTF-8?Q?{q}?="),
+                    4 => format!("=?utf-8?b?{}?=", b64.trim_end_matches('=')),
+                    5 => format!("=?iso-8859-1?B?{b64}?="),
+                    6 => format!("=?x-unknown?q?{q}?="),
+                    7 => format!("=?utf-8?q?{text}"),
+                    _ => format!("=?utf-8?q?{}=+F?=", text.replace(' ', "")),
+                };
+                value.extend_from_slice(piece.as_bytes());
+            }
+            let matcher = crate::text::rfc2047::decode_value(&value);
+            proptest::prop_assert_eq!(matcher, decode_value(&value).mapped.text);
+        }
     }
 
     #[test]

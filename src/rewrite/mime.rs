@@ -7,7 +7,9 @@ use std::ops::Range;
 use super::header::{self, Block};
 use super::mapped::{self, Edit};
 use super::{DroppedAttachment, Finder, MAX_DEPTH, RewriteError, RewriteOptions, html, params};
+use crate::text::base64::decode_lenient as base64_lenient;
 use crate::text::codec::{self, Base64Layout, Charset};
+use crate::text::qp::decode_lenient as qp_lenient;
 
 /// The media type of a part without a Content-Type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -471,8 +473,8 @@ fn structure(path: &[usize]) -> RewriteError {
 fn transfer_decode(body: &[u8], cte: Cte) -> Option<Cow<'_, [u8]>> {
     match cte {
         Cte::Identity | Cte::Unknown => Some(Cow::Borrowed(body)),
-        Cte::Base64 => codec::base64_decode(body).map(Cow::Owned),
-        Cte::Qp => Some(Cow::Owned(codec::qp_decode(body))),
+        Cte::Base64 => Some(Cow::Owned(base64_lenient(body))),
+        Cte::Qp => Some(Cow::Owned(qp_lenient(body))),
     }
 }
 

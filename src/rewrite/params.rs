@@ -6,6 +6,7 @@ use std::ops::Range;
 
 use super::{Finder, RewriteError, header, mapped};
 use crate::text::codec::Charset;
+use crate::text::qp;
 
 /// One `name=value` as written (a section of an RFC 2231 parameter).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -219,32 +220,13 @@ fn decode_group(raw: &[RawParam], sections: &[usize]) -> (String, bool) {
                 value = rest;
             }
         }
-        bytes.extend(percent_decode(value));
+        bytes.extend(qp::decode_percent_lenient(value));
     }
     let charset = Charset::lookup(charset);
     match charset.decode_strict(&bytes) {
         Some(text) => (text.into_owned(), true),
         None => (charset.decode_lossy(&bytes).into_owned(), false),
     }
-}
-
-fn percent_decode(v: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(v.len());
-    let mut i = 0;
-    while let Some(&b) = v.get(i) {
-        let hex = |j: usize| v.get(j).and_then(|&c| (c as char).to_digit(16));
-        match (b, hex(i + 1), hex(i + 2)) {
-            (b'%', Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            _ => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    out
 }
 
 /// Writes a parameter: a quoted string when the value is printable ASCII,

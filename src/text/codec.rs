@@ -1,11 +1,11 @@
-//! Transfer encodings (base64, quoted-printable) and charsets, in both
-//! directions, lenient when decoding and never panicking.
+//! Transfer encodings written back (base64 in a body's layout,
+//! quoted-printable) and charsets. The decoders are [`super::base64`] and
+//! [`super::qp`].
 
 use std::borrow::Cow;
 
 use base64::Engine as _;
-use base64::engine::DecodePaddingMode;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
+use base64::engine::general_purpose::STANDARD;
 use encoding_rs::Encoding;
 
 /// The line ending of a message: CRLF when its first line ends so.
@@ -14,55 +14,6 @@ pub(crate) fn detect_eol(bytes: &[u8]) -> &'static [u8] {
         Some(i) if i > 0 && bytes.get(i - 1) == Some(&b'\r') => b"\r\n",
         _ => b"\n",
     }
-}
-
-/// The value of one base64 character, if it is one.
-fn b64_value(b: u8) -> Option<u8> {
-    match b {
-        b'A'..=b'Z' => Some(b - b'A'),
-        b'a'..=b'z' => Some(b - b'a' + 26),
-        b'0'..=b'9' => Some(b - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
-    }
-}
-
-/// Characters of the alphabet collected before they are decoded (a
-/// multiple of 4, so that only the last block of a piece ends mid-quantum).
-const DECODE_BLOCK: usize = 64 << 10;
-
-/// Decodes base64 leniently: characters outside the alphabet (line breaks,
-/// garbage) are skipped, padding ends a quantum (so concatenated encodings
-/// decode one after the other), and a dangling sixth-bit group is dropped.
-/// The characters are decoded in blocks, not gathered into a copy of the
-/// whole body first.
-pub(crate) fn base64_decode(bytes: &[u8]) -> Option<Vec<u8>> {
-    let engine = GeneralPurpose::new(
-        &base64::alphabet::STANDARD,
-        GeneralPurposeConfig::new()
-            .with_decode_padding_mode(DecodePaddingMode::RequireNone)
-            .with_decode_allow_trailing_bits(true),
-    );
-    let mut out = Vec::with_capacity(bytes.len() / 4 * 3 + 3);
-    let mut clean = Vec::with_capacity(DECODE_BLOCK.min(bytes.len()));
-    for piece in bytes.split(|&b| b == b'=') {
-        for &b in piece {
-            if b64_value(b).is_some() {
-                clean.push(b);
-                if clean.len() == DECODE_BLOCK {
-                    engine.decode_vec(&clean, &mut out).ok()?;
-                    clean.clear();
-                }
-            }
-        }
-        if clean.len() % 4 == 1 {
-            clean.pop();
-        }
-        engine.decode_vec(&clean, &mut out).ok()?;
-        clean.clear();
-    }
-    Some(out)
 }
 
 /// How a base64 body was laid out, to write a new one the same way.
@@ -144,79 +95,6 @@ fn trim_trailing_eols(bytes: &[u8]) -> &[u8] {
     bytes.get(..end).unwrap_or(bytes)
 }
 
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        _ => None,
-    }
-}
-
-/// Decodes a quoted-printable body leniently: soft line breaks (also with
-/// white space after the `=`) are removed, `=XX` decoded, a stray `=` kept,
-/// white space at the end of a line dropped; hard line breaks kept as they
-/// are.
-pub(crate) fn qp_decode(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    // Start in `out` of the trailing literal white space of the line.
-    let mut ws_start: Option<usize> = None;
-    while let Some(&b) = bytes.get(i) {
-        match b {
-            b'=' => {
-                let rest = bytes.get(i + 1..).unwrap_or_default();
-                let ws = rest
-                    .iter()
-                    .take_while(|&&c| c == b' ' || c == b'\t')
-                    .count();
-                let after = rest.get(ws..).unwrap_or_default();
-                if let Some(eol) = eol_len(after) {
-                    i += 1 + ws + eol;
-                    ws_start = None;
-                    continue;
-                }
-                if after.is_empty() {
-                    break;
-                }
-                match (
-                    rest.first().copied().and_then(hex_value),
-                    rest.get(1).copied().and_then(hex_value),
-                ) {
-                    (Some(h), Some(l)) => {
-                        out.push(h << 4 | l);
-                        i += 3;
-                    }
-                    _ => {
-                        out.push(b'=');
-                        i += 1;
-                    }
-                }
-                ws_start = None;
-            }
-            b'\r' | b'\n' if eol_len(bytes.get(i..).unwrap_or_default()).is_some() => {
-                if let Some(start) = ws_start.take() {
-                    out.truncate(start);
-                }
-                let n = eol_len(bytes.get(i..).unwrap_or_default()).unwrap_or(1);
-                out.extend_from_slice(bytes.get(i..i + n).unwrap_or_default());
-                i += n;
-            }
-            b' ' | b'\t' => {
-                ws_start.get_or_insert(out.len());
-                out.push(b);
-                i += 1;
-            }
-            _ => {
-                ws_start = None;
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    out
-}
-
 /// Length of a line ending at the start of `bytes` (LF or CRLF).
 fn eol_len(bytes: &[u8]) -> Option<usize> {
     if bytes.starts_with(b"\r\n") {
@@ -276,6 +154,20 @@ pub(crate) fn qp_encode(data: &[u8], eol: &[u8]) -> Vec<u8> {
 fn hex_escape(b: u8) -> [u8; 3] {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     [b'=', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]
+}
+
+/// Decodes bytes in a named charset for finding: mail-parser's decoders
+/// (which include UTF-7 and the `full_encoding` set) first, then encoding_rs
+/// labels, else lossy UTF-8.
+pub(crate) fn decode_charset(charset: &str, bytes: &[u8]) -> String {
+    let label = charset.split('*').next().unwrap_or(charset).trim();
+    if let Some(decode) = mail_parser::decoders::charsets::map::charset_decoder(label.as_bytes()) {
+        return decode(bytes);
+    }
+    match Encoding::for_label(label.as_bytes()) {
+        Some(enc) => enc.decode_without_bom_handling(bytes).0.into_owned(),
+        None => String::from_utf8_lossy(bytes).into_owned(),
+    }
 }
 
 /// A charset as this crate can handle it.
@@ -352,6 +244,8 @@ impl Charset {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::base64::decode_lenient as base64_decode;
+    use crate::text::qp::decode_lenient as qp_decode;
 
     #[test]
     fn qp_round_trip_and_soft_breaks() {
@@ -381,10 +275,10 @@ mod tests {
 
     #[test]
     fn base64_is_lenient_and_keeps_layout() {
-        assert_eq!(base64_decode(b"SmFu\r\nZQ==\r\n").unwrap(), b"Jane");
-        assert_eq!(base64_decode(b"SmF*uZQ").unwrap(), b"Jane");
-        assert_eq!(base64_decode(b"SmFuZQ=x").unwrap(), b"Jane");
-        assert_eq!(base64_decode(b"SmFuZQ==SmFuZQ==").unwrap(), b"JaneJane");
+        assert_eq!(base64_decode(b"SmFu\r\nZQ==\r\n"), b"Jane");
+        assert_eq!(base64_decode(b"SmF*uZQ"), b"Jane");
+        assert_eq!(base64_decode(b"SmFuZQ=x"), b"Jane");
+        assert_eq!(base64_decode(b"SmFuZQ==SmFuZQ=="), b"JaneJane");
         let layout = Base64Layout::of(b"QUJD\r\nREVG\r\n", b"\n");
         assert_eq!(layout.line_len, 4);
         assert_eq!(layout.eol, b"\r\n");
@@ -407,18 +301,18 @@ mod tests {
             body.extend_from_slice(line);
             body.extend_from_slice(if i % 7 == 0 { b" *\r\n" } else { b"\r\n" });
         }
-        assert_eq!(base64_decode(&body).unwrap(), data);
+        assert_eq!(base64_decode(&body), data);
         // A piece whose length is one past a multiple of 4 loses its last
         // character, wherever the blocks fall.
         let mut odd = text.trim_end_matches('=').as_bytes().to_vec();
         while odd.len() % 4 != 1 {
             odd.push(b'A');
         }
-        let mut want = base64_decode(&odd[..odd.len() - 1]).unwrap();
-        assert_eq!(base64_decode(&odd).unwrap(), want);
+        let mut want = base64_decode(&odd[..odd.len() - 1]);
+        assert_eq!(base64_decode(&odd), want);
         want.extend_from_slice(b"Jane");
         odd.extend_from_slice(b"=SmFuZQ");
-        assert_eq!(base64_decode(&odd).unwrap(), want);
+        assert_eq!(base64_decode(&odd), want);
         // Encoding: the same lines as one encoding cut into lines.
         for (line_len, trailing) in [(76, true), (72, false), (5, true), (0, true)] {
             let layout = Base64Layout {
