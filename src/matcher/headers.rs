@@ -4,8 +4,6 @@
 use std::ops::Range;
 
 use crate::request::Role;
-pub(crate) use crate::text::codec::decode_charset;
-pub(crate) use crate::text::rfc2047::decode_value;
 
 /// One header field of a header block.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,6 +122,7 @@ pub(crate) fn after_for_keyword(text: &str, start: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::rfc2047::decode_value;
 
     #[test]
     fn splits_fields_lf_and_crlf() {

@@ -6,10 +6,12 @@ use std::sync::LazyLock;
 use aho_corasick::AhoCorasick;
 use mail_parser::{Message, MessageParser, MessagePart, MimeHeaders, PartType};
 
-use super::headers::{decode_charset, decode_value, split_fields};
+use super::headers::split_fields;
 use super::html::{decode_entities, strip_tags};
 use super::nesting::{MAX_DEPTH, parser_safe};
 use super::{Location, ParseStatus, Role, Scan};
+use crate::text::codec::decode_charset;
+use crate::text::rfc2047::decode_value;
 
 /// Parses the message and scans every part except the top-level header
 /// block (which the caller scans itself). mail-parser runs under

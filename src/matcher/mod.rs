@@ -428,7 +428,8 @@ impl<'m> Scan<'m> {
     fn top_headers(&mut self, fields: &[headers::Field]) {
         let outer = self.outer;
         for (index, f) in fields.iter().enumerate() {
-            let value = headers::decode_value(outer.get(f.value.clone()).unwrap_or_default());
+            let value =
+                crate::text::rfc2047::decode_value(outer.get(f.value.clone()).unwrap_or_default());
             let received = f.name.eq_ignore_ascii_case("received");
             let location = Location::Header {
                 path: Vec::new(),

@@ -23,15 +23,17 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use super::headers::{Field, decode_charset, decode_value, split_fields};
+use super::headers::{Field, split_fields};
 use super::html::{decode_entities, strip_tags};
 use super::mime::{charset_is_ascii_safe, may_hide_text};
 use super::patterns::Patterns;
 use super::text_segments;
 use super::window::{SMALL, find_in_bytes, may_match_any_substring};
 use crate::text::base64::decode_strict as decode_base64;
+use crate::text::codec::decode_charset;
 use crate::text::qp::{decode_percent_strict, decode_strict as decode_quoted_printable};
 use crate::text::rfc2047;
+use crate::text::rfc2047::decode_value;
 
 /// Multipart nesting this prefilter follows; deeper takes the full path.
 const MAX_DEPTH: usize = 8;
