@@ -27,7 +27,7 @@ use crate::manifest::{
     ATTACHMENT_REASON, Action, CACHE_CHANGED_REASON, CACHE_IDENTIFIER_REASON,
     DANGLING_LINK_WARNING, HEADER_CLEANED_REASON, HEADER_UNCLEANABLE_REASON, Hasher,
     LINK_TARGET_GONE_REASON, Manifest, ManifestError, ManifestKey, NAME_DOES_NOT_FIT_REASON,
-    PADDING_CLEANED_REASON, Removal, TRAILER_CLEANED_REASON, TRAILER_MEMBER, Warning,
+    PADDING_CLEANED_REASON, Removal, StreamRecord, TRAILER_CLEANED_REASON, TRAILER_MEMBER, Warning,
 };
 use crate::matcher::{Matcher, MessageInput};
 use crate::ops::{Input, LoadedRequest};
@@ -130,17 +130,7 @@ pub fn verify(output: &Input, options: &VerifyOptions<'_>) -> Result<VerifyRepor
         Err(ManifestError::Io { path, source }) => {
             return Err(Error::new(ErrorKind::Open { path, source }));
         }
-        Err(e) => {
-            let skipped = "the manifest is not valid";
-            return Ok(VerifyReport {
-                checks: vec![
-                    Check::new("manifest", Err(e.to_string())),
-                    Check::skipped("output", skipped),
-                    Check::skipped("subjects", skipped),
-                    Check::skipped("accounting", skipped),
-                ],
-            });
-        }
+        Err(e) => return Ok(invalid_manifest_report(&e)),
     };
     let hasher = Hasher::new(options.key.clone());
     let engine = options
@@ -161,50 +151,79 @@ pub fn verify(output: &Input, options: &VerifyOptions<'_>) -> Result<VerifyRepor
         None => e,
     };
     match walk(output, &manifest, &hasher, engine.as_ref(), &namer, options).map_err(redact)? {
-        Walked::Read(walk) => {
-            checks.push(Check::new("output", walk.output_check(&manifest)));
-            checks.push(match options.request {
-                Some(_) => Check::new("subjects", walk.subjects_check()),
-                None => Check::skipped(
-                    "subjects",
-                    "no --subjects given: the output was not re-scanned; the request record \
-                     and the subjects, roles, reasons and attachments of the removals, and \
-                     the warnings, were not checked",
-                ),
-            });
-            checks.push(match walk.accounting {
-                Some(result) => Check::new("accounting", result),
-                None => Check::skipped(
-                    "accounting",
-                    "no --input given: the input record, the hashes and order of the \
-                     removals and the totals were not checked against the input",
-                ),
-            });
-        }
+        Walked::Read(walk) => checks.extend(read_checks(walk, &manifest, options)),
         Walked::Damaged { digest, error } => {
             let want = &manifest.output;
             if digest.hash.to_hex().as_str() == want.blake3 && digest.bytes == want.bytes {
                 // The manifest describes this very file: it is bad input.
                 return Err(redact(error));
             }
-            checks.push(Check::new(
-                "output",
-                Err(format!(
-                    "the output does not match the manifest: blake3 of the output is {} ({} \
-                     bytes), the manifest says {} ({} bytes); it cannot be read ({})",
-                    digest.hash.to_hex(),
-                    digest.bytes,
-                    want.blake3,
-                    want.bytes,
-                    safe_error(&error)
-                )),
-            ));
-            let skipped = "the output cannot be read";
-            checks.push(Check::skipped("subjects", skipped));
-            checks.push(Check::skipped("accounting", skipped));
+            checks.extend(damaged_checks(&digest, &error, want));
         }
     }
     Ok(VerifyReport { checks })
+}
+
+/// The report when the manifest cannot be parsed: its check fails, the
+/// others are skipped.
+fn invalid_manifest_report(error: &ManifestError) -> VerifyReport {
+    let skipped = "the manifest is not valid";
+    VerifyReport {
+        checks: vec![
+            Check::new("manifest", Err(error.to_string())),
+            Check::skipped("output", skipped),
+            Check::skipped("subjects", skipped),
+            Check::skipped("accounting", skipped),
+        ],
+    }
+}
+
+/// The checks after the manifest's, once the output was read through:
+/// `subjects` skipped without a request, `accounting` without an input.
+fn read_checks(walk: Walk, manifest: &Manifest, options: &VerifyOptions<'_>) -> [Check; 3] {
+    let output = Check::new("output", walk.output_check(manifest));
+    let subjects = match options.request {
+        Some(_) => Check::new("subjects", walk.subjects_check()),
+        None => Check::skipped(
+            "subjects",
+            "no --subjects given: the output was not re-scanned; the request record \
+             and the subjects, roles, reasons and attachments of the removals, and \
+             the warnings, were not checked",
+        ),
+    };
+    let accounting = match walk.accounting {
+        Some(result) => Check::new("accounting", result),
+        None => Check::skipped(
+            "accounting",
+            "no --input given: the input record, the hashes and order of the \
+             removals and the totals were not checked against the input",
+        ),
+    };
+    [output, subjects, accounting]
+}
+
+/// The checks after the manifest's when the output cannot be read and is
+/// not the file the manifest describes (`want`, its digest): `output`
+/// fails, the others are skipped.
+fn damaged_checks(digest: &Digest, error: &Error, want: &StreamRecord) -> [Check; 3] {
+    let output = Check::new(
+        "output",
+        Err(format!(
+            "the output does not match the manifest: blake3 of the output is {} ({} \
+             bytes), the manifest says {} ({} bytes); it cannot be read ({})",
+            digest.hash.to_hex(),
+            digest.bytes,
+            want.blake3,
+            want.bytes,
+            safe_error(error)
+        )),
+    );
+    let skipped = "the output cannot be read";
+    [
+        output,
+        Check::skipped("subjects", skipped),
+        Check::skipped("accounting", skipped),
+    ]
 }
 
 /// An error without its member path (which may hold an identifier; the
@@ -1342,6 +1361,31 @@ impl<'a> Accounting<'a> {
     /// Reads an absent input member to its end, checking its removals.
     fn skip_absent(&mut self, member: &Arc<Member>, names: &[String]) {
         let at = format!("member '{}'", self.namer.show(&member.path));
+        let dropped = self.take_drop(&at, member, names);
+        let Some((digest, bytes, found)) = self.read_absent(&at, member, names, dropped) else {
+            return;
+        };
+        self.input_member_end(names, member.format, &found);
+        let Some(i) = dropped else {
+            return;
+        };
+        let removal = &self.manifest.removals[i];
+        if digest.to_hex().as_str() != removal.original_blake3 {
+            self.note(format!(
+                "{at}: dropped, but its original_blake3 does not match the input"
+            ));
+        }
+        if bytes != removal.original_bytes {
+            self.note(format!(
+                "{at}: dropped, but its original_bytes does not match the input"
+            ));
+        }
+        self.check_drop_reason(&at, member, i, &found);
+    }
+
+    /// The `drop` entry of an absent member, now taken (noted if listed
+    /// more than once, counted).
+    fn take_drop(&mut self, at: &str, member: &Member, names: &[String]) -> Option<usize> {
         let drops = self.take(names, 0, |a| a == Action::Drop);
         if drops.len() > 1 {
             self.note(format!("{at}: listed as dropped more than once"));
@@ -1352,9 +1396,23 @@ impl<'a> Accounting<'a> {
                 .push((i, member.format == MailboxFormat::Cache));
             self.tally.dropped += 1;
         }
+        dropped
+    }
+
+    /// Reads the rest of an absent member, accounting for its messages (one
+    /// kept fails unless the member was `dropped`); returns the hash and
+    /// length of its bytes and the subjects found outside its messages, or
+    /// `None` when the input is out of step.
+    fn read_absent(
+        &mut self,
+        at: &str,
+        member: &Member,
+        names: &[String],
+        dropped: Option<usize>,
+    ) -> Option<(blake3::Hash, u64, Vec<usize>)> {
         let mut whole = self.hasher.incremental();
         let mut bytes = 0u64;
-        let found = loop {
+        loop {
             match self.next_input() {
                 Some((Event::Data(data), _, _)) => {
                     whole.update(&data);
@@ -1369,28 +1427,21 @@ impl<'a> Accounting<'a> {
                         self.fail(format!("{at} message {index}: missing from the output"));
                     }
                 }
-                Some((Event::MemberEnd { .. }, _, found)) => break found,
+                Some((Event::MemberEnd { .. }, _, found)) => {
+                    return Some((whole.finalize(), bytes, found));
+                }
                 _ => {
                     self.fail("the input stream is out of step".into());
-                    return;
+                    return None;
                 }
             }
-        };
-        self.input_member_end(names, member.format, &found);
-        let Some(i) = dropped else {
-            return;
-        };
+        }
+    }
+
+    /// Checks that the reason of drop `i` applies to the absent member
+    /// (`found`: the subjects found outside its messages).
+    fn check_drop_reason(&mut self, at: &str, member: &Member, i: usize, found: &[usize]) {
         let removal = &self.manifest.removals[i];
-        if whole.finalize().to_hex().as_str() != removal.original_blake3 {
-            self.note(format!(
-                "{at}: dropped, but its original_blake3 does not match the input"
-            ));
-        }
-        if bytes != removal.original_bytes {
-            self.note(format!(
-                "{at}: dropped, but its original_bytes does not match the input"
-            ));
-        }
         let holds = self.name_holds_identifier(member);
         let is_cache = member.format == MailboxFormat::Cache;
         match removal.reason.as_deref() {
@@ -1439,30 +1490,11 @@ impl<'a> Accounting<'a> {
         self.tally.messages += 1;
         let index = message.index;
         let at = format!("member '{}' message {index}", self.namer.show(&member.path));
-        let taken = self.take(names, index as u64, Action::is_per_message);
-        self.taken_messages.extend(&taken);
-        let manifest = self.manifest;
-        let (primary, attachments): (Vec<usize>, Vec<usize>) = taken
-            .into_iter()
-            .partition(|&i| manifest.removals[i].action != Action::DropAttachment);
-        self.tally.attachments += attachments.len() as u64;
-        if primary.len() > 1 {
-            self.note(format!("{at}: listed more than once"));
-        }
+        let (primary, attachments) = self.take_message_removals(&at, names, index as u64);
         let Some(&first) = primary.first() else {
-            if !attachments.is_empty() {
-                self.note(format!(
-                    "{at}: attachments listed as dropped, but the message is not listed as redacted"
-                ));
-            }
-            self.tally.untouched += 1;
-            return Some(Expected::Exact {
-                bytes: message.bytes,
-                pos: 0,
-                message: Some(index),
-            });
+            return Some(self.untouched(&at, message, &attachments));
         };
-        let removal = &manifest.removals[first];
+        let removal = &self.manifest.removals[first];
         let action = removal.action.name();
         if self.hasher.message(&message.bytes) != removal.original_blake3 {
             self.note(format!(
@@ -1478,6 +1510,50 @@ impl<'a> Accounting<'a> {
             self.compare_verdict(&at, removal, &attachments, verdict);
         }
         self.changed.push(member.path.clone());
+        self.expect_removed(&at, removal, index)
+    }
+
+    /// The entries of message `index` of `names`, now taken: the deletion or
+    /// redaction (noted if listed more than once) and its dropped
+    /// attachments (counted).
+    fn take_message_removals(
+        &mut self,
+        at: &str,
+        names: &[String],
+        index: u64,
+    ) -> (Vec<usize>, Vec<usize>) {
+        let taken = self.take(names, index, Action::is_per_message);
+        self.taken_messages.extend(&taken);
+        let manifest = self.manifest;
+        let (primary, attachments): (Vec<usize>, Vec<usize>) = taken
+            .into_iter()
+            .partition(|&i| manifest.removals[i].action != Action::DropAttachment);
+        self.tally.attachments += attachments.len() as u64;
+        if primary.len() > 1 {
+            self.note(format!("{at}: listed more than once"));
+        }
+        (primary, attachments)
+    }
+
+    /// A message no entry removes: the output holds it as read (dropped
+    /// attachments listed for it are noted).
+    fn untouched(&mut self, at: &str, message: Message, attachments: &[usize]) -> Expected {
+        if !attachments.is_empty() {
+            self.note(format!(
+                "{at}: attachments listed as dropped, but the message is not listed as redacted"
+            ));
+        }
+        self.tally.untouched += 1;
+        Expected::Exact {
+            bytes: message.bytes,
+            pos: 0,
+            message: Some(message.index),
+        }
+    }
+
+    /// What the output holds for message `index` that `removal` deletes
+    /// (nothing) or redacts (bytes of the sanitized hash and length).
+    fn expect_removed(&mut self, at: &str, removal: &Removal, index: usize) -> Option<Expected> {
         match removal.action {
             Action::Redact => {
                 self.tally.redacted += 1;
@@ -1533,6 +1609,19 @@ impl<'a> Accounting<'a> {
             ));
         }
         let subjects = self.ids(&verdict.subjects);
+        self.compare_fields(at, removal, &subjects, verdict);
+        self.compare_attachments(at, attachments, &subjects, verdict);
+    }
+
+    /// Compares the subjects, roles, reason and sanitized fields of a
+    /// message's removal with the engine's decision (`subjects`: its ids).
+    fn compare_fields(
+        &mut self,
+        at: &str,
+        removal: &Removal,
+        subjects: &[String],
+        verdict: &Verdict,
+    ) {
         if removal.subjects != subjects {
             self.note(format!(
                 "{at}: its subjects are not those the request finds"
@@ -1557,6 +1646,17 @@ impl<'a> Accounting<'a> {
                 "{at}: sanitized_blake3 or sanitized_bytes is not what the redaction gives"
             ));
         }
+    }
+
+    /// Compares a message's `drop-attachment` entries with the attachments
+    /// the redaction drops, one by one.
+    fn compare_attachments(
+        &mut self,
+        at: &str,
+        attachments: &[usize],
+        subjects: &[String],
+        verdict: &Verdict,
+    ) {
         let dropped = &verdict.dropped_attachments;
         if attachments.len() != dropped.len() {
             self.note(format!(
