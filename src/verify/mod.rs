@@ -1012,6 +1012,47 @@ enum Expected {
     },
 }
 
+impl Expected {
+    /// Compares the start of `bytes` with what is expected (a redacted
+    /// message's bytes also go to `partial`, in an mbox): how many bytes it
+    /// took, whether it is complete, and on a mismatch `Some` of the
+    /// message it belongs to (if any).
+    fn compare(
+        &mut self,
+        bytes: &[u8],
+        partial: Option<&mut Vec<u8>>,
+    ) -> (usize, bool, Option<Option<usize>>) {
+        match self {
+            Expected::Exact {
+                bytes: want,
+                pos,
+                message,
+            } => {
+                let n = (want.len() - *pos).min(bytes.len());
+                let same = want[*pos..*pos + n] == bytes[..n];
+                *pos += n;
+                (n, *pos == want.len(), (!same).then_some(*message))
+            }
+            Expected::Hashed {
+                remaining,
+                hasher,
+                want,
+                message,
+            } => {
+                let n = (*remaining).min(bytes.len() as u64) as usize;
+                hasher.update(&bytes[..n]);
+                if let Some(partial) = partial {
+                    partial.extend_from_slice(&bytes[..n]);
+                }
+                *remaining -= n as u64;
+                let done = *remaining == 0;
+                let bad = done && hasher.finalize().to_hex().as_str() != want.as_str();
+                (n, done, bad.then_some(Some(*message)))
+            }
+        }
+    }
+}
+
 /// The input member being matched against the output.
 struct InMember {
     member: Arc<Member>,
@@ -1759,24 +1800,7 @@ impl<'a> Accounting<'a> {
                 if let Some(current) = &mut self.current {
                     current.read(&message.bytes);
                 }
-                let mbox = member.format == MailboxFormat::Mbox && holds_message(&member, &message);
-                let line = match mbox {
-                    true => message.bytes[..message.envelope_len.min(message.bytes.len())].to_vec(),
-                    false => Vec::new(),
-                };
-                match self.account_message(&member, &names, message, verdict) {
-                    Some(expected) => {
-                        if mbox && std::mem::take(&mut self.mbox_after_deletion) {
-                            self.expected.push_back(Expected::Exact {
-                                bytes: crate::mailbox::mbox::separator(&self.mbox_last, &line),
-                                pos: 0,
-                                message: None,
-                            });
-                        }
-                        self.expected.push_back(expected);
-                    }
-                    None => self.mbox_after_deletion |= mbox,
-                }
+                self.expect_message(&member, &names, message, verdict);
             }
             Some((Event::MemberEnd { padding }, _, found)) => {
                 self.input_member_end(&names, member.format, &found);
@@ -1791,6 +1815,36 @@ impl<'a> Accounting<'a> {
             }
         }
         true
+    }
+
+    /// Accounts for a message of the current input member and queues what
+    /// the output holds for it: in an mbox, after messages were deleted,
+    /// the separator line a scrub writes before the next one kept.
+    fn expect_message(
+        &mut self,
+        member: &Member,
+        names: &[String],
+        message: Message,
+        verdict: Option<Box<Verdict>>,
+    ) {
+        let mbox = member.format == MailboxFormat::Mbox && holds_message(member, &message);
+        let line = match mbox {
+            true => message.bytes[..message.envelope_len.min(message.bytes.len())].to_vec(),
+            false => Vec::new(),
+        };
+        match self.account_message(member, names, message, verdict) {
+            Some(expected) => {
+                if mbox && std::mem::take(&mut self.mbox_after_deletion) {
+                    self.expected.push_back(Expected::Exact {
+                        bytes: crate::mailbox::mbox::separator(&self.mbox_last, &line),
+                        pos: 0,
+                        message: None,
+                    });
+                }
+                self.expected.push_back(expected);
+            }
+            None => self.mbox_after_deletion |= mbox,
+        }
     }
 
     fn output_member_start(&mut self, out: &Arc<Member>) {
@@ -1882,34 +1936,8 @@ impl<'a> Accounting<'a> {
                 .current
                 .as_ref()
                 .is_some_and(|c| c.member.format == MailboxFormat::Mbox);
-            let (n, done, mismatch) = match front {
-                Expected::Exact {
-                    bytes: want,
-                    pos,
-                    message,
-                } => {
-                    let n = (want.len() - *pos).min(bytes.len());
-                    let same = want[*pos..*pos + n] == bytes[..n];
-                    *pos += n;
-                    (n, *pos == want.len(), (!same).then_some(*message))
-                }
-                Expected::Hashed {
-                    remaining,
-                    hasher,
-                    want,
-                    message,
-                } => {
-                    let n = (*remaining).min(bytes.len() as u64) as usize;
-                    hasher.update(&bytes[..n]);
-                    if mbox {
-                        self.mbox_partial.extend_from_slice(&bytes[..n]);
-                    }
-                    *remaining -= n as u64;
-                    let done = *remaining == 0;
-                    let bad = done && hasher.finalize().to_hex().as_str() != want.as_str();
-                    (n, done, bad.then_some(Some(*message)))
-                }
-            };
+            let partial = mbox.then_some(&mut self.mbox_partial);
+            let (n, done, mismatch) = front.compare(bytes, partial);
             if let Some(message) = mismatch {
                 let at = self.where_(message);
                 self.fail(format!(
@@ -1980,25 +2008,7 @@ impl<'a> Accounting<'a> {
             return None;
         }
         if let Some(engine) = self.engine {
-            let matcher = engine.matcher();
-            if output::header_holds_identifier(matcher, i) {
-                return Some(HEADER_CLEANED_REASON);
-            }
-            let runs_into_next = next.is_some_and(|n| {
-                !current.padding.is_empty()
-                    && n.leading_zero_blocks == 0
-                    && output::padding_runs_into(
-                        matcher,
-                        &current.tail,
-                        &current.padding,
-                        &n.header,
-                    )
-            });
-            let holds = i.header == o.header
-                && !changed
-                && (runs_into_next
-                    || output::padding_holds_identifier(matcher, &current.tail, &current.padding));
-            return holds.then_some(PADDING_CLEANED_REASON);
+            return identifier_cleaning(engine.matcher(), current, changed, next);
         }
         if i.header != o.header {
             let edit = HeaderEdit {
@@ -2014,15 +2024,10 @@ impl<'a> Accounting<'a> {
     /// Checks the `clean` removal of a member written under its own name
     /// against what its header and padding became.
     fn check_cleaned(&mut self, current: &InMember, out_padding: &[u8], next: Option<&RawEntry>) {
-        let cleans = self.take(&current.names, 0, |a| a == Action::Clean);
-        self.taken_cleans.extend(&cleans);
-        self.tally.cleaned += cleans.len() as u64;
         let at = format!("member '{}'", self.namer.show(&current.member.path));
-        if cleans.len() > 1 {
-            self.note(format!("{at}: listed as cleaned more than once"));
-        }
+        let first = self.take_clean(&at, &current.names);
         let expected = self.expected_cleaning(current, out_padding, next);
-        let Some(&first) = cleans.first() else {
+        let Some(first) = first else {
             match expected {
                 Some(HEADER_CLEANED_REASON) => self.note(format!(
                     "{at}: its tar header fields were cleaned, but it is not listed as cleaned"
@@ -2070,6 +2075,18 @@ impl<'a> Accounting<'a> {
         if let Some(why) = why {
             self.note(format!("{at}: listed as {what} cleaned, but {why}"));
         }
+    }
+
+    /// The `clean` entry of a member of `names`, now taken (counted; noted
+    /// if listed more than once).
+    fn take_clean(&mut self, at: &str, names: &[String]) -> Option<usize> {
+        let cleans = self.take(names, 0, |a| a == Action::Clean);
+        self.taken_cleans.extend(&cleans);
+        self.tally.cleaned += cleans.len() as u64;
+        if cleans.len() > 1 {
+            self.note(format!("{at}: listed as cleaned more than once"));
+        }
+        cleans.first().copied()
     }
 
     /// Checks the hashes and lengths of a `clean` removal: of `before` as
@@ -2215,6 +2232,17 @@ impl<'a> Accounting<'a> {
         }
         self.check_records(&input_digest.digest());
         self.check_removals();
+        self.check_warnings();
+        if !self.problems.is_empty() {
+            return Ok(Err(join_problems(std::mem::take(&mut self.problems))));
+        }
+        Ok(Ok(self.summary()))
+    }
+
+    /// The manifest's warnings against those the input gives: with a
+    /// request, those about the bytes of members; always, those about hard
+    /// links dangling in the input.
+    fn check_warnings(&mut self) {
         let listed: Vec<&Warning> = self
             .manifest
             .warnings
@@ -2242,9 +2270,11 @@ impl<'a> Accounting<'a> {
                 dangling.len()
             ));
         }
-        if !self.problems.is_empty() {
-            return Ok(Err(join_problems(std::mem::take(&mut self.problems))));
-        }
+    }
+
+    /// The detail of a passed accounting: what the input gave, and what
+    /// was checked.
+    fn summary(&self) -> String {
         let t = &self.tally;
         let scope = if self.engine.is_some() {
             "every removal decided again from the request, the warnings and totals recomputed"
@@ -2252,26 +2282,49 @@ impl<'a> Accounting<'a> {
             "subjects, roles, reasons and attachments of the removals, and the warnings, not \
              checked without --subjects"
         };
-        Ok(Ok(format!(
+        format!(
             "input blake3 matches; {} messages byte-identical, {} deleted, {} redacted, {} \
              members dropped, {} renamed, {} cleaned; {scope}",
             t.untouched, t.deleted, t.redacted, t.dropped, t.renamed, t.cleaned
-        )))
+        )
     }
 
     /// The input record and the totals against the walk.
     fn check_records(&mut self, digest: &Digest) {
-        let manifest = self.manifest;
-        let input = &manifest.input;
+        let input = &self.manifest.input;
         if digest.hash.to_hex().as_str() != input.blake3 {
             self.note("blake3 of the input does not match the manifest's input.blake3".into());
+        }
+        for (field, stated, found) in self.record_counts(digest) {
+            if stated != found {
+                self.note(format!("{field} is {stated}, the input gives {found}"));
+            }
         }
         let container = match (self.container.layout, self.bare_format) {
             (Layout::Tar, _) => "tar",
             (Layout::Bare, Some(format)) => format.name(),
             (Layout::Bare, None) => "bare",
         };
-        let t = &manifest.totals;
+        if input.container != container {
+            self.note(format!(
+                "input.container is {}, the input is {container}",
+                input.container
+            ));
+        }
+        let compression = self.container.compression.to_string();
+        if input.compression != compression {
+            self.note(format!(
+                "input.compression is {}, the input is compressed with {compression}",
+                input.compression
+            ));
+        }
+    }
+
+    /// Each count of the input record and the totals (field, as stated)
+    /// beside the count the walk gives; the warnings only with a request.
+    fn record_counts(&self, digest: &Digest) -> Vec<(&'static str, u64, u64)> {
+        let input = &self.manifest.input;
+        let t = &self.manifest.totals;
         let mut counts = vec![
             ("input.bytes", input.bytes, digest.bytes),
             ("input.members", input.members, self.tally.members),
@@ -2298,24 +2351,7 @@ impl<'a> Accounting<'a> {
             let warnings = self.warnings.len() + self.dangling_in_input.len();
             counts.push(("totals.warnings", t.warnings, warnings as u64));
         }
-        for (field, stated, found) in counts {
-            if stated != found {
-                self.note(format!("{field} is {stated}, the input gives {found}"));
-            }
-        }
-        if input.container != container {
-            self.note(format!(
-                "input.container is {}, the input is {container}",
-                input.container
-            ));
-        }
-        let compression = self.container.compression.to_string();
-        if input.compression != compression {
-            self.note(format!(
-                "input.compression is {}, the input is compressed with {compression}",
-                input.compression
-            ));
-        }
+        counts
     }
 
     /// Every removal matched the input, in the order a scrub writes them;
@@ -2327,6 +2363,13 @@ impl<'a> Accounting<'a> {
                 self.manifest.removals[i].action.name()
             ));
         }
+        self.check_removal_order();
+        self.check_cache_changes();
+    }
+
+    /// The removals of each group were taken in the order they are listed:
+    /// a scrub writes them in input order.
+    fn check_removal_order(&mut self) {
         let increasing = |v: &[usize]| v.windows(2).all(|w| w[0] < w[1]);
         let caches: Vec<usize> = self
             .taken_drops
@@ -2352,6 +2395,11 @@ impl<'a> Accounting<'a> {
                     .push(format!("the removals of {group} are not in input order"));
             }
         }
+    }
+
+    /// Every header cache dropped for a change in its folder had one: a
+    /// message deleted or redacted in that folder.
+    fn check_cache_changes(&mut self) {
         for (i, folder) in std::mem::take(&mut self.cache_changed) {
             let prefix = [folder.as_slice(), b"/"].concat();
             if !self
@@ -2365,6 +2413,34 @@ impl<'a> Accounting<'a> {
             }
         }
     }
+}
+
+/// With a request, the cleaning a member written under its own name must
+/// have had (`changed`: a message of it was deleted or redacted): of its
+/// header when that holds an identifier, else of its padding when that holds
+/// one or runs into the `next` header, unless the header or a message changed.
+fn identifier_cleaning(
+    matcher: &Matcher,
+    current: &InMember,
+    changed: bool,
+    next: Option<&RawEntry>,
+) -> Option<&'static str> {
+    let (Some(i), Some(o)) = (&current.member.entry, &current.out.entry) else {
+        return None;
+    };
+    if output::header_holds_identifier(matcher, i) {
+        return Some(HEADER_CLEANED_REASON);
+    }
+    let runs_into_next = next.is_some_and(|n| {
+        !current.padding.is_empty()
+            && n.leading_zero_blocks == 0
+            && output::padding_runs_into(matcher, &current.tail, &current.padding, &n.header)
+    });
+    let holds = i.header == o.header
+        && !changed
+        && (runs_into_next
+            || output::padding_holds_identifier(matcher, &current.tail, &current.padding));
+    holds.then_some(PADDING_CLEANED_REASON)
 }
 
 /// The folder part of a path (`a/b/c` -> `a/b`, `c` -> empty).
