@@ -444,7 +444,20 @@ struct Walk {
 
 impl Walk {
     fn output_check(&self, manifest: &Manifest) -> std::result::Result<String, String> {
-        let want = &manifest.output;
+        let problems = self.output_problems(&manifest.output);
+        if !problems.is_empty() {
+            return Err(join_problems(problems));
+        }
+        Ok(format!(
+            "blake3 matches; {} members, {} messages; every hard link resolves",
+            self.members, self.messages
+        ))
+    }
+
+    /// Where the output differs from the manifest's record of it (`want`):
+    /// hash and length, counts, compression, container; and hard links it
+    /// cannot resolve.
+    fn output_problems(&self, want: &StreamRecord) -> Vec<String> {
         let hash = self.digest.hash.to_hex().to_string();
         let mut problems = Vec::new();
         if hash != want.blake3 || self.digest.bytes != want.bytes {
@@ -466,16 +479,7 @@ impl Walk {
                 want.compression
             ));
         }
-        let container_ok = match (self.container.layout, self.bare_format) {
-            (Layout::Tar, _) => want.container == "tar",
-            // An empty bare output (every message deleted) is of either kind.
-            (Layout::Bare, _) if self.bare_bytes == 0 => {
-                want.container == "mbox" || want.container == "eml"
-            }
-            (Layout::Bare, Some(format)) => want.container == format.name(),
-            (Layout::Bare, None) => false,
-        };
-        if !container_ok {
+        if !self.container_matches(&want.container) {
             problems.push(format!(
                 "the output is not of the container the manifest says ({})",
                 want.container
@@ -489,13 +493,18 @@ impl Walk {
                 self.first_dangling.as_deref().unwrap_or("?")
             ));
         }
-        if !problems.is_empty() {
-            return Err(join_problems(problems));
+        problems
+    }
+
+    /// Whether the output is of the container the manifest names.
+    fn container_matches(&self, want: &str) -> bool {
+        match (self.container.layout, self.bare_format) {
+            (Layout::Tar, _) => want == "tar",
+            // An empty bare output (every message deleted) is of either kind.
+            (Layout::Bare, _) if self.bare_bytes == 0 => want == "mbox" || want == "eml",
+            (Layout::Bare, Some(format)) => want == format.name(),
+            (Layout::Bare, None) => false,
         }
-        Ok(format!(
-            "blake3 matches; {} members, {} messages; every hard link resolves",
-            self.members, self.messages
-        ))
     }
 
     fn subjects_check(&self) -> std::result::Result<String, String> {
@@ -691,31 +700,17 @@ fn read_input(
     sender: &mpsc::SyncSender<Incoming>,
 ) {
     let mut watch = RawWatch::default();
-    let mut member: Option<(Arc<Member>, String)> = None;
+    let mut seen = InputSeen {
+        hasher,
+        listed,
+        watch: &mut watch,
+        member: None,
+    };
     let result = read_events(opened, read, &mut |event| {
-        let mut verdict = None;
-        let mut found = Vec::new();
-        if let Some(engine) = engine {
-            match &event {
-                Event::MemberStart(m) => {
-                    watch.take();
-                    let name = report_path(engine.matcher(), hasher, &m.path);
-                    member = Some((Arc::clone(m), name));
-                }
-                Event::Data(bytes) | Event::Trailer(bytes) => watch.feed(engine.matcher(), bytes),
-                Event::Message(message) => {
-                    if let Some((m, name)) = &member
-                        && listed
-                            .get(name.as_str())
-                            .is_some_and(|l| l.contains(&(message.index as u64)))
-                    {
-                        verdict = Some(Box::new(engine.decide(m, message)?));
-                    }
-                }
-                Event::MemberEnd { .. } => found = watch.take(),
-                Event::ArchiveEnd { .. } => {}
-            }
-        }
+        let (verdict, found) = match engine {
+            Some(engine) => seen.observe(engine, &event)?,
+            None => (None, Vec::new()),
+        };
         sender
             .send(Incoming::Event {
                 event,
@@ -731,6 +726,51 @@ fn read_input(
         Err(e) => Incoming::Failed(e),
     };
     let _ = sender.send(last);
+}
+
+/// What the scrub's recorder saw of the input, rebuilt by its reader thread
+/// (with a request): the engine's decision on each listed message, the
+/// subjects in the non-message bytes of each member.
+struct InputSeen<'a> {
+    hasher: &'a Hasher,
+    listed: &'a HashMap<&'a str, HashSet<u64>>,
+    watch: &'a mut RawWatch,
+    /// The member being read, and its name as the manifest records it.
+    member: Option<(Arc<Member>, String)>,
+}
+
+impl InputSeen<'_> {
+    /// Takes in one event: the verdict on a listed message, the subjects
+    /// found outside the messages of a member at its end.
+    fn observe(
+        &mut self,
+        engine: &Engine<'_>,
+        event: &Event,
+    ) -> Result<(Option<Box<Verdict>>, Vec<usize>)> {
+        let mut verdict = None;
+        let mut found = Vec::new();
+        match event {
+            Event::MemberStart(m) => {
+                self.watch.take();
+                let name = report_path(engine.matcher(), self.hasher, &m.path);
+                self.member = Some((Arc::clone(m), name));
+            }
+            Event::Data(bytes) | Event::Trailer(bytes) => self.watch.feed(engine.matcher(), bytes),
+            Event::Message(message) => {
+                if let Some((m, name)) = &self.member
+                    && self
+                        .listed
+                        .get(name.as_str())
+                        .is_some_and(|l| l.contains(&(message.index as u64)))
+                {
+                    verdict = Some(Box::new(engine.decide(m, message)?));
+                }
+            }
+            Event::MemberEnd { .. } => found = self.watch.take(),
+            Event::ArchiveEnd { .. } => {}
+        }
+        Ok((verdict, found))
+    }
 }
 
 /// The sink of the output walk.
@@ -1238,20 +1278,8 @@ impl<'a> Accounting<'a> {
                     _ => None,
                 };
                 self.settle_cleaning(next.as_ref().and_then(|m| m.entry.as_ref()));
-                if let Event::MemberStart(member) = &event {
-                    self.tally.members += 1;
-                    match &member.entry {
-                        None => self.bare_format = Some(member.format),
-                        Some(entry) => {
-                            if entry.kind() == EntryKind::Hardlink
-                                && !self.input_seen.contains(&link_key(&entry.link))
-                            {
-                                self.dangling_in_input
-                                    .push(self.namer.recorded(&member.path));
-                            }
-                            self.input_seen.insert(link_key(&entry.path));
-                        }
-                    }
+                if let Some(member) = &next {
+                    self.count_input_member(member);
                 }
                 Some((event, verdict, found))
             }
@@ -1269,6 +1297,24 @@ impl<'a> Accounting<'a> {
             Err(_) => {
                 self.input_done = true;
                 None
+            }
+        }
+    }
+
+    /// Counts an input member as it starts: the format of a bare mailbox,
+    /// the hard links that name no earlier member.
+    fn count_input_member(&mut self, member: &Member) {
+        self.tally.members += 1;
+        match &member.entry {
+            None => self.bare_format = Some(member.format),
+            Some(entry) => {
+                if entry.kind() == EntryKind::Hardlink
+                    && !self.input_seen.contains(&link_key(&entry.link))
+                {
+                    self.dangling_in_input
+                        .push(self.namer.recorded(&member.path));
+                }
+                self.input_seen.insert(link_key(&entry.path));
             }
         }
     }
@@ -1750,7 +1796,18 @@ impl<'a> Accounting<'a> {
             self.note(format!("{at}: listed as renamed, but it is no tar member"));
             return true;
         };
-        let removal = &self.manifest.removals[first];
+        self.check_rename_hashes(&at, &self.manifest.removals[first], i, o);
+        if self.name_holds_identifier(member) == Some(false) {
+            self.note(format!(
+                "{at}: listed as renamed, but its names hold no identifier"
+            ));
+        }
+        true
+    }
+
+    /// Checks the hashes and lengths of a `rename` removal: of the names
+    /// (path and link target) of `i` as read and `o` as written.
+    fn check_rename_hashes(&mut self, at: &str, removal: &Removal, i: &RawEntry, o: &RawEntry) {
         let from = RenamedMember::name_bytes(&i.path, &i.link);
         let to = RenamedMember::name_bytes(&o.path, &o.link);
         if self.hasher.message(&from) != removal.original_blake3
@@ -1767,12 +1824,6 @@ impl<'a> Accounting<'a> {
                 "{at}: listed as renamed, but sanitized_blake3 or sanitized_bytes is not of its names in the output"
             ));
         }
-        if self.name_holds_identifier(member) == Some(false) {
-            self.note(format!(
-                "{at}: listed as renamed, but its names hold no identifier"
-            ));
-        }
-        true
     }
 
     /// Pulls the next event of the current input member; false at its end.
@@ -1862,19 +1913,7 @@ impl<'a> Accounting<'a> {
                         }
                         continue;
                     }
-                    let renamed = self.check_names(&member, &names, out);
-                    self.mbox_last.clear();
-                    self.mbox_after_deletion = false;
-                    self.current = Some(InMember {
-                        member,
-                        names,
-                        out: Arc::clone(out),
-                        ended: false,
-                        padding: Vec::new(),
-                        renamed,
-                        changed_before: self.changed.len(),
-                        tail: Vec::new(),
-                    });
+                    self.start_member(member, names, out);
                     return;
                 }
                 Some(_) => {
@@ -1890,6 +1929,24 @@ impl<'a> Accounting<'a> {
                 }
             }
         }
+    }
+
+    /// Makes input `member` (under `names`) the one matched against output
+    /// member `out`, once its names are checked.
+    fn start_member(&mut self, member: Arc<Member>, names: Vec<String>, out: &Arc<Member>) {
+        let renamed = self.check_names(&member, &names, out);
+        self.mbox_last.clear();
+        self.mbox_after_deletion = false;
+        self.current = Some(InMember {
+            member,
+            names,
+            out: Arc::clone(out),
+            ended: false,
+            padding: Vec::new(),
+            renamed,
+            changed_before: self.changed.len(),
+            tail: Vec::new(),
+        });
     }
 
     fn where_(&self, message: Option<usize>) -> String {
