@@ -5,7 +5,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use mailscrub::error::Error;
-use mailscrub::ops::{self, Input};
+use mailscrub::manifest::Warning;
+use mailscrub::ops::{self, Input, ScanSummary};
 use mailscrub::record::{Affected, role_name};
 use mailscrub::request::Action;
 
@@ -61,24 +62,45 @@ pub fn run(args: ScanArgs) -> Result<Exit, Error> {
     );
     reporter.finish();
     let summary = summary?;
-    let t = summary.totals;
     for warning in &summary.warnings {
-        if json {
-            report.json(&serde_json::json!({
-                "type": "warning",
-                "member": warning.member,
-                "kind": warning.kind,
-                "subjects": warning.subjects,
-            }))?;
-        } else {
-            report.text(format_args!(
-                "warning  {}  {}  subjects={}",
-                path(&warning.member),
-                warning.kind,
-                warning.subjects.join(",")
-            ))?;
-        }
+        render_warning(&mut report, warning, json)?;
     }
+    render_summary(&mut report, &summary, json)?;
+    report.finish()?;
+    Ok(Exit::Success)
+}
+
+/// One warning of the scan: a member whose bytes outside messages hold an
+/// identifier.
+fn render_warning(
+    report: &mut Report<impl Write>,
+    warning: &Warning,
+    json: bool,
+) -> Result<(), Error> {
+    if json {
+        report.json(&serde_json::json!({
+            "type": "warning",
+            "member": warning.member,
+            "kind": warning.kind,
+            "subjects": warning.subjects,
+        }))
+    } else {
+        report.text(format_args!(
+            "warning  {}  {}  subjects={}",
+            path(&warning.member),
+            warning.kind,
+            warning.subjects.join(",")
+        ))
+    }
+}
+
+/// The last line of the scan: what a scrub would do with the messages.
+fn render_summary(
+    report: &mut Report<impl Write>,
+    summary: &ScanSummary,
+    json: bool,
+) -> Result<(), Error> {
+    let t = &summary.totals;
     if json {
         report.json(&serde_json::json!({
             "type": "summary",
@@ -91,15 +113,13 @@ pub fn run(args: ScanArgs) -> Result<Exit, Error> {
             "untouched": t.untouched,
             "fail_closed": t.fail_closed,
             "warnings": t.warnings,
-        }))?;
+        }))
     } else {
         report.text(format_args!(
             "{} messages read: {} to delete, {} to redact, {} untouched; {} warnings",
             t.messages_read, t.deleted, t.redacted, t.untouched, t.warnings
-        ))?;
+        ))
     }
-    report.finish()?;
-    Ok(Exit::Success)
 }
 
 fn render(
