@@ -27,7 +27,8 @@ use crate::manifest::{
     ATTACHMENT_REASON, Action, CACHE_CHANGED_REASON, CACHE_IDENTIFIER_REASON,
     DANGLING_LINK_WARNING, HEADER_CLEANED_REASON, HEADER_UNCLEANABLE_REASON, Hasher,
     LINK_TARGET_GONE_REASON, Manifest, ManifestError, ManifestKey, NAME_DOES_NOT_FIT_REASON,
-    PADDING_CLEANED_REASON, Removal, StreamRecord, TRAILER_CLEANED_REASON, TRAILER_MEMBER, Warning,
+    PADDING_CLEANED_REASON, PolicyRecord, Removal, StreamRecord, TRAILER_CLEANED_REASON,
+    TRAILER_MEMBER, Warning,
 };
 use crate::matcher::{Matcher, MessageInput};
 use crate::ops::{Input, LoadedRequest};
@@ -250,6 +251,9 @@ fn join_problems(mut problems: Vec<String>) -> String {
     text
 }
 
+/// The `manifest` check: its MAC (with a key), its consistency on its own,
+/// its request record against the request given, and that it holds no
+/// identifier of a subject.
 fn check_manifest(
     manifest: &Manifest,
     hasher: &Hasher,
@@ -257,21 +261,7 @@ fn check_manifest(
     matcher: Option<&Matcher>,
 ) -> std::result::Result<String, String> {
     let mut problems = Vec::new();
-    let mac = match (hasher.is_keyed(), manifest.keyed) {
-        (true, true) => match manifest.check_mac(hasher) {
-            Ok(()) => "MAC valid",
-            Err(e) => {
-                problems.push(e);
-                "MAC invalid"
-            }
-        },
-        (true, false) => {
-            problems.push("a key was given but the manifest is not keyed (no MAC)".into());
-            "not keyed"
-        }
-        (false, true) => "keyed: MAC not checked without --manifest-key",
-        (false, false) => "not keyed",
-    };
+    let mac = mac_status(manifest, hasher, &mut problems);
     problems.extend(manifest.consistency_problems());
     let request_note = match request {
         Some(loaded) => {
@@ -295,6 +285,26 @@ fn check_manifest(
     }
 }
 
+/// What the check says of the MAC: checked with a key (a bad one, or a key
+/// for a manifest without a MAC, goes to `problems`), else not checked.
+fn mac_status(manifest: &Manifest, hasher: &Hasher, problems: &mut Vec<String>) -> &'static str {
+    match (hasher.is_keyed(), manifest.keyed) {
+        (true, true) => match manifest.check_mac(hasher) {
+            Ok(()) => "MAC valid",
+            Err(e) => {
+                problems.push(e);
+                "MAC invalid"
+            }
+        },
+        (true, false) => {
+            problems.push("a key was given but the manifest is not keyed (no MAC)".into());
+            "not keyed"
+        }
+        (false, true) => "keyed: MAC not checked without --manifest-key",
+        (false, false) => "not keyed",
+    }
+}
+
 /// Where the manifest's request record differs from the request given.
 fn request_problems(manifest: &Manifest, loaded: &LoadedRequest) -> Vec<String> {
     let record = &manifest.request;
@@ -307,36 +317,35 @@ fn request_problems(manifest: &Manifest, loaded: &LoadedRequest) -> Vec<String> 
     if record.subjects != ids {
         problems.push("request.subjects are not the subject ids of the request given".into());
     }
+    problems.extend(policy_problems(&record.policy, &request.policy));
+    problems
+}
+
+/// The fields of the manifest's policy record (`stated`) that are not the
+/// policy of the request given.
+fn policy_problems(stated: &PolicyRecord, policy: &request::Policy) -> Vec<String> {
     let action = |a: request::Action| match a {
         request::Action::Delete => "delete",
         request::Action::Redact => "redact",
     };
-    let policy = &request.policy;
     let attachments = match policy.binary_attachments {
         BinaryAttachments::Stub => "stub",
         BinaryAttachments::Keep => "keep",
     };
-    for (field, stated, given) in [
-        ("sender", &record.policy.sender, action(policy.sender)),
-        (
-            "recipient",
-            &record.policy.recipient,
-            action(policy.recipient),
-        ),
-        ("mention", &record.policy.mention, action(policy.mention)),
+    [
+        ("sender", &stated.sender, action(policy.sender)),
+        ("recipient", &stated.recipient, action(policy.recipient)),
+        ("mention", &stated.mention, action(policy.mention)),
         (
             "binary_attachments",
-            &record.policy.binary_attachments,
+            &stated.binary_attachments,
             attachments,
         ),
-    ] {
-        if stated != given {
-            problems.push(format!(
-                "request.policy.{field} is not the policy of the request given"
-            ));
-        }
-    }
-    problems
+    ]
+    .into_iter()
+    .filter(|(_, stated, given)| stated != given)
+    .map(|(field, ..)| format!("request.policy.{field} is not the policy of the request given"))
+    .collect()
 }
 
 /// Names members the way the manifest does, so that what verify prints
@@ -565,6 +574,8 @@ enum Incoming {
     Failed(Error),
 }
 
+/// Walks the output through the pipeline (re-scanning its messages with a
+/// request) while, with an input, the accounting follows it in lockstep.
 fn walk(
     output: &Input,
     manifest: &Manifest,
@@ -590,15 +601,7 @@ fn walk(
         options.max_window,
     ) {
         Ok(opened) => opened,
-        Err(error) => {
-            if drain().is_err() {
-                return Err(error);
-            }
-            return Ok(Walked::Damaged {
-                digest: out_digest.digest(),
-                error,
-            });
-        }
+        Err(error) => return walk_result(Err(error), drain(), out_digest.digest()),
     };
     let container = opened.container;
     let read = ReadOptions {
@@ -630,17 +633,26 @@ fn walk(
         )))
     })?;
     let drained = drain();
+    walk_result(walked, drained, out_digest.digest())
+}
+
+/// What a walk of the output gives once the rest of the file was hashed
+/// (`drained`; `digest` of the whole file): the output read through, or
+/// damaged when it cannot be read, unless the file cannot even be hashed
+/// (then the walk's error is the verify's).
+fn walk_result(
+    walked: std::result::Result<Walk, Error>,
+    drained: Result<()>,
+    digest: Digest,
+) -> Result<Walked> {
     match walked {
         Ok(mut walk) => {
             drained?;
-            walk.digest = out_digest.digest();
+            walk.digest = digest;
             Ok(Walked::Read(walk))
         }
         Err(error) if drained.is_err() => Err(error),
-        Err(error) => Ok(Walked::Damaged {
-            digest: out_digest.digest(),
-            error,
-        }),
+        Err(error) => Ok(Walked::Damaged { digest, error }),
     }
 }
 
@@ -2117,20 +2129,34 @@ impl<'a> Accounting<'a> {
             Some(HEADER_CLEANED_REASON) => "its tar header fields",
             _ => "its padding",
         };
+        if let Some(why) = self.cleaning_doubt(current, out_padding, reason, expected) {
+            self.note(format!("{at}: listed as {what} cleaned, but {why}"));
+        }
+    }
+
+    /// Why a cleaning listed for `reason` cannot be (`expected`: the one
+    /// [`Self::expected_cleaning`] gives), if it cannot.
+    fn cleaning_doubt(
+        &self,
+        current: &InMember,
+        out_padding: &[u8],
+        reason: Option<&str>,
+        expected: Option<&str>,
+    ) -> Option<&'static str> {
+        let (Some(i), Some(o)) = (&current.member.entry, &current.out.entry) else {
+            return None;
+        };
         // Without a request, a header that differs at all may have been
         // cleaned (a cleaning can look like a change of size alone).
         let shown = match reason {
             Some(HEADER_CLEANED_REASON) => i.header != o.header,
             _ => i.header == o.header && current.padding != out_padding,
         };
-        let why = match self.engine {
+        match self.engine {
             Some(_) if expected != reason => Some("the request finds no identifier there"),
             _ if current.renamed => Some("it is listed as renamed"),
             _ if !shown => Some("the output holds them as the input does"),
             _ => None,
-        };
-        if let Some(why) = why {
-            self.note(format!("{at}: listed as {what} cleaned, but {why}"));
         }
     }
 
