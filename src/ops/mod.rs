@@ -272,18 +272,9 @@ pub fn scrub(
     options: &ScrubOptions,
 ) -> Result<ScrubSummary> {
     let manifest_path = manifest_path(output, options.manifest.as_deref())?;
-    let output_target = match output {
-        Output::Stdout => Target::Stdout,
-        Output::Path(path) => Target::resolve(path, "the output")?,
-    };
-    let manifest_target = Target::resolve(&manifest_path, "the manifest")?;
-    refuse_collisions(
-        input,
-        request,
-        options.key_file.as_deref(),
-        &output_target,
-        &manifest_target,
-    )?;
+    let (output_target, manifest_target) = scrub_targets(output, &manifest_path)?;
+    let key_file = options.key_file.as_deref();
+    refuse_collisions(input, request, key_file, &output_target, &manifest_target)?;
     let hasher = Hasher::new(options.key.clone());
     let engine = Engine::new(&request.request, hasher.clone(), options.on_unredactable);
     refuse_incomplete(engine.matcher())?;
@@ -294,10 +285,7 @@ pub fn scrub(
         options,
         engine: &engine,
         hasher: &hasher,
-        spool_dir: match &output_target {
-            Target::Replace(path) => Some(crate::fsio::parent_dir(path)),
-            Target::Stdout | Target::Stream(_) => None,
-        },
+        spool_dir: spool_dir(&output_target),
     };
     // Errors name members as reports do: never a path holding an identifier.
     let written = run
@@ -308,6 +296,28 @@ pub fn scrub(
         manifest_path,
         totals: written.totals,
     })
+}
+
+/// Where a scrub's output and manifest go, resolved (symbolic links
+/// followed; directories, block devices and sockets refused).
+fn scrub_targets(output: &Output, manifest_path: &Path) -> Result<(Target, Target)> {
+    let output_target = match output {
+        Output::Stdout => Target::Stdout,
+        Output::Path(path) => Target::resolve(path, "the output")?,
+    };
+    Ok((
+        output_target,
+        Target::resolve(manifest_path, "the manifest")?,
+    ))
+}
+
+/// Where the spool files of a scrub go: beside an output file replaced,
+/// else (`None`) the system's temporary folder.
+fn spool_dir(output: &Target) -> Option<PathBuf> {
+    match output {
+        Target::Replace(path) => Some(crate::fsio::parent_dir(path)),
+        Target::Stdout | Target::Stream(_) => None,
+    }
 }
 
 /// Everything a scrub reads, for writing its two outputs.
