@@ -1065,6 +1065,15 @@ enum Expected {
 }
 
 impl Expected {
+    /// These exact `bytes`, none of them matched yet (of `message`, if any).
+    fn exact(bytes: Vec<u8>, message: Option<usize>) -> Self {
+        Expected::Exact {
+            bytes,
+            pos: 0,
+            message,
+        }
+    }
+
     /// Compares the start of `bytes` with what is expected (a redacted
     /// message's bytes also go to `partial`, in an mbox): how many bytes it
     /// took, whether it is complete, and on a mismatch `Some` of the
@@ -1285,14 +1294,7 @@ impl<'a> Accounting<'a> {
                 verdict,
                 found,
             }) => {
-                let next = match &event {
-                    Event::MemberStart(member) => Some(Arc::clone(member)),
-                    _ => None,
-                };
-                self.settle_cleaning(next.as_ref().and_then(|m| m.entry.as_ref()));
-                if let Some(member) = &next {
-                    self.count_input_member(member);
-                }
+                self.input_arrives(&event);
                 Some((event, verdict, found))
             }
             Ok(Incoming::End { trailer }) => {
@@ -1310,6 +1312,19 @@ impl<'a> Accounting<'a> {
                 self.input_done = true;
                 None
             }
+        }
+    }
+
+    /// Takes note of an input event before it is handled: once the next
+    /// header is known, the cleaning due is settled; a member is counted.
+    fn input_arrives(&mut self, event: &Event) {
+        let next = match event {
+            Event::MemberStart(member) => Some(member),
+            _ => None,
+        };
+        self.settle_cleaning(next.and_then(|m| m.entry.as_ref()));
+        if let Some(member) = next {
+            self.count_input_member(member);
         }
     }
 
@@ -1643,11 +1658,7 @@ impl<'a> Accounting<'a> {
             ));
         }
         self.tally.untouched += 1;
-        Expected::Exact {
-            bytes: message.bytes,
-            pos: 0,
-            message: Some(message.index),
-        }
+        Expected::exact(message.bytes, Some(message.index))
     }
 
     /// What the output holds for message `index` that `removal` deletes
@@ -1850,19 +1861,11 @@ impl<'a> Accounting<'a> {
         let names = current.names.clone();
         match self.next_input() {
             Some((Event::Data(bytes), _, _)) => {
-                if let Some(current) = &mut self.current {
-                    current.read(&bytes);
-                }
-                self.expected.push_back(Expected::Exact {
-                    bytes,
-                    pos: 0,
-                    message: None,
-                })
+                self.current_read(&bytes);
+                self.expected.push_back(Expected::exact(bytes, None))
             }
             Some((Event::Message(message), verdict, _)) => {
-                if let Some(current) = &mut self.current {
-                    current.read(&message.bytes);
-                }
+                self.current_read(&message.bytes);
                 self.expect_message(&member, &names, message, verdict);
             }
             Some((Event::MemberEnd { padding }, _, found)) => {
@@ -1878,6 +1881,13 @@ impl<'a> Accounting<'a> {
             }
         }
         true
+    }
+
+    /// Notes data bytes of the current input member as read.
+    fn current_read(&mut self, bytes: &[u8]) {
+        if let Some(current) = &mut self.current {
+            current.read(bytes);
+        }
     }
 
     /// Accounts for a message of the current input member and queues what
@@ -1898,11 +1908,8 @@ impl<'a> Accounting<'a> {
         match self.account_message(member, names, message, verdict) {
             Some(expected) => {
                 if mbox && std::mem::take(&mut self.mbox_after_deletion) {
-                    self.expected.push_back(Expected::Exact {
-                        bytes: crate::mailbox::mbox::separator(&self.mbox_last, &line),
-                        pos: 0,
-                        message: None,
-                    });
+                    let separator = crate::mailbox::mbox::separator(&self.mbox_last, &line);
+                    self.expected.push_back(Expected::exact(separator, None));
                 }
                 self.expected.push_back(expected);
             }
@@ -1910,6 +1917,8 @@ impl<'a> Accounting<'a> {
         }
     }
 
+    /// An output member starts: the input members absent from the output
+    /// are read past (their removals checked) up to the one it stands for.
     fn output_member_start(&mut self, out: &Arc<Member>) {
         if self.failure.is_some() {
             return;
@@ -2274,19 +2283,32 @@ impl<'a> Accounting<'a> {
         if cleans.len() > 1 {
             self.note(format!("{at} are listed as cleaned more than once"));
         }
+        self.check_trailer_clean(&self.manifest.removals[first], &input, &out, holds);
+    }
+
+    /// Checks the `clean` removal of the trailing bytes: the output holds
+    /// the `input`'s as zeros (`out`), for the trailer's reason, with their
+    /// hashes; with a request (`holds`), they held an identifier.
+    fn check_trailer_clean(
+        &mut self,
+        removal: &Removal,
+        input: &[u8],
+        out: &[u8],
+        holds: Option<bool>,
+    ) {
+        let at = "the bytes after the end of the archive";
         if input.is_empty() || out.len() != input.len() || out.iter().any(|&b| b != 0) {
             self.fail(format!(
                 "{at} are listed as cleaned, but the output does not hold the input's as zeros"
             ));
             return;
         }
-        let removal = &self.manifest.removals[first];
         if removal.reason.as_deref() != Some(TRAILER_CLEANED_REASON) {
             self.note(format!(
                 "{at} are listed as cleaned for a reason that does not apply to them"
             ));
         }
-        self.check_cleaned_hashes(at, removal, &input, &out);
+        self.check_cleaned_hashes(at, removal, input, out);
         if holds == Some(false) {
             self.note(format!(
                 "{at} are listed as cleaned, but the request finds no identifier there"
