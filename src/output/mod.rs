@@ -840,6 +840,65 @@ impl<'a, W: Write> Repacker<'a, W> {
         }
     }
 
+    /// What comes before a member starts: the padding before it flushed
+    /// (true when an identifier runs from it into the member's header, whose
+    /// name is then erased), the held output released once the member is
+    /// outside the held folder, a header cache held, the member noted.
+    fn enter_member(&mut self, member: &Member) -> Result<bool> {
+        let joined = self.flush_padding(member.entry.as_ref())?;
+        if let Some(hold) = &self.hold
+            && !member.path.starts_with(&hold.scope)
+        {
+            self.release_hold()?;
+        }
+        if member.format == MailboxFormat::Cache && member.entry.is_some() {
+            self.hold_for_cache(member);
+        }
+        if let Some(entry) = &member.entry {
+            self.note_seen(entry);
+        }
+        Ok(joined)
+    }
+
+    /// Where a member's data goes: a spool for an mbox, memory for a
+    /// one-message member, straight out otherwise (its header written now);
+    /// with why a direct member is left out, and whether its header was
+    /// rebuilt.
+    fn start_body(
+        &mut self,
+        member: &Member,
+        names: &NewNames,
+        follow: Option<&[u8]>,
+        dirty: bool,
+    ) -> Result<(Body, Option<&'static str>, bool)> {
+        Ok(match &member.entry {
+            Some(_) if member.format == MailboxFormat::Mbox => {
+                (Body::Spool(self.new_spool()), None, false)
+            }
+            Some(_) if member.format.is_mail() => (Body::Held(Vec::new()), None, false),
+            Some(entry) => {
+                let (dropped, rebuilt) = self.start_direct(entry, names, follow, dirty)?;
+                (Body::Direct, dropped, rebuilt)
+            }
+            None => (Body::Direct, None, false),
+        })
+    }
+
+    /// Ends a member written straight out: its padding as read, or zeros
+    /// after a rebuilt header (ending a held cache's range).
+    fn end_direct(&mut self, pending: &Pending, entry: &RawEntry, padding: &[u8]) -> Result<()> {
+        self.stats.members += 1;
+        let ends_cache = pending.member.format == MailboxFormat::Cache;
+        if !pending.rebuilt {
+            return self.write_padding(&entry.path, &pending.tail, padding, ends_cache);
+        }
+        self.write(&vec![0u8; padding.len()])?;
+        if ends_cache {
+            self.end_cache_range();
+        }
+        Ok(())
+    }
+
     /// Notes a tar member of the input: its path for the hard links after
     /// it, and a hard link that names no earlier member (dangling already
     /// in the input).
@@ -1102,18 +1161,7 @@ fn spool_error(e: io::Error) -> Error {
 
 impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
     fn member_start(&mut self, member: &Arc<Member>) -> Result<()> {
-        let joined = self.flush_padding(member.entry.as_ref())?;
-        if let Some(hold) = &self.hold
-            && !member.path.starts_with(&hold.scope)
-        {
-            self.release_hold()?;
-        }
-        if member.format == MailboxFormat::Cache && member.entry.is_some() {
-            self.hold_for_cache(member);
-        }
-        if let Some(entry) = &member.entry {
-            self.note_seen(entry);
-        }
+        let joined = self.enter_member(member)?;
         let mut names = self.new_names(member);
         if joined {
             names.path = Some(ERASED_NAME.to_vec());
@@ -1124,17 +1172,7 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
         };
         let follow = self.renamed_target(member);
         let original = (names.any() || dirty).then(|| self.original_hasher());
-        let mut dropped = None;
-        let mut rebuilt = false;
-        let body = match &member.entry {
-            Some(_) if member.format == MailboxFormat::Mbox => Body::Spool(self.new_spool()),
-            Some(_) if member.format.is_mail() => Body::Held(Vec::new()),
-            Some(entry) => {
-                (dropped, rebuilt) = self.start_direct(entry, &names, follow.as_deref(), dirty)?;
-                Body::Direct
-            }
-            None => Body::Direct,
-        };
+        let (body, dropped, rebuilt) = self.start_body(member, &names, follow.as_deref(), dirty)?;
         self.pending = Some(Pending {
             original: original.or_else(|| dropped.map(|_| self.original_hasher())),
             dropped,
@@ -1206,18 +1244,7 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
                 Ok(())
             }
             (Some(entry), true) => self.write_spooled(pending, entry, padding),
-            (Some(entry), false) => {
-                self.stats.members += 1;
-                let ends_cache = member.format == MailboxFormat::Cache;
-                if !pending.rebuilt {
-                    return self.write_padding(&entry.path, &pending.tail, padding, ends_cache);
-                }
-                self.write(&vec![0u8; padding.len()])?;
-                if ends_cache {
-                    self.end_cache_range();
-                }
-                Ok(())
-            }
+            (Some(entry), false) => self.end_direct(&pending, entry, padding),
             (None, _) => {
                 self.stats.members += 1;
                 Ok(())
