@@ -281,23 +281,34 @@ where
 {
     options.cancel.check()?;
     if options.threads <= 1 {
-        let mut member: Option<Arc<Member>> = None;
-        return read_events(opened, read, &mut |event| {
-            options.cancel.check()?;
-            let processed = match &event {
-                Event::Message(message) => Some(processor.process(current(&member)?, message)),
-                _ => None,
-            };
-            deliver(
-                event,
-                processed,
-                &mut member,
-                sink,
-                options.progress.as_deref(),
-            )
-        });
+        return run_serial(opened, read, processor, sink, options);
     }
     run_parallel(opened, read, processor, sink, options)
+}
+
+/// [`run`] on the calling thread alone: each message processed as it is
+/// read, then delivered.
+fn run_serial<P, S>(
+    opened: Opened,
+    read: &ReadOptions,
+    processor: &P,
+    sink: &mut S,
+    options: &PipelineOptions,
+) -> Result<()>
+where
+    P: Processor,
+    S: Sink<P::Output>,
+{
+    let mut member: Option<Arc<Member>> = None;
+    read_events(opened, read, &mut |event| {
+        options.cancel.check()?;
+        let processed = match &event {
+            Event::Message(message) => Some(processor.process(current(&member)?, message)),
+            _ => None,
+        };
+        let progress = options.progress.as_deref();
+        deliver(event, processed, &mut member, sink, progress)
+    })
 }
 
 fn current(member: &Option<Arc<Member>>) -> Result<&Member> {
@@ -325,27 +336,37 @@ fn deliver<O, S: Sink<O>>(
             Ok(())
         }
         Event::Data(bytes) => sink.data(&bytes),
-        Event::Message(message) => {
-            let index = message.index;
-            let owner = member.as_deref();
-            let at = |e: Error| {
-                let e = e.with_message(index);
-                match owner {
-                    Some(m) => e.with_member(&m.path),
-                    None => e,
-                }
-            };
-            let processed = processed
-                .ok_or_else(|| Error::new(ErrorKind::Internal("message without a result".into())))?
-                .map_err(at)?;
-            sink.message(message, processed).map_err(at)
-        }
+        Event::Message(message) => deliver_message(message, processed, member.as_deref(), sink),
         Event::MemberEnd { padding } => sink.member_end(&padding),
         Event::ArchiveEnd { zero_blocks } => sink.archive_end(zero_blocks),
         Event::Trailer(bytes) => sink.trailer(&bytes),
     }
 }
 
+/// Hands one message and its processing result to the sink; an error of
+/// either names the message and its member (`owner`).
+fn deliver_message<O, S: Sink<O>>(
+    message: Message,
+    processed: Option<Result<O>>,
+    owner: Option<&Member>,
+    sink: &mut S,
+) -> Result<()> {
+    let index = message.index;
+    let at = |e: Error| {
+        let e = e.with_message(index);
+        match owner {
+            Some(m) => e.with_member(&m.path),
+            None => e,
+        }
+    };
+    let processed = processed
+        .ok_or_else(|| Error::new(ErrorKind::Internal("message without a result".into())))?
+        .map_err(at)?;
+    sink.message(message, processed).map_err(at)
+}
+
+/// [`run`] on three stages: the reader thread, the processing thread (the
+/// messages on a pool) and the calling thread, which feeds the sink.
 fn run_parallel<P, S>(
     opened: Opened,
     read: &ReadOptions,
