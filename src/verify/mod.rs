@@ -134,12 +134,7 @@ pub fn verify(output: &Input, options: &VerifyOptions<'_>) -> Result<VerifyRepor
         Err(e) => return Ok(invalid_manifest_report(&e)),
     };
     let hasher = Hasher::new(options.key.clone());
-    let engine = options
-        .request
-        .map(|r| Engine::new(&r.request, hasher.clone(), OnUnredactable::Delete));
-    if let Some(engine) = &engine {
-        crate::ops::refuse_incomplete(engine.matcher())?;
-    }
+    let engine = request_engine(options.request, &hasher)?;
     let matcher = engine.as_ref().map(Engine::matcher);
     let namer = Namer::new(matcher, &hasher, &manifest);
     let mut checks = vec![Check::new(
@@ -151,7 +146,14 @@ pub fn verify(output: &Input, options: &VerifyOptions<'_>) -> Result<VerifyRepor
         Some(m) => e.redact_member(|path| crate::record::report_path(m, &hasher, path)),
         None => e,
     };
-    match walk(output, &manifest, &hasher, engine.as_ref(), &namer, options).map_err(redact)? {
+    let run = Run {
+        manifest: &manifest,
+        hasher: &hasher,
+        engine: engine.as_ref(),
+        namer: &namer,
+        options,
+    };
+    match walk(output, run).map_err(redact)? {
         Walked::Read(walk) => checks.extend(read_checks(walk, &manifest, options)),
         Walked::Damaged { digest, error } => {
             let want = &manifest.output;
@@ -163,6 +165,19 @@ pub fn verify(output: &Input, options: &VerifyOptions<'_>) -> Result<VerifyRepor
         }
     }
     Ok(VerifyReport { checks })
+}
+
+/// With a request, the engine that decides the messages again as a scrub
+/// does (refused when the request cannot be matched completely).
+fn request_engine<'r>(
+    request: Option<&'r LoadedRequest>,
+    hasher: &Hasher,
+) -> Result<Option<Engine<'r>>> {
+    let engine = request.map(|r| Engine::new(&r.request, hasher.clone(), OnUnredactable::Delete));
+    if let Some(engine) = &engine {
+        crate::ops::refuse_incomplete(engine.matcher())?;
+    }
+    Ok(engine)
 }
 
 /// The report when the manifest cannot be parsed: its check fails, the
@@ -574,66 +589,100 @@ enum Incoming {
     Failed(Error),
 }
 
+/// What the walks of one verify share: the manifest, the hasher of its
+/// hashes, the engine (with a request), the namer, the options.
+#[derive(Clone, Copy)]
+struct Run<'a> {
+    manifest: &'a Manifest,
+    hasher: &'a Hasher,
+    engine: Option<&'a Engine<'a>>,
+    namer: &'a Namer<'a>,
+    options: &'a VerifyOptions<'a>,
+}
+
 /// Walks the output through the pipeline (re-scanning its messages with a
 /// request) while, with an input, the accounting follows it in lockstep.
-fn walk(
-    output: &Input,
-    manifest: &Manifest,
-    hasher: &Hasher,
-    engine: Option<&Engine<'_>>,
-    namer: &Namer<'_>,
-    options: &VerifyOptions<'_>,
-) -> Result<Walked> {
-    let matcher = engine.map(Engine::matcher);
-    let out_digest = SharedDigest::default();
-    let raw = SharedReader(Arc::new(Mutex::new(
-        output.open_counted(options.pipeline.progress.as_ref())?,
-    )));
-    // Hashes what the reader left unread, so the digest covers the whole file.
-    let drain = || {
-        io::copy(&mut out_digest.reader(raw.clone()), &mut io::sink())
-            .map(|_| ())
-            .map_err(|e| Error::new(ErrorKind::Read(e)))
-    };
-    let opened = match container::open_with(
-        Box::new(out_digest.reader(raw.clone())),
-        true,
-        options.max_window,
-    ) {
+fn walk(output: &Input, run: Run<'_>) -> Result<Walked> {
+    let options = run.options;
+    let file = OutputFile::open(output, options)?;
+    let opened = match container::open_with(Box::new(file.reader()), true, options.max_window) {
         Ok(opened) => opened,
-        Err(error) => return walk_result(Err(error), drain(), out_digest.digest()),
+        Err(error) => return file.result(Err(error)),
     };
-    let container = opened.container;
     let read = ReadOptions {
         allow_empty: true,
         ..output.read_options(options.max_message_size)
     };
-    let processor = Rescan { matcher };
     let walked = std::thread::scope(|scope| -> Result<std::result::Result<Walk, Error>> {
         let accounting = match &options.input {
-            Some(input) => Some(start_accounting(
-                scope, input, manifest, hasher, engine, namer, options,
-            )?),
+            Some(input) => Some(start_accounting(scope, input, run)?),
             None => None,
         };
-        let (accounting, input_digest) = accounting.unzip();
-        let mut sink = Walker::new(matcher, namer, manifest, accounting);
-        if let Err(error) = pipeline::run(opened, &read, &processor, &mut sink, &options.pipeline) {
-            return Ok(Err(error));
-        }
-        sink.end_of_member("bytes after the end of the archive".into());
-        let accounting = match (sink.accounting.take(), input_digest) {
-            (Some(accounting), Some(digest)) => Some(accounting.finish(digest)?),
-            _ => None,
-        };
-        Ok(Ok(sink.into_walk(
-            out_digest.digest(),
-            container,
-            accounting,
-        )))
+        lockstep(opened, &read, run, accounting, &file.digest)
     })?;
-    let drained = drain();
-    walk_result(walked, drained, out_digest.digest())
+    file.result(walked)
+}
+
+/// Runs the output through the re-scan into the [`Walker`] (the accounting
+/// and the input's digest beside it, with an input); the walk, or the error
+/// that stopped the pipeline.
+fn lockstep<'a>(
+    opened: container::Opened,
+    read: &ReadOptions,
+    run: Run<'a>,
+    accounting: Option<(Accounting<'a>, SharedDigest)>,
+    out_digest: &SharedDigest,
+) -> Result<std::result::Result<Walk, Error>> {
+    let matcher = run.engine.map(Engine::matcher);
+    let container = opened.container;
+    let processor = Rescan { matcher };
+    let (accounting, input_digest) = accounting.unzip();
+    let mut sink = Walker::new(matcher, run.namer, run.manifest, accounting);
+    if let Err(error) = pipeline::run(opened, read, &processor, &mut sink, &run.options.pipeline) {
+        return Ok(Err(error));
+    }
+    sink.end_of_member("bytes after the end of the archive".into());
+    let accounting = match (sink.accounting.take(), input_digest) {
+        (Some(accounting), Some(digest)) => Some(accounting.finish(digest)?),
+        _ => None,
+    };
+    Ok(Ok(sink.into_walk(
+        out_digest.digest(),
+        container,
+        accounting,
+    )))
+}
+
+/// The output file as the walk reads it: every byte hashed, those the
+/// decoder leaves unread too.
+struct OutputFile {
+    digest: SharedDigest,
+    raw: SharedReader,
+}
+
+impl OutputFile {
+    /// Opens the output (counted for the progress report).
+    fn open(output: &Input, options: &VerifyOptions<'_>) -> Result<Self> {
+        let digest = SharedDigest::default();
+        let raw = SharedReader(Arc::new(Mutex::new(
+            output.open_counted(options.pipeline.progress.as_ref())?,
+        )));
+        Ok(OutputFile { digest, raw })
+    }
+
+    /// The file's bytes from where they were left, hashed as they are read.
+    fn reader(&self) -> impl Read + Send + 'static {
+        self.digest.reader(self.raw.clone())
+    }
+
+    /// What a walk gives once the rest of the file was hashed, so that the
+    /// digest covers the whole file.
+    fn result(&self, walked: std::result::Result<Walk, Error>) -> Result<Walked> {
+        let drained = io::copy(&mut self.reader(), &mut io::sink())
+            .map(|_| ())
+            .map_err(|e| Error::new(ErrorKind::Read(e)));
+        walk_result(walked, drained, self.digest.digest())
+    }
 }
 
 /// What a walk of the output gives once the rest of the file was hashed
@@ -661,22 +710,22 @@ fn walk_result(
 fn start_accounting<'scope, 'env>(
     scope: &'scope std::thread::Scope<'scope, 'env>,
     input: &Input,
-    manifest: &'env Manifest,
-    hasher: &'env Hasher,
-    engine: Option<&'env Engine<'env>>,
-    namer: &'env Namer<'env>,
-    options: &VerifyOptions<'_>,
+    run: Run<'env>,
 ) -> Result<(Accounting<'env>, SharedDigest)> {
+    let (manifest, hasher, engine) = (run.manifest, run.hasher, run.engine);
     let (sender, receiver) = mpsc::sync_channel(256);
     let digest = SharedDigest::default();
-    let opened = container::open(Box::new(digest.reader(input.open()?)), options.max_window)?;
+    let opened = container::open(
+        Box::new(digest.reader(input.open()?)),
+        run.options.max_window,
+    )?;
     let in_container = opened.container;
-    let read = input.read_options(options.max_message_size);
+    let read = input.read_options(run.options.max_message_size);
     let listed = listed_messages(manifest);
     scope.spawn(move || {
         read_input(opened, &read, engine, hasher, &listed, &sender);
     });
-    let accounting = Accounting::new(receiver, manifest, hasher, engine, namer, in_container);
+    let accounting = Accounting::new(receiver, manifest, hasher, engine, run.namer, in_container);
     Ok((accounting, digest))
 }
 
@@ -2106,15 +2155,7 @@ impl<'a> Accounting<'a> {
         let first = self.take_clean(&at, &current.names);
         let expected = self.expected_cleaning(current, out_padding, next);
         let Some(first) = first else {
-            match expected {
-                Some(HEADER_CLEANED_REASON) => self.note(format!(
-                    "{at}: its tar header fields were cleaned, but it is not listed as cleaned"
-                )),
-                Some(_) => self.note(format!(
-                    "{at}: its padding was cleaned, but it is not listed as cleaned"
-                )),
-                None => {}
-            }
+            self.note_unlisted_cleaning(&at, expected);
             return;
         };
         let (Some(i), Some(o)) = (&current.member.entry, &current.out.entry) else {
@@ -2140,6 +2181,20 @@ impl<'a> Accounting<'a> {
         };
         if let Some(why) = self.cleaning_doubt(current, out_padding, reason, expected) {
             self.note(format!("{at}: listed as {what} cleaned, but {why}"));
+        }
+    }
+
+    /// Notes a cleaning the member must have had (`expected`) that is not
+    /// listed.
+    fn note_unlisted_cleaning(&mut self, at: &str, expected: Option<&str>) {
+        match expected {
+            Some(HEADER_CLEANED_REASON) => self.note(format!(
+                "{at}: its tar header fields were cleaned, but it is not listed as cleaned"
+            )),
+            Some(_) => self.note(format!(
+                "{at}: its padding was cleaned, but it is not listed as cleaned"
+            )),
+            None => {}
         }
     }
 
