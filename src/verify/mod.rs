@@ -153,18 +153,30 @@ pub fn verify(output: &Input, options: &VerifyOptions<'_>) -> Result<VerifyRepor
         namer: &namer,
         options,
     };
-    match walk(output, run).map_err(redact)? {
-        Walked::Read(walk) => checks.extend(read_checks(walk, &manifest, options)),
+    let walked = walk(output, run).map_err(redact)?;
+    checks.extend(walk_checks(walked, &manifest, options).map_err(redact)?);
+    Ok(VerifyReport { checks })
+}
+
+/// The checks after the manifest's, of the output read through or of a
+/// damaged one; a damaged output that the manifest describes (its very
+/// hash and length) is bad input: the walk's error.
+fn walk_checks(
+    walked: Walked,
+    manifest: &Manifest,
+    options: &VerifyOptions<'_>,
+) -> Result<[Check; 3]> {
+    match walked {
+        Walked::Read(walk) => Ok(read_checks(walk, manifest, options)),
         Walked::Damaged { digest, error } => {
             let want = &manifest.output;
             if digest.hash.to_hex().as_str() == want.blake3 && digest.bytes == want.bytes {
                 // The manifest describes this very file: it is bad input.
-                return Err(redact(error));
+                return Err(error);
             }
-            checks.extend(damaged_checks(&digest, &error, want));
+            Ok(damaged_checks(&digest, &error, want))
         }
     }
-    Ok(VerifyReport { checks })
 }
 
 /// With a request, the engine that decides the messages again as a scrub
