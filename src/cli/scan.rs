@@ -122,40 +122,65 @@ fn render_summary(
     }
 }
 
+/// One affected message of the scan: what a scrub would do with it.
 fn render(
     report: &mut Report<impl Write>,
     affected: &Affected<'_>,
     json: bool,
 ) -> Result<(), Error> {
-    let verdict = affected.verdict;
-    let roles: Vec<&str> = verdict.roles.iter().map(|r| role_name(*r)).collect();
+    let roles: Vec<&str> = affected
+        .verdict
+        .roles
+        .iter()
+        .map(|r| role_name(*r))
+        .collect();
     if json {
-        report.json(&serde_json::json!({
-            "type": "message",
-            "member": affected.member,
-            "index": affected.index,
-            "message_id_blake3": verdict.message_id,
-            "subjects": affected.subject_ids,
-            "roles": roles,
-            "action": action_name(verdict.action()),
-            "reason": verdict.reason,
-        }))
+        render_json(report, affected, &roles)
     } else {
-        report.text(format_args!(
-            "{:<7} {} #{}  subjects={} roles={} message-id={}",
-            action_name(verdict.action()),
-            path(affected.member),
-            affected.index,
-            affected.subject_ids.join(","),
-            roles.join(","),
-            verdict
-                .message_id
-                .as_deref()
-                .map_or("-", |h| &h[..16.min(h.len())]),
-        ))?;
-        match &verdict.reason {
-            Some(reason) => report.text(format_args!("        reason: {reason}")),
-            None => Ok(()),
-        }
+        render_text(report, affected, &roles)
+    }
+}
+
+/// [`render`] as a JSON line.
+fn render_json(
+    report: &mut Report<impl Write>,
+    affected: &Affected<'_>,
+    roles: &[&str],
+) -> Result<(), Error> {
+    let verdict = affected.verdict;
+    report.json(&serde_json::json!({
+        "type": "message",
+        "member": affected.member,
+        "index": affected.index,
+        "message_id_blake3": verdict.message_id,
+        "subjects": affected.subject_ids,
+        "roles": roles,
+        "action": action_name(verdict.action()),
+        "reason": verdict.reason,
+    }))
+}
+
+/// [`render`] as text: the message's line, then its reason (if any).
+fn render_text(
+    report: &mut Report<impl Write>,
+    affected: &Affected<'_>,
+    roles: &[&str],
+) -> Result<(), Error> {
+    let verdict = affected.verdict;
+    report.text(format_args!(
+        "{:<7} {} #{}  subjects={} roles={} message-id={}",
+        action_name(verdict.action()),
+        path(affected.member),
+        affected.index,
+        affected.subject_ids.join(","),
+        roles.join(","),
+        verdict
+            .message_id
+            .as_deref()
+            .map_or("-", |h| &h[..16.min(h.len())]),
+    ))?;
+    match &verdict.reason {
+        Some(reason) => report.text(format_args!("        reason: {reason}")),
+        None => Ok(()),
     }
 }

@@ -508,6 +508,22 @@ impl Walk {
                 self.members, self.messages, want.members, want.messages
             ));
         }
+        problems.extend(self.format_problems(want));
+        if self.dangling_links > 0 {
+            problems.push(format!(
+                "{} hard links point to no earlier member of the output (GNU tar cannot \
+                 extract them; first: '{}')",
+                self.dangling_links,
+                self.first_dangling.as_deref().unwrap_or("?")
+            ));
+        }
+        problems
+    }
+
+    /// Where the output's compression and container differ from the
+    /// manifest's record of it (`want`).
+    fn format_problems(&self, want: &StreamRecord) -> Vec<String> {
+        let mut problems = Vec::new();
         let compression = self.container.compression.to_string();
         if compression != want.compression {
             problems.push(format!(
@@ -519,14 +535,6 @@ impl Walk {
             problems.push(format!(
                 "the output is not of the container the manifest says ({})",
                 want.container
-            ));
-        }
-        if self.dangling_links > 0 {
-            problems.push(format!(
-                "{} hard links point to no earlier member of the output (GNU tar cannot \
-                 extract them; first: '{}')",
-                self.dangling_links,
-                self.first_dangling.as_deref().unwrap_or("?")
             ));
         }
         problems
