@@ -670,16 +670,8 @@ impl<R: BufRead> TarReader<R> {
                 return Ok(self.end_at(at, leading_zero_blocks));
             }
             let n = self.read_block(&mut block)?;
-            if n == 0 && leading_zero_blocks == 0 {
-                return Err(self.error(ErrorKind::TruncatedTar("no end-of-archive marker"), at));
-            }
             if n < BLOCK {
-                self.trailer_head = block[..n].to_vec();
-                let end = self.end_at(at, leading_zero_blocks);
-                if n > 0 && leading_zero_blocks == 0 {
-                    return Err(self.error(ErrorKind::TruncatedTar("partial header block"), at));
-                }
-                return Ok(end);
+                return self.short_read_end(at, &block[..n], leading_zero_blocks);
             }
             if block.iter().all(|&b| b == 0) {
                 leading_zero_blocks += 1;
@@ -694,6 +686,21 @@ impl<R: BufRead> TarReader<R> {
             let entry = self.read_entry(block, at, leading_zero_blocks)?;
             return Ok(Item::Entry(entry));
         }
+    }
+
+    /// The archive ends on a short read of `head` at `at`: the start of the
+    /// trailer after `zero_blocks` zero blocks; without any, the archive is
+    /// truncated (no end-of-archive marker, or a partial header block).
+    fn short_read_end(&mut self, at: u64, head: &[u8], zero_blocks: u64) -> Result<Item> {
+        if head.is_empty() && zero_blocks == 0 {
+            return Err(self.error(ErrorKind::TruncatedTar("no end-of-archive marker"), at));
+        }
+        self.trailer_head = head.to_vec();
+        let end = self.end_at(at, zero_blocks);
+        if !head.is_empty() && zero_blocks == 0 {
+            return Err(self.error(ErrorKind::TruncatedTar("partial header block"), at));
+        }
+        Ok(end)
     }
 
     /// Ends the archive at `at`, after `zero_blocks` zero blocks: what
