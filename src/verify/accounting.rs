@@ -66,7 +66,7 @@ pub(super) fn start_accounting<'scope, 'env>(
     scope.spawn(move || {
         read_input(opened, &read, engine, hasher, &listed, &sender);
     });
-    let accounting = Accounting::new(receiver, manifest, hasher, engine, run.namer, in_container);
+    let accounting = Accounting::new(receiver, run, in_container);
     Ok((accounting, digest))
 }
 
@@ -173,6 +173,19 @@ impl InputSeen<'_> {
         }
         Ok((verdict, found))
     }
+}
+
+/// The removals of the manifest by the item they remove: member (as
+/// recorded) and message index.
+fn removals_by_item(manifest: &Manifest) -> HashMap<(&str, u64), Vec<usize>> {
+    let mut removals: HashMap<(&str, u64), Vec<usize>> = HashMap::new();
+    for (i, removal) in manifest.removals.iter().enumerate() {
+        removals
+            .entry((removal.member.as_str(), removal.index))
+            .or_default()
+            .push(i);
+    }
+    removals
 }
 
 /// Bytes the output must hold next.
@@ -349,21 +362,12 @@ pub(super) struct Accounting<'a> {
 }
 
 impl<'a> Accounting<'a> {
-    pub(super) fn new(
-        input: mpsc::Receiver<Incoming>,
-        manifest: &'a Manifest,
-        hasher: &'a Hasher,
-        engine: Option<&'a Engine<'a>>,
-        namer: &'a Namer<'a>,
-        container: Container,
-    ) -> Self {
-        let mut removals: HashMap<(&str, u64), Vec<usize>> = HashMap::new();
-        for (i, removal) in manifest.removals.iter().enumerate() {
-            removals
-                .entry((removal.member.as_str(), removal.index))
-                .or_default()
-                .push(i);
-        }
+    /// The accounting of `run` fed by `input` (the events of an input of
+    /// `container`); it fails from the start when the manifest's hashes are
+    /// keyed and no key was given.
+    fn new(input: mpsc::Receiver<Incoming>, run: Run<'a>, container: Container) -> Self {
+        let (manifest, hasher) = (run.manifest, run.hasher);
+        let removals = removals_by_item(manifest);
         let failure = (manifest.keyed && !hasher.is_keyed())
             .then(|| "the manifest's hashes are keyed: --manifest-key is needed".to_owned());
         Accounting {
@@ -373,8 +377,8 @@ impl<'a> Accounting<'a> {
             trailer_found: Vec::new(),
             manifest,
             hasher,
-            engine,
-            namer,
+            engine: run.engine,
+            namer: run.namer,
             removals,
             used: vec![false; manifest.removals.len()],
             taken_messages: Vec::new(),
@@ -737,22 +741,28 @@ impl<'a> Accounting<'a> {
             return Some(self.untouched(&at, message, &attachments));
         };
         let removal = &self.manifest.removals[first];
-        let action = removal.action.name();
-        if self.hasher.message(&message.bytes) != removal.original_blake3 {
-            self.note(format!(
-                "{at}: listed as {action}, but original_blake3 does not match the input"
-            ));
-        }
-        if message.bytes.len() as u64 != removal.original_bytes {
-            self.note(format!(
-                "{at}: listed as {action}, but original_bytes does not match the input"
-            ));
-        }
+        self.check_original(&at, removal, &message.bytes);
         if let Some(verdict) = &verdict {
             self.compare_verdict(&at, removal, &attachments, verdict);
         }
         self.changed.push(member.path.clone());
         self.expect_removed(&at, removal, index)
+    }
+
+    /// Checks the hash and length of a message's deletion or redaction
+    /// against the message as read.
+    fn check_original(&mut self, at: &str, removal: &Removal, bytes: &[u8]) {
+        let action = removal.action.name();
+        if self.hasher.message(bytes) != removal.original_blake3 {
+            self.note(format!(
+                "{at}: listed as {action}, but original_blake3 does not match the input"
+            ));
+        }
+        if bytes.len() as u64 != removal.original_bytes {
+            self.note(format!(
+                "{at}: listed as {action}, but original_bytes does not match the input"
+            ));
+        }
     }
 
     /// The entries of message `index` of `names`, now taken: the deletion or
