@@ -446,19 +446,9 @@ impl<W: Write, S: Read + Write + Seek> ManifestWriter<W, S> {
         output: &StreamRecord,
         totals: &Totals,
     ) -> io::Result<W> {
+        self.json.close_array()?;
+        self.copy_warnings()?;
         let json = &mut self.json;
-        json.close_array()?;
-        json.emit(b",\n  \"warnings\": [", b",\"warnings\":[")?;
-        self.spool.flush()?;
-        self.spool.seek(SeekFrom::Start(0))?;
-        let mut lines = io::BufReader::new(&mut self.spool).lines();
-        for _ in 0..self.warnings {
-            let line = lines.next().ok_or_else(|| {
-                io::Error::new(io::ErrorKind::UnexpectedEof, "the warning spool ends early")
-            })??;
-            json.entry(&serde_json::from_str::<Warning>(&line)?)?;
-        }
-        json.close_array()?;
         json.field(false, "created", &created)?;
         json.field(false, "input", input)?;
         json.field(false, "output", output)?;
@@ -472,6 +462,23 @@ impl<W: Write, S: Read + Write + Seek> ManifestWriter<W, S> {
         }
         json.out.write_all(b"\n}\n")?;
         Ok(self.json.out)
+    }
+
+    /// Writes the `warnings` array from the spool the warnings went to
+    /// while removals were still being streamed.
+    fn copy_warnings(&mut self) -> io::Result<()> {
+        let json = &mut self.json;
+        json.emit(b",\n  \"warnings\": [", b",\"warnings\":[")?;
+        self.spool.flush()?;
+        self.spool.seek(SeekFrom::Start(0))?;
+        let mut lines = io::BufReader::new(&mut self.spool).lines();
+        for _ in 0..self.warnings {
+            let line = lines.next().ok_or_else(|| {
+                io::Error::new(io::ErrorKind::UnexpectedEof, "the warning spool ends early")
+            })??;
+            json.entry(&serde_json::from_str::<Warning>(&line)?)?;
+        }
+        json.close_array()
     }
 }
 
@@ -734,6 +741,18 @@ impl Manifest {
     pub fn consistency_problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
         let mut bad = |what: String| problems.push(what);
+        self.header_problems(&mut bad);
+        self.request_problems(&mut bad);
+        self.stream_problems(&mut bad);
+        self.removal_problems(&mut bad);
+        self.warning_problems(&mut bad);
+        self.totals_problems(&mut bad);
+        problems
+    }
+
+    /// The forms of the top-level fields: tool name, creation time, the
+    /// MAC against `keyed`, the hashes of the request, input and output.
+    fn header_problems(&self, bad: &mut impl FnMut(String)) {
         if self.tool.name != env!("CARGO_PKG_NAME") {
             bad(format!("tool.name is not '{}'", env!("CARGO_PKG_NAME")));
         }
@@ -755,12 +774,6 @@ impl Manifest {
                 bad(format!("{field} is not 64 hex digits"));
             }
         }
-        self.request_problems(&mut bad);
-        self.stream_problems(&mut bad);
-        self.removal_problems(&mut bad);
-        self.warning_problems(&mut bad);
-        self.totals_problems(&mut bad);
-        problems
     }
 
     fn request_problems(&self, bad: &mut impl FnMut(String)) {
@@ -813,139 +826,117 @@ impl Manifest {
         }
     }
 
+    /// The problems of each removal on its own (its group's order, field
+    /// forms, its shape for its action), then the attachments dropped twice.
     fn removal_problems(&self, bad: &mut impl FnMut(String)) {
         let mut group = 0;
         for (i, r) in self.removals.iter().enumerate() {
             let at = format!("removals[{i}]");
-            let rank = match r.action {
-                a if a.is_per_message() => 0,
-                Action::Drop => 1,
-                Action::Rename => 2,
-                _ => 3,
-            };
+            let rank = group_rank(r.action);
             if rank < group {
                 bad(format!(
                     "{at}: out of order (entries of messages come first, then drop, then rename, then clean)"
                 ));
             }
             group = group.max(rank);
-            if !is_hash(&r.original_blake3) {
-                bad(format!("{at}: original_blake3 is not 64 hex digits"));
-            }
-            if r.sanitized_blake3.as_deref().is_some_and(|h| !is_hash(h)) {
-                bad(format!("{at}: sanitized_blake3 is not 64 hex digits"));
-            }
-            self.subject_problems(&at, &r.subjects, bad);
-            let role_ranks: Vec<Option<usize>> = r
-                .roles
-                .iter()
-                .map(|role| ROLES.iter().position(|k| k == role))
-                .collect();
-            if role_ranks.iter().any(Option::is_none) || !role_ranks.is_sorted_by(|a, b| a < b) {
-                bad(format!(
-                    "{at}: roles are not among mention, recipient, sender, weakest first, each once"
-                ));
-            }
-            let sanitized = r.sanitized_blake3.is_some() || r.sanitized_bytes.is_some();
-            let sanitized_both = r.sanitized_blake3.is_some() && r.sanitized_bytes.is_some();
-            let shape = match r.action {
-                Action::Delete | Action::Redact => {
-                    let planned = self.planned_action(&r.roles);
-                    match (r.action, planned) {
-                        _ if r.subjects.is_empty() || r.roles.is_empty() => {
-                            Some("lists no subject or no role")
-                        }
-                        (_, None) => None,
-                        (Action::Delete, Some("redact")) if r.reason.is_none() => {
-                            Some("is deleted where the policy redacts, without a reason")
-                        }
-                        (Action::Delete, Some("delete")) if r.reason.is_some() => {
-                            Some("has a reason although the policy deletes it")
-                        }
-                        (Action::Redact, Some("delete")) => {
-                            Some("is redacted where the policy deletes")
-                        }
-                        (Action::Redact, _) if r.reason.is_some() => {
-                            Some("has a reason although it was redacted")
-                        }
-                        (Action::Redact, _) if !sanitized_both => {
-                            Some("lacks sanitized_blake3 or sanitized_bytes")
-                        }
-                        (Action::Delete, _) if sanitized => Some("has sanitized fields"),
-                        _ if r.part.is_some() => Some("has a part"),
-                        _ => None,
-                    }
-                }
-                Action::DropAttachment => {
-                    let follows = self.removals[..i]
-                        .iter()
-                        .rev()
-                        .find(|p| p.action != Action::DropAttachment)
-                        .is_some_and(|p| {
-                            p.action == Action::Redact && p.member == r.member && p.index == r.index
-                        });
-                    if !follows {
-                        Some("does not follow the redaction of its message")
-                    } else if r.part.is_none() {
-                        Some("has no part")
-                    } else if sanitized || !r.roles.is_empty() || r.subjects.is_empty() {
-                        Some("has sanitized fields or roles, or no subject")
-                    } else if r.reason.as_deref() != Some(ATTACHMENT_REASON) {
-                        Some("does not give the reason of a dropped attachment")
-                    } else {
-                        None
-                    }
-                }
-                Action::Drop | Action::Rename | Action::Clean => {
-                    let reasons: &[&str] = match r.action {
-                        Action::Drop => &[
-                            CACHE_CHANGED_REASON,
-                            CACHE_IDENTIFIER_REASON,
-                            NAME_DOES_NOT_FIT_REASON,
-                            HEADER_UNCLEANABLE_REASON,
-                            LINK_TARGET_GONE_REASON,
-                        ],
-                        Action::Rename => &[RENAME_REASON],
-                        _ => &[
-                            HEADER_CLEANED_REASON,
-                            PADDING_CLEANED_REASON,
-                            TRAILER_CLEANED_REASON,
-                        ],
-                    };
-                    let zeroed = r.reason.as_deref().is_some_and(|x| {
-                        x == PADDING_CLEANED_REASON || x == TRAILER_CLEANED_REASON
-                    });
-                    let is_trailer = r.member == TRAILER_MEMBER;
-                    if !r.subjects.is_empty() || !r.roles.is_empty() {
-                        Some("lists subjects or roles")
-                    } else if r.index != 0 || r.part.is_some() {
-                        Some("has an index other than 0 or a part")
-                    } else if (r.action != Action::Drop) != sanitized_both
-                        || (r.action == Action::Drop && sanitized)
-                    {
-                        Some("has the wrong sanitized fields for its action")
-                    } else if !r.reason.as_deref().is_some_and(|x| reasons.contains(&x)) {
-                        Some("does not give a reason of its action")
-                    } else if r.action == Action::Clean
-                        && is_trailer != (r.reason.as_deref() == Some(TRAILER_CLEANED_REASON))
-                    {
-                        Some("gives the reason of the trailing bytes for a member, or the reverse")
-                    } else if zeroed && r.sanitized_bytes != Some(r.original_bytes) {
-                        Some("zeroes bytes but sanitized_bytes is not original_bytes")
-                    } else {
-                        None
-                    }
-                }
-            };
-            if let Some(shape) = shape {
+            self.field_problems(&at, r, bad);
+            if let Some(shape) = self.shape_problem(i, r) {
                 bad(format!("{at} ({}) {shape}", r.action.name()));
             }
         }
-        // An archive may hold two members with one path (an appended copy),
-        // each with its own entries: the same member and index listed again,
-        // or an index lower than the one before, may start the entries of
-        // the next such member, which only `--input` tells apart. What
-        // cannot be is one attachment of one redaction dropped twice.
+        self.duplicate_part_problems(bad);
+    }
+
+    /// The forms of one removal's fields: its hashes, its subjects against
+    /// the request record, its roles.
+    fn field_problems(&self, at: &str, r: &Removal, bad: &mut impl FnMut(String)) {
+        if !is_hash(&r.original_blake3) {
+            bad(format!("{at}: original_blake3 is not 64 hex digits"));
+        }
+        if r.sanitized_blake3.as_deref().is_some_and(|h| !is_hash(h)) {
+            bad(format!("{at}: sanitized_blake3 is not 64 hex digits"));
+        }
+        self.subject_problems(at, &r.subjects, bad);
+        let role_ranks: Vec<Option<usize>> = r
+            .roles
+            .iter()
+            .map(|role| ROLES.iter().position(|k| k == role))
+            .collect();
+        if role_ranks.iter().any(Option::is_none) || !role_ranks.is_sorted_by(|a, b| a < b) {
+            bad(format!(
+                "{at}: roles are not among mention, recipient, sender, weakest first, each once"
+            ));
+        }
+    }
+
+    /// What is wrong with the shape of removal `i` for its action (which
+    /// fields it has, its reason), if anything.
+    fn shape_problem(&self, i: usize, r: &Removal) -> Option<&'static str> {
+        match r.action {
+            Action::Delete | Action::Redact => self.message_shape(r),
+            Action::DropAttachment => self.attachment_shape(i, r),
+            Action::Drop | Action::Rename | Action::Clean => member_shape(r),
+        }
+    }
+
+    /// The shape of a deleted or redacted message: subjects and roles,
+    /// the action the policy gives them, reason and sanitized fields.
+    fn message_shape(&self, r: &Removal) -> Option<&'static str> {
+        let sanitized = r.sanitized_blake3.is_some() || r.sanitized_bytes.is_some();
+        let sanitized_both = r.sanitized_blake3.is_some() && r.sanitized_bytes.is_some();
+        let planned = self.planned_action(&r.roles);
+        match (r.action, planned) {
+            _ if r.subjects.is_empty() || r.roles.is_empty() => Some("lists no subject or no role"),
+            (_, None) => None,
+            (Action::Delete, Some("redact")) if r.reason.is_none() => {
+                Some("is deleted where the policy redacts, without a reason")
+            }
+            (Action::Delete, Some("delete")) if r.reason.is_some() => {
+                Some("has a reason although the policy deletes it")
+            }
+            (Action::Redact, Some("delete")) => Some("is redacted where the policy deletes"),
+            (Action::Redact, _) if r.reason.is_some() => {
+                Some("has a reason although it was redacted")
+            }
+            (Action::Redact, _) if !sanitized_both => {
+                Some("lacks sanitized_blake3 or sanitized_bytes")
+            }
+            (Action::Delete, _) if sanitized => Some("has sanitized fields"),
+            _ if r.part.is_some() => Some("has a part"),
+            _ => None,
+        }
+    }
+
+    /// The shape of dropped attachment `i`: it follows the redaction of
+    /// its message, names its part, and gives the attachment reason only.
+    fn attachment_shape(&self, i: usize, r: &Removal) -> Option<&'static str> {
+        let sanitized = r.sanitized_blake3.is_some() || r.sanitized_bytes.is_some();
+        let follows = self.removals[..i]
+            .iter()
+            .rev()
+            .find(|p| p.action != Action::DropAttachment)
+            .is_some_and(|p| {
+                p.action == Action::Redact && p.member == r.member && p.index == r.index
+            });
+        if !follows {
+            Some("does not follow the redaction of its message")
+        } else if r.part.is_none() {
+            Some("has no part")
+        } else if sanitized || !r.roles.is_empty() || r.subjects.is_empty() {
+            Some("has sanitized fields or roles, or no subject")
+        } else if r.reason.as_deref() != Some(ATTACHMENT_REASON) {
+            Some("does not give the reason of a dropped attachment")
+        } else {
+            None
+        }
+    }
+
+    /// An archive may hold two members with one path (an appended copy),
+    /// each with its own entries: the same member and index listed again,
+    /// or an index lower than the one before, may start the entries of
+    /// the next such member, which only `--input` tells apart. What
+    /// cannot be is one attachment of one redaction dropped twice.
+    fn duplicate_part_problems(&self, bad: &mut impl FnMut(String)) {
         let mut parts: Vec<&str> = Vec::new();
         for (i, r) in self.removals.iter().enumerate() {
             if r.action != Action::DropAttachment {
@@ -988,82 +979,117 @@ impl Manifest {
         }
     }
 
+    /// Each total against the value the removals, the warnings and the
+    /// input record give it.
     fn totals_problems(&self, bad: &mut impl FnMut(String)) {
-        let t = &self.totals;
-        let count = |pred: &dyn Fn(&Removal) -> bool| {
-            self.removals.iter().filter(|r| pred(r)).count() as u64
-        };
-        let checks = [
-            (
-                "deleted",
-                t.deleted,
-                count(&|r| r.action == Action::Delete),
-                "delete removals",
-            ),
-            (
-                "redacted",
-                t.redacted,
-                count(&|r| r.action == Action::Redact),
-                "redact removals",
-            ),
-            (
-                "fail_closed",
-                t.fail_closed,
-                count(&|r| r.action == Action::Delete && r.reason.is_some()),
-                "delete removals with a reason",
-            ),
-            (
-                "sidecars_dropped",
-                t.sidecars_dropped,
-                count(&|r| r.action == Action::Drop),
-                "drop removals",
-            ),
-            (
-                "renamed",
-                t.renamed,
-                count(&|r| r.action == Action::Rename),
-                "rename removals",
-            ),
-            (
-                "cleaned",
-                t.cleaned,
-                count(&|r| r.action == Action::Clean),
-                "clean removals",
-            ),
-            (
-                "attachments_dropped",
-                t.attachments_dropped,
-                count(&|r| r.action == Action::DropAttachment),
-                "drop-attachment removals",
-            ),
-            (
-                "warnings",
-                t.warnings,
-                self.warnings.len() as u64,
-                "warnings",
-            ),
-            (
-                "messages_read",
-                t.messages_read,
-                t.untouched
-                    .saturating_add(t.deleted)
-                    .saturating_add(t.redacted),
-                "untouched + deleted + redacted",
-            ),
-            (
-                "messages_read",
-                t.messages_read,
-                self.input.messages,
-                "input.messages",
-            ),
-        ];
-        for (field, stated, computed, what) in checks {
+        for ((field, what), (stated, computed)) in TOTAL_CHECKS.into_iter().zip(self.total_values())
+        {
             if stated != computed {
                 bad(format!(
                     "totals.{field} is {stated}, but there are {computed} ({what})"
                 ));
             }
         }
+    }
+
+    /// The values of `TOTAL_CHECKS`: each total as stated, beside the value
+    /// computed from the rest of the manifest.
+    fn total_values(&self) -> [(u64, u64); 10] {
+        let t = &self.totals;
+        let count = |pred: &dyn Fn(&Removal) -> bool| {
+            self.removals.iter().filter(|r| pred(r)).count() as u64
+        };
+        let of = |action: Action| count(&|r| r.action == action);
+        let fail_closed = count(&|r| r.action == Action::Delete && r.reason.is_some());
+        let read = t
+            .untouched
+            .saturating_add(t.deleted)
+            .saturating_add(t.redacted);
+        [
+            (t.deleted, of(Action::Delete)),
+            (t.redacted, of(Action::Redact)),
+            (t.fail_closed, fail_closed),
+            (t.sidecars_dropped, of(Action::Drop)),
+            (t.renamed, of(Action::Rename)),
+            (t.cleaned, of(Action::Clean)),
+            (t.attachments_dropped, of(Action::DropAttachment)),
+            (t.warnings, self.warnings.len() as u64),
+            (t.messages_read, read),
+            (t.messages_read, self.input.messages),
+        ]
+    }
+}
+
+/// The totals checked against the rest of the manifest, each with what its
+/// computed value counts, in the order problems are reported.
+const TOTAL_CHECKS: [(&str, &str); 10] = [
+    ("deleted", "delete removals"),
+    ("redacted", "redact removals"),
+    ("fail_closed", "delete removals with a reason"),
+    ("sidecars_dropped", "drop removals"),
+    ("renamed", "rename removals"),
+    ("cleaned", "clean removals"),
+    ("attachments_dropped", "drop-attachment removals"),
+    ("warnings", "warnings"),
+    ("messages_read", "untouched + deleted + redacted"),
+    ("messages_read", "input.messages"),
+];
+
+/// The group a removal's action sorts into: entries of messages, then
+/// drop, then rename, then clean.
+fn group_rank(action: Action) -> usize {
+    match action {
+        a if a.is_per_message() => 0,
+        Action::Drop => 1,
+        Action::Rename => 2,
+        _ => 3,
+    }
+}
+
+/// The reasons a removal of a whole member (drop, rename, clean) may give.
+fn member_reasons(action: Action) -> &'static [&'static str] {
+    match action {
+        Action::Drop => &[
+            CACHE_CHANGED_REASON,
+            CACHE_IDENTIFIER_REASON,
+            NAME_DOES_NOT_FIT_REASON,
+            HEADER_UNCLEANABLE_REASON,
+            LINK_TARGET_GONE_REASON,
+        ],
+        Action::Rename => &[RENAME_REASON],
+        _ => &[
+            HEADER_CLEANED_REASON,
+            PADDING_CLEANED_REASON,
+            TRAILER_CLEANED_REASON,
+        ],
+    }
+}
+
+/// The shape of a removal of a whole member: no subjects, roles, index or
+/// part; sanitized fields unless dropped; a reason of its action (the
+/// trailer's own for the trailing bytes); zeroed bytes keep their length.
+fn member_shape(r: &Removal) -> Option<&'static str> {
+    let sanitized = r.sanitized_blake3.is_some() || r.sanitized_bytes.is_some();
+    let sanitized_both = r.sanitized_blake3.is_some() && r.sanitized_bytes.is_some();
+    let reason = r.reason.as_deref();
+    let zeroed = reason.is_some_and(|x| x == PADDING_CLEANED_REASON || x == TRAILER_CLEANED_REASON);
+    let is_trailer = r.member == TRAILER_MEMBER;
+    if !r.subjects.is_empty() || !r.roles.is_empty() {
+        Some("lists subjects or roles")
+    } else if r.index != 0 || r.part.is_some() {
+        Some("has an index other than 0 or a part")
+    } else if (r.action != Action::Drop) != sanitized_both
+        || (r.action == Action::Drop && sanitized)
+    {
+        Some("has the wrong sanitized fields for its action")
+    } else if !reason.is_some_and(|x| member_reasons(r.action).contains(&x)) {
+        Some("does not give a reason of its action")
+    } else if r.action == Action::Clean && is_trailer != (reason == Some(TRAILER_CLEANED_REASON)) {
+        Some("gives the reason of the trailing bytes for a member, or the reverse")
+    } else if zeroed && r.sanitized_bytes != Some(r.original_bytes) {
+        Some("zeroes bytes but sanitized_bytes is not original_bytes")
+    } else {
+        None
     }
 }
 

@@ -281,23 +281,34 @@ where
 {
     options.cancel.check()?;
     if options.threads <= 1 {
-        let mut member: Option<Arc<Member>> = None;
-        return read_events(opened, read, &mut |event| {
-            options.cancel.check()?;
-            let processed = match &event {
-                Event::Message(message) => Some(processor.process(current(&member)?, message)),
-                _ => None,
-            };
-            deliver(
-                event,
-                processed,
-                &mut member,
-                sink,
-                options.progress.as_deref(),
-            )
-        });
+        return run_serial(opened, read, processor, sink, options);
     }
     run_parallel(opened, read, processor, sink, options)
+}
+
+/// [`run`] on the calling thread alone: each message processed as it is
+/// read, then delivered.
+fn run_serial<P, S>(
+    opened: Opened,
+    read: &ReadOptions,
+    processor: &P,
+    sink: &mut S,
+    options: &PipelineOptions,
+) -> Result<()>
+where
+    P: Processor,
+    S: Sink<P::Output>,
+{
+    let mut member: Option<Arc<Member>> = None;
+    read_events(opened, read, &mut |event| {
+        options.cancel.check()?;
+        let processed = match &event {
+            Event::Message(message) => Some(processor.process(current(&member)?, message)),
+            _ => None,
+        };
+        let progress = options.progress.as_deref();
+        deliver(event, processed, &mut member, sink, progress)
+    })
 }
 
 fn current(member: &Option<Arc<Member>>) -> Result<&Member> {
@@ -325,27 +336,37 @@ fn deliver<O, S: Sink<O>>(
             Ok(())
         }
         Event::Data(bytes) => sink.data(&bytes),
-        Event::Message(message) => {
-            let index = message.index;
-            let owner = member.as_deref();
-            let at = |e: Error| {
-                let e = e.with_message(index);
-                match owner {
-                    Some(m) => e.with_member(&m.path),
-                    None => e,
-                }
-            };
-            let processed = processed
-                .ok_or_else(|| Error::new(ErrorKind::Internal("message without a result".into())))?
-                .map_err(at)?;
-            sink.message(message, processed).map_err(at)
-        }
+        Event::Message(message) => deliver_message(message, processed, member.as_deref(), sink),
         Event::MemberEnd { padding } => sink.member_end(&padding),
         Event::ArchiveEnd { zero_blocks } => sink.archive_end(zero_blocks),
         Event::Trailer(bytes) => sink.trailer(&bytes),
     }
 }
 
+/// Hands one message and its processing result to the sink; an error of
+/// either names the message and its member (`owner`).
+fn deliver_message<O, S: Sink<O>>(
+    message: Message,
+    processed: Option<Result<O>>,
+    owner: Option<&Member>,
+    sink: &mut S,
+) -> Result<()> {
+    let index = message.index;
+    let at = |e: Error| {
+        let e = e.with_message(index);
+        match owner {
+            Some(m) => e.with_member(&m.path),
+            None => e,
+        }
+    };
+    let processed = processed
+        .ok_or_else(|| Error::new(ErrorKind::Internal("message without a result".into())))?
+        .map_err(at)?;
+    sink.message(message, processed).map_err(at)
+}
+
+/// [`run`] on three stages: the reader thread, the processing thread (the
+/// messages on a pool) and the calling thread, which feeds the sink.
 fn run_parallel<P, S>(
     opened: Opened,
     read: &ReadOptions,
@@ -357,46 +378,22 @@ where
     P: Processor,
     S: Sink<P::Output>,
 {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.threads)
-        .thread_name(|i| format!("mailscrub-worker-{i}"))
-        .build()
-        .map_err(|e| Error::new(ErrorKind::Internal(format!("thread pool: {e}"))))?;
+    let pool = worker_pool(options.threads)?;
     let depth = options.queue_depth.max(1);
     let (to_process, read_batches) = mpsc::sync_channel::<Batch>(depth);
     let (to_write, processed_batches) = mpsc::sync_channel::<Processed<P::Output>>(depth);
-    let batch_bytes = options.batch_bytes.max(1);
     let budget = Budget::new(options.in_flight_bytes.max(1));
     let internal = |what: &str| Error::new(ErrorKind::Internal(what.to_owned()));
     std::thread::scope(|scope| {
         let budget = &budget;
-        let reader = std::thread::Builder::new()
-            .name("mailscrub-reader".into())
-            .spawn_scoped(scope, move || {
-                read_in_batches(
-                    opened,
-                    read,
-                    to_process,
-                    batch_bytes,
-                    budget,
-                    &options.cancel,
-                )
-            })
-            .map_err(|e| internal(&format!("reader thread: {e}")))?;
+        let reader = spawn_stage(scope, "mailscrub-reader", "reader thread", move || {
+            read_in_batches(opened, read, to_process, budget, options)
+        })?;
         let pool = &pool;
-        let worker = std::thread::Builder::new()
-            .name("mailscrub-process".into())
-            .spawn_scoped(scope, move || {
-                process_batches(read_batches, to_write, processor, pool)
-            })
-            .map_err(|e| internal(&format!("processing thread: {e}")))?;
-        let written = write_batches(
-            processed_batches,
-            sink,
-            options.progress.as_deref(),
-            budget,
-            &options.cancel,
-        );
+        let worker = spawn_stage(scope, "mailscrub-process", "processing thread", move || {
+            process_batches(read_batches, to_write, processor, pool)
+        })?;
+        let written = write_batches(processed_batches, sink, budget, options);
         budget.close();
         let processed = worker
             .join()
@@ -406,6 +403,32 @@ where
             .unwrap_or_else(|_| Err(internal("reader thread panicked")));
         first_error([written, read_result, processed])
     })
+}
+
+/// The pool the processing thread runs the messages on.
+fn worker_pool(threads: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("mailscrub-worker-{i}"))
+        .build()
+        .map_err(|e| Error::new(ErrorKind::Internal(format!("thread pool: {e}"))))
+}
+
+/// Starts one stage of the pipeline on its own named thread (`what` names
+/// it in the error when it cannot start).
+fn spawn_stage<'scope, F>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    name: &str,
+    what: &str,
+    stage: F,
+) -> Result<std::thread::ScopedJoinHandle<'scope, Result<()>>>
+where
+    F: FnOnce() -> Result<()> + Send + 'scope,
+{
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn_scoped(scope, stage)
+        .map_err(|e| Error::new(ErrorKind::Internal(format!("{what}: {e}"))))
 }
 
 /// The first error that is not an internal "stopped" echo of another
@@ -521,15 +544,16 @@ impl Budget {
     }
 }
 
-/// The reader thread: events grouped into batches of about `batch_bytes`.
+/// The reader thread: events grouped into batches of about
+/// `options.batch_bytes`, each sent once the budget has room for it.
 fn read_in_batches(
     opened: Opened,
     read: &ReadOptions,
     sender: mpsc::SyncSender<Batch>,
-    batch_bytes: usize,
     budget: &Budget,
-    cancel: &Cancel,
+    options: &PipelineOptions,
 ) -> Result<()> {
+    let (batch_bytes, cancel) = (options.batch_bytes.max(1), &options.cancel);
     let mut events = Vec::new();
     let mut weight = 0;
     let send = |events: Vec<Event>, weight: usize| {
@@ -573,43 +597,16 @@ fn process_batches<P: Processor>(
     let large = &large;
     pool.in_place_scope(|scope| {
         for (seq, batch) in receiver.into_iter().enumerate() {
-            let mut jobs = Vec::new();
-            for (i, event) in batch.events.iter().enumerate() {
-                match event {
-                    Event::MemberStart(m) => member = Some(Arc::clone(m)),
-                    Event::Message(_) => match &member {
-                        Some(owner) => jobs.push((i, Arc::clone(owner))),
-                        None => {
-                            failure = Some(Error::new(ErrorKind::Internal(
-                                "message outside a member".into(),
-                            )));
-                            return;
-                        }
-                    },
-                    _ => {}
+            let jobs = match message_jobs(&batch, &mut member) {
+                Ok(jobs) => jobs,
+                Err(e) => {
+                    failure = Some(e);
+                    return;
                 }
-            }
+            };
             let sender = sender.clone();
             scope.spawn(move |_| {
-                let done: Vec<(usize, Result<P::Output>)> = jobs
-                    .par_iter()
-                    .filter_map(|(i, owner)| match &batch.events[*i] {
-                        Event::Message(message) => {
-                            // Working on a message takes a few times its
-                            // size: one large message at a time keeps the
-                            // peak near the largest message, not a multiple.
-                            let _turn = (message.bytes.len() >= LARGE_MESSAGE)
-                                .then(|| large.lock().unwrap_or_else(PoisonError::into_inner));
-                            Some((*i, processor.process(owner, message)))
-                        }
-                        _ => None,
-                    })
-                    .collect();
-                let mut results: Vec<Option<Result<P::Output>>> =
-                    batch.events.iter().map(|_| None).collect();
-                for (i, output) in done {
-                    results[i] = Some(output);
-                }
+                let results = process_batch(&batch, &jobs, processor, large);
                 // A closed channel means the writer stopped; it reports why.
                 let _ = sender.send(Processed {
                     seq,
@@ -622,14 +619,67 @@ fn process_batches<P: Processor>(
     failure.map_or(Ok(()), Err)
 }
 
+/// The messages of `batch` (their places in it) with the member each
+/// belongs to; `member` is the member open at the batch's end.
+fn message_jobs(
+    batch: &Batch,
+    member: &mut Option<Arc<Member>>,
+) -> Result<Vec<(usize, Arc<Member>)>> {
+    let mut jobs = Vec::new();
+    for (i, event) in batch.events.iter().enumerate() {
+        match event {
+            Event::MemberStart(m) => *member = Some(Arc::clone(m)),
+            Event::Message(_) => match member {
+                Some(owner) => jobs.push((i, Arc::clone(owner))),
+                None => {
+                    return Err(Error::new(ErrorKind::Internal(
+                        "message outside a member".into(),
+                    )));
+                }
+            },
+            _ => {}
+        }
+    }
+    Ok(jobs)
+}
+
+/// Processes the messages of one batch in parallel (`large` lets one large
+/// message in at a time); the result of each event, `None` but for messages.
+fn process_batch<P: Processor>(
+    batch: &Batch,
+    jobs: &[(usize, Arc<Member>)],
+    processor: &P,
+    large: &Mutex<()>,
+) -> Vec<Option<Result<P::Output>>> {
+    let done: Vec<(usize, Result<P::Output>)> = jobs
+        .par_iter()
+        .filter_map(|(i, owner)| match &batch.events[*i] {
+            Event::Message(message) => {
+                // Working on a message takes a few times its
+                // size: one large message at a time keeps the
+                // peak near the largest message, not a multiple.
+                let _turn = (message.bytes.len() >= LARGE_MESSAGE)
+                    .then(|| large.lock().unwrap_or_else(PoisonError::into_inner));
+                Some((*i, processor.process(owner, message)))
+            }
+            _ => None,
+        })
+        .collect();
+    let mut results: Vec<Option<Result<P::Output>>> = batch.events.iter().map(|_| None).collect();
+    for (i, output) in done {
+        results[i] = Some(output);
+    }
+    results
+}
+
 /// The calling thread: feeds the sink in input order.
 fn write_batches<O, S: Sink<O>>(
     receiver: mpsc::Receiver<Processed<O>>,
     sink: &mut S,
-    progress: Option<&Progress>,
     budget: &Budget,
-    cancel: &Cancel,
+    options: &PipelineOptions,
 ) -> Result<()> {
+    let (progress, cancel) = (options.progress.as_deref(), &options.cancel);
     let mut member: Option<Arc<Member>> = None;
     let mut waiting: BTreeMap<usize, Processed<O>> = BTreeMap::new();
     let mut next = 0;

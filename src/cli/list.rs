@@ -3,8 +3,9 @@
 use std::io::Write;
 
 use mailscrub::error::Error;
+use mailscrub::input::container::Container;
 use mailscrub::ops::{self, Input};
-use mailscrub::record::inventory::MemberSummary;
+use mailscrub::record::inventory::{MemberSummary, Totals};
 
 use super::report::{Report, path};
 use super::{Exit, ReadArgs};
@@ -41,7 +42,20 @@ pub fn run(args: ListArgs) -> Result<Exit, Error> {
         mailscrub::input::container::Layout::Tar => "tar",
         mailscrub::input::container::Layout::Bare => bare_format,
     };
-    if args.json {
+    render_summary(&mut report, (container, container_name), &totals, args.json)?;
+    report.finish()?;
+    Ok(Exit::Success)
+}
+
+/// The last line of the inventory: the counts, the container (with its
+/// name) and its compression.
+fn render_summary(
+    report: &mut Report<impl Write>,
+    (container, container_name): (Container, &str),
+    totals: &Totals,
+    json: bool,
+) -> Result<(), Error> {
+    if json {
         report.json(&serde_json::json!({
             "type": "summary",
             "container": container_name,
@@ -49,7 +63,7 @@ pub fn run(args: ListArgs) -> Result<Exit, Error> {
             "members": totals.members,
             "messages": totals.messages,
             "bytes": totals.bytes,
-        }))?;
+        }))
     } else {
         report.text(format_args!(
             "{:<8} {:>9} {:>14}  {} members, {} container, {} compression",
@@ -59,10 +73,8 @@ pub fn run(args: ListArgs) -> Result<Exit, Error> {
             totals.members,
             container_name,
             container.compression
-        ))?;
+        ))
     }
-    report.finish()?;
-    Ok(Exit::Success)
 }
 
 fn render_text(report: &mut Report<impl Write>, member: &MemberSummary) -> Result<(), Error> {

@@ -5,7 +5,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use mailscrub::error::Error;
-use mailscrub::ops::{self, Input};
+use mailscrub::manifest::Warning;
+use mailscrub::ops::{self, Input, ScanSummary};
 use mailscrub::record::{Affected, role_name};
 use mailscrub::request::Action;
 
@@ -61,24 +62,45 @@ pub fn run(args: ScanArgs) -> Result<Exit, Error> {
     );
     reporter.finish();
     let summary = summary?;
-    let t = summary.totals;
     for warning in &summary.warnings {
-        if json {
-            report.json(&serde_json::json!({
-                "type": "warning",
-                "member": warning.member,
-                "kind": warning.kind,
-                "subjects": warning.subjects,
-            }))?;
-        } else {
-            report.text(format_args!(
-                "warning  {}  {}  subjects={}",
-                path(&warning.member),
-                warning.kind,
-                warning.subjects.join(",")
-            ))?;
-        }
+        render_warning(&mut report, warning, json)?;
     }
+    render_summary(&mut report, &summary, json)?;
+    report.finish()?;
+    Ok(Exit::Success)
+}
+
+/// One warning of the scan: a member whose bytes outside messages hold an
+/// identifier.
+fn render_warning(
+    report: &mut Report<impl Write>,
+    warning: &Warning,
+    json: bool,
+) -> Result<(), Error> {
+    if json {
+        report.json(&serde_json::json!({
+            "type": "warning",
+            "member": warning.member,
+            "kind": warning.kind,
+            "subjects": warning.subjects,
+        }))
+    } else {
+        report.text(format_args!(
+            "warning  {}  {}  subjects={}",
+            path(&warning.member),
+            warning.kind,
+            warning.subjects.join(",")
+        ))
+    }
+}
+
+/// The last line of the scan: what a scrub would do with the messages.
+fn render_summary(
+    report: &mut Report<impl Write>,
+    summary: &ScanSummary,
+    json: bool,
+) -> Result<(), Error> {
+    let t = &summary.totals;
     if json {
         report.json(&serde_json::json!({
             "type": "summary",
@@ -91,51 +113,74 @@ pub fn run(args: ScanArgs) -> Result<Exit, Error> {
             "untouched": t.untouched,
             "fail_closed": t.fail_closed,
             "warnings": t.warnings,
-        }))?;
+        }))
     } else {
         report.text(format_args!(
             "{} messages read: {} to delete, {} to redact, {} untouched; {} warnings",
             t.messages_read, t.deleted, t.redacted, t.untouched, t.warnings
-        ))?;
+        ))
     }
-    report.finish()?;
-    Ok(Exit::Success)
 }
 
+/// One affected message of the scan: what a scrub would do with it.
 fn render(
     report: &mut Report<impl Write>,
     affected: &Affected<'_>,
     json: bool,
 ) -> Result<(), Error> {
-    let verdict = affected.verdict;
-    let roles: Vec<&str> = verdict.roles.iter().map(|r| role_name(*r)).collect();
+    let roles: Vec<&str> = affected
+        .verdict
+        .roles
+        .iter()
+        .map(|r| role_name(*r))
+        .collect();
     if json {
-        report.json(&serde_json::json!({
-            "type": "message",
-            "member": affected.member,
-            "index": affected.index,
-            "message_id_blake3": verdict.message_id,
-            "subjects": affected.subject_ids,
-            "roles": roles,
-            "action": action_name(verdict.action()),
-            "reason": verdict.reason,
-        }))
+        render_json(report, affected, &roles)
     } else {
-        report.text(format_args!(
-            "{:<7} {} #{}  subjects={} roles={} message-id={}",
-            action_name(verdict.action()),
-            path(affected.member),
-            affected.index,
-            affected.subject_ids.join(","),
-            roles.join(","),
-            verdict
-                .message_id
-                .as_deref()
-                .map_or("-", |h| &h[..16.min(h.len())]),
-        ))?;
-        match &verdict.reason {
-            Some(reason) => report.text(format_args!("        reason: {reason}")),
-            None => Ok(()),
-        }
+        render_text(report, affected, &roles)
+    }
+}
+
+/// [`render`] as a JSON line.
+fn render_json(
+    report: &mut Report<impl Write>,
+    affected: &Affected<'_>,
+    roles: &[&str],
+) -> Result<(), Error> {
+    let verdict = affected.verdict;
+    report.json(&serde_json::json!({
+        "type": "message",
+        "member": affected.member,
+        "index": affected.index,
+        "message_id_blake3": verdict.message_id,
+        "subjects": affected.subject_ids,
+        "roles": roles,
+        "action": action_name(verdict.action()),
+        "reason": verdict.reason,
+    }))
+}
+
+/// [`render`] as text: the message's line, then its reason (if any).
+fn render_text(
+    report: &mut Report<impl Write>,
+    affected: &Affected<'_>,
+    roles: &[&str],
+) -> Result<(), Error> {
+    let verdict = affected.verdict;
+    report.text(format_args!(
+        "{:<7} {} #{}  subjects={} roles={} message-id={}",
+        action_name(verdict.action()),
+        path(affected.member),
+        affected.index,
+        affected.subject_ids.join(","),
+        roles.join(","),
+        verdict
+            .message_id
+            .as_deref()
+            .map_or("-", |h| &h[..16.min(h.len())]),
+    ))?;
+    match &verdict.reason {
+        Some(reason) => report.text(format_args!("        reason: {reason}")),
+        None => Ok(()),
     }
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use mailscrub::decide::OnUnredactable;
 use mailscrub::error::Error;
 use mailscrub::input::container::Compression;
-use mailscrub::ops::{self, Input, Output, ScrubOptions};
+use mailscrub::ops::{self, Input, Output, ScrubOptions, ScrubSummary};
 
 use super::progress::{ProgressArgs, Reporter};
 use super::{Exit, ReadArgs, pipeline_options};
@@ -103,10 +103,16 @@ pub fn run(args: ScrubArgs) -> Result<Exit, Error> {
     let summary = ops::scrub(&input, &output, &request, &options);
     reporter.finish();
     let summary = summary?;
-    let totals = summary.totals;
-    if args.progress.quiet {
-        return Ok(Exit::Success);
+    if !args.progress.quiet {
+        print_summary(&summary);
     }
+    Ok(Exit::Success)
+}
+
+/// The scrub's one line on standard error: its account, where the
+/// manifest went.
+fn print_summary(summary: &ScrubSummary) {
+    let totals = &summary.totals;
     eprintln!(
         "mailscrub: {} messages read: {} untouched, {} deleted ({} after a failed redaction), {} redacted; {} warnings; manifest {}",
         totals.messages_read,
@@ -117,5 +123,4 @@ pub fn run(args: ScrubArgs) -> Result<Exit, Error> {
         totals.warnings,
         summary.manifest_path.display()
     );
-    Ok(Exit::Success)
 }

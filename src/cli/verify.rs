@@ -2,11 +2,12 @@
 //! One line per check (OK, FAILED with the reason, or SKIPPED), then a
 //! summary; exit 0 when every check passed, 1 when one failed.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use mailscrub::error::Error;
 use mailscrub::ops::{self, Input, Output};
-use mailscrub::verify::{self, Status, VerifyOptions};
+use mailscrub::verify::{self, Check, Status, VerifyOptions, VerifyReport};
 
 use super::progress::{ProgressArgs, Reporter};
 use super::report::Report;
@@ -67,44 +68,58 @@ pub fn run(args: VerifyArgs) -> Result<Exit, Error> {
     let report = report?;
     // Unbuffered: each check reaches the reader as it is written.
     let mut out = Report::new(std::io::stdout().lock());
-    let count = |status| report.checks.iter().filter(|c| c.status == status).count();
     for check in &report.checks {
-        if args.json {
-            out.json(&serde_json::json!({
-                "type": "check",
-                "check": check.name,
-                "status": check.status,
-                "detail": check.detail,
-            }))?;
-        } else {
-            let status = match check.status {
-                Status::Ok => "OK",
-                Status::Failed => "FAILED",
-                Status::Skipped => "SKIPPED",
-            };
-            out.text(format_args!("{status:<8}{}: {}", check.name, check.detail))?;
-        }
+        render_check(&mut out, check, args.json)?;
     }
-    let (ok, failed, skipped) = (
-        count(Status::Ok),
-        count(Status::Failed),
-        count(Status::Skipped),
-    );
-    if args.json {
-        out.json(&serde_json::json!({
-            "type": "summary",
-            "passed": report.passed(),
-            "ok": ok,
-            "failed": failed,
-            "skipped": skipped,
-        }))?;
-    } else {
-        out.text(format_args!("{ok} OK, {failed} FAILED, {skipped} skipped"))?;
-    }
+    render_summary(&mut out, &report, args.json)?;
     out.finish()?;
     Ok(if report.passed() {
         Exit::Success
     } else {
         Exit::VerifyFailed
     })
+}
+
+/// One line of the report: a check, its status and its detail.
+fn render_check(out: &mut Report<impl Write>, check: &Check, json: bool) -> Result<(), Error> {
+    if json {
+        out.json(&serde_json::json!({
+            "type": "check",
+            "check": check.name,
+            "status": check.status,
+            "detail": check.detail,
+        }))
+    } else {
+        let status = match check.status {
+            Status::Ok => "OK",
+            Status::Failed => "FAILED",
+            Status::Skipped => "SKIPPED",
+        };
+        out.text(format_args!("{status:<8}{}: {}", check.name, check.detail))
+    }
+}
+
+/// The last line of the report: how many checks passed, failed, were skipped.
+fn render_summary(
+    out: &mut Report<impl Write>,
+    report: &VerifyReport,
+    json: bool,
+) -> Result<(), Error> {
+    let count = |status| report.checks.iter().filter(|c| c.status == status).count();
+    let (ok, failed, skipped) = (
+        count(Status::Ok),
+        count(Status::Failed),
+        count(Status::Skipped),
+    );
+    if json {
+        out.json(&serde_json::json!({
+            "type": "summary",
+            "passed": report.passed(),
+            "ok": ok,
+            "failed": failed,
+            "skipped": skipped,
+        }))
+    } else {
+        out.text(format_args!("{ok} OK, {failed} FAILED, {skipped} skipped"))
+    }
 }

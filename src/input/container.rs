@@ -190,71 +190,17 @@ pub fn open_with(
     allow_empty: bool,
     max_window: u64,
 ) -> Result<Opened> {
-    let empty = || Opened {
-        container: Container {
-            compression: Compression::None,
-            layout: Layout::Bare,
-        },
-        reader: Box::new(Cursor::new(Vec::new())),
-    };
     let mut raw = TagSourceErrors(input);
     let head = peek_n(&mut raw, 4).map_err(|e| Error::at(read_error_kind(e), 0))?;
     if head.is_empty() {
-        return match allow_empty {
-            true => Ok(empty()),
-            false => Err(Error::at(ErrorKind::EmptyInput, 0)),
-        };
+        return empty_input(Compression::None, allow_empty);
     }
     let compression = sniff_compression(&head);
     let raw = BufReader::with_capacity(BUF_SIZE, Cursor::new(head).chain(raw));
-    let mut decoded: Box<dyn Read + Send> = match compression {
-        Compression::None => Box::new(raw),
-        Compression::Gzip => Box::new(TagDecodeErrors {
-            inner: flate2::bufread::MultiGzDecoder::new(raw),
-            codec: "gzip",
-        }),
-        Compression::Zstd => {
-            let guarded = BufReader::with_capacity(BUF_SIZE, WindowGuard::new(raw, max_window));
-            let mut decoder = zstd::stream::read::Decoder::with_buffer(guarded).map_err(|e| {
-                Error::at(
-                    ErrorKind::Decompress {
-                        codec: "zstd",
-                        source: e,
-                    },
-                    0,
-                )
-            })?;
-            // The guard checks every frame; the decoder's own limit (the
-            // next power of two) backs it up.
-            decoder
-                .window_log_max(window_log_for(max_window))
-                .map_err(|e| {
-                    Error::at(
-                        ErrorKind::Decompress {
-                            codec: "zstd",
-                            source: e,
-                        },
-                        0,
-                    )
-                })?;
-            Box::new(TagDecodeErrors {
-                inner: decoder,
-                codec: "zstd",
-            })
-        }
-    };
+    let mut decoded = decoder(compression, raw, max_window)?;
     let first_block = peek_n(&mut decoded, 512).map_err(|e| Error::at(read_error_kind(e), 0))?;
     if first_block.is_empty() {
-        return match allow_empty {
-            true => Ok(Opened {
-                container: Container {
-                    compression,
-                    layout: Layout::Bare,
-                },
-                ..empty()
-            }),
-            false => Err(Error::at(ErrorKind::EmptyInput, 0)),
-        };
+        return empty_input(compression, allow_empty);
     }
     let layout = if looks_like_tar(&first_block) {
         Layout::Tar
@@ -269,6 +215,66 @@ pub fn open_with(
         },
         reader: Box::new(reader),
     })
+}
+
+/// An input that is empty (or decompresses to nothing): an empty bare
+/// mailbox when `allow_empty`, else an error.
+fn empty_input(compression: Compression, allow_empty: bool) -> Result<Opened> {
+    if !allow_empty {
+        return Err(Error::at(ErrorKind::EmptyInput, 0));
+    }
+    Ok(Opened {
+        container: Container {
+            compression,
+            layout: Layout::Bare,
+        },
+        reader: Box::new(Cursor::new(Vec::new())),
+    })
+}
+
+/// The decompressed stream of `raw` for its sniffed `compression`, read
+/// errors of the decoder tagged with its codec.
+fn decoder(
+    compression: Compression,
+    raw: impl BufRead + Send + 'static,
+    max_window: u64,
+) -> Result<Box<dyn Read + Send>> {
+    Ok(match compression {
+        Compression::None => Box::new(raw),
+        Compression::Gzip => Box::new(TagDecodeErrors {
+            inner: flate2::bufread::MultiGzDecoder::new(raw),
+            codec: "gzip",
+        }),
+        Compression::Zstd => Box::new(TagDecodeErrors {
+            inner: zstd_decoder(raw, max_window)?,
+            codec: "zstd",
+        }),
+    })
+}
+
+/// The zstd decoder of `raw`, behind the guard that refuses a frame whose
+/// window exceeds `max_window` before the decoder allocates it.
+fn zstd_decoder<R: BufRead>(
+    raw: R,
+    max_window: u64,
+) -> Result<zstd::stream::read::Decoder<'static, BufReader<WindowGuard<R>>>> {
+    let failed = |source| {
+        Error::at(
+            ErrorKind::Decompress {
+                codec: "zstd",
+                source,
+            },
+            0,
+        )
+    };
+    let guarded = BufReader::with_capacity(BUF_SIZE, WindowGuard::new(raw, max_window));
+    let mut decoder = zstd::stream::read::Decoder::with_buffer(guarded).map_err(failed)?;
+    // The guard checks every frame; the decoder's own limit (the
+    // next power of two) backs it up.
+    decoder
+        .window_log_max(window_log_for(max_window))
+        .map_err(failed)?;
+    Ok(decoder)
 }
 
 /// The decoder's `window_log_max` for a limit in bytes: the smallest power
@@ -417,28 +423,11 @@ impl<R: Read> WindowGuard<R> {
 
     /// Acts on a complete field.
     fn field_done(&mut self) -> std::result::Result<(), Refusal> {
-        let le = |bytes: &[u8]| {
-            bytes
-                .iter()
-                .rev()
-                .fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
-        };
-        let field = &self.buf[..self.need];
+        let buf = self.buf;
+        let field = &buf[..self.need];
         match self.field {
-            Field::Magic => {
-                let magic = le(field) as u32;
-                if magic == ZSTD_FRAME_MAGIC {
-                    self.expect(Field::Descriptor, 1);
-                } else if magic & 0xFFFF_FFF0 == 0x184D_2A50 {
-                    self.expect(Field::SkippableSize, 4);
-                } else {
-                    return Err(self.corrupt("no zstd frame"));
-                }
-            }
-            Field::SkippableSize => {
-                let size = le(field);
-                self.next_frame(size);
-            }
+            Field::Magic => self.magic_done(little_endian(field) as u32)?,
+            Field::SkippableSize => self.next_frame(little_endian(field)),
             Field::Descriptor => {
                 let descriptor = field[0];
                 let single_segment = descriptor & 0x20 != 0;
@@ -449,44 +438,75 @@ impl<R: Read> WindowGuard<R> {
                     window + dictionary + content_size_len(descriptor),
                 );
             }
-            Field::Header(descriptor) => {
-                let window = if descriptor & 0x20 != 0 {
-                    let size = &field[field.len() - content_size_len(descriptor)..];
-                    le(size) + if size.len() == 2 { 256 } else { 0 }
-                } else {
-                    let exponent = u32::from(field[0] >> 3);
-                    let base = 1u64 << (10 + exponent);
-                    base + base / 8 * u64::from(field[0] & 7)
-                };
-                if window > self.limit {
-                    return Err(Refusal::Window {
-                        window,
-                        limit: self.limit,
-                        frame_offset: self.frame_start,
-                    });
-                }
-                let checksum = descriptor & 0x04 != 0;
-                self.expect(Field::Block { checksum }, 3);
-            }
-            Field::Block { checksum } => {
-                let header = le(field);
-                let last = header & 1 != 0;
-                let size = header >> 3;
-                let body = match (header >> 1) & 3 {
-                    0 | 2 => size,
-                    1 => 1,
-                    _ => return Err(self.corrupt("reserved block type in the zstd frame")),
-                };
-                if last {
-                    self.next_frame(body + if checksum { 4 } else { 0 });
-                } else {
-                    self.skip = body;
-                    self.expect(Field::Block { checksum }, 3);
-                }
-            }
+            Field::Header(descriptor) => self.header_done(descriptor, field)?,
+            Field::Block { checksum } => self.block_done(checksum, little_endian(field))?,
         }
         Ok(())
     }
+
+    /// A frame's magic number: a zstd frame or a skippable one, else no
+    /// frame at all.
+    fn magic_done(&mut self, magic: u32) -> std::result::Result<(), Refusal> {
+        if magic == ZSTD_FRAME_MAGIC {
+            self.expect(Field::Descriptor, 1);
+        } else if magic & 0xFFFF_FFF0 == 0x184D_2A50 {
+            self.expect(Field::SkippableSize, 4);
+        } else {
+            return Err(self.corrupt("no zstd frame"));
+        }
+        Ok(())
+    }
+
+    /// The rest of a frame header (window descriptor, dictionary id,
+    /// content size) after `descriptor`: the window it asks for is refused
+    /// above the limit.
+    fn header_done(&mut self, descriptor: u8, field: &[u8]) -> std::result::Result<(), Refusal> {
+        let window = if descriptor & 0x20 != 0 {
+            let size = &field[field.len() - content_size_len(descriptor)..];
+            little_endian(size) + if size.len() == 2 { 256 } else { 0 }
+        } else {
+            let exponent = u32::from(field[0] >> 3);
+            let base = 1u64 << (10 + exponent);
+            base + base / 8 * u64::from(field[0] & 7)
+        };
+        if window > self.limit {
+            return Err(Refusal::Window {
+                window,
+                limit: self.limit,
+                frame_offset: self.frame_start,
+            });
+        }
+        let checksum = descriptor & 0x04 != 0;
+        self.expect(Field::Block { checksum }, 3);
+        Ok(())
+    }
+
+    /// A block header: its body is passed over, then the next block, or
+    /// after the last one the frame's checksum and the next frame.
+    fn block_done(&mut self, checksum: bool, header: u64) -> std::result::Result<(), Refusal> {
+        let last = header & 1 != 0;
+        let size = header >> 3;
+        let body = match (header >> 1) & 3 {
+            0 | 2 => size,
+            1 => 1,
+            _ => return Err(self.corrupt("reserved block type in the zstd frame")),
+        };
+        if last {
+            self.next_frame(body + if checksum { 4 } else { 0 });
+        } else {
+            self.skip = body;
+            self.expect(Field::Block { checksum }, 3);
+        }
+        Ok(())
+    }
+}
+
+/// The little-endian number in `bytes` (at most 8 of them).
+fn little_endian(bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .rev()
+        .fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
 }
 
 /// Bytes of the Frame_Content_Size field a frame header descriptor announces.

@@ -110,69 +110,14 @@ impl RawEntry {
     /// block that has one, as libarchive writes it).
     pub fn rebuild(&self, edit: &HeaderEdit<'_>) -> Option<Vec<u8>> {
         let units = self.units()?;
-        let (uid, gid) = owner_ids(&units);
-        let path_elsewhere = units.iter().any(|u| {
-            u.flag == b'L' || (matches!(u.flag, b'x' | b'X') && pax_has_key(u.data, "path"))
-        });
-        let link_elsewhere = units.iter().any(|u| {
-            u.flag == b'K' || (matches!(u.flag, b'x' | b'X') && pax_has_key(u.data, "linkpath"))
-        });
-        let size_changed = edit.size != self.size;
+        let rebuild = Rebuild::new(&units, edit, edit.size != self.size);
         let mut out = Vec::with_capacity(self.header.len() + 64);
         for unit in &units {
-            let mut block = block_of(unit.block);
-            if !is_extension(unit.flag) {
-                if let Some(path) = edit.path {
-                    set_ustar_path(&mut block, path, !path_elsewhere)?;
-                }
-                if let Some(link) = edit.link {
-                    set_text(&mut block[157..257], link, !link_elsewhere)?;
-                }
-                if edit.erase_owner {
-                    erase_owner_fields(&mut block, &uid, &gid);
-                }
-                if size_changed {
-                    set_size(&mut block, edit.size);
-                }
-                finish_block(&mut block, unit.block);
-                out.extend_from_slice(&block);
-                out.extend_from_slice(unit.data);
-                continue;
+            if is_extension(unit.flag) {
+                rebuild.extension(unit, &mut out)?;
+            } else {
+                rebuild.main(unit, &mut out)?;
             }
-            if edit.erase_owner {
-                let (uid, gid) = block_ids(unit.block);
-                erase_owner_fields(&mut block, &uid, &gid);
-            }
-            // Some writers (libarchive) copy the cut link target into the
-            // link name of the GNU long-link block itself.
-            if let Some(link) = edit.link
-                && block[157] != 0
-            {
-                set_text(&mut block[157..257], link, false);
-            }
-            let data = match unit.flag {
-                b'x' | b'X' => {
-                    if let Some(path) = edit.path {
-                        set_ustar_path(&mut block, &pax_header_name(path), false)?;
-                    }
-                    rewrite_pax(unit.data, edit, size_changed, &uid, &gid, true)?
-                }
-                b'g' => rewrite_pax(unit.data, edit, false, &uid, &gid, false)?,
-                b'L' => edit.path.map(|path| [path, &[0u8][..]].concat()),
-                b'K' => edit.link.map(|link| [link, &[0u8][..]].concat()),
-                _ => None,
-            };
-            let data = data.unwrap_or_else(|| unit.data.to_vec());
-            if data.len() != unit.data.len() {
-                set_size(&mut block, data.len() as u64);
-            }
-            finish_block(&mut block, unit.block);
-            out.extend_from_slice(&block);
-            out.extend_from_slice(&data);
-            out.resize(
-                out.len() + RawEntry::padding_for(data.len() as u64) as usize,
-                0,
-            );
         }
         Some(out)
     }
@@ -277,6 +222,112 @@ impl HeaderEdit<'_> {
     }
 }
 
+/// One [`RawEntry::rebuild`]: the edit, with what it needs to know of the
+/// whole header region (the entry's owner ids, which names an extension
+/// also holds, whether the size changes).
+struct Rebuild<'a, 'e> {
+    edit: &'a HeaderEdit<'e>,
+    uid: Vec<u8>,
+    gid: Vec<u8>,
+    path_elsewhere: bool,
+    link_elsewhere: bool,
+    size_changed: bool,
+}
+
+impl<'a, 'e> Rebuild<'a, 'e> {
+    /// The rebuild of the region made of `units` with `edit`.
+    fn new(units: &[Unit<'_>], edit: &'a HeaderEdit<'e>, size_changed: bool) -> Self {
+        let (uid, gid) = owner_ids(units);
+        let path_elsewhere = units.iter().any(|u| {
+            u.flag == b'L' || (matches!(u.flag, b'x' | b'X') && pax_has_key(u.data, "path"))
+        });
+        let link_elsewhere = units.iter().any(|u| {
+            u.flag == b'K' || (matches!(u.flag, b'x' | b'X') && pax_has_key(u.data, "linkpath"))
+        });
+        Rebuild {
+            edit,
+            uid,
+            gid,
+            path_elsewhere,
+            link_elsewhere,
+            size_changed,
+        }
+    }
+
+    /// Appends the main header block, edited, with its data (sparse
+    /// blocks) as read; `None` when a name does not fit where it must.
+    fn main(&self, unit: &Unit<'_>, out: &mut Vec<u8>) -> Option<()> {
+        let edit = self.edit;
+        let mut block = block_of(unit.block);
+        if let Some(path) = edit.path {
+            set_ustar_path(&mut block, path, !self.path_elsewhere)?;
+        }
+        if let Some(link) = edit.link {
+            set_text(&mut block[157..257], link, !self.link_elsewhere)?;
+        }
+        if edit.erase_owner {
+            erase_owner_fields(&mut block, &self.uid, &self.gid);
+        }
+        if self.size_changed {
+            set_size(&mut block, edit.size);
+        }
+        finish_block(&mut block, unit.block);
+        out.extend_from_slice(&block);
+        out.extend_from_slice(unit.data);
+        Some(())
+    }
+
+    /// Appends an extension header block, edited, with its data rewritten
+    /// and padded with zeros; `None` when it cannot be rewritten.
+    fn extension(&self, unit: &Unit<'_>, out: &mut Vec<u8>) -> Option<()> {
+        let edit = self.edit;
+        let mut block = block_of(unit.block);
+        if edit.erase_owner {
+            let (uid, gid) = block_ids(unit.block);
+            erase_owner_fields(&mut block, &uid, &gid);
+        }
+        // Some writers (libarchive) copy the cut link target into the
+        // link name of the GNU long-link block itself.
+        if let Some(link) = edit.link
+            && block[157] != 0
+        {
+            set_text(&mut block[157..257], link, false);
+        }
+        let data = self.extension_data(unit, &mut block)?;
+        let data = data.unwrap_or_else(|| unit.data.to_vec());
+        if data.len() != unit.data.len() {
+            set_size(&mut block, data.len() as u64);
+        }
+        finish_block(&mut block, unit.block);
+        out.extend_from_slice(&block);
+        out.extend_from_slice(&data);
+        out.resize(
+            out.len() + RawEntry::padding_for(data.len() as u64) as usize,
+            0,
+        );
+        Some(())
+    }
+
+    /// The new data of an extension (`Some(None)`: kept as it is); a pax
+    /// header's own name in `block` follows the new path. `None` when it
+    /// cannot be rewritten.
+    fn extension_data(&self, unit: &Unit<'_>, block: &mut [u8; BLOCK]) -> Option<Option<Vec<u8>>> {
+        let (edit, uid, gid) = (self.edit, &self.uid, &self.gid);
+        Some(match unit.flag {
+            b'x' | b'X' => {
+                if let Some(path) = edit.path {
+                    set_ustar_path(block, &pax_header_name(path), false)?;
+                }
+                rewrite_pax(unit.data, edit, self.size_changed, uid, gid, true)?
+            }
+            b'g' => rewrite_pax(unit.data, edit, false, uid, gid, false)?,
+            b'L' => edit.path.map(|path| [path, &[0u8][..]].concat()),
+            b'K' => edit.link.map(|link| [link, &[0u8][..]].concat()),
+            _ => None,
+        })
+    }
+}
+
 /// One part of a header region: a block with the data that belongs to it
 /// (extension data without its padding, or sparse blocks after a main header).
 struct Unit<'a> {
@@ -285,7 +336,6 @@ struct Unit<'a> {
     data: &'a [u8],
 }
 
-/// Extension header types: their data describes the next entry.
 /// A member path as hard links name it: without leading `/` and `./` and
 /// without a trailing `/` (GNU tar and bsdtar resolve `./a/b`, `/a/b` and
 /// `a/b` to the same member).
@@ -303,6 +353,7 @@ pub fn link_name(path: &[u8]) -> &[u8] {
     path.strip_suffix(b"/").unwrap_or(path)
 }
 
+/// Extension header types: their data describes the next entry.
 fn is_extension(type_flag: u8) -> bool {
     matches!(type_flag, b'x' | b'g' | b'X' | b'L' | b'K')
 }
@@ -616,26 +667,11 @@ impl<R: BufRead> TarReader<R> {
         loop {
             let at = self.offset;
             if leading_zero_blocks == MAX_END_ZERO_BLOCKS {
-                self.trailer_start = at;
-                self.state = State::Trailer;
-                return Ok(Item::End {
-                    zero_blocks: leading_zero_blocks,
-                });
+                return Ok(self.end_at(at, leading_zero_blocks));
             }
             let n = self.read_block(&mut block)?;
-            if n == 0 && leading_zero_blocks == 0 {
-                return Err(self.error(ErrorKind::TruncatedTar("no end-of-archive marker"), at));
-            }
             if n < BLOCK {
-                self.trailer_head = block[..n].to_vec();
-                self.trailer_start = at;
-                self.state = State::Trailer;
-                if n > 0 && leading_zero_blocks == 0 {
-                    return Err(self.error(ErrorKind::TruncatedTar("partial header block"), at));
-                }
-                return Ok(Item::End {
-                    zero_blocks: leading_zero_blocks,
-                });
+                return self.short_read_end(at, &block[..n], leading_zero_blocks);
             }
             if block.iter().all(|&b| b == 0) {
                 leading_zero_blocks += 1;
@@ -645,15 +681,34 @@ impl<R: BufRead> TarReader<R> {
                 // Bytes after the end-of-archive marker that are no header:
                 // not part of the archive, kept as they are.
                 self.trailer_head = block.to_vec();
-                self.trailer_start = at;
-                self.state = State::Trailer;
-                return Ok(Item::End {
-                    zero_blocks: leading_zero_blocks,
-                });
+                return Ok(self.end_at(at, leading_zero_blocks));
             }
             let entry = self.read_entry(block, at, leading_zero_blocks)?;
             return Ok(Item::Entry(entry));
         }
+    }
+
+    /// The archive ends on a short read of `head` at `at`: the start of the
+    /// trailer after `zero_blocks` zero blocks; without any, the archive is
+    /// truncated (no end-of-archive marker, or a partial header block).
+    fn short_read_end(&mut self, at: u64, head: &[u8], zero_blocks: u64) -> Result<Item> {
+        if head.is_empty() && zero_blocks == 0 {
+            return Err(self.error(ErrorKind::TruncatedTar("no end-of-archive marker"), at));
+        }
+        self.trailer_head = head.to_vec();
+        let end = self.end_at(at, zero_blocks);
+        if !head.is_empty() && zero_blocks == 0 {
+            return Err(self.error(ErrorKind::TruncatedTar("partial header block"), at));
+        }
+        Ok(end)
+    }
+
+    /// Ends the archive at `at`, after `zero_blocks` zero blocks: what
+    /// follows is the trailer.
+    fn end_at(&mut self, at: u64, zero_blocks: u64) -> Item {
+        self.trailer_start = at;
+        self.state = State::Trailer;
+        Item::End { zero_blocks }
     }
 
     /// Reads the header region of one entry whose first block is `first`.
@@ -665,97 +720,102 @@ impl<R: BufRead> TarReader<R> {
     ) -> Result<RawEntry> {
         let mut header = Vec::with_capacity(BLOCK);
         let mut block = first;
+        let mut extensions = Extensions::default();
+        let size = self.read_extensions(&mut block, offset, &mut header, &mut extensions)?;
+        let type_flag = block[156];
+        if type_flag == b'S' {
+            self.read_sparse_extensions(&mut header, block[482] != 0)?;
+        }
+        let size = if is_header_only(type_flag) {
+            0
+        } else {
+            extensions.pax_size.unwrap_or(size)
+        };
+        let (path, link) = extensions.names(tar::Header::from_byte_slice(&block));
+        let entry = RawEntry {
+            leading_zero_blocks,
+            header,
+            offset,
+            path,
+            link,
+            type_flag,
+            size,
+        };
+        self.current = entry.path.clone();
+        self.state = State::Data {
+            remaining: entry.size,
+            padding: RawEntry::padding_for(entry.size),
+        };
+        Ok(entry)
+    }
+
+    /// Reads the extension headers (pax, GNU long name and link) starting
+    /// at `block` into `header` and `extensions`, up to the member header
+    /// they belong to, which is left in `block` (and appended to `header`);
+    /// returns that header's size field.
+    fn read_extensions(
+        &mut self,
+        block: &mut [u8; BLOCK],
+        offset: u64,
+        header: &mut Vec<u8>,
+        extensions: &mut Extensions,
+    ) -> Result<u64> {
         let mut block_offset = offset;
-        let mut pax_path: Option<Vec<u8>> = None;
-        let mut pax_size: Option<u64> = None;
-        let mut gnu_long_name: Option<Vec<u8>> = None;
-        let mut pax_link: Option<Vec<u8>> = None;
-        let mut gnu_long_link: Option<Vec<u8>> = None;
         loop {
-            if !checksum_matches(&block) {
-                let (computed, _) = computed_checksum(&block);
-                let stored = stored_checksum(&block).unwrap_or(0);
-                return Err(self.error(ErrorKind::BadChecksum { stored, computed }, block_offset));
+            let (type_flag, size) = self.checked_header(block, block_offset)?;
+            header.extend_from_slice(block);
+            if !is_extension(type_flag) {
+                return Ok(size);
             }
-            let parsed = tar::Header::from_byte_slice(&block);
-            let type_flag = block[156];
-            let size = parsed.entry_size().map_err(|_| {
+            let data = self.read_extension_data(size, block_offset, header)?;
+            extensions.add(type_flag, &data);
+            block_offset = self.offset;
+            if self.read_block(block)? < BLOCK {
+                return Err(self.error(
+                    ErrorKind::TruncatedTar("extension header not followed by a member header"),
+                    block_offset,
+                ));
+            }
+        }
+    }
+
+    /// The type flag and size field of the header `block` at `block_offset`,
+    /// once its checksum is checked.
+    fn checked_header(&self, block: &[u8; BLOCK], block_offset: u64) -> Result<(u8, u64)> {
+        if !checksum_matches(block) {
+            let (computed, _) = computed_checksum(block);
+            let stored = stored_checksum(block).unwrap_or(0);
+            return Err(self.error(ErrorKind::BadChecksum { stored, computed }, block_offset));
+        }
+        let size = tar::Header::from_byte_slice(block)
+            .entry_size()
+            .map_err(|_| {
                 self.error(ErrorKind::BadHeader(SIZE_NOT_A_NUMBER.into()), block_offset)
             })?;
-            header.extend_from_slice(&block);
-            if matches!(type_flag, b'x' | b'g' | b'X' | b'L' | b'K') {
-                if size > MAX_EXTENSION {
-                    return Err(self.error(
-                        ErrorKind::BadHeader(format!("extension header of {size} bytes")),
-                        block_offset,
-                    ));
-                }
-                let data = self.read_exact_vec(size, "extension header data ends early")?;
-                let padding = RawEntry::padding_for(size);
-                let pad = self.read_exact_vec(padding, "extension header padding ends early")?;
-                header.extend_from_slice(&data);
-                header.extend_from_slice(&pad);
-                match type_flag {
-                    b'x' | b'X' => {
-                        for ext in tar::PaxExtensions::new(&data).flatten() {
-                            match ext.key_bytes() {
-                                b"path" => pax_path = Some(ext.value_bytes().to_vec()),
-                                b"linkpath" => pax_link = Some(ext.value_bytes().to_vec()),
-                                b"size" => pax_size = ext.value().ok().and_then(|v| v.parse().ok()),
-                                _ => {}
-                            }
-                        }
-                    }
-                    b'L' | b'K' => {
-                        let end = data.iter().position(|&b| b == 0).unwrap_or(data.len());
-                        let name = Some(data[..end].to_vec());
-                        match type_flag {
-                            b'L' => gnu_long_name = name,
-                            _ => gnu_long_link = name,
-                        }
-                    }
-                    _ => {}
-                }
-                block_offset = self.offset;
-                if self.read_block(&mut block)? < BLOCK {
-                    return Err(self.error(
-                        ErrorKind::TruncatedTar("extension header not followed by a member header"),
-                        block_offset,
-                    ));
-                }
-                continue;
-            }
-            if type_flag == b'S' {
-                self.read_sparse_extensions(&mut header, block[482] != 0)?;
-            }
-            let path = pax_path
-                .or(gnu_long_name)
-                .unwrap_or_else(|| parsed.path_bytes().into_owned());
-            let link = pax_link
-                .or(gnu_long_link)
-                .or_else(|| parsed.link_name_bytes().map(|l| l.into_owned()))
-                .unwrap_or_default();
-            let size = if is_header_only(type_flag) {
-                0
-            } else {
-                pax_size.unwrap_or(size)
-            };
-            let entry = RawEntry {
-                leading_zero_blocks,
-                header,
-                offset,
-                path,
-                link,
-                type_flag,
-                size,
-            };
-            self.current = entry.path.clone();
-            self.state = State::Data {
-                remaining: entry.size,
-                padding: RawEntry::padding_for(entry.size),
-            };
-            return Ok(entry);
+        Ok((block[156], size))
+    }
+
+    /// Reads the `size` bytes of data of the extension header at
+    /// `block_offset` and their padding (at most `MAX_EXTENSION`), both
+    /// kept in `header`; returns the data.
+    fn read_extension_data(
+        &mut self,
+        size: u64,
+        block_offset: u64,
+        header: &mut Vec<u8>,
+    ) -> Result<Vec<u8>> {
+        if size > MAX_EXTENSION {
+            return Err(self.error(
+                ErrorKind::BadHeader(format!("extension header of {size} bytes")),
+                block_offset,
+            ));
         }
+        let data = self.read_exact_vec(size, "extension header data ends early")?;
+        let padding = RawEntry::padding_for(size);
+        let pad = self.read_exact_vec(padding, "extension header padding ends early")?;
+        header.extend_from_slice(&data);
+        header.extend_from_slice(&pad);
+        Ok(data)
     }
 
     /// Reads the extension blocks of an old GNU sparse header.
@@ -841,6 +901,61 @@ impl<R: BufRead> TarReader<R> {
         let n = read_some(&mut self.reader, buf).map_err(|e| self.error(read_error_kind(e), at))?;
         self.offset += n as u64;
         Ok(n)
+    }
+}
+
+/// The names and the size that the extension headers before a member
+/// header (pax `path`, `linkpath` and `size`, GNU long name and link) give
+/// that member in place of its own fields.
+#[derive(Default)]
+struct Extensions {
+    pax_path: Option<Vec<u8>>,
+    pax_link: Option<Vec<u8>>,
+    pax_size: Option<u64>,
+    gnu_long_name: Option<Vec<u8>>,
+    gnu_long_link: Option<Vec<u8>>,
+}
+
+impl Extensions {
+    /// Takes in the `data` of one extension header of type `type_flag`; a
+    /// later one overrides an earlier one.
+    fn add(&mut self, type_flag: u8, data: &[u8]) {
+        match type_flag {
+            b'x' | b'X' => {
+                for ext in tar::PaxExtensions::new(data).flatten() {
+                    match ext.key_bytes() {
+                        b"path" => self.pax_path = Some(ext.value_bytes().to_vec()),
+                        b"linkpath" => self.pax_link = Some(ext.value_bytes().to_vec()),
+                        b"size" => self.pax_size = ext.value().ok().and_then(|v| v.parse().ok()),
+                        _ => {}
+                    }
+                }
+            }
+            b'L' | b'K' => {
+                let end = data.iter().position(|&b| b == 0).unwrap_or(data.len());
+                let name = Some(data[..end].to_vec());
+                match type_flag {
+                    b'L' => self.gnu_long_name = name,
+                    _ => self.gnu_long_link = name,
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The member's path and link target: pax first, then the GNU long
+    /// names, then the fields of its own header `parsed`.
+    fn names(self, parsed: &tar::Header) -> (Vec<u8>, Vec<u8>) {
+        let path = self
+            .pax_path
+            .or(self.gnu_long_name)
+            .unwrap_or_else(|| parsed.path_bytes().into_owned());
+        let link = self
+            .pax_link
+            .or(self.gnu_long_link)
+            .or_else(|| parsed.link_name_bytes().map(|l| l.into_owned()))
+            .unwrap_or_default();
+        (path, link)
     }
 }
 

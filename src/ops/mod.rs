@@ -25,7 +25,7 @@ use crate::manifest::{
     Warning, now_rfc3339,
 };
 use crate::matcher::Matcher;
-use crate::output::{RenamedMember, Repacker, ScrubPolicy};
+use crate::output::{RenamedMember, RepackReport, Repacker, ScrubPolicy};
 pub use crate::pipeline::Cancel;
 use crate::pipeline::{self, KeepAll, PipelineOptions, Progress};
 use crate::record::digest::{Digest, HashingWriter, SharedDigest};
@@ -272,18 +272,9 @@ pub fn scrub(
     options: &ScrubOptions,
 ) -> Result<ScrubSummary> {
     let manifest_path = manifest_path(output, options.manifest.as_deref())?;
-    let output_target = match output {
-        Output::Stdout => Target::Stdout,
-        Output::Path(path) => Target::resolve(path, "the output")?,
-    };
-    let manifest_target = Target::resolve(&manifest_path, "the manifest")?;
-    refuse_collisions(
-        input,
-        request,
-        options.key_file.as_deref(),
-        &output_target,
-        &manifest_target,
-    )?;
+    let (output_target, manifest_target) = scrub_targets(output, &manifest_path)?;
+    let key_file = options.key_file.as_deref();
+    refuse_collisions(input, request, key_file, &output_target, &manifest_target)?;
     let hasher = Hasher::new(options.key.clone());
     let engine = Engine::new(&request.request, hasher.clone(), options.on_unredactable);
     refuse_incomplete(engine.matcher())?;
@@ -294,10 +285,7 @@ pub fn scrub(
         options,
         engine: &engine,
         hasher: &hasher,
-        spool_dir: match &output_target {
-            Target::Replace(path) => Some(crate::fsio::parent_dir(path)),
-            Target::Stdout | Target::Stream(_) => None,
-        },
+        spool_dir: spool_dir(&output_target),
     };
     // Errors name members as reports do: never a path holding an identifier.
     let written = run
@@ -308,6 +296,28 @@ pub fn scrub(
         manifest_path,
         totals: written.totals,
     })
+}
+
+/// Where a scrub's output and manifest go, resolved (symbolic links
+/// followed; directories, block devices and sockets refused).
+fn scrub_targets(output: &Output, manifest_path: &Path) -> Result<(Target, Target)> {
+    let output_target = match output {
+        Output::Stdout => Target::Stdout,
+        Output::Path(path) => Target::resolve(path, "the output")?,
+    };
+    Ok((
+        output_target,
+        Target::resolve(manifest_path, "the manifest")?,
+    ))
+}
+
+/// Where the spool files of a scrub go: beside an output file replaced,
+/// else (`None`) the system's temporary folder.
+fn spool_dir(output: &Target) -> Option<PathBuf> {
+    match output {
+        Target::Replace(path) => Some(crate::fsio::parent_dir(path)),
+        Target::Stdout | Target::Stream(_) => None,
+    }
 }
 
 /// Everything a scrub reads, for writing its two outputs.
@@ -340,49 +350,105 @@ impl<W: Write, S: Read + Write + Seek> Journal for ManifestJournal<'_, W, S> {
     }
 }
 
+/// The manifest's writer as a scrub streams it: buffered, hashed.
+type Journaled<W> = ManifestWriter<BufWriter<HashingWriter<W>>, File>;
+
+/// What the pipeline left of a scrub: the recorder's account, the
+/// repacker's report and the digest of the new backup.
+struct Repacked {
+    totals: crate::manifest::Totals,
+    counts: Counts,
+    report: RepackReport,
+    output: Digest,
+}
+
 impl ScrubRun<'_> {
     /// Reads the input and writes the new backup to `out` and the manifest
     /// to `manifest`, as streams; returns what was written to each.
     fn write(&self, out: impl Write, manifest: impl Write) -> Result<Written> {
-        let (input, options, engine, hasher) = (self.input, self.options, self.engine, self.hasher);
         let input_digest = SharedDigest::default();
-        let raw = input.open_counted(options.pipeline.progress.as_ref())?;
-        let opened = container::open(Box::new(input_digest.reader(raw)), options.max_window)?;
+        let raw = self
+            .input
+            .open_counted(self.options.pipeline.progress.as_ref())?;
+        let opened = container::open(Box::new(input_digest.reader(raw)), self.options.max_window)?;
         let container = opened.container;
-        let compression = options.compress.unwrap_or(container.compression);
-        let level = options.level.unwrap_or(compression.default_level());
+        let compression = self.output_compression(container.compression)?;
+        let mut journal = self.open_journal(manifest)?;
+        let mut out = BufWriter::with_capacity(1 << 20, out);
+        let mut repacked = self.repack(opened, compression, &mut out, &mut journal)?;
+        out.flush().map_err(write_error)?;
+        drop(out);
+        self.journal_report(&repacked.report, &mut repacked.totals, &mut journal)?;
+        let (counts, stats) = (&repacked.counts, &repacked.report.stats);
+        let name = container_name(container, counts.bare_format);
+        let input_stream = stream_record(
+            &input_digest.digest(),
+            name,
+            container.compression,
+            (counts.members, counts.messages),
+        );
+        let output_stream = stream_record(
+            &repacked.output,
+            name,
+            compression.compression,
+            (stats.members, stats.messages),
+        );
+        let manifest = finish_manifest(journal, &input_stream, &output_stream, &repacked.totals)?;
+        Ok(Written {
+            output: repacked.output,
+            manifest,
+            totals: repacked.totals,
+        })
+    }
+
+    /// The output's compression: `--compress` and `--level`, else the
+    /// input's compression at its codec's default level; a level out of
+    /// the codec's range is a usage error.
+    fn output_compression(&self, input: Compression) -> Result<OutputCompression> {
+        let compression = self.options.compress.unwrap_or(input);
+        let level = self.options.level.unwrap_or(compression.default_level());
         if !compression.level_range().contains(&level) {
             return Err(Error::new(ErrorKind::Usage(format!(
                 "compression level {level} is out of range for {compression} ({:?})",
                 compression.level_range()
             ))));
         }
-        let out_compression = OutputCompression { compression, level };
-        let read = input.read_options(options.max_message_size);
-        let record = RecordOptions {
-            dry_run: false,
-            strict: options.strict,
-        };
+        Ok(OutputCompression { compression, level })
+    }
+
+    /// Starts the manifest on `manifest`, its warnings spooled to a
+    /// temporary file beside the output until the removals are all written.
+    fn open_journal<W: Write>(&self, manifest: W) -> Result<Journaled<W>> {
         let spool = match &self.spool_dir {
             Some(dir) => tempfile::tempfile_in(dir),
             None => tempfile::tempfile(),
         }
         .map_err(|e| manifest_error(io::Error::new(e.kind(), format!("warning spool: {e}"))))?;
-        let mut journal = ManifestWriter::new(
+        ManifestWriter::new(
             BufWriter::with_capacity(1 << 16, HashingWriter::new(manifest)),
             spool,
-            hasher,
+            self.hasher,
             &request_record(self.request),
         )
-        .map_err(manifest_error)?;
-        let mut out = BufWriter::with_capacity(1 << 20, out);
-        let encoder =
-            Encoder::new(HashingWriter::new(&mut out), out_compression).map_err(write_error)?;
-        let policy = (!engine.matcher().is_empty()).then(|| ScrubPolicy {
-            matcher: engine.matcher(),
-            hasher,
-        });
-        let repacker = Repacker::new(encoder, self.spool_dir.clone(), policy);
+        .map_err(manifest_error)
+    }
+
+    /// Runs the pipeline from `opened` through the recorder (entries of
+    /// messages to `journal`) into the repacker, whose bytes go through
+    /// the encoder to `out`.
+    fn repack<W: Write>(
+        &self,
+        opened: container::Opened,
+        compression: OutputCompression,
+        out: &mut impl Write,
+        journal: &mut Journaled<W>,
+    ) -> Result<Repacked> {
+        let (engine, hasher) = (self.engine, self.hasher);
+        let repacker = self.repacker(out, compression)?;
+        let record = RecordOptions {
+            dry_run: false,
+            strict: self.options.strict,
+        };
         let mut recorder = Recorder::new(
             repacker,
             &self.request.request,
@@ -390,90 +456,148 @@ impl ScrubRun<'_> {
             hasher,
             record,
             |_| Ok(()),
-            ManifestJournal(&mut journal),
+            ManifestJournal(journal),
         );
-        pipeline::run(opened, &read, engine, &mut recorder, &options.pipeline)?;
+        let read = self.input.read_options(self.options.max_message_size);
+        pipeline::run(opened, &read, engine, &mut recorder, &self.options.pipeline)?;
         let Record {
             inner: repacker,
-            mut totals,
+            totals,
             counts,
             ..
         } = recorder.finish()?;
         let (encoder, report) = repacker.finish()?;
-        let (_, output_digest) = encoder.finish().map_err(write_error)?.into_parts();
-        out.flush().map_err(write_error)?;
-        drop(out);
-        let member = |path: &[u8]| report_path(engine.matcher(), hasher, path);
+        let (_, output) = encoder.finish().map_err(write_error)?.into_parts();
+        Ok(Repacked {
+            totals,
+            counts,
+            report,
+            output,
+        })
+    }
+
+    /// The sink that writes the new backup: the repacker (cleaning member
+    /// names and headers when the request names anyone) over the encoder of
+    /// the output's compression, hashing what it writes to `out`.
+    fn repacker<O: Write>(
+        &self,
+        out: O,
+        compression: OutputCompression,
+    ) -> Result<Repacker<'_, Encoder<HashingWriter<O>>>> {
+        let encoder = Encoder::new(HashingWriter::new(out), compression).map_err(write_error)?;
+        let matcher = self.engine.matcher();
+        let policy = (!matcher.is_empty()).then_some(ScrubPolicy {
+            matcher,
+            hasher: self.hasher,
+        });
+        Ok(Repacker::new(encoder, self.spool_dir.clone(), policy))
+    }
+
+    /// Writes the repacker's entries to the manifest after the entries of
+    /// messages (members dropped, renamed, cleaned, then the warnings of
+    /// dangling links), each counted in `totals`.
+    fn journal_report<W: Write>(
+        &self,
+        report: &RepackReport,
+        totals: &mut crate::manifest::Totals,
+        journal: &mut Journaled<W>,
+    ) -> Result<()> {
+        let member = |path: &[u8]| report_path(self.engine.matcher(), self.hasher, path);
+        let mut removal = |removal: Removal| journal.removal(&removal).map_err(manifest_error);
         for dropped in &report.dropped {
             totals.sidecars_dropped += 1;
-            let removal = Removal::dropped(
+            let original = (dropped.original_blake3.clone(), dropped.bytes);
+            removal(Removal::dropped(
                 member(&dropped.path),
-                (dropped.original_blake3.clone(), dropped.bytes),
+                original,
                 dropped.reason,
-            );
-            journal.removal(&removal).map_err(manifest_error)?;
+            ))?;
         }
         for renamed in &report.renamed {
             totals.renamed += 1;
-            let from = RenamedMember::name_bytes(&renamed.from_path, &renamed.from_link);
-            let to = RenamedMember::name_bytes(&renamed.to_path, &renamed.to_link);
-            let removal = Removal::renamed(
-                member(&renamed.from_path),
-                (hasher.message(&from), from.len() as u64),
-                (hasher.message(&to), to.len() as u64),
-            );
-            journal.removal(&removal).map_err(manifest_error)?;
+            removal(self.renamed_removal(member(&renamed.from_path), renamed))?;
         }
         for cleaned in &report.cleaned {
             totals.cleaned += 1;
-            let removal = Removal::cleaned(
-                member(&cleaned.path),
-                (cleaned.original_blake3.clone(), cleaned.original_bytes),
-                (cleaned.sanitized_blake3.clone(), cleaned.sanitized_bytes),
+            let original = (cleaned.original_blake3.clone(), cleaned.original_bytes);
+            let sanitized = (cleaned.sanitized_blake3.clone(), cleaned.sanitized_bytes);
+            let member = member(&cleaned.path);
+            removal(Removal::cleaned(
+                member,
+                original,
+                sanitized,
                 cleaned.reason,
-            );
-            journal.removal(&removal).map_err(manifest_error)?;
+            ))?;
         }
+        self.journal_dangling(report, totals, journal)
+    }
+
+    /// Writes a warning for each hard link of the input whose target the
+    /// input lacks, counted in `totals`.
+    fn journal_dangling<W: Write>(
+        &self,
+        report: &RepackReport,
+        totals: &mut crate::manifest::Totals,
+        journal: &mut Journaled<W>,
+    ) -> Result<()> {
         for path in &report.dangling_in_input {
             totals.warnings += 1;
             let warning = Warning {
-                member: member(path),
+                member: report_path(self.engine.matcher(), self.hasher, path),
                 kind: manifest::DANGLING_LINK_WARNING.into(),
                 subjects: Vec::new(),
             };
             journal.warning(&warning).map_err(manifest_error)?;
         }
-        let stats = report.stats;
-        let container_name = container_name(container, counts.bare_format);
-        let input_stream = StreamRecord {
-            blake3: input_digest.digest().hash.to_hex().to_string(),
-            bytes: input_digest.digest().bytes,
-            container: container_name.to_owned(),
-            compression: container.compression.to_string(),
-            members: counts.members,
-            messages: counts.messages,
-        };
-        let output_stream = StreamRecord {
-            blake3: output_digest.hash.to_hex().to_string(),
-            bytes: output_digest.bytes,
-            container: container_name.to_owned(),
-            compression: compression.to_string(),
-            members: stats.members,
-            messages: stats.messages,
-        };
-        let buffered = journal
-            .finish(&now_rfc3339(), &input_stream, &output_stream, &totals)
-            .map_err(manifest_error)?;
-        let hashing = buffered
-            .into_inner()
-            .map_err(|e| manifest_error(e.into_error()))?;
-        let (_, manifest_digest) = hashing.into_parts();
-        Ok(Written {
-            output: output_digest,
-            manifest: manifest_digest,
-            totals,
-        })
+        Ok(())
     }
+
+    /// The `rename` entry of a member: its names (path and link target)
+    /// before and after, hashed as messages are.
+    fn renamed_removal(&self, member: String, renamed: &RenamedMember) -> Removal {
+        let from = RenamedMember::name_bytes(&renamed.from_path, &renamed.from_link);
+        let to = RenamedMember::name_bytes(&renamed.to_path, &renamed.to_link);
+        Removal::renamed(
+            member,
+            (self.hasher.message(&from), from.len() as u64),
+            (self.hasher.message(&to), to.len() as u64),
+        )
+    }
+}
+
+/// The manifest's record of one stream: its digest, its format, and the
+/// members and messages it holds.
+fn stream_record(
+    digest: &Digest,
+    container: &str,
+    compression: Compression,
+    (members, messages): (u64, u64),
+) -> StreamRecord {
+    StreamRecord {
+        blake3: digest.hash.to_hex().to_string(),
+        bytes: digest.bytes,
+        container: container.to_owned(),
+        compression: compression.to_string(),
+        members,
+        messages,
+    }
+}
+
+/// Ends the manifest with the records of both streams and the totals,
+/// flushes it, and returns its digest.
+fn finish_manifest<W: Write>(
+    journal: Journaled<W>,
+    input: &StreamRecord,
+    output: &StreamRecord,
+    totals: &crate::manifest::Totals,
+) -> Result<Digest> {
+    let buffered = journal
+        .finish(&now_rfc3339(), input, output, totals)
+        .map_err(manifest_error)?;
+    let hashing = buffered
+        .into_inner()
+        .map_err(|e| manifest_error(e.into_error()))?;
+    Ok(hashing.into_parts().1)
 }
 
 fn request_record(request: &LoadedRequest) -> RequestRecord {
@@ -647,21 +771,7 @@ fn refuse_collisions(
     output: &Target,
     manifest: &Target,
 ) -> Result<()> {
-    let mut reads: Vec<(&str, Identity)> = Vec::new();
-    match input {
-        Input::Path(path) => reads.push(("the input", Identity::of_path(path))),
-        Input::Stdin => {
-            if let Some(id) = std_identity(io::stdin().as_fd()) {
-                reads.push(("standard input", id));
-            }
-        }
-    }
-    if let Some(path) = &request.path {
-        reads.push(("the request file", Identity::of_path(path)));
-    }
-    if let Some(path) = key_file {
-        reads.push(("the key file", Identity::of_path(path)));
-    }
+    let reads = read_identities(input, request, key_file);
     let identity = |target: &Target| match target {
         Target::Stdout => std_identity(io::stdout().as_fd()),
         Target::Stream(path) | Target::Replace(path) => Some(Identity::of_path(path)),
@@ -686,6 +796,31 @@ fn refuse_collisions(
         )));
     }
     Ok(())
+}
+
+/// The files a run reads (the input, the request file, the key file),
+/// each named as a refusal names it, with its identity.
+fn read_identities(
+    input: &Input,
+    request: &LoadedRequest,
+    key_file: Option<&Path>,
+) -> Vec<(&'static str, Identity)> {
+    let mut reads: Vec<(&str, Identity)> = Vec::new();
+    match input {
+        Input::Path(path) => reads.push(("the input", Identity::of_path(path))),
+        Input::Stdin => {
+            if let Some(id) = std_identity(io::stdin().as_fd()) {
+                reads.push(("standard input", id));
+            }
+        }
+    }
+    if let Some(path) = &request.path {
+        reads.push(("the request file", Identity::of_path(path)));
+    }
+    if let Some(path) = key_file {
+        reads.push(("the key file", Identity::of_path(path)));
+    }
+    reads
 }
 
 /// The identity of standard input or output, when it is a regular file.

@@ -219,6 +219,36 @@ struct Pending {
 }
 
 impl Pending {
+    /// A member about to be collected (or written directly), nothing of its
+    /// data read yet.
+    fn new(
+        member: &Arc<Member>,
+        body: Body,
+        names: NewNames,
+        follow: Option<Vec<u8>>,
+        dirty: bool,
+    ) -> Self {
+        Pending {
+            member: Arc::clone(member),
+            body,
+            names,
+            follow,
+            dirty,
+            original: None,
+            dropped: None,
+            rebuilt: false,
+            changed: false,
+            size: 0,
+            bare_lf: 0,
+            last_was_cr: false,
+            messages: 0,
+            deleted: 0,
+            tail: Vec::new(),
+            last_chunk: Vec::new(),
+            after_deletion: false,
+        }
+    }
+
     /// Counts line feeds not preceded by a carriage return.
     fn count_bare_lf(&mut self, bytes: &[u8]) {
         for at in memchr::memchr_iter(b'\n', bytes) {
@@ -739,6 +769,44 @@ impl<'a, W: Write> Repacker<'a, W> {
             self.stats.dropped_members += 1;
             return Ok(());
         }
+        let size = pending.size;
+        let (choice, written_path) = self.spooled_header(&pending, entry);
+        let header = match choice {
+            HeaderChoice::Verbatim => Cow::Borrowed(entry.header.as_slice()),
+            HeaderChoice::Rebuilt(header) => Cow::Owned(header),
+            HeaderChoice::Drop(reason) => {
+                let original = self.original_of(pending.original)?;
+                self.record_drop(&entry.path, original, entry.size, reason);
+                // Its messages were counted as written; none of them is.
+                self.stats.messages = self.stats.messages.saturating_sub(pending.messages);
+                return Ok(());
+            }
+        };
+        let written_link = pending.link().unwrap_or(&entry.link).to_vec();
+        self.record_written(
+            entry,
+            &pending.names,
+            (&written_path, &written_link),
+            &header,
+            pending.dirty,
+        );
+        let as_read = matches!(header, Cow::Borrowed(_)) && !pending.changed;
+        self.write_zero_blocks(entry.leading_zero_blocks)?;
+        self.write(&header)?;
+        self.write_collected(pending.body, size)?;
+        match as_read {
+            true => self.write_padding(&entry.path, &pending.tail, padding, false)?,
+            false => self.write(&vec![0u8; RawEntry::padding_for(size) as usize])?,
+        }
+        self.stats.members += 1;
+        Ok(())
+    }
+
+    /// The header of a collected member and the path it is written under:
+    /// a Maildir message whose size changed gets the new sizes in its name
+    /// when its header can be rebuilt so, else the header chosen for its
+    /// (new) name.
+    fn spooled_header(&self, pending: &Pending, entry: &RawEntry) -> (HeaderChoice, Vec<u8>) {
         let (size, crlf_size) = (pending.size, pending.size + pending.bare_lf);
         let path = pending.names.path.as_deref().unwrap_or(&entry.path);
         let sized = match pending.member.format {
@@ -754,56 +822,104 @@ impl<'a, W: Write> Repacker<'a, W> {
                 _ => None,
             }
         });
-        let (choice, written_path) = match with_sizes {
-            Some(found) => found,
-            None => (
-                self.choose_header(
-                    entry,
-                    size,
-                    pending.names.path.as_deref(),
-                    link,
-                    pending.dirty,
-                ),
-                path.to_vec(),
-            ),
-        };
-        let header = match choice {
-            HeaderChoice::Verbatim => Cow::Borrowed(entry.header.as_slice()),
-            HeaderChoice::Rebuilt(header) => Cow::Owned(header),
-            HeaderChoice::Drop(reason) => {
-                let original = self.original_of(pending.original)?;
-                self.record_drop(&entry.path, original, entry.size, reason);
-                // Its messages were counted as written; none of them is.
-                self.stats.messages = self.stats.messages.saturating_sub(pending.messages);
-                return Ok(());
-            }
-        };
-        let written_link = link.unwrap_or(&entry.link).to_vec();
-        self.record_written(
-            entry,
-            &pending.names,
-            (&written_path, &written_link),
-            &header,
-            pending.dirty,
-        );
-        let as_read = matches!(header, Cow::Borrowed(_)) && !pending.changed;
-        self.write_zero_blocks(entry.leading_zero_blocks)?;
-        self.write(&header)?;
-        match pending.body {
-            Body::Spool(mut spool) => self.copy_range(&mut spool, 0..size)?,
-            Body::Held(held) => self.write(&held)?,
-            Body::Direct => {
-                return Err(Error::new(ErrorKind::Internal(
-                    "a collected member without its data".into(),
-                )));
-            }
+        with_sizes.unwrap_or_else(|| {
+            let names = pending.names.path.as_deref();
+            let choice = self.choose_header(entry, size, names, link, pending.dirty);
+            (choice, path.to_vec())
+        })
+    }
+
+    /// Writes the `size` bytes of a collected member's data.
+    fn write_collected(&mut self, body: Body, size: u64) -> Result<()> {
+        match body {
+            Body::Spool(mut spool) => self.copy_range(&mut spool, 0..size),
+            Body::Held(held) => self.write(&held),
+            Body::Direct => Err(Error::new(ErrorKind::Internal(
+                "a collected member without its data".into(),
+            ))),
         }
-        match as_read {
-            true => self.write_padding(&entry.path, &pending.tail, padding, false)?,
-            false => self.write(&vec![0u8; RawEntry::padding_for(size) as usize])?,
+    }
+
+    /// What comes before a member starts: the padding before it flushed
+    /// (true when an identifier runs from it into the member's header, whose
+    /// name is then erased), the held output released once the member is
+    /// outside the held folder, a header cache held, the member noted.
+    fn enter_member(&mut self, member: &Member) -> Result<bool> {
+        let joined = self.flush_padding(member.entry.as_ref())?;
+        if let Some(hold) = &self.hold
+            && !member.path.starts_with(&hold.scope)
+        {
+            self.release_hold()?;
         }
+        if member.format == MailboxFormat::Cache && member.entry.is_some() {
+            self.hold_for_cache(member);
+        }
+        if let Some(entry) = &member.entry {
+            self.note_seen(entry);
+        }
+        Ok(joined)
+    }
+
+    /// Where a member's data goes: a spool for an mbox, memory for a
+    /// one-message member, straight out otherwise (its header written now);
+    /// with why a direct member is left out, and whether its header was
+    /// rebuilt.
+    fn start_body(
+        &mut self,
+        member: &Member,
+        names: &NewNames,
+        follow: Option<&[u8]>,
+        dirty: bool,
+    ) -> Result<(Body, Option<&'static str>, bool)> {
+        Ok(match &member.entry {
+            Some(_) if member.format == MailboxFormat::Mbox => {
+                (Body::Spool(self.new_spool()), None, false)
+            }
+            Some(_) if member.format.is_mail() => (Body::Held(Vec::new()), None, false),
+            Some(entry) => {
+                let (dropped, rebuilt) = self.start_direct(entry, names, follow, dirty)?;
+                (Body::Direct, dropped, rebuilt)
+            }
+            None => (Body::Direct, None, false),
+        })
+    }
+
+    /// Ends a member written straight out: its padding as read, or zeros
+    /// after a rebuilt header (ending a held cache's range).
+    fn end_direct(&mut self, pending: &Pending, entry: &RawEntry, padding: &[u8]) -> Result<()> {
         self.stats.members += 1;
+        let ends_cache = pending.member.format == MailboxFormat::Cache;
+        if !pending.rebuilt {
+            return self.write_padding(&entry.path, &pending.tail, padding, ends_cache);
+        }
+        self.write(&vec![0u8; padding.len()])?;
+        if ends_cache {
+            self.end_cache_range();
+        }
         Ok(())
+    }
+
+    /// Notes a tar member of the input: its path for the hard links after
+    /// it, and a hard link that names no earlier member (dangling already
+    /// in the input).
+    fn note_seen(&mut self, entry: &RawEntry) {
+        if entry.kind() == EntryKind::Hardlink && !self.seen.contains(&link_key_hash(&entry.link)) {
+            self.dangling_in_input.push(entry.path.clone());
+        }
+        self.seen.insert(link_key_hash(&entry.path));
+    }
+
+    /// The new path of the target of a hard link whose target was renamed.
+    fn renamed_target(&self, member: &Member) -> Option<Vec<u8>> {
+        match &member.entry {
+            Some(entry) if entry.kind() == EntryKind::Hardlink => {
+                match self.fates.get(&link_key(&entry.link)) {
+                    Some(Fate::Renamed(path)) => Some(path.clone()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
     }
 
     fn write_zero_blocks(&mut self, blocks: u64) -> Result<()> {
@@ -863,6 +979,32 @@ impl<'a, W: Write> Repacker<'a, W> {
         let Some(mut hold) = self.hold.take() else {
             return Ok(());
         };
+        let mut pos = 0;
+        for cut in self.cuts(&hold) {
+            self.copy_range(&mut hold.spool, pos..cut.range.start)?;
+            pos = cut.range.end;
+            self.stats.members = self.stats.members.saturating_sub(1);
+            // A member left out was neither renamed nor cleaned.
+            if let Some(at) = self.renamed[hold.renamed_before..]
+                .iter()
+                .rposition(|r| r.from_path == cut.path)
+            {
+                self.renamed.remove(hold.renamed_before + at);
+            }
+            if let Some(at) = self.cleaned[hold.cleaned_before..]
+                .iter()
+                .rposition(|c| c.path == cut.path)
+            {
+                self.cleaned.remove(hold.cleaned_before + at);
+            }
+            self.record_drop(&cut.path, cut.hasher, cut.bytes, cut.reason);
+        }
+        self.copy_range(&mut hold.spool, pos..hold.written)
+    }
+
+    /// What of the held output is left out, in output order: the caches
+    /// that are stale or hold an identifier, and the hard links to them.
+    fn cuts(&self, hold: &Hold) -> Vec<Cut> {
         let mut cuts = Vec::new();
         let mut gone = HashSet::new();
         for cache in &hold.caches {
@@ -894,27 +1036,7 @@ impl<'a, W: Write> Repacker<'a, W> {
             }
         }
         cuts.sort_by_key(|cut| cut.range.start);
-        let mut pos = 0;
-        for cut in cuts {
-            self.copy_range(&mut hold.spool, pos..cut.range.start)?;
-            pos = cut.range.end;
-            self.stats.members = self.stats.members.saturating_sub(1);
-            // A member left out was neither renamed nor cleaned.
-            if let Some(at) = self.renamed[hold.renamed_before..]
-                .iter()
-                .rposition(|r| r.from_path == cut.path)
-            {
-                self.renamed.remove(hold.renamed_before + at);
-            }
-            if let Some(at) = self.cleaned[hold.cleaned_before..]
-                .iter()
-                .rposition(|c| c.path == cut.path)
-            {
-                self.cleaned.remove(hold.cleaned_before + at);
-            }
-            self.record_drop(&cut.path, cut.hasher, cut.bytes, cut.reason);
-        }
-        self.copy_range(&mut hold.spool, pos..hold.written)
+        cuts
     }
 
     /// Copies a byte range of a spool to the output.
@@ -975,6 +1097,14 @@ impl<'a, W: Write> Repacker<'a, W> {
         let path = names.path.as_deref().unwrap_or(&entry.path).to_vec();
         let written_link = link.unwrap_or(&entry.link).to_vec();
         self.record_written(entry, names, (&path, &written_link), &header, dirty);
+        self.write_direct_header(entry, &header)?;
+        Ok((None, rebuilt))
+    }
+
+    /// Writes the header of a member written straight out; a hard link to
+    /// a held header cache gets the range of its bytes in the held output,
+    /// so that it leaves with the cache.
+    fn write_direct_header(&mut self, entry: &RawEntry, header: &[u8]) -> Result<()> {
         if entry.kind() == EntryKind::Hardlink
             && let Some(hold) = &mut self.hold
         {
@@ -989,7 +1119,7 @@ impl<'a, W: Write> Repacker<'a, W> {
             }
         }
         self.write_zero_blocks(entry.leading_zero_blocks)?;
-        self.write(&header)?;
+        self.write(header)?;
         if let Some(hold) = &mut self.hold
             && let Some(link) = hold.links.last_mut()
             && link.path == entry.path
@@ -997,7 +1127,7 @@ impl<'a, W: Write> Repacker<'a, W> {
         {
             link.range.end = hold.written;
         }
-        Ok((None, rebuilt))
+        Ok(())
     }
 }
 
@@ -1031,23 +1161,7 @@ fn spool_error(e: io::Error) -> Error {
 
 impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
     fn member_start(&mut self, member: &Arc<Member>) -> Result<()> {
-        let joined = self.flush_padding(member.entry.as_ref())?;
-        if let Some(hold) = &self.hold
-            && !member.path.starts_with(&hold.scope)
-        {
-            self.release_hold()?;
-        }
-        if member.format == MailboxFormat::Cache && member.entry.is_some() {
-            self.hold_for_cache(member);
-        }
-        if let Some(entry) = &member.entry {
-            if entry.kind() == EntryKind::Hardlink
-                && !self.seen.contains(&link_key_hash(&entry.link))
-            {
-                self.dangling_in_input.push(entry.path.clone());
-            }
-            self.seen.insert(link_key_hash(&entry.path));
-        }
+        let joined = self.enter_member(member)?;
         let mut names = self.new_names(member);
         if joined {
             names.path = Some(ERASED_NAME.to_vec());
@@ -1056,45 +1170,14 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
             (Some(policy), Some(entry)) => header_holds_identifier(policy.matcher, entry),
             _ => false,
         };
-        let follow = match &member.entry {
-            Some(entry) if entry.kind() == EntryKind::Hardlink => {
-                match self.fates.get(&link_key(&entry.link)) {
-                    Some(Fate::Renamed(path)) => Some(path.clone()),
-                    _ => None,
-                }
-            }
-            _ => None,
-        };
+        let follow = self.renamed_target(member);
         let original = (names.any() || dirty).then(|| self.original_hasher());
-        let mut dropped = None;
-        let mut rebuilt = false;
-        let body = match &member.entry {
-            Some(_) if member.format == MailboxFormat::Mbox => Body::Spool(self.new_spool()),
-            Some(_) if member.format.is_mail() => Body::Held(Vec::new()),
-            Some(entry) => {
-                (dropped, rebuilt) = self.start_direct(entry, &names, follow.as_deref(), dirty)?;
-                Body::Direct
-            }
-            None => Body::Direct,
-        };
+        let (body, dropped, rebuilt) = self.start_body(member, &names, follow.as_deref(), dirty)?;
         self.pending = Some(Pending {
-            member: Arc::clone(member),
-            body,
-            names,
-            follow,
-            dirty,
             original: original.or_else(|| dropped.map(|_| self.original_hasher())),
             dropped,
             rebuilt,
-            changed: false,
-            size: 0,
-            bare_lf: 0,
-            last_was_cr: false,
-            messages: 0,
-            deleted: 0,
-            tail: Vec::new(),
-            last_chunk: Vec::new(),
-            after_deletion: false,
+            ..Pending::new(member, body, names, follow, dirty)
         });
         Ok(())
     }
@@ -1161,18 +1244,7 @@ impl<W: Write, P: Borrow<Outcome>> Sink<P> for Repacker<'_, W> {
                 Ok(())
             }
             (Some(entry), true) => self.write_spooled(pending, entry, padding),
-            (Some(entry), false) => {
-                self.stats.members += 1;
-                let ends_cache = member.format == MailboxFormat::Cache;
-                if !pending.rebuilt {
-                    return self.write_padding(&entry.path, &pending.tail, padding, ends_cache);
-                }
-                self.write(&vec![0u8; padding.len()])?;
-                if ends_cache {
-                    self.end_cache_range();
-                }
-                Ok(())
-            }
+            (Some(entry), false) => self.end_direct(&pending, entry, padding),
             (None, _) => {
                 self.stats.members += 1;
                 Ok(())
@@ -1420,6 +1492,19 @@ pub fn check_rewritten_header(
         }
         return Ok(());
     }
+    if !rebuilds_to(i, o) {
+        return Err("the tar header differs beyond its size, name and owner fields".into());
+    }
+    if !zeros {
+        return Err("the padding after the rewritten header is not zero".into());
+    }
+    Ok(())
+}
+
+/// Whether some edit the writer makes (the output's size; each name the
+/// output's or, where the same, left alone; owner names erased or not; the
+/// pax records `o` lacks left out) rebuilds the header of `i` into that of `o`.
+fn rebuilds_to(i: &RawEntry, o: &RawEntry) -> bool {
     let kept: HashSet<(&[u8], &[u8])> = o.pax_records().into_iter().collect();
     let dropped = |key: &[u8], value: &[u8]| !kept.contains(&(key, value));
     let names = |old: &[u8], new: &[u8]| -> Vec<Option<Vec<u8>>> {
@@ -1429,7 +1514,7 @@ pub fn check_rewritten_header(
             (true, false) => vec![None, Some(new.to_vec())],
         }
     };
-    let rebuilt = names(&i.path, &o.path).into_iter().any(|path| {
+    names(&i.path, &o.path).into_iter().any(|path| {
         names(&i.link, &o.link).into_iter().any(|link| {
             [false, true].into_iter().any(|erase_owner| {
                 let edit = HeaderEdit {
@@ -1442,14 +1527,7 @@ pub fn check_rewritten_header(
                 i.rebuild(&edit).as_deref() == Some(o.header.as_slice())
             })
         })
-    });
-    if !rebuilt {
-        return Err("the tar header differs beyond its size, name and owner fields".into());
-    }
-    if !zeros {
-        return Err("the padding after the rewritten header is not zero".into());
-    }
-    Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -220,30 +220,17 @@ where
         self.member.as_ref().map_or("", |(_, name)| name.as_str())
     }
 
+    /// Writes the entries of an affected message to the journal: its
+    /// deletion or redaction, then the attachments the redaction dropped.
     fn record(&mut self, message: &Message, verdict: &Verdict) -> Result<()> {
         let redacted = match verdict.outcome {
             Outcome::Keep => return Ok(()),
             Outcome::Delete => false,
             Outcome::Replace(_) => true,
         };
-        let member = self.member_name().to_owned();
+        self.journal
+            .removal(self.message_removal(message, verdict, redacted))?;
         let index = message.index as u64;
-        let subjects = self.ids(&verdict.subjects);
-        let roles = verdict
-            .roles
-            .iter()
-            .map(|r| role_name(*r).to_owned())
-            .collect();
-        let original = verdict.original.clone().unwrap_or_default();
-        let removal = if redacted {
-            // The engine hashes every replacement it makes.
-            let sanitized = verdict.sanitized.clone().unwrap_or_default();
-            Removal::redacted(member, index, subjects, roles, original, sanitized)
-        } else {
-            let reason = verdict.reason.clone();
-            Removal::deleted(member, index, subjects, roles, original, reason)
-        };
-        self.journal.removal(removal)?;
         for attachment in &verdict.dropped_attachments {
             self.totals.attachments_dropped += 1;
             self.journal.removal(Removal::attachment_dropped(
@@ -258,6 +245,27 @@ where
             ))?;
         }
         Ok(())
+    }
+
+    /// The `delete` or `redact` entry of an affected message.
+    fn message_removal(&self, message: &Message, verdict: &Verdict, redacted: bool) -> Removal {
+        let member = self.member_name().to_owned();
+        let index = message.index as u64;
+        let subjects = self.ids(&verdict.subjects);
+        let roles = verdict
+            .roles
+            .iter()
+            .map(|r| role_name(*r).to_owned())
+            .collect();
+        let original = verdict.original.clone().unwrap_or_default();
+        if redacted {
+            // The engine hashes every replacement it makes.
+            let sanitized = verdict.sanitized.clone().unwrap_or_default();
+            Removal::redacted(member, index, subjects, roles, original, sanitized)
+        } else {
+            let reason = verdict.reason.clone();
+            Removal::deleted(member, index, subjects, roles, original, reason)
+        }
     }
 }
 

@@ -10,32 +10,31 @@
 //! that every field of every removal, the warnings and the totals are
 //! compared with what the run must have written. What the checks do and do
 //! not prove is in `docs/manifest.md`.
+//!
+//! This module holds the report and the checks of the manifest (on its
+//! own and against the request); `walk` reads the output (and starts the
+//! input's reader), `accounting` matches the two in lockstep.
 
-use std::collections::{HashMap, HashSet, VecDeque};
-use std::io::{self, Read};
-use std::sync::{Arc, Mutex, PoisonError, mpsc};
+use std::collections::HashSet;
 
 use serde::Serialize;
 
-use crate::decide::{Engine, OnUnredactable, Verdict};
+use crate::decide::{Engine, OnUnredactable};
 use crate::error::{Error, ErrorKind, Result, escape_for_terminal};
-use crate::input::container::{self, Container, Layout};
-use crate::input::events::{Event, Member, ReadOptions, read_events};
-use crate::input::tar::{BLOCK, EntryKind, HeaderEdit, RawEntry};
+use crate::input::events::Member;
 use crate::mailbox::{MailboxFormat, Message};
-use crate::manifest::{
-    ATTACHMENT_REASON, Action, CACHE_CHANGED_REASON, CACHE_IDENTIFIER_REASON,
-    DANGLING_LINK_WARNING, HEADER_CLEANED_REASON, HEADER_UNCLEANABLE_REASON, Hasher,
-    LINK_TARGET_GONE_REASON, Manifest, ManifestError, ManifestKey, NAME_DOES_NOT_FIT_REASON,
-    PADDING_CLEANED_REASON, Removal, TRAILER_CLEANED_REASON, TRAILER_MEMBER, Warning,
-};
-use crate::matcher::{Matcher, MessageInput};
+use crate::manifest::{Hasher, Manifest, ManifestError, ManifestKey, PolicyRecord, StreamRecord};
+use crate::matcher::Matcher;
 use crate::ops::{Input, LoadedRequest};
-use crate::output::{self, RenamedMember, header_view};
-use crate::pipeline::{self, Outcome, PipelineOptions, Processor, Sink};
-use crate::record::digest::{Digest, SharedDigest};
-use crate::record::{RawWatch, report_path, role_name, subject_ids};
+use crate::pipeline::PipelineOptions;
+use crate::record::digest::Digest;
+use crate::record::report_path;
 use crate::request::{self, BinaryAttachments};
+
+mod accounting;
+mod walk;
+
+use walk::{Walk, Walked, walk};
 
 /// Most field mismatches one check reports (the first ones found).
 const MAX_PROBLEMS: usize = 8;
@@ -121,6 +120,17 @@ pub struct VerifyOptions<'a> {
     pub pipeline: PipelineOptions,
 }
 
+/// What the walks of one verify share: the manifest, the hasher of its
+/// hashes, the engine (with a request), the namer, the options.
+#[derive(Clone, Copy)]
+struct Run<'a> {
+    manifest: &'a Manifest,
+    hasher: &'a Hasher,
+    engine: Option<&'a Engine<'a>>,
+    namer: &'a Namer<'a>,
+    options: &'a VerifyOptions<'a>,
+}
+
 /// Runs the checks. Unreadable files are errors; failed checks are not (an
 /// output that cannot be read and does not match the manifest's hash fails
 /// the `output` check).
@@ -130,25 +140,10 @@ pub fn verify(output: &Input, options: &VerifyOptions<'_>) -> Result<VerifyRepor
         Err(ManifestError::Io { path, source }) => {
             return Err(Error::new(ErrorKind::Open { path, source }));
         }
-        Err(e) => {
-            let skipped = "the manifest is not valid";
-            return Ok(VerifyReport {
-                checks: vec![
-                    Check::new("manifest", Err(e.to_string())),
-                    Check::skipped("output", skipped),
-                    Check::skipped("subjects", skipped),
-                    Check::skipped("accounting", skipped),
-                ],
-            });
-        }
+        Err(e) => return Ok(invalid_manifest_report(&e)),
     };
     let hasher = Hasher::new(options.key.clone());
-    let engine = options
-        .request
-        .map(|r| Engine::new(&r.request, hasher.clone(), OnUnredactable::Delete));
-    if let Some(engine) = &engine {
-        crate::ops::refuse_incomplete(engine.matcher())?;
-    }
+    let engine = request_engine(options.request, &hasher)?;
     let matcher = engine.as_ref().map(Engine::matcher);
     let namer = Namer::new(matcher, &hasher, &manifest);
     let mut checks = vec![Check::new(
@@ -160,51 +155,112 @@ pub fn verify(output: &Input, options: &VerifyOptions<'_>) -> Result<VerifyRepor
         Some(m) => e.redact_member(|path| crate::record::report_path(m, &hasher, path)),
         None => e,
     };
-    match walk(output, &manifest, &hasher, engine.as_ref(), &namer, options).map_err(redact)? {
-        Walked::Read(walk) => {
-            checks.push(Check::new("output", walk.output_check(&manifest)));
-            checks.push(match options.request {
-                Some(_) => Check::new("subjects", walk.subjects_check()),
-                None => Check::skipped(
-                    "subjects",
-                    "no --subjects given: the output was not re-scanned; the request record \
-                     and the subjects, roles, reasons and attachments of the removals, and \
-                     the warnings, were not checked",
-                ),
-            });
-            checks.push(match walk.accounting {
-                Some(result) => Check::new("accounting", result),
-                None => Check::skipped(
-                    "accounting",
-                    "no --input given: the input record, the hashes and order of the \
-                     removals and the totals were not checked against the input",
-                ),
-            });
-        }
+    let run = Run {
+        manifest: &manifest,
+        hasher: &hasher,
+        engine: engine.as_ref(),
+        namer: &namer,
+        options,
+    };
+    let walked = walk(output, run).map_err(redact)?;
+    checks.extend(walk_checks(walked, &manifest, options).map_err(redact)?);
+    Ok(VerifyReport { checks })
+}
+
+/// The checks after the manifest's, of the output read through or of a
+/// damaged one; a damaged output that the manifest describes (its very
+/// hash and length) is bad input: the walk's error.
+fn walk_checks(
+    walked: Walked,
+    manifest: &Manifest,
+    options: &VerifyOptions<'_>,
+) -> Result<[Check; 3]> {
+    match walked {
+        Walked::Read(walk) => Ok(read_checks(walk, manifest, options)),
         Walked::Damaged { digest, error } => {
             let want = &manifest.output;
             if digest.hash.to_hex().as_str() == want.blake3 && digest.bytes == want.bytes {
                 // The manifest describes this very file: it is bad input.
-                return Err(redact(error));
+                return Err(error);
             }
-            checks.push(Check::new(
-                "output",
-                Err(format!(
-                    "the output does not match the manifest: blake3 of the output is {} ({} \
-                     bytes), the manifest says {} ({} bytes); it cannot be read ({})",
-                    digest.hash.to_hex(),
-                    digest.bytes,
-                    want.blake3,
-                    want.bytes,
-                    safe_error(&error)
-                )),
-            ));
-            let skipped = "the output cannot be read";
-            checks.push(Check::skipped("subjects", skipped));
-            checks.push(Check::skipped("accounting", skipped));
+            Ok(damaged_checks(&digest, &error, want))
         }
     }
-    Ok(VerifyReport { checks })
+}
+
+/// With a request, the engine that decides the messages again as a scrub
+/// does (refused when the request cannot be matched completely).
+fn request_engine<'r>(
+    request: Option<&'r LoadedRequest>,
+    hasher: &Hasher,
+) -> Result<Option<Engine<'r>>> {
+    let engine = request.map(|r| Engine::new(&r.request, hasher.clone(), OnUnredactable::Delete));
+    if let Some(engine) = &engine {
+        crate::ops::refuse_incomplete(engine.matcher())?;
+    }
+    Ok(engine)
+}
+
+/// The report when the manifest cannot be parsed: its check fails, the
+/// others are skipped.
+fn invalid_manifest_report(error: &ManifestError) -> VerifyReport {
+    let skipped = "the manifest is not valid";
+    VerifyReport {
+        checks: vec![
+            Check::new("manifest", Err(error.to_string())),
+            Check::skipped("output", skipped),
+            Check::skipped("subjects", skipped),
+            Check::skipped("accounting", skipped),
+        ],
+    }
+}
+
+/// The checks after the manifest's, once the output was read through:
+/// `subjects` skipped without a request, `accounting` without an input.
+fn read_checks(walk: Walk, manifest: &Manifest, options: &VerifyOptions<'_>) -> [Check; 3] {
+    let output = Check::new("output", walk.output_check(manifest));
+    let subjects = match options.request {
+        Some(_) => Check::new("subjects", walk.subjects_check()),
+        None => Check::skipped(
+            "subjects",
+            "no --subjects given: the output was not re-scanned; the request record \
+             and the subjects, roles, reasons and attachments of the removals, and \
+             the warnings, were not checked",
+        ),
+    };
+    let accounting = match walk.accounting {
+        Some(result) => Check::new("accounting", result),
+        None => Check::skipped(
+            "accounting",
+            "no --input given: the input record, the hashes and order of the \
+             removals and the totals were not checked against the input",
+        ),
+    };
+    [output, subjects, accounting]
+}
+
+/// The checks after the manifest's when the output cannot be read and is
+/// not the file the manifest describes (`want`, its digest): `output`
+/// fails, the others are skipped.
+fn damaged_checks(digest: &Digest, error: &Error, want: &StreamRecord) -> [Check; 3] {
+    let output = Check::new(
+        "output",
+        Err(format!(
+            "the output does not match the manifest: blake3 of the output is {} ({} \
+             bytes), the manifest says {} ({} bytes); it cannot be read ({})",
+            digest.hash.to_hex(),
+            digest.bytes,
+            want.blake3,
+            want.bytes,
+            safe_error(error)
+        )),
+    );
+    let skipped = "the output cannot be read";
+    [
+        output,
+        Check::skipped("subjects", skipped),
+        Check::skipped("accounting", skipped),
+    ]
 }
 
 /// An error without its member path (which may hold an identifier; the
@@ -231,6 +287,9 @@ fn join_problems(mut problems: Vec<String>) -> String {
     text
 }
 
+/// The `manifest` check: its MAC (with a key), its consistency on its own,
+/// its request record against the request given, and that it holds no
+/// identifier of a subject.
 fn check_manifest(
     manifest: &Manifest,
     hasher: &Hasher,
@@ -238,21 +297,7 @@ fn check_manifest(
     matcher: Option<&Matcher>,
 ) -> std::result::Result<String, String> {
     let mut problems = Vec::new();
-    let mac = match (hasher.is_keyed(), manifest.keyed) {
-        (true, true) => match manifest.check_mac(hasher) {
-            Ok(()) => "MAC valid",
-            Err(e) => {
-                problems.push(e);
-                "MAC invalid"
-            }
-        },
-        (true, false) => {
-            problems.push("a key was given but the manifest is not keyed (no MAC)".into());
-            "not keyed"
-        }
-        (false, true) => "keyed: MAC not checked without --manifest-key",
-        (false, false) => "not keyed",
-    };
+    let mac = mac_status(manifest, hasher, &mut problems);
     problems.extend(manifest.consistency_problems());
     let request_note = match request {
         Some(loaded) => {
@@ -276,6 +321,26 @@ fn check_manifest(
     }
 }
 
+/// What the check says of the MAC: checked with a key (a bad one, or a key
+/// for a manifest without a MAC, goes to `problems`), else not checked.
+fn mac_status(manifest: &Manifest, hasher: &Hasher, problems: &mut Vec<String>) -> &'static str {
+    match (hasher.is_keyed(), manifest.keyed) {
+        (true, true) => match manifest.check_mac(hasher) {
+            Ok(()) => "MAC valid",
+            Err(e) => {
+                problems.push(e);
+                "MAC invalid"
+            }
+        },
+        (true, false) => {
+            problems.push("a key was given but the manifest is not keyed (no MAC)".into());
+            "not keyed"
+        }
+        (false, true) => "keyed: MAC not checked without --manifest-key",
+        (false, false) => "not keyed",
+    }
+}
+
 /// Where the manifest's request record differs from the request given.
 fn request_problems(manifest: &Manifest, loaded: &LoadedRequest) -> Vec<String> {
     let record = &manifest.request;
@@ -288,36 +353,35 @@ fn request_problems(manifest: &Manifest, loaded: &LoadedRequest) -> Vec<String> 
     if record.subjects != ids {
         problems.push("request.subjects are not the subject ids of the request given".into());
     }
+    problems.extend(policy_problems(&record.policy, &request.policy));
+    problems
+}
+
+/// The fields of the manifest's policy record (`stated`) that are not the
+/// policy of the request given.
+fn policy_problems(stated: &PolicyRecord, policy: &request::Policy) -> Vec<String> {
     let action = |a: request::Action| match a {
         request::Action::Delete => "delete",
         request::Action::Redact => "redact",
     };
-    let policy = &request.policy;
     let attachments = match policy.binary_attachments {
         BinaryAttachments::Stub => "stub",
         BinaryAttachments::Keep => "keep",
     };
-    for (field, stated, given) in [
-        ("sender", &record.policy.sender, action(policy.sender)),
-        (
-            "recipient",
-            &record.policy.recipient,
-            action(policy.recipient),
-        ),
-        ("mention", &record.policy.mention, action(policy.mention)),
+    [
+        ("sender", &stated.sender, action(policy.sender)),
+        ("recipient", &stated.recipient, action(policy.recipient)),
+        ("mention", &stated.mention, action(policy.mention)),
         (
             "binary_attachments",
-            &record.policy.binary_attachments,
+            &stated.binary_attachments,
             attachments,
         ),
-    ] {
-        if stated != given {
-            problems.push(format!(
-                "request.policy.{field} is not the policy of the request given"
-            ));
-        }
-    }
-    problems
+    ]
+    .into_iter()
+    .filter(|(_, stated, given)| stated != given)
+    .map(|(field, ..)| format!("request.policy.{field} is not the policy of the request given"))
+    .collect()
 }
 
 /// Names members the way the manifest does, so that what verify prints
@@ -369,20 +433,6 @@ impl<'a> Namer<'a> {
     }
 }
 
-/// The raw output, shared so that what the reader left unread can be hashed
-/// after a read error.
-#[derive(Clone)]
-struct SharedReader(Arc<Mutex<Box<dyn Read + Send>>>);
-
-impl Read for SharedReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .read(buf)
-    }
-}
-
 /// True unless `message` is the empty content of a 0-byte one-message
 /// member: such a member holds no message (as an mbox emptied by a scrub).
 fn holds_message(member: &Member, message: &Message) -> bool {
@@ -398,1886 +448,11 @@ fn link_key(path: &[u8]) -> u64 {
     u64::from_le_bytes(key)
 }
 
-/// What reading the output came to.
-enum Walked {
-    /// It was read to its end.
-    Read(Walk),
-    /// It cannot be read: its digest (of every byte of it), and why.
-    Damaged { digest: Digest, error: Error },
-}
-
-/// What the walk over the output found.
-struct Walk {
-    digest: Digest,
-    container: Container,
-    bare_format: Option<MailboxFormat>,
-    bare_bytes: u64,
-    members: u64,
-    messages: u64,
-    messages_with_hits: u64,
-    members_with_hits: u64,
-    headers_with_hits: u64,
-    first_hit: Option<String>,
-    dangling_links: u64,
-    first_dangling: Option<String>,
-    accounting: Option<std::result::Result<String, String>>,
-}
-
-impl Walk {
-    fn output_check(&self, manifest: &Manifest) -> std::result::Result<String, String> {
-        let want = &manifest.output;
-        let hash = self.digest.hash.to_hex().to_string();
-        let mut problems = Vec::new();
-        if hash != want.blake3 || self.digest.bytes != want.bytes {
-            problems.push(format!(
-                "blake3 of the output is {hash} ({} bytes), the manifest says {} ({} bytes)",
-                self.digest.bytes, want.blake3, want.bytes
-            ));
-        }
-        if self.members != want.members || self.messages != want.messages {
-            problems.push(format!(
-                "the output holds {} members and {} messages, the manifest says {} and {}",
-                self.members, self.messages, want.members, want.messages
-            ));
-        }
-        let compression = self.container.compression.to_string();
-        if compression != want.compression {
-            problems.push(format!(
-                "the output is compressed with {compression}, the manifest says {}",
-                want.compression
-            ));
-        }
-        let container_ok = match (self.container.layout, self.bare_format) {
-            (Layout::Tar, _) => want.container == "tar",
-            // An empty bare output (every message deleted) is of either kind.
-            (Layout::Bare, _) if self.bare_bytes == 0 => {
-                want.container == "mbox" || want.container == "eml"
-            }
-            (Layout::Bare, Some(format)) => want.container == format.name(),
-            (Layout::Bare, None) => false,
-        };
-        if !container_ok {
-            problems.push(format!(
-                "the output is not of the container the manifest says ({})",
-                want.container
-            ));
-        }
-        if self.dangling_links > 0 {
-            problems.push(format!(
-                "{} hard links point to no earlier member of the output (GNU tar cannot \
-                 extract them; first: '{}')",
-                self.dangling_links,
-                self.first_dangling.as_deref().unwrap_or("?")
-            ));
-        }
-        if !problems.is_empty() {
-            return Err(join_problems(problems));
-        }
-        Ok(format!(
-            "blake3 matches; {} members, {} messages; every hard link resolves",
-            self.members, self.messages
-        ))
-    }
-
-    fn subjects_check(&self) -> std::result::Result<String, String> {
-        let hits = self.messages_with_hits + self.members_with_hits + self.headers_with_hits;
-        if hits == 0 {
-            return Ok(format!(
-                "{} messages, every non-mail byte, tar header, padding and trailer re-scanned: \
-                 no identifier found",
-                self.messages
-            ));
-        }
-        Err(format!(
-            "identifiers found in {} messages, {} non-mail members and {} tar headers or \
-             paddings (first: {})",
-            self.messages_with_hits,
-            self.members_with_hits,
-            self.headers_with_hits,
-            self.first_hit.as_deref().unwrap_or("?")
-        ))
-    }
-}
-
-/// Re-scans each output message (or does nothing without a request).
-struct Rescan<'a> {
-    matcher: Option<&'a Matcher>,
-}
-
-impl Processor for Rescan<'_> {
-    type Output = bool;
-
-    fn process(&self, _member: &Member, message: &Message) -> Result<bool> {
-        Ok(self.matcher.is_some_and(|m| {
-            !m.scan(&MessageInput {
-                envelope: message.envelope(),
-                raw: message.rfc822(),
-            })
-            .is_empty()
-        }))
-    }
-}
-
-/// What the input's reader thread sends.
-enum Incoming {
-    /// One event of the input, with what the thread found about it.
-    Event {
-        /// The event.
-        event: Event,
-        /// For a message the manifest lists as deleted or redacted: the
-        /// engine's decision on it (with a request).
-        verdict: Option<Box<Verdict>>,
-        /// At a member's end: the subjects found in its non-message bytes
-        /// (with a request).
-        found: Vec<usize>,
-    },
-    /// The input ended; the subjects found in its trailing bytes.
-    End { trailer: Vec<usize> },
-    /// The input cannot be read.
-    Failed(Error),
-}
-
-fn walk(
-    output: &Input,
-    manifest: &Manifest,
-    hasher: &Hasher,
-    engine: Option<&Engine<'_>>,
-    namer: &Namer<'_>,
-    options: &VerifyOptions<'_>,
-) -> Result<Walked> {
-    let matcher = engine.map(Engine::matcher);
-    let out_digest = SharedDigest::default();
-    let raw = SharedReader(Arc::new(Mutex::new(
-        output.open_counted(options.pipeline.progress.as_ref())?,
-    )));
-    // Hashes what the reader left unread, so the digest covers the whole file.
-    let drain = || {
-        io::copy(&mut out_digest.reader(raw.clone()), &mut io::sink())
-            .map(|_| ())
-            .map_err(|e| Error::new(ErrorKind::Read(e)))
-    };
-    let opened = match container::open_with(
-        Box::new(out_digest.reader(raw.clone())),
-        true,
-        options.max_window,
-    ) {
-        Ok(opened) => opened,
-        Err(error) => {
-            if drain().is_err() {
-                return Err(error);
-            }
-            return Ok(Walked::Damaged {
-                digest: out_digest.digest(),
-                error,
-            });
-        }
-    };
-    let container = opened.container;
-    let read = ReadOptions {
-        allow_empty: true,
-        ..output.read_options(options.max_message_size)
-    };
-    let processor = Rescan { matcher };
-    let walked = std::thread::scope(|scope| -> Result<std::result::Result<Walk, Error>> {
-        let accounting = match &options.input {
-            Some(input) => Some(start_accounting(
-                scope, input, manifest, hasher, engine, namer, options,
-            )?),
-            None => None,
-        };
-        let (accounting, input_digest) = accounting.unzip();
-        let mut sink = Walker::new(matcher, namer, manifest, accounting);
-        if let Err(error) = pipeline::run(opened, &read, &processor, &mut sink, &options.pipeline) {
-            return Ok(Err(error));
-        }
-        sink.end_of_member("bytes after the end of the archive".into());
-        let accounting = match (sink.accounting.take(), input_digest) {
-            (Some(accounting), Some(digest)) => Some(accounting.finish(digest)?),
-            _ => None,
-        };
-        Ok(Ok(sink.into_walk(
-            out_digest.digest(),
-            container,
-            accounting,
-        )))
-    })?;
-    let drained = drain();
-    match walked {
-        Ok(mut walk) => {
-            drained?;
-            walk.digest = out_digest.digest();
-            Ok(Walked::Read(walk))
-        }
-        Err(error) if drained.is_err() => Err(error),
-        Err(error) => Ok(Walked::Damaged {
-            digest: out_digest.digest(),
-            error,
-        }),
-    }
-}
-
-/// Opens the input and starts the thread that reads it for the lockstep
-/// accounting: the [`Accounting`] fed by it, and the input's digest.
-fn start_accounting<'scope, 'env>(
-    scope: &'scope std::thread::Scope<'scope, 'env>,
-    input: &Input,
-    manifest: &'env Manifest,
-    hasher: &'env Hasher,
-    engine: Option<&'env Engine<'env>>,
-    namer: &'env Namer<'env>,
-    options: &VerifyOptions<'_>,
-) -> Result<(Accounting<'env>, SharedDigest)> {
-    let (sender, receiver) = mpsc::sync_channel(256);
-    let digest = SharedDigest::default();
-    let opened = container::open(Box::new(digest.reader(input.open()?)), options.max_window)?;
-    let in_container = opened.container;
-    let read = input.read_options(options.max_message_size);
-    let listed = listed_messages(manifest);
-    scope.spawn(move || {
-        read_input(opened, &read, engine, hasher, &listed, &sender);
-    });
-    let accounting = Accounting::new(receiver, manifest, hasher, engine, namer, in_container);
-    Ok((accounting, digest))
-}
-
-/// The manifest's warnings about hard links dangling already in the input.
-fn dangling_warnings(manifest: &Manifest) -> impl Iterator<Item = &Warning> {
-    manifest
-        .warnings
-        .iter()
-        .filter(|w| w.kind == DANGLING_LINK_WARNING)
-}
-
-/// The messages the manifest lists as deleted or redacted: member as
-/// recorded -> message indices.
-fn listed_messages(manifest: &Manifest) -> HashMap<&str, HashSet<u64>> {
-    let mut listed: HashMap<&str, HashSet<u64>> = HashMap::new();
-    for r in &manifest.removals {
-        if matches!(r.action, Action::Delete | Action::Redact) {
-            listed.entry(r.member.as_str()).or_default().insert(r.index);
-        }
-    }
-    listed
-}
-
-/// The input's reader thread: sends every event, and with a request the
-/// engine's decision on each listed message and what the non-message bytes
-/// of each member hold (as the scrub's recorder saw them).
-fn read_input(
-    opened: container::Opened,
-    read: &ReadOptions,
-    engine: Option<&Engine<'_>>,
-    hasher: &Hasher,
-    listed: &HashMap<&str, HashSet<u64>>,
-    sender: &mpsc::SyncSender<Incoming>,
-) {
-    let mut watch = RawWatch::default();
-    let mut member: Option<(Arc<Member>, String)> = None;
-    let result = read_events(opened, read, &mut |event| {
-        let mut verdict = None;
-        let mut found = Vec::new();
-        if let Some(engine) = engine {
-            match &event {
-                Event::MemberStart(m) => {
-                    watch.take();
-                    let name = report_path(engine.matcher(), hasher, &m.path);
-                    member = Some((Arc::clone(m), name));
-                }
-                Event::Data(bytes) | Event::Trailer(bytes) => watch.feed(engine.matcher(), bytes),
-                Event::Message(message) => {
-                    if let Some((m, name)) = &member
-                        && listed
-                            .get(name.as_str())
-                            .is_some_and(|l| l.contains(&(message.index as u64)))
-                    {
-                        verdict = Some(Box::new(engine.decide(m, message)?));
-                    }
-                }
-                Event::MemberEnd { .. } => found = watch.take(),
-                Event::ArchiveEnd { .. } => {}
-            }
-        }
-        sender
-            .send(Incoming::Event {
-                event,
-                verdict,
-                found,
-            })
-            .map_err(|_| Error::new(ErrorKind::Internal("verifier stopped".into())))
-    });
-    let last = match result {
-        Ok(()) => Incoming::End {
-            trailer: watch.take(),
-        },
-        Err(e) => Incoming::Failed(e),
-    };
-    let _ = sender.send(last);
-}
-
-/// The sink of the output walk.
-struct Walker<'a> {
-    matcher: Option<&'a Matcher>,
-    namer: &'a Namer<'a>,
-    members: u64,
-    messages: u64,
-    messages_with_hits: u64,
-    members_with_hits: u64,
-    headers_with_hits: u64,
-    first_hit: Option<String>,
-    member: Option<Arc<Member>>,
-    /// Identifiers in non-mail bytes of the current member.
-    watch: RawWatch,
-    /// Keys ([`link_key`]) of the paths of the members so far.
-    seen: HashSet<u64>,
-    /// The members the manifest warns about as hard links dangling already
-    /// in the input, by name, with how many such warnings are left.
-    dangling_allowed: HashMap<&'a str, u64>,
-    dangling_links: u64,
-    first_dangling: Option<String>,
-    /// The format of a bare output's one member, and its bytes.
-    bare_format: Option<MailboxFormat>,
-    bare_bytes: u64,
-    accounting: Option<Accounting<'a>>,
-    /// The last [`output::TAIL`] bytes of the current member's data.
-    tail: Vec<u8>,
-    /// The padding after the last member's data, searched again with the
-    /// header that follows it.
-    padding: Vec<u8>,
-}
-
-impl<'a> Walker<'a> {
-    /// A walker of an output whose manifest is `manifest`, searching with
-    /// `matcher` (if any) and accounting with `accounting` (if any).
-    fn new(
-        matcher: Option<&'a Matcher>,
-        namer: &'a Namer<'a>,
-        manifest: &'a Manifest,
-        accounting: Option<Accounting<'a>>,
-    ) -> Self {
-        Walker {
-            matcher,
-            namer,
-            members: 0,
-            messages: 0,
-            messages_with_hits: 0,
-            members_with_hits: 0,
-            headers_with_hits: 0,
-            first_hit: None,
-            member: None,
-            watch: RawWatch::default(),
-            seen: HashSet::new(),
-            dangling_allowed: dangling_warnings(manifest).fold(HashMap::new(), |mut map, w| {
-                *map.entry(w.member.as_str()).or_default() += 1;
-                map
-            }),
-            dangling_links: 0,
-            first_dangling: None,
-            bare_format: None,
-            bare_bytes: 0,
-            accounting,
-            tail: Vec::new(),
-            padding: Vec::new(),
-        }
-    }
-
-    /// What the walk saw, once the output is read through.
-    fn into_walk(
-        self,
-        digest: Digest,
-        container: Container,
-        accounting: Option<std::result::Result<String, String>>,
-    ) -> Walk {
-        Walk {
-            digest,
-            container,
-            bare_format: self.bare_format,
-            bare_bytes: self.bare_bytes,
-            members: self.members,
-            messages: self.messages,
-            messages_with_hits: self.messages_with_hits,
-            members_with_hits: self.members_with_hits,
-            headers_with_hits: self.headers_with_hits,
-            first_hit: self.first_hit,
-            dangling_links: self.dangling_links,
-            first_dangling: self.first_dangling,
-            accounting,
-        }
-    }
-
-    /// True when the manifest warns about a hard link at `path` as dangling
-    /// already in the input (each warning stands for one link).
-    fn dangling_warned(&mut self, path: &[u8]) -> bool {
-        for name in self.namer.recorded(path) {
-            if let Some(left) = self.dangling_allowed.get_mut(name.as_str())
-                && *left > 0
-            {
-                *left -= 1;
-                return true;
-            }
-        }
-        false
-    }
-
-    fn note_hit(&mut self, what: String) {
-        self.first_hit.get_or_insert(what);
-    }
-
-    fn member_path(&self) -> String {
-        self.member
-            .as_ref()
-            .map_or_else(String::new, |m| self.namer.show(&m.path))
-    }
-
-    /// Raw scan of non-message bytes, with an overlap across chunks.
-    fn scan_raw(&mut self, bytes: &[u8]) {
-        if let Some(matcher) = self.matcher {
-            self.watch.feed(matcher, bytes);
-        }
-    }
-
-    /// Counts a tar header that holds an identifier.
-    fn scan_header(&mut self, view: &[u8]) {
-        if let Some(matcher) = self.matcher
-            && !matcher.scan_bytes(view).is_empty()
-        {
-            self.framing_hit("tar header");
-        }
-    }
-
-    /// Counts an identifier in the framing (`what`) of the current member.
-    fn framing_hit(&mut self, what: &str) {
-        self.headers_with_hits += 1;
-        let path = self.member_path();
-        self.note_hit(format!("the {what} of member '{path}'"));
-    }
-
-    /// Keeps the last [`output::TAIL`] bytes of the member's data.
-    fn keep_tail(&mut self, bytes: &[u8]) {
-        let bytes = &bytes[bytes.len().saturating_sub(output::TAIL)..];
-        self.tail.extend_from_slice(bytes);
-        let excess = self.tail.len().saturating_sub(output::TAIL);
-        self.tail.drain(..excess);
-    }
-
-    /// Counts the last member's padding if an identifier runs from it into
-    /// `next`, the header after it.
-    fn scan_padding_before(&mut self, next: &RawEntry) {
-        let padding = std::mem::take(&mut self.padding);
-        if let Some(matcher) = self.matcher
-            && next.leading_zero_blocks == 0
-            && output::padding_runs_into(matcher, &self.tail, &padding, &next.header)
-        {
-            self.framing_hit("padding after the data");
-        }
-    }
-
-    /// Counts the member (or trailer) just ended if its non-message bytes
-    /// held an identifier.
-    fn end_of_member(&mut self, what: String) {
-        if !self.watch.take().is_empty() {
-            self.members_with_hits += 1;
-            self.note_hit(what);
-        }
-    }
-}
-
-impl Sink<bool> for Walker<'_> {
-    fn member_start(&mut self, member: &Arc<Member>) -> Result<()> {
-        self.members += 1;
-        if let Some(entry) = &member.entry {
-            self.scan_padding_before(entry);
-        }
-        self.tail.clear();
-        self.padding.clear();
-        self.member = Some(Arc::clone(member));
-        match &member.entry {
-            Some(entry) => {
-                let view = header_view(&entry.header, &entry.path, &entry.link);
-                self.scan_header(&view);
-                if entry.kind() == EntryKind::Hardlink
-                    && !self.seen.contains(&link_key(&entry.link))
-                    && !self.dangling_warned(&member.path)
-                {
-                    self.dangling_links += 1;
-                    if self.first_dangling.is_none() {
-                        self.first_dangling = Some(self.namer.show(&member.path));
-                    }
-                }
-                self.seen.insert(link_key(&entry.path));
-            }
-            None => self.bare_format = Some(member.format),
-        }
-        if let Some(accounting) = &mut self.accounting {
-            accounting.output_member_start(member);
-        }
-        Ok(())
-    }
-
-    fn data(&mut self, bytes: &[u8]) -> Result<()> {
-        self.scan_raw(bytes);
-        self.keep_tail(bytes);
-        self.bare_bytes += bytes.len() as u64;
-        if let Some(accounting) = &mut self.accounting {
-            accounting.output_bytes(bytes);
-        }
-        Ok(())
-    }
-
-    fn message(&mut self, message: Message, hit: bool) -> Result<()> {
-        let counts = self
-            .member
-            .as_ref()
-            .is_none_or(|m| holds_message(m, &message));
-        if counts {
-            self.messages += 1;
-        }
-        if hit {
-            self.messages_with_hits += 1;
-            let path = self.member_path();
-            self.note_hit(format!("member '{path}' message {}", message.index));
-        }
-        self.bare_bytes += message.bytes.len() as u64;
-        self.keep_tail(&message.bytes);
-        if let Some(accounting) = &mut self.accounting {
-            accounting.output_bytes(&message.bytes);
-        }
-        Ok(())
-    }
-
-    fn member_end(&mut self, padding: &[u8]) -> Result<()> {
-        if let Some(matcher) = self.matcher
-            && output::padding_holds_identifier(matcher, &self.tail, padding)
-        {
-            self.framing_hit("padding after the data");
-        } else {
-            self.padding = padding.to_vec();
-        }
-        let path = self.member_path();
-        self.end_of_member(format!("member '{path}', outside its messages"));
-        if let Some(accounting) = &mut self.accounting {
-            accounting.output_member_end(padding);
-        }
-        Ok(())
-    }
-
-    fn archive_end(&mut self, zero_blocks: u64) -> Result<()> {
-        if let Some(accounting) = &mut self.accounting {
-            accounting.output_archive_end(zero_blocks);
-        }
-        Ok(())
-    }
-
-    fn trailer(&mut self, bytes: &[u8]) -> Result<()> {
-        self.scan_raw(bytes);
-        if let Some(accounting) = &mut self.accounting {
-            accounting.output_trailer(bytes);
-        }
-        Ok(())
-    }
-}
-
-/// Bytes the output must hold next.
-enum Expected {
-    /// These exact bytes (an unchanged message, non-mail data, trailer).
-    Exact {
-        bytes: Vec<u8>,
-        pos: usize,
-        message: Option<usize>,
-    },
-    /// `remaining` bytes whose hash must be `want` (a redacted message).
-    Hashed {
-        remaining: u64,
-        hasher: Box<blake3::Hasher>,
-        want: String,
-        message: usize,
-    },
-}
-
-/// The input member being matched against the output.
-struct InMember {
-    member: Arc<Member>,
-    /// The names the manifest may record it under ([`Namer::recorded`]).
-    names: Vec<String>,
-    out: Arc<Member>,
-    ended: bool,
-    padding: Vec<u8>,
-    /// The manifest lists it as renamed.
-    renamed: bool,
-    /// [`Accounting::changed`]'s length when it started: longer at its end
-    /// when a message of it was deleted or redacted.
-    changed_before: usize,
-    /// The last [`output::TAIL`] bytes of its data as read.
-    tail: Vec<u8>,
-}
-
-impl InMember {
-    /// Notes data bytes of the member as read.
-    fn read(&mut self, bytes: &[u8]) {
-        let keep = bytes.len().min(output::TAIL);
-        self.tail.extend_from_slice(&bytes[bytes.len() - keep..]);
-        let excess = self.tail.len().saturating_sub(output::TAIL);
-        self.tail.drain(..excess);
-    }
-}
-
-/// Counts of the accounting, for the report and the totals.
-#[derive(Default)]
-struct Tally {
-    members: u64,
-    messages: u64,
-    untouched: u64,
-    deleted: u64,
-    redacted: u64,
-    fail_closed: u64,
-    dropped: u64,
-    renamed: u64,
-    cleaned: u64,
-    attachments: u64,
-}
-
-/// The lockstep comparison of input and output.
-struct Accounting<'a> {
-    input: mpsc::Receiver<Incoming>,
-    input_error: Option<Error>,
-    input_done: bool,
-    /// Subjects found in the input's trailing bytes.
-    trailer_found: Vec<usize>,
-    manifest: &'a Manifest,
-    hasher: &'a Hasher,
-    engine: Option<&'a Engine<'a>>,
-    namer: &'a Namer<'a>,
-    /// Removals by member (as recorded) and index.
-    removals: HashMap<(&'a str, u64), Vec<usize>>,
-    used: Vec<bool>,
-    /// Indices of the removals, in the order the input accounts for them:
-    /// of messages; of dropped members (with: is it a header cache); of
-    /// renamed members.
-    taken_messages: Vec<usize>,
-    taken_drops: Vec<(usize, bool)>,
-    taken_renames: Vec<usize>,
-    taken_cleans: Vec<usize>,
-    /// The input member last matched and its output padding, whose
-    /// cleaning is checked once the input's next header is known (an
-    /// identifier may run from the padding into it).
-    due_cleaning: Option<(InMember, Vec<u8>)>,
-    /// The end of the input member matched before the current one: the last
-    /// bytes of its data and its padding (an identifier that runs from them
-    /// into the next header gets that member renamed).
-    prev_end: Option<(Vec<u8>, Vec<u8>)>,
-    /// Of an mbox member: the chunk of the output last matched in full (for
-    /// [`mbox::separator`]), what of a redacted message was matched so far,
-    /// and whether messages were deleted since.
-    mbox_last: Vec<u8>,
-    mbox_partial: Vec<u8>,
-    mbox_after_deletion: bool,
-    /// Zero bytes the output's end-of-archive marker has beyond the
-    /// input's: the start of trailing bytes written as zeros.
-    extra_zeros: u64,
-    /// The trailing bytes of the output and of the input (each at most
-    /// [`crate::input::tar::MAX_TRAILER`], as the reader bounds them).
-    out_trailer: Vec<u8>,
-    in_trailer: Vec<u8>,
-    expected: VecDeque<Expected>,
-    current: Option<InMember>,
-    /// The first failure that stops the lockstep walk.
-    failure: Option<String>,
-    /// Fields that differ from what the input gives.
-    problems: Vec<String>,
-    tally: Tally,
-    /// The warnings the input gives (with a request).
-    warnings: Vec<Warning>,
-    /// Keys ([`link_key`]) of the input paths of the members so far.
-    input_seen: HashSet<u64>,
-    /// The names ([`Namer::recorded`]) of the input's hard links that name
-    /// no earlier member of the input, in input order.
-    dangling_in_input: Vec<Vec<String>>,
-    /// Paths of the members in which a message was deleted or redacted.
-    changed: Vec<Vec<u8>>,
-    /// Header caches dropped because their folder changed: removal, folder.
-    cache_changed: Vec<(usize, Vec<u8>)>,
-    container: Container,
-    bare_format: Option<MailboxFormat>,
-}
-
-impl<'a> Accounting<'a> {
-    fn new(
-        input: mpsc::Receiver<Incoming>,
-        manifest: &'a Manifest,
-        hasher: &'a Hasher,
-        engine: Option<&'a Engine<'a>>,
-        namer: &'a Namer<'a>,
-        container: Container,
-    ) -> Self {
-        let mut removals: HashMap<(&str, u64), Vec<usize>> = HashMap::new();
-        for (i, removal) in manifest.removals.iter().enumerate() {
-            removals
-                .entry((removal.member.as_str(), removal.index))
-                .or_default()
-                .push(i);
-        }
-        let failure = (manifest.keyed && !hasher.is_keyed())
-            .then(|| "the manifest's hashes are keyed: --manifest-key is needed".to_owned());
-        Accounting {
-            input,
-            input_error: None,
-            input_done: false,
-            trailer_found: Vec::new(),
-            manifest,
-            hasher,
-            engine,
-            namer,
-            removals,
-            used: vec![false; manifest.removals.len()],
-            taken_messages: Vec::new(),
-            taken_drops: Vec::new(),
-            taken_renames: Vec::new(),
-            taken_cleans: Vec::new(),
-            due_cleaning: None,
-            prev_end: None,
-            mbox_last: Vec::new(),
-            mbox_partial: Vec::new(),
-            mbox_after_deletion: false,
-            extra_zeros: 0,
-            out_trailer: Vec::new(),
-            in_trailer: Vec::new(),
-            expected: VecDeque::new(),
-            current: None,
-            failure,
-            problems: Vec::new(),
-            tally: Tally::default(),
-            warnings: Vec::new(),
-            input_seen: HashSet::new(),
-            dangling_in_input: Vec::new(),
-            changed: Vec::new(),
-            cache_changed: Vec::new(),
-            container,
-            bare_format: None,
-        }
-    }
-
-    fn fail(&mut self, why: String) {
-        self.failure.get_or_insert(why);
-    }
-
-    fn note(&mut self, why: String) {
-        self.problems.push(why);
-    }
-
-    fn next_input(&mut self) -> Option<(Event, Option<Box<Verdict>>, Vec<usize>)> {
-        if self.input_done {
-            return None;
-        }
-        match self.input.recv() {
-            Ok(Incoming::Event {
-                event,
-                verdict,
-                found,
-            }) => {
-                let next = match &event {
-                    Event::MemberStart(member) => Some(Arc::clone(member)),
-                    _ => None,
-                };
-                self.settle_cleaning(next.as_ref().and_then(|m| m.entry.as_ref()));
-                if let Event::MemberStart(member) = &event {
-                    self.tally.members += 1;
-                    match &member.entry {
-                        None => self.bare_format = Some(member.format),
-                        Some(entry) => {
-                            if entry.kind() == EntryKind::Hardlink
-                                && !self.input_seen.contains(&link_key(&entry.link))
-                            {
-                                self.dangling_in_input
-                                    .push(self.namer.recorded(&member.path));
-                            }
-                            self.input_seen.insert(link_key(&entry.path));
-                        }
-                    }
-                }
-                Some((event, verdict, found))
-            }
-            Ok(Incoming::End { trailer }) => {
-                self.input_done = true;
-                self.trailer_found = trailer;
-                None
-            }
-            Ok(Incoming::Failed(e)) => {
-                self.input_done = true;
-                self.fail(format!("the input cannot be read: {}", safe_error(&e)));
-                self.input_error = Some(e);
-                None
-            }
-            Err(_) => {
-                self.input_done = true;
-                None
-            }
-        }
-    }
-
-    /// The removals of one input item of `names` at `index` whose action
-    /// passes `pred`, now marked as used: the first unused one in manifest
-    /// order and the `drop-attachment` entries right after it. An archive
-    /// may hold two members with one path (an appended copy), each with its
-    /// own entries, so a removal is identified by its position in input
-    /// order: later entries of the same member and index are left to the
-    /// later members (one left over at the end matches nothing).
-    fn take(&mut self, names: &[String], index: u64, pred: impl Fn(Action) -> bool) -> Vec<usize> {
-        let mut candidates = Vec::new();
-        for name in names {
-            for &i in self
-                .removals
-                .get(&(name.as_str(), index))
-                .map_or(&[][..], Vec::as_slice)
-            {
-                if !self.used[i] && pred(self.manifest.removals[i].action) {
-                    candidates.push(i);
-                }
-            }
-        }
-        candidates.sort_unstable();
-        candidates.dedup();
-        let mut taken = Vec::new();
-        for (n, &i) in candidates.iter().enumerate() {
-            let attachment = self.manifest.removals[i].action == Action::DropAttachment;
-            if n > 0 && !attachment {
-                break;
-            }
-            taken.push(i);
-        }
-        for &i in &taken {
-            self.used[i] = true;
-        }
-        taken
-    }
-
-    fn has(&self, names: &[String], index: u64, action: Action) -> bool {
-        names.iter().any(|name| {
-            self.removals
-                .get(&(name.as_str(), index))
-                .is_some_and(|ids| {
-                    ids.iter()
-                        .any(|&i| !self.used[i] && self.manifest.removals[i].action == action)
-                })
-        })
-    }
-
-    /// True for an input member the output must not hold (the one member
-    /// of a bare mailbox always stays, if empty). A member whose header the
-    /// output member `out` holds as read is present: when two members share a
-    /// path, a drop or deletion listed for it is the other one's.
-    fn is_absent(&self, member: &Member, names: &[String], out: Option<&Member>) -> bool {
-        let written_as_read = match (&member.entry, out.and_then(|o| o.entry.as_ref())) {
-            (Some(i), Some(o)) => i.header == o.header,
-            _ => false,
-        };
-        member.entry.is_some()
-            && !written_as_read
-            && (self.has(names, 0, Action::Drop)
-                || (member.format.is_mail()
-                    && member.format != MailboxFormat::Mbox
-                    && self.has(names, 0, Action::Delete)))
-    }
-
-    /// The ids of subjects given by index.
-    fn ids(&self, subjects: &[usize]) -> Vec<String> {
-        self.engine.map_or_else(Vec::new, |engine| {
-            subject_ids(engine.request(), subjects)
-                .into_iter()
-                .map(str::to_owned)
-                .collect()
-        })
-    }
-
-    /// Whether any byte of the member's tar header region holds an
-    /// identifier (with a request).
-    fn header_holds_identifier(&self, member: &Member) -> Option<bool> {
-        let matcher = self.engine?.matcher();
-        Some(
-            member
-                .entry
-                .as_ref()
-                .is_some_and(|e| output::header_holds_identifier(matcher, e)),
-        )
-    }
-
-    /// True when a member's path or link target holds an identifier, or one
-    /// runs into its header from the data of the member before, which ends
-    /// on a block boundary (with a request; `None` without).
-    fn name_holds_identifier(&self, member: &Member) -> Option<bool> {
-        let matcher = self.engine?.matcher();
-        let link = member.entry.as_ref().map_or(&[][..], |e| e.link.as_slice());
-        let joined = match (&self.prev_end, &member.entry) {
-            (Some((tail, padding)), Some(entry)) => {
-                padding.is_empty()
-                    && entry.leading_zero_blocks == 0
-                    && output::padding_runs_into(matcher, tail, padding, &entry.header)
-            }
-            _ => false,
-        };
-        Some(
-            joined
-                || !matcher.scan_bytes(&member.path).is_empty()
-                || !matcher.scan_bytes(link).is_empty(),
-        )
-    }
-
-    /// Notes the end of an input member: the warning the scrub raised for
-    /// identifiers in its non-message bytes.
-    fn input_member_end(&mut self, names: &[String], format: MailboxFormat, found: &[usize]) {
-        if self.engine.is_none() || found.is_empty() {
-            return;
-        }
-        let kind = match format {
-            // A scrub drops such a cache instead.
-            MailboxFormat::Cache => return,
-            format if format.is_mail() => "mailbox-bytes-outside-messages-hold-identifier",
-            _ => "non-mail-member-holds-identifier",
-        };
-        self.warnings.push(Warning {
-            member: names[0].clone(),
-            kind: kind.to_owned(),
-            subjects: self.ids(found),
-        });
-    }
-
-    /// Reads an absent input member to its end, checking its removals.
-    fn skip_absent(&mut self, member: &Arc<Member>, names: &[String]) {
-        let at = format!("member '{}'", self.namer.show(&member.path));
-        let drops = self.take(names, 0, |a| a == Action::Drop);
-        if drops.len() > 1 {
-            self.note(format!("{at}: listed as dropped more than once"));
-        }
-        let dropped = drops.first().copied();
-        if let Some(i) = dropped {
-            self.taken_drops
-                .push((i, member.format == MailboxFormat::Cache));
-            self.tally.dropped += 1;
-        }
-        let mut whole = self.hasher.incremental();
-        let mut bytes = 0u64;
-        let found = loop {
-            match self.next_input() {
-                Some((Event::Data(data), _, _)) => {
-                    whole.update(&data);
-                    bytes += data.len() as u64;
-                }
-                Some((Event::Message(message), verdict, _)) => {
-                    whole.update(&message.bytes);
-                    bytes += message.bytes.len() as u64;
-                    let index = message.index;
-                    let kept = self.account_message(member, names, message, verdict);
-                    if kept.is_some() && dropped.is_none() {
-                        self.fail(format!("{at} message {index}: missing from the output"));
-                    }
-                }
-                Some((Event::MemberEnd { .. }, _, found)) => break found,
-                _ => {
-                    self.fail("the input stream is out of step".into());
-                    return;
-                }
-            }
-        };
-        self.input_member_end(names, member.format, &found);
-        let Some(i) = dropped else {
-            return;
-        };
-        let removal = &self.manifest.removals[i];
-        if whole.finalize().to_hex().as_str() != removal.original_blake3 {
-            self.note(format!(
-                "{at}: dropped, but its original_blake3 does not match the input"
-            ));
-        }
-        if bytes != removal.original_bytes {
-            self.note(format!(
-                "{at}: dropped, but its original_bytes does not match the input"
-            ));
-        }
-        let holds = self.name_holds_identifier(member);
-        let is_cache = member.format == MailboxFormat::Cache;
-        match removal.reason.as_deref() {
-            Some(NAME_DOES_NOT_FIT_REASON) if holds == Some(false) => self.note(format!(
-                "{at}: dropped because its name holds an identifier, but it holds none"
-            )),
-            Some(NAME_DOES_NOT_FIT_REASON) => {}
-            Some(CACHE_IDENTIFIER_REASON) if is_cache => {
-                if self.engine.is_some() && found.is_empty() {
-                    self.note(format!(
-                        "{at}: dropped because the cache holds an identifier, but it holds none"
-                    ));
-                }
-            }
-            Some(CACHE_CHANGED_REASON) if is_cache => {
-                self.cache_changed.push((i, parent_folder(&member.path)));
-            }
-            Some(HEADER_UNCLEANABLE_REASON)
-                if self.header_holds_identifier(member) == Some(false) =>
-            {
-                self.note(format!(
-                    "{at}: dropped because its tar header holds an identifier, but it holds none"
-                ))
-            }
-            Some(HEADER_UNCLEANABLE_REASON) => {}
-            Some(LINK_TARGET_GONE_REASON) if member.kind == EntryKind::Hardlink => {}
-            _ => self.note(format!(
-                "{at}: dropped for a reason that does not apply to it"
-            )),
-        }
-    }
-
-    /// Accounts for one input message: its removals, checked against the
-    /// input (and the engine's decision, with a request); what the output
-    /// must hold for it.
-    fn account_message(
-        &mut self,
-        member: &Member,
-        names: &[String],
-        message: Message,
-        verdict: Option<Box<Verdict>>,
-    ) -> Option<Expected> {
-        if !holds_message(member, &message) {
-            return None;
-        }
-        self.tally.messages += 1;
-        let index = message.index;
-        let at = format!("member '{}' message {index}", self.namer.show(&member.path));
-        let taken = self.take(names, index as u64, Action::is_per_message);
-        self.taken_messages.extend(&taken);
-        let manifest = self.manifest;
-        let (primary, attachments): (Vec<usize>, Vec<usize>) = taken
-            .into_iter()
-            .partition(|&i| manifest.removals[i].action != Action::DropAttachment);
-        self.tally.attachments += attachments.len() as u64;
-        if primary.len() > 1 {
-            self.note(format!("{at}: listed more than once"));
-        }
-        let Some(&first) = primary.first() else {
-            if !attachments.is_empty() {
-                self.note(format!(
-                    "{at}: attachments listed as dropped, but the message is not listed as redacted"
-                ));
-            }
-            self.tally.untouched += 1;
-            return Some(Expected::Exact {
-                bytes: message.bytes,
-                pos: 0,
-                message: Some(index),
-            });
-        };
-        let removal = &manifest.removals[first];
-        let action = removal.action.name();
-        if self.hasher.message(&message.bytes) != removal.original_blake3 {
-            self.note(format!(
-                "{at}: listed as {action}, but original_blake3 does not match the input"
-            ));
-        }
-        if message.bytes.len() as u64 != removal.original_bytes {
-            self.note(format!(
-                "{at}: listed as {action}, but original_bytes does not match the input"
-            ));
-        }
-        if let Some(verdict) = &verdict {
-            self.compare_verdict(&at, removal, &attachments, verdict);
-        }
-        self.changed.push(member.path.clone());
-        match removal.action {
-            Action::Redact => {
-                self.tally.redacted += 1;
-                match (&removal.sanitized_blake3, removal.sanitized_bytes) {
-                    (Some(want), Some(len)) => Some(Expected::Hashed {
-                        remaining: len,
-                        hasher: Box::new(self.hasher.incremental()),
-                        want: want.clone(),
-                        message: index,
-                    }),
-                    _ => {
-                        self.fail(format!(
-                            "{at}: redaction without sanitized_blake3 and sanitized_bytes"
-                        ));
-                        None
-                    }
-                }
-            }
-            _ => {
-                self.tally.deleted += 1;
-                if removal.reason.is_some() {
-                    self.tally.fail_closed += 1;
-                }
-                None
-            }
-        }
-    }
-
-    /// Compares a message's removals with the engine's decision on it.
-    fn compare_verdict(
-        &mut self,
-        at: &str,
-        removal: &Removal,
-        attachments: &[usize],
-        verdict: &Verdict,
-    ) {
-        let want = match verdict.outcome {
-            Outcome::Keep => {
-                self.note(format!(
-                    "{at}: listed as {}, but the request finds no subject in it",
-                    removal.action.name()
-                ));
-                return;
-            }
-            Outcome::Delete => Action::Delete,
-            Outcome::Replace(_) => Action::Redact,
-        };
-        if removal.action != want {
-            self.note(format!(
-                "{at}: listed as {}, but the request makes it {}",
-                removal.action.name(),
-                want.name()
-            ));
-        }
-        let subjects = self.ids(&verdict.subjects);
-        if removal.subjects != subjects {
-            self.note(format!(
-                "{at}: its subjects are not those the request finds"
-            ));
-        }
-        let roles: Vec<&str> = verdict.roles.iter().map(|r| role_name(*r)).collect();
-        if removal.roles != roles {
-            self.note(format!("{at}: its roles are not those the request finds"));
-        }
-        if removal.reason != verdict.reason {
-            self.note(format!(
-                "{at}: its reason is not the one the redaction gives"
-            ));
-        }
-        let sanitized = (removal.sanitized_blake3.clone(), removal.sanitized_bytes);
-        let want_sanitized = verdict
-            .sanitized
-            .clone()
-            .map_or((None, None), |(h, n)| (Some(h), Some(n)));
-        if sanitized != want_sanitized {
-            self.note(format!(
-                "{at}: sanitized_blake3 or sanitized_bytes is not what the redaction gives"
-            ));
-        }
-        let dropped = &verdict.dropped_attachments;
-        if attachments.len() != dropped.len() {
-            self.note(format!(
-                "{at}: {} attachments listed as dropped, the redaction drops {}",
-                attachments.len(),
-                dropped.len()
-            ));
-            return;
-        }
-        for (&i, want) in attachments.iter().zip(dropped) {
-            let r = &self.manifest.removals[i];
-            let same = r.part.as_deref() == Some(want.part.as_str())
-                && r.original_blake3 == want.original_blake3
-                && r.original_bytes == want.original_bytes
-                && r.subjects == subjects
-                && r.roles.is_empty()
-                && r.reason.as_deref() == Some(ATTACHMENT_REASON);
-            if !same {
-                self.note(format!(
-                    "{at}: removals[{i}] (drop-attachment) is not the attachment the redaction drops"
-                ));
-            }
-        }
-    }
-
-    /// Checks that an output member stands for `member` under its names:
-    /// the same, or renamed as the manifest records.
-    /// True when it is listed as renamed.
-    fn check_names(&mut self, member: &Member, names: &[String], out: &Member) -> bool {
-        let renames = self.take(names, 0, |a| a == Action::Rename);
-        self.taken_renames.extend(&renames);
-        self.tally.renamed += renames.len() as u64;
-        let link = |m: &Member| m.entry.as_ref().map(|e| e.link.clone());
-        let same = output::same_member_path(member, out) && link(member) == link(out);
-        let at = format!("member '{}'", self.namer.show(&member.path));
-        let Some(&first) = renames.first() else {
-            if !same {
-                self.fail(format!(
-                    "output member '{}' where the input has '{}'",
-                    self.namer.show(&out.path),
-                    self.namer.show(&member.path)
-                ));
-            }
-            return false;
-        };
-        if renames.len() > 1 {
-            self.note(format!("{at}: listed as renamed more than once"));
-        }
-        let (Some(i), Some(o)) = (&member.entry, &out.entry) else {
-            self.note(format!("{at}: listed as renamed, but it is no tar member"));
-            return true;
-        };
-        let removal = &self.manifest.removals[first];
-        let from = RenamedMember::name_bytes(&i.path, &i.link);
-        let to = RenamedMember::name_bytes(&o.path, &o.link);
-        if self.hasher.message(&from) != removal.original_blake3
-            || from.len() as u64 != removal.original_bytes
-        {
-            self.note(format!(
-                "{at}: listed as renamed, but original_blake3 or original_bytes is not of its names in the input"
-            ));
-        }
-        if removal.sanitized_blake3.as_deref() != Some(self.hasher.message(&to).as_str())
-            || removal.sanitized_bytes != Some(to.len() as u64)
-        {
-            self.note(format!(
-                "{at}: listed as renamed, but sanitized_blake3 or sanitized_bytes is not of its names in the output"
-            ));
-        }
-        if self.name_holds_identifier(member) == Some(false) {
-            self.note(format!(
-                "{at}: listed as renamed, but its names hold no identifier"
-            ));
-        }
-        true
-    }
-
-    /// Pulls the next event of the current input member; false at its end.
-    fn pull_member_event(&mut self) -> bool {
-        let Some(current) = &self.current else {
-            return false;
-        };
-        if current.ended {
-            return false;
-        }
-        let member = Arc::clone(&current.member);
-        let names = current.names.clone();
-        match self.next_input() {
-            Some((Event::Data(bytes), _, _)) => {
-                if let Some(current) = &mut self.current {
-                    current.read(&bytes);
-                }
-                self.expected.push_back(Expected::Exact {
-                    bytes,
-                    pos: 0,
-                    message: None,
-                })
-            }
-            Some((Event::Message(message), verdict, _)) => {
-                if let Some(current) = &mut self.current {
-                    current.read(&message.bytes);
-                }
-                let mbox = member.format == MailboxFormat::Mbox && holds_message(&member, &message);
-                let line = match mbox {
-                    true => message.bytes[..message.envelope_len.min(message.bytes.len())].to_vec(),
-                    false => Vec::new(),
-                };
-                match self.account_message(&member, &names, message, verdict) {
-                    Some(expected) => {
-                        if mbox && std::mem::take(&mut self.mbox_after_deletion) {
-                            self.expected.push_back(Expected::Exact {
-                                bytes: crate::mailbox::mbox::separator(&self.mbox_last, &line),
-                                pos: 0,
-                                message: None,
-                            });
-                        }
-                        self.expected.push_back(expected);
-                    }
-                    None => self.mbox_after_deletion |= mbox,
-                }
-            }
-            Some((Event::MemberEnd { padding }, _, found)) => {
-                self.input_member_end(&names, member.format, &found);
-                if let Some(current) = &mut self.current {
-                    current.ended = true;
-                    current.padding = padding;
-                }
-            }
-            _ => {
-                self.fail("the input ends inside a member".into());
-                return false;
-            }
-        }
-        true
-    }
-
-    fn output_member_start(&mut self, out: &Arc<Member>) {
-        if self.failure.is_some() {
-            return;
-        }
-        loop {
-            match self.next_input() {
-                Some((Event::MemberStart(member), _, _)) => {
-                    let names = self.namer.recorded(&member.path);
-                    if self.is_absent(&member, &names, Some(out)) {
-                        self.skip_absent(&member, &names);
-                        if self.failure.is_some() {
-                            return;
-                        }
-                        continue;
-                    }
-                    let renamed = self.check_names(&member, &names, out);
-                    self.mbox_last.clear();
-                    self.mbox_after_deletion = false;
-                    self.current = Some(InMember {
-                        member,
-                        names,
-                        out: Arc::clone(out),
-                        ended: false,
-                        padding: Vec::new(),
-                        renamed,
-                        changed_before: self.changed.len(),
-                        tail: Vec::new(),
-                    });
-                    return;
-                }
-                Some(_) => {
-                    self.fail("the input stream is out of step".into());
-                    return;
-                }
-                None => {
-                    self.fail(format!(
-                        "output member '{}' has no counterpart in the input",
-                        self.namer.show(&out.path)
-                    ));
-                    return;
-                }
-            }
-        }
-    }
-
-    fn where_(&self, message: Option<usize>) -> String {
-        let member = self.current.as_ref().map_or_else(
-            || "after the archive".to_owned(),
-            |c| format!("member '{}'", self.namer.show(&c.member.path)),
-        );
-        match message {
-            Some(index) => format!("{member} message {index}"),
-            None => member,
-        }
-    }
-
-    /// Compares output bytes with what the input says they must be.
-    /// Keeps what an expectation matched in full, of an mbox member, as the
-    /// chunk last written (a separator belongs to the chunk before it).
-    fn matched(&mut self, expected: Expected, mbox: bool) {
-        if !mbox {
-            return;
-        }
-        let bytes = match expected {
-            Expected::Exact { bytes, .. } => bytes,
-            Expected::Hashed { .. } => std::mem::take(&mut self.mbox_partial),
-        };
-        match bytes.starts_with(b"From ") {
-            true => self.mbox_last = bytes,
-            false => self.mbox_last.extend_from_slice(&bytes),
-        }
-    }
-
-    fn output_bytes(&mut self, mut bytes: &[u8]) {
-        while !bytes.is_empty() && self.failure.is_none() {
-            if self.expected.is_empty() && !self.pull_member_event() {
-                let at = self.where_(None);
-                self.fail(format!(
-                    "{at}: the output holds bytes the input does not account for"
-                ));
-                return;
-            }
-            let Some(front) = self.expected.front_mut() else {
-                continue;
-            };
-            let mbox = self
-                .current
-                .as_ref()
-                .is_some_and(|c| c.member.format == MailboxFormat::Mbox);
-            let (n, done, mismatch) = match front {
-                Expected::Exact {
-                    bytes: want,
-                    pos,
-                    message,
-                } => {
-                    let n = (want.len() - *pos).min(bytes.len());
-                    let same = want[*pos..*pos + n] == bytes[..n];
-                    *pos += n;
-                    (n, *pos == want.len(), (!same).then_some(*message))
-                }
-                Expected::Hashed {
-                    remaining,
-                    hasher,
-                    want,
-                    message,
-                } => {
-                    let n = (*remaining).min(bytes.len() as u64) as usize;
-                    hasher.update(&bytes[..n]);
-                    if mbox {
-                        self.mbox_partial.extend_from_slice(&bytes[..n]);
-                    }
-                    *remaining -= n as u64;
-                    let done = *remaining == 0;
-                    let bad = done && hasher.finalize().to_hex().as_str() != want.as_str();
-                    (n, done, bad.then_some(Some(*message)))
-                }
-            };
-            if let Some(message) = mismatch {
-                let at = self.where_(message);
-                self.fail(format!(
-                    "{at}: the output differs from the input and the manifest"
-                ));
-                return;
-            }
-            if done && let Some(front) = self.expected.pop_front() {
-                self.matched(front, mbox);
-            }
-            bytes = &bytes[n..];
-        }
-    }
-
-    fn output_member_end(&mut self, padding: &[u8]) {
-        if self.failure.is_some() {
-            return;
-        }
-        while self.pull_member_event() {}
-        if let Some(front) = self.expected.front() {
-            let message = match front {
-                Expected::Exact { message, .. } => *message,
-                Expected::Hashed { message, .. } => Some(*message),
-            };
-            let at = self.where_(message);
-            self.fail(format!("{at}: missing from the output"));
-            return;
-        }
-        let Some(current) = self.current.take() else {
-            return;
-        };
-        if let Err(why) =
-            output::check_rewritten_header(&current.member, &current.out, &current.padding, padding)
-        {
-            let at = format!("member '{}'", self.namer.show(&current.member.path));
-            self.fail(format!("{at}: {why}"));
-            return;
-        }
-        self.due_cleaning = Some((current, padding.to_vec()));
-    }
-
-    /// Checks the cleaning of the member last matched, if still due, now
-    /// that the input header after it (`None`: none) is known.
-    fn settle_cleaning(&mut self, next: Option<&RawEntry>) {
-        self.prev_end = None;
-        if let Some((current, padding)) = self.due_cleaning.take() {
-            self.check_cleaned(&current, &padding, next);
-            self.prev_end = Some((current.tail, current.padding));
-        }
-    }
-
-    /// What the writer cleaned of a member written under its own name, as
-    /// the output shows it: its header fields (the header differs beyond
-    /// what its size and a Maildir name's sizes make) or its padding (the
-    /// header is the input's, the padding is not, and no message changed).
-    /// With a request, what the input's header and padding hold decides it.
-    fn expected_cleaning(
-        &self,
-        current: &InMember,
-        out_padding: &[u8],
-        next: Option<&RawEntry>,
-    ) -> Option<&'static str> {
-        let (Some(i), Some(o)) = (&current.member.entry, &current.out.entry) else {
-            return None;
-        };
-        let changed = self.changed.len() > current.changed_before;
-        if current.renamed {
-            return None;
-        }
-        if let Some(engine) = self.engine {
-            let matcher = engine.matcher();
-            if output::header_holds_identifier(matcher, i) {
-                return Some(HEADER_CLEANED_REASON);
-            }
-            let runs_into_next = next.is_some_and(|n| {
-                !current.padding.is_empty()
-                    && n.leading_zero_blocks == 0
-                    && output::padding_runs_into(
-                        matcher,
-                        &current.tail,
-                        &current.padding,
-                        &n.header,
-                    )
-            });
-            let holds = i.header == o.header
-                && !changed
-                && (runs_into_next
-                    || output::padding_holds_identifier(matcher, &current.tail, &current.padding));
-            return holds.then_some(PADDING_CLEANED_REASON);
-        }
-        if i.header != o.header {
-            let edit = HeaderEdit {
-                path: (i.path != o.path).then_some(o.path.as_slice()),
-                ..HeaderEdit::size(o.size)
-            };
-            let plain = i.rebuild(&edit).as_deref() == Some(o.header.as_slice());
-            return (!plain).then_some(HEADER_CLEANED_REASON);
-        }
-        (current.padding != out_padding && !changed).then_some(PADDING_CLEANED_REASON)
-    }
-
-    /// Checks the `clean` removal of a member written under its own name
-    /// against what its header and padding became.
-    fn check_cleaned(&mut self, current: &InMember, out_padding: &[u8], next: Option<&RawEntry>) {
-        let cleans = self.take(&current.names, 0, |a| a == Action::Clean);
-        self.taken_cleans.extend(&cleans);
-        self.tally.cleaned += cleans.len() as u64;
-        let at = format!("member '{}'", self.namer.show(&current.member.path));
-        if cleans.len() > 1 {
-            self.note(format!("{at}: listed as cleaned more than once"));
-        }
-        let expected = self.expected_cleaning(current, out_padding, next);
-        let Some(&first) = cleans.first() else {
-            match expected {
-                Some(HEADER_CLEANED_REASON) => self.note(format!(
-                    "{at}: its tar header fields were cleaned, but it is not listed as cleaned"
-                )),
-                Some(_) => self.note(format!(
-                    "{at}: its padding was cleaned, but it is not listed as cleaned"
-                )),
-                None => {}
-            }
-            return;
-        };
-        let (Some(i), Some(o)) = (&current.member.entry, &current.out.entry) else {
-            self.note(format!("{at}: listed as cleaned, but it is no tar member"));
-            return;
-        };
-        let removal = &self.manifest.removals[first];
-        let reason = removal.reason.as_deref();
-        let (before, after): (&[u8], &[u8]) = match reason {
-            Some(HEADER_CLEANED_REASON) => (&i.header, &o.header),
-            Some(PADDING_CLEANED_REASON) => (&current.padding, out_padding),
-            _ => {
-                self.note(format!(
-                    "{at}: listed as cleaned for a reason that does not apply to it"
-                ));
-                return;
-            }
-        };
-        self.check_cleaned_hashes(&at, removal, before, after);
-        let what = match reason {
-            Some(HEADER_CLEANED_REASON) => "its tar header fields",
-            _ => "its padding",
-        };
-        // Without a request, a header that differs at all may have been
-        // cleaned (a cleaning can look like a change of size alone).
-        let shown = match reason {
-            Some(HEADER_CLEANED_REASON) => i.header != o.header,
-            _ => i.header == o.header && current.padding != out_padding,
-        };
-        let why = match self.engine {
-            Some(_) if expected != reason => Some("the request finds no identifier there"),
-            _ if current.renamed => Some("it is listed as renamed"),
-            _ if !shown => Some("the output holds them as the input does"),
-            _ => None,
-        };
-        if let Some(why) = why {
-            self.note(format!("{at}: listed as {what} cleaned, but {why}"));
-        }
-    }
-
-    /// Checks the hashes and lengths of a `clean` removal: of `before` as
-    /// read and `after` as written.
-    fn check_cleaned_hashes(&mut self, at: &str, removal: &Removal, before: &[u8], after: &[u8]) {
-        if self.hasher.message(before) != removal.original_blake3
-            || before.len() as u64 != removal.original_bytes
-        {
-            self.note(format!(
-                "{at}: listed as cleaned, but original_blake3 or original_bytes is not of what the input holds"
-            ));
-        }
-        if removal.sanitized_blake3.as_deref() != Some(self.hasher.message(after).as_str())
-            || removal.sanitized_bytes != Some(after.len() as u64)
-        {
-            self.note(format!(
-                "{at}: listed as cleaned, but sanitized_blake3 or sanitized_bytes is not of what the output holds"
-            ));
-        }
-    }
-
-    /// Skips the absent members before an event that is not a member start.
-    fn next_present(&mut self) -> Option<(Event, Option<Box<Verdict>>, Vec<usize>)> {
-        loop {
-            let next = self.next_input()?;
-            if let (Event::MemberStart(member), _, _) = &next {
-                let member = Arc::clone(member);
-                let names = self.namer.recorded(&member.path);
-                if self.is_absent(&member, &names, None) {
-                    self.skip_absent(&member, &names);
-                    if self.failure.is_some() {
-                        return None;
-                    }
-                    continue;
-                }
-            }
-            return Some(next);
-        }
-    }
-
-    fn output_archive_end(&mut self, zero_blocks: u64) {
-        if self.failure.is_some() {
-            return;
-        }
-        match self.next_present() {
-            // More zero blocks: trailing bytes written as zeros may begin
-            // with whole blocks, which the reader takes for the marker.
-            Some((Event::ArchiveEnd { zero_blocks: want }, _, _)) if want <= zero_blocks => {
-                self.extra_zeros = (zero_blocks - want) * BLOCK as u64;
-            }
-            _ => self.fail("the end of the output archive does not match the input".into()),
-        }
-    }
-
-    fn output_trailer(&mut self, bytes: &[u8]) {
-        self.out_trailer.extend_from_slice(bytes);
-    }
-
-    /// Reads the input's trailing bytes, up to its end.
-    fn read_input_trailer(&mut self) {
-        loop {
-            match self.next_present() {
-                Some((Event::Trailer(bytes), _, _)) => self.in_trailer.extend_from_slice(&bytes),
-                Some((event, _, _)) => {
-                    let what = match event {
-                        Event::MemberStart(_) => "a member",
-                        _ => "more",
-                    };
-                    self.fail(format!(
-                        "the input holds {what} the output does not account for"
-                    ));
-                    return;
-                }
-                None => return,
-            }
-        }
-    }
-
-    /// The output's bytes after its last member's end (beyond the input's
-    /// end-of-archive marker) against the input's: the same bytes, or, as
-    /// a `clean` removal lists, as many zeros.
-    fn check_trailer(&mut self) {
-        let mut out = vec![0u8; self.extra_zeros as usize];
-        out.append(&mut self.out_trailer);
-        let input = std::mem::take(&mut self.in_trailer);
-        let names = [TRAILER_MEMBER.to_owned()];
-        let cleans = self.take(&names, 0, |a| a == Action::Clean);
-        self.taken_cleans.extend(&cleans);
-        self.tally.cleaned += cleans.len() as u64;
-        let holds = self.engine.map(|_| !self.trailer_found.is_empty());
-        let at = "the bytes after the end of the archive";
-        let Some(&first) = cleans.first() else {
-            if out != input {
-                self.fail(format!("{at} differ from the input's"));
-            } else if holds == Some(true) {
-                self.note(format!(
-                    "{at} hold an identifier, but they are not listed as cleaned"
-                ));
-            }
-            return;
-        };
-        if cleans.len() > 1 {
-            self.note(format!("{at} are listed as cleaned more than once"));
-        }
-        if input.is_empty() || out.len() != input.len() || out.iter().any(|&b| b != 0) {
-            self.fail(format!(
-                "{at} are listed as cleaned, but the output does not hold the input's as zeros"
-            ));
-            return;
-        }
-        let removal = &self.manifest.removals[first];
-        if removal.reason.as_deref() != Some(TRAILER_CLEANED_REASON) {
-            self.note(format!(
-                "{at} are listed as cleaned for a reason that does not apply to them"
-            ));
-        }
-        self.check_cleaned_hashes(at, removal, &input, &out);
-        if holds == Some(false) {
-            self.note(format!(
-                "{at} are listed as cleaned, but the request finds no identifier there"
-            ));
-        }
-    }
-
-    /// Drains the input and sums up.
-    fn finish(mut self, input_digest: SharedDigest) -> Result<std::result::Result<String, String>> {
-        self.settle_cleaning(None);
-        if self.failure.is_none() {
-            self.read_input_trailer();
-        }
-        // Drain so the reader thread ends.
-        while self.next_input().is_some() {}
-        if let Some(e) = self.input_error.take() {
-            return Err(e);
-        }
-        if self.failure.is_none() {
-            self.check_trailer();
-        }
-        if let Some(why) = self.failure.take() {
-            let mut problems = vec![why];
-            problems.append(&mut self.problems);
-            return Ok(Err(join_problems(problems)));
-        }
-        self.check_records(&input_digest.digest());
-        self.check_removals();
-        let listed: Vec<&Warning> = self
-            .manifest
-            .warnings
-            .iter()
-            .filter(|w| w.kind != DANGLING_LINK_WARNING)
-            .collect();
-        if self.engine.is_some() && !self.warnings.iter().eq(listed.iter().copied()) {
-            self.note(format!(
-                "the warnings are not those the input gives ({} given, {} listed)",
-                self.warnings.len(),
-                listed.len()
-            ));
-        }
-        let dangling: Vec<&Warning> = dangling_warnings(self.manifest).collect();
-        let same = dangling.len() == self.dangling_in_input.len()
-            && dangling
-                .iter()
-                .zip(&self.dangling_in_input)
-                .all(|(w, names)| names.contains(&w.member) && w.subjects.is_empty());
-        if !same {
-            self.note(format!(
-                "the warnings about hard links dangling in the input are not those the input \
-                 gives ({} given, {} listed)",
-                self.dangling_in_input.len(),
-                dangling.len()
-            ));
-        }
-        if !self.problems.is_empty() {
-            return Ok(Err(join_problems(std::mem::take(&mut self.problems))));
-        }
-        let t = &self.tally;
-        let scope = if self.engine.is_some() {
-            "every removal decided again from the request, the warnings and totals recomputed"
-        } else {
-            "subjects, roles, reasons and attachments of the removals, and the warnings, not \
-             checked without --subjects"
-        };
-        Ok(Ok(format!(
-            "input blake3 matches; {} messages byte-identical, {} deleted, {} redacted, {} \
-             members dropped, {} renamed, {} cleaned; {scope}",
-            t.untouched, t.deleted, t.redacted, t.dropped, t.renamed, t.cleaned
-        )))
-    }
-
-    /// The input record and the totals against the walk.
-    fn check_records(&mut self, digest: &Digest) {
-        let manifest = self.manifest;
-        let input = &manifest.input;
-        if digest.hash.to_hex().as_str() != input.blake3 {
-            self.note("blake3 of the input does not match the manifest's input.blake3".into());
-        }
-        let container = match (self.container.layout, self.bare_format) {
-            (Layout::Tar, _) => "tar",
-            (Layout::Bare, Some(format)) => format.name(),
-            (Layout::Bare, None) => "bare",
-        };
-        let t = &manifest.totals;
-        let mut counts = vec![
-            ("input.bytes", input.bytes, digest.bytes),
-            ("input.members", input.members, self.tally.members),
-            ("input.messages", input.messages, self.tally.messages),
-            ("totals.messages_read", t.messages_read, self.tally.messages),
-            ("totals.untouched", t.untouched, self.tally.untouched),
-            ("totals.deleted", t.deleted, self.tally.deleted),
-            ("totals.redacted", t.redacted, self.tally.redacted),
-            ("totals.fail_closed", t.fail_closed, self.tally.fail_closed),
-            (
-                "totals.sidecars_dropped",
-                t.sidecars_dropped,
-                self.tally.dropped,
-            ),
-            ("totals.renamed", t.renamed, self.tally.renamed),
-            ("totals.cleaned", t.cleaned, self.tally.cleaned),
-            (
-                "totals.attachments_dropped",
-                t.attachments_dropped,
-                self.tally.attachments,
-            ),
-        ];
-        if self.engine.is_some() {
-            let warnings = self.warnings.len() + self.dangling_in_input.len();
-            counts.push(("totals.warnings", t.warnings, warnings as u64));
-        }
-        for (field, stated, found) in counts {
-            if stated != found {
-                self.note(format!("{field} is {stated}, the input gives {found}"));
-            }
-        }
-        if input.container != container {
-            self.note(format!(
-                "input.container is {}, the input is {container}",
-                input.container
-            ));
-        }
-        let compression = self.container.compression.to_string();
-        if input.compression != compression {
-            self.note(format!(
-                "input.compression is {}, the input is compressed with {compression}",
-                input.compression
-            ));
-        }
-    }
-
-    /// Every removal matched the input, in the order a scrub writes them;
-    /// every header cache dropped for a change in its folder had one.
-    fn check_removals(&mut self) {
-        if let Some(i) = self.used.iter().position(|used| !used) {
-            self.note(format!(
-                "removals[{i}] ({}) matches nothing in the input",
-                self.manifest.removals[i].action.name()
-            ));
-        }
-        let increasing = |v: &[usize]| v.windows(2).all(|w| w[0] < w[1]);
-        let caches: Vec<usize> = self
-            .taken_drops
-            .iter()
-            .filter(|(_, cache)| *cache)
-            .map(|(i, _)| *i)
-            .collect();
-        let others: Vec<usize> = self
-            .taken_drops
-            .iter()
-            .filter(|(_, cache)| !*cache)
-            .map(|(i, _)| *i)
-            .collect();
-        for (group, order) in [
-            ("messages", &self.taken_messages),
-            ("header caches", &caches),
-            ("other dropped members", &others),
-            ("renamed members", &self.taken_renames),
-            ("cleaned members", &self.taken_cleans),
-        ] {
-            if !increasing(order) {
-                self.problems
-                    .push(format!("the removals of {group} are not in input order"));
-            }
-        }
-        for (i, folder) in std::mem::take(&mut self.cache_changed) {
-            let prefix = [folder.as_slice(), b"/"].concat();
-            if !self
-                .changed
-                .iter()
-                .any(|path| folder.is_empty() || path.starts_with(&prefix))
-            {
-                self.note(format!(
-                    "removals[{i}] (drop): no message changed in the folder of the header cache"
-                ));
-            }
-        }
-    }
-}
-
-/// The folder part of a path (`a/b/c` -> `a/b`, `c` -> empty).
-fn parent_folder(path: &[u8]) -> Vec<u8> {
-    let path = path.strip_suffix(b"/").unwrap_or(path);
-    path.iter()
-        .rposition(|&b| b == b'/')
-        .map_or_else(Vec::new, |i| path[..i].to_vec())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::tar::EntryKind;
+    use crate::output::header_view;
 
     #[test]
     fn header_view_keeps_fields_apart() {
