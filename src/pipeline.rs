@@ -701,6 +701,25 @@ fn write_batches<O, S: Sink<O>>(
 mod tests {
     use super::*;
 
+    /// A sink that writes nothing.
+    #[derive(Debug, Default)]
+    struct NullSink;
+
+    impl<P> Sink<P> for NullSink {
+        fn member_start(&mut self, _member: &Arc<Member>) -> Result<()> {
+            Ok(())
+        }
+        fn data(&mut self, _bytes: &[u8]) -> Result<()> {
+            Ok(())
+        }
+        fn message(&mut self, _message: Message, _processed: P) -> Result<()> {
+            Ok(())
+        }
+        fn member_end(&mut self, _padding: &[u8]) -> Result<()> {
+            Ok(())
+        }
+    }
+
     #[test]
     fn one_heavy_batch_goes_beside_the_budget() {
         let budget = Budget::new(8);
@@ -722,7 +741,6 @@ mod tests {
         assert!(budget.acquire(6));
     }
     use crate::input::container;
-    use crate::record::NullSink;
 
     fn mbox(messages: usize) -> Vec<u8> {
         (0..messages)

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use mailscrub::error::Error;
-use mailscrub::manifest::Warning;
+use mailscrub::manifest::{Removal, Warning};
 use mailscrub::ops::{self, Input, ScanSummary};
 use mailscrub::record::{Affected, role_name};
 use mailscrub::request::Action;
@@ -62,6 +62,9 @@ pub fn run(args: ScanArgs) -> Result<Exit, Error> {
     );
     reporter.finish();
     let summary = summary?;
+    for removal in &summary.members {
+        render_member(&mut report, removal, json)?;
+    }
     for warning in &summary.warnings {
         render_warning(&mut report, warning, json)?;
     }
@@ -70,8 +73,35 @@ pub fn run(args: ScanArgs) -> Result<Exit, Error> {
     Ok(Exit::Success)
 }
 
+/// A member the scrub will drop, rename or clean, as its manifest entry
+/// says (the action and the reason; never a name).
+fn render_member(
+    report: &mut Report<impl Write>,
+    removal: &Removal,
+    json: bool,
+) -> Result<(), Error> {
+    if json {
+        report.json(&serde_json::json!({
+            "type": "member",
+            "member": removal.member,
+            "action": removal.action.name(),
+            "reason": removal.reason,
+        }))
+    } else {
+        report.text(format_args!(
+            "{:<7} {}",
+            removal.action.name(),
+            path(&removal.member)
+        ))?;
+        match &removal.reason {
+            Some(reason) => report.text(format_args!("        reason: {reason}")),
+            None => Ok(()),
+        }
+    }
+}
+
 /// One warning of the scan: a member whose bytes outside messages hold an
-/// identifier.
+/// identifier, or a hard link without its target.
 fn render_warning(
     report: &mut Report<impl Write>,
     warning: &Warning,
@@ -112,6 +142,9 @@ fn render_summary(
             "redact": t.redacted,
             "untouched": t.untouched,
             "fail_closed": t.fail_closed,
+            "dropped": t.sidecars_dropped,
+            "renamed": t.renamed,
+            "cleaned": t.cleaned,
             "warnings": t.warnings,
         }))
     } else {

@@ -30,9 +30,7 @@ pub use crate::pipeline::Cancel;
 use crate::pipeline::{self, KeepAll, PipelineOptions, Progress};
 use crate::record::digest::{Digest, HashingWriter, SharedDigest};
 use crate::record::inventory::{Inventory, MemberSummary, Totals};
-use crate::record::{
-    Affected, Counts, Journal, NullSink, Record, RecordOptions, Recorder, report_path,
-};
+use crate::record::{Affected, Counts, Journal, Record, RecordOptions, Recorder, report_path};
 use crate::request::{Action, BinaryAttachments, ErasureRequest};
 
 /// Default of `--max-message-size`: 256 MiB.
@@ -446,7 +444,6 @@ impl ScrubRun<'_> {
         let (engine, hasher) = (self.engine, self.hasher);
         let repacker = self.repacker(out, compression)?;
         let record = RecordOptions {
-            dry_run: false,
             strict: self.options.strict,
         };
         let mut recorder = Recorder::new(
@@ -494,75 +491,87 @@ impl ScrubRun<'_> {
     }
 
     /// Writes the repacker's entries to the manifest after the entries of
-    /// messages (members dropped, renamed, cleaned, then the warnings of
-    /// dangling links), each counted in `totals`.
+    /// messages ([`member_entries`]), each counted in `totals`.
     fn journal_report<W: Write>(
         &self,
         report: &RepackReport,
         totals: &mut crate::manifest::Totals,
         journal: &mut Journaled<W>,
     ) -> Result<()> {
-        let member = |path: &[u8]| report_path(self.engine.matcher(), self.hasher, path);
-        let mut removal = |removal: Removal| journal.removal(&removal).map_err(manifest_error);
-        for dropped in &report.dropped {
-            totals.sidecars_dropped += 1;
-            let original = (dropped.original_blake3.clone(), dropped.bytes);
-            removal(Removal::dropped(
-                member(&dropped.path),
-                original,
-                dropped.reason,
-            ))?;
+        let (removals, warnings) =
+            member_entries(report, self.engine.matcher(), self.hasher, totals);
+        for removal in &removals {
+            journal.removal(removal).map_err(manifest_error)?;
         }
-        for renamed in &report.renamed {
-            totals.renamed += 1;
-            removal(self.renamed_removal(member(&renamed.from_path), renamed))?;
-        }
-        for cleaned in &report.cleaned {
-            totals.cleaned += 1;
-            let original = (cleaned.original_blake3.clone(), cleaned.original_bytes);
-            let sanitized = (cleaned.sanitized_blake3.clone(), cleaned.sanitized_bytes);
-            let member = member(&cleaned.path);
-            removal(Removal::cleaned(
-                member,
-                original,
-                sanitized,
-                cleaned.reason,
-            ))?;
-        }
-        self.journal_dangling(report, totals, journal)
-    }
-
-    /// Writes a warning for each hard link of the input whose target the
-    /// input lacks, counted in `totals`.
-    fn journal_dangling<W: Write>(
-        &self,
-        report: &RepackReport,
-        totals: &mut crate::manifest::Totals,
-        journal: &mut Journaled<W>,
-    ) -> Result<()> {
-        for path in &report.dangling_in_input {
-            totals.warnings += 1;
-            let warning = Warning {
-                member: report_path(self.engine.matcher(), self.hasher, path),
-                kind: manifest::DANGLING_LINK_WARNING.into(),
-                subjects: Vec::new(),
-            };
-            journal.warning(&warning).map_err(manifest_error)?;
+        for warning in &warnings {
+            journal.warning(warning).map_err(manifest_error)?;
         }
         Ok(())
     }
+}
 
-    /// The `rename` entry of a member: its names (path and link target)
-    /// before and after, hashed as messages are.
-    fn renamed_removal(&self, member: String, renamed: &RenamedMember) -> Removal {
-        let from = RenamedMember::name_bytes(&renamed.from_path, &renamed.from_link);
-        let to = RenamedMember::name_bytes(&renamed.to_path, &renamed.to_link);
-        Removal::renamed(
-            member,
-            (self.hasher.message(&from), from.len() as u64),
-            (self.hasher.message(&to), to.len() as u64),
-        )
+/// The writer's account as manifest entries, in the manifest's order:
+/// the removals of members dropped, renamed and cleaned, and the warnings
+/// of hard links the input holds without their target; each counted in
+/// `totals`. The scrub writes them after the entries of messages; the scan
+/// reports them.
+fn member_entries(
+    report: &RepackReport,
+    matcher: &Matcher,
+    hasher: &Hasher,
+    totals: &mut crate::manifest::Totals,
+) -> (Vec<Removal>, Vec<Warning>) {
+    let member = |path: &[u8]| report_path(matcher, hasher, path);
+    let mut removals = Vec::new();
+    for dropped in &report.dropped {
+        totals.sidecars_dropped += 1;
+        let original = (dropped.original_blake3.clone(), dropped.bytes);
+        removals.push(Removal::dropped(
+            member(&dropped.path),
+            original,
+            dropped.reason,
+        ));
     }
+    for renamed in &report.renamed {
+        totals.renamed += 1;
+        removals.push(renamed_removal(hasher, member(&renamed.from_path), renamed));
+    }
+    for cleaned in &report.cleaned {
+        totals.cleaned += 1;
+        let original = (cleaned.original_blake3.clone(), cleaned.original_bytes);
+        let sanitized = (cleaned.sanitized_blake3.clone(), cleaned.sanitized_bytes);
+        removals.push(Removal::cleaned(
+            member(&cleaned.path),
+            original,
+            sanitized,
+            cleaned.reason,
+        ));
+    }
+    let warnings = report
+        .dangling_in_input
+        .iter()
+        .map(|path| {
+            totals.warnings += 1;
+            Warning {
+                member: member(path),
+                kind: manifest::DANGLING_LINK_WARNING.into(),
+                subjects: Vec::new(),
+            }
+        })
+        .collect();
+    (removals, warnings)
+}
+
+/// The `rename` entry of a member: its names (path and link target)
+/// before and after, hashed as messages are.
+fn renamed_removal(hasher: &Hasher, member: String, renamed: &RenamedMember) -> Removal {
+    let from = RenamedMember::name_bytes(&renamed.from_path, &renamed.from_link);
+    let to = RenamedMember::name_bytes(&renamed.to_path, &renamed.to_link);
+    Removal::renamed(
+        member,
+        (hasher.message(&from), from.len() as u64),
+        (hasher.message(&to), to.len() as u64),
+    )
 }
 
 /// The manifest's record of one stream: its digest, its format, and the
@@ -646,7 +655,11 @@ pub struct ScanSummary {
     /// The messages' counts as the scrub's manifest will give them
     /// (`deleted`, `redacted`, `untouched`, `fail_closed`).
     pub totals: crate::manifest::Totals,
-    /// Things a human should look at (identifiers outside messages).
+    /// The entries of members the scrub will drop, rename or clean, as its
+    /// manifest will list them.
+    pub members: Vec<Removal>,
+    /// Things a human should look at (identifiers outside messages, hard
+    /// links without their target), as the scrub's manifest will list them.
     pub warnings: Vec<crate::manifest::Warning>,
     /// Members and messages read.
     pub counts: Counts,
@@ -669,10 +682,12 @@ impl Journal for ScanJournal {
     }
 }
 
-/// The dry run: the scrub's run with a sink that writes nothing. Every
-/// message is decided as [`scrub`] decides it (redaction and fail-closed
-/// re-scan included, `on_unredactable` as the scrub's), so each affected
-/// message handed to `on_affected` carries what the scrub will do, and a
+/// The dry run: the scrub's run with a sink that writes nothing (the
+/// scrub's writer, writing to nowhere). Every message is decided as
+/// [`scrub`] decides it (redaction and fail-closed re-scan included,
+/// `on_unredactable` as the scrub's), so each affected message handed to
+/// `on_affected` carries what the scrub will do, the members it drops,
+/// renames and cleans are the manifest's, and a
 /// failed redaction under [`OnUnredactable::Error`] stops the scan at the
 /// message where it stops the scrub. Like the scrub, it holds a redacted
 /// copy of each message in flight.
@@ -693,26 +708,34 @@ pub fn scan(
     )?;
     let container = opened.container;
     let read = input.read_options(limits.max_message_size);
+    let matcher = engine.matcher();
+    // The scrub's writer, writing nowhere: what it drops, renames and
+    // cleans is predicted as the scrub will record it.
+    let policy = (!matcher.is_empty()).then_some(ScrubPolicy {
+        matcher,
+        hasher: &hasher,
+    });
     let mut recorder = Recorder::new(
-        NullSink,
+        Repacker::new(io::sink(), None, policy),
         &request.request,
-        engine.matcher(),
+        matcher,
         &hasher,
-        RecordOptions {
-            dry_run: true,
-            strict: false,
-        },
+        RecordOptions { strict: false },
         on_affected,
         ScanJournal::default(),
     );
     // Errors name members as reports do: never a path holding an identifier.
-    let redact = |e: Error| e.redact_member(|path| report_path(engine.matcher(), &hasher, path));
+    let redact = |e: Error| e.redact_member(|path| report_path(matcher, &hasher, path));
     pipeline::run(opened, &read, &engine, &mut recorder, pipeline_options).map_err(redact)?;
-    let record = recorder.finish().map_err(redact)?;
+    let mut record = recorder.finish().map_err(redact)?;
+    let (_, report) = record.inner.finish().map_err(redact)?;
+    let (members, dangling) = member_entries(&report, matcher, &hasher, &mut record.totals);
+    record.journal.warnings.extend(dangling);
     Ok(ScanSummary {
         container,
         container_name: container_name(container, record.counts.bare_format),
         totals: record.totals,
+        members,
         warnings: record.journal.warnings,
         counts: record.counts,
     })

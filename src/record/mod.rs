@@ -1,6 +1,6 @@
 //! The record of a run: what was affected, and why.
 //!
-//! [`Recorder`] wraps the sink that writes (or a [`NullSink`] for a dry run)
+//! [`Recorder`] wraps the sink that writes (the scan's writes to nowhere)
 //! and turns each [`Verdict`] into the manifest's removals, warnings and
 //! totals, handing every affected message to a callback as it goes (the
 //! `scan` report streams from there). Nothing recorded identifies a subject:
@@ -16,7 +16,7 @@ use crate::decide::Verdict;
 use crate::error::{Error, ErrorKind, Result};
 use crate::input::events::Member;
 use crate::mailbox::{MailboxFormat, Message};
-use crate::manifest::{self, Hasher, Removal, Totals, Warning};
+use crate::manifest::{Hasher, Removal, Totals, Warning};
 use crate::matcher::{Hit, Matcher};
 use crate::pipeline::{Outcome, Sink};
 use crate::request::{self, ErasureRequest};
@@ -53,25 +53,6 @@ impl RawWatch {
     }
 }
 
-/// A sink that writes nothing, for dry runs.
-#[derive(Debug, Default)]
-pub struct NullSink;
-
-impl<P> Sink<P> for NullSink {
-    fn member_start(&mut self, _member: &Arc<Member>) -> Result<()> {
-        Ok(())
-    }
-    fn data(&mut self, _bytes: &[u8]) -> Result<()> {
-        Ok(())
-    }
-    fn message(&mut self, _message: Message, _processed: P) -> Result<()> {
-        Ok(())
-    }
-    fn member_end(&mut self, _padding: &[u8]) -> Result<()> {
-        Ok(())
-    }
-}
-
 /// One affected message, as reports show it.
 #[derive(Debug)]
 pub struct Affected<'a> {
@@ -88,9 +69,6 @@ pub struct Affected<'a> {
 /// Settings of a [`Recorder`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RecordOptions {
-    /// A dry run: no writer follows, so what the scrub's writer takes care
-    /// of (header caches, bytes after the archive) is reported as warnings.
-    pub dry_run: bool,
     /// Make a non-mail member holding an identifier an error.
     pub strict: bool,
 }
@@ -174,16 +152,7 @@ where
     }
 
     /// Ends the record: the inner sink and everything recorded.
-    pub fn finish(mut self) -> Result<Record<S, J>> {
-        let found = self.watch.take();
-        // A scrub writes such bytes as zeros (the writer records it).
-        if !found.is_empty() && self.options.dry_run {
-            self.warn(
-                manifest::TRAILER_MEMBER.into(),
-                "trailing-bytes-hold-identifier",
-                &found,
-            )?;
-        }
+    pub fn finish(self) -> Result<Record<S, J>> {
         Ok(Record {
             inner: self.inner,
             journal: self.journal,
@@ -352,9 +321,8 @@ where
             && !found.is_empty()
         {
             let kind = match member.format {
-                // A scrub drops such a cache (the writer records it).
-                MailboxFormat::Cache if !self.options.dry_run => None,
-                MailboxFormat::Cache => Some("header-cache-holds-identifier"),
+                // The writer drops such a cache (and records it).
+                MailboxFormat::Cache => None,
                 format if format.is_mail() => {
                     Some("mailbox-bytes-outside-messages-hold-identifier")
                 }
@@ -371,10 +339,9 @@ where
         self.inner.archive_end(zero_blocks)
     }
 
+    /// Bytes after the end of the archive: the writer cleans (and records)
+    /// any that hold an identifier.
     fn trailer(&mut self, bytes: &[u8]) -> Result<()> {
-        if !self.matcher.is_empty() {
-            self.watch.feed(self.matcher, bytes);
-        }
         self.inner.trailer(bytes)
     }
 }

@@ -259,3 +259,83 @@ fn on_unredactable_error_stops_scan_and_scrub_at_the_same_message() {
         );
     }
 }
+
+/// Members the scrub's writer drops, renames and cleans, and the warnings
+/// only it could know (a hard link without its target): a header cache in
+/// a folder where a message is deleted, a path holding the address, padding
+/// holding the name, bytes after the end of the archive holding the address,
+/// a dangling hard link and a non-mail member naming the subject.
+fn member_corpus() -> Vec<u8> {
+    let mut tw = TarWriter::new();
+    tw.dir("u/")
+        .file("u/cur/1.eml", &from_subject("m-sender"))
+        .file("u/dovecot.index.cache", b"cached\n")
+        .file("users/jane.doe@example.com/notes.txt", b"Notes.\n")
+        .file_with_padding("docs/padded.txt", b"Padded.\n", b"\nJane Doe\n")
+        .file("docs/contacts.csv", b"name,phone\nJane Doe,1\n")
+        .hardlink("docs/link", "docs/missing.txt");
+    let mut tar = tw.finish(EndPadding::TwoBlocks);
+    tar.extend_from_slice(b"trailing jane.doe@example.com\n");
+    tar
+}
+
+/// `scan --json` lists the members the scrub's manifest drops, renames and
+/// cleans (member, action, reason, in the manifest's order) and every
+/// warning the manifest will hold, the dangling hard link included; the
+/// summary's counts are the manifest's totals. Before, scan reported the
+/// cache and the trailing bytes as warnings and knew nothing of renames,
+/// cleanings and dangling links.
+#[test]
+fn scan_predicts_the_members_the_scrub_drops_renames_and_cleans() {
+    let w = Work::new();
+    w.write("in.tar", &member_corpus());
+    w.request(&planted::request_toml());
+    let (_, scan) = scan_json(&w, "request.toml", "in.tar", &[]);
+    w.run(
+        &argv(&["scrub", "--subjects", "request.toml", "in.tar", "-o", "out.tar"]),
+        None,
+    )
+    .success("scrub");
+    let manifest = read_manifest(&w.path("out.tar.manifest.json"));
+    let per_member: Vec<(Value, Value, Value)> = manifest["removals"]
+        .as_array()
+        .expect("removals")
+        .iter()
+        .filter(|r| ["drop", "rename", "clean"].contains(&r["action"].as_str().unwrap_or("")))
+        .map(|r| (r["member"].clone(), r["action"].clone(), r["reason"].clone()))
+        .collect();
+    let predicted: Vec<(Value, Value, Value)> = scan
+        .members
+        .iter()
+        .map(|m| (m["member"].clone(), m["action"].clone(), m["reason"].clone()))
+        .collect();
+    assert_eq!(predicted, per_member);
+    let actions: Vec<&str> = per_member.iter().filter_map(|m| m.1.as_str()).collect();
+    for action in ["drop", "rename", "clean"] {
+        assert!(actions.contains(&action), "the corpus gives no {action}: {actions:?}");
+    }
+    let warning = |w: &Value| (w["member"].clone(), w["kind"].clone(), w["subjects"].clone());
+    let predicted: Vec<_> = scan.warnings.iter().map(warning).collect();
+    let recorded: Vec<_> = manifest["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .map(warning)
+        .collect();
+    assert_eq!(predicted, recorded);
+    assert!(
+        recorded.iter().any(|w| w.1 == "dangling-hard-link-in-input"),
+        "{recorded:?}"
+    );
+    let totals = &manifest["totals"];
+    for (mine, theirs) in [
+        ("dropped", "sidecars_dropped"),
+        ("renamed", "renamed"),
+        ("cleaned", "cleaned"),
+        ("warnings", "warnings"),
+        ("delete", "deleted"),
+        ("redact", "redacted"),
+    ] {
+        assert_eq!(scan.summary[mine], totals[theirs], "{mine} vs totals.{theirs}");
+    }
+}

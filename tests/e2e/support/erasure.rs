@@ -18,6 +18,9 @@ pub fn argv(args: &[&str]) -> Vec<String> {
 pub struct ScanReport {
     /// `{"type":"message",...}` records, in output order.
     pub messages: Vec<Value>,
+    /// `{"type":"member",...}` records: members the scrub drops, renames
+    /// or cleans.
+    pub members: Vec<Value>,
     /// `{"type":"warning",...}` records.
     pub warnings: Vec<Value>,
     /// The final `{"type":"summary",...}` record.
@@ -28,6 +31,7 @@ impl ScanReport {
     /// Parse `stdout` of `scan --json`.
     pub fn parse(label: &str, stdout: &str) -> Self {
         let mut messages = Vec::new();
+        let mut members = Vec::new();
         let mut warnings = Vec::new();
         let mut summary = None;
         for line in stdout.lines() {
@@ -39,6 +43,7 @@ impl ScanReport {
                 .unwrap_or_else(|e| panic!("{label}: not JSON ({e}): {line}"));
             match v["type"].as_str() {
                 Some("message") => messages.push(v),
+                Some("member") => members.push(v),
                 Some("warning") => warnings.push(v),
                 Some("summary") => summary = Some(v),
                 other => panic!("{label}: unknown record type {other:?}"),
@@ -46,6 +51,7 @@ impl ScanReport {
         }
         Self {
             messages,
+            members,
             warnings,
             summary: summary.unwrap_or_else(|| panic!("{label}: no summary line")),
         }
