@@ -88,7 +88,7 @@ impl Verdict {
     }
 
     /// True when a subject was found.
-    pub fn is_affected(&self) -> bool {
+    pub(crate) fn is_affected(&self) -> bool {
         self.planned.is_some()
     }
 
@@ -140,13 +140,8 @@ impl<'a> Engine<'a> {
     }
 
     /// The request being applied.
-    pub fn request(&self) -> &ErasureRequest {
+    pub(crate) fn request(&self) -> &ErasureRequest {
         self.request
-    }
-
-    /// The hashing mode of the run.
-    pub fn hasher(&self) -> &Hasher {
-        &self.hasher
     }
 
     /// Decides one message of `member` and carries the decision out: the
@@ -154,7 +149,7 @@ impl<'a> Engine<'a> {
     /// ([`ErrorKind::Unredactable`]) when a redaction fails and
     /// `--on-unredactable error` asks the run to stop; the pipeline adds the
     /// message's position.
-    pub fn decide(&self, member: &Member, message: &Message) -> Result<Verdict> {
+    pub(crate) fn decide(&self, member: &Member, message: &Message) -> Result<Verdict> {
         let input = MessageInput {
             envelope: message.envelope(),
             raw: message.rfc822(),

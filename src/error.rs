@@ -155,18 +155,18 @@ impl Error {
     }
 
     /// An error at a byte offset of the decompressed stream.
-    pub fn at(kind: ErrorKind, offset: u64) -> Self {
+    pub(crate) fn at(kind: ErrorKind, offset: u64) -> Self {
         Error::new(kind).with_offset(offset)
     }
 
     /// Sets the byte offset unless one is already known.
-    pub fn with_offset(mut self, offset: u64) -> Self {
+    pub(crate) fn with_offset(mut self, offset: u64) -> Self {
         self.position.offset.get_or_insert(offset);
         self
     }
 
     /// Sets the member path unless one is already known.
-    pub fn with_member(mut self, member: &[u8]) -> Self {
+    pub(crate) fn with_member(mut self, member: &[u8]) -> Self {
         if self.position.member.is_none() {
             self.position.member = Some(member.to_vec());
         }
@@ -177,7 +177,7 @@ impl Error {
     /// a request apply it to every error they return, with the rendering
     /// reports use (`record::report_path`), so that no error message shows
     /// a member path holding an identifier being erased.
-    pub fn redact_member(mut self, render: impl Fn(&[u8]) -> String) -> Self {
+    pub(crate) fn redact_member(mut self, render: impl Fn(&[u8]) -> String) -> Self {
         if let Some(member) = self.position.member.take() {
             self.position.member = Some(render(&member).into_bytes());
         }
@@ -185,7 +185,7 @@ impl Error {
     }
 
     /// Sets the message index unless one is already known.
-    pub fn with_message(mut self, index: usize) -> Self {
+    pub(crate) fn with_message(mut self, index: usize) -> Self {
         self.position.message.get_or_insert(index);
         self
     }
@@ -196,13 +196,13 @@ impl Error {
     }
 
     /// Where it went wrong.
-    pub fn position(&self) -> &Position {
+    pub(crate) fn position(&self) -> &Position {
         &self.position
     }
 
     /// Wraps the error in an [`std::io::Error`], for code behind a [`std::io::Read`];
     /// [`io_to_error`] unwraps it again.
-    pub fn into_io(self) -> io::Error {
+    pub(crate) fn into_io(self) -> io::Error {
         io::Error::other(self)
     }
 
@@ -304,7 +304,7 @@ pub(crate) fn is_source_error(e: &io::Error) -> bool {
 
 /// Turns an I/O error met while reading the decompressed stream into the
 /// pipeline's error kind: a decoder failure, or a failure of the input.
-pub fn read_error_kind(e: io::Error) -> ErrorKind {
+pub(crate) fn read_error_kind(e: io::Error) -> ErrorKind {
     if e.get_ref().is_some_and(|inner| inner.is::<Refused>()) {
         let kind = e.kind();
         return match e.into_inner().map(|inner| inner.downcast::<Refused>()) {
@@ -328,7 +328,7 @@ pub fn read_error_kind(e: io::Error) -> ErrorKind {
 /// Turns an I/O error from a reader of the pipeline back into a pipeline
 /// error: one that a reader wrapped with [`Error::into_io`] keeps its kind
 /// and position.
-pub fn io_to_error(e: io::Error) -> Error {
+pub(crate) fn io_to_error(e: io::Error) -> Error {
     if !e.get_ref().is_some_and(|inner| inner.is::<Error>()) {
         return Error::new(read_error_kind(e));
     }

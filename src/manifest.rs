@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 /// The `format` field of the manifests this version writes and reads.
-pub const FORMAT_V1: &str = "mailscrub.manifest.v1";
+pub(crate) const FORMAT_V1: &str = "mailscrub.manifest.v1";
 
 /// blake3 `derive_key` context for the key that hashes messages.
 const HASH_CONTEXT: &str = "mailscrub 2026-11-22 manifest message hash v1";
@@ -64,7 +64,7 @@ impl std::fmt::Debug for ManifestKey {
 impl ManifestKey {
     /// A key from its 32 secret bytes; separate subkeys are derived for
     /// hashing and for the MAC.
-    pub fn from_bytes(secret: &[u8; 32]) -> Self {
+    pub(crate) fn from_bytes(secret: &[u8; 32]) -> Self {
         ManifestKey {
             hash_key: blake3::derive_key(HASH_CONTEXT, secret),
             mac_key: blake3::derive_key(MAC_CONTEXT, secret),
@@ -99,24 +99,24 @@ pub struct Hasher {
 
 impl Hasher {
     /// Plain blake3 without a key, keyed blake3 with one.
-    pub fn new(key: Option<ManifestKey>) -> Self {
+    pub(crate) fn new(key: Option<ManifestKey>) -> Self {
         Hasher { key }
     }
 
     /// True when hashes are keyed.
-    pub fn is_keyed(&self) -> bool {
+    pub(crate) fn is_keyed(&self) -> bool {
         self.key.is_some()
     }
 
     /// The hash of a message's bytes, as hex.
-    pub fn message(&self, bytes: &[u8]) -> String {
+    pub(crate) fn message(&self, bytes: &[u8]) -> String {
         let mut hasher = self.incremental();
         hasher.update(bytes);
         hasher.finalize().to_hex().to_string()
     }
 
     /// A blake3 hasher in this mode, for bytes that arrive in pieces.
-    pub fn incremental(&self) -> blake3::Hasher {
+    pub(crate) fn incremental(&self) -> blake3::Hasher {
         match &self.key {
             Some(key) => blake3::Hasher::new_keyed(&key.hash_key),
             None => blake3::Hasher::new(),
@@ -138,45 +138,45 @@ impl Hasher {
 /// that its bytes equal the serialisation of the whole struct).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Manifest {
+pub(crate) struct Manifest {
     /// Always [`FORMAT_V1`] for this version.
-    pub format: String,
+    pub(crate) format: String,
     /// The tool that wrote it.
-    pub tool: Tool,
+    pub(crate) tool: Tool,
     /// True when message hashes are keyed and `mac` is set.
-    pub keyed: bool,
+    pub(crate) keyed: bool,
     /// The erasure request.
-    pub request: RequestRecord,
+    pub(crate) request: RequestRecord,
     /// One entry per affected item, in input order.
-    pub removals: Vec<Removal>,
+    pub(crate) removals: Vec<Removal>,
     /// Things a human should look at (identifiers left in non-mail members, ...).
-    pub warnings: Vec<Warning>,
+    pub(crate) warnings: Vec<Warning>,
     /// When the run ended, RFC 3339 UTC (`SOURCE_DATE_EPOCH` overrides the clock).
-    pub created: String,
+    pub(crate) created: String,
     /// The input as read.
-    pub input: StreamRecord,
+    pub(crate) input: StreamRecord,
     /// The output as written.
-    pub output: StreamRecord,
+    pub(crate) output: StreamRecord,
     /// Counts over the whole run.
-    pub totals: Totals,
+    pub(crate) totals: Totals,
     /// With a key: hex blake3 MAC over the canonical content (this field absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mac: Option<String>,
+    pub(crate) mac: Option<String>,
 }
 
 /// Name and version of the tool.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Tool {
+pub(crate) struct Tool {
     /// `mailscrub`.
-    pub name: String,
+    pub(crate) name: String,
     /// The crate version.
-    pub version: String,
+    pub(crate) version: String,
 }
 
 impl Tool {
     /// This build of mailscrub.
-    pub fn current() -> Self {
+    pub(crate) fn current() -> Self {
         Tool {
             name: env!("CARGO_PKG_NAME").to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -187,45 +187,45 @@ impl Tool {
 /// The request the run applied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RequestRecord {
+pub(crate) struct RequestRecord {
     /// blake3 of the request file's bytes (plain, so anyone holding the file can check it).
-    pub blake3: String,
+    pub(crate) blake3: String,
     /// The subject ids, in request order.
-    pub subjects: Vec<String>,
+    pub(crate) subjects: Vec<String>,
     /// The policy in force: role -> action, and what happens to binary attachments.
-    pub policy: PolicyRecord,
+    pub(crate) policy: PolicyRecord,
 }
 
 /// The policy in force, as written in reports.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PolicyRecord {
+pub(crate) struct PolicyRecord {
     /// Action for a subject who sent the message.
-    pub sender: String,
+    pub(crate) sender: String,
     /// Action for a subject who received it.
-    pub recipient: String,
+    pub(crate) recipient: String,
     /// Action for a subject only mentioned.
-    pub mention: String,
+    pub(crate) mention: String,
     /// `stub` or `keep`.
-    pub binary_attachments: String,
+    pub(crate) binary_attachments: String,
 }
 
 /// One side of the run: a backup file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct StreamRecord {
+pub(crate) struct StreamRecord {
     /// Plain blake3 of the file's bytes as read or written (compressed).
-    pub blake3: String,
+    pub(crate) blake3: String,
     /// Its length in bytes.
-    pub bytes: u64,
+    pub(crate) bytes: u64,
     /// `tar`, `mbox` or `eml`.
-    pub container: String,
+    pub(crate) container: String,
     /// `none`, `gzip` or `zstd`.
-    pub compression: String,
+    pub(crate) compression: String,
     /// Archive members (1 for a bare mailbox).
-    pub members: u64,
+    pub(crate) members: u64,
     /// Messages.
-    pub messages: u64,
+    pub(crate) messages: u64,
 }
 
 /// What happened to one affected item.
@@ -325,14 +325,15 @@ pub struct Totals {
 impl Manifest {
     /// The canonical content the MAC covers: the compact JSON of the
     /// manifest without its `mac` field.
-    pub fn canonical_bytes(&self) -> Vec<u8> {
+    pub(crate) fn canonical_bytes(&self) -> Vec<u8> {
         let mut unsigned = self.clone();
         unsigned.mac = None;
         serde_json::to_vec(&unsigned).unwrap_or_default()
     }
 
+    #[cfg(test)]
     /// Sets `keyed` and, with a key, the MAC.
-    pub fn seal(&mut self, hasher: &Hasher) {
+    pub(crate) fn seal(&mut self, hasher: &Hasher) {
         self.keyed = hasher.is_keyed();
         self.mac = None;
         self.mac = hasher
@@ -341,7 +342,7 @@ impl Manifest {
     }
 
     /// Checks the MAC with `hasher`'s key: `Ok(())` when it matches.
-    pub fn check_mac(&self, hasher: &Hasher) -> Result<(), String> {
+    pub(crate) fn check_mac(&self, hasher: &Hasher) -> Result<(), String> {
         let Some(expected) = hasher.mac(&self.canonical_bytes()) else {
             return Err("no key given".into());
         };
@@ -356,7 +357,7 @@ impl Manifest {
     }
 
     /// Reads and parses a manifest, checking its format.
-    pub fn read(path: &Path) -> Result<Self, ManifestError> {
+    pub(crate) fn read(path: &Path) -> Result<Self, ManifestError> {
         let bytes = fs::read(path).map_err(|source| ManifestError::Io {
             path: path.to_path_buf(),
             source,
@@ -380,7 +381,7 @@ impl Manifest {
 /// `serde_json::to_vec_pretty` of the whole [`Manifest`] plus a line break,
 /// so [`Manifest::read`] and [`Manifest::check_mac`] take them as they are.
 /// Writes go straight to `out` (wrap it in a `BufWriter`).
-pub struct ManifestWriter<W, S> {
+pub(crate) struct ManifestWriter<W, S> {
     json: Emitter<W>,
     /// The warnings so far, one compact JSON object a line.
     spool: S,
@@ -401,7 +402,12 @@ struct Emitter<W> {
 impl<W: Write, S: Read + Write + Seek> ManifestWriter<W, S> {
     /// Starts a manifest for a run under `request`, hashed by `hasher`
     /// (keyed or not); `spool` holds the warnings until the removals end.
-    pub fn new(out: W, spool: S, hasher: &Hasher, request: &RequestRecord) -> io::Result<Self> {
+    pub(crate) fn new(
+        out: W,
+        spool: S,
+        hasher: &Hasher,
+        request: &RequestRecord,
+    ) -> io::Result<Self> {
         let mut json = Emitter {
             out,
             mac: hasher
@@ -424,12 +430,12 @@ impl<W: Write, S: Read + Write + Seek> ManifestWriter<W, S> {
     }
 
     /// Writes one removal (in input order).
-    pub fn removal(&mut self, removal: &Removal) -> io::Result<()> {
+    pub(crate) fn removal(&mut self, removal: &Removal) -> io::Result<()> {
         self.json.entry(removal)
     }
 
     /// Records one warning; warnings are written after the removals.
-    pub fn warning(&mut self, warning: &Warning) -> io::Result<()> {
+    pub(crate) fn warning(&mut self, warning: &Warning) -> io::Result<()> {
         let mut line = serde_json::to_vec(warning)?;
         line.push(b'\n');
         self.spool.write_all(&line)?;
@@ -439,7 +445,7 @@ impl<W: Write, S: Read + Write + Seek> ManifestWriter<W, S> {
 
     /// Ends the manifest with the fields known at the end (and the MAC,
     /// when keyed); returns `out`, not flushed.
-    pub fn finish(
+    pub(crate) fn finish(
         mut self,
         created: &str,
         input: &StreamRecord,
@@ -542,7 +548,7 @@ fn indented(value: &impl Serialize, depth: usize) -> io::Result<Vec<u8>> {
 
 /// Kinds of [`Warning`] a scrub writes. (Trailing bytes that hold an
 /// identifier are written as zeros, a `clean` removal, not a warning.)
-pub const WARNING_KINDS: [&str; 3] = [
+pub(crate) const WARNING_KINDS: [&str; 3] = [
     "non-mail-member-holds-identifier",
     "mailbox-bytes-outside-messages-hold-identifier",
     DANGLING_LINK_WARNING,
@@ -551,41 +557,43 @@ pub const WARNING_KINDS: [&str; 3] = [
 /// The kind of the [`Warning`] about a hard link of the input that names
 /// no earlier member of the input: written back as it is (GNU tar cannot
 /// extract it), it lists no subject.
-pub const DANGLING_LINK_WARNING: &str = "dangling-hard-link-in-input";
+pub(crate) const DANGLING_LINK_WARNING: &str = "dangling-hard-link-in-input";
 
 /// The `member` of the entries about the bytes after the end of a tar
 /// archive's end-of-archive marker.
-pub const TRAILER_MEMBER: &str = "(after the end of the archive)";
+pub(crate) const TRAILER_MEMBER: &str = "(after the end of the archive)";
 
 /// The `reason` of a `drop-attachment` removal.
-pub const ATTACHMENT_REASON: &str = "binary attachment of a redacted message";
+pub(crate) const ATTACHMENT_REASON: &str = "binary attachment of a redacted message";
 /// The `reason` of a `rename` removal.
-pub const RENAME_REASON: &str = "member name held an identifier";
+pub(crate) const RENAME_REASON: &str = "member name held an identifier";
 /// The `reason` of a `drop` removal of a header cache in whose folder a message changed.
-pub const CACHE_CHANGED_REASON: &str = "header cache of a folder in which a message changed";
+pub(crate) const CACHE_CHANGED_REASON: &str = "header cache of a folder in which a message changed";
 /// The `reason` of a `drop` removal of a header cache that holds an identifier.
-pub const CACHE_IDENTIFIER_REASON: &str = "header cache holds an identifier";
+pub(crate) const CACHE_IDENTIFIER_REASON: &str = "header cache holds an identifier";
 /// The `reason` of a `drop` removal of a member whose identifying name does
 /// not fit its header once replaced.
-pub const NAME_DOES_NOT_FIT_REASON: &str =
+pub(crate) const NAME_DOES_NOT_FIT_REASON: &str =
     "member name holds an identifier and the new name does not fit its tar header";
 /// The `reason` of a `drop` removal of a member whose tar header holds an
 /// identifier that cannot be cleaned out of it.
-pub const HEADER_UNCLEANABLE_REASON: &str = "tar header holds an identifier that cannot be removed";
+pub(crate) const HEADER_UNCLEANABLE_REASON: &str =
+    "tar header holds an identifier that cannot be removed";
 /// The `reason` of a `drop` removal of a hard link whose target left the output.
-pub const LINK_TARGET_GONE_REASON: &str = "hard link to a member that was left out";
+pub(crate) const LINK_TARGET_GONE_REASON: &str = "hard link to a member that was left out";
 /// The `reason` of a `clean` removal of a member whose tar header fields
 /// (user and group names, pax records, the pax header name, ...) held an
 /// identifier: the hashes are of its header region as read and as written.
-pub const HEADER_CLEANED_REASON: &str = "tar header fields held an identifier";
+pub(crate) const HEADER_CLEANED_REASON: &str = "tar header fields held an identifier";
 /// The `reason` of a `clean` removal of a member whose padding after its
 /// data held an identifier and was written as zeros: the hashes are of the
 /// padding as read and as written.
-pub const PADDING_CLEANED_REASON: &str = "tar padding held an identifier";
+pub(crate) const PADDING_CLEANED_REASON: &str = "tar padding held an identifier";
 /// The `reason` of the `clean` removal of the bytes after the end of the
 /// archive ([`TRAILER_MEMBER`]) when they held an identifier and were
 /// written as zeros: the hashes are of those bytes as read and as written.
-pub const TRAILER_CLEANED_REASON: &str = "bytes after the end of the archive held an identifier";
+pub(crate) const TRAILER_CLEANED_REASON: &str =
+    "bytes after the end of the archive held an identifier";
 
 impl Action {
     /// The name the manifest uses.
@@ -602,7 +610,7 @@ impl Action {
 
     /// True for the actions recorded per message (`delete`, `redact`,
     /// `drop-attachment`); false for those recorded per member.
-    pub fn is_per_message(self) -> bool {
+    pub(crate) fn is_per_message(self) -> bool {
         matches!(
             self,
             Action::Delete | Action::Redact | Action::DropAttachment
@@ -642,7 +650,7 @@ impl Removal {
 
     /// `delete`: message `index` of `member` left the backup; `reason`
     /// says why when its planned redaction became a deletion (fail closed).
-    pub fn deleted(
+    pub(crate) fn deleted(
         member: String,
         index: u64,
         subjects: Vec<String>,
@@ -660,7 +668,7 @@ impl Removal {
 
     /// `redact`: message `index` of `member` was rewritten, from `original`
     /// to `sanitized`.
-    pub fn redacted(
+    pub(crate) fn redacted(
         member: String,
         index: u64,
         subjects: Vec<String>,
@@ -678,7 +686,7 @@ impl Removal {
 
     /// `drop-attachment`: MIME part `part` of the redacted message `index`
     /// of `member` was replaced by a stub ([`ATTACHMENT_REASON`]).
-    pub fn attachment_dropped(
+    pub(crate) fn attachment_dropped(
         member: String,
         index: u64,
         subjects: Vec<String>,
@@ -695,7 +703,7 @@ impl Removal {
 
     /// `drop`: `member` (a header cache, a member whose name or header
     /// could not be cleaned, a hard link to one) left the backup.
-    pub fn dropped(member: String, original: (String, u64), reason: &str) -> Self {
+    pub(crate) fn dropped(member: String, original: (String, u64), reason: &str) -> Self {
         Removal {
             reason: Some(reason.to_owned()),
             ..Removal::empty(member, 0, Action::Drop, original)
@@ -704,7 +712,11 @@ impl Removal {
 
     /// `rename`: `member` was written under a new name; the hashes are of
     /// its names before and after ([`RENAME_REASON`]).
-    pub fn renamed(member: String, original: (String, u64), sanitized: (String, u64)) -> Self {
+    pub(crate) fn renamed(
+        member: String,
+        original: (String, u64),
+        sanitized: (String, u64),
+    ) -> Self {
         Removal {
             reason: Some(RENAME_REASON.into()),
             ..Removal::empty(member, 0, Action::Rename, original)
@@ -714,7 +726,7 @@ impl Removal {
 
     /// `clean`: bytes of `member` (its header region, its padding, or the
     /// bytes after the archive) were written cleaned, `reason` saying which.
-    pub fn cleaned(
+    pub(crate) fn cleaned(
         member: String,
         original: (String, u64),
         sanitized: (String, u64),
@@ -738,7 +750,7 @@ impl Manifest {
     /// duplicates and the order of the removals, and the totals against the
     /// removals and warnings. Each problem names the field (`removals[3]`),
     /// never a member path; empty when all is well.
-    pub fn consistency_problems(&self) -> Vec<String> {
+    pub(crate) fn consistency_problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
         let mut bad = |what: String| problems.push(what);
         self.header_problems(&mut bad);
@@ -1122,7 +1134,7 @@ fn is_rfc3339_utc(text: &str) -> bool {
 
 /// The current time as RFC 3339 UTC, or `SOURCE_DATE_EPOCH` when set (for
 /// reproducible runs).
-pub fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     let seconds = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|s| s.trim().parse::<i64>().ok())

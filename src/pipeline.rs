@@ -53,7 +53,7 @@ pub trait Processor: Sync {
 
 /// A processor that keeps every message, for runs that only read.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct KeepAll;
+pub(crate) struct KeepAll;
 
 impl Processor for KeepAll {
     type Output = Outcome;
@@ -65,7 +65,7 @@ impl Processor for KeepAll {
 
 /// Receives the stream, in input order, with each message's processing
 /// result. The methods are called in the order of the [`Event`]s.
-pub trait Sink<P> {
+pub(crate) trait Sink<P> {
     /// A member begins.
     fn member_start(&mut self, member: &Arc<Member>) -> Result<()>;
     /// Non-message bytes of the current member.
@@ -139,7 +139,7 @@ impl Cancel {
     }
 
     /// True once [`Cancel::cancel`] was called.
-    pub fn is_cancelled(&self) -> bool {
+    pub(crate) fn is_cancelled(&self) -> bool {
         self.0.cancelled.load(Ordering::SeqCst)
     }
 
@@ -222,7 +222,7 @@ impl Progress {
     }
 
     /// Wraps the raw input so that its bytes are counted.
-    pub fn reader<R: Read>(self: &Arc<Self>, inner: R) -> ProgressReader<R> {
+    pub(crate) fn reader<R: Read>(self: &Arc<Self>, inner: R) -> ProgressReader<R> {
         ProgressReader {
             inner,
             progress: Arc::clone(self),
@@ -239,7 +239,7 @@ impl Progress {
 }
 
 /// A reader that counts its bytes into a [`Progress`].
-pub struct ProgressReader<R> {
+pub(crate) struct ProgressReader<R> {
     inner: R,
     progress: Arc<Progress>,
 }
@@ -268,7 +268,7 @@ impl Default for PipelineOptions {
 }
 
 /// Runs the whole input through `processor` into `sink`.
-pub fn run<P, S>(
+pub(crate) fn run<P, S>(
     opened: Opened,
     read: &ReadOptions,
     processor: &P,

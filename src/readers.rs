@@ -7,7 +7,7 @@ use std::io::{self, Read};
 /// One `read` of `reader` into `buf`, repeated while it is interrupted by a
 /// signal (`EINTR`): a read that returns 0 is the end of the stream, any
 /// other error is the reader's.
-pub fn read_some<R: Read + ?Sized>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+pub(crate) fn read_some<R: Read + ?Sized>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
     loop {
         match reader.read(buf) {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -19,17 +19,17 @@ pub fn read_some<R: Read + ?Sized>(reader: &mut R, buf: &mut [u8]) -> io::Result
 /// A read of [`read_full`] that failed, with the bytes it had read before,
 /// so that the caller can name the offset where the failure happened.
 #[derive(Debug)]
-pub struct PartialRead {
+pub(crate) struct PartialRead {
     /// Bytes read into the buffer before the error.
-    pub filled: usize,
+    pub(crate) filled: usize,
     /// The reader's error.
-    pub error: io::Error,
+    pub(crate) error: io::Error,
 }
 
 /// Reads into `buf` until it is full or the stream ends (interrupted reads
 /// repeated, as [`read_some`] does); returns the count, less than
 /// `buf.len()` only at the end of the stream.
-pub fn read_full<R: Read + ?Sized>(
+pub(crate) fn read_full<R: Read + ?Sized>(
     reader: &mut R,
     buf: &mut [u8],
 ) -> std::result::Result<usize, PartialRead> {

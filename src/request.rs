@@ -16,37 +16,37 @@ use crate::text::normalize::normalize_identifier;
 
 /// Context string for hashed addresses: `email_blake3` holds
 /// `blake3::derive_key(EMAIL_HASH_CONTEXT, normalize_email(addr))` in hex.
-pub const EMAIL_HASH_CONTEXT: &str = "mailscrub 2026-11-22 erasure-request email v1";
+pub(crate) const EMAIL_HASH_CONTEXT: &str = "mailscrub 2026-11-22 erasure-request email v1";
 
 /// Minimum number of digits in a phone number.
-pub const MIN_PHONE_DIGITS: usize = 5;
+pub(crate) const MIN_PHONE_DIGITS: usize = 5;
 
 /// Largest request file, in bytes: checked before the file is read. A
 /// request of [`MAX_SUBJECTS`] subjects with a typical address, name, phone
 /// number and term each is about 15 MB. Compiled for search, a request takes
 /// about 30 times its size in memory (90 times for long terms and names).
-pub const MAX_REQUEST_BYTES: u64 = 16 << 20;
+pub(crate) const MAX_REQUEST_BYTES: u64 = 16 << 20;
 
 /// Most subjects in one request (ten times the 10,000 of the benchmarks).
-pub const MAX_SUBJECTS: usize = 100_000;
+pub(crate) const MAX_SUBJECTS: usize = 100_000;
 
 /// Longest subject id, in bytes (ids are shown in reports and the manifest).
-pub const MAX_ID_BYTES: usize = 128;
+pub(crate) const MAX_ID_BYTES: usize = 128;
 
 /// Longest address, in bytes as written (trimmed): RFC 5321 allows 254.
-pub const MAX_EMAIL_BYTES: usize = 254;
+pub(crate) const MAX_EMAIL_BYTES: usize = 254;
 
 /// Longest name, in bytes as written (trimmed).
-pub const MAX_NAME_BYTES: usize = 256;
+pub(crate) const MAX_NAME_BYTES: usize = 256;
 
 /// Longest term, in bytes as written (trimmed).
-pub const MAX_TERM_BYTES: usize = 256;
+pub(crate) const MAX_TERM_BYTES: usize = 256;
 
 /// Most digits in a phone number (E.164 has at most 15, extensions aside).
-pub const MAX_PHONE_DIGITS: usize = 32;
+pub(crate) const MAX_PHONE_DIGITS: usize = 32;
 
 /// Longest phone number, in bytes as written (trimmed), separators included.
-pub const MAX_PHONE_BYTES: usize = 64;
+pub(crate) const MAX_PHONE_BYTES: usize = 64;
 
 /// An error in an erasure request.
 #[derive(Debug, thiserror::Error)]
@@ -148,7 +148,7 @@ impl Default for Policy {
 
 impl Policy {
     /// The action for a role.
-    pub fn action_for(&self, role: Role) -> Action {
+    pub(crate) fn action_for(&self, role: Role) -> Action {
         match role {
             Role::Sender => self.sender,
             Role::Recipient => self.recipient,
@@ -185,16 +185,6 @@ pub struct ErasureRequest {
 }
 
 impl ErasureRequest {
-    /// Reads and validates a request file.
-    pub fn from_path(path: &Path) -> Result<ErasureRequest, RequestError> {
-        let bytes = read_request_file(path)?;
-        let text = String::from_utf8(bytes).map_err(|_| RequestError::Io {
-            path: path.to_owned(),
-            source: std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"),
-        })?;
-        ErasureRequest::from_toml_str(&text)
-    }
-
     /// Parses and validates a request from TOML text.
     pub fn from_toml_str(text: &str) -> Result<ErasureRequest, RequestError> {
         if text.len() as u64 > MAX_REQUEST_BYTES {
@@ -220,17 +210,12 @@ impl ErasureRequest {
             subjects,
         })
     }
-
-    /// True when there are no subjects: every message stays untouched.
-    pub fn is_empty(&self) -> bool {
-        self.subjects.is_empty()
-    }
 }
 
 /// Reads a request file whole, refusing one larger than
 /// [`MAX_REQUEST_BYTES`] before reading it (and, should it grow meanwhile,
 /// without reading more than the limit).
-pub fn read_request_file(path: &Path) -> Result<Vec<u8>, RequestError> {
+pub(crate) fn read_request_file(path: &Path) -> Result<Vec<u8>, RequestError> {
     use std::io::Read;
     let io = |source| RequestError::Io {
         path: path.to_owned(),
@@ -676,7 +661,7 @@ const ATEXT_PUNCT: &str = "!#$%&'*+-/=?^_`{|}~.";
 ///
 /// Fails on anything that is not a plain `local@domain` address: quoted local
 /// parts, comments, IP literals and trailing dots are not accepted.
-pub fn normalize_email(addr: &str) -> Result<String, RequestError> {
+pub(crate) fn normalize_email(addr: &str) -> Result<String, RequestError> {
     let a = normalize_identifier(addr);
     let (local, domain) = a.split_once('@').ok_or(RequestError::NotAnAddress)?;
     let local = local.split_once('+').map_or(local, |(l, _)| l);
@@ -770,10 +755,10 @@ email_blake3 = ["HASH"]
     fn empty_request_is_valid_with_defaults() {
         for text in ["", "\n# nothing\n", "[policy]\n"] {
             let r = ErasureRequest::from_toml_str(text).expect("empty request");
-            assert!(r.is_empty());
+            assert!(r.subjects.is_empty());
             assert_eq!(r.policy, Policy::default());
         }
-        assert!(ErasureRequest::default().is_empty());
+        assert!(ErasureRequest::default().subjects.is_empty());
     }
 
     #[test]
@@ -1042,22 +1027,6 @@ email_blake3 = ["HASH"]
     fn near_finds_misspellings_only() {
         assert!(near("nmes", "names") && near("email", "emails") && near("polcy", "policy"));
         assert!(!near("jane.doe@example.com", "emails") && !near("colour", "sender"));
-    }
-
-    #[test]
-    fn from_path_names_the_path() {
-        let err = ErasureRequest::from_path(Path::new("/nonexistent/req.toml"))
-            .expect_err("missing file");
-        assert!(err.to_string().contains("/nonexistent/req.toml"), "{err}");
-    }
-
-    #[test]
-    fn from_path_reads_a_file() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("r.toml");
-        std::fs::write(&path, full()).expect("write");
-        let r = ErasureRequest::from_path(&path).expect("valid");
-        assert_eq!(r.subjects.len(), 2);
     }
 
     #[test]

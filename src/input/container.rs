@@ -24,7 +24,7 @@ const BUF_SIZE: usize = 256 * 1024;
 /// `zstd --long=31` or `--ultra` levels need more; a frame may declare up to
 /// 2 GiB (or, as a single segment, its content size), and a decoder holds the
 /// whole window in memory.
-pub const DEFAULT_MAX_WINDOW: u64 = 128 << 20;
+pub(crate) const DEFAULT_MAX_WINDOW: u64 = 128 << 20;
 
 /// Compression of a stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -41,7 +41,7 @@ pub enum Compression {
 impl Compression {
     /// The level used when the user names none: zstd 3 and gzip 6, the
     /// defaults of the reference tools.
-    pub fn default_level(self) -> i32 {
+    pub(crate) fn default_level(self) -> i32 {
         match self {
             Compression::None => 0,
             Compression::Gzip => 6,
@@ -50,7 +50,7 @@ impl Compression {
     }
 
     /// The levels the codec accepts.
-    pub fn level_range(self) -> std::ops::RangeInclusive<i32> {
+    pub(crate) fn level_range(self) -> std::ops::RangeInclusive<i32> {
         match self {
             Compression::None => 0..=0,
             Compression::Gzip => 0..=9,
@@ -144,7 +144,7 @@ fn peek_n(reader: &mut dyn Read, n: usize) -> io::Result<Vec<u8>> {
 }
 
 /// Detects the compression from the first bytes of a stream.
-pub fn sniff_compression(head: &[u8]) -> Compression {
+pub(crate) fn sniff_compression(head: &[u8]) -> Compression {
     const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
     if head.starts_with(&[0x1f, 0x8b]) {
         Compression::Gzip
@@ -162,7 +162,7 @@ fn is_zstd_skippable(head: &[u8]) -> bool {
 
 /// True when a 512-byte block is a plausible tar header: ustar magic, or an
 /// all-zero end-of-archive block, or a valid checksum (pre-POSIX tar).
-pub fn looks_like_tar(block: &[u8]) -> bool {
+pub(crate) fn looks_like_tar(block: &[u8]) -> bool {
     if block.len() < 512 {
         return false;
     }
@@ -178,7 +178,7 @@ pub fn looks_like_tar(block: &[u8]) -> bool {
 /// `max_window` bytes ([`DEFAULT_MAX_WINDOW`] unless the user chose another)
 /// is refused with [`ErrorKind::WindowTooLarge`] before the decoder
 /// allocates anything for it.
-pub fn open(input: Box<dyn Read + Send>, max_window: u64) -> Result<Opened> {
+pub(crate) fn open(input: Box<dyn Read + Send>, max_window: u64) -> Result<Opened> {
     open_with(input, false, max_window)
 }
 
@@ -550,8 +550,9 @@ pub struct OutputCompression {
 }
 
 impl OutputCompression {
+    #[cfg(test)]
     /// The codec at its default level.
-    pub fn with_default_level(compression: Compression) -> Self {
+    pub(crate) fn with_default_level(compression: Compression) -> Self {
         OutputCompression {
             compression,
             level: compression.default_level(),

@@ -17,7 +17,7 @@ use crate::mailbox::{self, MailboxFormat, Message};
 use crate::readers::read_full;
 
 /// Size of the chunks in which pass-through data travels.
-pub const CHUNK: usize = 256 * 1024;
+pub(crate) const CHUNK: usize = 256 * 1024;
 
 /// Most bytes reserved at a time for a one-message member, whatever its tar
 /// header announces, until that much has arrived; past it a message buffer
@@ -44,14 +44,14 @@ pub struct Member {
 
 impl Member {
     /// The member path for display (lossy UTF-8).
-    pub fn display_path(&self) -> String {
+    pub(crate) fn display_path(&self) -> String {
         String::from_utf8_lossy(&self.path).into_owned()
     }
 }
 
 /// What the reader produces, in stream order.
 #[derive(Debug)]
-pub enum Event {
+pub(crate) enum Event {
     /// A member begins.
     MemberStart(Arc<Member>),
     /// Bytes of the current member that are not a message: the data of a
@@ -75,7 +75,7 @@ pub enum Event {
 
 impl Event {
     /// Bytes of payload the event carries, for batching by size.
-    pub fn weight(&self) -> usize {
+    pub(crate) fn weight(&self) -> usize {
         match self {
             Event::Data(bytes) | Event::Trailer(bytes) => bytes.len(),
             Event::Message(message) => message.bytes.len(),
@@ -88,18 +88,18 @@ impl Event {
 
 /// Settings of the reader.
 #[derive(Debug, Clone)]
-pub struct ReadOptions {
+pub(crate) struct ReadOptions {
     /// Largest message accepted; a larger one is an error that names it.
-    pub max_message_size: u64,
+    pub(crate) max_message_size: u64,
     /// The name a bare mailbox gets as its member path.
-    pub input_name: Vec<u8>,
+    pub(crate) input_name: Vec<u8>,
     /// An empty bare input is an empty mailbox rather than an error (for
     /// reading back a scrub's output).
-    pub allow_empty: bool,
+    pub(crate) allow_empty: bool,
 }
 
 /// Reads the whole input and pushes its events to `emit`, in order.
-pub fn read_events(
+pub(crate) fn read_events(
     opened: Opened,
     options: &ReadOptions,
     emit: &mut dyn FnMut(Event) -> Result<()>,

@@ -30,11 +30,11 @@ const SIZE_NOT_A_NUMBER: &str = "the size field is not a number";
 /// Most zero blocks read as the end-of-archive marker (1 MiB: a marker
 /// padded to a record of the largest blocking factor, 2048, that we accept).
 /// Zero blocks beyond it are trailing bytes.
-pub const MAX_END_ZERO_BLOCKS: u64 = 2048;
+pub(crate) const MAX_END_ZERO_BLOCKS: u64 = 2048;
 
 /// Most bytes accepted after the end-of-archive zero blocks (1 MiB); more
 /// is an error, so that an endless stream (`/dev/zero`) cannot run forever.
-pub const MAX_TRAILER: u64 = 1 << 20;
+pub(crate) const MAX_TRAILER: u64 = 1 << 20;
 
 /// What an entry is, as far as mail is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -76,7 +76,7 @@ pub struct RawEntry {
 
 impl RawEntry {
     /// What the entry is.
-    pub fn kind(&self) -> EntryKind {
+    pub(crate) fn kind(&self) -> EntryKind {
         match self.type_flag {
             b'0' | b'\0' | b'7' | b'S' => EntryKind::File,
             b'5' => EntryKind::Dir,
@@ -87,12 +87,12 @@ impl RawEntry {
     }
 
     /// Offset of the first data byte in the decompressed stream.
-    pub fn data_offset(&self) -> u64 {
+    pub(crate) fn data_offset(&self) -> u64 {
         self.offset + self.header.len() as u64
     }
 
     /// Zero bytes that pad `size` bytes of data to a whole block.
-    pub fn padding_for(size: u64) -> u64 {
+    pub(crate) fn padding_for(size: u64) -> u64 {
         (BLOCK as u64 - size % BLOCK as u64) % BLOCK as u64
     }
 
@@ -108,7 +108,7 @@ impl RawEntry {
     /// is also held elsewhere. Link targets likewise (pax `linkpath`, GNU
     /// long link, ustar link name, and the link name field of an extension
     /// block that has one, as libarchive writes it).
-    pub fn rebuild(&self, edit: &HeaderEdit<'_>) -> Option<Vec<u8>> {
+    pub(crate) fn rebuild(&self, edit: &HeaderEdit<'_>) -> Option<Vec<u8>> {
         let units = self.units()?;
         let rebuild = Rebuild::new(&units, edit, edit.size != self.size);
         let mut out = Vec::with_capacity(self.header.len() + 64);
@@ -124,7 +124,7 @@ impl RawEntry {
 
     /// The user and group names the header holds: the ustar `uname` and
     /// `gname` fields of every block and any pax `uname`/`gname` records.
-    pub fn owner_names(&self) -> Vec<&[u8]> {
+    pub(crate) fn owner_names(&self) -> Vec<&[u8]> {
         let Some(units) = self.units() else {
             return Vec::new();
         };
@@ -150,7 +150,7 @@ impl RawEntry {
     }
 
     /// Every pax record (key, value) of the header's extension headers.
-    pub fn pax_records(&self) -> Vec<(&[u8], &[u8])> {
+    pub(crate) fn pax_records(&self) -> Vec<(&[u8], &[u8])> {
         self.units()
             .unwrap_or_default()
             .into_iter()
@@ -190,28 +190,28 @@ impl RawEntry {
 }
 
 /// What [`RawEntry::rebuild`] changes in a header region.
-pub struct HeaderEdit<'a> {
+pub(crate) struct HeaderEdit<'a> {
     /// Bytes of data the entry will have (size field and pax `size` record
     /// are rewritten only when this differs from the size as read).
-    pub size: u64,
+    pub(crate) size: u64,
     /// A new member path for every field that holds the path.
-    pub path: Option<&'a [u8]>,
+    pub(crate) path: Option<&'a [u8]>,
     /// A new link target for every field that holds it.
-    pub link: Option<&'a [u8]>,
+    pub(crate) link: Option<&'a [u8]>,
     /// Replace the user and group names (the ustar fields of every block,
     /// pax `uname`/`gname` records) by the numeric ids as decimal text, as
     /// tar falls back to when a name is unknown: the entry's ids (pax `uid`
     /// and `gid`, else the main header's) in the main header and the pax
     /// records, each extension block's own ids in its fields.
-    pub erase_owner: bool,
+    pub(crate) erase_owner: bool,
     /// Pax records (key, value) to leave out; never asked about `path`,
     /// `linkpath`, `size`, `uname` and `gname`, which are set as above.
-    pub drop_record: &'a dyn Fn(&[u8], &[u8]) -> bool,
+    pub(crate) drop_record: &'a dyn Fn(&[u8], &[u8]) -> bool,
 }
 
 impl HeaderEdit<'_> {
     /// An edit that changes the size only.
-    pub fn size(size: u64) -> HeaderEdit<'static> {
+    pub(crate) fn size(size: u64) -> HeaderEdit<'static> {
         HeaderEdit {
             size,
             path: None,
@@ -339,7 +339,7 @@ struct Unit<'a> {
 /// A member path as hard links name it: without leading `/` and `./` and
 /// without a trailing `/` (GNU tar and bsdtar resolve `./a/b`, `/a/b` and
 /// `a/b` to the same member).
-pub fn link_name(path: &[u8]) -> &[u8] {
+pub(crate) fn link_name(path: &[u8]) -> &[u8] {
     let mut path = path;
     loop {
         if let Some(rest) = path.strip_prefix(b"./") {
@@ -604,11 +604,6 @@ impl<R: BufRead> TarReader<R> {
         }
     }
 
-    /// Offset of the next byte to be read, in the decompressed stream.
-    pub fn offset(&self) -> u64 {
-        self.offset
-    }
-
     fn error(&self, kind: ErrorKind, offset: u64) -> Error {
         let err = Error::at(kind, offset);
         if self.current.is_empty() {
@@ -836,7 +831,7 @@ impl<R: BufRead> TarReader<R> {
     }
 
     /// Reads the current entry's data; 0 at its end.
-    pub fn read_data(&mut self, buf: &mut [u8]) -> Result<usize> {
+    pub(crate) fn read_data(&mut self, buf: &mut [u8]) -> Result<usize> {
         let State::Data { remaining, padding } = self.state else {
             return Ok(0);
         };

@@ -217,7 +217,7 @@ fn is_blank(line: &[u8]) -> bool {
 
 /// True for a `From ` line that carries a sender and an asctime-like date
 /// (a `hh:mm` time and a four-digit year), as MTAs write them.
-pub fn is_full_envelope(line: &[u8]) -> bool {
+pub(crate) fn is_full_envelope(line: &[u8]) -> bool {
     let Some(rest) = line.strip_prefix(b"From ") else {
         return false;
     };
@@ -310,7 +310,7 @@ fn counted_length(message: &[u8]) -> Option<(std::ops::Range<usize>, u64, u64)> 
 
 /// True when the message's body is delimited by a valid `Content-Length`
 /// (mboxcl2): its `From ` lines need no quoting.
-pub fn has_counted_body(message: &[u8]) -> bool {
+pub(crate) fn has_counted_body(message: &[u8]) -> bool {
     counted_length(message).is_some()
 }
 
@@ -320,7 +320,7 @@ pub fn has_counted_body(message: &[u8]) -> bool {
 /// whose value was wrong to begin with (and so was not trusted when
 /// splitting), are returned as they are. Both arguments are messages
 /// without their envelope line.
-pub fn adjust_content_length(original: &[u8], rewritten: Vec<u8>) -> Vec<u8> {
+pub(crate) fn adjust_content_length(original: &[u8], rewritten: Vec<u8>) -> Vec<u8> {
     let Some((_, _, separator)) = counted_length(original) else {
         return rewritten;
     };
@@ -344,7 +344,7 @@ pub fn adjust_content_length(original: &[u8], rewritten: Vec<u8>) -> Vec<u8> {
 /// deletion needs them when the message before ends in the blank line of its
 /// header block and `line` carries no full date: the deleted message's
 /// closing blank line was what separated them.
-pub fn separator(before: &[u8], line: &[u8]) -> Vec<u8> {
+pub(crate) fn separator(before: &[u8], line: &[u8]) -> Vec<u8> {
     if before.is_empty() {
         return Vec::new();
     }

@@ -32,7 +32,7 @@ pub enum MailboxFormat {
 
 impl MailboxFormat {
     /// True for formats that hold messages.
-    pub fn is_mail(self) -> bool {
+    pub(crate) fn is_mail(self) -> bool {
         !matches!(self, MailboxFormat::Cache | MailboxFormat::Other)
     }
 
@@ -50,7 +50,7 @@ impl MailboxFormat {
 }
 
 /// How many leading bytes of a member [`classify_member`] wants to see.
-pub const SNIFF_LEN: usize = 4096;
+pub(crate) const SNIFF_LEN: usize = 4096;
 
 /// Header field names of which at least one must appear for a file to count
 /// as a message.
@@ -72,7 +72,7 @@ const MESSAGE_FIELDS: &[&[u8]] = &[
 ];
 
 /// Classifies a tar member from its path and first bytes (up to [`SNIFF_LEN`]).
-pub fn classify_member(path: &[u8], head: &[u8]) -> MailboxFormat {
+pub(crate) fn classify_member(path: &[u8], head: &[u8]) -> MailboxFormat {
     let path = path.strip_suffix(b"/").unwrap_or(path);
     let (dir, name) = match path.iter().rposition(|&b| b == b'/') {
         Some(i) => (&path[..i], &path[i + 1..]),
@@ -119,7 +119,7 @@ fn is_cache(dir: &[u8], name: &[u8]) -> bool {
 }
 
 /// Classifies a bare (non-tar) input: an mbox, a single message, or neither.
-pub fn classify_bare(head: &[u8]) -> Option<MailboxFormat> {
+pub(crate) fn classify_bare(head: &[u8]) -> Option<MailboxFormat> {
     if looks_like_mbox(head) {
         Some(MailboxFormat::Mbox)
     } else if looks_like_message(head) {
@@ -162,7 +162,7 @@ pub fn looks_like_message(head: &[u8]) -> bool {
 }
 
 /// The name of a header field line (`Name: value`), if the line is one.
-pub fn field_name(line: &[u8]) -> Option<&[u8]> {
+pub(crate) fn field_name(line: &[u8]) -> Option<&[u8]> {
     let colon = line.iter().position(|&b| b == b':')?;
     let name = &line[..colon];
     let end = name
@@ -176,7 +176,7 @@ pub fn field_name(line: &[u8]) -> Option<&[u8]> {
 /// The length of a leading `From ` envelope line (with its line ending) of a
 /// single-message file, 0 if there is none. `From  : x` (obsolete header
 /// syntax, white space before the colon) is a header, not an envelope.
-pub fn envelope_len(message: &[u8]) -> usize {
+pub(crate) fn envelope_len(message: &[u8]) -> usize {
     let Some(rest) = message.strip_prefix(b"From ") else {
         return 0;
     };
@@ -212,18 +212,18 @@ impl Message {
     }
 
     /// The envelope line without its line ending, if any.
-    pub fn envelope(&self) -> Option<&[u8]> {
+    pub(crate) fn envelope(&self) -> Option<&[u8]> {
         (self.envelope_len > 0).then(|| trim_eol(&self.bytes[..self.envelope_len]))
     }
 
     /// The RFC 5322 message after the envelope line.
-    pub fn rfc822(&self) -> &[u8] {
+    pub(crate) fn rfc822(&self) -> &[u8] {
         &self.bytes[self.envelope_len..]
     }
 }
 
 /// Strips one trailing LF or CRLF.
-pub fn trim_eol(line: &[u8]) -> &[u8] {
+pub(crate) fn trim_eol(line: &[u8]) -> &[u8] {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     line.strip_suffix(b"\r").unwrap_or(line)
 }

@@ -637,7 +637,10 @@ fn request_record(request: &LoadedRequest) -> RequestRecord {
 }
 
 /// `tar`, or the format of a bare mailbox (`mbox`, `eml`).
-pub fn container_name(container: Container, bare_format: Option<MailboxFormat>) -> &'static str {
+pub(crate) fn container_name(
+    container: Container,
+    bare_format: Option<MailboxFormat>,
+) -> &'static str {
     match (container.layout, bare_format) {
         (Layout::Tar, _) => "tar",
         (Layout::Bare, Some(format)) => format.name(),

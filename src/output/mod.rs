@@ -46,60 +46,60 @@ use crate::pipeline::{Outcome, Sink};
 use crate::record::RawWatch;
 
 /// Bytes of a rewritten member held in memory before it spills to disk.
-pub const SPOOL_IN_MEMORY: usize = 4 << 20;
+pub(crate) const SPOOL_IN_MEMORY: usize = 4 << 20;
 
 /// Bytes of a member's data kept to be searched with its padding, so that an
 /// identifier that runs from the data into the padding is found.
-pub const TAIL: usize = 1024;
+pub(crate) const TAIL: usize = 1024;
 
 /// Counts of what the repacker wrote.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct RepackStats {
+pub(crate) struct RepackStats {
     /// Members written.
-    pub members: u64,
+    pub(crate) members: u64,
     /// Messages written (kept or replaced).
-    pub messages: u64,
+    pub(crate) messages: u64,
     /// Messages left out.
-    pub deleted: u64,
+    pub(crate) deleted: u64,
     /// Messages replaced by rewritten bytes.
-    pub replaced: u64,
+    pub(crate) replaced: u64,
     /// Members left out (one-message files whose message was deleted).
-    pub dropped_members: u64,
+    pub(crate) dropped_members: u64,
 }
 
 /// A member left out of the output: a stale or identifying header cache, a
 /// member whose tar header holds an identifier that cannot be removed, or a
 /// hard link whose target was left out.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DroppedMember {
+pub(crate) struct DroppedMember {
     /// Its member path.
-    pub path: Vec<u8>,
+    pub(crate) path: Vec<u8>,
     /// Hash of its data as read (keyed like the manifest's message hashes).
-    pub original_blake3: String,
+    pub(crate) original_blake3: String,
     /// Length of its data.
-    pub bytes: u64,
+    pub(crate) bytes: u64,
     /// Why it went.
-    pub reason: &'static str,
+    pub(crate) reason: &'static str,
 }
 
 /// A member whose path or link target held an identifier, written under a
 /// new name.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RenamedMember {
+pub(crate) struct RenamedMember {
     /// The path as read.
-    pub from_path: Vec<u8>,
+    pub(crate) from_path: Vec<u8>,
     /// The link target as read (empty for non-links).
-    pub from_link: Vec<u8>,
+    pub(crate) from_link: Vec<u8>,
     /// The path as written.
-    pub to_path: Vec<u8>,
+    pub(crate) to_path: Vec<u8>,
     /// The link target as written.
-    pub to_link: Vec<u8>,
+    pub(crate) to_link: Vec<u8>,
 }
 
 impl RenamedMember {
     /// The bytes the manifest hashes for one side of a rename: the path, a
     /// NUL, the link target.
-    pub fn name_bytes(path: &[u8], link: &[u8]) -> Vec<u8> {
+    pub(crate) fn name_bytes(path: &[u8], link: &[u8]) -> Vec<u8> {
         [path, b"\0", link].concat()
     }
 }
@@ -108,38 +108,38 @@ impl RenamedMember {
 /// its names) or padding held an identifier and were cleaned; or the bytes
 /// after the end of the archive, written as zeros ([`TRAILER_MEMBER`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CleanedMember {
+pub(crate) struct CleanedMember {
     /// Its member path.
-    pub path: Vec<u8>,
+    pub(crate) path: Vec<u8>,
     /// What was cleaned ([`HEADER_CLEANED_REASON`], [`PADDING_CLEANED_REASON`]
     /// or [`TRAILER_CLEANED_REASON`]).
-    pub reason: &'static str,
+    pub(crate) reason: &'static str,
     /// Hash of what was cleaned as read (the header region, the padding or
     /// the trailing bytes; keyed like the manifest's message hashes).
-    pub original_blake3: String,
+    pub(crate) original_blake3: String,
     /// Its length as read.
-    pub original_bytes: u64,
+    pub(crate) original_bytes: u64,
     /// Hash of the same as written.
-    pub sanitized_blake3: String,
+    pub(crate) sanitized_blake3: String,
     /// Its length as written.
-    pub sanitized_bytes: u64,
+    pub(crate) sanitized_bytes: u64,
 }
 
 /// What the writer did besides writing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RepackReport {
+pub(crate) struct RepackReport {
     /// Counts.
-    pub stats: RepackStats,
+    pub(crate) stats: RepackStats,
     /// Members left out, in stream order.
-    pub dropped: Vec<DroppedMember>,
+    pub(crate) dropped: Vec<DroppedMember>,
     /// Members renamed, in stream order.
-    pub renamed: Vec<RenamedMember>,
+    pub(crate) renamed: Vec<RenamedMember>,
     /// Members whose header fields or padding were cleaned, in stream order.
-    pub cleaned: Vec<CleanedMember>,
+    pub(crate) cleaned: Vec<CleanedMember>,
     /// Input paths of the hard links that name no earlier member of the
     /// input (dangling already there; written back as they are), in
     /// stream order.
-    pub dangling_in_input: Vec<Vec<u8>>,
+    pub(crate) dangling_in_input: Vec<Vec<u8>>,
 }
 
 /// New names for a member whose path or link target holds an identifier.
@@ -332,11 +332,11 @@ struct Cut {
 /// paths and link targets are replaced, stale or identifying caches are
 /// dropped. Found by the request's matcher, hashed for the manifest like
 /// messages.
-pub struct ScrubPolicy<'a> {
+pub(crate) struct ScrubPolicy<'a> {
     /// Finds identifiers in names and caches.
-    pub matcher: &'a Matcher,
+    pub(crate) matcher: &'a Matcher,
     /// Hashes what is dropped or renamed.
-    pub hasher: &'a Hasher,
+    pub(crate) hasher: &'a Hasher,
 }
 
 impl ScrubPolicy<'_> {
@@ -346,7 +346,7 @@ impl ScrubPolicy<'_> {
 }
 
 /// A [`Sink`] that writes the new backup to `out`.
-pub struct Repacker<'a, W: Write> {
+pub(crate) struct Repacker<'a, W: Write> {
     out: W,
     spool_dir: Option<PathBuf>,
     pending: Option<Pending>,
@@ -393,7 +393,7 @@ impl<'a, W: Write> Repacker<'a, W> {
     /// files go to `spool_dir` (the system's temporary folder if `None`).
     /// With a policy, identifying names and header fields are replaced and
     /// stale or identifying header caches dropped.
-    pub fn new(out: W, spool_dir: Option<PathBuf>, policy: Option<ScrubPolicy<'a>>) -> Self {
+    pub(crate) fn new(out: W, spool_dir: Option<PathBuf>, policy: Option<ScrubPolicy<'a>>) -> Self {
         Repacker {
             out,
             spool_dir,
@@ -417,7 +417,7 @@ impl<'a, W: Write> Repacker<'a, W> {
 
     /// Ends the output: writes anything still held and hands back the
     /// writer and what was done.
-    pub fn finish(mut self) -> Result<(W, RepackReport)> {
+    pub(crate) fn finish(mut self) -> Result<(W, RepackReport)> {
         let _ = self.flush_padding(None)?;
         self.release_hold()?;
         self.write_trailer()?;
@@ -1295,7 +1295,7 @@ const HEADER_FIELDS: [std::ops::Range<usize>; 16] = [
 /// names), separated by NUL bytes so that adjacent fields (the ustar
 /// version `00` before the uname) do not run into one word; then the path
 /// and link target as read, which a ustar prefix splits.
-pub fn header_view(header: &[u8], path: &[u8], link: &[u8]) -> Vec<u8> {
+pub(crate) fn header_view(header: &[u8], path: &[u8], link: &[u8]) -> Vec<u8> {
     const BLOCK: usize = 512;
     let mut view = Vec::with_capacity(header.len() + 64);
     let mut pos = 0;
@@ -1330,7 +1330,7 @@ pub fn header_view(header: &[u8], path: &[u8], link: &[u8]) -> Vec<u8> {
 /// True when a tar header region holds an identifier: its bytes as they
 /// are, or field by field ([`header_view`]: the ustar version `00` glued
 /// to a user name would hide an address from a search of the raw bytes).
-pub fn header_holds_identifier(matcher: &Matcher, entry: &RawEntry) -> bool {
+pub(crate) fn header_holds_identifier(matcher: &Matcher, entry: &RawEntry) -> bool {
     !matcher.scan_bytes(&entry.header).is_empty()
         || !matcher
             .scan_bytes(&header_view(&entry.header, &entry.path, &entry.link))
@@ -1341,7 +1341,7 @@ pub fn header_holds_identifier(matcher: &Matcher, entry: &RawEntry) -> bool {
 /// identifier: non-zero padding searched together with the `tail` of the
 /// data (its last [`TAIL`] bytes), a hit reaching into the padding. The
 /// writer zeroes such padding; `verify` decides again with it.
-pub fn padding_holds_identifier(matcher: &Matcher, tail: &[u8], padding: &[u8]) -> bool {
+pub(crate) fn padding_holds_identifier(matcher: &Matcher, tail: &[u8], padding: &[u8]) -> bool {
     if padding.iter().all(|&b| b == 0) {
         return false;
     }
@@ -1357,7 +1357,12 @@ pub fn padding_holds_identifier(matcher: &Matcher, tail: &[u8], padding: &[u8]) 
 /// stream, a hit that starts before the header and ends in it. Zeros in
 /// between end every identifier; no padding at all (data ending on a block
 /// boundary) does not.
-pub fn padding_runs_into(matcher: &Matcher, tail: &[u8], padding: &[u8], header: &[u8]) -> bool {
+pub(crate) fn padding_runs_into(
+    matcher: &Matcher,
+    tail: &[u8],
+    padding: &[u8],
+    header: &[u8],
+) -> bool {
     if !padding.is_empty() && padding.iter().all(|&b| b == 0) {
         return false;
     }
@@ -1414,7 +1419,7 @@ const ERASED_NAME: &[u8] = b"erased";
 
 /// A Maildir path with the values of `,S=` (size) and `,W=` (size with CRLF
 /// line ends) in its file name replaced; `None` if it has neither.
-pub fn maildir_name_with_sizes(path: &[u8], size: u64, crlf_size: u64) -> Option<Vec<u8>> {
+pub(crate) fn maildir_name_with_sizes(path: &[u8], size: u64, crlf_size: u64) -> Option<Vec<u8>> {
     let name_start = path.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1);
     let name = &path[name_start..];
     let base_end = name.iter().position(|&b| b == b':').unwrap_or(name.len());
@@ -1450,7 +1455,7 @@ fn is_number(digits: &[u8]) -> bool {
 /// True when `output` may stand for `input` in a scrubbed archive: the same
 /// path, or for a Maildir file the same path but for its size fields (or
 /// both are the one member of a bare mailbox).
-pub fn same_member_path(input: &Member, output: &Member) -> bool {
+pub(crate) fn same_member_path(input: &Member, output: &Member) -> bool {
     // A bare mailbox's only member is named after its file: any name goes.
     (input.entry.is_none() && output.entry.is_none())
         || input.path == output.path
@@ -1469,7 +1474,7 @@ pub fn same_member_path(input: &Member, output: &Member) -> bool {
 /// with the output's size and names, user and group names erased or not,
 /// and the pax records the output lacks left out. The padding is as read or
 /// zeros; after a rebuilt header, zeros.
-pub fn check_rewritten_header(
+pub(crate) fn check_rewritten_header(
     input: &Member,
     output: &Member,
     input_padding: &[u8],

@@ -10,11 +10,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 /// The blake3 hash and length of a stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Digest {
+pub(crate) struct Digest {
     /// blake3 of every byte.
-    pub hash: blake3::Hash,
+    pub(crate) hash: blake3::Hash,
     /// How many bytes.
-    pub bytes: u64,
+    pub(crate) bytes: u64,
 }
 
 #[derive(Default)]
@@ -25,11 +25,11 @@ struct State {
 
 /// A digest that a reader on another thread feeds; read it when done.
 #[derive(Clone, Default)]
-pub struct SharedDigest(Arc<Mutex<State>>);
+pub(crate) struct SharedDigest(Arc<Mutex<State>>);
 
 impl SharedDigest {
     /// Wraps `reader` so that every byte read from it is hashed here.
-    pub fn reader<R: Read>(&self, reader: R) -> HashingReader<R> {
+    pub(crate) fn reader<R: Read>(&self, reader: R) -> HashingReader<R> {
         HashingReader {
             inner: reader,
             digest: self.clone(),
@@ -37,7 +37,7 @@ impl SharedDigest {
     }
 
     /// The digest of everything read so far.
-    pub fn digest(&self) -> Digest {
+    pub(crate) fn digest(&self) -> Digest {
         let state = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         Digest {
             hash: state.hasher.finalize(),
@@ -47,7 +47,7 @@ impl SharedDigest {
 }
 
 /// A reader that hashes what passes through it.
-pub struct HashingReader<R> {
+pub(crate) struct HashingReader<R> {
     inner: R,
     digest: SharedDigest,
 }
@@ -63,7 +63,7 @@ impl<R: Read> Read for HashingReader<R> {
 }
 
 /// A writer that hashes what passes through it.
-pub struct HashingWriter<W> {
+pub(crate) struct HashingWriter<W> {
     inner: W,
     hasher: blake3::Hasher,
     bytes: u64,
@@ -71,7 +71,7 @@ pub struct HashingWriter<W> {
 
 impl<W: Write> HashingWriter<W> {
     /// Wraps `writer`.
-    pub fn new(writer: W) -> Self {
+    pub(crate) fn new(writer: W) -> Self {
         HashingWriter {
             inner: writer,
             hasher: blake3::Hasher::new(),
@@ -80,7 +80,7 @@ impl<W: Write> HashingWriter<W> {
     }
 
     /// The inner writer and the digest of everything written.
-    pub fn into_parts(self) -> (W, Digest) {
+    pub(crate) fn into_parts(self) -> (W, Digest) {
         let digest = Digest {
             hash: self.hasher.finalize(),
             bytes: self.bytes,

@@ -38,7 +38,7 @@ pub struct Totals {
 
 /// A [`Sink`] that summarises each member and hands it to a callback as
 /// soon as the member ends, so that listing a huge archive streams.
-pub struct Inventory<F> {
+pub(crate) struct Inventory<F> {
     on_member: F,
     current: Option<MemberSummary>,
     totals: Totals,
@@ -46,7 +46,7 @@ pub struct Inventory<F> {
 
 impl<F: FnMut(&MemberSummary) -> Result<()>> Inventory<F> {
     /// An inventory that calls `on_member` for every member.
-    pub fn new(on_member: F) -> Self {
+    pub(crate) fn new(on_member: F) -> Self {
         Inventory {
             on_member,
             current: None,
@@ -55,7 +55,7 @@ impl<F: FnMut(&MemberSummary) -> Result<()>> Inventory<F> {
     }
 
     /// The totals so far.
-    pub fn totals(&self) -> Totals {
+    pub(crate) fn totals(&self) -> Totals {
         self.totals
     }
 

@@ -27,14 +27,14 @@ const OVERLAP: usize = 1024;
 
 /// Scans a stream of non-mail chunks for identifiers.
 #[derive(Default)]
-pub struct RawWatch {
+pub(crate) struct RawWatch {
     tail: Vec<u8>,
     subjects: Vec<usize>,
 }
 
 impl RawWatch {
     /// Scans the next chunk.
-    pub fn feed(&mut self, matcher: &Matcher, bytes: &[u8]) {
+    pub(crate) fn feed(&mut self, matcher: &Matcher, bytes: &[u8]) {
         let mut window = std::mem::take(&mut self.tail);
         window.extend_from_slice(bytes);
         self.subjects
@@ -44,7 +44,7 @@ impl RawWatch {
     }
 
     /// The subjects found since the last call, sorted; resets the watch.
-    pub fn take(&mut self) -> Vec<usize> {
+    pub(crate) fn take(&mut self) -> Vec<usize> {
         self.tail.clear();
         let mut subjects = std::mem::take(&mut self.subjects);
         subjects.sort_unstable();
@@ -68,9 +68,9 @@ pub struct Affected<'a> {
 
 /// Settings of a [`Recorder`].
 #[derive(Debug, Clone, Copy, Default)]
-pub struct RecordOptions {
+pub(crate) struct RecordOptions {
     /// Make a non-mail member holding an identifier an error.
-    pub strict: bool,
+    pub(crate) strict: bool,
 }
 
 /// Counts of a run, beyond the manifest's totals.
@@ -86,7 +86,7 @@ pub struct Counts {
 
 /// Where a [`Recorder`] puts the manifest's entries as it makes them, so
 /// that a run with many removals need not hold them all.
-pub trait Journal {
+pub(crate) trait Journal {
     /// One affected item, in input order.
     fn removal(&mut self, removal: Removal) -> Result<()>;
     /// An identifier the run could not remove.
@@ -94,19 +94,19 @@ pub trait Journal {
 }
 
 /// What a [`Recorder`] gathered over a run.
-pub struct Record<S, J> {
+pub(crate) struct Record<S, J> {
     /// The sink it forwarded to.
-    pub inner: S,
+    pub(crate) inner: S,
     /// Where the removals and warnings went.
-    pub journal: J,
+    pub(crate) journal: J,
     /// Counts of actions.
-    pub totals: Totals,
+    pub(crate) totals: Totals,
     /// Members and messages read.
-    pub counts: Counts,
+    pub(crate) counts: Counts,
 }
 
 /// Records verdicts, then forwards them to the inner sink.
-pub struct Recorder<'a, S, F, J> {
+pub(crate) struct Recorder<'a, S, F, J> {
     inner: S,
     request: &'a ErasureRequest,
     matcher: &'a Matcher,
@@ -127,7 +127,7 @@ where
     J: Journal,
 {
     /// A recorder in front of `inner`, recording into `journal`.
-    pub fn new(
+    pub(crate) fn new(
         inner: S,
         request: &'a ErasureRequest,
         matcher: &'a Matcher,
@@ -152,7 +152,7 @@ where
     }
 
     /// Ends the record: the inner sink and everything recorded.
-    pub fn finish(self) -> Result<Record<S, J>> {
+    pub(crate) fn finish(self) -> Result<Record<S, J>> {
         Ok(Record {
             inner: self.inner,
             journal: self.journal,
@@ -239,7 +239,7 @@ where
 }
 
 /// The ids of subjects given by index.
-pub fn subject_ids<'r>(request: &'r ErasureRequest, subjects: &[usize]) -> Vec<&'r str> {
+pub(crate) fn subject_ids<'r>(request: &'r ErasureRequest, subjects: &[usize]) -> Vec<&'r str> {
     subjects
         .iter()
         .filter_map(|&i| request.subjects.get(i).map(|s| s.id.as_str()))
@@ -257,7 +257,7 @@ pub fn role_name(role: request::Role) -> &'static str {
 
 /// The name under which reports and the manifest show a member: its path,
 /// or `blake3:<hash>` when the path itself holds an identifier.
-pub fn report_path(matcher: &Matcher, hasher: &Hasher, path: &[u8]) -> String {
+pub(crate) fn report_path(matcher: &Matcher, hasher: &Hasher, path: &[u8]) -> String {
     if matcher.scan_bytes(path).is_empty() {
         String::from_utf8_lossy(path).into_owned()
     } else {

@@ -292,7 +292,14 @@ fn scan_predicts_the_members_the_scrub_drops_renames_and_cleans() {
     w.request(&planted::request_toml());
     let (_, scan) = scan_json(&w, "request.toml", "in.tar", &[]);
     w.run(
-        &argv(&["scrub", "--subjects", "request.toml", "in.tar", "-o", "out.tar"]),
+        &argv(&[
+            "scrub",
+            "--subjects",
+            "request.toml",
+            "in.tar",
+            "-o",
+            "out.tar",
+        ]),
         None,
     )
     .success("scrub");
@@ -302,19 +309,40 @@ fn scan_predicts_the_members_the_scrub_drops_renames_and_cleans() {
         .expect("removals")
         .iter()
         .filter(|r| ["drop", "rename", "clean"].contains(&r["action"].as_str().unwrap_or("")))
-        .map(|r| (r["member"].clone(), r["action"].clone(), r["reason"].clone()))
+        .map(|r| {
+            (
+                r["member"].clone(),
+                r["action"].clone(),
+                r["reason"].clone(),
+            )
+        })
         .collect();
     let predicted: Vec<(Value, Value, Value)> = scan
         .members
         .iter()
-        .map(|m| (m["member"].clone(), m["action"].clone(), m["reason"].clone()))
+        .map(|m| {
+            (
+                m["member"].clone(),
+                m["action"].clone(),
+                m["reason"].clone(),
+            )
+        })
         .collect();
     assert_eq!(predicted, per_member);
     let actions: Vec<&str> = per_member.iter().filter_map(|m| m.1.as_str()).collect();
     for action in ["drop", "rename", "clean"] {
-        assert!(actions.contains(&action), "the corpus gives no {action}: {actions:?}");
+        assert!(
+            actions.contains(&action),
+            "the corpus gives no {action}: {actions:?}"
+        );
     }
-    let warning = |w: &Value| (w["member"].clone(), w["kind"].clone(), w["subjects"].clone());
+    let warning = |w: &Value| {
+        (
+            w["member"].clone(),
+            w["kind"].clone(),
+            w["subjects"].clone(),
+        )
+    };
     let predicted: Vec<_> = scan.warnings.iter().map(warning).collect();
     let recorded: Vec<_> = manifest["warnings"]
         .as_array()
@@ -324,7 +352,9 @@ fn scan_predicts_the_members_the_scrub_drops_renames_and_cleans() {
         .collect();
     assert_eq!(predicted, recorded);
     assert!(
-        recorded.iter().any(|w| w.1 == "dangling-hard-link-in-input"),
+        recorded
+            .iter()
+            .any(|w| w.1 == "dangling-hard-link-in-input"),
         "{recorded:?}"
     );
     let totals = &manifest["totals"];
@@ -336,6 +366,9 @@ fn scan_predicts_the_members_the_scrub_drops_renames_and_cleans() {
         ("delete", "deleted"),
         ("redact", "redacted"),
     ] {
-        assert_eq!(scan.summary[mine], totals[theirs], "{mine} vs totals.{theirs}");
+        assert_eq!(
+            scan.summary[mine], totals[theirs],
+            "{mine} vs totals.{theirs}"
+        );
     }
 }
