@@ -96,34 +96,8 @@ impl Grams {
     /// Compiles `anchors`; `None` if an automaton could not be built.
     fn new(anchors: &[&str]) -> Option<Grams> {
         let (long, short): (Vec<&str>, Vec<&str>) = anchors.iter().partition(|a| a.len() >= GRAM);
-        // About 64 bits per anchor keeps false positives near 1.5%; the
-        // bitmap stays between 512 bytes and 512 KiB.
-        let log = (long.len().max(1) * 64)
-            .next_power_of_two()
-            .trailing_zeros()
-            .clamp(12, 22);
-        let shift = 32 - log;
-        let mut bits = vec![0u64; 1 << (log - 6)];
-        for a in &long {
-            let [b0, b1, b2, b3, ..] = *a.as_bytes() else {
-                continue;
-            };
-            let slot = slot(
-                lower(u64::from(u32::from_le_bytes([b0, b1, b2, b3]))),
-                shift,
-            );
-            if let Some(word) = bits.get_mut(slot >> 6) {
-                *word |= 1 << (slot & 63);
-            }
-        }
+        let (bits, shift) = bitmap(&long);
         // An automaton that should exist but could not be built fails the whole.
-        let compiled = |list: &[&str], start| {
-            if list.is_empty() {
-                Some(None)
-            } else {
-                build(list, start).map(Some)
-            }
-        };
         Some(Grams {
             bits,
             shift,
@@ -141,47 +115,51 @@ impl Grams {
         mut f: impl FnMut(usize, usize) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
         if let Some(ac) = &self.long {
-            // Positions before `next` lie inside the last occurrence reported.
-            let mut next = 0;
-            let mut try_at = |p: usize, f: &mut dyn FnMut(usize, usize) -> ControlFlow<()>| {
-                if p < next {
-                    return ControlFlow::Continue(());
-                }
-                let end = src.len().min(p + self.long_max);
-                let input = Input::new(src).range(p..end).anchored(Anchored::Yes);
-                match ac.find(input) {
-                    Some(m) => {
-                        next = m.end();
-                        f(m.start(), m.end())
-                    }
-                    None => ControlFlow::Continue(()),
-                }
-            };
-            let mut i = 0;
-            while let Some(chunk) = src.get(i..i + 8) {
-                let mut le = [0; 8];
-                le.copy_from_slice(chunk);
-                let word = lower(u64::from_le_bytes(le));
-                for k in 0..PER_LOAD {
-                    if self.may_start(word >> (8 * k)) {
-                        try_at(i + k, &mut f)?;
-                    }
-                }
-                i += PER_LOAD;
-            }
-            while let Some(chunk) = src.get(i..i + GRAM) {
-                let mut le = [0; 8];
-                le[..GRAM].copy_from_slice(chunk);
-                if self.may_start(lower(u64::from_le_bytes(le))) {
-                    try_at(i, &mut f)?;
-                }
-                i += 1;
-            }
+            self.for_each_long(ac, src, &mut f)?;
         }
         if let Some(ac) = &self.short {
             for m in ac.find_iter(src) {
                 f(m.start(), m.end())?;
             }
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// The occurrences of the anchors of four bytes or more (`ac`, anchored)
+    /// in text order: every position the bitmap lets through is tried,
+    /// eight bytes read at a time, then the last few one by one.
+    #[inline]
+    fn for_each_long(
+        &self,
+        ac: &AhoCorasick,
+        src: &[u8],
+        f: &mut dyn FnMut(usize, usize) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        let mut tries = Tries {
+            ac,
+            src,
+            long_max: self.long_max,
+            next: 0,
+        };
+        let mut i = 0;
+        while let Some(chunk) = src.get(i..i + 8) {
+            let mut le = [0; 8];
+            le.copy_from_slice(chunk);
+            let word = lower(u64::from_le_bytes(le));
+            for k in 0..PER_LOAD {
+                if self.may_start(word >> (8 * k)) {
+                    tries.at(i + k, f)?;
+                }
+            }
+            i += PER_LOAD;
+        }
+        while let Some(chunk) = src.get(i..i + GRAM) {
+            let mut le = [0; 8];
+            le[..GRAM].copy_from_slice(chunk);
+            if self.may_start(lower(u64::from_le_bytes(le))) {
+                tries.at(i, f)?;
+            }
+            i += 1;
         }
         ControlFlow::Continue(())
     }
@@ -192,6 +170,77 @@ impl Grams {
         self.bits
             .get(slot >> 6)
             .is_some_and(|w| w >> (slot & 63) & 1 == 1)
+    }
+}
+
+/// The anchored tries of one search of [`Grams::for_each_long`].
+struct Tries<'a> {
+    /// The automaton of the long anchors.
+    ac: &'a AhoCorasick,
+    /// The text searched.
+    src: &'a [u8],
+    /// Length of the longest anchor in `ac`.
+    long_max: usize,
+    /// Positions before this lie inside the last occurrence reported.
+    next: usize,
+}
+
+impl Tries<'_> {
+    /// Tries the anchors at `p`, reporting an occurrence to `f`.
+    #[inline]
+    fn at(
+        &mut self,
+        p: usize,
+        f: &mut dyn FnMut(usize, usize) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        if p < self.next {
+            return ControlFlow::Continue(());
+        }
+        let end = self.src.len().min(p + self.long_max);
+        let input = Input::new(self.src).range(p..end).anchored(Anchored::Yes);
+        match self.ac.find(input) {
+            Some(m) => {
+                self.next = m.end();
+                f(m.start(), m.end())
+            }
+            None => ControlFlow::Continue(()),
+        }
+    }
+}
+
+/// The bitmap of the hashed first four bytes (lowercased) of the anchors
+/// `long`, and the shift that turns a hash into a bit index. About 64 bits
+/// per anchor keeps false positives near 1.5%; the bitmap stays between
+/// 512 bytes and 512 KiB.
+fn bitmap(long: &[&str]) -> (Vec<u64>, u32) {
+    let log = (long.len().max(1) * 64)
+        .next_power_of_two()
+        .trailing_zeros()
+        .clamp(12, 22);
+    let shift = 32 - log;
+    let mut bits = vec![0u64; 1 << (log - 6)];
+    for a in long {
+        let [b0, b1, b2, b3, ..] = *a.as_bytes() else {
+            continue;
+        };
+        let slot = slot(
+            lower(u64::from(u32::from_le_bytes([b0, b1, b2, b3]))),
+            shift,
+        );
+        if let Some(word) = bits.get_mut(slot >> 6) {
+            *word |= 1 << (slot & 63);
+        }
+    }
+    (bits, shift)
+}
+
+/// The automaton over `list` (`Some(None)` when it is empty); `None` when
+/// it could not be built.
+fn compiled(list: &[&str], start: StartKind) -> Option<Option<AhoCorasick>> {
+    if list.is_empty() {
+        Some(None)
+    } else {
+        build(list, start).map(Some)
     }
 }
 

@@ -32,27 +32,36 @@ pub(crate) fn split_fields(block: &[u8]) -> Vec<Field> {
         if content.is_empty() {
             break;
         }
-        if matches!(content[0], b' ' | b'\t') {
-            match fields.last_mut() {
-                Some(f) => {
-                    f.span.end = line_end;
-                    f.value.end = line_end;
-                }
-                None => break,
-            }
-        } else if let Some(colon) = field_name_end(content) {
-            let name = String::from_utf8_lossy(content[..colon].trim_ascii_end()).into_owned();
-            fields.push(Field {
-                name,
-                span: pos..line_end,
-                value: pos + colon + 1..line_end,
-            });
-        } else {
+        if !push_line(&mut fields, content, pos..line_end) {
             break;
         }
         pos = line_end;
     }
     fields
+}
+
+/// Adds the header line at `line` (`content`: its bytes without the line
+/// ending, not empty) to `fields`: a continuation extends the last field, a
+/// field line starts one. False when the line is neither (or a
+/// continuation comes first): the block ends there.
+fn push_line(fields: &mut Vec<Field>, content: &[u8], line: Range<usize>) -> bool {
+    if matches!(content[0], b' ' | b'\t') {
+        let Some(f) = fields.last_mut() else {
+            return false;
+        };
+        f.span.end = line.end;
+        f.value.end = line.end;
+    } else if let Some(colon) = field_name_end(content) {
+        let name = String::from_utf8_lossy(content[..colon].trim_ascii_end()).into_owned();
+        fields.push(Field {
+            name,
+            span: line.clone(),
+            value: line.start + colon + 1..line.end,
+        });
+    } else {
+        return false;
+    }
+    true
 }
 
 fn trim_eol(line: &[u8]) -> &[u8] {

@@ -99,38 +99,70 @@ fn walk<'a>(
     if !(depth == 0 && id == 0) {
         scan_part_headers(scan, part, frame, path);
     }
-    if let Some(name) = part.attachment_name() {
-        let location = Location::AttachmentName {
-            path: path.to_vec(),
-        };
-        scan.text(name, Role::Mention, false, location);
-    }
+    scan_attachment_name(scan, part, path);
     let span = range(part.offset_body, part.offset_end).filter(|_| frame.in_outer);
     let location = Location::Part {
         path: path.to_vec(),
         span,
     };
     match &part.body {
+        PartType::Message(nested) => walk_nested(scan, nested, path, depth),
+        PartType::Multipart(ids) => walk_parts(scan, msg, frame, id, ids, path, depth),
+        body => scan_leaf(scan, part, body, location, path, depth),
+    }
+}
+
+/// Scans the attachment name of `part`, if it has one.
+fn scan_attachment_name(scan: &mut Scan<'_>, part: &MessagePart<'_>, path: &[usize]) {
+    if let Some(name) = part.attachment_name() {
+        let location = Location::AttachmentName {
+            path: path.to_vec(),
+        };
+        scan.text(name, Role::Mention, false, location);
+    }
+}
+
+/// Walks the parts `ids` of the multipart `id` of `msg` (only parts after
+/// it: a part that refers back is skipped).
+fn walk_parts<'a>(
+    scan: &mut Scan<'_>,
+    msg: &'a Message<'a>,
+    frame: Frame<'a>,
+    id: usize,
+    ids: &[u32],
+    path: &[usize],
+    depth: usize,
+) {
+    for (i, &sub) in ids.iter().enumerate() {
+        let Ok(sub) = usize::try_from(sub) else {
+            continue;
+        };
+        if sub > id {
+            walk(scan, msg, frame, sub, &child(path, i), depth + 1);
+        }
+    }
+}
+
+/// Scans the `body` of a leaf `part` at `location`: text, HTML or bytes (an
+/// enclosed message given as bytes, at `path` and `depth`, is walked too).
+fn scan_leaf(
+    scan: &mut Scan<'_>,
+    part: &MessagePart<'_>,
+    body: &PartType<'_>,
+    location: Location,
+    path: &[usize],
+    depth: usize,
+) {
+    match body {
         PartType::Text(text) => scan.text(text, Role::Mention, false, location),
         PartType::Html(html) => scan_html(scan, html, location),
-        PartType::Binary(bytes) | PartType::InlineBinary(bytes) if is_message_type(part) => {
-            scan_binary(scan, part, bytes, location);
-            walk_message_bytes(scan, bytes, path, depth);
-        }
         PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
             scan_binary(scan, part, bytes, location);
-        }
-        PartType::Message(nested) => walk_nested(scan, nested, path, depth),
-        PartType::Multipart(ids) => {
-            for (i, &sub) in ids.iter().enumerate() {
-                let Ok(sub) = usize::try_from(sub) else {
-                    continue;
-                };
-                if sub > id {
-                    walk(scan, msg, frame, sub, &child(path, i), depth + 1);
-                }
+            if is_message_type(part) {
+                walk_message_bytes(scan, bytes, path, depth);
             }
         }
+        PartType::Message(_) | PartType::Multipart(_) => {}
     }
 }
 
@@ -229,18 +261,28 @@ fn scan_binary(scan: &mut Scan<'_>, part: &MessagePart<'_>, bytes: &[u8], locati
         scan.text_bytes(bytes, Role::Mention, false, location);
         return;
     }
-    let text = match (charset, bom) {
+    let text = decode_leaf(bytes, charset, bom);
+    if is_html {
+        scan_html(scan, &text, location);
+    } else {
+        scan.text(&text, Role::Mention, false, location);
+    }
+}
+
+/// The text of leaf bytes: decoded by their BOM, else their declared
+/// `charset`, else as UTF-8 (lossily).
+fn decode_leaf(
+    bytes: &[u8],
+    charset: Option<&str>,
+    bom: Option<(&'static encoding_rs::Encoding, usize)>,
+) -> String {
+    match (charset, bom) {
         (_, Some((enc, bom))) => enc
             .decode_without_bom_handling(bytes.get(bom..).unwrap_or_default())
             .0
             .into_owned(),
         (Some(cs), None) => decode_charset(cs, bytes),
         (None, None) => String::from_utf8_lossy(bytes).into_owned(),
-    };
-    if is_html {
-        scan_html(scan, &text, location);
-    } else {
-        scan.text(&text, Role::Mention, false, location);
     }
 }
 

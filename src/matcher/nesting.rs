@@ -12,7 +12,6 @@
 //! is called. A message that fails the check is not handed to mail-parser:
 //! the matcher treats it as too deep to scan (fail closed).
 
-use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
@@ -66,49 +65,17 @@ fn check(buf: &[u8], levels: usize, budget: &mut usize) -> bool {
     let Some(words) = WORDS.as_ref() else {
         return false;
     };
-    let mut types = 0;
-    let mut digest = false;
-    let mut encoded = false;
-    for m in words.find_iter(buf) {
-        match m.pattern().as_usize() {
-            MESSAGE if type_follows(buf.get(m.end()..).unwrap_or_default()) => types += 1,
-            DIGEST if subtype_precedes(buf.get(..m.start()).unwrap_or_default()) => {
-                types += 1;
-                digest = true;
-            }
-            BASE64 | QP => encoded = true,
-            _ => {}
-        }
-        if types > MAX_TYPE_WORDS {
-            return false;
-        }
-    }
-    if types == 0 || !encoded || levels == 0 {
+    let Some(found) = type_words(words, buf) else {
+        return false;
+    };
+    if found.types == 0 || !found.encoded || levels == 0 {
         return true;
     }
     let mut qp_done = false;
-    for (start, cte) in encoded_bodies(words, buf, digest) {
+    for (start, cte) in encoded_bodies(words, buf, found.digest) {
         let rest = buf.get(start..).unwrap_or_default();
-        let body: Cow<'_, [u8]> = match cte {
-            Cte::Base64 => {
-                // mail-parser's decoder stops at the first `--` (the
-                // boundary, or it gives up); the body cannot reach further.
-                let end = memchr::memmem::find(rest, b"--").unwrap_or(rest.len());
-                let encoded = rest.get(..end).unwrap_or_default();
-                if encoded.len() < SMALL_BODY {
-                    continue;
-                }
-                Cow::Owned(base64_lenient(encoded))
-            }
-            Cte::Qp => {
-                // Decoded to the end of the buffer: a later body's decoded
-                // text is contained in it, so one decoding covers them all.
-                if qp_done || rest.len() < SMALL_BODY {
-                    continue;
-                }
-                qp_done = true;
-                Cow::Owned(qp_lenient(rest))
-            }
+        let Some(body) = decode_body(rest, cte, &mut qp_done) else {
+            continue;
         };
         let Some(left) = budget.checked_sub(body.len()) else {
             return false;
@@ -119,6 +86,65 @@ fn check(buf: &[u8], levels: usize, budget: &mut usize) -> bool {
         }
     }
     true
+}
+
+/// What the words of one buffer say.
+struct TypeWords {
+    /// How many `message` types and `digest` subtypes it names.
+    types: usize,
+    /// One of them is a digest.
+    digest: bool,
+    /// It names a transfer encoding mail-parser decodes.
+    encoded: bool,
+}
+
+/// Counts the type words of `buf`; `None` as soon as there are more than
+/// [`MAX_TYPE_WORDS`].
+fn type_words(words: &AhoCorasick, buf: &[u8]) -> Option<TypeWords> {
+    let mut found = TypeWords {
+        types: 0,
+        digest: false,
+        encoded: false,
+    };
+    for m in words.find_iter(buf) {
+        match m.pattern().as_usize() {
+            MESSAGE if type_follows(buf.get(m.end()..).unwrap_or_default()) => found.types += 1,
+            DIGEST if subtype_precedes(buf.get(..m.start()).unwrap_or_default()) => {
+                found.types += 1;
+                found.digest = true;
+            }
+            BASE64 | QP => found.encoded = true,
+            _ => {}
+        }
+        if found.types > MAX_TYPE_WORDS {
+            return None;
+        }
+    }
+    Some(found)
+}
+
+/// The decoded text of the encoded body at the start of `rest`, as far as
+/// mail-parser could decode it; `None` when it is too small to matter, or
+/// (quoted-printable) an earlier decoding, `qp_done`, covered it.
+fn decode_body(rest: &[u8], cte: Cte, qp_done: &mut bool) -> Option<Vec<u8>> {
+    match cte {
+        Cte::Base64 => {
+            // mail-parser's decoder stops at the first `--` (the
+            // boundary, or it gives up); the body cannot reach further.
+            let end = memchr::memmem::find(rest, b"--").unwrap_or(rest.len());
+            let encoded = rest.get(..end).unwrap_or_default();
+            (encoded.len() >= SMALL_BODY).then(|| base64_lenient(encoded))
+        }
+        Cte::Qp => {
+            // Decoded to the end of the buffer: a later body's decoded
+            // text is contained in it, so one decoding covers them all.
+            if *qp_done || rest.len() < SMALL_BODY {
+                return None;
+            }
+            *qp_done = true;
+            Some(qp_lenient(rest))
+        }
+    }
 }
 
 /// After the word `message`: does a `/` (or a comment before it) follow,
@@ -162,25 +188,7 @@ fn encoded_bodies(words: &AhoCorasick, buf: &[u8], digest: bool) -> Vec<(usize, 
         if line.starts_with(b"--") {
             block_start = end;
         } else if line.trim_ascii().is_empty() {
-            let block = &buf[block_start..pos];
-            let mut typed = digest;
-            let (mut base64, mut qp) = (false, false);
-            for m in words.find_iter(block) {
-                match m.pattern().as_usize() {
-                    MESSAGE => typed = true,
-                    BASE64 => base64 = true,
-                    QP => qp = true,
-                    _ => {}
-                }
-            }
-            let cte = if base64 {
-                Some(Cte::Base64)
-            } else if qp {
-                Some(Cte::Qp)
-            } else {
-                None
-            };
-            if let Some(cte) = cte.filter(|_| typed) {
+            if let Some(cte) = block_encoding(words, &buf[block_start..pos], digest) {
                 out.push((end, cte));
             }
             block_start = end;
@@ -188,6 +196,30 @@ fn encoded_bodies(words: &AhoCorasick, buf: &[u8], digest: bool) -> Vec<(usize, 
         pos = end;
     }
     out
+}
+
+/// The encoding of the body after the header lines `block`, when they name
+/// base64 or quoted-printable and a `message` type (in a buffer with a
+/// `digest`, any header lines).
+fn block_encoding(words: &AhoCorasick, block: &[u8], digest: bool) -> Option<Cte> {
+    let mut typed = digest;
+    let (mut base64, mut qp) = (false, false);
+    for m in words.find_iter(block) {
+        match m.pattern().as_usize() {
+            MESSAGE => typed = true,
+            BASE64 => base64 = true,
+            QP => qp = true,
+            _ => {}
+        }
+    }
+    let cte = if base64 {
+        Some(Cte::Base64)
+    } else if qp {
+        Some(Cte::Qp)
+    } else {
+        None
+    };
+    cte.filter(|_| typed)
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchKind, 
 
 use super::IdKind;
 use super::anchors::{self, Anchors};
-use crate::request::{ErasureRequest, LOCAL_PUNCT, email_digest, normalize_email};
+use crate::request::{ErasureRequest, LOCAL_PUNCT, Subject, email_digest, normalize_email};
 use crate::text::normalize::{is_word_char, normalize_identifier};
 
 /// A match in a normalised text.
@@ -64,60 +64,18 @@ pub(crate) struct Patterns {
 
 impl Patterns {
     pub fn new(request: &ErasureRequest) -> Patterns {
-        let mut words: HashMap<String, Vec<(usize, IdKind)>> = HashMap::new();
-        let mut emails: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut email_hashes: HashMap<[u8; 32], Vec<usize>> = HashMap::new();
-        let mut phones: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut local_punct = [false; 128];
-        for c in LOCAL_PUNCT.bytes() {
-            local_punct[usize::from(c)] = true;
-        }
-        for (i, s) in request.subjects.iter().enumerate() {
-            let named = s.names.iter().map(|n| (n, IdKind::Name));
-            let termed = s.terms.iter().map(|t| (t, IdKind::Term));
-            for (text, kind) in named.chain(termed) {
-                let norm = normalize_identifier(text);
-                if norm.chars().any(is_word_char) {
-                    push_unique(words.entry(norm).or_default(), (i, kind));
-                }
-            }
-            for e in &s.emails {
-                let norm = normalize_email(e).unwrap_or_else(|_| normalize_identifier(e));
-                let local = norm.rsplit_once('@').map_or("", |(l, _)| l);
-                for b in local.bytes().filter(|b| b.is_ascii_punctuation()) {
-                    local_punct[usize::from(b)] = true;
-                }
-                push_unique(emails.entry(norm).or_default(), i);
-            }
-            for h in &s.email_hashes {
-                push_unique(email_hashes.entry(*h).or_default(), i);
-            }
-            for p in &s.phones {
-                let digits: String = p.chars().filter(char::is_ascii_digit).collect();
-                if !digits.is_empty() {
-                    push_unique(phones.entry(digits).or_default(), i);
-                }
-            }
-        }
-        // '@' and white space never belong to a local part.
-        local_punct[usize::from(b'@')] = false;
+        let Gathered {
+            words,
+            emails,
+            email_hashes,
+            phones,
+            local_punct,
+        } = Gathered::of(request);
         let (word_pats, word_targets): (Vec<_>, Vec<_>) = sorted(words).into_iter().unzip();
         let (phone_pats, phone_targets): (Vec<_>, Vec<_>) = sorted(phones).into_iter().unzip();
         let anchors: Vec<&str> = word_pats.iter().map(|p| longest_word(p)).collect();
         let phone_min_digits = phone_pats.iter().map(String::len).min().unwrap_or(1);
-        let email_domains: HashSet<String> = emails
-            .keys()
-            .filter_map(|e| e.rsplit_once('@'))
-            .map(|(_, d)| d.to_owned())
-            .collect();
-        let mut domain_list: Vec<&str> = email_domains.iter().map(String::as_str).collect();
-        domain_list.sort_unstable();
-        let domain_prefixes = anchors::build(&domain_list, StartKind::Anchored);
-        let mut domain_firsts = [false; 256];
-        for b in domain_list.iter().filter_map(|d| d.bytes().next()) {
-            domain_firsts[usize::from(b.to_ascii_lowercase())] = true;
-            domain_firsts[usize::from(b.to_ascii_uppercase())] = true;
-        }
+        let (email_domains, domain_prefixes, domain_firsts) = domain_index(&emails);
         let words = automaton(&word_pats);
         let phones = automaton(&phone_pats);
         // An automaton is missing exactly when its pattern list is empty.
@@ -312,61 +270,166 @@ impl Patterns {
         let mut proj = DigitProjection::default();
         let mut i = 0;
         while i < bytes.len() {
-            // Skip to the next digit, then take the whole stretch around it.
-            let Some(d) = bytes
-                .get(i..)
-                .unwrap_or_default()
-                .iter()
-                .position(u8::is_ascii_digit)
-            else {
+            let Some((stretch, digits)) = phone_stretch(bytes, i) else {
                 break;
             };
-            let mut start = i + d;
-            while start > i
-                && bytes
-                    .get(start - 1)
-                    .copied()
-                    .is_some_and(is_phone_separator)
-            {
-                start -= 1;
-            }
-            let mut end = i + d;
-            let mut digits = 0;
-            while let Some(&b) = bytes.get(end) {
-                if b.is_ascii_digit() {
-                    digits += 1;
-                } else if !is_phone_separator(b) {
-                    break;
-                }
-                end += 1;
-            }
-            i = end + 1;
+            i = stretch.end + 1;
             if digits < self.phone_min_digits {
                 continue;
             }
-            proj.project(bytes, start..end);
-            for m in ac.find_overlapping_iter(&proj.digits) {
-                let Some(mut range) = proj.verified(m.range()) else {
-                    continue;
-                };
-                if range.start > 0 && bytes.get(range.start - 1) == Some(&b'+') {
-                    range.start -= 1;
-                }
-                for &subject in self
-                    .phone_targets
-                    .get(m.pattern().as_usize())
-                    .into_iter()
-                    .flatten()
-                {
-                    out.push(TextHit {
-                        subject,
-                        kind: IdKind::Phone,
-                        range: range.clone(),
-                    });
-                }
+            proj.project(bytes, stretch);
+            self.push_phone_hits(ac, &proj, bytes, out);
+        }
+    }
+
+    /// Pushes the phone matches of `ac` in the projected stretch `proj` of
+    /// `bytes` (a `+` just before a match is part of it).
+    #[inline]
+    fn push_phone_hits(
+        &self,
+        ac: &AhoCorasick,
+        proj: &DigitProjection,
+        bytes: &[u8],
+        out: &mut Vec<TextHit>,
+    ) {
+        for m in ac.find_overlapping_iter(&proj.digits) {
+            let Some(mut range) = proj.verified(m.range()) else {
+                continue;
+            };
+            if range.start > 0 && bytes.get(range.start - 1) == Some(&b'+') {
+                range.start -= 1;
+            }
+            for &subject in self
+                .phone_targets
+                .get(m.pattern().as_usize())
+                .into_iter()
+                .flatten()
+            {
+                out.push(TextHit {
+                    subject,
+                    kind: IdKind::Phone,
+                    range: range.clone(),
+                });
             }
         }
     }
+}
+
+/// The identifiers of a request gathered by kind, normalised, each with
+/// its subjects: what [`Patterns::new`] compiles.
+struct Gathered {
+    words: HashMap<String, Vec<(usize, IdKind)>>,
+    emails: HashMap<String, Vec<usize>>,
+    email_hashes: HashMap<[u8; 32], Vec<usize>>,
+    phones: HashMap<String, Vec<usize>>,
+    /// ASCII punctuation allowed in local parts (indexed by byte).
+    local_punct: [bool; 128],
+}
+
+impl Gathered {
+    /// Gathers the identifiers of every subject of `request`.
+    fn of(request: &ErasureRequest) -> Gathered {
+        let mut gathered = Gathered {
+            words: HashMap::new(),
+            emails: HashMap::new(),
+            email_hashes: HashMap::new(),
+            phones: HashMap::new(),
+            local_punct: [false; 128],
+        };
+        for c in LOCAL_PUNCT.bytes() {
+            gathered.local_punct[usize::from(c)] = true;
+        }
+        for (i, s) in request.subjects.iter().enumerate() {
+            gathered.add_subject(i, s);
+        }
+        // '@' and white space never belong to a local part.
+        gathered.local_punct[usize::from(b'@')] = false;
+        gathered
+    }
+
+    /// Adds the identifiers of subject `i`; the punctuation of its
+    /// addresses' local parts is allowed in local parts from then on.
+    fn add_subject(&mut self, i: usize, s: &Subject) {
+        let named = s.names.iter().map(|n| (n, IdKind::Name));
+        let termed = s.terms.iter().map(|t| (t, IdKind::Term));
+        for (text, kind) in named.chain(termed) {
+            let norm = normalize_identifier(text);
+            if norm.chars().any(is_word_char) {
+                push_unique(self.words.entry(norm).or_default(), (i, kind));
+            }
+        }
+        for e in &s.emails {
+            let norm = normalize_email(e).unwrap_or_else(|_| normalize_identifier(e));
+            let local = norm.rsplit_once('@').map_or("", |(l, _)| l);
+            for b in local.bytes().filter(|b| b.is_ascii_punctuation()) {
+                self.local_punct[usize::from(b)] = true;
+            }
+            push_unique(self.emails.entry(norm).or_default(), i);
+        }
+        for h in &s.email_hashes {
+            push_unique(self.email_hashes.entry(*h).or_default(), i);
+        }
+        for p in &s.phones {
+            let digits: String = p.chars().filter(char::is_ascii_digit).collect();
+            if !digits.is_empty() {
+                push_unique(self.phones.entry(digits).or_default(), i);
+            }
+        }
+    }
+}
+
+/// The domains of the addresses `emails`, with what finds them: an
+/// anchored automaton over them and their first bytes in both ASCII cases.
+fn domain_index(
+    emails: &HashMap<String, Vec<usize>>,
+) -> (HashSet<String>, Option<AhoCorasick>, [bool; 256]) {
+    let email_domains: HashSet<String> = emails
+        .keys()
+        .filter_map(|e| e.rsplit_once('@'))
+        .map(|(_, d)| d.to_owned())
+        .collect();
+    let mut domain_list: Vec<&str> = email_domains.iter().map(String::as_str).collect();
+    domain_list.sort_unstable();
+    let domain_prefixes = anchors::build(&domain_list, StartKind::Anchored);
+    let mut domain_firsts = [false; 256];
+    for b in domain_list.iter().filter_map(|d| d.bytes().next()) {
+        domain_firsts[usize::from(b.to_ascii_lowercase())] = true;
+        domain_firsts[usize::from(b.to_ascii_uppercase())] = true;
+    }
+    (email_domains, domain_prefixes, domain_firsts)
+}
+
+/// The next stretch of digits and phone separators in `bytes` that holds a
+/// digit at or after `from` (separators before that digit taken back to
+/// `from` at most): its range and its digit count.
+#[inline]
+fn phone_stretch(bytes: &[u8], from: usize) -> Option<(Range<usize>, usize)> {
+    // Skip to the next digit, then take the whole stretch around it.
+    let d = bytes
+        .get(from..)
+        .unwrap_or_default()
+        .iter()
+        .position(u8::is_ascii_digit)?;
+    let mut start = from + d;
+    while start > from
+        && bytes
+            .get(start - 1)
+            .copied()
+            .is_some_and(is_phone_separator)
+    {
+        start -= 1;
+    }
+    let mut end = from + d;
+    let mut digits = 0;
+    while let Some(&b) = bytes.get(end) {
+        if b.is_ascii_digit() {
+            digits += 1;
+        } else if !is_phone_separator(b) {
+            break;
+        }
+        end += 1;
+    }
+    Some((start..end, digits))
 }
 
 /// Characters a phone number may contain between its digits.

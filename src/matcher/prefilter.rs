@@ -113,40 +113,47 @@ fn plain_structural(p: &Patterns, value: &[u8]) -> bool {
     if !value.is_ascii() || value.iter().any(|&b| matches!(b, b'(' | b'\\')) {
         return false;
     }
-    for at in memchr::memmem::find_iter(value, b"=?") {
-        if at == 0 || value.get(at - 1) != Some(&b'"') {
-            return false;
-        }
-        let Some(rest) = value.get(at..) else {
-            return false;
-        };
-        let Some(end) = memchr::memchr(b'"', rest) else {
-            return false;
-        };
-        if !rest.get(..end).is_some_and(clean_encoded_word) {
-            return false;
-        }
+    let words_ok = memchr::memmem::find_iter(value, b"=?").all(|at| quoted_clean_word(value, at));
+    words_ok && memchr::memchr_iter(b'*', value).all(|i| star_ok(p, value, i))
+}
+
+/// True if the encoded word at `at` of `value` is a whole quoted parameter
+/// value and clean (see [`clean_encoded_word`]).
+fn quoted_clean_word(value: &[u8], at: usize) -> bool {
+    if at == 0 || value.get(at - 1) != Some(&b'"') {
+        return false;
     }
-    memchr::memchr_iter(b'*', value).all(|i| {
-        let Some(rest) = value.get(i + 1..) else {
+    let Some(rest) = value.get(at..) else {
+        return false;
+    };
+    let Some(end) = memchr::memchr(b'"', rest) else {
+        return false;
+    };
+    rest.get(..end).is_some_and(clean_encoded_word)
+}
+
+/// True if the `*` at `i` of `value` is no problem: before `=`, it starts
+/// an RFC 2231 value in one piece whose decoded text has no candidate;
+/// elsewhere, it does not mark a continuation (`*0=`, `*1*=`).
+fn star_ok(p: &Patterns, value: &[u8], i: usize) -> bool {
+    let Some(rest) = value.get(i + 1..) else {
+        return false;
+    };
+    let Some(rest) = rest.strip_prefix(b"=") else {
+        // `*` not starting a parameter value: only a continuation
+        // (`*0=`, `*1*=`) is a problem.
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        let Some(after) = rest.get(digits..) else {
             return false;
         };
-        let Some(rest) = rest.strip_prefix(b"=") else {
-            // `*` not starting a parameter value: only a continuation
-            // (`*0=`, `*1*=`) is a problem.
-            let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-            let Some(after) = rest.get(digits..) else {
-                return false;
-            };
-            let after = after.strip_prefix(b"*").unwrap_or(after);
-            return after.first() != Some(&b'=');
-        };
-        let len = rest
-            .iter()
-            .take_while(|&&b| b != b';' && !b.is_ascii_whitespace())
-            .count();
-        rest.get(..len).is_some_and(|v| rfc2231_value_ok(p, v))
-    })
+        let after = after.strip_prefix(b"*").unwrap_or(after);
+        return after.first() != Some(&b'=');
+    };
+    let len = rest
+        .iter()
+        .take_while(|&&b| b != b';' && !b.is_ascii_whitespace())
+        .count();
+    rest.get(..len).is_some_and(|v| rfc2231_value_ok(p, v))
 }
 
 /// Charsets whose encoded words and RFC 2231 values every decoder reads alike
@@ -185,38 +192,50 @@ fn decode_word(word: &[u8]) -> Option<Vec<u8>> {
 /// in an encoded word's text or in a decoded RFC 2231 value. Whatever cannot
 /// be read counts as naming one (the HTML readings are then checked too).
 fn mentions_htm(value: &[u8]) -> bool {
-    let has = |b: &[u8]| b.to_ascii_lowercase().windows(3).any(|w| w == b"htm");
-    if has(value) {
+    if has_htm(value) {
         return true;
     }
-    let words = memchr::memmem::find_iter(value, b"=?").any(|at| {
-        let Some(rest) = value.get(at..) else {
-            return true;
-        };
-        // An unquoted word runs to the end of the value; if that does not
-        // decode, it counts as naming HTML.
-        let end = memchr::memchr(b'"', rest).unwrap_or(rest.len());
-        rest.get(..end)
-            .and_then(decode_word)
-            .is_none_or(|b| has(&b))
-    });
-    let extended = memchr::memchr_iter(b'*', value).any(|i| {
-        let Some(rest) = value.get(i + 1..) else {
-            return true;
-        };
-        let Some(rest) = rest.strip_prefix(b"=") else {
-            return false;
-        };
-        let len = rest
-            .iter()
-            .take_while(|&&b| b != b';' && !b.is_ascii_whitespace())
-            .count();
-        rest.get(..len)
-            .and_then(|v| v.splitn(3, |&b| b == b'\'').nth(2))
-            .and_then(decode_percent_strict)
-            .is_none_or(|b| has(&b))
-    });
+    let words = memchr::memmem::find_iter(value, b"=?").any(|at| word_mentions_htm(value, at));
+    let extended = memchr::memchr_iter(b'*', value).any(|i| extended_mentions_htm(value, i));
     words || extended
+}
+
+/// True if `b` holds `htm`, ASCII case-insensitively.
+fn has_htm(b: &[u8]) -> bool {
+    b.to_ascii_lowercase().windows(3).any(|w| w == b"htm")
+}
+
+/// True if the encoded word at `at` of `value` may name HTML: its text does,
+/// or it does not decode.
+fn word_mentions_htm(value: &[u8], at: usize) -> bool {
+    let Some(rest) = value.get(at..) else {
+        return true;
+    };
+    // An unquoted word runs to the end of the value; if that does not
+    // decode, it counts as naming HTML.
+    let end = memchr::memchr(b'"', rest).unwrap_or(rest.len());
+    rest.get(..end)
+        .and_then(decode_word)
+        .is_none_or(|b| has_htm(&b))
+}
+
+/// True if the RFC 2231 value a `*` at `i` of `value` may start names HTML:
+/// its decoded text does, or it does not decode.
+fn extended_mentions_htm(value: &[u8], i: usize) -> bool {
+    let Some(rest) = value.get(i + 1..) else {
+        return true;
+    };
+    let Some(rest) = rest.strip_prefix(b"=") else {
+        return false;
+    };
+    let len = rest
+        .iter()
+        .take_while(|&&b| b != b';' && !b.is_ascii_whitespace())
+        .count();
+    rest.get(..len)
+        .and_then(|v| v.splitn(3, |&b| b == b'\'').nth(2))
+        .and_then(decode_percent_strict)
+        .is_none_or(|b| has_htm(&b))
 }
 
 /// An RFC 2231 value `charset'lang'text` in UTF-8 or US-ASCII: its decoded
@@ -574,30 +593,9 @@ fn split_multipart(body: &[u8], boundary: &[u8]) -> Option<Vec<std::ops::Range<u
         if closed || (line_start > 0 && body.get(line_start - 1) != Some(&b'\n')) {
             return None;
         }
-        let mut end = line_start + delimiter.len();
-        let close = body.get(end..end + 2) == Some(b"--");
-        if close {
-            end += 2;
-        }
-        while body.get(end).is_some_and(|&b| b == b' ' || b == b'\t') {
-            end += 1;
-        }
-        let next = match body.get(end) {
-            Some(b'\n') => end + 1,
-            Some(b'\r') if body.get(end + 1) == Some(&b'\n') => end + 2,
-            None => end,
-            Some(_) => return None,
-        };
+        let (close, next) = delimiter_tail(body, line_start + delimiter.len())?;
         if let Some(start) = open {
-            // The line break before the delimiter belongs to it.
-            let mut stop = line_start;
-            if stop > start && body.get(stop - 1) == Some(&b'\n') {
-                stop -= 1;
-                if stop > start && body.get(stop - 1) == Some(&b'\r') {
-                    stop -= 1;
-                }
-            }
-            parts.push(start..stop);
+            parts.push(start..part_stop(body, start, line_start));
         } else if close {
             return None;
         }
@@ -612,6 +610,39 @@ fn split_multipart(body: &[u8], boundary: &[u8]) -> Option<Vec<std::ops::Range<u
         }
     }
     (closed && !parts.is_empty()).then_some(parts)
+}
+
+/// The rest of a delimiter line from `end` (after `--boundary`): whether it
+/// is the close delimiter, and where the next line starts; `None` when
+/// anything but white space follows on the line.
+fn delimiter_tail(body: &[u8], mut end: usize) -> Option<(bool, usize)> {
+    let close = body.get(end..end + 2) == Some(b"--");
+    if close {
+        end += 2;
+    }
+    while body.get(end).is_some_and(|&b| b == b' ' || b == b'\t') {
+        end += 1;
+    }
+    let next = match body.get(end) {
+        Some(b'\n') => end + 1,
+        Some(b'\r') if body.get(end + 1) == Some(&b'\n') => end + 2,
+        None => end,
+        Some(_) => return None,
+    };
+    Some((close, next))
+}
+
+/// Where the part that starts at `start` ends before the delimiter line at
+/// `line_start`: the line break before the delimiter belongs to it.
+fn part_stop(body: &[u8], start: usize, line_start: usize) -> usize {
+    let mut stop = line_start;
+    if stop > start && body.get(stop - 1) == Some(&b'\n') {
+        stop -= 1;
+        if stop > start && body.get(stop - 1) == Some(&b'\r') {
+            stop -= 1;
+        }
+    }
+    stop
 }
 
 #[cfg(test)]

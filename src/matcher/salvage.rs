@@ -123,22 +123,29 @@ fn decoded_bodies(buf: &[u8]) -> Vec<Vec<u8>> {
         } else if line.trim_ascii().is_empty() {
             let block = &buf[block_start..pos];
             let found = encodings.find(block).map(|m| m.pattern().as_usize());
-            match found {
-                // A base64 body after a quoted-printable one is in the
-                // latter's decoded text (base64 decodes as itself in QP).
-                _ if qp_done => {}
-                Some(0) => out.push(base64_run(&buf[end..])),
-                Some(_) => {
-                    qp_done = true;
-                    out.push(qp_lenient(&buf[end..]));
-                }
-                None => {}
-            }
+            out.extend(decode_after(found, &mut qp_done, &buf[end..]));
             block_start = end;
         }
         pos = end;
     }
     out
+}
+
+/// The body `rest` after a header block that names the encoding `found`
+/// (pattern 0 base64, any other quoted-printable), decoded; `qp_done` once
+/// a quoted-printable body was decoded. A base64 body after a
+/// quoted-printable one is in the latter's decoded text (base64 decodes as
+/// itself in QP), so nothing more is decoded then.
+fn decode_after(found: Option<usize>, qp_done: &mut bool, rest: &[u8]) -> Option<Vec<u8>> {
+    match found {
+        _ if *qp_done => None,
+        Some(0) => Some(base64_run(rest)),
+        Some(_) => {
+            *qp_done = true;
+            Some(qp_lenient(rest))
+        }
+        None => None,
+    }
 }
 
 /// The base64 lines at the start of `body`, decoded (empty if they do not

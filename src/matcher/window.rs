@@ -149,41 +149,82 @@ fn search_piece(
 ) {
     let norm = Normalized::of_bytes(src.get(w.clone()).unwrap_or_default(), with_map);
     let text = norm.text.as_str();
-    let lo = if w.start > 0 { EDGE } else { 0 };
-    let hi = if w.end < src.len() {
-        text.len().saturating_sub(EDGE)
-    } else {
-        text.len()
+    let piece = Piece {
+        norm: &norm,
+        offset: w.start,
+        kept: kept_range(&w, src.len(), text.len()),
+        own,
     };
-    let finders: [fn(&Patterns, &str, &mut Vec<TextHit>); 3] = [
-        Patterns::find_words,
-        Patterns::find_emails,
-        Patterns::find_phones,
-    ];
     let mut buf = Vec::new();
-    for (bucket, find) in buckets.iter_mut().zip(finders) {
+    for (bucket, find) in buckets.iter_mut().zip(FINDERS) {
         buf.clear();
         find(p, text, &mut buf);
         for h in buf.drain(..) {
-            if h.range.start < lo || h.range.end > hi {
-                continue;
+            if let Some(hit) = piece.win_hit(h) {
+                bucket.push(hit);
             }
-            let span = norm
-                .source_range(h.range.clone())
-                .map(|s| s.start + w.start..s.end + w.start);
-            if let Some(own) = &own
-                && !span.as_ref().is_some_and(|s| own.contains(&s.start))
-            {
-                continue;
-            }
-            let after_for = h.kind == IdKind::Email && after_for_keyword(text, h.range.start);
-            bucket.push(WinHit {
-                subject: h.subject,
-                kind: h.kind,
-                span,
-                after_for,
-            });
         }
+    }
+}
+
+/// The searches of a piece, one per bucket.
+const FINDERS: [fn(&Patterns, &str, &mut Vec<TextHit>); 3] = [
+    Patterns::find_words,
+    Patterns::find_emails,
+    Patterns::find_phones,
+];
+
+/// Where hits of the window `w` of a source of `src_len` bytes may lie in
+/// its normalised text of `text_len` bytes: [`EDGE`] away from each cut.
+#[inline]
+fn kept_range(w: &Range<usize>, src_len: usize, text_len: usize) -> Range<usize> {
+    let lo = if w.start > 0 { EDGE } else { 0 };
+    let hi = if w.end < src_len {
+        text_len.saturating_sub(EDGE)
+    } else {
+        text_len
+    };
+    lo..hi
+}
+
+/// One normalised piece of a windowed search.
+struct Piece<'a> {
+    /// The piece, normalised.
+    norm: &'a Normalized,
+    /// Where the piece starts in the source.
+    offset: usize,
+    /// Where hits may lie in the normalised text (away from cuts).
+    kept: Range<usize>,
+    /// The source range whose hits the piece reports, if not all.
+    own: Option<Range<usize>>,
+}
+
+impl Piece<'_> {
+    /// The hit `h` of the normalised piece as a hit of the search; `None`
+    /// when it is too close to a cut or starts outside the piece's own
+    /// range.
+    #[inline]
+    fn win_hit(&self, h: TextHit) -> Option<WinHit> {
+        if h.range.start < self.kept.start || h.range.end > self.kept.end {
+            return None;
+        }
+        let span = self
+            .norm
+            .source_range(h.range.clone())
+            .map(|s| s.start + self.offset..s.end + self.offset);
+        if let Some(own) = &self.own
+            && !span.as_ref().is_some_and(|s| own.contains(&s.start))
+        {
+            return None;
+        }
+        let text = self.norm.text.as_str();
+        let after_for = h.kind == IdKind::Email && after_for_keyword(text, h.range.start);
+        Some(WinHit {
+            subject: h.subject,
+            kind: h.kind,
+            span,
+            after_for,
+        })
     }
 }
 
@@ -231,50 +272,74 @@ fn is_hard_cut(p: &Patterns, src: &[u8], i: usize) -> bool {
 
 /// The merged windows around all candidates, or `None` when they are dense.
 fn candidate_windows(p: &Patterns, src: &[u8], limits: Limits) -> Option<Vec<Range<usize>>> {
-    let limit = src.len() / limits.dense.max(1) + 1;
-    let mut w: Vec<Range<usize>> = Vec::new();
-    let word_reach = p.max_word_len + MARGIN;
-    // Adds a window; breaks once the candidates are dense.
-    let push = |w: &mut Vec<Range<usize>>, r: Range<usize>| {
-        w.push(r);
-        if w.len() > limit {
+    let mut windows = Windows {
+        ranges: Vec::new(),
+        limit: src.len() / limits.dense.max(1) + 1,
+    };
+    if windows.add_candidates(p, src).is_break() {
+        return None;
+    }
+    let merged = merge(windows.ranges);
+    let total: usize = merged.iter().map(|r| r.len()).sum();
+    (total.saturating_mul(100) <= src.len().saturating_mul(limits.cover)).then_some(merged)
+}
+
+/// The windows around the candidates found so far, up to a limit.
+struct Windows {
+    /// The windows, in the order their candidates were found.
+    ranges: Vec<Range<usize>>,
+    /// More windows than this, and the candidates are dense.
+    limit: usize,
+}
+
+impl Windows {
+    /// Adds a window; breaks once the candidates are dense.
+    #[inline]
+    fn push(&mut self, r: Range<usize>) -> ControlFlow<()> {
+        self.ranges.push(r);
+        if self.ranges.len() > self.limit {
             ControlFlow::Break(())
         } else {
             ControlFlow::Continue(())
         }
-    };
-    if let Some(anchors) = &p.anchors {
-        // An occurrence left out overlaps a reported one, so it is at most
-        // one anchor length away.
-        let flow = anchors.for_each(src, |start, end| {
-            push(&mut w, around(src, start, end, word_reach + p.max_word_len))
-        });
-        if flow.is_break() {
-            return None;
-        }
     }
-    if p.has_emails() {
-        for at in memchr_iter(b'@', src) {
-            if may_be_address(p, src, at) && push(&mut w, email_window(p, src, at)).is_break() {
-                return None;
+
+    /// Adds the windows around every candidate of `src`: anchors, `@`s that
+    /// may be addresses, phone stretches and non-ASCII word candidates.
+    /// Breaks once the candidates are dense.
+    fn add_candidates(&mut self, p: &Patterns, src: &[u8]) -> ControlFlow<()> {
+        let word_reach = p.max_word_len + MARGIN;
+        if let Some(anchors) = &p.anchors {
+            // An occurrence left out overlaps a reported one, so it is at most
+            // one anchor length away.
+            anchors.for_each(src, |start, end| {
+                self.push(around(src, start, end, word_reach + p.max_word_len))
+            })?;
+        }
+        if p.has_emails() {
+            for at in memchr_iter(b'@', src) {
+                if may_be_address(p, src, at) {
+                    self.push(email_window(p, src, at))?;
+                }
             }
         }
-    }
-    if p.has_phones() {
-        phone_stretches(src, p.phone_min_digits.max(1), |start, end| {
-            w.push(around(src, start, end, MARGIN));
-        });
-        if w.len() > limit {
-            return None;
+        if p.has_phones() {
+            phone_stretches(src, p.phone_min_digits.max(1), |start, end| {
+                self.ranges.push(around(src, start, end, MARGIN));
+            });
+            if self.ranges.len() > self.limit {
+                return ControlFlow::Break(());
+            }
         }
-    }
-    if p.anchors.is_some() && !src.is_ascii() {
-        let flow =
-            non_ascii_word_candidates(p, src, |i| push(&mut w, around(src, i, i + 1, word_reach)));
-        if flow.is_break() {
-            return None;
+        if p.anchors.is_some() && !src.is_ascii() {
+            non_ascii_word_candidates(p, src, |i| self.push(around(src, i, i + 1, word_reach)))?;
         }
+        ControlFlow::Continue(())
     }
+}
+
+/// The windows `w` sorted and merged where they overlap or touch.
+fn merge(mut w: Vec<Range<usize>>) -> Vec<Range<usize>> {
     w.sort_unstable_by_key(|r| r.start);
     let mut merged: Vec<Range<usize>> = Vec::with_capacity(w.len());
     for r in w {
@@ -283,8 +348,7 @@ fn candidate_windows(p: &Patterns, src: &[u8], limits: Limits) -> Option<Vec<Ran
             _ => merged.push(r),
         }
     }
-    let total: usize = merged.iter().map(|r| r.len()).sum();
-    (total.saturating_mul(100) <= src.len().saturating_mul(limits.cover)).then_some(merged)
+    merged
 }
 
 /// True if `src` holds a candidate for some match, by a rule that also
@@ -301,23 +365,8 @@ pub(crate) fn may_match_any_substring(p: &Patterns, src: &[u8]) -> bool {
     if p.anchors.as_ref().is_some_and(|a| a.is_match(src)) {
         return true;
     }
-    if p.has_emails() {
-        for at in memchr_iter(b'@', src) {
-            if p.has_email_hashes() {
-                return true;
-            }
-            let after = src.get(at + 1..).unwrap_or_default();
-            let len = ascii_domain_len(after);
-            let rest = after.get(len..).unwrap_or_default();
-            let carried_on = if p.ascii_domains {
-                starts_with_folding(rest)
-            } else {
-                rest.first().is_some_and(|b| !b.is_ascii())
-            };
-            if carried_on || p.starts_with_domain(after.get(..len).unwrap_or_default()) {
-                return true;
-            }
-        }
+    if p.has_emails() && memchr_iter(b'@', src).any(|at| substring_may_be_address(p, src, at)) {
+        return true;
     }
     if p.has_phones() {
         let mut any = false;
@@ -329,6 +378,22 @@ pub(crate) fn may_match_any_substring(p: &Patterns, src: &[u8]) -> bool {
     p.anchors.is_some()
         && !src.is_ascii()
         && non_ascii_word_candidates(p, src, |_| ControlFlow::Break(())).is_break()
+}
+
+/// The `@` rule of [`may_match_any_substring`] for the `@` at byte `at`.
+fn substring_may_be_address(p: &Patterns, src: &[u8], at: usize) -> bool {
+    if p.has_email_hashes() {
+        return true;
+    }
+    let after = src.get(at + 1..).unwrap_or_default();
+    let len = ascii_domain_len(after);
+    let rest = after.get(len..).unwrap_or_default();
+    let carried_on = if p.ascii_domains {
+        starts_with_folding(rest)
+    } else {
+        rest.first().is_some_and(|b| !b.is_ascii())
+    };
+    carried_on || p.starts_with_domain(after.get(..len).unwrap_or_default())
 }
 
 /// Calls `f` at every byte where a non-ASCII word candidate starts, until it
@@ -398,42 +463,58 @@ fn phone_stretches(src: &[u8], min: usize, mut f: impl FnMut(usize, usize)) {
         } else {
             element_start(src, at)
         };
-        let Some(mut start) = covering.filter(|&s| s >= i) else {
+        let Some(covering) = covering.filter(|&s| s >= i) else {
             i = at + 1;
             continue;
         };
-        while start > i {
-            let Some(&before) = src.get(start - 1) else {
-                break;
-            };
-            let step = if before.is_ascii() {
-                usize::from(is_phone_byte(before))
-            } else {
-                [2, 3]
-                    .into_iter()
-                    .find(|&n| start >= i + n && blank_len_at(src, start - n) == n)
-                    .unwrap_or(0)
-            };
-            if step == 0 {
-                break;
-            }
-            start -= step;
-        }
-        let mut end = start;
-        let mut digits = 0;
-        loop {
-            let n = element_len_at(src, end);
-            if n == 0 {
-                break;
-            }
-            digits += usize::from(src.get(end).is_some_and(u8::is_ascii_digit));
-            end += n;
-        }
+        let start = stretch_start(src, i, covering);
+        let (end, digits) = stretch_end(src, start);
         if digits >= min {
             f(start, end);
         }
         i = end + 1;
     }
+}
+
+/// Where the stretch holding the element at `start` starts, looking back
+/// no further than `floor`.
+#[inline]
+fn stretch_start(src: &[u8], floor: usize, mut start: usize) -> usize {
+    while start > floor {
+        let Some(&before) = src.get(start - 1) else {
+            break;
+        };
+        let step = if before.is_ascii() {
+            usize::from(is_phone_byte(before))
+        } else {
+            [2, 3]
+                .into_iter()
+                .find(|&n| start >= floor + n && blank_len_at(src, start - n) == n)
+                .unwrap_or(0)
+        };
+        if step == 0 {
+            break;
+        }
+        start -= step;
+    }
+    start
+}
+
+/// Where the stretch starting at `start` ends, and its count of ASCII
+/// digits.
+#[inline]
+fn stretch_end(src: &[u8], start: usize) -> (usize, usize) {
+    let mut end = start;
+    let mut digits = 0;
+    loop {
+        let n = element_len_at(src, end);
+        if n == 0 {
+            break;
+        }
+        digits += usize::from(src.get(end).is_some_and(u8::is_ascii_digit));
+        end += n;
+    }
+    (end, digits)
 }
 
 /// An ASCII byte that may stand in a phone number: a digit or a separator.
@@ -567,32 +648,8 @@ fn may_be_address(p: &Patterns, src: &[u8], at: usize) -> bool {
     let after = src.get(at + 1..).unwrap_or_default();
     let len = ascii_domain_len(after);
     let rest = after.get(len..).unwrap_or_default();
-    if p.ascii_domains {
-        // Only a character that normalises to ASCII or to nothing can carry
-        // the domain on past the ASCII run; any other character either
-        // ends the token or makes its domain non-ASCII.
-        if starts_with_folding(rest) {
-            return true;
-        }
-    } else {
-        // The domain surely ends at an invalid UTF-8 sequence (U+FFFD), or
-        // at an ASCII byte that is not followed by a (maybe combining)
-        // character.
-        let invalid_at = |r: &[u8]| {
-            std::str::from_utf8(r.get(..r.len().min(4)).unwrap_or_default())
-                .is_err_and(|e| e.valid_up_to() == 0)
-        };
-        match rest.first() {
-            Some(&b) if !b.is_ascii() && !invalid_at(rest) => return true,
-            Some(&b)
-                if b.is_ascii()
-                    && rest.get(1).is_some_and(|b| !b.is_ascii())
-                    && !invalid_at(rest.get(1..).unwrap_or_default()) =>
-            {
-                return true;
-            }
-            _ => {}
-        }
+    if domain_may_go_on(p, rest) {
+        return true;
     }
     let domain = after.get(..len).unwrap_or_default();
     let mut end = domain.len();
@@ -606,6 +663,34 @@ fn may_be_address(p: &Patterns, src: &[u8], at: usize) -> bool {
     }
     let lower = domain.to_ascii_lowercase();
     std::str::from_utf8(&lower).is_ok_and(|d| p.email_domains.contains(d))
+}
+
+/// True if a domain may go on past its plain-ASCII run, `rest` being the
+/// bytes after that run.
+#[inline]
+fn domain_may_go_on(p: &Patterns, rest: &[u8]) -> bool {
+    if p.ascii_domains {
+        // Only a character that normalises to ASCII or to nothing can carry
+        // the domain on past the ASCII run; any other character either
+        // ends the token or makes its domain non-ASCII.
+        return starts_with_folding(rest);
+    }
+    // The domain surely ends at an invalid UTF-8 sequence (U+FFFD), or
+    // at an ASCII byte that is not followed by a (maybe combining)
+    // character.
+    let invalid_at = |r: &[u8]| {
+        std::str::from_utf8(r.get(..r.len().min(4)).unwrap_or_default())
+            .is_err_and(|e| e.valid_up_to() == 0)
+    };
+    match rest.first() {
+        Some(&b) if !b.is_ascii() && !invalid_at(rest) => true,
+        Some(&b) => {
+            b.is_ascii()
+                && rest.get(1).is_some_and(|b| !b.is_ascii())
+                && !invalid_at(rest.get(1..).unwrap_or_default())
+        }
+        None => false,
+    }
 }
 
 /// The window around the address token at `@` byte `at`: the token can only

@@ -52,25 +52,7 @@ pub(crate) fn parse_block(bytes: &[u8]) -> Block {
             };
         }
         let end = pos + line_len;
-        let value_end = pos + content.len();
-        let continuation = matches!(content.first(), Some(b' ' | b'\t'));
-        if continuation && let Some(last) = fields.last_mut() {
-            last.range.end = end;
-            last.value.end = value_end;
-        } else if let Some(name) = field_name(content) {
-            let colon = memchr::memchr(b':', content).unwrap_or(name.len());
-            fields.push(Field {
-                range: pos..end,
-                name: pos..pos + name.len(),
-                value: pos + colon + 1..value_end,
-            });
-        } else if continuation {
-            fields.push(Field {
-                range: pos..end,
-                name: pos..pos,
-                value: pos..value_end,
-            });
-        } else {
+        if !push_line(&mut fields, content, pos..end) {
             return Block {
                 fields,
                 body_start: pos,
@@ -82,6 +64,36 @@ pub(crate) fn parse_block(bytes: &[u8]) -> Block {
         fields,
         body_start: bytes.len(),
     }
+}
+
+/// Adds the header line at `line` (`content`: its bytes without the line
+/// ending) to `fields`: a continuation extends the last field (or starts
+/// one with no name), a field line starts a field. False when the line is
+/// neither: the body starts there.
+fn push_line(fields: &mut Vec<Field>, content: &[u8], line: Range<usize>) -> bool {
+    let (pos, end) = (line.start, line.end);
+    let value_end = pos + content.len();
+    let continuation = matches!(content.first(), Some(b' ' | b'\t'));
+    if continuation && let Some(last) = fields.last_mut() {
+        last.range.end = end;
+        last.value.end = value_end;
+    } else if let Some(name) = field_name(content) {
+        let colon = memchr::memchr(b':', content).unwrap_or(name.len());
+        fields.push(Field {
+            range: pos..end,
+            name: pos..pos + name.len(),
+            value: pos + colon + 1..value_end,
+        });
+    } else if continuation {
+        fields.push(Field {
+            range: pos..end,
+            name: pos..pos,
+            value: pos..value_end,
+        });
+    } else {
+        return false;
+    }
+    true
 }
 
 /// Unfolds a raw value (line breaks removed, as in RFC 5322 unfolding).
@@ -140,36 +152,41 @@ enum FieldKind {
     Text,
 }
 
+/// The address-list fields (besides the `resent-` ones).
+const ADDRESS_FIELDS: &[&str] = &[
+    "from",
+    "to",
+    "cc",
+    "bcc",
+    "reply-to",
+    "sender",
+    "return-path",
+    "delivered-to",
+    "x-original-to",
+    "envelope-to",
+    "x-envelope-to",
+    "errors-to",
+    "mail-followup-to",
+    "mail-reply-to",
+    "disposition-notification-to",
+    "return-receipt-to",
+];
+
+/// The message-identifier fields.
+const MSGID_FIELDS: &[&str] = &[
+    "message-id",
+    "in-reply-to",
+    "references",
+    "content-id",
+    "resent-message-id",
+];
+
+/// The kind of the field named `name` (any case).
 fn field_kind(name: &[u8]) -> FieldKind {
-    const ADDRESS: &[&str] = &[
-        "from",
-        "to",
-        "cc",
-        "bcc",
-        "reply-to",
-        "sender",
-        "return-path",
-        "delivered-to",
-        "x-original-to",
-        "envelope-to",
-        "x-envelope-to",
-        "errors-to",
-        "mail-followup-to",
-        "mail-reply-to",
-        "disposition-notification-to",
-        "return-receipt-to",
-    ];
-    const MSGID: &[&str] = &[
-        "message-id",
-        "in-reply-to",
-        "references",
-        "content-id",
-        "resent-message-id",
-    ];
     let name = String::from_utf8_lossy(name).to_ascii_lowercase();
-    if MSGID.contains(&name.as_str()) {
+    if MSGID_FIELDS.contains(&name.as_str()) {
         FieldKind::MsgId
-    } else if ADDRESS.contains(&name.as_str())
+    } else if ADDRESS_FIELDS.contains(&name.as_str())
         || (name.starts_with("resent-") && name != "resent-date")
     {
         FieldKind::Address
@@ -235,12 +252,7 @@ pub(crate) fn redact_field(
     let name = bytes.get(field.name.clone()).unwrap_or_default();
     let original = bytes.get(field.value.clone()).unwrap_or_default();
     let kind = field_kind(name);
-    let mut value = Cow::Borrowed(original);
-    if kind == FieldKind::Mime
-        && let Some(new) = params::redact_params(original, finder, path)?
-    {
-        value = Cow::Owned(new);
-    }
+    let value = with_params_redacted(kind, original, finder, path)?;
     let decoded = decode_value(&value);
     let hits = mapped::find(finder, &decoded.mapped);
     if hits.is_empty() && matches!(value, Cow::Borrowed(_)) {
@@ -248,17 +260,7 @@ pub(crate) fn redact_field(
     }
     let quoting = Quoting::default();
     let marker = |hit: &Hit, seg: &Seg, pos: usize| -> &'static str {
-        if hit.email {
-            return EMAIL_MARKER;
-        }
-        match (seg.kind, kind) {
-            (SegKind::Encoded(_), _) => TEXT_MARKER,
-            (_, FieldKind::MsgId) => "erased",
-            (_, FieldKind::Address | FieldKind::Mime) if !quoting.quoted_at(&value, pos) => {
-                "\"[erased]\""
-            }
-            _ => TEXT_MARKER,
-        }
+        marker_of(kind, &quoting, &value, hit, seg, pos)
     };
     let covers = mapped::covers(&decoded.mapped, &hits, &marker);
     if covers.iter().any(|c| decoded.inexact.contains(&c.seg)) {
@@ -266,23 +268,77 @@ pub(crate) fn redact_field(
             part: path.to_vec(),
         });
     }
-    let structure = || RewriteError::Structure {
-        part: path.to_vec(),
-    };
+    let out = rebuild(bytes, field, &value, decoded, covers, eol).ok_or_else(|| {
+        RewriteError::Structure {
+            part: path.to_vec(),
+        }
+    })?;
+    let old = bytes.get(field.range.clone()).unwrap_or_default();
+    Ok((out != old).then_some(out))
+}
+
+/// The raw value of a field of `kind` with its MIME parameters redacted
+/// (for a MIME parameter field; any other is borrowed as it is).
+fn with_params_redacted<'a>(
+    kind: FieldKind,
+    original: &'a [u8],
+    finder: &dyn Finder,
+    path: &[usize],
+) -> Result<Cow<'a, [u8]>, RewriteError> {
+    if kind == FieldKind::Mime
+        && let Some(new) = params::redact_params(original, finder, path)?
+    {
+        return Ok(Cow::Owned(new));
+    }
+    Ok(Cow::Borrowed(original))
+}
+
+/// The marker that replaces `hit` at `pos` of `value` (in segment `seg`)
+/// in a field of `kind`: one the field's syntax accepts there.
+fn marker_of(
+    kind: FieldKind,
+    quoting: &Quoting,
+    value: &[u8],
+    hit: &Hit,
+    seg: &Seg,
+    pos: usize,
+) -> &'static str {
+    if hit.email {
+        return EMAIL_MARKER;
+    }
+    match (seg.kind, kind) {
+        (SegKind::Encoded(_), _) => TEXT_MARKER,
+        (_, FieldKind::MsgId) => "erased",
+        (_, FieldKind::Address | FieldKind::Mime) if !quoting.quoted_at(value, pos) => {
+            "\"[erased]\""
+        }
+        _ => TEXT_MARKER,
+    }
+}
+
+/// The field `field` of `bytes` written anew with its (possibly already
+/// changed) `value` rewritten as `covers` plan it; `None` when a line would
+/// be too long. Before any new text is built, a field whose kept bytes
+/// alone make a line too long is refused without copies of it (a huge
+/// line).
+fn rebuild(
+    bytes: &[u8],
+    field: &Field,
+    value: &[u8],
+    decoded: DecodedValue,
+    covers: Vec<Cover>,
+    eol: &[u8],
+) -> Option<Vec<u8>> {
     let head = bytes
         .get(field.range.start..field.value.start)
         .unwrap_or_default();
     let tail = bytes
         .get(field.value.end..field.range.end)
         .unwrap_or_default();
-    // Before any new text is built: a field whose kept bytes alone make a
-    // line too long is refused without copies of it (a huge line).
-    if surely_too_long(head, &value, tail, &decoded.mapped, &covers) {
-        return Err(structure());
+    if surely_too_long(head, value, tail, &decoded.mapped, &covers) {
+        return None;
     }
-    let out = render(head, &value, tail, decoded, covers, eol).ok_or_else(structure)?;
-    let old = bytes.get(field.range.clone()).unwrap_or_default();
-    Ok((out != old).then_some(out))
+    render(head, value, tail, decoded, covers, eol)
 }
 
 /// Builds the field `head` + `value` + `tail` rewritten as `covers` plan
@@ -297,18 +353,7 @@ fn render(
     covers: Vec<Cover>,
     eol: &[u8],
 ) -> Option<Vec<u8>> {
-    // Where the value's lines start, for the column of a run written again.
-    let breaks: Vec<usize> = if covers.iter().any(|c| {
-        decoded
-            .mapped
-            .segs
-            .get(c.seg)
-            .is_some_and(|s| matches!(s.kind, SegKind::Encoded(_)))
-    }) {
-        memchr::memchr_iter(b'\n', value).collect()
-    } else {
-        Vec::new()
-    };
+    let breaks = line_breaks_if_refolded(value, &decoded.mapped, &covers);
     let encode = |seg: &Seg, text: &str| -> Vec<u8> {
         let col = match breaks.partition_point(|&nl| nl < seg.src.start) {
             0 => head.len() + seg.src.start,
@@ -331,6 +376,22 @@ fn render(
     (!out.split(|&b| b == b'\n').any(|l| l.len() > MAX_LINE + 1)).then_some(out)
 }
 
+/// Where the value's lines break, for the column of a run written again:
+/// empty when `covers` change no encoded-word run.
+fn line_breaks_if_refolded(value: &[u8], mapped: &Mapped, covers: &[Cover]) -> Vec<usize> {
+    let refolds = covers.iter().any(|c| {
+        mapped
+            .segs
+            .get(c.seg)
+            .is_some_and(|s| matches!(s.kind, SegKind::Encoded(_)))
+    });
+    if refolds {
+        memchr::memchr_iter(b'\n', value).collect()
+    } else {
+        Vec::new()
+    }
+}
+
 /// True when the field `head` + `value` + `tail`, rewritten as `covers`
 /// plan it, will surely hold a line over [`MAX_LINE`] that is not blank
 /// (and so not dropped): the bytes a rewrite keeps on one line add up to
@@ -345,33 +406,6 @@ fn surely_too_long(
     mapped: &Mapped,
     covers: &[Cover],
 ) -> bool {
-    /// The line being measured: kept bytes so far, and whether one of them
-    /// is neither white space nor a carriage return.
-    #[derive(Default)]
-    struct Line {
-        len: usize,
-        solid: bool,
-    }
-    impl Line {
-        /// Adds bytes without a line break; true when the line is too long.
-        fn add(&mut self, bytes: &[u8]) -> bool {
-            self.len += bytes.len();
-            self.solid = self.solid || bytes.iter().any(|b| !b" \t\r".contains(b));
-            self.solid && self.len > MAX_LINE + 1
-        }
-        /// Adds kept bytes that may hold line breaks.
-        fn add_kept(&mut self, bytes: &[u8]) -> bool {
-            let mut rest = bytes;
-            while let Some(nl) = memchr::memchr(b'\n', rest) {
-                if self.add(rest.get(..nl).unwrap_or_default()) {
-                    return true;
-                }
-                *self = Line::default();
-                rest = rest.get(nl + 1..).unwrap_or_default();
-            }
-            self.add(rest)
-        }
-    }
     let mut line = Line::default();
     if line.add_kept(head) {
         return true;
@@ -393,32 +427,75 @@ fn surely_too_long(
             return true;
         }
         pos = seg.src.end;
-        match seg.kind {
-            SegKind::Encoded(_) => line = Line::default(),
-            SegKind::Virtual => {}
-            SegKind::Atomic | SegKind::Linear => {
-                let mut at = seg.src.start;
-                for cover in group {
-                    if seg.kind == SegKind::Linear {
-                        let start = seg.src.start + (cover.range.start - seg.text.start);
-                        if line.add(value.get(at..start).unwrap_or_default()) {
-                            return true;
-                        }
-                        at = seg.src.start + (cover.range.end - seg.text.start);
-                    }
-                    if line.add(cover.marker.unwrap_or_default().as_bytes()) {
-                        return true;
-                    }
-                }
-                if seg.kind == SegKind::Linear
-                    && line.add(value.get(at..seg.src.end).unwrap_or_default())
-                {
-                    return true;
-                }
-            }
+        if line.add_changed(value, seg, group) {
+            return true;
         }
     }
     line.add_kept(value.get(pos..).unwrap_or_default()) || line.add_kept(tail)
+}
+
+/// The line being measured by [`surely_too_long`]: kept bytes so far, and
+/// whether one of them is neither white space nor a carriage return.
+#[derive(Default)]
+struct Line {
+    len: usize,
+    solid: bool,
+}
+
+impl Line {
+    /// Adds bytes without a line break; true when the line is too long.
+    fn add(&mut self, bytes: &[u8]) -> bool {
+        self.len += bytes.len();
+        self.solid = self.solid || bytes.iter().any(|b| !b" \t\r".contains(b));
+        self.solid && self.len > MAX_LINE + 1
+    }
+
+    /// Adds kept bytes that may hold line breaks.
+    fn add_kept(&mut self, bytes: &[u8]) -> bool {
+        let mut rest = bytes;
+        while let Some(nl) = memchr::memchr(b'\n', rest) {
+            if self.add(rest.get(..nl).unwrap_or_default()) {
+                return true;
+            }
+            *self = Line::default();
+            rest = rest.get(nl + 1..).unwrap_or_default();
+        }
+        self.add(rest)
+    }
+
+    /// Adds what a changed segment of `value` keeps: a refolded
+    /// encoded-word run counts as a line break, a virtual segment keeps
+    /// nothing, a raw one its markers and uncovered bytes.
+    fn add_changed(&mut self, value: &[u8], seg: &Seg, group: &[Cover]) -> bool {
+        match seg.kind {
+            SegKind::Encoded(_) => {
+                *self = Line::default();
+                false
+            }
+            SegKind::Virtual => false,
+            SegKind::Atomic | SegKind::Linear => self.add_changed_raw(value, seg, group),
+        }
+    }
+
+    /// Adds what a changed raw (atomic or linear) segment of `value` keeps
+    /// once its `group` of covers is applied: the markers, and for a linear
+    /// one the bytes between the covers too.
+    fn add_changed_raw(&mut self, value: &[u8], seg: &Seg, group: &[Cover]) -> bool {
+        let mut at = seg.src.start;
+        for cover in group {
+            if seg.kind == SegKind::Linear {
+                let start = seg.src.start + (cover.range.start - seg.text.start);
+                if self.add(value.get(at..start).unwrap_or_default()) {
+                    return true;
+                }
+                at = seg.src.start + (cover.range.end - seg.text.start);
+            }
+            if self.add(cover.marker.unwrap_or_default().as_bytes()) {
+                return true;
+            }
+        }
+        seg.kind == SegKind::Linear && self.add(value.get(at..seg.src.end).unwrap_or_default())
+    }
 }
 
 /// Removes continuation lines that a redaction left empty or blank; the
@@ -458,22 +535,12 @@ pub(crate) fn encode_words(text: &str, letter: u8, col: usize, eol: &[u8]) -> Ve
         out.push(b' ');
         room = 75;
     }
-    let width = |bytes: &[u8]| -> usize {
-        if letter == b'B' {
-            bytes.len().div_ceil(3) * 4
-        } else {
-            bytes
-                .iter()
-                .map(|&b| if q_literal(b) { 1 } else { 3 })
-                .sum()
-        }
-    };
     let mut start = 0;
     let mut end = 0;
     for (i, ch) in text.char_indices() {
         let next = i + ch.len_utf8();
         let candidate = text.get(start..next).unwrap_or_default().as_bytes();
-        if end > start && OVERHEAD + width(candidate) > room {
+        if end > start && OVERHEAD + encoded_width(candidate, letter) > room {
             push_word(&mut out, text.get(start..end).unwrap_or_default(), letter);
             out.extend_from_slice(eol);
             out.push(b' ');
@@ -484,6 +551,18 @@ pub(crate) fn encode_words(text: &str, letter: u8, col: usize, eol: &[u8]) -> Ve
     }
     push_word(&mut out, text.get(start..).unwrap_or_default(), letter);
     out
+}
+
+/// The length of `bytes` encoded in one word's text (`letter` B or Q).
+fn encoded_width(bytes: &[u8], letter: u8) -> usize {
+    if letter == b'B' {
+        bytes.len().div_ceil(3) * 4
+    } else {
+        bytes
+            .iter()
+            .map(|&b| if q_literal(b) { 1 } else { 3 })
+            .sum()
+    }
 }
 
 /// True for bytes a Q encoded word in a phrase may carry as themselves.

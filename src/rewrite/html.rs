@@ -184,14 +184,8 @@ fn text_view(html: &str, range: Range<usize>) -> Mapped {
 fn markup(html: &str, i: usize, text: &mut Mapped, others: &mut Vec<Mapped>) -> usize {
     let b = html.as_bytes();
     let rest = b.get(i..).unwrap_or_default();
-    if rest.starts_with(b"<!--") {
-        let end = memchr::memmem::find(rest.get(4..).unwrap_or_default(), b"-->")
-            .map_or(b.len(), |e| i + 4 + e);
-        others.push(text_view(html, i + 4..end));
-        return (end + 3).min(b.len());
-    }
-    if rest.starts_with(b"<!") || rest.starts_with(b"<?") {
-        return memchr::memchr(b'>', rest).map_or(b.len(), |e| i + e + 1);
+    if let Some(end) = declaration(html, i, others) {
+        return end;
     }
     let closing = rest.get(1) == Some(&b'/');
     let name_start = i + 1 + usize::from(closing);
@@ -213,6 +207,23 @@ fn markup(html: &str, i: usize, text: &mut Mapped, others: &mut Vec<Mapped>) -> 
         return content_end;
     }
     end
+}
+
+/// Skips a comment (adding a view of it), a declaration or a processing
+/// instruction at `i`: the offset after it; `None` when `i` starts a tag.
+fn declaration(html: &str, i: usize, others: &mut Vec<Mapped>) -> Option<usize> {
+    let b = html.as_bytes();
+    let rest = b.get(i..).unwrap_or_default();
+    if rest.starts_with(b"<!--") {
+        let end = memchr::memmem::find(rest.get(4..).unwrap_or_default(), b"-->")
+            .map_or(b.len(), |e| i + 4 + e);
+        others.push(text_view(html, i + 4..end));
+        return Some((end + 3).min(b.len()));
+    }
+    if rest.starts_with(b"<!") || rest.starts_with(b"<?") {
+        return Some(memchr::memchr(b'>', rest).map_or(b.len(), |e| i + e + 1));
+    }
+    None
 }
 
 /// Where `</name` (any case) starts at or after `from`, or the end.
@@ -241,23 +252,7 @@ fn attributes(html: &str, mut i: usize, others: &mut Vec<Mapped>) -> usize {
                 while b.get(i).is_some_and(|c| c.is_ascii_whitespace()) {
                     i += 1;
                 }
-                let (start, end, next) = match b.get(i) {
-                    Some(&q @ (b'"' | b'\'')) => {
-                        let end = memchr::memchr(q, b.get(i + 1..).unwrap_or_default())
-                            .map_or(b.len(), |e| i + 1 + e);
-                        (i + 1, end, (end + 1).min(b.len()))
-                    }
-                    _ => {
-                        let mut end = i;
-                        while b
-                            .get(end)
-                            .is_some_and(|c| !c.is_ascii_whitespace() && *c != b'>')
-                        {
-                            end += 1;
-                        }
-                        (i, end, end)
-                    }
-                };
+                let (start, end, next) = attribute_value(b, i);
                 others.push(text_view(html, start..end));
                 i = next;
             }
@@ -267,43 +262,77 @@ fn attributes(html: &str, mut i: usize, others: &mut Vec<Mapped>) -> usize {
     b.len()
 }
 
+/// The attribute value at `i` (quoted or not): where its text starts and
+/// ends, and the offset after it.
+fn attribute_value(b: &[u8], i: usize) -> (usize, usize, usize) {
+    match b.get(i) {
+        Some(&q @ (b'"' | b'\'')) => {
+            let end = memchr::memchr(q, b.get(i + 1..).unwrap_or_default())
+                .map_or(b.len(), |e| i + 1 + e);
+            (i + 1, end, (end + 1).min(b.len()))
+        }
+        _ => {
+            let mut end = i;
+            while b
+                .get(end)
+                .is_some_and(|c| !c.is_ascii_whitespace() && *c != b'>')
+            {
+                end += 1;
+            }
+            (i, end, end)
+        }
+    }
+}
+
 /// Decodes a character reference at the start of `s` (`&...`): the text
 /// it stands for and its length. Unknown names are not references.
 fn char_ref(s: &[u8]) -> Option<(String, usize)> {
     let rest = s.get(1..)?;
-    if let Some(num) = rest.strip_prefix(b"#") {
-        let (hex, digits_at) = match num.first() {
-            Some(b'x' | b'X') => (true, 1),
-            _ => (false, 0),
-        };
-        let digits = num.get(digits_at..)?;
-        let n = digits
-            .iter()
-            .take_while(|c| {
-                if hex {
-                    c.is_ascii_hexdigit()
-                } else {
-                    c.is_ascii_digit()
-                }
-            })
-            .count();
-        if n == 0 || n > 8 {
-            return None;
-        }
-        let value = u32::from_str_radix(
-            std::str::from_utf8(digits.get(..n)?).ok()?,
-            if hex { 16 } else { 10 },
-        )
-        .ok()?;
-        let ch = char::from_u32(value)
-            .filter(|&c| c != '\0')
-            .unwrap_or('\u{FFFD}');
-        let mut len = 2 + digits_at + n;
-        if s.get(len) == Some(&b';') {
-            len += 1;
-        }
-        return Some((ch.to_string(), len));
+    match rest.strip_prefix(b"#") {
+        Some(num) => numeric_ref(s, num),
+        None => named_ref(s, rest),
     }
+}
+
+/// The numeric character reference `s` (`num`: after its `&#`): its text
+/// (U+FFFD for no character or NUL) and its length, `;` included.
+fn numeric_ref(s: &[u8], num: &[u8]) -> Option<(String, usize)> {
+    let (hex, digits_at) = match num.first() {
+        Some(b'x' | b'X') => (true, 1),
+        _ => (false, 0),
+    };
+    let digits = num.get(digits_at..)?;
+    let n = digits
+        .iter()
+        .take_while(|c| {
+            if hex {
+                c.is_ascii_hexdigit()
+            } else {
+                c.is_ascii_digit()
+            }
+        })
+        .count();
+    if n == 0 || n > 8 {
+        return None;
+    }
+    let value = u32::from_str_radix(
+        std::str::from_utf8(digits.get(..n)?).ok()?,
+        if hex { 16 } else { 10 },
+    )
+    .ok()?;
+    let ch = char::from_u32(value)
+        .filter(|&c| c != '\0')
+        .unwrap_or('\u{FFFD}');
+    let mut len = 2 + digits_at + n;
+    if s.get(len) == Some(&b';') {
+        len += 1;
+    }
+    Some((ch.to_string(), len))
+}
+
+/// The named character reference `s` (`rest`: after its `&`): its text and
+/// its length, `;` included (only a few names may go without it).
+fn named_ref(s: &[u8], rest: &[u8]) -> Option<(String, usize)> {
     let n = rest
         .iter()
         .take_while(|c| c.is_ascii_alphanumeric())

@@ -292,6 +292,20 @@ pub(crate) fn edits(
     edits_of(mapped, &covers(mapped, hits, marker), encode)
 }
 
+/// Pushes to `edits` the markers of the `group` of covers of a linear
+/// segment, each over its own source bytes (the text is the source, byte
+/// for byte).
+fn push_linear_edits(seg: &Seg, group: &[Cover], edits: &mut Vec<Edit>) {
+    let src = |at: usize| seg.src.start + (at - seg.text.start);
+    for cover in group {
+        let marker = cover.marker.unwrap_or_default();
+        edits.push((
+            src(cover.range.start)..src(cover.range.end),
+            marker.as_bytes().to_vec(),
+        ));
+    }
+}
+
 /// [`edits`] from covers already planned.
 pub(crate) fn edits_of(
     mapped: &Mapped,
@@ -309,17 +323,7 @@ pub(crate) fn edits_of(
         };
         match seg.kind {
             SegKind::Virtual => {}
-            SegKind::Linear => {
-                // The text is the source, byte for byte.
-                let src = |at: usize| seg.src.start + (at - seg.text.start);
-                for cover in group {
-                    let marker = cover.marker.unwrap_or_default();
-                    edits.push((
-                        src(cover.range.start)..src(cover.range.end),
-                        marker.as_bytes().to_vec(),
-                    ));
-                }
-            }
+            SegKind::Linear => push_linear_edits(seg, group, &mut edits),
             SegKind::Atomic | SegKind::Encoded(_) => {
                 if let Some(text) = change_segment(mapped, seg, group) {
                     let bytes = match seg.kind {

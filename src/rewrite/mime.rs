@@ -64,21 +64,15 @@ const TEXT_TYPES: &[&str] = &[
     "application/x-vcard",
 ];
 
+/// What the header `block` of the entity `bytes` says about its body;
+/// `default` is the media type when there is no Content-Type.
 fn part_info(bytes: &[u8], block: &Block, default: DefaultType) -> PartInfo {
-    let field = |name: &[u8]| {
-        block.fields.iter().find_map(|f| {
-            let n = bytes.get(f.name.clone())?;
-            n.eq_ignore_ascii_case(name)
-                .then(|| bytes.get(f.value.clone()).unwrap_or_default())
-        })
-    };
-    let content_type = params::parse(field(b"content-type").unwrap_or_default());
+    let content_type =
+        params::parse(field_value(bytes, block, b"content-type").unwrap_or_default());
     let ct_params = params::join(&content_type.raw);
-    let disposition = params::parse(field(b"content-disposition").unwrap_or_default());
+    let disposition =
+        params::parse(field_value(bytes, block, b"content-disposition").unwrap_or_default());
     let cd_params = params::join(&disposition.raw);
-    let param = |ps: &[params::Param], name: &str| {
-        ps.iter().find(|p| p.name == name).map(|p| p.value.clone())
-    };
     let mime = if content_type.main.contains('/') {
         content_type.main.clone()
     } else if default == DefaultType::Message {
@@ -86,7 +80,36 @@ fn part_info(bytes: &[u8], block: &Block, default: DefaultType) -> PartInfo {
     } else {
         "text/plain".to_owned()
     };
-    let cte = match field(b"content-transfer-encoding")
+    let cte = cte_of(field_value(bytes, block, b"content-transfer-encoding"));
+    let filename = param(&cd_params, "filename").or_else(|| param(&ct_params, "name"));
+    let boundary = param(&ct_params, "boundary").filter(|b| !b.is_empty());
+    let kind = kind_of(&mime, boundary, has_text_extension(filename.as_deref()));
+    PartInfo {
+        kind,
+        digest: mime == "multipart/digest",
+        mime,
+        charset: param(&ct_params, "charset").map(String::into_bytes),
+        cte,
+    }
+}
+
+/// The raw value of the first field of `block` named `name` (any case).
+fn field_value<'a>(bytes: &'a [u8], block: &Block, name: &[u8]) -> Option<&'a [u8]> {
+    block.fields.iter().find_map(|f| {
+        let n = bytes.get(f.name.clone())?;
+        n.eq_ignore_ascii_case(name)
+            .then(|| bytes.get(f.value.clone()).unwrap_or_default())
+    })
+}
+
+/// The value of the parameter `name` among `ps`.
+fn param(ps: &[params::Param], name: &str) -> Option<String> {
+    ps.iter().find(|p| p.name == name).map(|p| p.value.clone())
+}
+
+/// The transfer encoding a Content-Transfer-Encoding `value` names.
+fn cte_of(value: Option<&[u8]>) -> Cte {
+    match value
         .map(|v| {
             String::from_utf8_lossy(&header::unfold(v))
                 .trim()
@@ -98,15 +121,23 @@ fn part_info(bytes: &[u8], block: &Block, default: DefaultType) -> PartInfo {
         Some("base64") => Cte::Base64,
         Some("quoted-printable") => Cte::Qp,
         Some(_) => Cte::Unknown,
-    };
-    let filename = param(&cd_params, "filename").or_else(|| param(&ct_params, "name"));
-    let extension_is_text = filename.as_deref().is_some_and(|name| {
+    }
+}
+
+/// True when the file name `filename` has an extension of
+/// [`TEXT_EXTENSIONS`].
+fn has_text_extension(filename: Option<&str>) -> bool {
+    filename.is_some_and(|name| {
         name.rsplit_once('.').is_some_and(|(_, ext)| {
             TEXT_EXTENSIONS.contains(&ext.trim().to_ascii_lowercase().as_str())
         })
-    });
-    let boundary = param(&ct_params, "boundary").filter(|b| !b.is_empty());
-    let kind = match (mime.as_str(), boundary) {
+    })
+}
+
+/// What to do with the body of a part of type `mime`: a multipart needs a
+/// `boundary`, and a file name with a text extension makes any type text.
+fn kind_of(mime: &str, boundary: Option<String>, extension_is_text: bool) -> Kind {
+    match (mime, boundary) {
         (m, Some(b)) if m.starts_with("multipart/") => Kind::Multipart(b.into_bytes()),
         ("message/rfc822" | "message/global", _) => Kind::Message,
         (m, _) if m.starts_with("multipart/") => Kind::Text { html: false },
@@ -123,13 +154,17 @@ fn part_info(bytes: &[u8], block: &Block, default: DefaultType) -> PartInfo {
             }
         }
         _ => Kind::Binary,
-    };
-    PartInfo {
-        kind,
-        digest: mime == "multipart/digest",
-        mime,
-        charset: param(&ct_params, "charset").map(String::into_bytes),
-        cte,
+    }
+}
+
+impl PartInfo {
+    /// The media type of this multipart's parts without a Content-Type.
+    fn child_default(&self) -> DefaultType {
+        if self.digest {
+            DefaultType::Message
+        } else {
+            DefaultType::Text
+        }
     }
 }
 
@@ -172,24 +207,9 @@ impl<'a> Walker<'a> {
         }
         let block = header::parse_block(bytes);
         let info = part_info(bytes, &block, default);
-        let mut edits: Vec<Edit> = Vec::new();
-        for field in &block.fields {
-            if let Some(new) = header::redact_field(bytes, field, self.finder, self.eol, path)? {
-                edits.push((field.range.clone(), new));
-            }
-        }
+        let edits = self.field_edits(bytes, &block, path)?;
         let body = bytes.get(block.body_start..).unwrap_or_default();
-        let new_body = match &info.kind {
-            Kind::Multipart(boundary) => self.multipart(body, boundary, &info, path, depth)?,
-            Kind::Message => self.message(body, &info, path, depth)?,
-            Kind::Text { html } => self.text(body, &info, *html, path)?,
-            Kind::Binary if self.options.stub_binary_attachments => {
-                return Err(RewriteError::BinaryRoot {
-                    part: path.to_vec(),
-                });
-            }
-            Kind::Binary => None,
-        };
+        let new_body = self.body(body, &info, path, depth)?;
         if let Some(mut new_body) = new_body {
             // The header block goes in front of the new body in place: a
             // large body is not copied once more.
@@ -205,6 +225,42 @@ impl<'a> Walker<'a> {
         mapped::apply(bytes, edits)
             .map(Some)
             .ok_or_else(|| structure(path))
+    }
+
+    /// The edits that redact the fields of the header `block` of `bytes`.
+    fn field_edits(
+        &self,
+        bytes: &[u8],
+        block: &Block,
+        path: &[usize],
+    ) -> Result<Vec<Edit>, RewriteError> {
+        let mut edits: Vec<Edit> = Vec::new();
+        for field in &block.fields {
+            if let Some(new) = header::redact_field(bytes, field, self.finder, self.eol, path)? {
+                edits.push((field.range.clone(), new));
+            }
+        }
+        Ok(edits)
+    }
+
+    /// Redacts the body of an entity as its `info` says. `Some` when it
+    /// changed; a binary root is refused when binary parts are stubbed.
+    fn body(
+        &mut self,
+        body: &[u8],
+        info: &PartInfo,
+        path: &[usize],
+        depth: usize,
+    ) -> Result<Option<Vec<u8>>, RewriteError> {
+        match &info.kind {
+            Kind::Multipart(boundary) => self.multipart(body, boundary, info, path, depth),
+            Kind::Message => self.message(body, info, path, depth),
+            Kind::Text { html } => self.text(body, info, *html, path),
+            Kind::Binary if self.options.stub_binary_attachments => Err(RewriteError::BinaryRoot {
+                part: path.to_vec(),
+            }),
+            Kind::Binary => Ok(None),
+        }
     }
 
     /// Redacts the preamble, the parts and the epilogue of a multipart body.
@@ -224,11 +280,7 @@ impl<'a> Walker<'a> {
         let Some(layout) = split_multipart(body, boundary) else {
             return self.text(body, &plain, false, path);
         };
-        let default = if info.digest {
-            DefaultType::Message
-        } else {
-            DefaultType::Text
-        };
+        let default = info.child_default();
         let mut edits = Vec::new();
         for range in [Some(layout.preamble), layout.epilogue]
             .into_iter()
@@ -239,23 +291,53 @@ impl<'a> Walker<'a> {
                 edits.push((range, new));
             }
         }
-        for (i, range) in layout.parts.into_iter().enumerate() {
-            let child = body.get(range.clone()).unwrap_or_default();
-            let mut child_path = path.to_vec();
-            child_path.push(i);
-            let child_info = part_info(child, &header::parse_block(child), default);
-            if child_info.kind == Kind::Binary && self.options.stub_binary_attachments {
-                edits.push((range, self.stub(child, &child_info, child_path)));
-            } else if let Some(new) = self.entity(child, &child_path, depth + 1, default)? {
-                edits.push((range, new));
-            }
-        }
+        self.push_part_edits(body, layout.parts, default, path, depth, &mut edits)?;
         if edits.is_empty() {
             return Ok(None);
         }
         mapped::apply(body, edits)
             .map(Some)
             .ok_or_else(|| structure(path))
+    }
+
+    /// Pushes to `edits` the redactions of the `parts` of the multipart
+    /// `body` at `path` and `depth`; `default` is their media type when they
+    /// have no Content-Type.
+    fn push_part_edits(
+        &mut self,
+        body: &[u8],
+        parts: Vec<Range<usize>>,
+        default: DefaultType,
+        path: &[usize],
+        depth: usize,
+        edits: &mut Vec<Edit>,
+    ) -> Result<(), RewriteError> {
+        for (i, range) in parts.into_iter().enumerate() {
+            let child = body.get(range.clone()).unwrap_or_default();
+            let mut child_path = path.to_vec();
+            child_path.push(i);
+            if let Some(new) = self.part(child, child_path, depth, default)? {
+                edits.push((range, new));
+            }
+        }
+        Ok(())
+    }
+
+    /// Redacts one part `child` of a multipart at `depth`: a binary part is
+    /// replaced by a stub when binary parts are stubbed, any other part is
+    /// redacted as an entity. `Some` when it changed.
+    fn part(
+        &mut self,
+        child: &[u8],
+        child_path: Vec<usize>,
+        depth: usize,
+        default: DefaultType,
+    ) -> Result<Option<Vec<u8>>, RewriteError> {
+        let child_info = part_info(child, &header::parse_block(child), default);
+        if child_info.kind == Kind::Binary && self.options.stub_binary_attachments {
+            return Ok(Some(self.stub(child, &child_info, child_path)));
+        }
+        self.entity(child, &child_path, depth + 1, default)
     }
 
     /// Redacts an enclosed message, decoding and re-encoding its transfer
@@ -290,24 +372,9 @@ impl<'a> Walker<'a> {
         path: &[usize],
     ) -> Result<Option<Vec<u8>>, RewriteError> {
         let Some(decoded) = transfer_decode(body, info.cte) else {
-            let found = !self.finder.find(&String::from_utf8_lossy(body)).is_empty();
-            return if found {
-                Err(RewriteError::Undecodable {
-                    part: path.to_vec(),
-                })
-            } else {
-                Ok(None)
-            };
+            return self.refuse_if_found(body, path);
         };
-        let declared = info.charset.as_deref();
-        let mut charset = Charset::lookup(declared.unwrap_or(b"utf-8"));
-        let mut strict = charset.decode_strict(&decoded);
-        if strict.is_none() && declared.is_none() {
-            // Undeclared 8-bit text that is not UTF-8: old mail is mostly
-            // Latin-1/windows-1252, which decodes (and encodes back) any byte.
-            charset = Charset::Known(encoding_rs::WINDOWS_1252);
-            strict = charset.decode_strict(&decoded);
-        }
+        let (charset, strict) = read_charset(info.charset.as_deref(), &decoded);
         let new_text = {
             let text = match &strict {
                 Some(t) => Cow::Borrowed(t.as_ref()),
@@ -319,27 +386,50 @@ impl<'a> Walker<'a> {
             return Ok(None);
         };
         if strict.is_none() {
-            return Err(match charset {
-                Charset::Known(_) => RewriteError::Undecodable {
-                    part: path.to_vec(),
-                },
-                _ => RewriteError::UnknownCharset {
-                    part: path.to_vec(),
-                },
-            });
+            return Err(unreadable(&charset, path));
         }
         // The old content goes before the new one is encoded: a large part
         // is held twice at most, not four times.
         drop(strict);
         drop(decoded);
+        self.encode_back(body, info.cte, &charset, new_text, path)
+            .map(Some)
+    }
+
+    /// A body whose transfer encoding cannot be undone: refused when its
+    /// raw bytes hold a hit, else left as it is.
+    fn refuse_if_found(
+        &self,
+        body: &[u8],
+        path: &[usize],
+    ) -> Result<Option<Vec<u8>>, RewriteError> {
+        let found = !self.finder.find(&String::from_utf8_lossy(body)).is_empty();
+        if found {
+            Err(RewriteError::Undecodable {
+                part: path.to_vec(),
+            })
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// The redacted text `new_text` of `body` encoded back: in its
+    /// `charset`, then in its transfer encoding `cte`.
+    fn encode_back(
+        &self,
+        body: &[u8],
+        cte: Cte,
+        charset: &Charset,
+        new_text: String,
+        path: &[usize],
+    ) -> Result<Vec<u8>, RewriteError> {
         let new_bytes =
             charset
                 .encode_strict(new_text)
                 .ok_or_else(|| RewriteError::Unencodable {
                     part: path.to_vec(),
                 })?;
-        self.transfer_encode(body, info.cte, new_bytes, path)
-            .map(Some)
+        self.transfer_encode(body, cte, new_bytes, path)
     }
 
     /// Applies the original transfer encoding of `body` to new content.
@@ -405,6 +495,26 @@ impl<'a> Walker<'a> {
             content_type: self.safe_mime(&info.mime),
             original: part.to_vec(),
         });
+        let sentence = self.stub_sentence();
+        let eol = self.eol;
+        let mut out = Vec::new();
+        for line in [
+            &b"Content-Type: text/plain; charset=us-ascii"[..],
+            b"Content-Transfer-Encoding: 7bit",
+            b"Content-Disposition: inline",
+            b"",
+        ] {
+            out.extend_from_slice(line);
+            out.extend_from_slice(eol);
+        }
+        out.extend_from_slice(&wrap(&sentence, 76, eol));
+        out
+    }
+
+    /// The sentence of a stub: the attachment was removed under the
+    /// erasure requests (their ids, other characters than a few safe ones
+    /// written as `_`).
+    fn stub_sentence(&self) -> String {
         let ids: Vec<String> = self
             .options
             .request_ids
@@ -421,7 +531,7 @@ impl<'a> Walker<'a> {
                     .collect()
             })
             .collect();
-        let sentence = match ids.len() {
+        match ids.len() {
             0 => "This attachment was removed under an erasure request.".to_owned(),
             1 => format!(
                 "This attachment was removed under erasure request {}.",
@@ -431,20 +541,7 @@ impl<'a> Walker<'a> {
                 "This attachment was removed under erasure requests {}.",
                 ids.join(", ")
             ),
-        };
-        let eol = self.eol;
-        let mut out = Vec::new();
-        for line in [
-            &b"Content-Type: text/plain; charset=us-ascii"[..],
-            b"Content-Transfer-Encoding: 7bit",
-            b"Content-Disposition: inline",
-            b"",
-        ] {
-            out.extend_from_slice(line);
-            out.extend_from_slice(eol);
         }
-        out.extend_from_slice(&wrap(&sentence, 76, eol));
-        out
     }
 
     /// The MIME type for a report: only a plain `type/subtype` that holds no
@@ -463,6 +560,34 @@ impl<'a> Walker<'a> {
     }
 }
 
+/// The charset of decoded text whose Content-Type declares `declared`,
+/// and the text when it reads without error in that charset.
+fn read_charset<'a>(declared: Option<&[u8]>, decoded: &'a [u8]) -> (Charset, Option<Cow<'a, str>>) {
+    let mut charset = Charset::lookup(declared.unwrap_or(b"utf-8"));
+    let mut strict = charset.decode_strict(decoded);
+    if strict.is_none() && declared.is_none() {
+        // Undeclared 8-bit text that is not UTF-8: old mail is mostly
+        // Latin-1/windows-1252, which decodes (and encodes back) any byte.
+        charset = Charset::Known(encoding_rs::WINDOWS_1252);
+        strict = charset.decode_strict(decoded);
+    }
+    (charset, strict)
+}
+
+/// Why text that does not read in its `charset` cannot be redacted: it is
+/// malformed, or the charset is unknown.
+fn unreadable(charset: &Charset, path: &[usize]) -> RewriteError {
+    match charset {
+        Charset::Known(_) => RewriteError::Undecodable {
+            part: path.to_vec(),
+        },
+        _ => RewriteError::UnknownCharset {
+            part: path.to_vec(),
+        },
+    }
+}
+
+/// The error of a part whose new bytes cannot be put together.
 fn structure(path: &[usize]) -> RewriteError {
     RewriteError::Structure {
         part: path.to_vec(),
@@ -500,41 +625,7 @@ fn wrap(text: &str, width: usize, eol: &[u8]) -> Vec<u8> {
 /// was not already such a line in `old` (mbox bodies). `new` is returned
 /// as it is when no line needs it.
 fn requote(old: &[u8], new: Vec<u8>) -> Vec<u8> {
-    let from_lines = |text: &[u8]| -> Vec<Range<usize>> {
-        let mut lines = Vec::new();
-        let mut start = 0;
-        while start <= text.len() {
-            let end = memchr::memchr(b'\n', text.get(start..).unwrap_or_default())
-                .map_or(text.len(), |i| start + i);
-            if text
-                .get(start..end)
-                .is_some_and(|l| l.starts_with(b"From "))
-            {
-                lines.push(start..end);
-            }
-            start = end + 1;
-        }
-        lines
-    };
-    let mut existing: HashMap<&[u8], usize> = HashMap::new();
-    for line in from_lines(old) {
-        *existing
-            .entry(old.get(line).unwrap_or_default())
-            .or_default() += 1;
-    }
-    let quote: Vec<usize> = from_lines(&new)
-        .into_iter()
-        .filter(
-            |line| match existing.get_mut(new.get(line.clone()).unwrap_or_default()) {
-                Some(n) if *n > 0 => {
-                    *n -= 1;
-                    false
-                }
-                _ => true,
-            },
-        )
-        .map(|line| line.start)
-        .collect();
+    let quote = new_from_lines(old, &new);
     if quote.is_empty() {
         return new;
     }
@@ -547,6 +638,49 @@ fn requote(old: &[u8], new: Vec<u8>) -> Vec<u8> {
     }
     out.extend_from_slice(new.get(pos..).unwrap_or_default());
     out
+}
+
+/// The starts of the lines of `new` that begin with `From ` and are not
+/// such lines of `old` (each line of `old` answers for one of `new`).
+fn new_from_lines(old: &[u8], new: &[u8]) -> Vec<usize> {
+    let mut existing: HashMap<&[u8], usize> = HashMap::new();
+    for line in from_lines(old) {
+        *existing
+            .entry(old.get(line).unwrap_or_default())
+            .or_default() += 1;
+    }
+    from_lines(new)
+        .into_iter()
+        .filter(
+            |line| match existing.get_mut(new.get(line.clone()).unwrap_or_default()) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    false
+                }
+                _ => true,
+            },
+        )
+        .map(|line| line.start)
+        .collect()
+}
+
+/// The ranges of the lines of `text` that start with `From ` (line
+/// endings excluded).
+fn from_lines(text: &[u8]) -> Vec<Range<usize>> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    while start <= text.len() {
+        let end = memchr::memchr(b'\n', text.get(start..).unwrap_or_default())
+            .map_or(text.len(), |i| start + i);
+        if text
+            .get(start..end)
+            .is_some_and(|l| l.starts_with(b"From "))
+        {
+            lines.push(start..end);
+        }
+        start = end + 1;
+    }
+    lines
 }
 
 /// Where the pieces of a multipart body are.
@@ -562,7 +696,33 @@ struct MultipartLayout {
 /// one; a missing close delimiter ends the last part at the end of the
 /// body. `None` when there is no delimiter at all.
 fn split_multipart(body: &[u8], boundary: &[u8]) -> Option<MultipartLayout> {
-    // (line start, offset after the line, is the close delimiter)
+    let delims = delimiters(body, boundary);
+    let first = delims.first()?;
+    let preamble = 0..content_end(body, first.0);
+    let mut parts = Vec::new();
+    for pair in delims.windows(2) {
+        if let [(_, start, false), (next, ..)] = pair {
+            parts.push(*start..content_end(body, *next).max(*start));
+        }
+    }
+    let epilogue = match delims.last() {
+        Some(&(_, end, true)) => Some(end..body.len()),
+        Some(&(_, start, false)) => {
+            parts.push(start..body.len());
+            None
+        }
+        None => None,
+    };
+    Some(MultipartLayout {
+        preamble,
+        parts,
+        epilogue,
+    })
+}
+
+/// The delimiter lines of `boundary` in `body`, up to the close delimiter:
+/// (line start, offset after the line, is the close delimiter).
+fn delimiters(body: &[u8], boundary: &[u8]) -> Vec<(usize, usize, bool)> {
     let mut delims: Vec<(usize, usize, bool)> = Vec::new();
     let mut pos = 0;
     while pos < body.len() {
@@ -588,36 +748,19 @@ fn split_multipart(body: &[u8], boundary: &[u8]) -> Option<MultipartLayout> {
         }
         pos += line_len;
     }
-    let content_end = |p: usize| {
-        if p >= 2 && body.get(p - 2..p) == Some(b"\r\n") {
-            p - 2
-        } else if p >= 1 && body.get(p - 1) == Some(&b'\n') {
-            p - 1
-        } else {
-            p
-        }
-    };
-    let first = delims.first()?;
-    let preamble = 0..content_end(first.0);
-    let mut parts = Vec::new();
-    for pair in delims.windows(2) {
-        if let [(_, start, false), (next, ..)] = pair {
-            parts.push(*start..content_end(*next).max(*start));
-        }
+    delims
+}
+
+/// Where the content before offset `p` of `body` ends: before the line
+/// ending that precedes `p`, if there is one.
+fn content_end(body: &[u8], p: usize) -> usize {
+    if p >= 2 && body.get(p - 2..p) == Some(b"\r\n") {
+        p - 2
+    } else if p >= 1 && body.get(p - 1) == Some(&b'\n') {
+        p - 1
+    } else {
+        p
     }
-    let epilogue = match delims.last() {
-        Some(&(_, end, true)) => Some(end..body.len()),
-        Some(&(_, start, false)) => {
-            parts.push(start..body.len());
-            None
-        }
-        None => None,
-    };
-    Some(MultipartLayout {
-        preamble,
-        parts,
-        epilogue,
-    })
 }
 
 #[cfg(test)]

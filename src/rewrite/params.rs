@@ -91,58 +91,47 @@ pub(crate) fn parse(v: &[u8]) -> Params {
             i += 1;
             continue;
         }
-        let sep = i;
-        i = skip_cfws(v, i + 1);
-        let name_start = i;
-        while v
-            .get(i)
-            .is_some_and(|&b| b != b'=' && b != b';' && !is_ws(b))
-        {
-            i += 1;
-        }
-        let name = v.get(name_start..i).unwrap_or_default();
-        let j = skip_cfws(v, i);
-        if name.is_empty() || v.get(j) != Some(&b'=') {
-            i = i.max(j);
-            continue;
-        }
-        let j = skip_cfws(v, j + 1);
-        let (value, end) = parse_value(v, j);
-        raw.push(RawParam {
-            sep,
-            range: name_start..end,
-            name: String::from_utf8_lossy(name).to_ascii_lowercase(),
-            value,
-        });
-        i = end.max(j);
+        let (param, next) = parse_param(v, i);
+        raw.extend(param);
+        i = next;
     }
     Params { main, raw }
+}
+
+/// The parameter after the `;` at `sep`, if a name and `=` follow it, and
+/// where reading goes on.
+fn parse_param(v: &[u8], sep: usize) -> (Option<RawParam>, usize) {
+    let mut i = skip_cfws(v, sep + 1);
+    let name_start = i;
+    while v
+        .get(i)
+        .is_some_and(|&b| b != b'=' && b != b';' && !is_ws(b))
+    {
+        i += 1;
+    }
+    let name = v.get(name_start..i).unwrap_or_default();
+    let j = skip_cfws(v, i);
+    if name.is_empty() || v.get(j) != Some(&b'=') {
+        return (None, i.max(j));
+    }
+    let j = skip_cfws(v, j + 1);
+    let (value, end) = parse_value(v, j);
+    let param = RawParam {
+        sep,
+        range: name_start..end,
+        name: String::from_utf8_lossy(name).to_ascii_lowercase(),
+        value,
+    };
+    (Some(param), end.max(j))
 }
 
 /// A quoted string or a (lenient) token starting at `j`: its unquoted,
 /// unfolded bytes and where it ends.
 fn parse_value(v: &[u8], j: usize) -> (Vec<u8>, usize) {
-    let mut buf = Vec::new();
     if v.get(j) == Some(&b'"') {
-        let mut k = j + 1;
-        while let Some(&c) = v.get(k) {
-            match c {
-                b'\\' => {
-                    if let Some(&n) = v.get(k + 1) {
-                        buf.push(n);
-                    }
-                    k += 2;
-                }
-                b'"' => return (buf, k + 1),
-                b'\r' | b'\n' => k += 1,
-                _ => {
-                    buf.push(c);
-                    k += 1;
-                }
-            }
-        }
-        return (buf, v.len());
+        return quoted_value(v, j);
     }
+    let mut buf = Vec::new();
     let mut end = j;
     while v.get(end).is_some_and(|&b| b != b';') {
         end += 1;
@@ -157,6 +146,30 @@ fn parse_value(v: &[u8], j: usize) -> (Vec<u8>, usize) {
             .filter(|&&b| b != b'\r' && b != b'\n'),
     );
     (buf, end)
+}
+
+/// The quoted string starting at `j`: its unquoted, unfolded bytes and
+/// where it ends (an unclosed one ends at the end of `v`).
+fn quoted_value(v: &[u8], j: usize) -> (Vec<u8>, usize) {
+    let mut buf = Vec::new();
+    let mut k = j + 1;
+    while let Some(&c) = v.get(k) {
+        match c {
+            b'\\' => {
+                if let Some(&n) = v.get(k + 1) {
+                    buf.push(n);
+                }
+                k += 2;
+            }
+            b'"' => return (buf, k + 1),
+            b'\r' | b'\n' => k += 1,
+            _ => {
+                buf.push(c);
+                k += 1;
+            }
+        }
+    }
+    (buf, v.len())
 }
 
 /// Joins the sections of every parameter and decodes the values.
@@ -205,6 +218,13 @@ fn decode_group(raw: &[RawParam], sections: &[usize]) -> (String, bool) {
         return (decoded.mapped.text, decoded.inexact.is_empty());
     }
     parts.sort_by_key(|(index, ..)| *index);
+    decode_rfc2231(&parts)
+}
+
+/// Decodes the RFC 2231 sections `parts` (index, extended, raw value) in
+/// order: the first extended one may name the charset; the text, and
+/// false when it was decoded lossily.
+fn decode_rfc2231(parts: &[(usize, bool, &[u8])]) -> (String, bool) {
     let mut charset: &[u8] = b"us-ascii";
     let mut bytes = Vec::new();
     for (n, (_, extended, value)) in parts.iter().enumerate() {
@@ -266,41 +286,10 @@ pub(crate) fn redact_params(
     let params = parse(value);
     let mut edits = Vec::new();
     for param in join(&params.raw) {
-        if param.name == "boundary" {
-            if !finder.find(&param.value).is_empty() {
-                return Err(RewriteError::Structure {
-                    part: path.to_vec(),
-                });
-            }
-            continue;
-        }
-        let new =
-            mapped::redact_plain(finder, &param.value).map_err(|_| RewriteError::Structure {
-                part: path.to_vec(),
-            })?;
-        let Some(new) = new else {
+        let Some(new) = redacted_value(&param, finder, path)? else {
             continue;
         };
-        if !param.exact {
-            return Err(RewriteError::UnknownCharset {
-                part: path.to_vec(),
-            });
-        }
-        let mut sections: Vec<&RawParam> = param
-            .sections
-            .iter()
-            .filter_map(|&i| params.raw.get(i))
-            .collect();
-        sections.sort_by_key(|p| p.range.start);
-        let Some((first, others)) = sections.split_first() else {
-            continue;
-        };
-        let name_start = first.range.start;
-        let name = value
-            .get(name_start..name_start + param.name.len())
-            .unwrap_or(param.name.as_bytes());
-        edits.push((first.range.clone(), format_param(name, &new)));
-        edits.extend(others.iter().map(|p| (p.sep..p.range.end, Vec::new())));
+        push_param_edits(value, &params, &param, &new, &mut edits);
     }
     if edits.is_empty() {
         return Ok(None);
@@ -310,6 +299,59 @@ pub(crate) fn redact_params(
         .ok_or_else(|| RewriteError::Structure {
             part: path.to_vec(),
         })
+}
+
+/// The value of `param` redacted, `None` when it holds no hit. A hit in a
+/// boundary, or in a value decoded lossily, is an error.
+fn redacted_value(
+    param: &Param,
+    finder: &dyn Finder,
+    path: &[usize],
+) -> Result<Option<String>, RewriteError> {
+    if param.name == "boundary" {
+        if !finder.find(&param.value).is_empty() {
+            return Err(RewriteError::Structure {
+                part: path.to_vec(),
+            });
+        }
+        return Ok(None);
+    }
+    let new = mapped::redact_plain(finder, &param.value).map_err(|_| RewriteError::Structure {
+        part: path.to_vec(),
+    })?;
+    if new.is_some() && !param.exact {
+        return Err(RewriteError::UnknownCharset {
+            part: path.to_vec(),
+        });
+    }
+    Ok(new)
+}
+
+/// Pushes to `edits` what writes `param` of the raw `value` anew as `new`:
+/// its first section (in the value) replaced, the others removed with the
+/// `;` before them.
+fn push_param_edits(
+    value: &[u8],
+    params: &Params,
+    param: &Param,
+    new: &str,
+    edits: &mut Vec<mapped::Edit>,
+) {
+    let mut sections: Vec<&RawParam> = param
+        .sections
+        .iter()
+        .filter_map(|&i| params.raw.get(i))
+        .collect();
+    sections.sort_by_key(|p| p.range.start);
+    let Some((first, others)) = sections.split_first() else {
+        return;
+    };
+    let name_start = first.range.start;
+    let name = value
+        .get(name_start..name_start + param.name.len())
+        .unwrap_or(param.name.as_bytes());
+    edits.push((first.range.clone(), format_param(name, new)));
+    edits.extend(others.iter().map(|p| (p.sep..p.range.end, Vec::new())));
 }
 
 #[cfg(test)]

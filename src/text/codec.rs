@@ -106,6 +106,19 @@ fn eol_len(bytes: &[u8]) -> Option<usize> {
     }
 }
 
+/// True if the byte `b` (the first of `rest`), at column `col`, goes into
+/// quoted-printable as itself: printable ASCII but `=`, white space only
+/// before more text on the line, and no `F` that starts a line `From `.
+fn qp_literal(b: u8, rest: &[u8], col: usize, at_line_end: bool) -> bool {
+    match b {
+        b'=' => false,
+        b' ' | b'\t' => !at_line_end,
+        b'F' if col == 0 && rest.starts_with(b"From ") => false,
+        33..=126 => true,
+        _ => false,
+    }
+}
+
 /// Encodes `data` as quoted-printable with lines of at most 76 characters,
 /// writing hard line breaks of the data as `eol`. A line that would start
 /// with `From ` gets its `F` encoded.
@@ -124,13 +137,7 @@ pub(crate) fn qp_encode(data: &[u8], eol: &[u8]) -> Vec<u8> {
         }
         let next = data.get(i + 1).copied();
         let at_line_end = next.is_none() || matches!(next, Some(b'\r' | b'\n'));
-        let literal = match b {
-            b'=' => false,
-            b' ' | b'\t' => !at_line_end,
-            b'F' if col == 0 && rest.starts_with(b"From ") => false,
-            33..=126 => true,
-            _ => false,
-        };
+        let literal = qp_literal(b, rest, col, at_line_end);
         let width = if literal { 1 } else { 3 };
         // Room for the token, plus a soft break `=` unless the line ends here.
         let need = if at_line_end { width } else { width + 1 };

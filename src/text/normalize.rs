@@ -49,15 +49,7 @@ impl Normalized {
         // sequences (maximal subparts) as `utf8_chunks`.
         let mut base = 0;
         while base < src.len() {
-            let rest = src.get(base..).unwrap_or_default();
-            let (valid, invalid) = match std::str::from_utf8(rest) {
-                Ok(s) => (s, 0),
-                Err(e) => {
-                    let (v, bad) = rest.split_at(e.valid_up_to());
-                    let valid = std::str::from_utf8(v).unwrap_or_default();
-                    (valid, e.error_len().unwrap_or(bad.len()))
-                }
-            };
+            let (valid, invalid) = valid_prefix(src.get(base..).unwrap_or_default());
             n.push_valid(valid, base);
             base += valid.len();
             if invalid > 0 {
@@ -99,42 +91,70 @@ struct Builder {
     last_space: bool,
 }
 
+/// The valid UTF-8 text at the start of `rest`, and the length of the
+/// invalid sequence after it (0 at the end).
+#[inline]
+fn valid_prefix(rest: &[u8]) -> (&str, usize) {
+    match std::str::from_utf8(rest) {
+        Ok(s) => (s, 0),
+        Err(e) => {
+            let (v, bad) = rest.split_at(e.valid_up_to());
+            let valid = std::str::from_utf8(v).unwrap_or_default();
+            (valid, e.error_len().unwrap_or(bad.len()))
+        }
+    }
+}
+
+/// Where the ASCII fast run of `bytes` from `i` ends: an ASCII byte
+/// followed by an ASCII byte (or the end) is a segment of its own; the last
+/// one before a non-ASCII character may take combining marks and goes the
+/// slow way.
+#[inline]
+fn fast_run_end(bytes: &[u8], i: usize) -> usize {
+    let ascii = bytes
+        .get(i..)
+        .unwrap_or_default()
+        .iter()
+        .position(|&b| b >= 0x80)
+        .map_or(bytes.len(), |p| i + p);
+    if ascii < bytes.len() {
+        ascii.saturating_sub(1).max(i)
+    } else {
+        ascii
+    }
+}
+
 impl Builder {
+    /// Pushes the valid UTF-8 text `s`, which starts at source offset `base`.
     fn push_valid(&mut self, s: &str, base: usize) {
         let bytes = s.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
-            // An ASCII byte followed by an ASCII byte (or the end) is a
-            // segment of its own; the last one before a non-ASCII character
-            // may take combining marks and goes the slow way.
-            let ascii = bytes
-                .get(i..)
-                .unwrap_or_default()
-                .iter()
-                .position(|&b| b >= 0x80)
-                .map_or(bytes.len(), |p| i + p);
-            let fast_end = if ascii < bytes.len() {
-                ascii.saturating_sub(1).max(i)
-            } else {
-                ascii
-            };
+            let fast_end = fast_run_end(bytes, i);
             self.push_ascii_run(bytes.get(i..fast_end).unwrap_or_default(), base + i);
             i = fast_end;
             if i >= bytes.len() {
                 break;
             }
             let end = segment_end(s, i);
-            let seg = &s[i..end];
-            let mut chars = seg.chars();
-            match (chars.next(), chars.next()) {
-                (Some(c), None) if c < '\u{300}' => self.push_char(c, base + i),
-                _ => {
-                    for c in seg.chars().nfc() {
-                        self.push_char(c, base + i);
-                    }
+            self.push_segment(&s[i..end], base + i);
+            i = end;
+        }
+    }
+
+    /// Pushes one segment (a character with its combining marks) from
+    /// source offset `at`, composed (NFC) unless it is a lone character
+    /// below the combining marks.
+    #[inline]
+    fn push_segment(&mut self, seg: &str, at: usize) {
+        let mut chars = seg.chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), None) if c < '\u{300}' => self.push_char(c, at),
+            _ => {
+                for c in seg.chars().nfc() {
+                    self.push_char(c, at);
                 }
             }
-            i = end;
         }
     }
 

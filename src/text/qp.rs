@@ -101,56 +101,82 @@ pub(crate) fn decode_lenient(bytes: &[u8]) -> Vec<u8> {
     while let Some(&b) = bytes.get(i) {
         match b {
             b'=' => {
-                let rest = bytes.get(i + 1..).unwrap_or_default();
-                let ws = rest
-                    .iter()
-                    .take_while(|&&c| c == b' ' || c == b'\t')
-                    .count();
-                let after = rest.get(ws..).unwrap_or_default();
-                if let Some(eol) = eol_len(after) {
-                    i += 1 + ws + eol;
-                    ws_start = None;
-                    continue;
-                }
-                if after.is_empty() {
+                let Some(next) = lenient_escape(bytes, i, &mut out) else {
                     break;
-                }
-                match (
-                    rest.first().copied().and_then(hex_value),
-                    rest.get(1).copied().and_then(hex_value),
-                ) {
-                    (Some(h), Some(l)) => {
-                        out.push(h << 4 | l);
-                        i += 3;
-                    }
-                    _ => {
-                        out.push(b'=');
-                        i += 1;
-                    }
-                }
+                };
+                i = next;
                 ws_start = None;
             }
             b'\r' | b'\n' if eol_len(bytes.get(i..).unwrap_or_default()).is_some() => {
-                if let Some(start) = ws_start.take() {
-                    out.truncate(start);
-                }
                 let n = eol_len(bytes.get(i..).unwrap_or_default()).unwrap_or(1);
-                out.extend_from_slice(bytes.get(i..i + n).unwrap_or_default());
+                end_line(
+                    &mut out,
+                    &mut ws_start,
+                    bytes.get(i..i + n).unwrap_or_default(),
+                );
                 i += n;
             }
-            b' ' | b'\t' => {
-                ws_start.get_or_insert(out.len());
-                out.push(b);
-                i += 1;
-            }
             _ => {
-                ws_start = None;
-                out.push(b);
+                push_literal(&mut out, &mut ws_start, b);
                 i += 1;
             }
         }
     }
     out
+}
+
+/// Reads the `=` at `i` of a body leniently into `out`: a soft line break
+/// (skipped), an escape (its byte) or a stray `=` (kept). The offset after
+/// it; `None` when nothing but white space follows (the end of the body).
+#[inline]
+fn lenient_escape(bytes: &[u8], i: usize, out: &mut Vec<u8>) -> Option<usize> {
+    let rest = bytes.get(i + 1..).unwrap_or_default();
+    let ws = rest
+        .iter()
+        .take_while(|&&c| c == b' ' || c == b'\t')
+        .count();
+    let after = rest.get(ws..).unwrap_or_default();
+    if let Some(eol) = eol_len(after) {
+        return Some(i + 1 + ws + eol);
+    }
+    if after.is_empty() {
+        return None;
+    }
+    match (
+        rest.first().copied().and_then(hex_value),
+        rest.get(1).copied().and_then(hex_value),
+    ) {
+        (Some(h), Some(l)) => {
+            out.push(h << 4 | l);
+            Some(i + 3)
+        }
+        _ => {
+            out.push(b'=');
+            Some(i + 1)
+        }
+    }
+}
+
+/// Ends a decoded line with the line break `eol`: the literal white space
+/// before it (from `ws_start` on) is dropped.
+#[inline]
+fn end_line(out: &mut Vec<u8>, ws_start: &mut Option<usize>, eol: &[u8]) {
+    if let Some(start) = ws_start.take() {
+        out.truncate(start);
+    }
+    out.extend_from_slice(eol);
+}
+
+/// Adds a literal byte to a decoded line; where a run of white space
+/// starts is kept in `ws_start` until another byte follows it.
+#[inline]
+fn push_literal(out: &mut Vec<u8>, ws_start: &mut Option<usize>, b: u8) {
+    if b == b' ' || b == b'\t' {
+        ws_start.get_or_insert(out.len());
+    } else {
+        *ws_start = None;
+    }
+    out.push(b);
 }
 
 /// Decodes a quoted-printable body strictly: `=` only before two
@@ -164,38 +190,37 @@ pub(crate) fn decode_strict(body: &[u8]) -> Option<Vec<u8>> {
     while let Some(&b) = body.get(i) {
         match b {
             b'=' => {
-                match (body.get(i + 1), body.get(i + 2)) {
-                    (Some(b'\n'), _) => i += 2,
-                    (Some(b'\r'), Some(b'\n')) => i += 3,
-                    (Some(&h), Some(&l)) => {
-                        out.push(upper_hex_value(h)? << 4 | upper_hex_value(l)?);
-                        i += 3;
-                    }
-                    _ => return None,
-                }
+                i = strict_escape(body, i, &mut out)?;
                 ws_start = None;
             }
             b'\r' | b'\n' => {
                 let n = eol_len(body.get(i..)?)?;
-                if let Some(start) = ws_start.take() {
-                    out.truncate(start);
-                }
-                out.extend_from_slice(body.get(i..i + n)?);
+                end_line(&mut out, &mut ws_start, body.get(i..i + n)?);
                 i += n;
             }
-            b' ' | b'\t' => {
-                ws_start.get_or_insert(out.len());
-                out.push(b);
-                i += 1;
-            }
             _ => {
-                ws_start = None;
-                out.push(b);
+                push_literal(&mut out, &mut ws_start, b);
                 i += 1;
             }
         }
     }
     Some(out)
+}
+
+/// Reads the `=` at `i` of a body strictly into `out`: a soft line break
+/// (skipped) or an escape with upper-case hex digits (its byte). The offset
+/// after it; `None` for anything else.
+#[inline]
+fn strict_escape(body: &[u8], i: usize, out: &mut Vec<u8>) -> Option<usize> {
+    match (body.get(i + 1), body.get(i + 2)) {
+        (Some(b'\n'), _) => Some(i + 2),
+        (Some(b'\r'), Some(b'\n')) => Some(i + 3),
+        (Some(&h), Some(&l)) => {
+            out.push(upper_hex_value(h)? << 4 | upper_hex_value(l)?);
+            Some(i + 3)
+        }
+        _ => None,
+    }
 }
 
 /// Length of a line ending at the start of `bytes` (LF or CRLF).
