@@ -53,7 +53,7 @@ pub(crate) struct Grams {
 
 impl Anchors {
     /// Compiles `anchors`; `None` when there are none.
-    pub fn new(anchors: &[&str]) -> Option<Anchors> {
+    pub(crate) fn new(anchors: &[&str]) -> Option<Anchors> {
         if anchors.is_empty() {
             return None;
         }
@@ -66,14 +66,14 @@ impl Anchors {
     }
 
     /// True if some anchor occurs in `src`.
-    pub fn is_match(&self, src: &[u8]) -> bool {
+    pub(crate) fn is_match(&self, src: &[u8]) -> bool {
         self.for_each(src, |_, _| ControlFlow::Break(())).is_break()
     }
 
     /// Calls `f` with the start and end of anchor occurrences in `src` until
     /// it breaks. An occurrence not reported overlaps a reported one (so it
     /// lies within one anchor length of it).
-    pub fn for_each(
+    pub(crate) fn for_each(
         &self,
         src: &[u8],
         mut f: impl FnMut(usize, usize) -> ControlFlow<()>,

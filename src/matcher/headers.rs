@@ -9,12 +9,12 @@ use crate::request::Role;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Field {
     /// The field name as written (without the colon and trailing blanks).
-    pub name: String,
+    pub(crate) name: String,
     /// Whole field: first byte of the name up to and including the line break
     /// that ends its last line (if any).
-    pub span: Range<usize>,
+    pub(crate) span: Range<usize>,
     /// The value: after the colon, up to the end of `span`.
-    pub value: Range<usize>,
+    pub(crate) value: Range<usize>,
 }
 
 /// Splits a header block into fields. Offsets are relative to `block`.

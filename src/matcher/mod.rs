@@ -41,7 +41,7 @@ use serde::Serialize;
 
 use crate::request::ErasureRequest;
 pub use crate::request::Role;
-pub use nesting::MAX_DEPTH;
+pub(crate) use nesting::MAX_DEPTH;
 use patterns::Patterns;
 
 /// The subject identifiers compiled for search.
@@ -181,13 +181,13 @@ fn text_segments(raw: &[u8]) -> Vec<Range<usize>> {
 
 /// One identifier occurrence in a decoded text ([`Matcher::find_in_text`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TextMatch {
+pub(crate) struct TextMatch {
     /// Byte range in the text given.
-    pub range: Range<usize>,
+    pub(crate) range: Range<usize>,
     /// Index into [`ErasureRequest::subjects`].
-    pub subject: usize,
+    pub(crate) subject: usize,
     /// What matched.
-    pub kind: IdKind,
+    pub(crate) kind: IdKind,
 }
 
 /// How the message was examined.
@@ -240,7 +240,7 @@ impl Findings {
     }
 
     /// The roles found, sorted (weakest first), without duplicates.
-    pub fn roles(&self) -> Vec<Role> {
+    pub(crate) fn roles(&self) -> Vec<Role> {
         let mut v: Vec<Role> = self.hits.iter().map(|h| h.role).collect();
         v.sort_unstable();
         v.dedup();
@@ -264,13 +264,13 @@ impl Matcher {
     /// False if the request could not be compiled for search (never seen:
     /// it would take a request of gigabytes); such a matcher would miss
     /// identifiers, so the operations refuse to run with it.
-    pub fn is_complete(&self) -> bool {
+    pub(crate) fn is_complete(&self) -> bool {
         self.patterns.is_complete()
     }
 
     /// True when there is nothing to look for; [`Matcher::scan`] then
     /// returns no hits without looking at the message.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.patterns.is_empty()
     }
 
@@ -311,7 +311,7 @@ impl Matcher {
     /// Every identifier occurrence in already decoded `text` (a header value
     /// after RFC 2047, a body after its transfer encoding and charset), as
     /// byte ranges of `text`: what a rewrite needs to replace.
-    pub fn find_in_text(&self, text: &str) -> Vec<TextMatch> {
+    pub(crate) fn find_in_text(&self, text: &str) -> Vec<TextMatch> {
         if self.is_empty() {
             return Vec::new();
         }

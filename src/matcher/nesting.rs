@@ -23,7 +23,7 @@ use crate::text::qp::decode_lenient as qp_lenient;
 /// is level 0). A message nested deeper is not scanned further: the matcher
 /// reports it as [`super::ParseStatus::TooDeep`] and the engine deletes it
 /// instead of redacting it. The rewriter has the same limit.
-pub const MAX_DEPTH: usize = 32;
+pub(crate) const MAX_DEPTH: usize = 32;
 
 /// More `message/…` or `…/digest` types than this in one buffer, and the
 /// buffer is not handed to mail-parser. Measured: copying a tree nested

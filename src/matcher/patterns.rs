@@ -24,11 +24,11 @@ use crate::text::normalize::{is_word_char, normalize_identifier};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TextHit {
     /// Index into `ErasureRequest::subjects`.
-    pub subject: usize,
+    pub(crate) subject: usize,
     /// Which kind of identifier matched.
-    pub kind: IdKind,
+    pub(crate) kind: IdKind,
     /// Byte range in the normalised text.
-    pub range: Range<usize>,
+    pub(crate) range: Range<usize>,
 }
 
 /// All identifiers of a request, compiled for search.
@@ -63,7 +63,7 @@ pub(crate) struct Patterns {
 }
 
 impl Patterns {
-    pub fn new(request: &ErasureRequest) -> Patterns {
+    pub(crate) fn new(request: &ErasureRequest) -> Patterns {
         let Gathered {
             words,
             emails,
@@ -104,7 +104,7 @@ impl Patterns {
     /// False if the automaton for names and terms or for phone numbers could
     /// not be compiled (never seen: it would take a request of gigabytes).
     /// Such patterns would miss those identifiers and must not be used.
-    pub fn is_complete(&self) -> bool {
+    pub(crate) fn is_complete(&self) -> bool {
         self.complete
     }
 
@@ -140,7 +140,7 @@ impl Patterns {
     }
 
     /// True when there is nothing to look for.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.words.is_none()
             && self.phones.is_none()
             && self.emails.is_empty()
@@ -149,7 +149,7 @@ impl Patterns {
 
     /// Appends every match in `text` (which must be normalised) to `out`.
     #[cfg(test)]
-    pub fn find(&self, text: &str, out: &mut Vec<TextHit>) {
+    pub(crate) fn find(&self, text: &str, out: &mut Vec<TextHit>) {
         self.find_words(text, out);
         self.find_emails(text, out);
         self.find_phones(text, out);
@@ -157,7 +157,7 @@ impl Patterns {
 
     /// Prefilter over raw ASCII bytes: false only if no identifier can occur
     /// literally (ASCII case-insensitively, white space anywhere between words).
-    pub fn may_match_ascii(&self, raw: &str) -> bool {
+    pub(crate) fn may_match_ascii(&self, raw: &str) -> bool {
         if self
             .anchors
             .as_ref()

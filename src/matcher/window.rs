@@ -58,19 +58,19 @@ const DENSE: usize = 64;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct WinHit {
     /// Index into `ErasureRequest::subjects`.
-    pub subject: usize,
+    pub(crate) subject: usize,
     /// Which kind of identifier matched.
-    pub kind: IdKind,
+    pub(crate) kind: IdKind,
     /// The matched bytes of the source (only from a search with a map).
-    pub span: Option<Range<usize>>,
+    pub(crate) span: Option<Range<usize>>,
     /// An address right after the keyword `for` (a `Received` recipient).
-    pub after_for: bool,
+    pub(crate) after_for: bool,
 }
 
 /// Hits of a windowed search: names and terms first, then addresses, then
 /// phones, each in text order, as [`Patterns::find`] gives them.
 #[derive(Debug, Default)]
-pub(crate) struct Found {
+pub struct Found {
     /// The hits.
     pub hits: Vec<WinHit>,
 }

@@ -7,7 +7,7 @@ use super::mapped::{self, Mapped};
 /// in the sender token replaces the whole token by [`EMAIL_MARKER`](super::EMAIL_MARKER); any
 /// other hit becomes its usual marker. The `From ` prefix, the date and the
 /// line ending stay. Returns `None` when nothing changed.
-pub fn redact_envelope(line: &[u8], finder: &dyn Finder) -> Option<Vec<u8>> {
+pub(crate) fn redact_envelope(line: &[u8], finder: &dyn Finder) -> Option<Vec<u8>> {
     let content = crate::mailbox::trim_eol(line);
     let mut mapped = Mapped::default();
     mapped.push_raw(content, 0);

@@ -18,20 +18,20 @@ const FOLD_AT: usize = 78;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Field {
     /// The whole field, continuation lines and final line ending included.
-    pub range: Range<usize>,
+    pub(crate) range: Range<usize>,
     /// The field name (empty for continuation lines with no field).
-    pub name: Range<usize>,
+    pub(crate) name: Range<usize>,
     /// The value: after the colon, up to the final line ending.
-    pub value: Range<usize>,
+    pub(crate) value: Range<usize>,
 }
 
 /// A parsed header block.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Block {
     /// The fields in order.
-    pub fields: Vec<Field>,
+    pub(crate) fields: Vec<Field>,
     /// Where the body starts (after the blank line, if there is one).
-    pub body_start: usize,
+    pub(crate) body_start: usize,
 }
 
 /// Splits the header block off an entity. The block ends at the first
@@ -109,9 +109,9 @@ pub(crate) fn unfold(value: &[u8]) -> Vec<u8> {
 /// is not exact (unknown charset, malformed bytes).
 pub(crate) struct DecodedValue {
     /// The text and its map to the raw value.
-    pub mapped: Mapped,
+    pub(crate) mapped: Mapped,
     /// Indices of encoded-run segments that would not survive re-encoding.
-    pub inexact: Vec<usize>,
+    pub(crate) inexact: Vec<usize>,
 }
 
 /// Decodes a raw header value ([`rfc2047::pieces`], the matcher's reading):

@@ -29,25 +29,25 @@ pub(crate) enum SegKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Seg {
     /// Byte range in [`Mapped::text`].
-    pub text: Range<usize>,
+    pub(crate) text: Range<usize>,
     /// Byte range in the source.
-    pub src: Range<usize>,
+    pub(crate) src: Range<usize>,
     /// How the text maps to the source.
-    pub kind: SegKind,
+    pub(crate) kind: SegKind,
 }
 
 /// Decoded text with segments mapping it to its source.
 #[derive(Debug, Default)]
 pub(crate) struct Mapped {
     /// The decoded text given to the finder.
-    pub text: String,
+    pub(crate) text: String,
     /// Segments in text order (and source order).
-    pub segs: Vec<Seg>,
+    pub(crate) segs: Vec<Seg>,
 }
 
 impl Mapped {
     /// Appends a segment; empty text is ignored.
-    pub fn push(&mut self, text: &str, src: Range<usize>, kind: SegKind) {
+    pub(crate) fn push(&mut self, text: &str, src: Range<usize>, kind: SegKind) {
         if text.is_empty() {
             return;
         }
@@ -62,7 +62,7 @@ impl Mapped {
 
     /// Appends raw source bytes starting at `base`: valid UTF-8 runs become
     /// linear segments, each invalid sequence an atomic U+FFFD.
-    pub fn push_raw(&mut self, bytes: &[u8], base: usize) {
+    pub(crate) fn push_raw(&mut self, bytes: &[u8], base: usize) {
         let mut pos = base;
         for chunk in bytes.utf8_chunks() {
             let valid = chunk.valid();
@@ -79,7 +79,7 @@ impl Mapped {
 
 /// A merged hit: a char-aligned range of the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Hit {
+pub struct Hit {
     /// Byte range in the text.
     pub range: Range<usize>,
     /// True when any merged occurrence is an e-mail address.
@@ -158,11 +158,11 @@ impl Hit {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Cover {
     /// Index into [`Mapped::segs`].
-    pub seg: usize,
+    pub(crate) seg: usize,
     /// The covered byte range of [`Mapped::text`], inside the segment's.
-    pub range: Range<usize>,
+    pub(crate) range: Range<usize>,
     /// The marker written at the start of the range, if any.
-    pub marker: Option<&'static str>,
+    pub(crate) marker: Option<&'static str>,
 }
 
 /// The pieces of segments that `hits` (sorted, disjoint) cover, in segment

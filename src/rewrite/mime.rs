@@ -178,7 +178,11 @@ pub(crate) struct Walker<'a> {
 
 impl<'a> Walker<'a> {
     /// A walker for a message whose line ending is `eol`.
-    pub fn new(finder: &'a dyn Finder, options: &'a RewriteOptions, eol: &'static [u8]) -> Self {
+    pub(crate) fn new(
+        finder: &'a dyn Finder,
+        options: &'a RewriteOptions,
+        eol: &'static [u8],
+    ) -> Self {
         Walker {
             finder,
             options,
@@ -188,12 +192,12 @@ impl<'a> Walker<'a> {
     }
 
     /// The attachments dropped so far.
-    pub fn into_dropped(self) -> Vec<DroppedAttachment> {
+    pub(crate) fn into_dropped(self) -> Vec<DroppedAttachment> {
         self.dropped
     }
 
     /// Redacts an entity (header block and body). `Some` when it changed.
-    pub fn entity(
+    pub(crate) fn entity(
         &mut self,
         bytes: &[u8],
         path: &[usize],

@@ -21,16 +21,16 @@ mod tests;
 
 use std::ops::Range;
 
-pub use envelope::redact_envelope;
+pub(crate) use envelope::redact_envelope;
 
 /// The marker that replaces an e-mail address of a subject.
-pub const EMAIL_MARKER: &str = "erased@erased.invalid";
+pub(crate) const EMAIL_MARKER: &str = "erased@erased.invalid";
 /// The marker that replaces a name or any other mention of a subject.
-pub const TEXT_MARKER: &str = "[erased]";
+pub(crate) const TEXT_MARKER: &str = "[erased]";
 /// How deeply multiparts and enclosed messages may nest: the matcher's
 /// limit, so that a message the matcher could scan whole is never too deep
 /// for the rewriter.
-pub const MAX_DEPTH: usize = crate::matcher::MAX_DEPTH;
+pub(crate) const MAX_DEPTH: usize = crate::matcher::MAX_DEPTH;
 
 /// Finds identifiers in decoded text: the request's [`crate::matcher::Matcher`]
 /// does (below); tests use fixed lists.

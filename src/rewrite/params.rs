@@ -12,35 +12,35 @@ use crate::text::qp;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct RawParam {
     /// Offset of the `;` before it.
-    pub sep: usize,
+    pub(crate) sep: usize,
     /// From the first byte of the name to the last byte of the value.
-    pub range: Range<usize>,
+    pub(crate) range: Range<usize>,
     /// The name, lowercase, with any `*N*` suffix.
-    pub name: String,
+    pub(crate) name: String,
     /// The value, unquoted and unfolded.
-    pub value: Vec<u8>,
+    pub(crate) value: Vec<u8>,
 }
 
 /// A parsed structured value: the main value and its raw parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Params {
     /// The main value (`text/plain`, `attachment`), lowercase.
-    pub main: String,
+    pub(crate) main: String,
     /// The parameters in source order.
-    pub raw: Vec<RawParam>,
+    pub(crate) raw: Vec<RawParam>,
 }
 
 /// A logical parameter: its sections joined and decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Param {
     /// The name without RFC 2231 suffixes, lowercase.
-    pub name: String,
+    pub(crate) name: String,
     /// The decoded value.
-    pub value: String,
+    pub(crate) value: String,
     /// False when the value was decoded lossily.
-    pub exact: bool,
+    pub(crate) exact: bool,
     /// Indices into [`Params::raw`] of every section.
-    pub sections: Vec<usize>,
+    pub(crate) sections: Vec<usize>,
 }
 
 fn is_ws(b: u8) -> bool {

@@ -10,7 +10,7 @@ pub(crate) struct ListFinder(pub Vec<(String, IdKind)>);
 
 impl ListFinder {
     /// Jane Doe and her address.
-    pub fn standard() -> Self {
+    pub(crate) fn standard() -> Self {
         ListFinder(vec![
             ("jane.doe@example.com".to_owned(), IdKind::Email),
             ("Jane Doe".to_owned(), IdKind::Name),

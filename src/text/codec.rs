@@ -20,16 +20,16 @@ pub(crate) fn detect_eol(bytes: &[u8]) -> &'static [u8] {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Base64Layout {
     /// Characters per line (0: one line).
-    pub line_len: usize,
+    pub(crate) line_len: usize,
     /// The line ending.
-    pub eol: &'static [u8],
+    pub(crate) eol: &'static [u8],
     /// Whether the body ended with a line ending.
-    pub trailing_eol: bool,
+    pub(crate) trailing_eol: bool,
 }
 
 impl Base64Layout {
     /// Reads the layout of a base64 body; `eol` is the message's.
-    pub fn of(body: &[u8], eol: &'static [u8]) -> Self {
+    pub(crate) fn of(body: &[u8], eol: &'static [u8]) -> Self {
         let trimmed = trim_trailing_eols(body);
         let line_len = match memchr::memchr(b'\n', trimmed) {
             Some(i) => trimmed
@@ -52,7 +52,7 @@ impl Base64Layout {
     /// Encodes `data` in this layout, a block at a time (a multiple of 3
     /// bytes, so the blocks' encodings join into the whole one), without a
     /// one-line copy of the whole encoding.
-    pub fn encode(&self, data: &[u8]) -> Vec<u8> {
+    pub(crate) fn encode(&self, data: &[u8]) -> Vec<u8> {
         const BLOCK: usize = 3 << 12;
         let line_len = if self.line_len == 0 {
             usize::MAX
@@ -191,7 +191,7 @@ pub(crate) enum Charset {
 impl Charset {
     /// Looks a charset label up (`*language` suffixes of RFC 2231 are
     /// ignored).
-    pub fn lookup(label: &[u8]) -> Charset {
+    pub(crate) fn lookup(label: &[u8]) -> Charset {
         let label = label.split(|&b| b == b'*').next().unwrap_or_default();
         let label = label.trim_ascii();
         if label.is_empty() {
@@ -207,7 +207,7 @@ impl Charset {
     }
 
     /// Decodes for finding: never fails, may be lossy.
-    pub fn decode_lossy<'a>(&self, bytes: &'a [u8]) -> Cow<'a, str> {
+    pub(crate) fn decode_lossy<'a>(&self, bytes: &'a [u8]) -> Cow<'a, str> {
         match self {
             Charset::Known(enc) => enc.decode_without_bom_handling(bytes).0,
             Charset::DecodeOnly(f) => Cow::Owned(f(bytes)),
@@ -217,7 +217,7 @@ impl Charset {
 
     /// Decodes exactly, or `None` when the bytes are malformed or the
     /// charset cannot be encoded back.
-    pub fn decode_strict<'a>(&self, bytes: &'a [u8]) -> Option<Cow<'a, str>> {
+    pub(crate) fn decode_strict<'a>(&self, bytes: &'a [u8]) -> Option<Cow<'a, str>> {
         match self {
             Charset::Known(enc) if enc.output_encoding() == *enc => {
                 enc.decode_without_bom_handling_and_without_replacement(bytes)
@@ -228,7 +228,7 @@ impl Charset {
 
     /// Encodes exactly, or `None` when a character is not representable.
     /// UTF-8 text is returned as it is, without a copy.
-    pub fn encode_strict(&self, text: String) -> Option<Vec<u8>> {
+    pub(crate) fn encode_strict(&self, text: String) -> Option<Vec<u8>> {
         let Charset::Known(enc) = self else {
             return None;
         };

@@ -23,7 +23,7 @@ use unicode_normalization::char::canonical_combining_class;
 #[derive(Debug, Default)]
 pub(crate) struct Normalized {
     /// The normalised text.
-    pub text: String,
+    pub(crate) text: String,
     /// `map[i]` = source offset of the segment that produced output byte `i`;
     /// empty when no map was requested.
     map: Vec<usize>,
@@ -33,12 +33,12 @@ pub(crate) struct Normalized {
 
 impl Normalized {
     /// Normalises UTF-8 text.
-    pub fn of_str(src: &str, with_map: bool) -> Normalized {
+    pub(crate) fn of_str(src: &str, with_map: bool) -> Normalized {
         Normalized::of_bytes(src.as_bytes(), with_map)
     }
 
     /// Normalises bytes read as UTF-8; each invalid sequence becomes U+FFFD.
-    pub fn of_bytes(src: &[u8], with_map: bool) -> Normalized {
+    pub(crate) fn of_bytes(src: &[u8], with_map: bool) -> Normalized {
         let mut n = Builder {
             text: Vec::with_capacity(src.len()),
             map: Vec::with_capacity(if with_map { src.len() } else { 0 }),
@@ -68,7 +68,7 @@ impl Normalized {
 
     /// Maps a byte range of [`Normalized::text`] back to a source byte range.
     /// Returns `None` when no map was built or the range is out of bounds.
-    pub fn source_range(&self, r: Range<usize>) -> Option<Range<usize>> {
+    pub(crate) fn source_range(&self, r: Range<usize>) -> Option<Range<usize>> {
         if self.map.len() != self.text.len() || r.start >= r.end || r.end > self.map.len() {
             return None;
         }

@@ -17,18 +17,18 @@ use super::{base64, qp};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Word<'a> {
     /// The whole `=?…?=` in the value.
-    pub range: Range<usize>,
+    pub(crate) range: Range<usize>,
     /// The charset label as written (an RFC 2231 `*language` included).
-    pub charset: &'a [u8],
+    pub(crate) charset: &'a [u8],
     /// `B` or `Q`, upper case.
-    pub letter: u8,
+    pub(crate) letter: u8,
     /// The encoded text between the third `?` and the closing `?=`.
-    pub text: &'a [u8],
+    pub(crate) text: &'a [u8],
 }
 
 impl Word<'_> {
     /// The word's bytes, decoded leniently: never fails.
-    pub fn decode_lenient(&self) -> Vec<u8> {
+    pub(crate) fn decode_lenient(&self) -> Vec<u8> {
         if self.letter == b'B' {
             base64::decode_lenient(self.text)
         } else {
@@ -39,7 +39,7 @@ impl Word<'_> {
     /// The word's bytes, decoded strictly: `None` unless the text is
     /// canonical base64 or `Q` text of printable ASCII with upper-case
     /// escapes.
-    pub fn decode_strict(&self) -> Option<Vec<u8>> {
+    pub(crate) fn decode_strict(&self) -> Option<Vec<u8>> {
         if self.letter == b'B' {
             base64::decode_strict(self.text)
         } else {
@@ -95,14 +95,14 @@ pub(crate) fn words(value: &[u8]) -> Vec<Word<'_>> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Run {
     /// From the first word's `=?` to the last one's `?=`.
-    pub src: Range<usize>,
+    pub(crate) src: Range<usize>,
     /// The first word's encoding (`B` or `Q`).
-    pub letter: u8,
+    pub(crate) letter: u8,
     /// The decoded text.
-    pub text: String,
+    pub(crate) text: String,
     /// False when the text is not a faithful reading of the bytes (an
     /// unknown charset, or bytes malformed in it).
-    pub exact: bool,
+    pub(crate) exact: bool,
 }
 
 /// A piece of a decoded value.
