@@ -322,6 +322,23 @@ pub struct Totals {
     pub warnings: u64,
 }
 
+/// Why a manifest's MAC does not check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum MacError {
+    /// No key was given.
+    #[error("no key given")]
+    NoKey,
+    /// The manifest has no `mac` field.
+    #[error("the manifest carries no MAC")]
+    Missing,
+    /// The MAC is not the one of these bytes under this key.
+    #[error("MAC mismatch: the manifest was altered or the key is wrong")]
+    Mismatch,
+    /// The `mac` field is not a hash.
+    #[error("the MAC is not 64 hex digits")]
+    NotHex,
+}
+
 impl Manifest {
     /// The canonical content the MAC covers: the compact JSON of the
     /// manifest without its `mac` field.
@@ -342,17 +359,17 @@ impl Manifest {
     }
 
     /// Checks the MAC with `hasher`'s key: `Ok(())` when it matches.
-    pub(crate) fn check_mac(&self, hasher: &Hasher) -> Result<(), String> {
+    pub(crate) fn check_mac(&self, hasher: &Hasher) -> Result<(), MacError> {
         let Some(expected) = hasher.mac(&self.canonical_bytes()) else {
-            return Err("no key given".into());
+            return Err(MacError::NoKey);
         };
         let Some(stated) = &self.mac else {
-            return Err("the manifest carries no MAC".into());
+            return Err(MacError::Missing);
         };
         match blake3::Hash::from_hex(stated) {
             Ok(stated) if stated == expected => Ok(()),
-            Ok(_) => Err("MAC mismatch: the manifest was altered or the key is wrong".into()),
-            Err(_) => Err("the MAC is not 64 hex digits".into()),
+            Ok(_) => Err(MacError::Mismatch),
+            Err(_) => Err(MacError::NotHex),
         }
     }
 

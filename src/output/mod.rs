@@ -1479,31 +1479,52 @@ pub(crate) fn check_rewritten_header(
     output: &Member,
     input_padding: &[u8],
     output_padding: &[u8],
-) -> Result<(), String> {
+) -> std::result::Result<(), HeaderMismatch> {
     let (Some(i), Some(o)) = (&input.entry, &output.entry) else {
         return match (&input.entry, &output.entry) {
             (None, None) => Ok(()),
-            _ => Err("one side is a tar member, the other a bare mailbox".into()),
+            _ => Err(HeaderMismatch::Layout),
         };
     };
     if i.leading_zero_blocks != o.leading_zero_blocks {
-        return Err("the zero blocks before the member differ".into());
+        return Err(HeaderMismatch::ZeroBlocks);
     }
     let zeros = output_padding.len() as u64 == RawEntry::padding_for(o.size)
         && output_padding.iter().all(|&b| b == 0);
     if i.header == o.header {
         if input_padding != output_padding && !zeros {
-            return Err("the padding after the data differs".into());
+            return Err(HeaderMismatch::Padding);
         }
         return Ok(());
     }
     if !rebuilds_to(i, o) {
-        return Err("the tar header differs beyond its size, name and owner fields".into());
+        return Err(HeaderMismatch::Header);
     }
     if !zeros {
-        return Err("the padding after the rewritten header is not zero".into());
+        return Err(HeaderMismatch::RebuiltPadding);
     }
     Ok(())
+}
+
+/// How an output member's header or padding is not what the writer makes
+/// of the input member's ([`check_rewritten_header`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum HeaderMismatch {
+    /// One is a tar member, the other a bare mailbox.
+    #[error("one side is a tar member, the other a bare mailbox")]
+    Layout,
+    /// The zero blocks before the member differ.
+    #[error("the zero blocks before the member differ")]
+    ZeroBlocks,
+    /// The header is the input's, the padding neither the input's nor zeros.
+    #[error("the padding after the data differs")]
+    Padding,
+    /// No edit the writer makes turns the input's header into the output's.
+    #[error("the tar header differs beyond its size, name and owner fields")]
+    Header,
+    /// The header was rebuilt, the padding is not zeros.
+    #[error("the padding after the rewritten header is not zero")]
+    RebuiltPadding,
 }
 
 /// Whether some edit the writer makes (the output's size; each name the

@@ -25,7 +25,7 @@ use crate::pipeline::Outcome;
 use crate::record::digest::{Digest, SharedDigest};
 use crate::record::{RawWatch, report_path, role_name, subject_ids};
 
-use super::{Namer, Run, holds_message, join_problems, link_key, safe_error};
+use super::{Checked, Namer, Run, holds_message, join_problems, link_key, safe_error};
 
 /// What the input's reader thread sends.
 pub(super) enum Incoming {
@@ -1461,10 +1461,7 @@ impl<'a> Accounting<'a> {
     }
 
     /// Drains the input and sums up.
-    pub(super) fn finish(
-        mut self,
-        input_digest: SharedDigest,
-    ) -> Result<std::result::Result<String, String>> {
+    pub(super) fn finish(mut self, input_digest: SharedDigest) -> Result<Checked> {
         self.settle_cleaning(None);
         if self.failure.is_none() {
             self.read_input_trailer();

@@ -36,6 +36,15 @@ mod walk;
 
 use walk::{Walk, Walked, walk};
 
+/// What one check found: `Ok`, what a pass says; `Err`, why it failed.
+pub(crate) type Checked = std::result::Result<String, CheckFailed>;
+
+/// Why a check failed, as `verify` prints it after `FAILED` (never an
+/// identifier).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct CheckFailed(pub(crate) String);
+
 /// Most field mismatches one check reports (the first ones found).
 const MAX_PROBLEMS: usize = 8;
 
@@ -63,14 +72,14 @@ pub struct Check {
 }
 
 impl Check {
-    fn new(name: &'static str, result: std::result::Result<String, String>) -> Self {
+    fn new(name: &'static str, result: Checked) -> Self {
         match result {
             Ok(detail) => Check {
                 name,
                 status: Status::Ok,
                 detail,
             },
-            Err(detail) => Check {
+            Err(CheckFailed(detail)) => Check {
                 name,
                 status: Status::Failed,
                 detail,
@@ -207,7 +216,7 @@ fn invalid_manifest_report(error: &ManifestError) -> VerifyReport {
     let skipped = "the manifest is not valid";
     VerifyReport {
         checks: vec![
-            Check::new("manifest", Err(error.to_string())),
+            Check::new("manifest", Err(CheckFailed(error.to_string()))),
             Check::skipped("output", skipped),
             Check::skipped("subjects", skipped),
             Check::skipped("accounting", skipped),
@@ -245,7 +254,7 @@ fn read_checks(walk: Walk, manifest: &Manifest, options: &VerifyOptions<'_>) -> 
 fn damaged_checks(digest: &Digest, error: &Error, want: &StreamRecord) -> [Check; 3] {
     let output = Check::new(
         "output",
-        Err(format!(
+        Err(CheckFailed(format!(
             "the output does not match the manifest: blake3 of the output is {} ({} \
              bytes), the manifest says {} ({} bytes); it cannot be read ({})",
             digest.hash.to_hex(),
@@ -253,7 +262,7 @@ fn damaged_checks(digest: &Digest, error: &Error, want: &StreamRecord) -> [Check
             want.blake3,
             want.bytes,
             safe_error(error)
-        )),
+        ))),
     );
     let skipped = "the output cannot be read";
     [
@@ -277,14 +286,14 @@ fn safe_error(error: &Error) -> String {
 }
 
 /// The first problems, joined; how many more there are.
-fn join_problems(mut problems: Vec<String>) -> String {
+fn join_problems(mut problems: Vec<String>) -> CheckFailed {
     let more = problems.len().saturating_sub(MAX_PROBLEMS);
     problems.truncate(MAX_PROBLEMS);
     let mut text = problems.join("; ");
     if more > 0 {
         text.push_str(&format!("; and {more} more"));
     }
-    text
+    CheckFailed(text)
 }
 
 /// The `manifest` check: its MAC (with a key), its consistency on its own,
@@ -295,7 +304,7 @@ fn check_manifest(
     hasher: &Hasher,
     request: Option<&LoadedRequest>,
     matcher: Option<&Matcher>,
-) -> std::result::Result<String, String> {
+) -> Checked {
     let mut problems = Vec::new();
     let mac = mac_status(manifest, hasher, &mut problems);
     problems.extend(manifest.consistency_problems());
@@ -328,7 +337,7 @@ fn mac_status(manifest: &Manifest, hasher: &Hasher, problems: &mut Vec<String>) 
         (true, true) => match manifest.check_mac(hasher) {
             Ok(()) => "MAC valid",
             Err(e) => {
-                problems.push(e);
+                problems.push(e.to_string());
                 "MAC invalid"
             }
         },

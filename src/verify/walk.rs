@@ -21,7 +21,9 @@ use crate::record::RawWatch;
 use crate::record::digest::{Digest, SharedDigest};
 
 use super::accounting::{Accounting, dangling_warnings, start_accounting};
-use super::{Namer, Run, VerifyOptions, holds_message, join_problems, link_key};
+use super::{
+    CheckFailed, Checked, Namer, Run, VerifyOptions, holds_message, join_problems, link_key,
+};
 
 /// The raw output, shared so that what the reader left unread can be hashed
 /// after a read error.
@@ -59,11 +61,11 @@ pub(super) struct Walk {
     first_hit: Option<String>,
     dangling_links: u64,
     first_dangling: Option<String>,
-    pub(super) accounting: Option<std::result::Result<String, String>>,
+    pub(super) accounting: Option<Checked>,
 }
 
 impl Walk {
-    pub(super) fn output_check(&self, manifest: &Manifest) -> std::result::Result<String, String> {
+    pub(super) fn output_check(&self, manifest: &Manifest) -> Checked {
         let problems = self.output_problems(&manifest.output);
         if !problems.is_empty() {
             return Err(join_problems(problems));
@@ -135,7 +137,7 @@ impl Walk {
         }
     }
 
-    pub(super) fn subjects_check(&self) -> std::result::Result<String, String> {
+    pub(super) fn subjects_check(&self) -> Checked {
         let hits = self.messages_with_hits + self.members_with_hits + self.headers_with_hits;
         if hits == 0 {
             return Ok(format!(
@@ -144,14 +146,14 @@ impl Walk {
                 self.messages
             ));
         }
-        Err(format!(
+        Err(CheckFailed(format!(
             "identifiers found in {} messages, {} non-mail members and {} tar headers or \
              paddings (first: {})",
             self.messages_with_hits,
             self.members_with_hits,
             self.headers_with_hits,
             self.first_hit.as_deref().unwrap_or("?")
-        ))
+        )))
     }
 }
 
@@ -346,12 +348,7 @@ impl<'a> Walker<'a> {
     }
 
     /// What the walk saw, once the output is read through.
-    fn into_walk(
-        self,
-        digest: Digest,
-        container: Container,
-        accounting: Option<std::result::Result<String, String>>,
-    ) -> Walk {
+    fn into_walk(self, digest: Digest, container: Container, accounting: Option<Checked>) -> Walk {
         Walk {
             digest,
             container,
