@@ -12,7 +12,7 @@ use std::io;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Position {
     /// Path of the archive member, as stored in the archive, until
-    /// [`Error::redact_member`] replaces it with its report form (shown as
+    /// `Error::redact_member` replaces it with its report form (shown as
     /// lossy UTF-8, control characters escaped).
     pub member: Option<Vec<u8>>,
     /// Index of the message inside the member (0 for one-message files).

@@ -76,13 +76,13 @@ pub enum RequestError {
         /// What is wrong; never contains identifier values.
         message: String,
     },
-    /// The request is larger than [`MAX_REQUEST_BYTES`].
+    /// The request is larger than `MAX_REQUEST_BYTES`.
     #[error("the request is larger than the limit of {limit} bytes")]
     TooLarge {
-        /// The limit, [`MAX_REQUEST_BYTES`].
+        /// The limit, `MAX_REQUEST_BYTES`.
         limit: u64,
     },
-    /// An argument to [`hash_email`] or [`normalize_email`] is not an address.
+    /// An argument to [`hash_email`] or `normalize_email` is not an address.
     #[error("not a valid email address")]
     NotAnAddress,
 }
@@ -162,7 +162,7 @@ impl Policy {
 pub struct Subject {
     /// Ticket id; the only thing about a subject that reports may show.
     pub id: String,
-    /// Addresses, normalised with [`normalize_email`].
+    /// Addresses, normalised with `normalize_email`.
     pub emails: Vec<String>,
     /// Addresses given only as [`hash_email`] digests.
     pub email_hashes: Vec<[u8; 32]>,

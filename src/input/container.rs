@@ -182,7 +182,7 @@ pub(crate) fn open(input: Box<dyn Read + Send>, max_window: u64) -> Result<Opene
     open_with(input, false, max_window)
 }
 
-/// [`open`], where `allow_empty` makes an empty stream (or one that
+/// `open`, where `allow_empty` makes an empty stream (or one that
 /// decompresses to nothing) an empty bare mailbox: what a scrub writes when
 /// it deletes every message of a bare mailbox.
 pub fn open_with(
@@ -545,7 +545,7 @@ impl<R: Read> Read for WindowGuard<R> {
 pub struct OutputCompression {
     /// The codec.
     pub compression: Compression,
-    /// The level, within [`Compression::level_range`].
+    /// The level, within `Compression::level_range`.
     pub level: i32,
 }
 

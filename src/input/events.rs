@@ -1,9 +1,9 @@
 //! The reading side of the pipeline: one decompressed stream in, a sequence
-//! of [`Event`]s out.
+//! of `Event`s out.
 //!
 //! Members that hold mail are cut into messages; everything else streams
 //! through as raw chunks. Nothing is held whole: a pass-through member goes
-//! by in chunks of [`CHUNK`] bytes, a mail member one message at a time.
+//! by in chunks of `CHUNK` bytes, a mail member one message at a time.
 
 use std::io::{Cursor, Read};
 use std::sync::Arc;

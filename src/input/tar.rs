@@ -553,7 +553,7 @@ fn pax_record(key: &[u8], value: &[u8]) -> Vec<u8> {
 /// An item of the tar stream.
 #[derive(Debug)]
 pub enum Item {
-    /// An entry; its data must be read with [`TarReader::read_data`].
+    /// An entry; its data must be read with `TarReader::read_data`.
     Entry(RawEntry),
     /// The end-of-archive marker was reached: `zero_blocks` zero blocks,
     /// followed by whatever [`TarReader::read_trailer`] returns.
@@ -855,7 +855,7 @@ impl<R: BufRead> TarReader<R> {
     }
 
     /// Reads the padding after the current entry's data, as stored (normally
-    /// zeros). Call after [`read_data`](Self::read_data) returned 0.
+    /// zeros). Call after `read_data` returned 0.
     pub fn read_padding(&mut self) -> Result<Vec<u8>> {
         let remaining = match self.state {
             State::Padding { remaining } => remaining,
@@ -871,7 +871,7 @@ impl<R: BufRead> TarReader<R> {
     }
 
     /// Streams the bytes after the end-of-archive zero blocks (normally none);
-    /// 0 at the end of the stream. More than [`MAX_TRAILER`] bytes is an
+    /// 0 at the end of the stream. More than `MAX_TRAILER` bytes is an
     /// error naming the offset where they start.
     pub fn read_trailer(&mut self, buf: &mut [u8]) -> Result<usize> {
         let n = self.read_trailer_unbounded(buf)?;

@@ -202,7 +202,7 @@ pub enum ParseStatus {
     /// mail-parser gave up (or panicked): only the envelope, the top-level
     /// headers and the raw bytes were scanned.
     Unparsed,
-    /// Multiparts or enclosed messages nest deeper than [`MAX_DEPTH`] levels
+    /// Multiparts or enclosed messages nest deeper than `MAX_DEPTH` levels
     /// (or too deeply for mail-parser to be called): the parts below the
     /// limit were not scanned, so the message cannot be proven clean. The
     /// engine deletes it (fail closed).

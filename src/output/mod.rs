@@ -3,12 +3,12 @@
 //! Untouched bytes are copied as read: raw tar headers, non-mail data,
 //! padding, the end-of-archive blocks and whatever follows them. A mail
 //! member is collected (in memory, spilling to a temporary file past
-//! [`SPOOL_IN_MEMORY`]) until its end, because a tar header announces the
+//! `SPOOL_IN_MEMORY`) until its end, because a tar header announces the
 //! size of its data: if the size did not change, the original header and
 //! padding are written back verbatim; otherwise the header is patched (and a
 //! Maildir file name's `,S=`/`,W=` sizes follow).
 //!
-//! With a [`ScrubPolicy`], every tar header is searched for identifiers: a
+//! With a `ScrubPolicy`, every tar header is searched for identifiers: a
 //! member whose path or link target holds one is renamed (every name field
 //! rewritten), other header fields holding one are cleaned (user and group
 //! names replaced by the numeric ids, pax records left out), and a header

@@ -1,6 +1,6 @@
 //! The record of a run: what was affected, and why.
 //!
-//! [`Recorder`] wraps the sink that writes (the scan's writes to nowhere)
+//! `Recorder` wraps the sink that writes (the scan's writes to nowhere)
 //! and turns each [`Verdict`] into the manifest's removals, warnings and
 //! totals, handing every affected message to a callback as it goes (the
 //! `scan` report streams from there). Nothing recorded identifies a subject:

@@ -147,7 +147,7 @@ pub enum RewriteError {
         /// The part.
         part: Vec<usize>,
     },
-    /// Multiparts or enclosed messages nest deeper than [`MAX_DEPTH`].
+    /// Multiparts or enclosed messages nest deeper than `MAX_DEPTH`.
     #[error("part {}: nesting deeper than {MAX_DEPTH} levels", path_name(.part))]
     TooDeep {
         /// The part where the limit was reached.

@@ -1,8 +1,8 @@
 //! base64 decoding, the one decoder for bodies and RFC 2047 `B` words, in
-//! two modes: [`decode_lenient`] for finding (decodes whatever it can, never
-//! fails) and [`decode_strict`] for proofs (`None` on anything irregular).
+//! two modes: `decode_lenient` for finding (decodes whatever it can, never
+//! fails) and `decode_strict` for proofs (`None` on anything irregular).
 //! Whenever the strict mode decodes, the lenient mode gives the same bytes.
-//! Encoding in a body's layout is [`super::codec::Base64Layout`].
+//! Encoding in a body's layout is `super::codec::Base64Layout`.
 
 use base64::Engine as _;
 use base64::engine::DecodePaddingMode;

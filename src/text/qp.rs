@@ -3,7 +3,7 @@
 //! for finding (an escape that is not one stays as it is written, as in
 //! Python's `quopri` and `email.header`) and strict for proofs (`None` on
 //! anything irregular). Whenever the strict mode decodes, the lenient mode
-//! gives the same bytes. Encoding is [`super::codec::qp_encode`].
+//! gives the same bytes. Encoding is `super::codec::qp_encode`.
 
 /// The value of one hex digit, either case.
 fn hex_value(b: u8) -> Option<u8> {

@@ -1,10 +1,10 @@
 //! RFC 2047 encoded words (`=?charset?B|Q?text?=`): the one parser and the
 //! one value decoder the matcher, the structural prefilter and the rewriter
-//! share. A value is read as [`Piece`]s: raw text (a line of it, without
+//! share. A value is read as `Piece`s: raw text (a line of it, without
 //! its line break) and runs of adjacent encoded words (joined across white
 //! space and folds, their bytes joined per charset before decoding, so a
 //! character split between two words is whole again). The matcher takes
-//! the text ([`decode_value`]); the rewriter keeps the pieces' ranges to map
+//! the text (`decode_value`); the rewriter keeps the pieces' ranges to map
 //! its edits back. The reasons for each reading are in `docs/matching.md`.
 
 use std::borrow::Cow;
