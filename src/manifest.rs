@@ -1253,6 +1253,23 @@ mod tests {
         assert!(!sample().consistency_problems().is_empty());
     }
 
+    /// Adds a `clean` removal made from the first one (for `reason`, with
+    /// sanitized fields of `sanitized_bytes` bytes and the original's hash
+    /// if given, else none) and counts it.
+    fn push_clean(m: &mut Manifest, reason: &str, sanitized_bytes: Option<u64>) {
+        let mut clean = m.removals[0].clone();
+        clean.action = Action::Clean;
+        clean.subjects.clear();
+        clean.roles.clear();
+        if let Some(bytes) = sanitized_bytes {
+            clean.sanitized_blake3 = Some(clean.original_blake3.clone());
+            clean.sanitized_bytes = Some(bytes);
+        }
+        clean.reason = Some(reason.into());
+        m.removals.push(clean);
+        m.totals.cleaned = 1;
+    }
+
     #[test]
     fn consistency_problems_name_the_field() {
         type Edit = fn(&mut Manifest);
@@ -1281,43 +1298,15 @@ mod tests {
             (|m| m.totals.deleted = 0, "totals.deleted"),
             (|m| m.totals.cleaned = 1, "totals.cleaned"),
             (
-                |m| {
-                    let mut clean = m.removals[0].clone();
-                    clean.action = Action::Clean;
-                    clean.subjects.clear();
-                    clean.roles.clear();
-                    clean.sanitized_blake3 = Some(clean.original_blake3.clone());
-                    clean.sanitized_bytes = Some(2);
-                    clean.reason = Some(PADDING_CLEANED_REASON.into());
-                    m.removals.push(clean);
-                    m.totals.cleaned = 1;
-                },
+                |m| push_clean(m, PADDING_CLEANED_REASON, Some(2)),
                 "sanitized_bytes is not original_bytes",
             ),
             (
-                |m| {
-                    let mut clean = m.removals[0].clone();
-                    clean.action = Action::Clean;
-                    clean.subjects.clear();
-                    clean.roles.clear();
-                    clean.sanitized_blake3 = Some(clean.original_blake3.clone());
-                    clean.sanitized_bytes = Some(1);
-                    clean.reason = Some(TRAILER_CLEANED_REASON.into());
-                    m.removals.push(clean);
-                    m.totals.cleaned = 1;
-                },
+                |m| push_clean(m, TRAILER_CLEANED_REASON, Some(1)),
                 "reason of the trailing bytes",
             ),
             (
-                |m| {
-                    let mut clean = m.removals[0].clone();
-                    clean.action = Action::Clean;
-                    clean.subjects.clear();
-                    clean.roles.clear();
-                    clean.reason = Some(HEADER_CLEANED_REASON.into());
-                    m.removals.push(clean);
-                    m.totals.cleaned = 1;
-                },
+                |m| push_clean(m, HEADER_CLEANED_REASON, None),
                 "(clean) has the wrong sanitized fields",
             ),
             (|m| m.totals.warnings = 1, "totals.warnings"),

@@ -180,6 +180,14 @@ fn at(m: &Value, reason: &str) -> usize {
         .unwrap_or_else(|| panic!("no clean removal for {reason}"))
 }
 
+/// Takes the `clean` removal for `reason` out of the manifest, and its
+/// count out of the total.
+fn remove_clean(m: &mut Value, reason: &str) {
+    let i = at(m, reason);
+    m["removals"].as_array_mut().expect("removals").remove(i);
+    add(&mut m["totals"]["cleaned"], -1);
+}
+
 fn add(v: &mut Value, n: i64) {
     *v = (v.as_i64().expect("number") + n).into();
 }
@@ -190,29 +198,17 @@ fn editing_a_clean_removal_or_the_total_fails_verify() {
     let rows: Vec<(&str, Edit, &str)> = vec![
         (
             "the header clean removed",
-            |m| {
-                let i = at(m, "header");
-                m["removals"].as_array_mut().expect("removals").remove(i);
-                add(&mut m["totals"]["cleaned"], -1);
-            },
+            |m| remove_clean(m, "header"),
             "not listed as cleaned",
         ),
         (
             "the padding clean removed",
-            |m| {
-                let i = at(m, "padding");
-                m["removals"].as_array_mut().expect("removals").remove(i);
-                add(&mut m["totals"]["cleaned"], -1);
-            },
+            |m| remove_clean(m, "padding"),
             "not listed as cleaned",
         ),
         (
             "the trailer clean removed",
-            |m| {
-                let i = at(m, "after the end");
-                m["removals"].as_array_mut().expect("removals").remove(i);
-                add(&mut m["totals"]["cleaned"], -1);
-            },
+            |m| remove_clean(m, "after the end"),
             "differ from the input",
         ),
         (

@@ -4,9 +4,7 @@
 
 use serde_json::Value;
 
-use crate::support::encode::{
-    base64_decode, base64_lines, qp_decode, quoted_printable, word_b, word_q,
-};
+use crate::support::encode::{base64_lines, quoted_printable, word_b, word_q};
 use crate::support::mail;
 use crate::support::*;
 
@@ -46,31 +44,6 @@ fn innermost(header: &str) -> Vec<u8> {
     format!("{header}\nSubject: level 2\n\nnothing\n").into_bytes()
 }
 
-/// Every level of a nesting, each decoded by the test's own decoders.
-fn levels(msg: &[u8]) -> Vec<Vec<u8>> {
-    let mut out = vec![msg.to_vec()];
-    loop {
-        let cur = out.last().expect("one level");
-        let Some(split) = mail::find(cur, b"\n\n") else {
-            break;
-        };
-        let (head, body) = (&cur[..split], &cur[split + 2..]);
-        let head = String::from_utf8_lossy(head).to_ascii_lowercase();
-        if !head.contains("message/rfc822") {
-            break;
-        }
-        let next = if head.contains("base64") {
-            base64_decode(body)
-        } else if head.contains("quoted-printable") {
-            qp_decode(body)
-        } else {
-            body.to_vec()
-        };
-        out.push(next);
-    }
-    out
-}
-
 /// The actions `scan --json` plans for the one message of `in`.
 fn planned(w: &Work) -> Vec<String> {
     let run = w
@@ -90,7 +63,7 @@ fn planned(w: &Work) -> Vec<String> {
 /// Scans and scrubs `msg` as a single message; `forms` are the ways the
 /// identifier is written in it, none of which may be left at any level.
 fn check(label: &str, msg: &[u8], forms: &[&str]) {
-    let all = levels(msg);
+    let all = mail::nesting_levels(msg);
     assert!(
         forms
             .iter()
@@ -105,7 +78,7 @@ fn check(label: &str, msg: &[u8], forms: &[&str]) {
     w.scrub(&req, &[]).success(label);
     let out = w.read("out").expect("output written");
     assert_ne!(out, msg, "{label}: the message is kept unchanged");
-    for (i, level) in levels(&out).iter().enumerate() {
+    for (i, level) in mail::nesting_levels(&out).iter().enumerate() {
         let text = String::from_utf8_lossy(level).to_lowercase();
         for form in forms {
             assert!(

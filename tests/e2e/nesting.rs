@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use crate::support::encode::{base64_decode, base64_lines, qp_decode, quoted_printable};
+use crate::support::encode::{base64_lines, quoted_printable};
 use crate::support::erasure::read_manifest;
 use crate::support::mail;
 use crate::support::*;
@@ -50,32 +50,6 @@ fn nest(wraps: &[Level]) -> Vec<u8> {
         .iter()
         .enumerate()
         .fold(innermost(), |m, (i, &w)| enclose(&m, w, i))
-}
-
-/// Every text the nesting holds, each level decoded by the test's own
-/// decoders: the raw message, then each enclosed message in turn.
-fn unwrap_levels(msg: &[u8]) -> Vec<Vec<u8>> {
-    let mut levels = vec![msg.to_vec()];
-    loop {
-        let cur = levels.last().expect("one level");
-        let Some(split) = mail::find(cur, b"\n\n") else {
-            break;
-        };
-        let (head, body) = (&cur[..split], &cur[split + 2..]);
-        let head = String::from_utf8_lossy(head).to_ascii_lowercase();
-        if !head.contains("message/rfc822") {
-            break;
-        }
-        let next = if head.contains("base64") {
-            base64_decode(body)
-        } else if head.contains("quoted-printable") {
-            qp_decode(body)
-        } else {
-            body.to_vec()
-        };
-        levels.push(next);
-    }
-    levels
 }
 
 /// An mbox of `msgs`, each under a plain envelope line.
@@ -178,7 +152,7 @@ fn identifiers_under_five_encoded_levels_are_found() {
     ];
     for (label, wraps) in cases {
         let msg = nest(&wraps);
-        let levels = unwrap_levels(&msg);
+        let levels = mail::nesting_levels(&msg);
         assert_eq!(levels.len(), wraps.len() + 1, "{label}: fixture decodes");
         assert!(
             mail::find(levels.last().expect("innermost"), ADDRESS.as_bytes()).is_some(),
@@ -191,7 +165,7 @@ fn identifiers_under_five_encoded_levels_are_found() {
             1,
             "{label}: one message changed: {removed:?}"
         );
-        for (i, level) in unwrap_levels(&out).iter().enumerate() {
+        for (i, level) in mail::nesting_levels(&out).iter().enumerate() {
             assert!(
                 mail::find(level, ADDRESS.as_bytes()).is_none(),
                 "{label}: address left at level {i}"

@@ -525,3 +525,30 @@ pub fn mixed_fixture() -> Vec<Member> {
     ));
     m
 }
+
+/// Every level of a nesting of enclosed messages, each decoded by the
+/// tests' own decoders: the raw message, then each `message/rfc822` body in
+/// turn (base64, quoted-printable or as it is).
+pub fn nesting_levels(msg: &[u8]) -> Vec<Vec<u8>> {
+    let mut levels = vec![msg.to_vec()];
+    loop {
+        let cur = levels.last().expect("one level");
+        let Some(split) = find(cur, b"\n\n") else {
+            break;
+        };
+        let (head, body) = (&cur[..split], &cur[split + 2..]);
+        let head = String::from_utf8_lossy(head).to_ascii_lowercase();
+        if !head.contains("message/rfc822") {
+            break;
+        }
+        let next = if head.contains("base64") {
+            super::encode::base64_decode(body)
+        } else if head.contains("quoted-printable") {
+            super::encode::qp_decode(body)
+        } else {
+            body.to_vec()
+        };
+        levels.push(next);
+    }
+    levels
+}
