@@ -482,11 +482,7 @@ impl ScrubRun<'_> {
         compression: OutputCompression,
     ) -> Result<Repacker<'_, Encoder<HashingWriter<O>>>> {
         let encoder = Encoder::new(HashingWriter::new(out), compression).map_err(write_error)?;
-        let matcher = self.engine.matcher();
-        let policy = (!matcher.is_empty()).then_some(ScrubPolicy {
-            matcher,
-            hasher: self.hasher,
-        });
+        let policy = ScrubPolicy::of(self.engine.matcher(), self.hasher);
         Ok(Repacker::new(encoder, self.spool_dir.clone(), policy))
     }
 
@@ -714,12 +710,8 @@ pub fn scan(
     let matcher = engine.matcher();
     // The scrub's writer, writing nowhere: what it drops, renames and
     // cleans is predicted as the scrub will record it.
-    let policy = (!matcher.is_empty()).then_some(ScrubPolicy {
-        matcher,
-        hasher: &hasher,
-    });
     let mut recorder = Recorder::new(
-        Repacker::new(io::sink(), None, policy),
+        Repacker::new(io::sink(), None, ScrubPolicy::of(matcher, &hasher)),
         &request.request,
         matcher,
         &hasher,

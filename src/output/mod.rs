@@ -271,14 +271,7 @@ impl Pending {
         if self.member.format == MailboxFormat::Maildir {
             self.count_bare_lf(bytes);
         }
-        if bytes.len() >= TAIL {
-            self.tail.clear();
-            self.tail.extend_from_slice(&bytes[bytes.len() - TAIL..]);
-        } else {
-            self.tail.extend_from_slice(bytes);
-            let excess = self.tail.len().saturating_sub(TAIL);
-            self.tail.drain(..excess);
-        }
+        keep_tail(&mut self.tail, bytes);
     }
 
     /// The link target the member is written with, if it changes.
@@ -339,7 +332,13 @@ pub(crate) struct ScrubPolicy<'a> {
     pub(crate) hasher: &'a Hasher,
 }
 
-impl ScrubPolicy<'_> {
+impl<'a> ScrubPolicy<'a> {
+    /// The policy of a request's `matcher`: none when it looks for
+    /// nothing (names and headers are then written as read).
+    pub(crate) fn of(matcher: &'a Matcher, hasher: &'a Hasher) -> Option<Self> {
+        (!matcher.is_empty()).then_some(ScrubPolicy { matcher, hasher })
+    }
+
     fn holds(&self, bytes: &[u8]) -> bool {
         !bytes.is_empty() && !self.matcher.scan_bytes(bytes).is_empty()
     }
@@ -1129,6 +1128,15 @@ impl<'a, W: Write> Repacker<'a, W> {
         }
         Ok(())
     }
+}
+
+/// Appends `bytes` to `tail` and keeps its last [`TAIL`] bytes: the end of
+/// a member's data, searched again with its padding.
+pub(crate) fn keep_tail(tail: &mut Vec<u8>, bytes: &[u8]) {
+    let bytes = &bytes[bytes.len().saturating_sub(TAIL)..];
+    tail.extend_from_slice(bytes);
+    let excess = tail.len().saturating_sub(TAIL);
+    tail.drain(..excess);
 }
 
 /// The key under which hard links find a member ([`crate::input::tar::link_name`]).

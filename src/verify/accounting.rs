@@ -275,10 +275,7 @@ struct InMember {
 impl InMember {
     /// Notes data bytes of the member as read.
     fn read(&mut self, bytes: &[u8]) {
-        let keep = bytes.len().min(output::TAIL);
-        self.tail.extend_from_slice(&bytes[bytes.len() - keep..]);
-        let excess = self.tail.len().saturating_sub(output::TAIL);
-        self.tail.drain(..excess);
+        output::keep_tail(&mut self.tail, bytes);
     }
 }
 
@@ -1039,13 +1036,13 @@ impl<'a> Accounting<'a> {
         verdict: Option<Box<Verdict>>,
     ) {
         let mbox = member.format == MailboxFormat::Mbox && holds_message(member, &message);
-        let line = match mbox {
-            true => message.bytes[..message.envelope_len.min(message.bytes.len())].to_vec(),
-            false => Vec::new(),
-        };
+        // The envelope line is needed only for a junction after deletions.
+        let line = (mbox && self.mbox_after_deletion)
+            .then(|| message.bytes[..message.envelope_len.min(message.bytes.len())].to_vec());
         match self.account_message(member, names, message, verdict) {
             Some(expected) => {
-                if mbox && std::mem::take(&mut self.mbox_after_deletion) {
+                if let Some(line) = line {
+                    self.mbox_after_deletion = false;
                     let separator = crate::mailbox::mbox::separator(&self.mbox_last, &line);
                     self.expected.push_back(Expected::exact(separator, None));
                 }

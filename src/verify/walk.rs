@@ -415,10 +415,7 @@ impl<'a> Walker<'a> {
 
     /// Keeps the last [`output::TAIL`] bytes of the member's data.
     fn keep_tail(&mut self, bytes: &[u8]) {
-        let bytes = &bytes[bytes.len().saturating_sub(output::TAIL)..];
-        self.tail.extend_from_slice(bytes);
-        let excess = self.tail.len().saturating_sub(output::TAIL);
-        self.tail.drain(..excess);
+        output::keep_tail(&mut self.tail, bytes);
     }
 
     /// Counts the last member's padding if an identifier runs from it into
