@@ -26,6 +26,7 @@ mod anchors;
 mod headers;
 mod html;
 mod mime;
+mod names;
 mod nesting;
 mod patterns;
 mod prefilter;
@@ -71,6 +72,38 @@ pub enum IdKind {
     Phone,
     /// Any other literal identifier.
     Term,
+}
+
+/// Which form of an identifier matched: the request's own spelling or one
+/// of the variant families of `docs/matching.md` (each can be turned off in
+/// the request's `[matching]` table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Form {
+    /// As the request spells it (case, white space and, by default, accents
+    /// aside).
+    Exact,
+    /// A name inverted with a comma: `Doe, Jane`.
+    Inverted,
+    /// A name inverted without a comma as a whole display name: `Doe Jane <…>`.
+    InvertedDisplay,
+    /// A name with middle names or initials: `Jane Q. Doe`.
+    MiddleNames,
+    /// A name transliterated: `Mueller` for `Müller`, and the reverse.
+    Transliterated,
+}
+
+impl Form {
+    /// The family's name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Form::Exact => "exact",
+            Form::Inverted => "inverted",
+            Form::InvertedDisplay => "inverted-display",
+            Form::MiddleNames => "middle-names",
+            Form::Transliterated => "transliterated",
+        }
+    }
 }
 
 /// Where in the message a hit was found.
@@ -123,6 +156,8 @@ pub struct Hit {
     pub subject: usize,
     /// What matched.
     pub kind: IdKind,
+    /// Which form of it matched.
+    pub form: Form,
     /// The role this trace gives the subject.
     pub role: Role,
     /// Where it is.
@@ -418,6 +453,7 @@ impl<'m> Scan<'m> {
             self.push(Hit {
                 subject: h.subject,
                 kind: h.kind,
+                form: h.form,
                 role,
                 location: location.clone(),
             });
@@ -471,6 +507,7 @@ impl<'m> Scan<'m> {
             self.push(Hit {
                 subject: h.subject,
                 kind: h.kind,
+                form: h.form,
                 role,
                 location: Location::Raw { span },
             });

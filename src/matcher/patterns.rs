@@ -15,9 +15,12 @@ use std::ops::Range;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchKind, StartKind};
 
-use super::IdKind;
 use super::anchors::{self, Anchors};
-use crate::request::{ErasureRequest, LOCAL_PUNCT, Subject, email_digest, normalize_email};
+use super::names::{self, Rule};
+use super::{Form, IdKind};
+use crate::request::{
+    ErasureRequest, LOCAL_PUNCT, Matching, Subject, email_digest, normalize_email,
+};
 use crate::text::normalize::{is_word_char, normalize_identifier};
 
 /// A match in a normalised text.
@@ -27,19 +30,37 @@ pub(crate) struct TextHit {
     pub(crate) subject: usize,
     /// Which kind of identifier matched.
     pub(crate) kind: IdKind,
+    /// Which form of it.
+    pub(crate) form: Form,
     /// Byte range in the normalised text.
     pub(crate) range: Range<usize>,
+}
+
+/// What a match of a name or term pattern stands for, and how it is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Target {
+    subject: usize,
+    kind: IdKind,
+    form: Form,
+    rule: Rule,
 }
 
 /// All identifiers of a request, compiled for search.
 #[derive(Debug)]
 pub(crate) struct Patterns {
     words: Option<AhoCorasick>,
-    word_targets: Vec<Vec<(usize, IdKind)>>,
-    /// Length in bytes of the longest normalised name or term.
+    word_targets: Vec<Vec<Target>>,
+    /// The words a middle-name match must have before it ([`Rule::Middle`]).
+    prefixes: Vec<String>,
+    /// Length in bytes of the longest normalised name or term, with the
+    /// context its rule looks at.
     pub(super) max_word_len: usize,
-    /// True when every normalised name and term is ASCII.
+    /// True when every normalised name and term is ASCII and no other
+    /// character than those of `FOLDS_INTO_ASCII` can yield ASCII (accents
+    /// are not folded).
     pub(super) ascii_words: bool,
+    /// Accents are folded in the text (`[matching] accents`).
+    pub(super) fold: bool,
     emails: HashMap<String, Vec<usize>>,
     /// The domains of `emails`.
     pub(super) email_domains: HashSet<String>,
@@ -47,7 +68,8 @@ pub(crate) struct Patterns {
     domain_prefixes: Option<AhoCorasick>,
     /// The first bytes of those domains, in both ASCII cases.
     domain_firsts: [bool; 256],
-    /// True when every domain in `email_domains` is ASCII.
+    /// True when every domain in `email_domains` is ASCII and accents are
+    /// not folded.
     pub(super) ascii_domains: bool,
     email_hashes: HashMap<[u8; 32], Vec<usize>>,
     /// ASCII punctuation allowed in local parts (indexed by byte).
@@ -66,12 +88,21 @@ impl Patterns {
     pub(crate) fn new(request: &ErasureRequest) -> Patterns {
         let Gathered {
             words,
+            prefixes,
+            prefix_ids: _,
             emails,
             email_hashes,
             phones,
             local_punct,
         } = Gathered::of(request);
+        let fold = request.matching.accents;
         let (word_pats, word_targets): (Vec<_>, Vec<_>) = sorted(words).into_iter().unzip();
+        let max_word_len = word_pats
+            .iter()
+            .zip(&word_targets)
+            .map(|(p, targets)| p.len() + context_len(targets, &prefixes))
+            .max()
+            .unwrap_or(0);
         let (phone_pats, phone_targets): (Vec<_>, Vec<_>) = sorted(phones).into_iter().unzip();
         let anchors: Vec<&str> = word_pats.iter().map(|p| longest_word(p)).collect();
         let phone_min_digits = phone_pats.iter().map(String::len).min().unwrap_or(1);
@@ -84,11 +115,13 @@ impl Patterns {
         Patterns {
             words,
             word_targets,
-            max_word_len: word_pats.iter().map(String::len).max().unwrap_or(0),
-            ascii_words: word_pats.iter().all(|p| p.is_ascii()),
+            prefixes,
+            max_word_len,
+            ascii_words: !fold && word_pats.iter().all(|p| p.is_ascii()),
+            fold,
             domain_prefixes,
             domain_firsts,
-            ascii_domains: email_domains.iter().all(|d| d.is_ascii()),
+            ascii_domains: !fold && email_domains.iter().all(|d| d.is_ascii()),
             email_domains,
             emails,
             email_hashes,
@@ -178,19 +211,22 @@ impl Patterns {
         let Some(ac) = &self.words else { return };
         for m in ac.find_overlapping_iter(text) {
             let range = m.range();
-            if !stands_alone(text, range.clone()) {
-                continue;
-            }
-            for &(subject, kind) in self
+            for t in self
                 .word_targets
                 .get(m.pattern().as_usize())
                 .into_iter()
                 .flatten()
             {
+                let Some(range) =
+                    names::check(text, range.clone(), t.rule, &self.prefixes, stands_alone)
+                else {
+                    continue;
+                };
                 out.push(TextHit {
-                    subject,
-                    kind,
-                    range: range.clone(),
+                    subject: t.subject,
+                    kind: t.kind,
+                    form: t.form,
+                    range,
                 });
             }
         }
@@ -211,6 +247,10 @@ impl Patterns {
             key.push_str(&local.to_lowercase());
             key.push('@');
             key.push_str(&text[at + 1..token.end].to_lowercase());
+            if !key.is_ascii() {
+                // Addresses are compared with accents folded (`normalize_email`).
+                key = normalize_identifier(&key, true);
+            }
             let plain = self.emails.get(&key).into_iter().flatten();
             let hashed = if self.email_hashes.is_empty() {
                 None
@@ -221,6 +261,7 @@ impl Patterns {
                 out.push(TextHit {
                     subject,
                     kind: IdKind::Email,
+                    form: Form::Exact,
                     range: token.clone(),
                 });
             }
@@ -308,6 +349,7 @@ impl Patterns {
                 out.push(TextHit {
                     subject,
                     kind: IdKind::Phone,
+                    form: Form::Exact,
                     range: range.clone(),
                 });
             }
@@ -318,7 +360,11 @@ impl Patterns {
 /// The identifiers of a request gathered by kind, normalised, each with
 /// its subjects: what [`Patterns::new`] compiles.
 struct Gathered {
-    words: HashMap<String, Vec<(usize, IdKind)>>,
+    words: HashMap<String, Vec<Target>>,
+    /// The prefixes of [`Rule::Middle`] targets, each once.
+    prefixes: Vec<String>,
+    /// The index of each prefix in `prefixes`.
+    prefix_ids: HashMap<String, usize>,
     emails: HashMap<String, Vec<usize>>,
     email_hashes: HashMap<[u8; 32], Vec<usize>>,
     phones: HashMap<String, Vec<usize>>,
@@ -331,6 +377,8 @@ impl Gathered {
     fn of(request: &ErasureRequest) -> Gathered {
         let mut gathered = Gathered {
             words: HashMap::new(),
+            prefixes: Vec::new(),
+            prefix_ids: HashMap::new(),
             emails: HashMap::new(),
             email_hashes: HashMap::new(),
             phones: HashMap::new(),
@@ -340,7 +388,7 @@ impl Gathered {
             gathered.local_punct[usize::from(c)] = true;
         }
         for (i, s) in request.subjects.iter().enumerate() {
-            gathered.add_subject(i, s);
+            gathered.add_subject(i, s, &request.matching);
         }
         // '@' and white space never belong to a local part.
         gathered.local_punct[usize::from(b'@')] = false;
@@ -349,17 +397,24 @@ impl Gathered {
 
     /// Adds the identifiers of subject `i`; the punctuation of its
     /// addresses' local parts is allowed in local parts from then on.
-    fn add_subject(&mut self, i: usize, s: &Subject) {
-        let named = s.names.iter().map(|n| (n, IdKind::Name));
-        let termed = s.terms.iter().map(|t| (t, IdKind::Term));
-        for (text, kind) in named.chain(termed) {
-            let norm = normalize_identifier(text);
-            if norm.chars().any(is_word_char) {
-                push_unique(self.words.entry(norm).or_default(), (i, kind));
+    fn add_subject(&mut self, i: usize, s: &Subject, matching: &Matching) {
+        for name in &s.names {
+            for f in names::name_forms(name, matching) {
+                let rule = match (f.rule, f.prefix) {
+                    (Rule::Middle { .. }, Some(prefix)) => Rule::Middle {
+                        prefix: self.prefix_index(prefix),
+                    },
+                    (rule, _) => rule,
+                };
+                self.add_word(f.pattern, i, IdKind::Name, f.form, rule);
             }
         }
+        for term in &s.terms {
+            let norm = normalize_identifier(term, matching.accents);
+            self.add_word(norm, i, IdKind::Term, Form::Exact, Rule::Whole);
+        }
         for e in &s.emails {
-            let norm = normalize_email(e).unwrap_or_else(|_| normalize_identifier(e));
+            let norm = normalize_email(e).unwrap_or_else(|_| normalize_identifier(e, true));
             let local = norm.rsplit_once('@').map_or("", |(l, _)| l);
             for b in local.bytes().filter(|b| b.is_ascii_punctuation()) {
                 self.local_punct[usize::from(b)] = true;
@@ -376,6 +431,47 @@ impl Gathered {
             }
         }
     }
+}
+
+impl Gathered {
+    /// Adds the name or term pattern `norm` of subject `i` (if it holds a
+    /// word character).
+    fn add_word(&mut self, norm: String, i: usize, kind: IdKind, form: Form, rule: Rule) {
+        if norm.chars().any(is_word_char) {
+            let target = Target {
+                subject: i,
+                kind,
+                form,
+                rule,
+            };
+            push_unique(self.words.entry(norm).or_default(), target);
+        }
+    }
+
+    /// The index of `prefix` in the prefixes, added if new.
+    fn prefix_index(&mut self, prefix: String) -> usize {
+        let next = self.prefixes.len();
+        let id = *self.prefix_ids.entry(prefix.clone()).or_insert(next);
+        if id == next {
+            self.prefixes.push(prefix);
+        }
+        id
+    }
+}
+
+/// Normalised bytes the rules of `targets` look at beyond their pattern.
+fn context_len(targets: &[Target], prefixes: &[String]) -> usize {
+    targets
+        .iter()
+        .map(|t| match t.rule {
+            Rule::Whole => 0,
+            Rule::Middle { prefix } => {
+                names::CONTEXT + prefixes.get(prefix).map_or(0, String::len) + 1
+            }
+            Rule::Inverted | Rule::Display => names::CONTEXT,
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// The domains of the addresses `emails`, with what finds them: an
@@ -572,7 +668,7 @@ mod tests {
     }
 
     fn kinds(p: &Patterns, text: &str) -> Vec<IdKind> {
-        let n = Normalized::of_str(text, false);
+        let n = Normalized::of_str(text, false, true);
         let mut out = Vec::new();
         p.find(&n.text, &mut out);
         out.into_iter().map(|h| h.kind).collect()

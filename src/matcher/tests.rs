@@ -770,3 +770,26 @@ fn headers_of_every_nested_level_are_searched() {
         assert_eq!(fields, want, "{wraps:?}: {:?}", f.hits);
     }
 }
+
+#[test]
+fn a_cyrillic_name_with_a_breve_is_found_in_koi8_r() {
+    let m = Matcher::new(&ErasureRequest {
+        subjects: vec![Subject {
+            id: "K".into(),
+            names: vec!["Джейн Доу".into()],
+            ..Subject::default()
+        }],
+        ..ErasureRequest::default()
+    });
+    let (body, _, _) = encoding_rs::KOI8_R.encode("Звонила Джейн Доу, перезвоните.\n");
+    let mut raw = b"From: a@b.example\nSubject: x\nMIME-Version: 1.0\n\
+        Content-Type: text/plain; charset=koi8-r\nContent-Transfer-Encoding: 8bit\n\n"
+        .to_vec();
+    raw.extend_from_slice(&body);
+    let input = MessageInput {
+        envelope: None,
+        raw: &raw,
+    };
+    assert_eq!(m.scan_unfiltered(&input).subjects(), [0], "unfiltered");
+    assert_eq!(m.scan(&input).subjects(), [0]);
+}

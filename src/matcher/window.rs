@@ -40,9 +40,9 @@ use aho_corasick::{AhoCorasick, packed};
 
 use memchr::memchr_iter;
 
-use super::IdKind;
 use super::headers::after_for_keyword;
 use super::patterns::{Patterns, TextHit};
+use super::{Form, IdKind};
 use crate::text::normalize::{BLANK_OR_GONE, FOLDS_INTO_ASCII, Normalized, is_ascii_space};
 
 /// Texts shorter than this are normalised whole.
@@ -61,6 +61,8 @@ pub(crate) struct WinHit {
     pub(crate) subject: usize,
     /// Which kind of identifier matched.
     pub(crate) kind: IdKind,
+    /// Which form of it.
+    pub(crate) form: Form,
     /// The matched bytes of the source (only from a search with a map).
     pub(crate) span: Option<Range<usize>>,
     /// An address right after the keyword `for` (a `Received` recipient).
@@ -147,7 +149,7 @@ fn search_piece(
     with_map: bool,
     buckets: &mut Buckets,
 ) {
-    let norm = Normalized::of_bytes(src.get(w.clone()).unwrap_or_default(), with_map);
+    let norm = Normalized::of_bytes(src.get(w.clone()).unwrap_or_default(), with_map, p.fold);
     let text = norm.text.as_str();
     let piece = Piece {
         norm: &norm,
@@ -222,6 +224,7 @@ impl Piece<'_> {
         Some(WinHit {
             subject: h.subject,
             kind: h.kind,
+            form: h.form,
             span,
             after_for,
         })
@@ -724,7 +727,7 @@ mod tests {
     use super::*;
     use crate::matcher::IdKind;
     use crate::matcher::headers::after_for_keyword;
-    use crate::request::{ErasureRequest, Subject, email_digest};
+    use crate::request::{ErasureRequest, Matching, Subject, email_digest};
     use proptest::prelude::*;
 
     /// Always windows, however small or dense.
@@ -736,9 +739,17 @@ mod tests {
     };
 
     fn request(ascii: bool, hashed: bool) -> ErasureRequest {
-        let mut names = vec!["Jane Doe".to_owned(), "Kate O'Neil".to_owned()];
+        let mut names = vec![
+            "Jane Doe".to_owned(),
+            "Kate O'Neil".to_owned(),
+            "Karl Mueller".to_owned(),
+        ];
         if !ascii {
-            names.extend(["José García".to_owned(), "山田太郎".to_owned()]);
+            names.extend([
+                "José García".to_owned(),
+                "山田太郎".to_owned(),
+                "Zoë Müller".to_owned(),
+            ]);
         }
         ErasureRequest {
             subjects: vec![
@@ -765,8 +776,19 @@ mod tests {
         }
     }
 
+    /// [`request`] with accents not folded.
+    fn unfolded(ascii: bool) -> ErasureRequest {
+        ErasureRequest {
+            matching: Matching {
+                accents: false,
+                ..Matching::default()
+            },
+            ..request(ascii, false)
+        }
+    }
+
     /// Addresses only (no word candidate covers them), with `idn` one with a
-    /// non-ASCII domain among them.
+    /// non-ASCII domain among them (and accents folded).
     fn emails_only(idn: bool) -> ErasureRequest {
         let mut emails = vec![
             "jane.doe@example.com".to_owned(),
@@ -775,12 +797,18 @@ mod tests {
         if idn {
             emails.push("jo@b\u{fc}cher.test".to_owned());
         }
+        // Without accent folding, only the characters of FOLDS_INTO_ASCII
+        // carry a plain-ASCII domain on.
         ErasureRequest {
             subjects: vec![Subject {
                 id: "E".into(),
                 emails,
                 ..Subject::default()
             }],
+            matching: Matching {
+                accents: idn,
+                ..Matching::default()
+            },
             ..ErasureRequest::default()
         }
     }
@@ -797,18 +825,24 @@ mod tests {
         }
     }
 
-    /// (subject, kind, source span, recipient clause) of every hit, in order.
-    type Seen = Vec<(usize, IdKind, Option<Range<usize>>, bool)>;
+    /// (subject, kind, form, source span, recipient clause) of every hit, in order.
+    type Seen = Vec<(usize, IdKind, Form, Option<Range<usize>>, bool)>;
 
     fn whole(p: &Patterns, src: &[u8]) -> Seen {
-        let norm = Normalized::of_bytes(src, true);
+        let norm = Normalized::of_bytes(src, true, p.fold);
         let mut hits = Vec::new();
         p.find(&norm.text, &mut hits);
         hits.into_iter()
             .map(|h| {
                 let clause =
                     h.kind == IdKind::Email && after_for_keyword(&norm.text, h.range.start);
-                (h.subject, h.kind, norm.source_range(h.range), clause)
+                (
+                    h.subject,
+                    h.kind,
+                    h.form,
+                    norm.source_range(h.range),
+                    clause,
+                )
             })
             .collect()
     }
@@ -817,7 +851,7 @@ mod tests {
         find_with(p, src, true, limits)
             .hits
             .into_iter()
-            .map(|h| (h.subject, h.kind, h.span, h.after_for))
+            .map(|h| (h.subject, h.kind, h.form, h.span, h.after_for))
             .collect()
     }
 
@@ -836,7 +870,9 @@ mod tests {
     }
 
     fn sorted(mut seen: Seen) -> Seen {
-        seen.sort_by_key(|(s, k, span, c)| (*s, *k, span.as_ref().map(|r| (r.start, r.end)), *c));
+        seen.sort_by_key(|(s, k, f, span, c)| {
+            (*s, *k, *f, span.as_ref().map(|r| (r.start, r.end)), *c)
+        });
         seen
     }
 
@@ -885,6 +921,24 @@ mod tests {
             "\u{2019}",
             "O",
             "Neil",
+            "Doe, Jane",
+            "DOE,",
+            ",",
+            "\"",
+            "<",
+            " Q.",
+            " q ",
+            "Quincy",
+            " and ",
+            "Zoë",
+            "Zoe",
+            " Müller",
+            "Mu\u{308}ller",
+            "MUELLER",
+            " Muller",
+            "Karl",
+            "ß",
+            "ø",
         ],
         &[
             "@",
@@ -970,8 +1024,10 @@ mod tests {
     /// Text without any candidate.
     const FILLER: &str = "lorem ipsum dolor sit amet, consectetur adipiscing elit, sed eiusmod ";
 
-    static PATTERNS: std::sync::LazyLock<[Patterns; 7]> = std::sync::LazyLock::new(|| {
+    static PATTERNS: std::sync::LazyLock<[Patterns; 9]> = std::sync::LazyLock::new(|| {
         [
+            Patterns::new(&unfolded(true)),
+            Patterns::new(&unfolded(false)),
             Patterns::new(&request(true, false)),
             Patterns::new(&request(false, false)),
             Patterns::new(&request(true, true)),
@@ -989,7 +1045,7 @@ mod tests {
             family in 0..3usize,
             picks in proptest::collection::vec(0..1000usize, 0..100),
             fillers in 1..40usize,
-            which in 0..7usize,
+            which in 0..9usize,
         ) {
             let pieces = PIECES[family];
             let mut src = Vec::new();
@@ -1057,7 +1113,7 @@ mod tests {
 
     #[test]
     fn any_substring_test_sees_domains_cut_short() {
-        let p = &PATTERNS[0];
+        let p = &PATTERNS[2];
         // A substring ending after `test` is an address of subject B.
         assert!(!whole(p, b"sam.k@MAIL.TEST").is_empty());
         assert!(may_match_any_substring(p, b"to sam.k@MAIL.TESTING now"));
@@ -1065,7 +1121,7 @@ mod tests {
         assert!(!may_match_any_substring(p, b"to sam.k@other.test now"));
         // Addresses only: a soft hyphen carries the domain on, `ü` does not
         // (unless a subject's domain is not ASCII).
-        let [ascii, idn] = [&PATTERNS[5], &PATTERNS[6]];
+        let [ascii, idn] = [&PATTERNS[7], &PATTERNS[8]];
         let soft = "to jane.doe@example\u{AD}.com now";
         assert!(!whole(ascii, soft.as_bytes()).is_empty());
         assert!(may_match_any_substring(ascii, soft.as_bytes()));
@@ -1081,7 +1137,7 @@ mod tests {
             family in 0..3usize,
             picks in proptest::collection::vec(0..1000usize, 0..30),
             cuts in proptest::collection::vec((0..1000usize, 0..1000usize), 20),
-            which in 0..7usize,
+            which in 0..9usize,
         ) {
             let pieces = PIECES[family];
             let src: Vec<u8> = picks
@@ -1167,7 +1223,7 @@ mod tests {
 
     #[test]
     fn windows_are_sparse_on_base64() {
-        let p = &PATTERNS[0];
+        let p = &PATTERNS[2];
         let line = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAx\r\n";
         let mut src = line.repeat(1000);
         src.push_str("hello Jane\r\n Doe, see you\r\n");

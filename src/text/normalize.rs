@@ -10,14 +10,19 @@
 //! * every run of white space (Unicode `White_Space`, plus U+200B, U+2060,
 //!   U+FEFF) becomes one ASCII space;
 //! * soft hyphen, ZWNJ and ZWJ are dropped;
-//! * invalid UTF-8 sequences (byte input only) become U+FFFD.
+//! * invalid UTF-8 sequences (byte input only) become U+FFFD;
+//! * with accent folding (the default of a request, `[matching] accents`):
+//!   a Latin, Greek or Cyrillic letter loses its combining marks (canonical
+//!   decomposition), and the letters without a decomposition are spelled out
+//!   (`ß` → `ss`, `ø` → `o`, `ł` → `l`, `æ` → `ae`, `œ` → `oe`, `þ` → `th`,
+//!   ligatures, the Greek symbol variants of full case folding).
 //!
 //! On request, an offset map records for every output byte the source byte
 //! offset of the segment it came from, so a match can be located in the source.
 
 use std::ops::Range;
 use unicode_normalization::UnicodeNormalization;
-use unicode_normalization::char::canonical_combining_class;
+use unicode_normalization::char::{canonical_combining_class, is_combining_mark};
 
 /// A normalised text and, optionally, its map back to source offsets.
 #[derive(Debug, Default)]
@@ -33,16 +38,18 @@ pub(crate) struct Normalized {
 
 impl Normalized {
     /// Normalises UTF-8 text.
-    pub(crate) fn of_str(src: &str, with_map: bool) -> Normalized {
-        Normalized::of_bytes(src.as_bytes(), with_map)
+    pub(crate) fn of_str(src: &str, with_map: bool, fold: bool) -> Normalized {
+        Normalized::of_bytes(src.as_bytes(), with_map, fold)
     }
 
     /// Normalises bytes read as UTF-8; each invalid sequence becomes U+FFFD.
-    pub(crate) fn of_bytes(src: &[u8], with_map: bool) -> Normalized {
+    /// With `fold`, accents are folded too (see the module documentation).
+    pub(crate) fn of_bytes(src: &[u8], with_map: bool, fold: bool) -> Normalized {
         let mut n = Builder {
             text: Vec::with_capacity(src.len()),
             map: Vec::with_capacity(if with_map { src.len() } else { 0 }),
             with_map,
+            fold,
             last_space: false,
         };
         // `from_utf8` validates fast; its error gives the same invalid
@@ -88,6 +95,7 @@ struct Builder {
     text: Vec<u8>,
     map: Vec<usize>,
     with_map: bool,
+    fold: bool,
     last_space: bool,
 }
 
@@ -149,12 +157,26 @@ impl Builder {
     fn push_segment(&mut self, seg: &str, at: usize) {
         let mut chars = seg.chars();
         match (chars.next(), chars.next()) {
-            (Some(c), None) if c < '\u{300}' => self.push_char(c, at),
+            (Some(c), None) if c < '\u{300}' && !(self.fold && has_foldable_marks(c)) => {
+                self.push_char(c, at);
+            }
+            _ if self.fold => {
+                self.push_folded_segment(seg, at);
+            }
             _ => {
                 for c in seg.chars().nfc() {
                     self.push_char(c, at);
                 }
             }
+        }
+    }
+
+    /// A segment with accents folded: decomposed, the combining marks of a
+    /// Latin, Greek or Cyrillic letter dropped, composed again (a segment
+    /// may hold several letters, and other scripts keep their NFC form).
+    fn push_folded_segment(&mut self, seg: &str, at: usize) {
+        for c in fold_marks(seg).chars().nfc() {
+            self.push_char(c, at);
         }
     }
 
@@ -210,11 +232,23 @@ impl Builder {
         self.last_space = false;
         for lc in c.to_lowercase() {
             let lc = fold_extra(lc);
-            let mut buf = [0; 4];
-            self.text
-                .extend_from_slice(lc.encode_utf8(&mut buf).as_bytes());
-            if self.with_map {
-                self.map.extend(std::iter::repeat_n(src, lc.len_utf8()));
+            match spelled_out(lc).filter(|_| self.fold) {
+                Some(letters) => {
+                    self.text.extend_from_slice(letters.as_bytes());
+                    if self.with_map {
+                        self.map.extend(std::iter::repeat_n(src, letters.len()));
+                    }
+                }
+                // Lowercasing `İ` gives `i` and a combining dot: folded away.
+                None if self.fold && is_combining_mark(lc) && c != lc => {}
+                None => {
+                    let mut buf = [0; 4];
+                    self.text
+                        .extend_from_slice(lc.encode_utf8(&mut buf).as_bytes());
+                    if self.with_map {
+                        self.map.extend(std::iter::repeat_n(src, lc.len_utf8()));
+                    }
+                }
             }
         }
     }
@@ -285,6 +319,68 @@ fn fold_extra(c: char) -> char {
     }
 }
 
+/// `seg` decomposed, without the combining marks of the letters of
+/// [`has_foldable_marks`].
+fn fold_marks(seg: &str) -> String {
+    let mut kept = String::with_capacity(seg.len());
+    let mut foldable = false;
+    for c in seg.chars().nfd() {
+        if is_combining_mark(c) {
+            if !foldable {
+                kept.push(c);
+            }
+            continue;
+        }
+        foldable = has_foldable_marks(c);
+        kept.push(c);
+    }
+    kept
+}
+
+/// True for the letters whose combining marks accent folding drops: Latin,
+/// Greek and Cyrillic (not kana, whose voicing marks change the sound).
+fn has_foldable_marks(c: char) -> bool {
+    c.is_alphabetic() && (c < '\u{530}' || ('\u{1E00}'..='\u{1FFF}').contains(&c))
+}
+
+/// The spelling under accent folding of a lowercase letter that has no
+/// canonical decomposition, and of the characters full case folding maps
+/// beyond `to_lowercase`.
+fn spelled_out(c: char) -> Option<&'static str> {
+    Some(match c {
+        'ß' => "ss",
+        'ø' => "o",
+        'ł' => "l",
+        'đ' | 'ð' => "d",
+        'þ' => "th",
+        'æ' => "ae",
+        'œ' => "oe",
+        'ı' => "i",
+        'ħ' => "h",
+        'ŧ' => "t",
+        'ŀ' => "l",
+        'ĳ' => "ij",
+        'ſ' => "s",
+        'ƒ' => "f",
+        'ŉ' => "'n",
+        'ﬀ' => "ff",
+        'ﬁ' => "fi",
+        'ﬂ' => "fl",
+        'ﬃ' => "ffi",
+        'ﬄ' => "ffl",
+        'ﬅ' | 'ﬆ' => "st",
+        'µ' => "μ",
+        'ϐ' => "β",
+        'ϑ' => "θ",
+        'ϕ' => "φ",
+        'ϖ' => "π",
+        'ϰ' => "κ",
+        'ϱ' => "ρ",
+        'ϵ' => "ε",
+        _ => return None,
+    })
+}
+
 /// A character that belongs to a word: alphanumeric, `_`, or a combining mark.
 pub(crate) fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_' || unicode_normalization::char::is_combining_mark(c)
@@ -292,8 +388,8 @@ pub(crate) fn is_word_char(c: char) -> bool {
 
 /// Normalises an identifier (name, term, address): the text rules above, with
 /// leading and trailing white space removed.
-pub(crate) fn normalize_identifier(s: &str) -> String {
-    Normalized::of_str(s, false)
+pub(crate) fn normalize_identifier(s: &str, fold: bool) -> String {
+    Normalized::of_str(s, false, fold)
         .text
         .trim_matches(' ')
         .to_owned()
@@ -320,13 +416,17 @@ mod tests {
             ("山田\u{3000}太郎", "山田 太郎"),
         ];
         for (input, want) in cases {
-            assert_eq!(Normalized::of_str(input, false).text, *want, "{input:?}");
+            assert_eq!(
+                Normalized::of_str(input, false, false).text,
+                *want,
+                "{input:?}"
+            );
         }
     }
 
     #[test]
     fn invalid_utf8_becomes_replacement() {
-        let n = Normalized::of_bytes(b"a\xffB", true);
+        let n = Normalized::of_bytes(b"a\xffB", true, false);
         assert_eq!(n.text, "a\u{FFFD}b");
         assert_eq!(n.source_range(0..1), Some(0..1));
         assert_eq!(n.source_range(4..5), Some(2..3));
@@ -335,7 +435,7 @@ mod tests {
     #[test]
     fn map_points_back_to_source() {
         let src = "Hi  Jane\r\n Doe!";
-        let n = Normalized::of_str(src, true);
+        let n = Normalized::of_str(src, true, false);
         assert_eq!(n.text, "hi jane doe!");
         let at = n.text.find("jane doe").unwrap_or(usize::MAX);
         let r = n.source_range(at..at + 8);
@@ -346,7 +446,7 @@ mod tests {
     #[test]
     fn map_over_composed_segment() {
         let src = "x Jose\u{301}!";
-        let n = Normalized::of_str(src, true);
+        let n = Normalized::of_str(src, true, false);
         assert_eq!(n.text, "x josé!");
         let at = n.text.find("josé").unwrap_or(usize::MAX);
         assert_eq!(n.source_range(at..at + "josé".len()), Some(2..8));
@@ -354,7 +454,7 @@ mod tests {
 
     /// The straightforward form of [`Normalized::of_bytes`]: per character,
     /// through `utf8_chunks`, with a `String`.
-    fn reference(src: &[u8]) -> (String, Vec<usize>) {
+    fn reference(src: &[u8], fold: bool) -> (String, Vec<usize>) {
         let mut text = String::new();
         let mut map = Vec::new();
         let mut last_space = false;
@@ -369,9 +469,23 @@ mod tests {
                 last_space = false;
                 for lc in c.to_lowercase() {
                     let lc = fold_extra(lc);
-                    text.push(lc);
-                    map.extend(std::iter::repeat_n(at, lc.len_utf8()));
+                    let out = match spelled_out(lc) {
+                        Some(s) if fold => s.to_owned(),
+                        _ if fold && is_combining_mark(lc) && c != lc => String::new(),
+                        _ => lc.to_string(),
+                    };
+                    text.push_str(&out);
+                    map.extend(std::iter::repeat_n(at, out.len()));
                 }
+            }
+        };
+        // Accent folding: the segment decomposed, the marks of a Latin,
+        // Greek or Cyrillic letter dropped.
+        let segment = |seg: &str| -> Vec<char> {
+            if fold {
+                fold_marks(seg).chars().nfc().collect()
+            } else {
+                seg.chars().nfc().collect()
             }
         };
         let mut base = 0;
@@ -380,7 +494,7 @@ mod tests {
             let mut i = 0;
             while i < s.len() {
                 let end = segment_end(s, i);
-                for c in s[i..end].chars().nfc() {
+                for c in segment(&s[i..end]) {
                     push(c, base + i, &mut text);
                 }
                 i = end;
@@ -425,6 +539,13 @@ mod tests {
             "\u{3099}".as_bytes(),
             "か".as_bytes(),
             "\u{FEFF}".as_bytes(),
+            "ß".as_bytes(),
+            "Ø".as_bytes(),
+            "ﬁ".as_bytes(),
+            "ë".as_bytes(),
+            "o\u{308}".as_bytes(),
+            "한".as_bytes(),
+            "й".as_bytes(),
             b"\xff",
             b"\xc3",
             b"\xe2\x80",
@@ -437,11 +558,13 @@ mod tests {
             #[test]
             fn text_and_map(picks in proptest::collection::vec(0..PIECES.len(), 0..30)) {
                 let src: Vec<u8> = picks.iter().flat_map(|&i| PIECES[i].iter().copied()).collect();
-                let n = Normalized::of_bytes(&src, true);
-                let (text, map) = reference(&src);
-                prop_assert_eq!(&n.text, &text);
-                prop_assert_eq!(&n.map, &map);
-                prop_assert_eq!(Normalized::of_bytes(&src, false).text, text);
+                for fold in [false, true] {
+                    let n = Normalized::of_bytes(&src, true, fold);
+                    let (text, map) = reference(&src, fold);
+                    prop_assert_eq!(&n.text, &text);
+                    prop_assert_eq!(&n.map, &map);
+                    prop_assert_eq!(Normalized::of_bytes(&src, false, fold).text, text);
+                }
             }
         }
     }
@@ -449,7 +572,7 @@ mod tests {
     #[test]
     fn folds_into_ascii_is_complete() {
         for c in ('\u{80}'..=char::MAX).filter(|c| !c.is_ascii()) {
-            let n = Normalized::of_str(c.encode_utf8(&mut [0; 4]), false).text;
+            let n = Normalized::of_str(c.encode_utf8(&mut [0; 4]), false, false).text;
             let yields_ascii = n.is_empty() || n.bytes().any(|b| b.is_ascii());
             assert_eq!(
                 FOLDS_INTO_ASCII.contains(&c),
@@ -470,6 +593,52 @@ mod tests {
 
     #[test]
     fn identifier_is_trimmed() {
-        assert_eq!(normalize_identifier("  Jane \t Doe \n"), "jane doe");
+        assert_eq!(normalize_identifier("  Jane \t Doe \n", false), "jane doe");
+    }
+
+    #[test]
+    fn accents_fold() {
+        let cases: &[(&str, &str)] = &[
+            ("Zoë Müller", "zoe muller"),
+            ("Zoe\u{308} Mu\u{308}ller", "zoe muller"),
+            ("STRAßE", "strasse"),
+            ("Straẞe", "strasse"),
+            ("Søren Kjærgård", "soren kjaergard"),
+            ("Łukasz Żółć", "lukasz zolc"),
+            ("Þóra Ðórsdóttir", "thora dorsdottir"),
+            ("Œuvre", "oeuvre"),
+            ("İstanbul", "istanbul"),
+            ("ﬁnn", "finn"),
+            ("José García", "jose garcia"),
+            ("Ἀθῆναι", "αθηναι"),
+            ("Ёлка", "елка"),
+            ("Звонила Джейн Доу", "звонила джеин доу"),
+            ("x Zoë", "x zoe"),
+            ("नमस्ते Zoë", "नमस्ते zoe"),
+            // Kana keep their voicing marks; Han and Hangul are untouched.
+            ("ガ", "ガ"),
+            ("佐藤健二", "佐藤健二"),
+            ("한국", "한국"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(
+                Normalized::of_str(input, false, true).text,
+                *want,
+                "{input:?}"
+            );
+        }
+        assert_eq!(Normalized::of_str("Zoë", false, false).text, "zoë");
+    }
+
+    #[test]
+    fn folding_never_yields_a_digit_or_an_at_sign() {
+        for c in ('\u{80}'..=char::MAX).filter(|c| !c.is_ascii()) {
+            let n = Normalized::of_str(c.encode_utf8(&mut [0; 4]), false, true).text;
+            assert!(
+                !n.bytes().any(|b| b == b'@' || b.is_ascii_digit()),
+                "U+{:04X}",
+                u32::from(c)
+            );
+        }
     }
 }
