@@ -20,7 +20,9 @@ use crate::input::events::Member;
 use crate::mailbox::mbox::{adjust_content_length, has_counted_body};
 use crate::mailbox::{MailboxFormat, Message};
 use crate::manifest::Hasher;
-use crate::matcher::{Findings, Location, MAX_DEPTH, Matcher, MessageInput, ParseStatus, Role};
+use crate::matcher::{
+    Evidence, Findings, Location, MAX_DEPTH, Matcher, MessageInput, ParseStatus, Role,
+};
 use crate::pipeline::{Outcome, Processor};
 use crate::request::{Action, BinaryAttachments, ErasureRequest};
 use crate::rewrite::{self, RewriteOptions};
@@ -44,6 +46,8 @@ pub struct Verdict {
     pub subjects: Vec<usize>,
     /// Roles found, weakest first.
     pub roles: Vec<Role>,
+    /// How the subjects were found (kind, form, place of each hit), sorted.
+    pub evidence: Vec<Evidence>,
     /// The action the policy asks for; `None` when nobody was found.
     pub planned: Option<Action>,
     /// Hash and length of the original message, for affected messages.
@@ -77,6 +81,7 @@ impl Verdict {
             outcome: Outcome::Keep,
             subjects: Vec::new(),
             roles: Vec::new(),
+            evidence: Vec::new(),
             planned: None,
             original: None,
             sanitized: None,
@@ -188,6 +193,7 @@ impl<'a> Engine<'a> {
             outcome: Outcome::Delete,
             subjects: findings.subjects(),
             roles: findings.roles(),
+            evidence: findings.evidence(),
             planned: Some(planned),
             original: Some((
                 self.hasher.message(&message.bytes),

@@ -194,6 +194,10 @@ pub(crate) struct RequestRecord {
     pub(crate) subjects: Vec<String>,
     /// The policy in force: role -> action, and what happens to binary attachments.
     pub(crate) policy: PolicyRecord,
+    /// The variant families looked for (`[matching]`); absent in a manifest
+    /// written before the table existed, then read as the defaults.
+    #[serde(default)]
+    pub(crate) matching: crate::request::Matching,
 }
 
 /// The policy in force, as written in reports.
@@ -1204,6 +1208,7 @@ mod tests {
                     mention: "redact".into(),
                     binary_attachments: "stub".into(),
                 },
+                matching: crate::request::Matching::default(),
             },
             input: StreamRecord {
                 blake3: blake3::hash(b"in").to_hex().to_string(),

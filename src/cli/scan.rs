@@ -181,6 +181,17 @@ fn render_json(
     roles: &[&str],
 ) -> Result<(), Error> {
     let verdict = affected.verdict;
+    let found_by: Vec<serde_json::Value> = verdict
+        .evidence
+        .iter()
+        .map(|e| {
+            serde_json::json!({
+                "kind": e.kind.name(),
+                "form": e.form.name(),
+                "place": e.place.name(),
+            })
+        })
+        .collect();
     report.json(&serde_json::json!({
         "type": "message",
         "member": affected.member,
@@ -188,6 +199,7 @@ fn render_json(
         "message_id_blake3": verdict.message_id,
         "subjects": affected.subject_ids,
         "roles": roles,
+        "found_by": found_by,
         "action": action_name(verdict.action()),
         "reason": verdict.reason,
     }))
@@ -200,13 +212,19 @@ fn render_text(
     roles: &[&str],
 ) -> Result<(), Error> {
     let verdict = affected.verdict;
+    let found: Vec<String> = verdict
+        .evidence
+        .iter()
+        .map(|e| format!("{}/{}@{}", e.kind.name(), e.form.name(), e.place.name()))
+        .collect();
     report.text(format_args!(
-        "{:<7} {} #{}  subjects={} roles={} message-id={}",
+        "{:<7} {} #{}  subjects={} roles={} found={} message-id={}",
         action_name(verdict.action()),
         path(affected.member),
         affected.index,
         affected.subject_ids.join(","),
         roles.join(","),
+        found.join(","),
         verdict
             .message_id
             .as_deref()

@@ -74,6 +74,18 @@ pub enum IdKind {
     Term,
 }
 
+impl IdKind {
+    /// The kind's name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            IdKind::Email => "email",
+            IdKind::Name => "name",
+            IdKind::Phone => "phone",
+            IdKind::Term => "term",
+        }
+    }
+}
+
 /// Which form of an identifier matched: the request's own spelling or one
 /// of the variant families of `docs/matching.md` (each can be turned off in
 /// the request's `[matching]` table).
@@ -225,6 +237,60 @@ pub(crate) struct TextMatch {
     pub(crate) kind: IdKind,
 }
 
+/// How one trace was found, for reports: the kind, the form and the place
+/// of a hit, never its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Evidence {
+    /// What matched.
+    pub kind: IdKind,
+    /// Which form of it.
+    pub form: Form,
+    /// Which view of the message found it.
+    pub place: Place,
+}
+
+/// The view of a message a hit was found in (the kind of [`Location`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Place {
+    /// The mbox `From ` line.
+    Envelope,
+    /// A header field, decoded.
+    Header,
+    /// A part's decoded content.
+    Part,
+    /// An attachment's file name.
+    AttachmentName,
+    /// The raw bytes (the safety net).
+    Raw,
+}
+
+impl Place {
+    /// The place's name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Place::Envelope => "envelope",
+            Place::Header => "header",
+            Place::Part => "part",
+            Place::AttachmentName => "attachment-name",
+            Place::Raw => "raw",
+        }
+    }
+}
+
+impl Location {
+    /// The view this location belongs to.
+    pub fn place(&self) -> Place {
+        match self {
+            Location::Envelope => Place::Envelope,
+            Location::Header { .. } => Place::Header,
+            Location::Part { .. } => Place::Part,
+            Location::AttachmentName { .. } => Place::AttachmentName,
+            Location::Raw { .. } => Place::Raw,
+        }
+    }
+}
+
 /// How the message was examined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -285,6 +351,22 @@ impl Findings {
     /// The strongest role found, if any.
     pub fn strongest_role(&self) -> Option<Role> {
         self.hits.iter().map(|h| h.role).max()
+    }
+
+    /// How the hits were found (kind, form, place), sorted, without duplicates.
+    pub fn evidence(&self) -> Vec<Evidence> {
+        let mut v: Vec<Evidence> = self
+            .hits
+            .iter()
+            .map(|h| Evidence {
+                kind: h.kind,
+                form: h.form,
+                place: h.location.place(),
+            })
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
     }
 }
 

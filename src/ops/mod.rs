@@ -629,6 +629,7 @@ fn request_record(request: &LoadedRequest) -> RequestRecord {
             }
             .to_owned(),
         },
+        matching: request.request.matching,
     }
 }
 

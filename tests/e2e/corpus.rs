@@ -111,3 +111,81 @@ fn corpus_mbox_files_roundtrip_bare() {
         failed.join("\n  ")
     );
 }
+
+/// The inverted forms (`Last, First`, any white space, any case) of the
+/// three senders of [`three_real_senders_leave_no_inverted_form`] in `text`.
+fn inverted_forms(text: &str) -> Vec<&'static str> {
+    let text = text
+        .to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let text = text.replace(", ", ",");
+    ["allen,phillip", "sera,sherri", "skilling,jeff"]
+        .into_iter()
+        .filter(|form| {
+            text.match_indices(form).any(|(at, _)| {
+                let before = text[..at].chars().next_back();
+                let after = text[at + form.len()..].chars().next();
+                !before.is_some_and(char::is_alphanumeric)
+                    && !after.is_some_and(char::is_alphanumeric)
+            })
+        })
+        .collect()
+}
+
+/// The recall issue's corpus check: a request for three real senders written
+/// as "First Last" leaves no `Last, First` form of them in the scrubbed Enron
+/// Maildir (raw bytes and every text `mailparse` decodes), and `verify
+/// --subjects` passes.
+#[test]
+fn three_real_senders_leave_no_inverted_form() {
+    let Some(root) = corpus_dir() else { return };
+    let maildir = root.join("maildir/enron");
+    if !maildir.is_dir() {
+        eprintln!("note: {} is absent; corpus test skipped", maildir.display());
+        return;
+    }
+    let w = Work::new();
+    tar_corpus(&maildir, &w.path("in"));
+    let req = w.request(
+        "[[subject]]\nid = \"ENRON-1\"\nnames = [\"Phillip Allen\"]\n\n\
+         [[subject]]\nid = \"ENRON-2\"\nnames = [\"Sherri Sera\"]\n\n\
+         [[subject]]\nid = \"ENRON-3\"\nnames = [\"Jeff Skilling\"]\n",
+    );
+    let input = w.read("in").expect("input");
+    let before: usize = unpack::tar_members(&input)
+        .iter()
+        .filter(|(_, _, data)| !inverted_forms(&String::from_utf8_lossy(data)).is_empty())
+        .count();
+    assert!(
+        before > 100,
+        "the corpus should hold inverted names, found {before} members"
+    );
+    w.scrub(&req, &[]).success("scrub");
+    let mut left = Vec::new();
+    for (path, _, data) in unpack::tar_members(&w.read("out").expect("output")) {
+        let mut texts = vec![String::from_utf8_lossy(&data).into_owned()];
+        if let Ok(decoded) = unpack::decoded_texts(&data) {
+            texts.extend(decoded.into_iter().map(|t| t.text));
+        }
+        if texts.iter().any(|t| !inverted_forms(t).is_empty()) {
+            left.push(path);
+        }
+    }
+    assert!(
+        left.is_empty(),
+        "{} members keep an inverted name: {:?}",
+        left.len(),
+        &left[..left.len().min(5)]
+    );
+    let args = [
+        "verify",
+        "out",
+        "--input",
+        "in",
+        "--subjects",
+        "request.toml",
+    ];
+    w.run(&args, None).success("verify");
+}

@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 use super::cli::Work;
 use super::erasure::scan_json;
 use super::mail::{self, Quoting, crlf};
+use super::unpack::{decoded_texts, split_mbox};
 
 /// One planted line: a header field (`Name: value`) or a body line.
 #[derive(Debug, Clone, Copy)]
@@ -68,60 +69,6 @@ fn collapsed(s: &str) -> String {
         .join(" ")
 }
 
-/// The messages of an mbox written by [`mail::mbox`] (and scrubbed): split
-/// before every `From ` line that follows a blank line or starts the file.
-fn split_mbox(mbox: &[u8]) -> Vec<Vec<u8>> {
-    let mut starts = Vec::new();
-    let mut at = 0;
-    let mut blank_before = true;
-    while at < mbox.len() {
-        let end = mbox[at..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(mbox.len(), |i| at + i + 1);
-        let line = &mbox[at..end];
-        if blank_before && line.starts_with(b"From ") {
-            starts.push(at);
-        }
-        blank_before = line == b"\n" || line == b"\r\n";
-        at = end;
-    }
-    starts.push(mbox.len());
-    starts
-        .windows(2)
-        .map(|w| {
-            let m = &mbox[w[0]..w[1]];
-            let body = m
-                .iter()
-                .position(|&b| b == b'\n')
-                .map_or(m.len(), |i| i + 1);
-            m[body..].to_vec()
-        })
-        .collect()
-}
-
-/// Every decoded text of a message, for the trace check: header values and
-/// the body of every part, as `mailparse` reads them.
-pub fn decoded_texts(msg: &[u8]) -> String {
-    let mut out = String::new();
-    let Ok(parsed) = mailparse::parse_mail(msg) else {
-        return String::from_utf8_lossy(msg).into_owned();
-    };
-    let mut stack = vec![&parsed];
-    while let Some(part) = stack.pop() {
-        for h in &part.headers {
-            out.push_str(&h.get_value());
-            out.push('\n');
-        }
-        if let Ok(body) = part.get_body() {
-            out.push_str(&body);
-            out.push('\n');
-        }
-        stack.extend(part.subparts.iter());
-    }
-    out
-}
-
 /// Runs `family` with LF and with CRLF line ends.
 pub fn check(family: &Family<'_>) {
     for eol in ["\n", "\r\n"] {
@@ -174,30 +121,28 @@ fn check_eol(family: &Family<'_>, eol: &str) {
     .success(&label);
     let out = w.read("out.mbox").unwrap_or_default();
     for m in split_mbox(&out) {
-        let text = decoded_texts(&m);
-        let subject = text
-            .lines()
-            .find_map(|l| l.strip_prefix(&format!("case {} ", family.name)));
-        let Some(i) = subject.and_then(|s| s.trim().parse::<usize>().ok()) else {
+        let msg = m.unquoted_rd();
+        let texts = decoded_texts(&msg).unwrap_or_else(|e| panic!("{label}: {e}"));
+        let case = format!("case {} ", family.name);
+        let Some(i) = texts
+            .iter()
+            .find_map(|t| t.text.strip_prefix(&case)?.trim().parse::<usize>().ok())
+        else {
             panic!("{label}: an output message without its case subject");
         };
         match family.positives.get(i) {
             Some((_, form)) => {
                 let form = collapsed(form);
-                for (what, hay) in [
-                    ("decoded", text.clone()),
-                    ("raw", String::from_utf8_lossy(&m).into_owned()),
-                ] {
+                let raw = String::from_utf8_lossy(&msg).into_owned();
+                let places = texts.iter().map(|t| (t.place.as_str(), &t.text));
+                for (place, hay) in places.chain([("raw", &raw)]) {
                     assert!(
-                        !collapsed(&hay).contains(&form),
-                        "{label}: case {i} keeps its form ({what})"
+                        !collapsed(hay).contains(&form),
+                        "{label}: case {i} keeps its form ({place})"
                     );
                 }
             }
-            None => {
-                let want = [msgs[i].as_slice(), eol.as_bytes()].concat();
-                assert_eq!(m, want, "{label}: decoy {i} changed");
-            }
+            None => assert_eq!(msg, msgs[i], "{label}: decoy {i} changed"),
         }
     }
     w.run(
