@@ -174,6 +174,8 @@ pub struct Matching {
     /// `Müller` = `Mueller`, `Søren` = `Soeren`, `Åse` = `Aase`, and the
     /// reverse for a surname written with `ae`, `oe`, `ue`.
     pub transliteration: bool,
+    /// `jane_doe`, `Jane_Doe_June2001`: a name joined into a user or folder name.
+    pub joined: bool,
     /// A phone number's national form and international prefixes.
     pub phone_forms: bool,
     /// An address percent-, HTML- or QP-encoded, or written `at`/`dot`.
@@ -187,6 +189,7 @@ impl Default for Matching {
             middle_names: true,
             accents: true,
             transliteration: true,
+            joined: true,
             phone_forms: true,
             address_forms: true,
         }
@@ -330,6 +333,7 @@ const MATCHING_KEYS: &[&str] = &[
     "middle_names",
     "accents",
     "transliteration",
+    "joined",
     "phone_forms",
     "address_forms",
 ];
@@ -344,6 +348,7 @@ const KEYS: &[&str] = &[
     "middle_names",
     "accents",
     "transliteration",
+    "joined",
     "phone_forms",
     "address_forms",
     "sender",
@@ -420,7 +425,7 @@ fn expected_for(key: Option<&str>) -> &'static str {
             " (expected a list of strings)"
         }
         Some(
-            "inverted" | "middle_names" | "accents" | "transliteration" | "phone_forms"
+            "inverted" | "middle_names" | "accents" | "transliteration" | "joined" | "phone_forms"
             | "address_forms",
         ) => " (expected true or false)",
         Some("policy" | "matching") => " (expected a table)",

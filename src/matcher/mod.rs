@@ -103,6 +103,8 @@ pub enum Form {
     MiddleNames,
     /// A name transliterated: `Mueller` for `Müller`, and the reverse.
     Transliterated,
+    /// A name joined into a user or folder name: `jane_doe`, `Jane_Doe_2001`.
+    Joined,
 }
 
 impl Form {
@@ -114,6 +116,7 @@ impl Form {
             Form::InvertedDisplay => "inverted-display",
             Form::MiddleNames => "middle-names",
             Form::Transliterated => "transliterated",
+            Form::Joined => "joined",
         }
     }
 }

@@ -12,6 +12,10 @@
 //!   after the first (and, for three words or more, the last word) are a
 //!   pattern of their own, and a match counts when one or two middle words
 //!   and then the rest of the name stand before it;
+//! * joined with `_` (`jane_doe`: user names, folder names such as
+//!   `Jane_Doe_June2001`), where only letters and digits end the match (a
+//!   dotted `jane.doe` is left to the addresses: it is how other people's
+//!   addresses are written too);
 //! * transliterations (`müller` → `mueller`, `søren` → `soeren`, `åse` →
 //!   `aase`, and for a surname written with `ae`/`oe`/`ue` the single vowel,
 //!   which accent folding then matches to `ä`/`ö`/`ü`).
@@ -62,6 +66,9 @@ pub(super) enum Rule {
     /// address (nothing but a quote, `,`, `:` or `;` before it, a quote, `<`,
     /// `,`, `;` or the end after it).
     Display,
+    /// A name joined by `_`: only a letter or digit next to it breaks it
+    /// (`_` does not).
+    Joined,
     /// The rest of a name after a middle word: one or two middle words and
     /// then prefix `prefix` (an index into [`Patterns`]' prefixes) must
     /// stand before it.
@@ -113,6 +120,14 @@ pub(super) fn name_forms(name: &str, matching: &Matching) -> Vec<NameForm> {
         }
         if plain && matching.middle_names {
             out.extend(middle(&words));
+        }
+        if plain && matching.joined {
+            out.push(NameForm {
+                pattern: words.join("_"),
+                form: Form::Joined,
+                rule: Rule::Joined,
+                prefix: None,
+            });
         }
     }
     out
@@ -238,10 +253,14 @@ pub(super) fn check(
     prefixes: &[String],
     stands_alone: fn(&str, Range<usize>) -> bool,
 ) -> Option<Range<usize>> {
-    if !stands_alone(text, r.clone()) {
-        return None;
-    }
     match rule {
+        Rule::Joined => {
+            let alnum = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+            let before = text.get(..r.start)?.chars().next_back();
+            let after = text.get(r.end..)?.chars().next();
+            (!alnum(before) && !alnum(after)).then_some(r)
+        }
+        _ if !stands_alone(text, r.clone()) => None,
         Rule::Whole => Some(r),
         Rule::Inverted => Some(r.start..after_initials(text, r.end)),
         Rule::Display => {
@@ -346,6 +365,7 @@ mod tests {
             ("doe,jane", Form::Inverted),
             ("doe jane", Form::InvertedDisplay),
             ("doe", Form::MiddleNames),
+            ("jane_doe", Form::Joined),
         ];
         assert_eq!(p, want.map(|(s, f)| (s.to_owned(), f)).to_vec(), "{p:?}");
     }
@@ -379,6 +399,7 @@ mod tests {
             inverted: false,
             middle_names: false,
             transliteration: false,
+            joined: false,
             ..Matching::default()
         };
         let p = name_forms("Zoë Müller", &m);
@@ -427,6 +448,17 @@ mod tests {
                 "{text:?}"
             );
         }
+    }
+
+    #[test]
+    fn joined_names_end_at_letters_and_digits() {
+        let j = |t: &str| found(t, "jane_doe", Rule::Joined, &[]);
+        assert_eq!(j("\\jane_doe_june2001\\").as_deref(), Some("jane_doe"));
+        assert_eq!(j("jane_doe@corp").as_deref(), Some("jane_doe"));
+        assert_eq!(j("x_jane_doe").as_deref(), Some("jane_doe"));
+        assert_eq!(j("mjane_doe"), None);
+        assert_eq!(j("jane_doe2"), None);
+        assert_eq!(j("jane_doeman"), None);
     }
 
     #[test]

@@ -222,6 +222,9 @@ impl Patterns {
                 else {
                     continue;
                 };
+                if t.rule == Rule::Joined && self.in_own_address(text, &range, t.subject) {
+                    continue;
+                }
                 out.push(TextHit {
                     subject: t.subject,
                     kind: t.kind,
@@ -236,21 +239,10 @@ impl Patterns {
         if self.emails.is_empty() && self.email_hashes.is_empty() {
             return;
         }
-        let mut key = String::new();
         for at in memchr::memchr_iter(b'@', text.as_bytes()) {
-            let Some(token) = self.address_at(text, at) else {
+            let Some((token, key)) = self.address_key(text, at) else {
                 continue;
             };
-            key.clear();
-            let local = &text[token.start..at];
-            let local = local.split_once('+').map_or(local, |(l, _)| l);
-            key.push_str(&local.to_lowercase());
-            key.push('@');
-            key.push_str(&text[at + 1..token.end].to_lowercase());
-            if !key.is_ascii() {
-                // Addresses are compared with accents folded (`normalize_email`).
-                key = normalize_identifier(&key, true);
-            }
             let plain = self.emails.get(&key).into_iter().flatten();
             let hashed = if self.email_hashes.is_empty() {
                 None
@@ -266,6 +258,35 @@ impl Patterns {
                 });
             }
         }
+    }
+
+    /// The address-like token around the `@` at byte `at` of `text`, and its
+    /// key in the address maps (lowercase, `+tag` dropped, accents folded).
+    fn address_key(&self, text: &str, at: usize) -> Option<(Range<usize>, String)> {
+        let token = self.address_at(text, at)?;
+        let local = text.get(token.start..at)?;
+        let local = local.split_once('+').map_or(local, |(l, _)| l);
+        let mut key = local.to_lowercase();
+        key.push('@');
+        key.push_str(&text.get(at + 1..token.end)?.to_lowercase());
+        if !key.is_ascii() {
+            // Addresses are compared with accents folded (`normalize_email`).
+            key = normalize_identifier(&key, true);
+        }
+        Some((token, key))
+    }
+
+    /// True when the joined name at `r` of `text` is the local part of one of
+    /// `subject`'s own (plain) addresses: that address is the hit.
+    fn in_own_address(&self, text: &str, r: &Range<usize>, subject: usize) -> bool {
+        let rest = text.get(r.end..).unwrap_or_default();
+        let tag = rest.find('@').filter(|&i| {
+            rest.get(..i)
+                .is_some_and(|t| t.is_empty() || t.starts_with('+'))
+        });
+        tag.and_then(|i| self.address_key(text, r.end + i))
+            .and_then(|(_, key)| self.emails.get(&key))
+            .is_some_and(|subjects| subjects.contains(&subject))
     }
 
     /// The address-like token around the `@` at byte `at`: local part of
@@ -464,7 +485,7 @@ fn context_len(targets: &[Target], prefixes: &[String]) -> usize {
     targets
         .iter()
         .map(|t| match t.rule {
-            Rule::Whole => 0,
+            Rule::Whole | Rule::Joined => 0,
             Rule::Middle { prefix } => {
                 names::CONTEXT + prefixes.get(prefix).map_or(0, String::len) + 1
             }

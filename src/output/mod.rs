@@ -1405,13 +1405,18 @@ fn redact_name(matcher: &Matcher, name: &[u8]) -> Option<Vec<u8>> {
         })
         .collect();
     spans.sort_by_key(|span| span.start);
+    // Overlapping hits (a joined name inside an address) are one replacement.
+    let mut merged: Vec<std::ops::Range<usize>> = Vec::with_capacity(spans.len());
+    for span in spans {
+        match merged.last_mut() {
+            Some(last) if span.start < last.end => last.end = last.end.max(span.end),
+            _ => merged.push(span),
+        }
+    }
     let mut out = Vec::with_capacity(name.len());
     let mut pos = 0;
-    for span in spans {
-        if span.end <= pos {
-            continue;
-        }
-        out.extend_from_slice(name.get(pos..span.start.max(pos))?);
+    for span in merged {
+        out.extend_from_slice(name.get(pos..span.start)?);
         out.extend_from_slice(ERASED_NAME);
         pos = span.end;
     }

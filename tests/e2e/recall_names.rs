@@ -220,3 +220,29 @@ fn families_turn_off_in_the_matching_table() {
         ],
     });
 }
+
+#[test]
+fn joined_into_user_and_folder_names() {
+    check(&Family {
+        name: "joined",
+        request: "[[subject]]\nid = \"REQ-N7\"\nemails = [\"jane.doe@corp.example\"]\n\
+                  names = [\"Jane Doe\"]\n",
+        positives: &[
+            (
+                Header("X-Folder: \\Jane_Doe_June2001\\Notes Folders\\Sent"),
+                "jane_doe",
+            ),
+            (Body("write to jane_doe@other.example"), "jane_doe"),
+            (Body("path /home/JANE_DOE/mail"), "jane_doe"),
+            (Header("X-Origin: x_jane_doe"), "jane_doe"),
+            (Body("user: Jane_Doe."), "jane_doe"),
+        ],
+        decoys: &[
+            Body("mjane_doe was here"),
+            Body("jane_doe2 logged in"),
+            Body("jane_doeman"),
+            Body("janet_doe@other.example"),
+            Body("jane.doe@other.example"),
+        ],
+    });
+}

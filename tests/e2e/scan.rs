@@ -9,9 +9,9 @@ use crate::planted::{self, SUBJECT_ID, assert_flagged_exactly, corpus, identifie
 use crate::support::erasure::{argv, leaked_forms, scan_json, strings};
 use crate::support::*;
 
-/// One affected message as both reports show it:
-/// (action, member, index, subjects, roles, first 16 hex digits of the Message-ID hash).
-type Row = (String, String, u64, String, String, String);
+/// One affected message as both reports show it: (action, member, index,
+/// subjects, roles, how found, first 16 hex digits of the Message-ID hash).
+type Row = (String, String, u64, String, String, String, String);
 
 /// Parse a text `scan` report: message rows, warning lines, and the summary line.
 fn parse_text(stdout: &str) -> (BTreeSet<Row>, Vec<String>, String) {
@@ -33,13 +33,15 @@ fn parse_text(stdout: &str) -> (BTreeSet<Row>, Vec<String>, String) {
             .rsplit_once(" #")
             .expect("member #index");
         let (subjects, tail) = tail.split_once(" roles=").expect("roles");
-        let (roles, id) = tail.split_once(" message-id=").expect("message-id");
+        let (roles, tail) = tail.split_once(" found=").expect("found");
+        let (found, id) = tail.split_once(" message-id=").expect("message-id");
         rows.insert((
             action.to_owned(),
             member.to_owned(),
             index.parse().expect("index"),
             subjects.to_owned(),
             roles.to_owned(),
+            found.to_owned(),
             id.to_owned(),
         ));
     }
@@ -69,12 +71,19 @@ fn scan_text_and_json_reports_agree() {
             let id = m["message_id_blake3"]
                 .as_str()
                 .map_or("-".to_owned(), |h| h[..16].to_owned());
+            let found: Vec<String> = m["found_by"]
+                .as_array()
+                .expect("found_by")
+                .iter()
+                .map(|f| format!("{}/{}@{}", f["kind"], f["form"], f["place"]).replace('"', ""))
+                .collect();
             (
                 m["action"].as_str().expect("action").to_owned(),
                 m["member"].as_str().expect("member").to_owned(),
                 m["index"].as_u64().expect("index"),
                 strings(m, "subjects").join(","),
                 strings(m, "roles").join(","),
+                found.join(","),
                 id,
             )
         })
