@@ -23,6 +23,7 @@
 //! ```
 
 mod anchors;
+mod contact;
 mod headers;
 mod html;
 mod mime;

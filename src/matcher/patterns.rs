@@ -17,6 +17,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchKind, 
 
 use super::IdKind;
 use super::anchors::{self, Anchors};
+use super::contact;
 use crate::request::{ErasureRequest, LOCAL_PUNCT, Subject, email_digest, normalize_email};
 use crate::text::normalize::{is_word_char, normalize_identifier};
 
@@ -211,19 +212,26 @@ impl Patterns {
             key.push_str(&local.to_lowercase());
             key.push('@');
             key.push_str(&text[at + 1..token.end].to_lowercase());
-            let plain = self.emails.get(&key).into_iter().flatten();
-            let hashed = if self.email_hashes.is_empty() {
-                None
-            } else {
-                self.email_hashes.get(&email_digest(&key))
-            };
-            for &subject in plain.chain(hashed.into_iter().flatten()) {
-                out.push(TextHit {
-                    subject,
-                    kind: IdKind::Email,
-                    range: token.clone(),
-                });
-            }
+            self.push_address(&key, token, out);
+        }
+        contact::find_encoded(self, text, out);
+    }
+
+    /// Pushes a hit at `range` for every subject whose address (plain or
+    /// hashed) is `key` (lowercase, `+tag` removed).
+    pub(super) fn push_address(&self, key: &str, range: Range<usize>, out: &mut Vec<TextHit>) {
+        let plain = self.emails.get(key).into_iter().flatten();
+        let hashed = if self.email_hashes.is_empty() {
+            None
+        } else {
+            self.email_hashes.get(&email_digest(key))
+        };
+        for &subject in plain.chain(hashed.into_iter().flatten()) {
+            out.push(TextHit {
+                subject,
+                kind: IdKind::Email,
+                range: range.clone(),
+            });
         }
     }
 
@@ -370,8 +378,7 @@ impl Gathered {
             push_unique(self.email_hashes.entry(*h).or_default(), i);
         }
         for p in &s.phones {
-            let digits: String = p.chars().filter(char::is_ascii_digit).collect();
-            if !digits.is_empty() {
+            for digits in contact::phone_forms(p) {
                 push_unique(self.phones.entry(digits).or_default(), i);
             }
         }
