@@ -812,3 +812,35 @@ mod tests {
         assert!(substring_may_match(&p, b"x at example dot community"));
     }
 }
+
+#[cfg(test)]
+mod cost {
+    use crate::matcher::patterns::Patterns;
+    use crate::request::{ErasureRequest, Subject};
+
+    /// Build time with 10,000 subjects, each with an address and an
+    /// international phone (run in release with `--ignored --nocapture`).
+    #[test]
+    #[ignore = "a measurement"]
+    fn build_cost_of_10000_subjects() {
+        let subjects = (0..10_000)
+            .map(|i| Subject {
+                id: format!("S{i}"),
+                emails: vec![format!("person.{i}@example{}.com", i % 97)],
+                phones: vec![format!("+4420{:08}", 70_000_000 + i)],
+                ..Subject::default()
+            })
+            .collect();
+        let request = ErasureRequest {
+            subjects,
+            ..ErasureRequest::default()
+        };
+        let t = std::time::Instant::now();
+        let p = Patterns::new(&request);
+        eprintln!(
+            "10,000 subjects: {:?}, complete {}",
+            t.elapsed(),
+            p.is_complete()
+        );
+    }
+}
