@@ -207,7 +207,8 @@ pub struct Subject {
     pub email_hashes: Vec<[u8; 32]>,
     /// Names, trimmed, inner white space collapsed to one space.
     pub names: Vec<String>,
-    /// Phone numbers, digits only (no `+`).
+    /// Phone numbers, digits only, after a `+` when written with one (an
+    /// international number, searched for in its other forms too).
     pub phones: Vec<String>,
     /// Other literal identifiers, trimmed.
     pub terms: Vec<String>,
@@ -642,7 +643,7 @@ fn validate_words(
         .collect()
 }
 
-/// The `phones`, as their digits.
+/// The `phones`, as their digits (after a `+` if written with one).
 fn validate_phones(ctx: &Ctx<'_>, raw: &[Spanned<String>]) -> Result<Vec<String>, RequestError> {
     raw.iter()
         .enumerate()
@@ -664,6 +665,10 @@ fn validate_phones(ctx: &Ctx<'_>, raw: &[Spanned<String>]) -> Result<Vec<String>
             }
             if digits.len() > MAX_PHONE_DIGITS {
                 return Err(ctx.too_long("phones", i, p.span(), MAX_PHONE_DIGITS, "digits"));
+            }
+            // The `+` says the number is international (its other forms).
+            if p.get_ref().trim().starts_with('+') {
+                return Ok(format!("+{digits}"));
             }
             Ok(digits)
         })
@@ -812,7 +817,7 @@ email_blake3 = ["HASH"]
         assert_eq!(s.id, "REQ-1");
         assert_eq!(s.emails, ["jane.doe@example.com"]);
         assert_eq!(s.names, ["Jane Doe"]);
-        assert_eq!(s.phones, ["442079460018"]);
+        assert_eq!(s.phones, ["+442079460018"]);
         assert_eq!(s.terms, ["CUST-88231"]);
         assert_eq!(
             r.subjects[1].email_hashes,

@@ -23,6 +23,7 @@
 //! ```
 
 mod anchors;
+mod contact;
 mod headers;
 mod html;
 mod mime;
@@ -105,6 +106,16 @@ pub enum Form {
     Transliterated,
     /// A name joined into a user or folder name: `jane_doe`, `Jane_Doe_2001`.
     Joined,
+    /// A phone number in its national form: `020 7946 0018`.
+    National,
+    /// A phone number after an international call prefix: `0044 20 …`, `01144 …`.
+    CallPrefix,
+    /// A phone number with its trunk prefix kept: `+44 (0)20 …`.
+    TrunkPrefix,
+    /// An address percent-, HTML- or quoted-printable-encoded: `jane.doe%40example.com`.
+    AddressEncoded,
+    /// An address spelt out: `jane.doe at example dot com`, `(at)`, `[dot]`.
+    AddressSpelt,
 }
 
 impl Form {
@@ -117,6 +128,11 @@ impl Form {
             Form::MiddleNames => "middle-names",
             Form::Transliterated => "transliterated",
             Form::Joined => "joined",
+            Form::National => "national",
+            Form::CallPrefix => "call-prefix",
+            Form::TrunkPrefix => "trunk-prefix",
+            Form::AddressEncoded => "encoded",
+            Form::AddressSpelt => "spelt",
         }
     }
 }

@@ -16,6 +16,7 @@ use std::ops::Range;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchKind, StartKind};
 
 use super::anchors::{self, Anchors};
+use super::contact;
 use super::names::{self, Rule};
 use super::{Form, IdKind};
 use crate::request::{
@@ -61,6 +62,8 @@ pub(crate) struct Patterns {
     pub(super) ascii_words: bool,
     /// Accents are folded in the text (`[matching] accents`).
     pub(super) fold: bool,
+    /// Encoded and spelt-out addresses are looked for (`[matching] address_forms`).
+    pub(super) address_forms: bool,
     emails: HashMap<String, Vec<usize>>,
     /// The domains of `emails`.
     pub(super) email_domains: HashSet<String>,
@@ -75,7 +78,7 @@ pub(crate) struct Patterns {
     /// ASCII punctuation allowed in local parts (indexed by byte).
     pub(super) local_punct: [bool; 128],
     phones: Option<AhoCorasick>,
-    phone_targets: Vec<Vec<usize>>,
+    phone_targets: Vec<Vec<(usize, Form)>>,
     /// Digit count of the shortest phone number.
     pub(super) phone_min_digits: usize,
     /// Prefilter: the longest word of every name and term, ASCII case-insensitive.
@@ -119,6 +122,7 @@ impl Patterns {
             max_word_len,
             ascii_words: !fold && word_pats.iter().all(|p| p.is_ascii()),
             fold,
+            address_forms: request.matching.address_forms,
             domain_prefixes,
             domain_firsts,
             ascii_domains: !fold && email_domains.iter().all(|d| d.is_ascii()),
@@ -243,20 +247,35 @@ impl Patterns {
             let Some((token, key)) = self.address_key(text, at) else {
                 continue;
             };
-            let plain = self.emails.get(&key).into_iter().flatten();
-            let hashed = if self.email_hashes.is_empty() {
-                None
-            } else {
-                self.email_hashes.get(&email_digest(&key))
-            };
-            for &subject in plain.chain(hashed.into_iter().flatten()) {
-                out.push(TextHit {
-                    subject,
-                    kind: IdKind::Email,
-                    form: Form::Exact,
-                    range: token.clone(),
-                });
-            }
+            self.push_address(&key, token, Form::Exact, out);
+        }
+        if self.address_forms {
+            contact::find_encoded(self, text, out);
+        }
+    }
+
+    /// Pushes a hit of `form` at `range` for every subject whose address
+    /// (plain or hashed) is `key` (lowercase, `+tag` removed, accents folded).
+    pub(super) fn push_address(
+        &self,
+        key: &str,
+        range: Range<usize>,
+        form: Form,
+        out: &mut Vec<TextHit>,
+    ) {
+        let plain = self.emails.get(key).into_iter().flatten();
+        let hashed = if self.email_hashes.is_empty() {
+            None
+        } else {
+            self.email_hashes.get(&email_digest(key))
+        };
+        for &subject in plain.chain(hashed.into_iter().flatten()) {
+            out.push(TextHit {
+                subject,
+                kind: IdKind::Email,
+                form,
+                range: range.clone(),
+            });
         }
     }
 
@@ -361,7 +380,7 @@ impl Patterns {
             if range.start > 0 && bytes.get(range.start - 1) == Some(&b'+') {
                 range.start -= 1;
             }
-            for &subject in self
+            for &(subject, form) in self
                 .phone_targets
                 .get(m.pattern().as_usize())
                 .into_iter()
@@ -370,7 +389,7 @@ impl Patterns {
                 out.push(TextHit {
                     subject,
                     kind: IdKind::Phone,
-                    form: Form::Exact,
+                    form,
                     range: range.clone(),
                 });
             }
@@ -388,7 +407,7 @@ struct Gathered {
     prefix_ids: HashMap<String, usize>,
     emails: HashMap<String, Vec<usize>>,
     email_hashes: HashMap<[u8; 32], Vec<usize>>,
-    phones: HashMap<String, Vec<usize>>,
+    phones: HashMap<String, Vec<(usize, Form)>>,
     /// ASCII punctuation allowed in local parts (indexed by byte).
     local_punct: [bool; 128],
 }
@@ -446,9 +465,10 @@ impl Gathered {
             push_unique(self.email_hashes.entry(*h).or_default(), i);
         }
         for p in &s.phones {
-            let digits: String = p.chars().filter(char::is_ascii_digit).collect();
-            if !digits.is_empty() {
-                push_unique(self.phones.entry(digits).or_default(), i);
+            for (digits, form) in contact::phone_forms(p) {
+                if form == Form::Exact || matching.phone_forms {
+                    push_unique(self.phones.entry(digits).or_default(), (i, form));
+                }
             }
         }
     }

@@ -40,6 +40,7 @@ use aho_corasick::{AhoCorasick, packed};
 
 use memchr::memchr_iter;
 
+use super::contact;
 use super::headers::after_for_keyword;
 use super::patterns::{Patterns, TextHit};
 use super::{Form, IdKind};
@@ -241,7 +242,13 @@ impl Piece<'_> {
 /// match found in a piece counts if its span starts in the piece's `own`
 /// range: each match is then found exactly once.
 fn chunks(p: &Patterns, src: &[u8], size: usize) -> Vec<(Range<usize>, Range<usize>)> {
-    let reach = p.max_word_len + MARGIN;
+    // An encoded or obfuscated address may reach over a hard cut.
+    let contact_reach = if p.has_emails() {
+        2 * contact::MAX_FORM
+    } else {
+        0
+    };
+    let reach = p.max_word_len.max(contact_reach) + MARGIN;
     let mut out = Vec::new();
     let mut start = 0;
     while start < src.len() {
@@ -325,6 +332,9 @@ impl Windows {
                     self.push(email_window(p, src, at))?;
                 }
             }
+            contact::raw_candidates(p, src, |start, end| {
+                self.push(around(src, start, end, MARGIN))
+            })?;
         }
         if p.has_phones() {
             phone_stretches(src, p.phone_min_digits.max(1), |start, end| {
@@ -368,7 +378,10 @@ pub(crate) fn may_match_any_substring(p: &Patterns, src: &[u8]) -> bool {
     if p.anchors.as_ref().is_some_and(|a| a.is_match(src)) {
         return true;
     }
-    if p.has_emails() && memchr_iter(b'@', src).any(|at| substring_may_be_address(p, src, at)) {
+    if p.has_emails()
+        && (memchr_iter(b'@', src).any(|at| substring_may_be_address(p, src, at))
+            || contact::substring_may_match(p, src))
+    {
         return true;
     }
     if p.has_phones() {
@@ -876,8 +889,9 @@ mod tests {
         seen
     }
 
-    /// Pieces of text by rule family: names and terms, addresses, phones.
-    const PIECES: [&[&str]; 3] = [
+    /// Pieces of text by rule family: names and terms, addresses, phones,
+    /// encoded and obfuscated addresses.
+    const PIECES: [&[&str]; 4] = [
         &[
             "Jane Doe",
             "JANE",
@@ -1018,6 +1032,65 @@ mod tests {
             "20",
             "\x0c",
             "0123456789",
+            "0044",
+            "011",
+            "(0)",
+            "020",
+        ],
+        &[
+            "jane",
+            ".doe",
+            "jane.doe",
+            "not",
+            "%40",
+            "%2540",
+            "%2E",
+            "=40",
+            "=2e",
+            "&#64;",
+            "&#x40;",
+            "&#46",
+            "&commat;",
+            "&period;",
+            " at ",
+            " AT ",
+            "at",
+            "(at)",
+            "[at]",
+            "{at}",
+            "<at>",
+            " @ ",
+            "@",
+            " dot ",
+            "dot",
+            "(dot)",
+            " [dot] ",
+            ".",
+            "example",
+            "EXAMPLE",
+            "com",
+            "munity",
+            "mail",
+            "test",
+            "sam",
+            ".k",
+            "jo",
+            "x",
+            "li",
+            " ",
+            "\r\n",
+            "\u{A0}",
+            "\u{AD}",
+            "\u{301}",
+            "\u{fc}",
+            "b\u{fc}cher",
+            "+tag",
+            "%",
+            "&",
+            ";",
+            "=",
+            "(",
+            ")",
         ],
     ];
 
@@ -1042,7 +1115,7 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(3000))]
         #[test]
         fn same_hits_as_whole_text(
-            family in 0..3usize,
+            family in 0..4usize,
             picks in proptest::collection::vec(0..1000usize, 0..100),
             fillers in 1..40usize,
             which in 0..9usize,
@@ -1134,7 +1207,7 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(300))]
         #[test]
         fn no_candidate_means_no_hit_in_any_substring(
-            family in 0..3usize,
+            family in 0..4usize,
             picks in proptest::collection::vec(0..1000usize, 0..30),
             cuts in proptest::collection::vec((0..1000usize, 0..1000usize), 20),
             which in 0..9usize,
@@ -1189,6 +1262,20 @@ mod tests {
             "+44 20 7946 0018\u{e9}5",
             "4420794600189",
             "cust-88231",
+            "0044 (0)20 7946 0018",
+            "020 7946 0018",
+            "mailto:jane.doe%40example.com?subject=x",
+            "u=sam.k%2540mail.test&x",
+            "jane.doe&#64;example&#46;com",
+            "jane.doe=40example.com",
+            "jane dot doe at example dot com",
+            "jane.doe\u{A0}AT\u{A0}example\u{A0}DOT\u{A0}com",
+            "jane.doe (at) example (dot) com",
+            "sam.k [at] mail [dot] test",
+            "notjane.doe at example dot com",
+            "sam.k at mail dot testing",
+            "jo at x dot li",
+            "jo(at)x.l\u{AD}i",
         ];
         for (i, snippet) in snippets.iter().enumerate() {
             for which in 0..PATTERNS.len() {
@@ -1201,6 +1288,25 @@ mod tests {
                 let want = whole(p, big.as_bytes());
                 assert_eq!(windowed(p, big.as_bytes(), LIMITS), want, "{snippet:?}");
             }
+        }
+    }
+
+    #[test]
+    fn encoded_forms_are_found_in_large_texts() {
+        let p = &PATTERNS[0];
+        for snippet in [
+            "mailto:jane.doe%40example.com?subject=x",
+            "jane.doe&#64;example&#46;com",
+            "jane dot doe at example dot com",
+            "jane.doe\u{A0}AT\u{A0}example\u{A0}DOT\u{A0}com",
+            "0044 (0)20 7946 0018",
+            "020 7946 0018",
+        ] {
+            let big = format!("{}{snippet} {}", FILLER.repeat(80), FILLER.repeat(80));
+            let hits = windowed(p, big.as_bytes(), LIMITS);
+            let kinds = [IdKind::Email, IdKind::Phone];
+            assert!(hits.iter().any(|h| kinds.contains(&h.1)), "{snippet:?}");
+            assert_eq!(hits, whole(p, big.as_bytes()), "{snippet:?}");
         }
     }
 

@@ -1,0 +1,871 @@
+//! Phone numbers and addresses as real mail writes them.
+//!
+//! * Phones: [`phone_forms`] turns a number of the request into the digit
+//!   strings of every form it is written in (international, `00` and `011`
+//!   prefixes, the trunk `(0)` inside, national), by the country rules of
+//!   libphonenumber (the `phonenumber` crate). They go into the phone
+//!   automaton, so the cost per byte stays that of one automaton.
+//! * Addresses: [`find_encoded`] is a structural decoder over a normalised
+//!   text. At every form of `@` (`%40`, `%2540`, `=40`, `&#64;`, `&#x40;`,
+//!   `&commat;`, ` at `, `(at)`, `[at]`, `{at}`, `<at>`, ` @ `) it decodes
+//!   the address token around it, whose dots may be written `%2e`, `=2e`,
+//!   `&#46;`, `&period;`, ` dot `, `(dot)` …, and looks the decoded address
+//!   up like a plain one (hashed addresses included). The token is taken
+//!   whole, as a plain one is: `notjane.doe at example dot com` and
+//!   `jane.doe at example dot community` are not `jane.doe@example.com`.
+//!   The cost is a search for the `@` forms (one automaton of fixed
+//!   patterns) and a decoding around each, independent of the number of
+//!   subjects.
+//!
+//! [`raw_candidates`] and [`substring_may_match`] give the windowed search
+//! and the structural prefilter the same forms in raw bytes, by rules that
+//! are supersets of the decoder's.
+
+use std::ops::{ControlFlow, Range};
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use super::Form;
+use super::patterns::{Patterns, TextHit};
+use crate::text::normalize::{FOLDS_INTO_ASCII, is_ascii_space};
+
+/// The most bytes the local part or the domain of an encoded or obfuscated
+/// address may take (each character at most 8 bytes: `&commat;`, plus
+/// white space): past this, a token cannot be a subject's address.
+pub(crate) const MAX_FORM: usize = 4096;
+
+/// Shortest national form of a phone number that is searched for: shorter
+/// ones would match too many unrelated digit runs.
+pub(crate) const MIN_NATIONAL_DIGITS: usize = 7;
+
+/// International call prefixes searched for before a country code (`00`
+/// in most of the world, `011` from North America).
+const CALL_PREFIXES: [&str; 2] = ["00", "011"];
+
+/// The digit strings under which the phone number `written` (as the
+/// request spells it) is searched. Always its digits; when it is an
+/// international number (`+` and a country code libphonenumber knows, or
+/// `00` instead of the `+`), also the forms with the `00` and `011`
+/// prefixes, with the country's trunk prefix in parentheses (`+44 (0)20 …`,
+/// digits `440 20…`), and the national form (`020 …`) unless it has fewer
+/// than [`MIN_NATIONAL_DIGITS`] digits.
+pub(crate) fn phone_forms(written: &str) -> Vec<(String, Form)> {
+    let digits: String = written.chars().filter(char::is_ascii_digit).collect();
+    let mut forms = Vec::new();
+    if !digits.is_empty() {
+        forms.push((digits, Form::Exact));
+    }
+    let trimmed = written.trim();
+    let international = match trimmed.strip_prefix("00") {
+        Some(rest) => format!("+{rest}"),
+        None if trimmed.starts_with('+') => trimmed.to_owned(),
+        None => return forms,
+    };
+    // The crate is not expected to panic on a validated request's number;
+    // if it did, the number keeps its digit form only.
+    let parsed = std::panic::catch_unwind(|| international_forms(&international));
+    for form in parsed.ok().into_iter().flatten() {
+        if forms.iter().all(|(f, _)| *f != form.0) {
+            forms.push(form);
+        }
+    }
+    forms
+}
+
+/// The forms of [`phone_forms`] for an international number, or nothing
+/// when libphonenumber does not read it as one.
+fn international_forms(number: &str) -> Vec<(String, Form)> {
+    let Ok(parsed) = phonenumber::parse(None, number) else {
+        return Vec::new();
+    };
+    let code = parsed.code().value().to_string();
+    let national = parsed.national();
+    let nsn = format!(
+        "{}{}",
+        "0".repeat(usize::from(national.zeros())),
+        national.value()
+    );
+    let trunk = parsed
+        .metadata(&phonenumber::metadata::DATABASE)
+        .and_then(|m| m.national_prefix())
+        .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+        .map(str::to_owned);
+    let mut forms = Vec::new();
+    let mut intl = vec![(format!("{code}{nsn}"), Form::Exact)];
+    // `+44 (0)20 …`: written where the trunk prefix is a zero (not, say,
+    // the `1` of North America).
+    if let Some(t) = trunk.as_ref().filter(|t| t.starts_with('0')) {
+        intl.push((format!("{code}{t}{nsn}"), Form::TrunkPrefix));
+    }
+    for (body, form) in &intl {
+        forms.push((body.clone(), *form));
+        for prefix in CALL_PREFIXES {
+            let form = if *form == Form::Exact {
+                Form::CallPrefix
+            } else {
+                *form
+            };
+            forms.push((format!("{prefix}{body}"), form));
+        }
+    }
+    let formatted = parsed
+        .format()
+        .mode(phonenumber::Mode::National)
+        .to_string();
+    let mut nationals = vec![formatted.chars().filter(char::is_ascii_digit).collect()];
+    if let Some(t) = &trunk {
+        nationals.push(format!("{t}{nsn}"));
+    }
+    for n in nationals {
+        if n.len() >= MIN_NATIONAL_DIGITS && forms.iter().all(|(f, _)| *f != n) {
+            forms.push((n, Form::National));
+        }
+    }
+    forms
+}
+
+/// What an element of an address token stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unit {
+    /// A character of a local part or domain (or any other character).
+    Char(char),
+    /// A dot.
+    Dot,
+    /// The `@`.
+    At,
+    /// A non-ASCII byte in raw bytes: may normalise to anything.
+    Unknown,
+}
+
+/// One element of an address token: what it stands for, its length in
+/// bytes and whether it was encoded or obfuscated.
+#[derive(Debug, Clone, Copy)]
+struct Elem {
+    unit: Unit,
+    len: usize,
+    encoded: bool,
+}
+
+/// Normalised text (exact matching) or raw bytes (candidates, where a
+/// non-ASCII byte is [`Unit::Unknown`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Text,
+    Raw,
+}
+
+/// The cores of the forms of `@` (ASCII case-insensitive).
+const AT_CORES: [&str; 7] = ["@", "%40", "%2540", "=40", "&#", "&commat;", "at"];
+
+static AT_FINDER: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::Standard)
+        .build(AT_CORES)
+        .ok()
+});
+
+/// Calls `f` with the range of every form of `@` in `b` (with the white
+/// space around a spelt-out one), the `@` itself included, until it breaks.
+/// In raw bytes a spelt-out `at` may also stand next to non-ASCII bytes.
+fn at_forms(b: &[u8], mode: Mode, mut f: impl FnMut(Range<usize>) -> ControlFlow<()>) {
+    let Some(ac) = &*AT_FINDER else {
+        // Never seen: a fixed automaton of seven patterns.
+        return;
+    };
+    for m in ac.find_overlapping_iter(b) {
+        let (s, e) = (m.start(), m.end());
+        let form = match AT_CORES.get(m.pattern().as_usize()).copied() {
+            Some("@") => Some(word_around(b, s, e, mode).unwrap_or(s..e)),
+            Some("&#") => entity(b, s)
+                .filter(|&(v, _)| v == b'@')
+                .map(|(_, len)| s..s + len),
+            Some("at") => word_around(b, s, e, mode),
+            Some(_) => Some(s..e),
+            None => None,
+        };
+        if let Some(form) = form
+            && f(form).is_break()
+        {
+            return;
+        }
+    }
+}
+
+/// The spelt-out form around the word at `s..e` (`at`, `dot`, `@`): in
+/// brackets (`(at)`, `[at]`, `{at}`, `<at>`) with optional white space
+/// around, or bare with white space on both sides.
+fn word_around(b: &[u8], s: usize, e: usize, mode: Mode) -> Option<Range<usize>> {
+    let spaceish = |i: usize| {
+        b.get(i)
+            .is_some_and(|&c| is_ascii_space(c) || (mode == Mode::Raw && !c.is_ascii()))
+    };
+    let open = s.checked_sub(1).and_then(|i| b.get(i)).copied();
+    let close = b.get(e).copied();
+    let bracketed = matches!(
+        (open, close),
+        (Some(b'('), Some(b')'))
+            | (Some(b'['), Some(b']'))
+            | (Some(b'{'), Some(b'}'))
+            | (Some(b'<'), Some(b'>'))
+    );
+    let (mut start, mut end) = if bracketed {
+        (s - 1, e + 1)
+    } else if s > 0 && spaceish(s - 1) && spaceish(e) {
+        (s, e)
+    } else {
+        return None;
+    };
+    while start > 0 && spaceish(start - 1) {
+        start -= 1;
+    }
+    while spaceish(end) {
+        end += 1;
+    }
+    Some(start..end)
+}
+
+/// The element of an address token starting at byte `i`, if one does.
+fn elem_at(b: &[u8], i: usize, mode: Mode) -> Option<Elem> {
+    let c = *b.get(i)?;
+    let plain = |unit| Elem {
+        unit,
+        len: 1,
+        encoded: false,
+    };
+    let decoded = |(v, len): (u8, usize)| Elem {
+        unit: match v {
+            b'@' => Unit::At,
+            b'.' => Unit::Dot,
+            v => Unit::Char(char::from(v)),
+        },
+        len,
+        encoded: true,
+    };
+    if !c.is_ascii() {
+        return match mode {
+            Mode::Raw => Some(plain(Unit::Unknown)),
+            Mode::Text => {
+                let ch = first_char(b.get(i..b.len().min(i + 4))?)?;
+                ch.is_alphanumeric().then_some(Elem {
+                    unit: Unit::Char(ch),
+                    len: ch.len_utf8(),
+                    encoded: false,
+                })
+            }
+        };
+    }
+    Some(match c {
+        b'%' => percent(b, i).map_or(plain(Unit::Char('%')), decoded),
+        b'=' => hex2(b, i + 1).map_or(plain(Unit::Char('=')), |v| decoded((v, 3))),
+        b'&' => entity(b, i).map_or(plain(Unit::Char('&')), decoded),
+        b'@' => plain(Unit::At),
+        b'.' => plain(Unit::Dot),
+        c if is_ascii_space(c) || matches!(c, b'(' | b'[' | b'{' | b'<') => {
+            match spelt_word(b, i, mode) {
+                Some(e) => e,
+                None if is_ascii_space(c) => return None,
+                None => plain(Unit::Char(char::from(c))),
+            }
+        }
+        c => plain(Unit::Char(char::from(c))),
+    })
+}
+
+/// A spelt-out `at`, `dot` or ` @ ` starting at byte `i` (white space or an
+/// opening bracket), with the white space around it.
+fn spelt_word(b: &[u8], i: usize, mode: Mode) -> Option<Elem> {
+    let mut w = i;
+    while b.get(w).copied().is_some_and(is_ascii_space) {
+        w += 1;
+    }
+    let open = usize::from(b.get(w).is_some_and(|c| b"([{<".contains(c)));
+    let word = w + open;
+    let rest = b.get(word..).unwrap_or_default();
+    let (unit, len) = if starts_with_ci(rest, b"dot") {
+        (Unit::Dot, 3)
+    } else if starts_with_ci(rest, b"at") {
+        (Unit::At, 2)
+    } else if open == 0 && rest.first() == Some(&b'@') {
+        (Unit::At, 1)
+    } else {
+        return None;
+    };
+    let form = word_around(b, word, word + len, mode)?;
+    // The form must begin where the element does.
+    (form.start <= i && form.end > i).then_some(Elem {
+        unit,
+        len: form.end - i,
+        encoded: true,
+    })
+}
+
+fn starts_with_ci(b: &[u8], word: &[u8]) -> bool {
+    b.get(..word.len())
+        .is_some_and(|h| h.eq_ignore_ascii_case(word))
+}
+
+/// `%hh` (or `%25hh`, percent-encoded twice) at byte `i`: the value and
+/// the length.
+fn percent(b: &[u8], i: usize) -> Option<(u8, usize)> {
+    let v = hex2(b, i + 1)?;
+    if v == b'%'
+        && let Some(w) = hex2(b, i + 3)
+    {
+        return Some((w, 5));
+    }
+    Some((v, 3))
+}
+
+/// Two hex digits (either case) at byte `i`.
+fn hex2(b: &[u8], i: usize) -> Option<u8> {
+    let h = |c: u8| char::from(c).to_digit(16);
+    let (hi, lo) = (h(*b.get(i)?)?, h(*b.get(i + 1)?)?);
+    u8::try_from(hi * 16 + lo).ok()
+}
+
+/// An HTML character reference at byte `i` (`&#64;`, `&#x40;`, the `;`
+/// optional as browsers read it, at most 7 digits; `&commat;`, `&period;`,
+/// `&plus;`, `&lowbar;`, `&percnt;`) standing for an ASCII character: the
+/// value and the length.
+fn entity(b: &[u8], i: usize) -> Option<(u8, usize)> {
+    let rest = b.get(i..)?;
+    if rest.get(1) == Some(&b'#') {
+        let hex = rest.get(2).is_some_and(|c| c.eq_ignore_ascii_case(&b'x'));
+        let from = if hex { 3 } else { 2 };
+        let radix = if hex { 16 } else { 10 };
+        let digits = rest
+            .get(from..)?
+            .iter()
+            .take(8)
+            .take_while(|c| char::from(**c).is_digit(radix))
+            .count();
+        if digits == 0 || digits > 7 {
+            return None;
+        }
+        let text = std::str::from_utf8(rest.get(from..from + digits)?).ok()?;
+        let v = u8::try_from(u32::from_str_radix(text, radix).ok()?).ok()?;
+        let semi = usize::from(rest.get(from + digits) == Some(&b';'));
+        return v.is_ascii().then_some((v, from + digits + semi));
+    }
+    const NAMED: [(&[u8], u8); 5] = [
+        (b"&commat;", b'@'),
+        (b"&period;", b'.'),
+        (b"&plus;", b'+'),
+        (b"&lowbar;", b'_'),
+        (b"&percnt;", b'%'),
+    ];
+    NAMED
+        .iter()
+        .find(|(name, _)| starts_with_ci(rest, name))
+        .map(|&(name, v)| (v, name.len()))
+}
+
+/// True if a character of [`FOLDS_INTO_ASCII`] (or a continuation byte of
+/// one) is at byte `i`.
+fn folds_at(b: &[u8], i: usize) -> bool {
+    (i.saturating_sub(3)..=i).any(|k| {
+        first_char(b.get(k..b.len().min(k + 4)).unwrap_or_default())
+            .is_some_and(|c| FOLDS_INTO_ASCII.contains(&c) && k + c.len_utf8() > i)
+    })
+}
+
+/// The first character of `bytes` if they start with a valid UTF-8 sequence.
+fn first_char(bytes: &[u8]) -> Option<char> {
+    let valid = match std::str::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => std::str::from_utf8(bytes.get(..e.valid_up_to())?).ok()?,
+    };
+    valid.chars().next()
+}
+
+/// Bytes that may belong to an element of a local part (any mode).
+fn local_superset(p: &Patterns, c: u8) -> bool {
+    !c.is_ascii()
+        || c.is_ascii_alphanumeric()
+        || p.local_punct[usize::from(c)]
+        || b"&#;=()[]{}<>".contains(&c)
+}
+
+/// The bracketed spellings of a dot.
+const BRACKET_DOTS: [&[u8]; 4] = [b"(dot)", b"[dot]", b"{dot}", b"<dot>"];
+
+/// Where the local part before byte `end` can start at the earliest: back
+/// over bytes of [`local_superset`] and the white space around spelt-out
+/// dots between them (`jane dot doe`, `jane (dot) doe`); `None` past
+/// [`MAX_FORM`] bytes.
+fn local_floor(p: &Patterns, b: &[u8], end: usize) -> Option<usize> {
+    let superset = |i: usize| b.get(i).is_some_and(|&c| local_superset(p, c));
+    let space = |i: usize| b.get(i).copied().is_some_and(is_ascii_space);
+    let mut i = end;
+    loop {
+        while i > 0 && superset(i - 1) {
+            i -= 1;
+        }
+        if end - i > MAX_FORM {
+            return None;
+        }
+        let mut j = i;
+        while j > 0 && space(j - 1) {
+            j -= 1;
+        }
+        if j == i || j == 0 || !superset(j - 1) {
+            return Some(i);
+        }
+        let before = b.get(..j).unwrap_or_default();
+        let after = b.get(i..).unwrap_or_default();
+        let bracketed = BRACKET_DOTS
+            .iter()
+            .any(|d| ends_with_ci(before, d) || starts_with_ci(after, d));
+        if bracketed {
+            i = j;
+            continue;
+        }
+        // A bare `dot` between white space, with a token byte before.
+        let bare = ends_with_ci(before, b"dot") && j > 3 && space(j - 4);
+        if !bare {
+            return Some(i);
+        }
+        let mut k = j - 3;
+        while k > 0 && space(k - 1) {
+            k -= 1;
+        }
+        if k == 0 || !superset(k - 1) {
+            return Some(i);
+        }
+        i = k;
+    }
+}
+
+fn ends_with_ci(b: &[u8], word: &[u8]) -> bool {
+    b.len() >= word.len()
+        && b.get(b.len() - word.len()..)
+            .is_some_and(|t| t.eq_ignore_ascii_case(word))
+}
+
+/// A decoded local part or domain: the text, where it starts and ends in
+/// the source, and whether an element was encoded or a raw byte unknown.
+#[derive(Debug, Default)]
+struct Decoded {
+    text: String,
+    range: Range<usize>,
+    encoded: bool,
+    unknown: bool,
+}
+
+/// True if `u` may stand in a local part.
+fn is_local(p: &Patterns, u: Unit) -> bool {
+    match u {
+        Unit::Char(c) if c.is_ascii() => {
+            c.is_ascii_alphanumeric() || p.local_punct[usize::from(c as u8)]
+        }
+        Unit::Char(c) => c.is_alphanumeric(),
+        Unit::Dot | Unit::Unknown => true,
+        Unit::At => false,
+    }
+}
+
+/// True if `u` may stand in a domain.
+fn is_domain(u: Unit) -> bool {
+    match u {
+        Unit::Char(c) => c.is_alphanumeric() || c == '-',
+        Unit::Dot | Unit::Unknown => true,
+        Unit::At => false,
+    }
+}
+
+/// The local part ending at byte `end` (where a form of `@` starts): the
+/// longest run of local elements (leading dots dropped), as a plain local
+/// part is taken.
+fn local_before(p: &Patterns, b: &[u8], end: usize, mode: Mode) -> Option<Decoded> {
+    let floor = local_floor(p, b, end)?;
+    let mut d = Decoded {
+        range: floor..floor,
+        ..Decoded::default()
+    };
+    let mut pos = floor;
+    while pos < end {
+        match elem_at(b, pos, mode) {
+            Some(e) if pos + e.len <= end && is_local(p, e.unit) => {
+                pos += e.len;
+                if d.text.is_empty() && e.unit == Unit::Dot {
+                    d.range.start = pos;
+                    continue;
+                }
+                push_unit(&mut d, e);
+            }
+            other => {
+                let skip = other.map_or(1, |e| e.len).max(1);
+                pos = (pos + skip).min(end);
+                d = Decoded {
+                    range: pos..pos,
+                    ..Decoded::default()
+                };
+            }
+        }
+    }
+    d.range.end = end;
+    (!d.text.is_empty() || d.unknown).then_some(d)
+}
+
+fn push_unit(d: &mut Decoded, e: Elem) {
+    match e.unit {
+        Unit::Char(c) => d.text.extend(c.to_lowercase()),
+        Unit::Dot => d.text.push('.'),
+        Unit::Unknown => d.unknown = true,
+        Unit::At => {}
+    }
+    d.encoded |= e.encoded;
+}
+
+/// The domain starting at byte `start` (where a form of `@` ends): the
+/// longest run of domain elements, trailing dots dropped (in `range` too).
+/// `scanned` is where the run ended, trailing dots included. With
+/// `ascii_domains` (every subject's domain is ASCII), a raw non-ASCII
+/// character ends the run unless it normalises to ASCII or to nothing.
+fn domain_after(
+    b: &[u8],
+    start: usize,
+    mode: Mode,
+    ascii_domains: bool,
+) -> Option<(Decoded, usize)> {
+    let mut d = Decoded {
+        range: start..start,
+        ..Decoded::default()
+    };
+    let mut pos = start;
+    let mut kept = (0, false);
+    let carries =
+        |e: &Elem, pos: usize| e.unit != Unit::Unknown || !ascii_domains || folds_at(b, pos);
+    while let Some(e) = elem_at(b, pos, mode).filter(|e| is_domain(e.unit) && carries(e, pos)) {
+        pos += e.len;
+        if pos - start > MAX_FORM {
+            return None;
+        }
+        push_unit(&mut d, e);
+        if e.unit != Unit::Dot {
+            kept = (d.text.len(), d.encoded);
+            d.range.end = pos;
+        }
+    }
+    // Trailing dots do not count, encoded or not.
+    d.text.truncate(kept.0);
+    d.encoded = kept.1;
+    Some((d, pos))
+}
+
+/// Appends every address of `text` (normalised) written in an encoded or
+/// obfuscated form: the decoded token must equal a subject's address (with
+/// its `+tag` removed) or hash to one. Plain addresses are left to
+/// [`Patterns::find_emails`]'s own rule.
+pub(crate) fn find_encoded(p: &Patterns, text: &str, out: &mut Vec<TextHit>) {
+    let b = text.as_bytes();
+    let mut key = String::new();
+    at_forms(b, Mode::Text, |form| {
+        let Some(local) = local_before(p, b, form.start, Mode::Text) else {
+            return ControlFlow::Continue(());
+        };
+        let Some((domain, _)) = domain_after(b, form.end, Mode::Text, false) else {
+            return ControlFlow::Continue(());
+        };
+        let plain_at = form.len() == 1 && b.get(form.start) == Some(&b'@');
+        let encoded = local.encoded || domain.encoded || !plain_at;
+        if !encoded || domain.text.is_empty() {
+            return ControlFlow::Continue(());
+        }
+        key.clear();
+        key.push_str(local.text.split_once('+').map_or(&local.text, |(l, _)| l));
+        key.push('@');
+        key.push_str(&domain.text);
+        let range = local.range.start..domain.range.end;
+        let spelt = b
+            .get(form.clone())
+            .is_some_and(|f| f.eq_ignore_ascii_case(b"at"))
+            || text.get(range.clone()).is_some_and(|t| t.contains("dot"));
+        let form = if spelt {
+            Form::AddressSpelt
+        } else {
+            Form::AddressEncoded
+        };
+        p.push_address(&key, range, form, out);
+        ControlFlow::Continue(())
+    });
+}
+
+/// Calls `f` with the source range of every candidate for an encoded or
+/// obfuscated address in raw bytes `src` (a superset of what
+/// [`find_encoded`] finds in the normalised text: local part and domain
+/// taken over any non-ASCII byte, whose normalised form is unknown), until
+/// it breaks. Without hashed addresses, a candidate's decoded domain is a
+/// subject's, or holds a non-ASCII byte.
+pub(crate) fn raw_candidates(
+    p: &Patterns,
+    src: &[u8],
+    mut f: impl FnMut(usize, usize) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    let mut flow = ControlFlow::Continue(());
+    at_forms(src, Mode::Raw, |form| {
+        let Some((domain, scanned)) = raw_domain(p, src, form.end) else {
+            return ControlFlow::Continue(());
+        };
+        let plausible = p.has_email_hashes()
+            || domain.unknown
+            || p.email_domains.contains(domain.text.as_str());
+        if !plausible {
+            return ControlFlow::Continue(());
+        }
+        let start = local_floor(p, src, form.start).unwrap_or(form.start.saturating_sub(MAX_FORM));
+        flow = f(start, scanned.max(form.end));
+        flow
+    });
+    flow
+}
+
+/// The domain after a form of `@` in raw bytes, non-ASCII bytes (which may
+/// be white space or vanish) skipped before it.
+fn raw_domain(p: &Patterns, src: &[u8], mut from: usize) -> Option<(Decoded, usize)> {
+    let mut unknown = false;
+    while src.get(from).is_some_and(|c| !c.is_ascii()) {
+        unknown = true;
+        from += 1;
+    }
+    let (mut d, scanned) = domain_after(src, from, Mode::Raw, p.ascii_domains)?;
+    d.unknown |= unknown;
+    Some((d, scanned))
+}
+
+/// True if some substring of `src` may hold an encoded or obfuscated
+/// address of a subject: a form of `@` whose decoded domain has a subject's
+/// domain as a prefix (a substring may cut it short) or holds a non-ASCII
+/// byte; with hashed addresses, any form of `@`.
+pub(crate) fn substring_may_match(p: &Patterns, src: &[u8]) -> bool {
+    let mut any = false;
+    at_forms(src, Mode::Raw, |form| {
+        let hit = p.has_email_hashes()
+            || raw_domain(p, src, form.end)
+                .is_none_or(|(d, _)| d.unknown || p.starts_with_domain(d.text.as_bytes()));
+        any |= hit;
+        if hit {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    });
+    any
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matcher::IdKind;
+    use crate::request::{ErasureRequest, Subject, email_digest};
+    use crate::text::normalize::Normalized;
+
+    /// The digit strings of [`phone_forms`].
+    fn digits_of(written: &str) -> Vec<String> {
+        phone_forms(written).into_iter().map(|(d, _)| d).collect()
+    }
+
+    #[test]
+    fn phone_forms_follow_country_rules() {
+        let forms = phone_forms("+44 20 7946 0018");
+        for want in [
+            ("442079460018", Form::Exact),
+            ("00442079460018", Form::CallPrefix),
+            ("011442079460018", Form::CallPrefix),
+            ("4402079460018", Form::TrunkPrefix),
+            ("004402079460018", Form::TrunkPrefix),
+            ("02079460018", Form::National),
+        ] {
+            assert!(
+                forms.contains(&(want.0.to_owned(), want.1)),
+                "{want:?} in {forms:?}"
+            );
+        }
+        let uk = digits_of("+44 20 7946 0018");
+        assert_eq!(digits_of("0044 20 7946 0018"), {
+            let mut v = vec!["00442079460018".to_owned()];
+            v.extend(uk.iter().filter(|f| *f != "00442079460018").cloned());
+            v
+        });
+        // North America: national form without the trunk `1`.
+        let us = digits_of("+1 201-555-0123");
+        assert!(us.contains(&"2015550123".to_owned()), "{us:?}");
+        assert!(us.contains(&"01112015550123".to_owned()), "{us:?}");
+        assert!(!us.contains(&"112015550123".to_owned()), "{us:?}");
+        // Italy keeps its leading zero (no trunk prefix).
+        let it = digits_of("+39 06 6982 1234");
+        assert!(it.contains(&"0669821234".to_owned()), "{it:?}");
+        assert!(!it.iter().any(|f| f.starts_with("3900")), "{it:?}");
+        // A national form shorter than 7 digits is not searched for.
+        let niue = digits_of("+683 4002");
+        assert!(niue.iter().all(|f| f.len() >= 7), "{niue:?}");
+        // Not international: digits only, as before.
+        assert_eq!(digits_of("020 7946 0018"), ["02079460018"]);
+    }
+
+    fn patterns(hashed: bool) -> Patterns {
+        let subject = Subject {
+            id: "A".into(),
+            emails: if hashed {
+                Vec::new()
+            } else {
+                vec!["jane.doe@example.com".into()]
+            },
+            email_hashes: if hashed {
+                vec![email_digest("jane.doe@example.com")]
+            } else {
+                Vec::new()
+            },
+            ..Subject::default()
+        };
+        Patterns::new(&ErasureRequest {
+            subjects: vec![subject],
+            ..ErasureRequest::default()
+        })
+    }
+
+    fn found(p: &Patterns, text: &str) -> Vec<String> {
+        let n = Normalized::of_str(text, false, true);
+        let mut out = Vec::new();
+        p.find(&n.text, &mut out);
+        out.iter()
+            .filter(|h| h.kind == IdKind::Email)
+            .map(|h| n.text[h.range.clone()].to_owned())
+            .collect()
+    }
+
+    const POSITIVE: &[(&str, &str)] = &[
+        (
+            "mailto:jane.doe%40example.com?x=1",
+            "jane.doe%40example.com",
+        ),
+        ("u=jane.doe%2540example.com&", "jane.doe%2540example.com"),
+        ("JANE%2EDOE%40EXAMPLE%2ECOM", "jane%2edoe%40example%2ecom"),
+        ("to=jane.doe=40example.com ", "jane.doe=40example.com"),
+        ("jane.doe&#64;example.com", "jane.doe&#64;example.com"),
+        (
+            "jane.doe&#x40;example&#46;com",
+            "jane.doe&#x40;example&#46;com",
+        ),
+        (
+            "jane.doe&commat;example&period;com",
+            "jane.doe&commat;example&period;com",
+        ),
+        (
+            "mail jane.doe at example dot com.",
+            "jane.doe at example dot com",
+        ),
+        ("jane.doe(at)example.com", "jane.doe(at)example.com"),
+        (
+            "jane.doe [at] example [dot] com",
+            "jane.doe [at] example [dot] com",
+        ),
+        ("jane.doe{at}example{dot}com", "jane.doe{at}example{dot}com"),
+        ("Jane.Doe AT Example DOT Com", "jane.doe at example dot com"),
+        (
+            "jane dot doe at example dot com",
+            "jane dot doe at example dot com",
+        ),
+        (
+            "jane (dot) doe (at) example (dot) com",
+            "jane (dot) doe (at) example (dot) com",
+        ),
+        ("jane.doe <at> example.com", "jane.doe <at> example.com"),
+        ("jane.doe @ example.com", "jane.doe @ example.com"),
+        (
+            "jane.doe+news at example dot com",
+            "jane.doe+news at example dot com",
+        ),
+        ("jane.doe@example dot com", "jane.doe@example dot com"),
+    ];
+
+    const DECOYS: &[&str] = &[
+        "notjane.doe at example dot com",
+        "jane.doe at example dot community",
+        "jane.doe at example dot com dot evil dot net",
+        "xjane.doe%40example.com",
+        "jane.doe%40example.comx",
+        "jane.doe at examplexcom",
+        "jane.doe atexample dot com",
+        "jane.doeat example dot com",
+        "jane.doe%4example.com",
+        "jane.doe&#65;example.com",
+        "jane.doe (at example.com",
+        "jane doe at example dot com",
+        "meet jane.doe at example dotcom",
+    ];
+
+    #[test]
+    fn encoded_and_obfuscated_addresses() {
+        for hashed in [false, true] {
+            let p = patterns(hashed);
+            for (text, want) in POSITIVE {
+                assert_eq!(found(&p, text), [*want], "{text:?} hashed={hashed}");
+            }
+            for text in DECOYS {
+                assert!(found(&p, text).is_empty(), "{text:?} hashed={hashed}");
+            }
+            // The plain form is found once, by the plain rule.
+            assert_eq!(
+                found(&p, "x jane.doe@example.com y"),
+                ["jane.doe@example.com"]
+            );
+        }
+    }
+
+    #[test]
+    fn raw_rules_are_supersets() {
+        let p = patterns(false);
+        for (text, _) in POSITIVE {
+            assert!(
+                substring_may_match(&p, text.as_bytes()) || text.contains("@example.com"),
+                "{text:?}"
+            );
+            let mut windows = Vec::new();
+            let _ = raw_candidates(&p, text.as_bytes(), |s, e| {
+                windows.push(s..e);
+                ControlFlow::Continue(())
+            });
+            assert!(!windows.is_empty(), "{text:?}");
+        }
+        assert!(!substring_may_match(
+            &p,
+            b"meet me at home dot net or at work"
+        ));
+        assert!(substring_may_match(&p, b"x at example dot community"));
+    }
+}
+
+#[cfg(test)]
+mod cost {
+    use crate::matcher::patterns::Patterns;
+    use crate::request::{ErasureRequest, Subject};
+
+    /// Build time with 10,000 subjects, each with an address and an
+    /// international phone (run in release with `--ignored --nocapture`).
+    #[test]
+    #[ignore = "a measurement"]
+    fn build_cost_of_10000_subjects() {
+        let subjects = (0..10_000)
+            .map(|i| Subject {
+                id: format!("S{i}"),
+                emails: vec![format!("person.{i}@example{}.com", i % 97)],
+                phones: vec![format!("+4420{:08}", 70_000_000 + i)],
+                ..Subject::default()
+            })
+            .collect();
+        let request = ErasureRequest {
+            subjects,
+            ..ErasureRequest::default()
+        };
+        let t = std::time::Instant::now();
+        let p = Patterns::new(&request);
+        eprintln!(
+            "10,000 subjects: {:?}, complete {}",
+            t.elapsed(),
+            p.is_complete()
+        );
+    }
+}
