@@ -10,9 +10,11 @@ pub mod compress;
 pub mod encode;
 pub mod erasure;
 pub mod mail;
+pub mod pdfread;
 pub mod rng;
 pub mod tarw;
 pub mod unpack;
+pub mod zipread;
 
 pub use check::*;
 pub use cli::*;
