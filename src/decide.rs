@@ -318,6 +318,9 @@ enum FailClosed {
         crate::extract::MAX_DEPTH
     )]
     AttachmentTooDeep,
+    /// A reader of an attachment's format failed.
+    #[error("an attachment could not be read (its reader failed unexpectedly)")]
+    AttachmentUnreadable,
     /// The matcher still finds an identifier, at this place.
     #[error("an identifier is left after redaction ({0})")]
     Left(String),
@@ -333,6 +336,7 @@ fn unsearchable(parse: ParseStatus) -> Option<FailClosed> {
         ParseStatus::TooDeep => Some(FailClosed::TooDeep),
         ParseStatus::AttachmentTooLarge => Some(FailClosed::AttachmentTooLarge),
         ParseStatus::AttachmentTooDeep => Some(FailClosed::AttachmentTooDeep),
+        ParseStatus::AttachmentUnreadable => Some(FailClosed::AttachmentUnreadable),
         ParseStatus::Skipped | ParseStatus::Parsed | ParseStatus::Unparsed => None,
     }
 }

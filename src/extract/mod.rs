@@ -42,6 +42,8 @@ pub(crate) enum Exceeded {
     Size,
     /// Containers nest deeper than [`MAX_DEPTH`].
     Depth,
+    /// A reader failed unexpectedly (a panic in a parser, caught).
+    Failed,
 }
 
 /// The bytes one message's extractions may still produce.
@@ -191,6 +193,24 @@ pub(crate) fn may_hold_format(body: &[u8], labels: &[&[u8]]) -> bool {
 /// caller searches them already. `Err` when the budget or the depth runs
 /// out; what was given before stays valid.
 pub(crate) fn extract(
+    att: &Attachment<'_>,
+    budget: &mut Budget,
+    depth: usize,
+    sink: &mut dyn FnMut(Piece<'_>),
+) -> Result<(), Exceeded> {
+    if depth > 0 {
+        return open(att, budget, depth, sink);
+    }
+    // The parsers (zip, lopdf) run on hostile bytes: a panic is caught and
+    // counts as an attachment that could not be read whole.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        open(att, budget, depth, sink)
+    }))
+    .unwrap_or(Err(Exceeded::Failed))
+}
+
+/// [`extract`] without the panic guard.
+fn open(
     att: &Attachment<'_>,
     budget: &mut Budget,
     depth: usize,

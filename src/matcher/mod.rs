@@ -221,6 +221,10 @@ pub enum ParseStatus {
     /// Archives or compressed streams inside an attachment nest deeper than
     /// 8 levels. The engine deletes the message (fail closed).
     AttachmentTooDeep,
+    /// A reader of an attachment's format failed unexpectedly, so its
+    /// content was not searched whole. The engine deletes the message (fail
+    /// closed).
+    AttachmentUnreadable,
 }
 
 /// Everything found in one message.
@@ -328,6 +332,7 @@ impl Matcher {
             _ if parse == ParseStatus::TooDeep => parse,
             Some(crate::extract::Exceeded::Size) => ParseStatus::AttachmentTooLarge,
             Some(crate::extract::Exceeded::Depth) => ParseStatus::AttachmentTooDeep,
+            Some(crate::extract::Exceeded::Failed) => ParseStatus::AttachmentUnreadable,
             None => parse,
         };
         scan.raw(&fields);
