@@ -5,9 +5,11 @@
 //! as many decoys (the same documents naming `Janet Doe` and
 //! `jane.doe@example.community`), in LF and CRLF mboxes. `scan --json` flags
 //! exactly the planted messages; `scrub` stubs their attachments (recorded
-//! as `drop-attachment`) or deletes them, leaves no trace that the tests'
+//! as `drop-attachment`), leaves no trace that the tests'
 //! own readers (`support::zipread`, `support::pdfread`, mailparse, and the
 //! small decoders below) can find, and keeps every decoy byte-identical.
+//! Text-like attachments are redacted as text when that removes the hit,
+//! else stubbed; under `binary_attachments = "keep"` the message is deleted.
 //! Decompression bombs (zip, gzip, PDF streams of 1 GiB of zeros) end fast,
 //! within a memory limit, as a deletion with a clear reason.
 //!
@@ -1255,7 +1257,7 @@ fn removals_of(manifest: &Value, index: u64) -> Vec<Value> {
 }
 
 #[test]
-fn attachments_scrub_stubs_or_deletes_and_leaves_no_trace() {
+fn attachments_scrub_stubs_and_leaves_no_trace() {
     for (crlf_eol, eol) in [(false, "\n"), (true, "\r\n")] {
         let cases = cases(crlf_eol);
         let w = Work::new();
@@ -1281,17 +1283,21 @@ fn attachments_scrub_stubs_or_deletes_and_leaves_no_trace() {
                 .iter()
                 .filter_map(|r| r["action"].as_str())
                 .collect();
-            let stubbed = actions == ["redact", "drop-attachment"];
-            let deleted = actions == ["delete"];
-            assert!(stubbed || deleted, "{}: {removals:?}", c.label);
-            if stubbed {
-                let drop = &removals[1];
-                assert_eq!(drop["part"], "2", "{}: {drop}", c.label);
-                assert!(
-                    drop["reason"].as_str().is_some_and(|r| !r.is_empty()),
-                    "{drop}"
-                );
-            }
+            // Every binary part of a redacted message is stubbed; a text-like
+            // one (RTF, vCard, iCalendar) is stubbed too, its hit being one
+            // that only extraction reveals.
+            assert_eq!(
+                actions,
+                ["redact", "drop-attachment"],
+                "{}: {removals:?}",
+                c.label
+            );
+            let drop = &removals[1];
+            assert_eq!(drop["part"], "2", "{}: {drop}", c.label);
+            assert!(
+                drop["reason"].as_str().is_some_and(|r| !r.is_empty()),
+                "{drop}"
+            );
         }
     }
 }
@@ -1458,5 +1464,68 @@ fn decompression_bombs_fail_closed_fast_in_bounded_memory() {
         );
         let (_, report) = scan_json(&w, "request.toml", "in", &["--max-message-size", "16M"]);
         assert_eq!(report.messages.len(), 1, "{label}: scan plans the deletion");
+    }
+}
+
+#[test]
+fn text_like_attachments_are_redacted_when_the_rewriter_can_else_stubbed() {
+    let plain_card = vcard(
+        "text/vcard",
+        "contact.vcf",
+        Cte::SevenBit,
+        &format!("FN:{NAME}\nEMAIL:{EMAIL}\n"),
+    );
+    let folded_card = vcard_forms()[0](NAME, EMAIL);
+    let escaped_rtf = rtf_forms()[2](NAME, EMAIL);
+    let plain_ics = ics(
+        "text/calendar",
+        Cte::Base64,
+        &format!("SUMMARY:call {NAME}\n"),
+    );
+    // (attachment, stubbed?)
+    let cases = [
+        (plain_card, false),
+        (folded_card, true),
+        (escaped_rtf, true),
+        (plain_ics, false),
+    ];
+    for eol in ["\n", "\r\n"] {
+        let w = Work::new();
+        let mut input = Vec::new();
+        for (i, (att, _)) in cases.iter().enumerate() {
+            let m = message(&format!("text-like-{i}"), att);
+            input.extend_from_slice(
+                format!("From alice@corp.example Tue Nov 14 22:13:20 2023{eol}").as_bytes(),
+            );
+            input.extend_from_slice(&if eol == "\n" { m } else { crlf(&m) });
+            input.extend_from_slice(eol.as_bytes());
+        }
+        w.write("in", &input);
+        let req = w.request(REQUEST);
+        let run = w.scrub(&req, &["--manifest", "manifest.json"]);
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        let manifest = read_manifest(&w.path("manifest.json"));
+        let out = w.read("out").expect("output");
+        let messages = split_mbox(&out);
+        assert_eq!(messages.len(), cases.len());
+        for (i, (_, stubbed)) in cases.iter().enumerate() {
+            let actions: Vec<String> = removals_of(&manifest, i as u64)
+                .iter()
+                .filter_map(|r| r["action"].as_str().map(str::to_owned))
+                .collect();
+            let want: &[&str] = if *stubbed {
+                &["redact", "drop-attachment"]
+            } else {
+                &["redact"]
+            };
+            assert_eq!(actions, want, "case {i} eol {eol:?}");
+            assert!(traces(&messages[i]).is_empty(), "case {i}");
+            if !stubbed {
+                let text = mailparse::parse_mail(&messages[i]).expect("parse").subparts[1]
+                    .get_body()
+                    .expect("body");
+                assert!(text.contains("[erased]"), "case {i}: {text}");
+            }
+        }
     }
 }
