@@ -1529,3 +1529,27 @@ fn text_like_attachments_are_redacted_when_the_rewriter_can_else_stubbed() {
         }
     }
 }
+
+#[test]
+fn archives_nested_too_deeply_fail_closed() {
+    for (levels, deleted) in [(7, false), (12, true)] {
+        let mut data = b"nothing to see".to_vec();
+        for _ in 0..levels {
+            data = zip_of(&[("inner.zip", data.as_slice())], false);
+        }
+        let w = Work::new();
+        w.write("in", &message("deep", &zip_att(data)));
+        let req = w.request(REQUEST);
+        let run = w.scrub(&req, &["--manifest", "manifest.json"]);
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        let removals = removals_of(&read_manifest(&w.path("manifest.json")), 0);
+        if !deleted {
+            assert!(removals.is_empty(), "{levels}: {removals:?}");
+            continue;
+        }
+        assert_eq!(removals.len(), 1, "{levels}: {removals:?}");
+        assert_eq!(removals[0]["action"], "delete");
+        let reason = removals[0]["reason"].as_str().unwrap_or_default();
+        assert!(reason.contains("nest deeper than 8 levels"), "{reason}");
+    }
+}
