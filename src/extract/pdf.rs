@@ -2,12 +2,12 @@
 //! byte-order mark), and the strings shown in every stream once its filters
 //! are undone (Flate, LZW, ASCIIHex, ASCII85, run length; through lopdf,
 //! bounded by the budget), a `TJ` array's pieces joined. A file lopdf cannot
-//! load is read by a lenient scan of its own: strings in the raw bytes, and
-//! every `stream … endstream` inflated where it is zlib data. Glyph codes of
+//! load strictly is read by a lenient scan of its own: strings in the raw
+//! bytes, and every `stream … endstream` hex-decoded where its dictionary
+//! says `ASCIIHexDecode` and inflated where it is zlib data. Glyph codes of
 //! fonts without a standard encoding (CID fonts without a ToUnicode map) are
 //! not mapped to text.
 
-use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use lopdf::{DecompressError, Document, LoadOptions, Object};
@@ -27,8 +27,11 @@ pub(super) fn extract(
     // together they stay within the budget.
     let object_streams = memchr::memmem::find_iter(bytes, b"/ObjStm").count().max(1) as u64;
     let per_stream = usize::try_from(budget.left() / object_streams).unwrap_or(usize::MAX);
+    // Strict: lopdf's repair of a damaged file scans it for objects, slow on
+    // large damaged files; such a file takes the lenient path below.
     let options = LoadOptions {
         max_decompressed_size: Some(per_stream),
+        strict: true,
         ..LoadOptions::default()
     };
     let loaded = catch_unwind(AssertUnwindSafe(|| {
@@ -118,9 +121,22 @@ fn lenient(
         let rest = bytes.get(start..).unwrap_or_default();
         let end = memchr::memmem::find(rest, b"endstream").unwrap_or(rest.len());
         let raw = rest.get(..end).unwrap_or_default();
-        let decoder = flate2::read::ZlibDecoder::new(raw);
-        if let Some(data) = inflate::read_bounded(decoder.take(u64::MAX), budget)? {
-            sink(Piece::Text(shown_text(&data).as_bytes()));
+        let dict = bytes
+            .get(start.saturating_sub(300)..start)
+            .unwrap_or_default();
+        let names = |n: &[&[u8]]| n.iter().any(|n| memchr::memmem::find(dict, n).is_some());
+        let data = if names(&[b"/ASCIIHexDecode", b"/AHx"]) {
+            let end = memchr::memchr(b'>', raw).unwrap_or(raw.len());
+            let hex = unhex(raw.get(..end).unwrap_or_default());
+            budget.charge(hex.len() as u64)?;
+            sink(Piece::Text(shown_text(&hex).as_bytes()));
+            std::borrow::Cow::Owned(hex)
+        } else {
+            std::borrow::Cow::Borrowed(raw)
+        };
+        let decoder = flate2::read::ZlibDecoder::new(&data[..]);
+        if let Some(inflated) = inflate::read_bounded(decoder, budget)? {
+            sink(Piece::Text(shown_text(&inflated).as_bytes()));
         }
         from = start + end;
     }
@@ -157,7 +173,7 @@ pub(super) fn shown_text(data: &[u8]) -> String {
         match b {
             b'(' => {
                 let (s, len) = literal(data.get(i..).unwrap_or_default());
-                out.push_str(&decode_string(&s));
+                push_text(&mut out, &s);
                 if !in_array {
                     out.push(' ');
                 }
@@ -172,7 +188,7 @@ pub(super) fn shown_text(data: &[u8]) -> String {
                     .iter()
                     .all(|c| c.is_ascii_hexdigit() || c.is_ascii_whitespace())
                 {
-                    out.push_str(&decode_string(&unhex(hex)));
+                    push_text(&mut out, &unhex(hex));
                     if !in_array {
                         out.push(' ');
                     }
@@ -211,6 +227,21 @@ pub(super) fn shown_text(data: &[u8]) -> String {
         }
     }
     out
+}
+
+/// Adds the text of the string `s` to `out` if it reads as text: glyph
+/// codes of fonts without a standard encoding, and the random bytes a
+/// damaged file's compressed data shows as strings, would only cost time.
+fn push_text(out: &mut String, s: &[u8]) {
+    let text = decode_string(s);
+    let controls = text
+        .chars()
+        .filter(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{c}'))
+        .count();
+    let high = text.chars().filter(|c| !c.is_ascii()).count();
+    if controls == 0 && high * 2 <= text.chars().count() {
+        out.push_str(&text);
+    }
 }
 
 /// The literal string at the start of `s` (at its `(`): its bytes, escapes
@@ -293,6 +324,10 @@ mod tests {
         let t = shown_text(b"BT /F1 12 Tf [(Ja) -20 (ne) -300 (Doe)] TJ (J\\141ne\\040Roe) Tj <4A616E65 20446F65> Tj <</A 1>> % (x)\n ET");
         assert_eq!(t, "Jane Doe Jane Roe Jane Doe ");
         assert_eq!(decode_string(b"\xfe\xff\x00J\x00o"), "Jo");
+        assert_eq!(
+            shown_text(b"(\\001\\002) Tj <FFFE00> Tj (Zo\\353) Tj"),
+            "  Zo\u{eb} "
+        );
         assert_eq!(literal(b"(a(b)c\\)d) rest").0, b"a(b)c)d");
         assert_eq!(unhex(b"4a6"), b"J`");
     }
