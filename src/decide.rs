@@ -139,6 +139,13 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// Bounds what extracting one message's attachments may produce
+    /// (`--max-message-size`, see [`Matcher::with_expand_limit`]).
+    pub fn with_expand_limit(mut self, limit: u64) -> Self {
+        self.matcher = self.matcher.with_expand_limit(limit);
+        self
+    }
+
     /// The compiled matcher, for scanning non-mail data.
     pub fn matcher(&self) -> &Matcher {
         &self.matcher
@@ -162,9 +169,9 @@ impl<'a> Engine<'a> {
         let findings = self.matcher.scan(&input);
         // A message the matcher could not see whole may hold an identifier
         // anywhere: it is deleted, in the dry run as in the scrub.
-        let too_deep = findings.parse == ParseStatus::TooDeep;
+        let unsearchable = unsearchable(findings.parse).is_some();
         let planned = match findings.strongest_role() {
-            _ if too_deep => Action::Delete,
+            _ if unsearchable => Action::Delete,
             Some(role) => self.request.policy.action_for(role),
             None => return Ok(Verdict::untouched(findings.parse)),
         };
@@ -188,7 +195,6 @@ impl<'a> Engine<'a> {
     /// The verdict for an affected message before any redaction: deleted,
     /// with what was found and the hashes of the original.
     fn deletion(&self, message: &Message, findings: &Findings, planned: Action) -> Verdict {
-        let too_deep = findings.parse == ParseStatus::TooDeep;
         Verdict {
             outcome: Outcome::Delete,
             subjects: findings.subjects(),
@@ -200,7 +206,7 @@ impl<'a> Engine<'a> {
                 message.bytes.len() as u64,
             )),
             sanitized: None,
-            reason: too_deep.then(|| format!("nesting deeper than {MAX_DEPTH} levels")),
+            reason: unsearchable(findings.parse).map(|f| f.to_string()),
             message_id: message_id(message.rfc822()).map(|id| self.hasher.message(id)),
             parse: findings.parse,
             dropped_attachments: Vec::new(),
@@ -278,8 +284,8 @@ impl<'a> Engine<'a> {
             envelope: (!envelope.is_empty()).then(|| crate::mailbox::trim_eol(envelope)),
             raw: &rfc822,
         });
-        if rescan.parse == ParseStatus::TooDeep {
-            return Err(FailClosed::TooDeep);
+        if let Some(failed) = unsearchable(rescan.parse) {
+            return Err(failed);
         }
         if let Some(hit) = rescan.hits.first() {
             return Err(FailClosed::Left(describe(&hit.location, &self.matcher)));
@@ -309,12 +315,36 @@ enum FailClosed {
     /// The redacted message nests too deeply to be searched whole.
     #[error("nesting deeper than {MAX_DEPTH} levels")]
     TooDeep,
+    /// An attachment expands past `--max-message-size` when decompressed.
+    #[error("an attachment expands past the size limit (--max-message-size) when decompressed")]
+    AttachmentTooLarge,
+    /// Archives inside an attachment nest too deeply.
+    #[error(
+        "archives or compressed streams in an attachment nest deeper than {} levels",
+        crate::extract::MAX_DEPTH
+    )]
+    AttachmentTooDeep,
+    /// A reader of an attachment's format failed.
+    #[error("an attachment could not be read (its reader failed unexpectedly)")]
+    AttachmentUnreadable,
     /// The matcher still finds an identifier, at this place.
     #[error("an identifier is left after redaction ({0})")]
     Left(String),
     /// The raw scan still finds one.
     #[error("the raw bytes still hold an identifier after redaction")]
     RawLeft,
+}
+
+/// Why a message the matcher could not search whole must be deleted, for
+/// the parse statuses that say so.
+fn unsearchable(parse: ParseStatus) -> Option<FailClosed> {
+    match parse {
+        ParseStatus::TooDeep => Some(FailClosed::TooDeep),
+        ParseStatus::AttachmentTooLarge => Some(FailClosed::AttachmentTooLarge),
+        ParseStatus::AttachmentTooDeep => Some(FailClosed::AttachmentTooDeep),
+        ParseStatus::AttachmentUnreadable => Some(FailClosed::AttachmentUnreadable),
+        ParseStatus::Skipped | ParseStatus::Parsed | ParseStatus::Unparsed => None,
+    }
 }
 
 /// A location named without its content: where a hit is, never what.

@@ -10,6 +10,7 @@ use super::headers::split_fields;
 use super::html::{decode_entities, strip_tags};
 use super::nesting::{MAX_DEPTH, parser_safe};
 use super::{Location, ParseStatus, Role, Scan};
+use crate::extract::{self, Attachment, Piece};
 use crate::text::codec::decode_charset;
 use crate::text::rfc2047::decode_value;
 
@@ -154,10 +155,13 @@ fn scan_leaf(
     depth: usize,
 ) {
     match body {
-        PartType::Text(text) => scan.text(text, Role::Mention, false, location),
+        PartType::Text(text) => {
+            scan.text(text, Role::Mention, false, location.clone());
+            scan_inside(scan, part, text.as_bytes(), location, path, depth);
+        }
         PartType::Html(html) => scan_html(scan, html, location),
         PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
-            scan_binary(scan, part, bytes, location);
+            scan_binary(scan, part, bytes, location, path, depth);
             if is_message_type(part) {
                 walk_message_bytes(scan, bytes, path, depth);
             }
@@ -241,8 +245,17 @@ fn scan_html(scan: &mut Scan<'_>, html: &str, location: Location) {
 }
 
 /// Any other leaf: decoded with its declared charset, a BOM, or as UTF-8;
-/// HTML by subtype or file name is handled as HTML.
-fn scan_binary(scan: &mut Scan<'_>, part: &MessagePart<'_>, bytes: &[u8], location: Location) {
+/// HTML by subtype or file name is handled as HTML; and the texts inside it
+/// (at `path` and `depth`, see [`scan_inside`]).
+fn scan_binary(
+    scan: &mut Scan<'_>,
+    part: &MessagePart<'_>,
+    bytes: &[u8],
+    location: Location,
+    path: &[usize],
+    depth: usize,
+) {
+    scan_inside(scan, part, bytes, location.clone(), path, depth);
     let ct = part.content_type();
     let charset = ct.and_then(|c| c.attribute("charset"));
     let subtype = ct.and_then(|c| c.subtype()).unwrap_or_default();
@@ -266,6 +279,47 @@ fn scan_binary(scan: &mut Scan<'_>, part: &MessagePart<'_>, bytes: &[u8], locati
         scan_html(scan, &text, location);
     } else {
         scan.text(&text, Role::Mention, false, location);
+    }
+}
+
+/// The texts inside an attachment of `part` whose content is `bytes`
+/// (office documents, archives, gzip, PDF, RTF, TNEF, vCard, iCalendar; see
+/// `crate::extract`), searched at `location`; an enclosed message found
+/// there (an `.eml` file, in an archive or not) is parsed and walked below
+/// `path`. A `message/rfc822` part is walked by the caller already. The
+/// extraction draws on the scan's budget; when it runs out (or archives
+/// nest too deeply) the scan records it, and the message fails closed.
+fn scan_inside(
+    scan: &mut Scan<'_>,
+    part: &MessagePart<'_>,
+    bytes: &[u8],
+    location: Location,
+    path: &[usize],
+    depth: usize,
+) {
+    let content_type = part.content_type().map_or_else(String::new, |c| {
+        format!("{}/{}", c.ctype(), c.subtype().unwrap_or_default())
+    });
+    let att = Attachment {
+        bytes,
+        content_type: &content_type,
+        name: part.attachment_name().unwrap_or_default(),
+    };
+    if is_message_type(part) || extract::sniff(&att).is_none() {
+        return;
+    }
+    let mut budget = scan.budget;
+    let mut messages: Vec<Vec<u8>> = Vec::new();
+    let result = extract::extract(&att, &mut budget, 0, &mut |piece| match piece {
+        Piece::Text(text) => scan.text_bytes(text, Role::Mention, false, location.clone()),
+        Piece::Message(message) => messages.push(message.to_vec()),
+    });
+    scan.budget = budget;
+    if let Err(exceeded) = result {
+        scan.unextracted.get_or_insert(exceeded);
+    }
+    for message in messages {
+        walk_message_bytes(scan, &message, path, depth);
     }
 }
 
@@ -300,6 +354,11 @@ static MARKERS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
             "text/html",
             ".htm",
             "charset",
+            // Formats whose text only extraction reveals (`crate::extract`).
+            "%PDF",
+            "{\\rtf",
+            "BEGIN:VCARD",
+            "BEGIN:VCALENDAR",
         ])
         .ok()
 });
@@ -323,7 +382,8 @@ const ASCII_SAFE_CHARSETS: &[&str] = &[
 
 /// True if ASCII `raw` may contain encoded text (RFC 2047 words, RFC 2231
 /// parameters, base64 or quoted-printable parts, HTML, character references,
-/// a charset that does not map ASCII to itself).
+/// a charset that does not map ASCII to itself, a PDF, RTF, vCard or
+/// iCalendar document whose escapes or folds extraction undoes).
 pub(crate) fn may_hide_text(raw: &[u8]) -> bool {
     let Some(ac) = MARKERS.as_ref() else {
         return true;
@@ -401,6 +461,10 @@ mod tests {
             "charset=\"iso-2022-jp\"",
             "charset = utf-16",
             "charset=x-unknown",
+            "%PDF-1.4 <4a616e65>",
+            "{\\rtf1 J\\'61ne}",
+            "begin:vcard",
+            "BEGIN:VCALENDAR",
         ];
         for h in hidden {
             assert!(may_hide_text(h.as_bytes()), "{h}");

@@ -50,7 +50,13 @@ use patterns::Patterns;
 #[derive(Debug)]
 pub struct Matcher {
     patterns: Patterns,
+    /// The bytes the extraction of one message's attachments may produce.
+    expand_limit: u64,
 }
+
+/// The default of [`Matcher::with_expand_limit`]: the default
+/// `--max-message-size`, 256 MiB.
+pub const DEFAULT_EXPAND_LIMIT: u64 = 256 << 20;
 
 /// One message to scan.
 #[derive(Debug, Clone, Copy)]
@@ -327,6 +333,18 @@ pub enum ParseStatus {
     /// limit were not scanned, so the message cannot be proven clean. The
     /// engine deletes it (fail closed).
     TooDeep,
+    /// An attachment expands (decompressed, or copied out of archives) past
+    /// the limit of [`Matcher::with_expand_limit`] for the message: a
+    /// decompression bomb, or more than can be searched. The engine deletes
+    /// the message (fail closed).
+    AttachmentTooLarge,
+    /// Archives or compressed streams inside an attachment nest deeper than
+    /// 8 levels. The engine deletes the message (fail closed).
+    AttachmentTooDeep,
+    /// A reader of an attachment's format failed unexpectedly, so its
+    /// content was not searched whole. The engine deletes the message (fail
+    /// closed).
+    AttachmentUnreadable,
 }
 
 /// Everything found in one message.
@@ -394,7 +412,16 @@ impl Matcher {
     pub fn new(request: &ErasureRequest) -> Matcher {
         Matcher {
             patterns: Patterns::new(request),
+            expand_limit: DEFAULT_EXPAND_LIMIT,
         }
+    }
+
+    /// Bounds what the extraction of one message's attachments (archives,
+    /// compressed streams) may produce, in bytes (`--max-message-size`);
+    /// past it the message is [`ParseStatus::AttachmentTooLarge`].
+    pub fn with_expand_limit(mut self, limit: u64) -> Matcher {
+        self.expand_limit = limit;
+        self
     }
 
     /// False if the request could not be compiled for search (never seen:
@@ -437,6 +464,13 @@ impl Matcher {
                 parse = ParseStatus::TooDeep;
             }
         }
+        parse = match scan.unextracted {
+            _ if parse == ParseStatus::TooDeep => parse,
+            Some(crate::extract::Exceeded::Size) => ParseStatus::AttachmentTooLarge,
+            Some(crate::extract::Exceeded::Depth) => ParseStatus::AttachmentTooDeep,
+            Some(crate::extract::Exceeded::Failed) => ParseStatus::AttachmentUnreadable,
+            None => parse,
+        };
         scan.raw(&fields);
         Findings {
             hits: scan.hits,
@@ -509,6 +543,11 @@ pub(crate) struct Scan<'m> {
     /// Set when mail-parser's tree may be incomplete (an encoding problem,
     /// an enclosed message, parsed or not): the salvage scan runs.
     incomplete: bool,
+    /// What the extraction of attachments may still produce.
+    budget: crate::extract::Budget,
+    /// Set when an extraction stopped at a bound: the attachment was not
+    /// searched whole.
+    unextracted: Option<crate::extract::Exceeded>,
 }
 
 impl<'m> Scan<'m> {
@@ -520,6 +559,8 @@ impl<'m> Scan<'m> {
             seen: HashSet::new(),
             too_deep: false,
             incomplete: false,
+            budget: crate::extract::Budget::new(matcher.expand_limit),
+            unextracted: None,
         }
     }
 

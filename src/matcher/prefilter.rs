@@ -420,7 +420,14 @@ fn leaf_or_multipart(
         is_text: ctype.eq_ignore_ascii_case(b"text"),
         may_be_html: may_be_html(raw, fields, ct)?,
     };
-    leaf_ok(p, &leaf, decode_transfer(cte, body_bytes)?)
+    let decoded = decode_transfer(cte, body_bytes)?;
+    // What extraction finds inside an attachment is not judged here.
+    let disposition = field(raw, fields, "content-disposition")?.unwrap_or_default();
+    ensure(!crate::extract::may_hold_format(
+        &decoded,
+        &[ct, disposition],
+    ))?;
+    leaf_ok(p, &leaf, decoded)
 }
 
 /// The type and subtype of a Content-Type value: plain tokens around one

@@ -274,7 +274,8 @@ pub fn scrub(
     let key_file = options.key_file.as_deref();
     refuse_collisions(input, request, key_file, &output_target, &manifest_target)?;
     let hasher = Hasher::new(options.key.clone());
-    let engine = Engine::new(&request.request, hasher.clone(), options.on_unredactable);
+    let engine = Engine::new(&request.request, hasher.clone(), options.on_unredactable)
+        .with_expand_limit(options.max_message_size);
     refuse_incomplete(engine.matcher())?;
     let txn = Transaction::begin(&output_target, &manifest_target, &options.pipeline.cancel)?;
     let run = ScrubRun {
@@ -700,7 +701,8 @@ pub fn scan(
     on_affected: impl FnMut(&Affected<'_>) -> Result<()>,
 ) -> Result<ScanSummary> {
     let hasher = Hasher::default();
-    let engine = Engine::new(&request.request, hasher.clone(), on_unredactable);
+    let engine = Engine::new(&request.request, hasher.clone(), on_unredactable)
+        .with_expand_limit(limits.max_message_size);
     refuse_incomplete(engine.matcher())?;
     let opened = container::open(
         input.open_counted(pipeline_options.progress.as_ref())?,

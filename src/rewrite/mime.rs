@@ -7,6 +7,7 @@ use std::ops::Range;
 use super::header::{self, Block};
 use super::mapped::{self, Edit};
 use super::{DroppedAttachment, Finder, MAX_DEPTH, RewriteError, RewriteOptions, html, params};
+use crate::extract;
 use crate::text::base64::decode_lenient as base64_lenient;
 use crate::text::codec::{self, Base64Layout, Charset};
 use crate::text::qp::decode_lenient as qp_lenient;
@@ -48,6 +49,8 @@ struct PartInfo {
     charset: Option<Vec<u8>>,
     cte: Cte,
     digest: bool,
+    /// The attachment's file name, if it has one.
+    filename: Option<String>,
 }
 
 /// File name extensions of attachments redacted as text.
@@ -90,6 +93,7 @@ fn part_info(bytes: &[u8], block: &Block, default: DefaultType) -> PartInfo {
         mime,
         charset: param(&ct_params, "charset").map(String::into_bytes),
         cte,
+        filename,
     }
 }
 
@@ -329,7 +333,9 @@ impl<'a> Walker<'a> {
 
     /// Redacts one part `child` of a multipart at `depth`: a binary part is
     /// replaced by a stub when binary parts are stubbed, any other part is
-    /// redacted as an entity. `Some` when it changed.
+    /// redacted as an entity; a text-like part whose inside (RTF escapes,
+    /// vCard folds …, see `crate::extract`) still holds an identifier after
+    /// that is stubbed too. `Some` when it changed.
     fn part(
         &mut self,
         child: &[u8],
@@ -341,7 +347,39 @@ impl<'a> Walker<'a> {
         if child_info.kind == Kind::Binary && self.options.stub_binary_attachments {
             return Ok(Some(self.stub(child, &child_info, child_path)));
         }
-        self.entity(child, &child_path, depth + 1, default)
+        let redacted = self.entity(child, &child_path, depth + 1, default)?;
+        if matches!(child_info.kind, Kind::Text { .. })
+            && self.options.stub_binary_attachments
+            && self.hides_hit(redacted.as_deref().unwrap_or(child), &child_info)
+        {
+            return Ok(Some(self.stub(child, &child_info, child_path)));
+        }
+        Ok(redacted)
+    }
+
+    /// True if the texts extracted from the leaf `entity` (described by
+    /// `info`) hold a hit, or cannot all be extracted.
+    fn hides_hit(&self, entity: &[u8], info: &PartInfo) -> bool {
+        let block = header::parse_block(entity);
+        let body = entity.get(block.body_start..).unwrap_or_default();
+        let Some(decoded) = transfer_decode(body, info.cte) else {
+            return false;
+        };
+        let att = extract::Attachment {
+            bytes: &decoded,
+            content_type: &info.mime,
+            name: info.filename.as_deref().unwrap_or_default(),
+        };
+        if extract::sniff(&att).is_none() {
+            return false;
+        }
+        let mut budget = extract::Budget::new(crate::matcher::DEFAULT_EXPAND_LIMIT);
+        let mut found = false;
+        let complete = extract::extract(&att, &mut budget, 0, &mut |piece| {
+            let (extract::Piece::Text(t) | extract::Piece::Message(t)) = piece;
+            found = found || !self.finder.find(&String::from_utf8_lossy(t)).is_empty();
+        });
+        found || complete.is_err()
     }
 
     /// Redacts an enclosed message, decoding and re-encoding its transfer

@@ -152,7 +152,7 @@ pub fn verify(output: &Input, options: &VerifyOptions<'_>) -> Result<VerifyRepor
         Err(e) => return Ok(invalid_manifest_report(&e)),
     };
     let hasher = Hasher::new(options.key.clone());
-    let engine = request_engine(options.request, &hasher)?;
+    let engine = request_engine(options.request, &hasher, options.max_message_size)?;
     let matcher = engine.as_ref().map(Engine::matcher);
     let namer = Namer::new(matcher, &hasher, &manifest);
     let mut checks = vec![Check::new(
@@ -202,8 +202,12 @@ fn walk_checks(
 fn request_engine<'r>(
     request: Option<&'r LoadedRequest>,
     hasher: &Hasher,
+    max_message_size: u64,
 ) -> Result<Option<Engine<'r>>> {
-    let engine = request.map(|r| Engine::new(&r.request, hasher.clone(), OnUnredactable::Delete));
+    let engine = request.map(|r| {
+        Engine::new(&r.request, hasher.clone(), OnUnredactable::Delete)
+            .with_expand_limit(max_message_size)
+    });
     if let Some(engine) = &engine {
         crate::ops::refuse_incomplete(engine.matcher())?;
     }

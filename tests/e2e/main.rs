@@ -14,6 +14,7 @@ mod nesting;
 mod plan;
 mod planted;
 mod props;
+mod recall_attachments;
 mod recall_contacts;
 mod recall_names;
 mod reports;

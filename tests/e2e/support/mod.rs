@@ -11,9 +11,11 @@ pub mod encode;
 pub mod erasure;
 pub mod family;
 pub mod mail;
+pub mod pdfread;
 pub mod rng;
 pub mod tarw;
 pub mod unpack;
+pub mod zipread;
 
 pub use check::*;
 pub use cli::*;
