@@ -157,9 +157,8 @@ impl<'a> Engine<'a> {
         let findings = self.matcher.scan(&input);
         // A message the matcher could not see whole may hold an identifier
         // anywhere: it is deleted, in the dry run as in the scrub.
-        let too_deep = findings.parse == ParseStatus::TooDeep;
         let planned = match findings.strongest_role() {
-            _ if too_deep => Action::Delete,
+            _ if fail_closed_reason(findings.parse).is_some() => Action::Delete,
             Some(role) => self.request.policy.action_for(role),
             None => return Ok(Verdict::untouched(findings.parse)),
         };
@@ -183,7 +182,6 @@ impl<'a> Engine<'a> {
     /// The verdict for an affected message before any redaction: deleted,
     /// with what was found and the hashes of the original.
     fn deletion(&self, message: &Message, findings: &Findings, planned: Action) -> Verdict {
-        let too_deep = findings.parse == ParseStatus::TooDeep;
         Verdict {
             outcome: Outcome::Delete,
             subjects: findings.subjects(),
@@ -194,7 +192,7 @@ impl<'a> Engine<'a> {
                 message.bytes.len() as u64,
             )),
             sanitized: None,
-            reason: too_deep.then(|| format!("nesting deeper than {MAX_DEPTH} levels")),
+            reason: fail_closed_reason(findings.parse),
             message_id: message_id(message.rfc822()).map(|id| self.hasher.message(id)),
             parse: findings.parse,
             dropped_attachments: Vec::new(),
@@ -272,8 +270,10 @@ impl<'a> Engine<'a> {
             envelope: (!envelope.is_empty()).then(|| crate::mailbox::trim_eol(envelope)),
             raw: &rfc822,
         });
-        if rescan.parse == ParseStatus::TooDeep {
-            return Err(FailClosed::TooDeep);
+        match rescan.parse {
+            ParseStatus::TooDeep => return Err(FailClosed::TooDeep),
+            ParseStatus::Undecodable => return Err(FailClosed::Undecodable),
+            _ => {}
         }
         if let Some(hit) = rescan.hits.first() {
             return Err(FailClosed::Left(describe(&hit.location, &self.matcher)));
@@ -290,6 +290,20 @@ impl<'a> Engine<'a> {
     }
 }
 
+/// The manifest's reason for a message with a part that cannot be decoded.
+const UNDECODABLE: &str = "a part cannot be decoded with confidence (unknown transfer encoding, \
+                           or more encoded text than the decoding budget)";
+
+/// The reason a message the matcher could not see whole is deleted, whatever
+/// was found in it (fail closed); `None` when it was seen whole.
+fn fail_closed_reason(parse: ParseStatus) -> Option<String> {
+    match parse {
+        ParseStatus::TooDeep => Some(format!("nesting deeper than {MAX_DEPTH} levels")),
+        ParseStatus::Undecodable => Some(UNDECODABLE.to_owned()),
+        ParseStatus::Skipped | ParseStatus::Parsed | ParseStatus::Unparsed => None,
+    }
+}
+
 /// Why a planned redaction becomes a deletion (fail closed): the reason the
 /// manifest records, which never holds an identifier.
 #[derive(Debug, thiserror::Error)]
@@ -303,6 +317,9 @@ enum FailClosed {
     /// The redacted message nests too deeply to be searched whole.
     #[error("nesting deeper than {MAX_DEPTH} levels")]
     TooDeep,
+    /// A part of the redacted message cannot be decoded with confidence.
+    #[error("{UNDECODABLE}")]
+    Undecodable,
     /// The matcher still finds an identifier, at this place.
     #[error("an identifier is left after redaction ({0})")]
     Left(String),

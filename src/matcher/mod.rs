@@ -29,6 +29,7 @@ mod mime;
 mod nesting;
 mod patterns;
 mod prefilter;
+mod rawnet;
 mod salvage;
 #[cfg(test)]
 mod tests;
@@ -207,6 +208,11 @@ pub enum ParseStatus {
     /// limit were not scanned, so the message cannot be proven clean. The
     /// engine deletes it (fail closed).
     TooDeep,
+    /// A part cannot be decoded with confidence (an unknown
+    /// Content-Transfer-Encoding, or more encoded text than the safety
+    /// net's decoding budget), so the message cannot be proven clean. The
+    /// engine deletes it (fail closed).
+    Undecodable,
 }
 
 /// Everything found in one message.
@@ -302,6 +308,9 @@ impl Matcher {
             }
         }
         scan.raw(&fields);
+        if scan.undecodable && parse != ParseStatus::TooDeep {
+            parse = ParseStatus::Undecodable;
+        }
         Findings {
             hits: scan.hits,
             parse,
@@ -349,12 +358,18 @@ impl Matcher {
     }
 
     /// The prefilter: false only if the message is plain ASCII without any
-    /// encoding that could hide an identifier, and no identifier occurs in it
-    /// literally.
+    /// encoding that could hide an identifier (no transfer encoding but the
+    /// identity ones, nothing the safety net would decode), and no
+    /// identifier occurs in it literally.
     fn may_match(&self, msg: &MessageInput<'_>) -> bool {
         let parts = [msg.envelope.unwrap_or_default(), msg.raw];
         parts.iter().any(|bytes| match std::str::from_utf8(bytes) {
-            Ok(s) if s.is_ascii() && !mime::may_hide_text(bytes) => {
+            Ok(s)
+                if s.is_ascii()
+                    && !mime::may_hide_text(bytes)
+                    && !mime::has_unknown_encoding(bytes)
+                    && !rawnet::looks_encoded(bytes) =>
+            {
                 self.patterns.may_match_ascii(s)
             }
             _ => true,
@@ -373,6 +388,13 @@ pub(crate) struct Scan<'m> {
     /// Set when mail-parser's tree may be incomplete (an encoding problem,
     /// an enclosed message, parsed or not): the salvage scan runs.
     incomplete: bool,
+    /// Set when a part cannot be decoded with confidence (see
+    /// [`ParseStatus::Undecodable`]).
+    undecodable: bool,
+    /// Base64 and quoted-printable bodies (ranges of the outer buffer)
+    /// mail-parser decoded without a problem: the safety net's decodings
+    /// need not read them again when they are regular.
+    clean: Vec<Range<usize>>,
 }
 
 impl<'m> Scan<'m> {
@@ -384,6 +406,8 @@ impl<'m> Scan<'m> {
             seen: HashSet::new(),
             too_deep: false,
             incomplete: false,
+            undecodable: false,
+            clean: Vec::new(),
         }
     }
 
@@ -441,11 +465,24 @@ impl<'m> Scan<'m> {
         }
     }
 
-    /// The safety net: scans the raw bytes. Hits inside a top-level header
-    /// field get that field's role.
+    /// The safety net: scans the raw bytes, and what every run in them that
+    /// looks encoded decodes to (see `rawnet`). Hits inside a top-level
+    /// header field get that field's role.
     fn raw(&mut self, fields: &[headers::Field]) {
         for segment in text_segments(self.outer) {
             self.raw_segment(fields, segment);
+        }
+        self.raw_decodings();
+    }
+
+    /// The safety net's decodings of the raw bytes, searched; past their
+    /// limits the message is undecodable (fail closed).
+    fn raw_decodings(&mut self) {
+        let clean = std::mem::take(&mut self.clean);
+        let outer = self.outer;
+        let within = rawnet::decode_all(outer, &clean, |buf| salvage::scan_decoded(self, buf));
+        if within.is_err() {
+            self.undecodable = true;
         }
     }
 

@@ -27,6 +27,7 @@ use super::headers::{Field, split_fields};
 use super::html::{decode_entities, strip_tags};
 use super::mime::{charset_is_ascii_safe, may_hide_text};
 use super::patterns::Patterns;
+use super::rawnet;
 use super::text_segments;
 use super::window::{SMALL, find_in_bytes, may_match_any_substring};
 use crate::text::base64::decode_strict as decode_base64;
@@ -56,6 +57,7 @@ fn prove(p: &Patterns, envelope: Option<&[u8]>, raw: &[u8]) -> Option<()> {
     for s in text_segments(raw) {
         ensure(no_hits(p, raw.get(s)?))?;
     }
+    raw_decodings_ok(p, raw)?;
     let body_start = body_start(raw)?;
     let fields = split_fields(raw);
     ensure(fields.last().map(|f| f.span.end) == Some(header_end(raw, body_start)?))?;
@@ -91,6 +93,32 @@ fn no_hits(p: &Patterns, text: &[u8]) -> bool {
         return true;
     }
     find_in_bytes(p, text, false).hits.is_empty()
+}
+
+/// The safety net's decodings of `raw` (`rawnet`, all of them: this proof
+/// knows no clean body) hold no hit, read as the scan reads them.
+fn raw_decodings_ok(p: &Patterns, raw: &[u8]) -> Option<()> {
+    let mut clean = true;
+    rawnet::decode_all(raw, &[], |buf| clean &= decoded_ok(p, buf)).ok()?;
+    ensure(clean)
+}
+
+/// One decoded buffer of the safety net holds no hit: as UTF-8, as
+/// windows-1252 when it is not UTF-8, and in its lines with encoded words.
+fn decoded_ok(p: &Patterns, buf: &[u8]) -> bool {
+    no_hits(p, buf)
+        && (std::str::from_utf8(buf).is_ok()
+            || no_hits(
+                p,
+                encoding_rs::WINDOWS_1252
+                    .decode_without_bom_handling(buf)
+                    .0
+                    .as_bytes(),
+            ))
+        && buf
+            .split(|&b| b == b'\n')
+            .filter(|line| memchr::memmem::find(line, b"=?").is_some())
+            .all(|line| no_hits(p, decode_value(line).as_bytes()))
 }
 
 /// Fields whose parameters mail-parser reads (attachment names, charset,

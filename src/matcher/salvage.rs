@@ -86,9 +86,14 @@ fn salvaged() -> Location {
     }
 }
 
-/// Searches one decoded body: as text, and with its encoded words decoded.
-fn scan_decoded(scan: &mut Scan<'_>, buf: &[u8]) {
+/// Searches one decoded body: as text (UTF-8; when it is not valid UTF-8,
+/// also as windows-1252), and with its encoded words decoded.
+pub(crate) fn scan_decoded(scan: &mut Scan<'_>, buf: &[u8]) {
     scan.text_bytes(buf, Role::Mention, false, salvaged());
+    if std::str::from_utf8(buf).is_err() {
+        let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(buf);
+        scan.text(&text, Role::Mention, false, salvaged());
+    }
     scan_encoded_words(scan, buf);
 }
 

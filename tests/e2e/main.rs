@@ -14,6 +14,7 @@ mod nesting;
 mod plan;
 mod planted;
 mod props;
+mod recall_encodings;
 mod reports;
 mod roundtrip;
 mod scan;

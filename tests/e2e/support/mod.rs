@@ -9,6 +9,7 @@ pub mod cli;
 pub mod compress;
 pub mod encode;
 pub mod erasure;
+pub mod lenient;
 pub mod mail;
 pub mod rng;
 pub mod tarw;
