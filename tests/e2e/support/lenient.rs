@@ -85,6 +85,37 @@ pub fn qp(text: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Every RFC 2047 encoded word (`=?charset?B|Q?text?=`, any charset label)
+/// of `text`, decoded leniently, joined.
+pub fn encoded_words(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(at) = text[i..].windows(2).position(|w| w == b"=?") {
+        let start = i + at + 2;
+        let parts: Vec<&[u8]> = text[start..].splitn(3, |&b| b == b'?').collect();
+        let [_, kind, rest] = parts[..] else {
+            break;
+        };
+        let Some(end) = rest.windows(2).position(|w| w == b"?=") else {
+            break;
+        };
+        let word = &rest[..end];
+        match kind {
+            b"B" | b"b" => out.extend(base64_ignoring_junk(word)),
+            b"Q" | b"q" => {
+                let spaced: Vec<u8> = word
+                    .iter()
+                    .map(|&b| if b == b'_' { b' ' } else { b })
+                    .collect();
+                out.extend(qp(&spaced));
+            }
+            _ => {}
+        }
+        i = start;
+    }
+    out
+}
+
 /// Every uuencoded block (`begin NNN name` ... `end`) in `text`, decoded.
 pub fn uudecode(text: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
@@ -153,6 +184,7 @@ pub fn all_texts(message: &[u8]) -> Vec<String> {
             next.push(base64_runs(b));
             next.push(qp(b));
             next.push(uudecode(b));
+            next.push(encoded_words(b));
         }
         next.retain(|b| !b.is_empty());
         bufs.extend(next.iter().cloned());
