@@ -131,8 +131,9 @@ fn span_of(part: &MessagePart<'_>, frame: Frame<'_>) -> Option<std::ops::Range<u
 const KNOWN_ENCODINGS: &[&str] = &["7bit", "8bit", "binary", "base64", "quoted-printable"];
 
 /// Notes what the safety net needs about a leaf: a Content-Transfer-Encoding
-/// nobody can decode over a non-empty body makes the message undecodable
-/// (it cannot be proven free of identifiers); a base64 or quoted-printable
+/// nobody can decode over a non-empty body, or a base64 one over a body
+/// that is mostly not base64, makes the message undecodable (it cannot be
+/// proven free of identifiers); a base64 or quoted-printable
 /// body mail-parser decoded without a problem, whose content holds nothing
 /// that looks encoded, is clean (the safety net need not decode it again).
 fn note_leaf(
@@ -144,12 +145,13 @@ fn note_leaf(
     let body = range(part.offset_body, part.offset_end)
         .and_then(|r| frame.buf.get(r))
         .unwrap_or_default();
-    if let Some(cte) = part.content_transfer_encoding()
-        && !KNOWN_ENCODINGS
-            .iter()
-            .any(|k| cte.trim().eq_ignore_ascii_case(k))
-        && !body.trim_ascii().is_empty()
-    {
+    // mail-parser's `encoding` is `None` where its decoding failed: the
+    // declared one counts.
+    let cte = part.content_transfer_encoding().map(str::trim);
+    let unknown =
+        cte.is_some_and(|cte| !KNOWN_ENCODINGS.iter().any(|k| cte.eq_ignore_ascii_case(k)));
+    let base64 = cte.is_some_and(|cte| cte.eq_ignore_ascii_case("base64"));
+    if (unknown && !body.trim_ascii().is_empty()) || (base64 && is_not_base64(body)) {
         scan.undecodable = true;
     }
     let encoded = matches!(part.encoding, Encoding::Base64 | Encoding::QuotedPrintable);
@@ -161,6 +163,21 @@ fn note_leaf(
     {
         scan.clean.push(span);
     }
+}
+
+/// True if a body declared base64 is mostly something else (a quarter or
+/// more of its bytes outside the alphabet, `=` and white space): no reading
+/// of it can be trusted, so it cannot be proven free of identifiers.
+fn is_not_base64(body: &[u8]) -> bool {
+    let junk = body
+        .iter()
+        .filter(|&&b| {
+            !(b.is_ascii_alphanumeric()
+                || matches!(b, b'+' | b'/' | b'=')
+                || b.is_ascii_whitespace())
+        })
+        .count();
+    junk > 0 && junk * 4 >= body.len()
 }
 
 /// True for the labels of UTF-8 (and of ASCII, a subset).
