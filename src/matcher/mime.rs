@@ -10,7 +10,7 @@ use mail_parser::{Encoding, Message, MessageParser, MessagePart, MimeHeaders, Pa
 use super::headers::split_fields;
 use super::html::{decode_entities, strip_tags};
 use super::nesting::{MAX_DEPTH, parser_safe};
-use super::rawnet::looks_encoded;
+use super::rawnet::{Clean, is_binary};
 use super::{Location, ParseStatus, Role, Scan};
 use crate::text::base64::decode_lenient as base64_lenient;
 use crate::text::codec::decode_charset;
@@ -159,9 +159,11 @@ fn note_leaf(
         && encoded
         && !part.is_encoding_problem
         && !is_message_type(part)
-        && !looks_encoded(part.contents())
     {
-        scan.clean.push(span);
+        scan.clean.push(Clean {
+            body: span,
+            binary: is_binary(part.contents()),
+        });
     }
 }
 

@@ -394,7 +394,7 @@ pub(crate) struct Scan<'m> {
     /// Base64 and quoted-printable bodies (ranges of the outer buffer)
     /// mail-parser decoded without a problem: the safety net's decodings
     /// need not read them again when they are regular.
-    clean: Vec<Range<usize>>,
+    clean: Vec<rawnet::Clean>,
 }
 
 impl<'m> Scan<'m> {

@@ -27,9 +27,9 @@ use super::headers::{Field, split_fields};
 use super::html::{decode_entities, strip_tags};
 use super::mime::{charset_is_ascii_safe, may_hide_text};
 use super::patterns::Patterns;
-use super::rawnet;
 use super::text_segments;
 use super::window::{SMALL, find_in_bytes, may_match_any_substring};
+use super::{rawnet, salvage};
 use crate::text::base64::decode_strict as decode_base64;
 use crate::text::codec::decode_charset;
 use crate::text::qp::{decode_percent_strict, decode_strict as decode_quoted_printable};
@@ -97,9 +97,9 @@ fn no_hits(p: &Patterns, text: &[u8]) -> bool {
 }
 
 /// The safety net's decodings of `raw` hold no hit, read as the scan reads
-/// them; `clean` are the bodies this proof decoded strictly (and searched)
-/// whose content looks encoded nowhere, which need not be read again.
-fn raw_decodings_ok(p: &Patterns, raw: &[u8], clean: &[Range<usize>]) -> Option<()> {
+/// them; `clean` are the bodies this proof decoded strictly and searched,
+/// which need not be searched again.
+fn raw_decodings_ok(p: &Patterns, raw: &[u8], clean: &[rawnet::Clean]) -> Option<()> {
     let mut none = true;
     rawnet::decode_all(raw, clean, |buf| none &= decoded_ok(p, buf)).ok()?;
     ensure(none)
@@ -109,7 +109,7 @@ fn raw_decodings_ok(p: &Patterns, raw: &[u8], clean: &[Range<usize>]) -> Option<
 /// windows-1252 when it is not UTF-8, and in its lines with encoded words.
 fn decoded_ok(p: &Patterns, buf: &[u8]) -> bool {
     no_hits(p, buf)
-        && (std::str::from_utf8(buf).is_ok()
+        && (!salvage::may_be_1252_text(buf)
             || no_hits(
                 p,
                 encoding_rs::WINDOWS_1252
@@ -425,7 +425,7 @@ fn leaf_or_multipart(
     fields: &[Field],
     body: Range<usize>,
     depth: usize,
-    clean: &mut Vec<Range<usize>>,
+    clean: &mut Vec<rawnet::Clean>,
 ) -> Option<()> {
     // RFC 2045's default type, as mail-parser reads a part without one.
     let ct = field(raw, fields, "content-type")?.unwrap_or(b"text/plain");
@@ -453,13 +453,16 @@ fn leaf_or_multipart(
         may_be_html: may_be_html(raw, fields, ct)?,
     };
     let decoded = decode_transfer(cte, body_bytes)?;
-    // The full scan also reads non-ASCII text as UTF-8 and windows-1252
-    // (a declared charset may be wrong).
-    ensure(decoded.is_ascii() || other_readings_ok(p, &decoded))?;
-    if cte.is_some_and(|c| !is_identity_cte(c)) && !rawnet::looks_encoded(&decoded) {
+    // The full scan also reads non-ASCII text parts as UTF-8 and
+    // windows-1252 (a declared charset may be wrong).
+    ensure(!leaf.is_text || decoded.is_ascii() || other_readings_ok(p, &decoded))?;
+    if cte.is_some_and(|c| !is_identity_cte(c)) {
         // Decoded strictly, so every lenient reading agrees: the safety
-        // net's decodings need not read it again.
-        clean.push(body);
+        // net's decodings need not search it again.
+        clean.push(rawnet::Clean {
+            body,
+            binary: rawnet::is_binary(&decoded),
+        });
     }
     leaf_ok(p, &leaf, decoded)
 }
@@ -496,7 +499,7 @@ fn part_ok(
     raw: &[u8],
     part: Range<usize>,
     depth: usize,
-    clean: &mut Vec<Range<usize>>,
+    clean: &mut Vec<rawnet::Clean>,
 ) -> Option<()> {
     let block = raw.get(part.clone())?;
     let start = body_start(block)?;

@@ -8,7 +8,8 @@
 //! decoder reads it, and line by line, which recovers every later line.
 //! Bounded: at most [`MAX_DEPTH`] levels and [`BUDGET_FACTOR`] times the
 //! message's size decoded; past either the message cannot be searched
-//! whole (fail closed).
+//! whole (fail closed). Depth first: only the decoded buffers on one path
+//! down exist at once.
 
 use std::ops::Range;
 
@@ -34,29 +35,46 @@ const MIN_LONGEST_LINE: usize = 12;
 /// A run of short lines (base64 broken anywhere) needs this many of them.
 const MIN_SHORT_LINES: usize = 3;
 
+/// A body the MIME walk (or the structural prefilter) decoded without a
+/// problem and searched: the safety net need not search it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Clean {
+    /// The encoded body, a range of the message.
+    pub(crate) body: Range<usize>,
+    /// Its decoded content is binary (see [`is_binary`]): not decoded
+    /// again to look for encoded text inside.
+    pub(crate) binary: bool,
+}
+
+/// True if `content` looks binary: a control byte other than tab, line
+/// breaks and form feed in its first 64 KiB. Text inside binary data is
+/// not decoded by the safety net (the walk searched the bytes as text).
+pub(crate) fn is_binary(content: &[u8]) -> bool {
+    content
+        .get(..content.len().min(1 << 16))
+        .unwrap_or_default()
+        .iter()
+        .any(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c))
+}
+
 /// The limits were reached: the message cannot be searched whole.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct OverBudget;
 
 /// Decodes every encoded-looking run of `raw` and of what they decode to,
-/// calling `visit` on each decoded buffer. Base64 runs whose exact bytes
-/// are one of the `clean` bodies (already decoded by the MIME walk, and
-/// canonical, so every decoder reads them alike) and quoted-printable
-/// stretches inside a `clean` body that decode strictly are not decoded
-/// again at the top level.
+/// calling `visit` on each decoded buffer to search. Base64 runs whose
+/// exact bytes are one of the `clean` bodies (decoded and searched by the
+/// MIME walk, and canonical, so every decoder reads them alike) and
+/// quoted-printable stretches inside a `clean` body that decode strictly
+/// are not searched again, only decoded further (not even that when the
+/// content is binary).
 pub(crate) fn decode_all(
     raw: &[u8],
-    clean: &[Range<usize>],
+    clean: &[Clean],
     mut visit: impl FnMut(&[u8]),
 ) -> Result<(), OverBudget> {
     let mut budget = raw.len().saturating_mul(BUDGET_FACTOR).max(MIN_BUDGET);
-    let mut work: Vec<(Vec<u8>, usize)> = Vec::new();
-    push_decoded(raw, clean, 1, &mut work, &mut budget)?;
-    while let Some((buf, level)) = work.pop() {
-        visit(&buf);
-        push_decoded(&buf, &[], level + 1, &mut work, &mut budget)?;
-    }
-    Ok(())
+    descend(raw, clean, 1, &mut budget, &mut visit)
 }
 
 /// True if `raw` holds anything [`decode_all`] would decode (a cheap pass:
@@ -65,14 +83,20 @@ pub(crate) fn looks_encoded(raw: &[u8]) -> bool {
     !base64_runs(raw).is_empty() || !qp_stretches(raw).is_empty() || !uu_blocks(raw).is_empty()
 }
 
-fn push_decoded(
+/// The decodings of `buf` (at `level`), one at a time: each is visited and
+/// descended into before the next is made, so only the buffers on one path
+/// down exist at once (memory: the message's size, not the budget). The
+/// recursion stops at [`MAX_DEPTH`] levels.
+fn descend(
     buf: &[u8],
-    clean: &[Range<usize>],
+    clean: &[Clean],
     level: usize,
-    work: &mut Vec<(Vec<u8>, usize)>,
     budget: &mut usize,
+    visit: &mut dyn FnMut(&[u8]),
 ) -> Result<(), OverBudget> {
-    let mut push = |decoded: Vec<u8>| {
+    // A decoding is searched (`visit`) unless the MIME walk searched the same
+    // bytes already (`seen`); either way what it holds is decoded further.
+    let mut each = |decoded: Vec<u8>, seen: bool| {
         if decoded.is_empty() {
             return Ok(());
         }
@@ -80,32 +104,39 @@ fn push_decoded(
             return Err(OverBudget);
         }
         *budget = budget.checked_sub(decoded.len()).ok_or(OverBudget)?;
-        work.push((decoded, level));
-        Ok(())
+        if !seen {
+            visit(&decoded);
+        }
+        descend(&decoded, &[], level + 1, budget, visit)
     };
     for run in base64_runs(buf) {
         let bytes = buf.get(run.clone()).unwrap_or_default();
         let aligned = is_aligned(bytes);
-        if aligned && clean.iter().any(|c| is_whole_body(buf, c, &run)) {
-            continue;
+        let seen = clean
+            .iter()
+            .find(|c| aligned && is_whole_body(buf, &c.body, &run));
+        match seen {
+            Some(c) if c.binary => {}
+            Some(_) => each(base64_joined(bytes), true)?,
+            None => each(base64_joined(bytes), false)?,
         }
-        push(base64_joined(bytes))?;
         if !aligned {
-            push(base64_by_lines(bytes))?;
+            each(base64_by_lines(bytes), false)?;
         }
     }
     for stretch in qp_stretches(buf) {
         let bytes = buf.get(stretch.clone()).unwrap_or_default();
         let inside = clean
             .iter()
-            .any(|c| c.start <= stretch.start && stretch.end <= c.end);
-        if inside && qp_strict(bytes).is_some() {
-            continue;
+            .find(|c| c.body.start <= stretch.start && stretch.end <= c.body.end);
+        match (inside, qp_strict(bytes)) {
+            (Some(c), Some(_)) if c.binary => {}
+            (Some(_), Some(strict)) => each(strict, true)?,
+            _ => each(quoted_printable(bytes), false)?,
         }
-        push(quoted_printable(bytes))?;
     }
     for block in uu_blocks(buf) {
-        push(uudecode(buf.get(block).unwrap_or_default()))?;
+        each(uudecode(buf.get(block).unwrap_or_default()), false)?;
     }
     Ok(())
 }
@@ -125,22 +156,36 @@ fn is_whole_body(buf: &[u8], body: &Range<usize>, run: &Range<usize>) -> bool {
             == body.end - trail
 }
 
-/// A byte of the base64 alphabet (without `=`).
-fn is_alphabet(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'+' || b == b'/'
+/// What a line is made of: bytes of the base64 alphabet, `=` bytes, and
+/// whether it has a blank or a non-ASCII byte. One pass without branches,
+/// so that long lines are counted with vector instructions.
+fn line_counts(line: &[u8]) -> (usize, usize, bool) {
+    let (mut alphabet, mut padding, mut other) = (0usize, 0usize, false);
+    for &b in line {
+        let letter = (b | 0x20).wrapping_sub(b'a') < 26;
+        let digit = b.wrapping_sub(b'0') < 10;
+        alphabet += usize::from(letter | digit | (b == b'+') | (b == b'/'));
+        padding += usize::from(b == b'=');
+        other |= (b == b' ') | (b == b'\t') | (b >= 0x80);
+    }
+    (alphabet, padding, other)
 }
 
-/// A line that may be part of a base64 run: no white space inside, at least
-/// three quarters of it the alphabet or `=`.
-fn is_base64_like(line: &[u8]) -> bool {
-    !line.is_empty()
-        && !line.iter().any(|&b| b == b' ' || b == b'\t')
-        && line
-            .iter()
-            .filter(|&&b| is_alphabet(b) || b == b'=')
-            .count()
-            * 4
-            >= line.len() * 3
+/// The base64 alphabet bytes of a line that may be part of a base64 run
+/// (ASCII, no blank inside, at least three quarters of it the alphabet or
+/// `=`, not starting with `--`), or `None`.
+fn base64_like(line: &[u8]) -> Option<usize> {
+    if line.starts_with(b"--") {
+        // A MIME delimiter (base64 has no `-`): never part of a run.
+        return None;
+    }
+    let (alphabet, padding, other) = line_counts(line);
+    (!line.is_empty() && !other && (alphabet + padding) * 4 >= line.len() * 3).then_some(alphabet)
+}
+
+/// True if the whole line is the base64 alphabet.
+fn is_all_alphabet(line: &[u8]) -> bool {
+    line_counts(line).0 == line.len()
 }
 
 /// The line starting at `pos` of `buf`: its end (after the line break) and
@@ -170,9 +215,9 @@ pub(crate) fn base64_runs(buf: &[u8]) -> Vec<Range<usize>> {
     while pos < buf.len() {
         let (end, line) = line_at(buf, pos);
         let line = line.trim_ascii_start();
-        if is_base64_like(line) {
+        if let Some(alphabet) = base64_like(line) {
             start.get_or_insert(pos);
-            chars += line.iter().filter(|&&b| is_alphabet(b)).count();
+            chars += alphabet;
             longest = longest.max(line.len());
             lines += 1;
         } else {
@@ -192,20 +237,24 @@ pub(crate) fn base64_runs(buf: &[u8]) -> Vec<Range<usize>> {
 /// 4-character groups of the alphabet, and `=` stands only at the end of
 /// the last: the joined and the line-by-line readings are then the same.
 fn is_aligned(run: &[u8]) -> bool {
-    let lines: Vec<&[u8]> = run
-        .split(|&b| b == b'\n')
-        .map(<[u8]>::trim_ascii)
-        .filter(|l| !l.is_empty())
-        .collect();
-    let Some((last, body)) = lines.split_last() else {
+    let mut last: Option<&[u8]> = None;
+    for line in run.split(|&b| b == b'\n') {
+        let line = line.trim_ascii();
+        if line.is_empty() {
+            continue;
+        }
+        if let Some(before) = last
+            && !(before.len().is_multiple_of(4) && is_all_alphabet(before))
+        {
+            return false;
+        }
+        last = Some(line);
+    }
+    let Some(last) = last else {
         return true;
     };
-    let whole = |l: &[u8]| l.len().is_multiple_of(4) && l.iter().all(|&b| is_alphabet(b));
     let padding = last.iter().rev().take_while(|&&b| b == b'=').count();
-    body.iter().all(|l| whole(l))
-        && padding <= 2
-        && last.len().is_multiple_of(4)
-        && last[..last.len() - padding].iter().all(|&b| is_alphabet(b))
+    padding <= 2 && last.len().is_multiple_of(4) && is_all_alphabet(&last[..last.len() - padding])
 }
 
 /// A base64 run decoded as one stream (junk skipped, see
@@ -222,9 +271,18 @@ pub(crate) fn base64_by_lines(run: &[u8]) -> Vec<u8> {
         .collect()
 }
 
-/// True if the line holds an `=XX` escape (hex in either case) or ends,
-/// before trailing blanks, with a soft break `=`.
+/// True if the line is printable ASCII (quoted-printable is; binary data
+/// that happens to hold `=` and two hex digits is not) and holds an `=XX`
+/// escape (hex in either case) or ends, before trailing blanks, with a soft
+/// break `=`.
 fn is_qp_line(line: &[u8]) -> bool {
+    if memchr::memchr(b'=', line).is_none()
+        || !line
+            .iter()
+            .all(|&b| (b' '..=b'~').contains(&b) || b == b'\t')
+    {
+        return false;
+    }
     let trimmed = line.trim_ascii_end();
     if trimmed.ends_with(b"=") && !trimmed.ends_with(b"==") {
         return true;
@@ -412,19 +470,33 @@ mod tests {
     }
 
     #[test]
-    fn clean_bodies_are_not_decoded_again() {
+    fn clean_bodies_are_not_searched_again() {
         let body = b64(TEXT, 76);
         let mut n = 0;
-        decode_all(&body, std::slice::from_ref(&(0..body.len())), |_| n += 1)
-            .expect("within budget");
+        let clean = |body: &[u8], binary| Clean {
+            body: 0..body.len(),
+            binary,
+        };
+        decode_all(&body, &[clean(&body, false)], |_| n += 1).expect("within budget");
         assert_eq!(n, 0);
         let mut broken = body.clone();
         broken.remove(5);
-        decode_all(&broken, std::slice::from_ref(&(0..broken.len())), |_| {
-            n += 1
-        })
-        .expect("within budget");
+        decode_all(&broken, &[clean(&broken, true)], |_| n += 1).expect("within budget");
         assert!(n > 0);
+    }
+
+    #[test]
+    fn binary_data_is_not_read_as_encoded() {
+        let binary: Vec<u8> = (0..200_000u32)
+            .map(|i| u8::try_from(i.wrapping_mul(2_654_435_761) >> 24).unwrap_or(0))
+            .collect();
+        assert!(!looks_encoded(&binary));
+        let mut sizes = Vec::new();
+        decode_all(&b64(&binary, 76), &[], |b| sizes.push(b.len())).expect("within budget");
+        // The body, then only what its padded last line reads as (a soft
+        // break in quoted-printable): the binary is not decoded further.
+        assert_eq!(sizes.first(), Some(&binary.len()));
+        assert!(sizes[1..].iter().sum::<usize>() < 200, "{sizes:?}");
     }
 
     #[test]
