@@ -109,36 +109,65 @@ fn descend(
         }
         descend(&decoded, &[], level + 1, budget, visit)
     };
-    for run in base64_runs(buf) {
-        let bytes = buf.get(run.clone()).unwrap_or_default();
-        let aligned = is_aligned(bytes);
-        let seen = clean
-            .iter()
-            .find(|c| aligned && is_whole_body(buf, &c.body, &run));
-        match seen {
-            Some(c) if c.binary => {}
-            Some(_) => each(base64_joined(bytes), true)?,
-            None => each(base64_joined(bytes), false)?,
+    for segment in outside_binary_bodies(buf, clean) {
+        let Some(part) = buf.get(segment.clone()) else {
+            continue;
+        };
+        let at = |r: Range<usize>| r.start + segment.start..r.end + segment.start;
+        for run in base64_runs(part).into_iter().map(at) {
+            let bytes = buf.get(run.clone()).unwrap_or_default();
+            let aligned = is_aligned(bytes);
+            let seen = clean
+                .iter()
+                .find(|c| aligned && is_whole_body(buf, &c.body, &run));
+            match seen {
+                Some(c) if c.binary => {}
+                Some(_) => each(base64_joined(bytes), true)?,
+                None => each(base64_joined(bytes), false)?,
+            }
+            if !aligned {
+                each(base64_by_lines(bytes), false)?;
+            }
         }
-        if !aligned {
-            each(base64_by_lines(bytes), false)?;
+        for stretch in qp_stretches(part).into_iter().map(at) {
+            let bytes = buf.get(stretch.clone()).unwrap_or_default();
+            let inside = clean
+                .iter()
+                .find(|c| c.body.start <= stretch.start && stretch.end <= c.body.end);
+            match (inside, qp_strict(bytes)) {
+                (Some(c), Some(_)) if c.binary => {}
+                (Some(_), Some(strict)) => each(strict, true)?,
+                _ => each(quoted_printable(bytes), false)?,
+            }
         }
-    }
-    for stretch in qp_stretches(buf) {
-        let bytes = buf.get(stretch.clone()).unwrap_or_default();
-        let inside = clean
-            .iter()
-            .find(|c| c.body.start <= stretch.start && stretch.end <= c.body.end);
-        match (inside, qp_strict(bytes)) {
-            (Some(c), Some(_)) if c.binary => {}
-            (Some(_), Some(strict)) => each(strict, true)?,
-            _ => each(quoted_printable(bytes), false)?,
+        for block in uu_blocks(part).into_iter().map(at) {
+            each(uudecode(buf.get(block).unwrap_or_default()), false)?;
         }
-    }
-    for block in uu_blocks(buf) {
-        each(uudecode(buf.get(block).unwrap_or_default()), false)?;
     }
     Ok(())
+}
+
+/// The ranges of `buf` outside the binary `clean` bodies whose lines are
+/// regular base64: those were decoded and searched by the walk, and hold
+/// nothing else the safety net would decode, so their lines are not even
+/// looked at.
+fn outside_binary_bodies(buf: &[u8], clean: &[Clean]) -> Vec<Range<usize>> {
+    let mut skipped: Vec<&Range<usize>> = clean
+        .iter()
+        .filter(|c| c.binary && buf.get(c.body.clone()).is_some_and(is_aligned))
+        .map(|c| &c.body)
+        .collect();
+    skipped.sort_by_key(|r| r.start);
+    let mut out = Vec::new();
+    let mut pos = 0;
+    for r in skipped {
+        if r.start >= pos {
+            out.push(pos..r.start);
+            pos = r.end;
+        }
+    }
+    out.push(pos..buf.len());
+    out
 }
 
 /// True if `run` is the whole of the body `body` (up to white space).
