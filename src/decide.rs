@@ -302,6 +302,10 @@ impl<'a> Engine<'a> {
     }
 }
 
+/// The manifest's reason for a message with a part that cannot be decoded.
+const UNDECODABLE: &str = "a part cannot be decoded with confidence (unknown transfer encoding, \
+                           or more encoded text than the decoding budget)";
+
 /// Why a planned redaction becomes a deletion (fail closed): the reason the
 /// manifest records, which never holds an identifier.
 #[derive(Debug, thiserror::Error)]
@@ -327,6 +331,9 @@ enum FailClosed {
     /// A reader of an attachment's format failed.
     #[error("an attachment could not be read (its reader failed unexpectedly)")]
     AttachmentUnreadable,
+    /// A part of the redacted message cannot be decoded with confidence.
+    #[error("{UNDECODABLE}")]
+    Undecodable,
     /// The matcher still finds an identifier, at this place.
     #[error("an identifier is left after redaction ({0})")]
     Left(String),
@@ -343,6 +350,7 @@ fn unsearchable(parse: ParseStatus) -> Option<FailClosed> {
         ParseStatus::AttachmentTooLarge => Some(FailClosed::AttachmentTooLarge),
         ParseStatus::AttachmentTooDeep => Some(FailClosed::AttachmentTooDeep),
         ParseStatus::AttachmentUnreadable => Some(FailClosed::AttachmentUnreadable),
+        ParseStatus::Undecodable => Some(FailClosed::Undecodable),
         ParseStatus::Skipped | ParseStatus::Parsed | ParseStatus::Unparsed => None,
     }
 }

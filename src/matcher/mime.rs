@@ -1,17 +1,21 @@
 //! The MIME tree, through mail-parser: parts, attachment names, nested messages.
 
+use std::borrow::Cow;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
-use mail_parser::{Message, MessageParser, MessagePart, MimeHeaders, PartType};
+use mail_parser::{Encoding, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 
 use super::headers::split_fields;
 use super::html::{decode_entities, strip_tags};
 use super::nesting::{MAX_DEPTH, parser_safe};
+use super::rawnet::{Clean, is_binary};
 use super::{Location, ParseStatus, Role, Scan};
 use crate::extract::{self, Attachment, Piece};
+use crate::text::base64::decode_lenient as base64_lenient;
 use crate::text::codec::decode_charset;
+use crate::text::qp::decode_lenient as qp_lenient;
 use crate::text::rfc2047::decode_value;
 
 /// Parses the message and scans every part except the top-level header
@@ -109,7 +113,143 @@ fn walk<'a>(
     match &part.body {
         PartType::Message(nested) => walk_nested(scan, nested, path, depth),
         PartType::Multipart(ids) => walk_parts(scan, msg, frame, id, ids, path, depth),
-        body => scan_leaf(scan, part, body, location, path, depth),
+        body => {
+            note_leaf(scan, part, frame, span_of(part, frame));
+            scan_leaf(scan, part, body, location, path, depth);
+            if matches!(body, PartType::Text(_) | PartType::Html(_)) {
+                scan_other_charsets(scan, part, frame, path);
+            }
+        }
+    }
+}
+
+/// The body range of `part` in the outer buffer, if its frame is that buffer.
+fn span_of(part: &MessagePart<'_>, frame: Frame<'_>) -> Option<std::ops::Range<usize>> {
+    range(part.offset_body, part.offset_end).filter(|_| frame.in_outer)
+}
+
+/// The transfer encodings that every reader decodes alike.
+const KNOWN_ENCODINGS: &[&str] = &["7bit", "8bit", "binary", "base64", "quoted-printable"];
+
+/// Notes what the safety net needs about a leaf: a Content-Transfer-Encoding
+/// nobody can decode over a non-empty body, or a base64 one over a body
+/// that is mostly not base64, makes the message undecodable (it cannot be
+/// proven free of identifiers); a base64 or quoted-printable
+/// body mail-parser decoded without a problem, whose content holds nothing
+/// that looks encoded, is clean (the safety net need not decode it again).
+fn note_leaf(
+    scan: &mut Scan<'_>,
+    part: &MessagePart<'_>,
+    frame: Frame<'_>,
+    span: Option<std::ops::Range<usize>>,
+) {
+    let body = range(part.offset_body, part.offset_end)
+        .and_then(|r| frame.buf.get(r))
+        .unwrap_or_default();
+    // mail-parser's `encoding` is `None` where its decoding failed: the
+    // declared one counts.
+    let cte = part.content_transfer_encoding().map(str::trim);
+    let unknown =
+        cte.is_some_and(|cte| !KNOWN_ENCODINGS.iter().any(|k| cte.eq_ignore_ascii_case(k)));
+    let base64 = cte.is_some_and(|cte| cte.eq_ignore_ascii_case("base64"));
+    if (unknown && !body.trim_ascii().is_empty()) || (base64 && is_not_base64(body)) {
+        scan.undecodable = true;
+    }
+    let encoded = matches!(part.encoding, Encoding::Base64 | Encoding::QuotedPrintable);
+    if let Some(span) = span
+        && encoded
+        && !part.is_encoding_problem
+        && !is_message_type(part)
+    {
+        scan.clean.push(Clean {
+            body: span,
+            binary: is_binary(part.contents()),
+        });
+    }
+}
+
+/// True if a body declared base64 is mostly something else (a quarter or
+/// more of its bytes outside the alphabet, `=` and white space): no reading
+/// of it can be trusted, so it cannot be proven free of identifiers.
+fn is_not_base64(body: &[u8]) -> bool {
+    let junk = body
+        .iter()
+        .filter(|&&b| {
+            !(b.is_ascii_alphanumeric()
+                || matches!(b, b'+' | b'/' | b'=')
+                || b.is_ascii_whitespace())
+        })
+        .count();
+    junk > 0 && junk * 4 >= body.len()
+}
+
+/// True for the labels of UTF-8 (and of ASCII, a subset).
+fn is_utf8_label(cs: &str) -> bool {
+    ["utf-8", "utf8", "us-ascii", "ascii"]
+        .iter()
+        .any(|l| cs.trim().eq_ignore_ascii_case(l))
+}
+
+/// True for the labels encoding_rs reads as windows-1252.
+fn is_1252_label(cs: &str) -> bool {
+    encoding_rs::Encoding::for_label(cs.trim().as_bytes()) == Some(encoding_rs::WINDOWS_1252)
+}
+
+/// A declared charset may be wrong: the transfer-decoded bytes of a text
+/// part are also searched as UTF-8 (when another charset is declared) and
+/// as windows-1252 (when they are not ASCII and not UTF-8 read as UTF-8),
+/// where those readings differ from the declared one.
+fn scan_other_charsets(
+    scan: &mut Scan<'_>,
+    part: &MessagePart<'_>,
+    frame: Frame<'_>,
+    path: &[usize],
+) {
+    let declared = part
+        .content_type()
+        .and_then(|c| c.attribute("charset"))
+        .unwrap_or("us-ascii");
+    let text = match &part.body {
+        PartType::Text(t) | PartType::Html(t) => t.as_ref(),
+        _ => return,
+    };
+    let declared_utf8 = is_utf8_label(declared);
+    if declared_utf8 && !text.contains('\u{FFFD}') {
+        return;
+    }
+    let body = range(part.offset_body, part.offset_end)
+        .and_then(|r| frame.buf.get(r))
+        .unwrap_or_default();
+    let bytes: Cow<'_, [u8]> = match part.encoding {
+        Encoding::Base64 => Cow::Owned(base64_lenient(body)),
+        Encoding::QuotedPrintable => Cow::Owned(qp_lenient(body)),
+        Encoding::None => Cow::Borrowed(body),
+    };
+    let is_html = matches!(part.body, PartType::Html(_));
+    let location = Location::Part {
+        path: path.to_vec(),
+        span: span_of(part, frame),
+    };
+    let mut search = |reading: &str| {
+        if reading != text {
+            if is_html {
+                scan_html(scan, reading, location.clone());
+            } else {
+                scan.text(reading, Role::Mention, false, location.clone());
+            }
+        }
+    };
+    let utf8 = std::str::from_utf8(&bytes).ok();
+    if !declared_utf8 {
+        search(&String::from_utf8_lossy(&bytes));
+    }
+    let read_as_declared = declared_utf8 && utf8.is_some();
+    if !(bytes.is_ascii() || read_as_declared || is_1252_label(declared)) {
+        search(
+            &encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(&bytes)
+                .0,
+        );
     }
 }
 
@@ -396,6 +536,36 @@ pub(crate) fn may_hide_text(raw: &[u8]) -> bool {
             7 => !charset_is_ascii_safe(rest),
             _ => true,
         }
+    })
+}
+
+/// The field name looked for by [`has_unknown_encoding`].
+static CTE: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(["content-transfer-encoding"])
+        .ok()
+});
+
+/// True if `raw` has a Content-Transfer-Encoding (anywhere) whose value is
+/// not one of the encodings every reader decodes alike.
+pub(crate) fn has_unknown_encoding(raw: &[u8]) -> bool {
+    let Some(ac) = CTE.as_ref() else {
+        return true;
+    };
+    ac.find_iter(raw).any(|m| {
+        let rest = raw.get(m.end()..).unwrap_or_default();
+        let Some(rest) = rest.trim_ascii_start().strip_prefix(b":") else {
+            return false;
+        };
+        let len = rest
+            .iter()
+            .position(|&b| matches!(b, b'\r' | b'\n' | b';' | b'('))
+            .unwrap_or(rest.len());
+        let value = rest.get(..len).unwrap_or_default().trim_ascii();
+        !KNOWN_ENCODINGS
+            .iter()
+            .any(|k| value.eq_ignore_ascii_case(k.as_bytes()))
     })
 }
 

@@ -31,6 +31,7 @@ mod names;
 mod nesting;
 mod patterns;
 mod prefilter;
+mod rawnet;
 mod salvage;
 #[cfg(test)]
 mod tests;
@@ -345,6 +346,11 @@ pub enum ParseStatus {
     /// content was not searched whole. The engine deletes the message (fail
     /// closed).
     AttachmentUnreadable,
+    /// A part cannot be decoded with confidence (an unknown
+    /// Content-Transfer-Encoding, or more encoded text than the safety
+    /// net's decoding budget), so the message cannot be proven clean. The
+    /// engine deletes it (fail closed).
+    Undecodable,
 }
 
 /// Everything found in one message.
@@ -472,6 +478,9 @@ impl Matcher {
             None => parse,
         };
         scan.raw(&fields);
+        if scan.undecodable && matches!(parse, ParseStatus::Parsed | ParseStatus::Unparsed) {
+            parse = ParseStatus::Undecodable;
+        }
         Findings {
             hits: scan.hits,
             parse,
@@ -519,12 +528,18 @@ impl Matcher {
     }
 
     /// The prefilter: false only if the message is plain ASCII without any
-    /// encoding that could hide an identifier, and no identifier occurs in it
-    /// literally.
+    /// encoding that could hide an identifier (no transfer encoding but the
+    /// identity ones, nothing the safety net would decode), and no
+    /// identifier occurs in it literally.
     fn may_match(&self, msg: &MessageInput<'_>) -> bool {
         let parts = [msg.envelope.unwrap_or_default(), msg.raw];
         parts.iter().any(|bytes| match std::str::from_utf8(bytes) {
-            Ok(s) if s.is_ascii() && !mime::may_hide_text(bytes) => {
+            Ok(s)
+                if s.is_ascii()
+                    && !mime::may_hide_text(bytes)
+                    && !mime::has_unknown_encoding(bytes)
+                    && !rawnet::looks_encoded(bytes) =>
+            {
                 self.patterns.may_match_ascii(s)
             }
             _ => true,
@@ -548,6 +563,13 @@ pub(crate) struct Scan<'m> {
     /// Set when an extraction stopped at a bound: the attachment was not
     /// searched whole.
     unextracted: Option<crate::extract::Exceeded>,
+    /// Set when a part cannot be decoded with confidence (see
+    /// [`ParseStatus::Undecodable`]).
+    undecodable: bool,
+    /// Base64 and quoted-printable bodies (ranges of the outer buffer)
+    /// mail-parser decoded without a problem: the safety net's decodings
+    /// need not read them again when they are regular.
+    clean: Vec<rawnet::Clean>,
 }
 
 impl<'m> Scan<'m> {
@@ -561,6 +583,8 @@ impl<'m> Scan<'m> {
             incomplete: false,
             budget: crate::extract::Budget::new(matcher.expand_limit),
             unextracted: None,
+            undecodable: false,
+            clean: Vec::new(),
         }
     }
 
@@ -619,11 +643,24 @@ impl<'m> Scan<'m> {
         }
     }
 
-    /// The safety net: scans the raw bytes. Hits inside a top-level header
-    /// field get that field's role.
+    /// The safety net: scans the raw bytes, and what every run in them that
+    /// looks encoded decodes to (see `rawnet`). Hits inside a top-level
+    /// header field get that field's role.
     fn raw(&mut self, fields: &[headers::Field]) {
         for segment in text_segments(self.outer) {
             self.raw_segment(fields, segment);
+        }
+        self.raw_decodings();
+    }
+
+    /// The safety net's decodings of the raw bytes, searched; past their
+    /// limits the message is undecodable (fail closed).
+    fn raw_decodings(&mut self) {
+        let clean = std::mem::take(&mut self.clean);
+        let outer = self.outer;
+        let within = rawnet::decode_all(outer, &clean, |buf| salvage::scan_decoded(self, buf));
+        if within.is_err() {
+            self.undecodable = true;
         }
     }
 

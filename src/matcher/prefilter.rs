@@ -29,6 +29,7 @@ use super::mime::{charset_is_ascii_safe, may_hide_text};
 use super::patterns::Patterns;
 use super::text_segments;
 use super::window::{SMALL, find_in_bytes, may_match_any_substring};
+use super::{rawnet, salvage};
 use crate::text::base64::decode_strict as decode_base64;
 use crate::text::codec::decode_charset;
 use crate::text::qp::{decode_percent_strict, decode_strict as decode_quoted_printable};
@@ -61,7 +62,9 @@ fn prove(p: &Patterns, envelope: Option<&[u8]>, raw: &[u8]) -> Option<()> {
     ensure(fields.last().map(|f| f.span.end) == Some(header_end(raw, body_start)?))?;
     values_ok(p, raw, &fields)?;
     names_ok(p, raw, &fields)?;
-    leaf_or_multipart(p, raw, &fields, body_start..raw.len(), 0)
+    let mut clean = Vec::new();
+    leaf_or_multipart(p, raw, &fields, body_start..raw.len(), 0, &mut clean)?;
+    raw_decodings_ok(p, raw, &clean)
 }
 
 /// A check as a step of the proof: `None` (not proven) unless `holds`.
@@ -91,6 +94,33 @@ fn no_hits(p: &Patterns, text: &[u8]) -> bool {
         return true;
     }
     find_in_bytes(p, text, false).hits.is_empty()
+}
+
+/// The safety net's decodings of `raw` hold no hit, read as the scan reads
+/// them; `clean` are the bodies this proof decoded strictly and searched,
+/// which need not be searched again.
+fn raw_decodings_ok(p: &Patterns, raw: &[u8], clean: &[rawnet::Clean]) -> Option<()> {
+    let mut none = true;
+    rawnet::decode_all(raw, clean, |buf| none &= decoded_ok(p, buf)).ok()?;
+    ensure(none)
+}
+
+/// One decoded buffer of the safety net holds no hit: as UTF-8, as
+/// windows-1252 when it is not UTF-8, and in its lines with encoded words.
+fn decoded_ok(p: &Patterns, buf: &[u8]) -> bool {
+    no_hits(p, buf)
+        && (!salvage::may_be_1252_text(buf)
+            || no_hits(
+                p,
+                encoding_rs::WINDOWS_1252
+                    .decode_without_bom_handling(buf)
+                    .0
+                    .as_bytes(),
+            ))
+        && buf
+            .split(|&b| b == b'\n')
+            .filter(|line| memchr::memmem::find(line, b"=?").is_some())
+            .all(|line| no_hits(p, decode_value(line).as_bytes()))
 }
 
 /// Fields whose parameters mail-parser reads (attachment names, charset,
@@ -395,6 +425,7 @@ fn leaf_or_multipart(
     fields: &[Field],
     body: Range<usize>,
     depth: usize,
+    clean: &mut Vec<rawnet::Clean>,
 ) -> Option<()> {
     // RFC 2045's default type, as mail-parser reads a part without one.
     let ct = field(raw, fields, "content-type")?.unwrap_or(b"text/plain");
@@ -411,6 +442,7 @@ fn leaf_or_multipart(
                 raw,
                 body.start + part.start..body.start + part.end,
                 depth,
+                clean,
             )?;
         }
         return Some(());
@@ -427,7 +459,30 @@ fn leaf_or_multipart(
         &decoded,
         &[ct, disposition],
     ))?;
+    // The full scan also reads non-ASCII text parts as UTF-8 and
+    // windows-1252 (a declared charset may be wrong).
+    ensure(!leaf.is_text || decoded.is_ascii() || other_readings_ok(p, &decoded))?;
+    if cte.is_some_and(|c| !is_identity_cte(c)) {
+        // Decoded strictly, so every lenient reading agrees: the safety
+        // net's decodings need not search it again.
+        clean.push(rawnet::Clean {
+            body,
+            binary: rawnet::is_binary(&decoded),
+        });
+    }
     leaf_ok(p, &leaf, decoded)
+}
+
+/// Non-ASCII decoded bytes hold no hit read as UTF-8 or as windows-1252.
+fn other_readings_ok(p: &Patterns, decoded: &[u8]) -> bool {
+    no_hits(p, decoded)
+        && no_hits(
+            p,
+            encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(decoded)
+                .0
+                .as_bytes(),
+        )
 }
 
 /// The type and subtype of a Content-Type value: plain tokens around one
@@ -445,7 +500,13 @@ fn media_type(ct: &[u8]) -> Option<(&[u8], &[u8])> {
 
 /// One part of a multipart body: `part` is its header block and body in
 /// `raw`, a nesting level below `depth`.
-fn part_ok(p: &Patterns, raw: &[u8], part: Range<usize>, depth: usize) -> Option<()> {
+fn part_ok(
+    p: &Patterns,
+    raw: &[u8],
+    part: Range<usize>,
+    depth: usize,
+    clean: &mut Vec<rawnet::Clean>,
+) -> Option<()> {
     let block = raw.get(part.clone())?;
     let start = body_start(block)?;
     ensure(block.get(..start)?.is_ascii())?;
@@ -462,7 +523,14 @@ fn part_ok(p: &Patterns, raw: &[u8], part: Range<usize>, depth: usize) -> Option
     ensure(fields.last().map_or(part.start, |f| f.span.end) == end)?;
     values_ok(p, raw, &fields)?;
     names_ok(p, raw, &fields)?;
-    leaf_or_multipart(p, raw, &fields, part.start + start..part.end, depth + 1)
+    leaf_or_multipart(
+        p,
+        raw,
+        &fields,
+        part.start + start..part.end,
+        depth + 1,
+        clean,
+    )
 }
 
 /// What a leaf part's body is read as.
@@ -765,6 +833,37 @@ mod tests {
     }
 
     #[test]
+    fn what_the_safety_net_decodes_is_not_proven_away() {
+        let m = matcher();
+        let text = b"the quarterly figures, nothing personal; write to Jane Doe today.";
+        let hidden: [(&str, &str, Vec<u8>); 4] = [
+            // base64 in a 7bit text part, and a base64 body with a short line
+            ("text/plain", "7bit", b64(text).into_bytes()),
+            ("text/plain", "base64", {
+                let mut body = b64(&[&text[..], &text[..]].concat()).into_bytes();
+                body.remove(7);
+                body
+            }),
+            // quoted-printable in a 7bit part
+            ("text/plain", "7bit", b"write to Jane=20Doe today".to_vec()),
+            // UTF-8 bytes under another charset label
+            (
+                "text/plain; charset=iso-8859-2",
+                "8bit",
+                "Zoë, Jane Doe".as_bytes().to_vec(),
+            ),
+        ];
+        for (ct, cte, body) in &hidden {
+            let raw = message(&[(ct, cte, body)]);
+            assert!(!proves_no_hit(&m.patterns, None, &raw), "{ct} {cte}");
+            assert!(!scan(&m, &raw).is_empty(), "{ct} {cte}");
+        }
+        let clean = b"the quarterly figures, nothing personal here at all.";
+        let raw = message(&[("text/plain", "7bit", b64(clean).as_bytes())]);
+        assert!(proves_no_hit(&m.patterns, None, &raw));
+    }
+
+    #[test]
     fn base64_attachment_without_identifier_is_skipped() {
         let m = matcher();
         let filler = filler();
@@ -936,16 +1035,16 @@ mod tests {
         let fields = split_fields(raw);
         let body = raw.len() - 16..raw.len();
         // Consistent ranges: proven (the tags hide nothing outside HTML).
-        assert!(leaf_or_multipart(p, raw, &fields, body.clone(), 0).is_some());
+        assert!(leaf_or_multipart(p, raw, &fields, body.clone(), 0, &mut Vec::new()).is_some());
         // A body past the end, or reversed, is not an empty body.
         for bad in [raw.len()..raw.len() + 10, body.end..body.start] {
-            assert!(leaf_or_multipart(p, raw, &fields, bad, 0).is_none());
+            assert!(leaf_or_multipart(p, raw, &fields, bad, 0, &mut Vec::new()).is_none());
         }
         // A Content-Disposition value past the end (it may name `a.htm`)
         // is not an empty value.
         let mut with_disposition = fields.clone();
         with_disposition.push(overrunning("Content-Disposition", raw, 40));
-        assert!(leaf_or_multipart(p, raw, &with_disposition, body, 0).is_none());
+        assert!(leaf_or_multipart(p, raw, &with_disposition, body, 0, &mut Vec::new()).is_none());
         assert!(field(raw, &with_disposition, "content-disposition").is_none());
         // An attachment-naming field past the end is not an empty name.
         let named = [overrunning("Content-Type", raw, 1)];
@@ -1047,10 +1146,10 @@ mod tests {
         assert!(values_ok(p, raw, &fields).is_some());
         let past = [overrunning("Subject", raw, 3)];
         assert!(values_ok(p, raw, &past).is_none());
-        assert!(part_ok(p, raw, 0..raw.len(), 0).is_some());
-        assert!(part_ok(p, raw, 0..raw.len() + 1, 0).is_none());
+        assert!(part_ok(p, raw, 0..raw.len(), 0, &mut Vec::new()).is_some());
+        assert!(part_ok(p, raw, 0..raw.len() + 1, 0, &mut Vec::new()).is_none());
         // Cut inside its header block, a part has no body to prove.
-        assert!(part_ok(p, raw, 0..10, 0).is_none());
+        assert!(part_ok(p, raw, 0..10, 0, &mut Vec::new()).is_none());
     }
 
     /// A top-level header field of a generated message.

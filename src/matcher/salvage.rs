@@ -86,10 +86,23 @@ fn salvaged() -> Location {
     }
 }
 
-/// Searches one decoded body: as text, and with its encoded words decoded.
-fn scan_decoded(scan: &mut Scan<'_>, buf: &[u8]) {
+/// Searches one decoded body: as text (UTF-8; when it may be windows-1252
+/// text, also so), and with its encoded words decoded.
+pub(crate) fn scan_decoded(scan: &mut Scan<'_>, buf: &[u8]) {
     scan.text_bytes(buf, Role::Mention, false, salvaged());
+    if may_be_1252_text(buf) {
+        let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(buf);
+        scan.text(&text, Role::Mention, false, salvaged());
+    }
     scan_encoded_words(scan, buf);
+}
+
+/// True if `buf` is not UTF-8 but may be text in windows-1252: no control
+/// byte but tab, line breaks and form feed (binary data has them).
+pub(crate) fn may_be_1252_text(buf: &[u8]) -> bool {
+    !buf.iter()
+        .any(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c))
+        && std::str::from_utf8(buf).is_err()
 }
 
 /// Searches each line of `buf` that holds an encoded word (`=?`) with its

@@ -23,8 +23,10 @@ pub(crate) struct Base64Layout {
     pub(crate) line_len: usize,
     /// The line ending.
     pub(crate) eol: &'static [u8],
-    /// Whether the body ended with a line ending.
-    pub(crate) trailing_eol: bool,
+    /// How many line endings ended the body (an mbox message's body ends
+    /// with the empty line before the next `From ` line: that one is kept
+    /// too).
+    pub(crate) trailing_eols: usize,
 }
 
 impl Base64Layout {
@@ -45,7 +47,7 @@ impl Base64Layout {
         Base64Layout {
             line_len,
             eol,
-            trailing_eol: body.ends_with(b"\n"),
+            trailing_eols: memchr::memchr_iter(b'\n', &body[trimmed.len()..]).count(),
         }
     }
 
@@ -79,7 +81,7 @@ impl Base64Layout {
                 rest = tail;
             }
         }
-        if self.trailing_eol {
+        for _ in 0..self.trailing_eols {
             out.extend_from_slice(self.eol);
         }
         out
@@ -325,7 +327,7 @@ mod tests {
             let layout = Base64Layout {
                 line_len,
                 eol: b"\r\n",
-                trailing_eol: trailing,
+                trailing_eols: usize::from(trailing),
             };
             let lines: Vec<&[u8]> = if line_len == 0 {
                 vec![text.as_bytes()]

@@ -16,6 +16,7 @@ mod planted;
 mod props;
 mod recall_attachments;
 mod recall_contacts;
+mod recall_encodings;
 mod recall_names;
 mod reports;
 mod roundtrip;

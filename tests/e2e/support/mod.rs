@@ -10,6 +10,7 @@ pub mod compress;
 pub mod encode;
 pub mod erasure;
 pub mod family;
+pub mod lenient;
 pub mod mail;
 pub mod pdfread;
 pub mod rng;
