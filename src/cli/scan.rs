@@ -189,6 +189,7 @@ fn render_json(
                 "kind": e.kind.name(),
                 "form": e.form.name(),
                 "place": e.place.name(),
+                "decoding": e.decoding.name(),
             })
         })
         .collect();
@@ -215,7 +216,10 @@ fn render_text(
     let found: Vec<String> = verdict
         .evidence
         .iter()
-        .map(|e| format!("{}/{}@{}", e.kind.name(), e.form.name(), e.place.name()))
+        .map(|e| {
+            let (kind, form, place) = (e.kind.name(), e.form.name(), e.place.name());
+            format!("{kind}/{form}@{place}:{}", e.decoding.name())
+        })
         .collect();
     report.text(format_args!(
         "{:<7} {} #{}  subjects={} roles={} found={} message-id={}",

@@ -11,7 +11,7 @@ use super::headers::split_fields;
 use super::html::{decode_entities, strip_tags};
 use super::nesting::{MAX_DEPTH, parser_safe};
 use super::rawnet::{Clean, is_binary};
-use super::{Location, ParseStatus, Role, Scan};
+use super::{Decoding, Location, ParseStatus, Role, Scan};
 use crate::extract::{self, Attachment, Piece};
 use crate::text::base64::decode_lenient as base64_lenient;
 use crate::text::codec::decode_charset;
@@ -232,11 +232,13 @@ fn scan_other_charsets(
     };
     let mut search = |reading: &str| {
         if reading != text {
-            if is_html {
-                scan_html(scan, reading, location.clone());
-            } else {
-                scan.text(reading, Role::Mention, false, location.clone());
-            }
+            scan.with_decoding(Decoding::OtherCharset, |scan| {
+                if is_html {
+                    scan_html(scan, reading, location.clone());
+                } else {
+                    scan.text(reading, Role::Mention, false, location.clone());
+                }
+            });
         }
     };
     let utf8 = std::str::from_utf8(&bytes).ok();
@@ -450,17 +452,22 @@ fn scan_inside(
     }
     let mut budget = scan.budget;
     let mut messages: Vec<Vec<u8>> = Vec::new();
-    let result = extract::extract(&att, &mut budget, 0, &mut |piece| match piece {
-        Piece::Text(text) => scan.text_bytes(text, Role::Mention, false, location.clone()),
-        Piece::Message(message) => messages.push(message.to_vec()),
+    let mut result = Ok(());
+    scan.with_decoding(Decoding::Attachment, |scan| {
+        result = extract::extract(&att, &mut budget, 0, &mut |piece| match piece {
+            Piece::Text(text) => scan.text_bytes(text, Role::Mention, false, location.clone()),
+            Piece::Message(message) => messages.push(message.to_vec()),
+        });
     });
     scan.budget = budget;
     if let Err(exceeded) = result {
         scan.unextracted.get_or_insert(exceeded);
     }
-    for message in messages {
-        walk_message_bytes(scan, &message, path, depth);
-    }
+    scan.with_decoding(Decoding::Attachment, |scan| {
+        for message in messages {
+            walk_message_bytes(scan, &message, path, depth);
+        }
+    });
 }
 
 /// The text of leaf bytes: decoded by their BOM, else their declared

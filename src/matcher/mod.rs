@@ -196,6 +196,8 @@ pub struct Hit {
     pub kind: IdKind,
     /// Which form of it matched.
     pub form: Form,
+    /// Which decoding exposed it.
+    pub decoding: Decoding,
     /// The role this trace gives the subject.
     pub role: Role,
     /// Where it is.
@@ -273,6 +275,50 @@ pub struct Evidence {
     pub form: Form,
     /// Which view of the message found it.
     pub place: Place,
+    /// Which decoding exposed it.
+    pub decoding: Decoding,
+}
+
+/// Which decoding exposed a hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Decoding {
+    /// The message as parsed (mail-parser's tree, encoded words, the
+    /// declared transfer encodings and charsets), or the mbox envelope line.
+    Mime,
+    /// The raw bytes, literally.
+    Literal,
+    /// The salvage scan of a tree mail-parser did not give whole.
+    Salvage,
+    /// A run of base64 in the raw bytes, decoded on its own.
+    RawBase64,
+    /// The same run decoded line by line (its alignment is broken).
+    RawBase64Lines,
+    /// A stretch of quoted-printable in the raw bytes, decoded on its own.
+    RawQuotedPrintable,
+    /// A uuencoded block.
+    Uuencode,
+    /// A text part read in another charset than the declared one.
+    OtherCharset,
+    /// The text inside an attachment (a document, archive or calendar).
+    Attachment,
+}
+
+impl Decoding {
+    /// The decoding's name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Decoding::Mime => "mime",
+            Decoding::Literal => "literal",
+            Decoding::Salvage => "salvage",
+            Decoding::RawBase64 => "raw-base64",
+            Decoding::RawBase64Lines => "raw-base64-lines",
+            Decoding::RawQuotedPrintable => "raw-quoted-printable",
+            Decoding::Uuencode => "uuencode",
+            Decoding::OtherCharset => "other-charset",
+            Decoding::Attachment => "attachment",
+        }
+    }
 }
 
 /// The view of a message a hit was found in (the kind of [`Location`]).
@@ -405,6 +451,7 @@ impl Findings {
                 kind: h.kind,
                 form: h.form,
                 place: h.location.place(),
+                decoding: h.decoding,
             })
             .collect();
         v.sort_unstable();
@@ -465,7 +512,9 @@ impl Matcher {
         scan.top_headers(&fields);
         let mut parse = mime::scan_parsed(&mut scan);
         if parse == ParseStatus::Unparsed || scan.incomplete {
-            salvage::scan_encoded_bodies(&mut scan, msg.raw);
+            scan.with_decoding(Decoding::Salvage, |scan| {
+                salvage::scan_encoded_bodies(scan, msg.raw);
+            });
             if scan.too_deep {
                 parse = ParseStatus::TooDeep;
             }
@@ -563,6 +612,8 @@ pub(crate) struct Scan<'m> {
     /// Set when an extraction stopped at a bound: the attachment was not
     /// searched whole.
     unextracted: Option<crate::extract::Exceeded>,
+    /// The decoding whose text is being searched (tags the hits).
+    decoding: Decoding,
     /// Set when a part cannot be decoded with confidence (see
     /// [`ParseStatus::Undecodable`]).
     undecodable: bool,
@@ -583,9 +634,17 @@ impl<'m> Scan<'m> {
             incomplete: false,
             budget: crate::extract::Budget::new(matcher.expand_limit),
             unextracted: None,
+            decoding: Decoding::Mime,
             undecodable: false,
             clean: Vec::new(),
         }
+    }
+
+    /// Runs `f` with the hits it finds tagged `decoding`.
+    pub(crate) fn with_decoding(&mut self, decoding: Decoding, f: impl FnOnce(&mut Self)) {
+        let outer = std::mem::replace(&mut self.decoding, decoding);
+        f(self);
+        self.decoding = outer;
     }
 
     fn push(&mut self, hit: Hit) {
@@ -620,6 +679,7 @@ impl<'m> Scan<'m> {
                 subject: h.subject,
                 kind: h.kind,
                 form: h.form,
+                decoding: self.decoding,
                 role,
                 location: location.clone(),
             });
@@ -658,7 +718,9 @@ impl<'m> Scan<'m> {
     fn raw_decodings(&mut self) {
         let clean = std::mem::take(&mut self.clean);
         let outer = self.outer;
-        let within = rawnet::decode_all(outer, &clean, |buf| salvage::scan_decoded(self, buf));
+        let within = rawnet::decode_all(outer, &clean, |decoding, buf| {
+            self.with_decoding(decoding, |scan| salvage::scan_decoded(scan, buf));
+        });
         if within.is_err() {
             self.undecodable = true;
         }
@@ -687,6 +749,7 @@ impl<'m> Scan<'m> {
                 subject: h.subject,
                 kind: h.kind,
                 form: h.form,
+                decoding: Decoding::Literal,
                 role,
                 location: Location::Raw { span },
             });

@@ -101,7 +101,7 @@ fn no_hits(p: &Patterns, text: &[u8]) -> bool {
 /// which need not be searched again.
 fn raw_decodings_ok(p: &Patterns, raw: &[u8], clean: &[rawnet::Clean]) -> Option<()> {
     let mut none = true;
-    rawnet::decode_all(raw, clean, |buf| none &= decoded_ok(p, buf)).ok()?;
+    rawnet::decode_all(raw, clean, |_, buf| none &= decoded_ok(p, buf)).ok()?;
     ensure(none)
 }
 

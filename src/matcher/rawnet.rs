@@ -13,6 +13,7 @@
 
 use std::ops::Range;
 
+use super::Decoding;
 use super::nesting::MAX_DEPTH;
 use crate::text::base64::decode_lenient as base64_lenient;
 use crate::text::qp::{decode_lenient as qp_lenient, decode_strict as qp_strict};
@@ -71,7 +72,7 @@ pub(crate) struct OverBudget;
 pub(crate) fn decode_all(
     raw: &[u8],
     clean: &[Clean],
-    mut visit: impl FnMut(&[u8]),
+    mut visit: impl FnMut(Decoding, &[u8]),
 ) -> Result<(), OverBudget> {
     let mut budget = raw.len().saturating_mul(BUDGET_FACTOR).max(MIN_BUDGET);
     descend(raw, clean, 1, &mut budget, &mut visit)
@@ -92,11 +93,11 @@ fn descend(
     clean: &[Clean],
     level: usize,
     budget: &mut usize,
-    visit: &mut dyn FnMut(&[u8]),
+    visit: &mut dyn FnMut(Decoding, &[u8]),
 ) -> Result<(), OverBudget> {
     // A decoding is searched (`visit`) unless the MIME walk searched the same
     // bytes already (`seen`); either way what it holds is decoded further.
-    let mut each = |decoded: Vec<u8>, seen: bool| {
+    let mut each = |decoded: Vec<u8>, seen: bool, how: Decoding| {
         if decoded.is_empty() {
             return Ok(());
         }
@@ -105,7 +106,7 @@ fn descend(
         }
         *budget = budget.checked_sub(decoded.len()).ok_or(OverBudget)?;
         if !seen {
-            visit(&decoded);
+            visit(how, &decoded);
         }
         descend(&decoded, &[], level + 1, budget, visit)
     };
@@ -122,11 +123,11 @@ fn descend(
                 .find(|c| aligned && is_whole_body(buf, &c.body, &run));
             match seen {
                 Some(c) if c.binary => {}
-                Some(_) => each(base64_joined(bytes), true)?,
-                None => each(base64_joined(bytes), false)?,
+                Some(_) => each(base64_joined(bytes), true, Decoding::RawBase64)?,
+                None => each(base64_joined(bytes), false, Decoding::RawBase64)?,
             }
             if !aligned {
-                each(base64_by_lines(bytes), false)?;
+                each(base64_by_lines(bytes), false, Decoding::RawBase64Lines)?;
             }
         }
         for stretch in qp_stretches(part).into_iter().map(at) {
@@ -136,12 +137,16 @@ fn descend(
                 .find(|c| c.body.start <= stretch.start && stretch.end <= c.body.end);
             match (inside, qp_strict(bytes)) {
                 (Some(c), Some(_)) if c.binary => {}
-                (Some(_), Some(strict)) => each(strict, true)?,
-                _ => each(quoted_printable(bytes), false)?,
+                (Some(_), Some(strict)) => each(strict, true, Decoding::RawQuotedPrintable)?,
+                _ => each(quoted_printable(bytes), false, Decoding::RawQuotedPrintable)?,
             }
         }
         for block in uu_blocks(part).into_iter().map(at) {
-            each(uudecode(buf.get(block).unwrap_or_default()), false)?;
+            each(
+                uudecode(buf.get(block).unwrap_or_default()),
+                false,
+                Decoding::Uuencode,
+            )?;
         }
     }
     Ok(())
@@ -427,7 +432,7 @@ mod tests {
 
     fn all(raw: &[u8]) -> Vec<Vec<u8>> {
         let mut out = Vec::new();
-        decode_all(raw, &[], |b| out.push(b.to_vec())).expect("within budget");
+        decode_all(raw, &[], |_, b| out.push(b.to_vec())).expect("within budget");
         out
     }
 
@@ -495,7 +500,7 @@ mod tests {
         for _ in 0..MAX_DEPTH + 2 {
             deep = b64(&deep, 76);
         }
-        assert_eq!(decode_all(&deep, &[], |_| {}), Err(OverBudget));
+        assert_eq!(decode_all(&deep, &[], |_, _| {}), Err(OverBudget));
     }
 
     #[test]
@@ -506,11 +511,11 @@ mod tests {
             body: 0..body.len(),
             binary,
         };
-        decode_all(&body, &[clean(&body, false)], |_| n += 1).expect("within budget");
+        decode_all(&body, &[clean(&body, false)], |_, _| n += 1).expect("within budget");
         assert_eq!(n, 0);
         let mut broken = body.clone();
         broken.remove(5);
-        decode_all(&broken, &[clean(&broken, true)], |_| n += 1).expect("within budget");
+        decode_all(&broken, &[clean(&broken, true)], |_, _| n += 1).expect("within budget");
         assert!(n > 0);
     }
 
@@ -521,7 +526,7 @@ mod tests {
             .collect();
         assert!(!looks_encoded(&binary));
         let mut sizes = Vec::new();
-        decode_all(&b64(&binary, 76), &[], |b| sizes.push(b.len())).expect("within budget");
+        decode_all(&b64(&binary, 76), &[], |_, b| sizes.push(b.len())).expect("within budget");
         // The body, then only what its padded last line reads as (a soft
         // break in quoted-printable): the binary is not decoded further.
         assert_eq!(sizes.first(), Some(&binary.len()));

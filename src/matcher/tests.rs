@@ -793,3 +793,29 @@ fn a_cyrillic_name_with_a_breve_is_found_in_koi8_r() {
     assert_eq!(m.scan_unfiltered(&input).subjects(), [0], "unfiltered");
     assert_eq!(m.scan(&input).subjects(), [0]);
 }
+
+#[test]
+fn evidence_names_the_form_and_the_decoding() {
+    let m = Matcher::new(&request());
+    let blob = b64(b"Notes from Doe, Jane about the plan, and more words here.");
+    let raw = format!("From: a@b.example\nSubject: x\nMIME-Version: 1.0\n\nsee below\n\n{blob}\n");
+    let findings = m.scan(&MessageInput {
+        envelope: None,
+        raw: raw.as_bytes(),
+    });
+    let ev = findings.evidence();
+    assert!(
+        ev.contains(&Evidence {
+            kind: Name,
+            form: Form::Inverted,
+            place: Place::Part,
+            decoding: Decoding::RawBase64,
+        }),
+        "{ev:?}"
+    );
+    assert!(
+        ev.iter()
+            .all(|e| e.kind == Name && e.form == Form::Inverted),
+        "{ev:?}"
+    );
+}

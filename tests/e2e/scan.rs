@@ -75,7 +75,10 @@ fn scan_text_and_json_reports_agree() {
                 .as_array()
                 .expect("found_by")
                 .iter()
-                .map(|f| format!("{}/{}@{}", f["kind"], f["form"], f["place"]).replace('"', ""))
+                .map(|f| {
+                    let (kind, form, place) = (&f["kind"], &f["form"], &f["place"]);
+                    format!("{kind}/{form}@{place}:{}", f["decoding"]).replace('"', "")
+                })
                 .collect();
             (
                 m["action"].as_str().expect("action").to_owned(),
