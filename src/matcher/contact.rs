@@ -28,7 +28,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use super::Form;
 use super::patterns::{Patterns, TextHit};
-use crate::text::normalize::{FOLDS_INTO_ASCII, is_ascii_space};
+use crate::text::normalize::{FOLDS_INTO_ASCII, is_ascii_space, may_fold_into_ascii};
 
 /// The most bytes the local part or the domain of an encoded or obfuscated
 /// address may take (each character at most 8 bytes: `&commat;`, plus
@@ -362,12 +362,42 @@ fn entity(b: &[u8], i: usize) -> Option<(u8, usize)> {
         .map(|&(name, v)| (v, name.len()))
 }
 
-/// True if a character of [`FOLDS_INTO_ASCII`] (or a continuation byte of
-/// one) is at byte `i`.
-fn folds_at(b: &[u8], i: usize) -> bool {
+/// Which raw non-ASCII characters may carry a domain on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Carry {
+    /// Any (some subject's domain is not ASCII).
+    Any,
+    /// Those that normalise to ASCII or to nothing ([`FOLDS_INTO_ASCII`]).
+    Folding,
+    /// Those, and with accents folded those that may fold into ASCII.
+    FoldingAccents,
+}
+
+impl Carry {
+    /// How `p`'s domains are carried on.
+    fn of(p: &Patterns) -> Carry {
+        if p.ascii_domains {
+            Carry::Folding
+        } else if p.folded_ascii_domains {
+            Carry::FoldingAccents
+        } else {
+            Carry::Any
+        }
+    }
+}
+
+/// True if a character that may carry a domain on under `carry` (or a
+/// continuation byte of one) is at byte `i`.
+fn folds_at(b: &[u8], i: usize, carry: Carry) -> bool {
     (i.saturating_sub(3)..=i).any(|k| {
-        first_char(b.get(k..b.len().min(k + 4)).unwrap_or_default())
-            .is_some_and(|c| FOLDS_INTO_ASCII.contains(&c) && k + c.len_utf8() > i)
+        first_char(b.get(k..b.len().min(k + 4)).unwrap_or_default()).is_some_and(|c| {
+            let folds = match carry {
+                Carry::Any => true,
+                Carry::Folding => FOLDS_INTO_ASCII.contains(&c),
+                Carry::FoldingAccents => FOLDS_INTO_ASCII.contains(&c) || may_fold_into_ascii(c),
+            };
+            folds && k + c.len_utf8() > i
+        })
     })
 }
 
@@ -521,23 +551,16 @@ fn push_unit(d: &mut Decoded, e: Elem) {
 
 /// The domain starting at byte `start` (where a form of `@` ends): the
 /// longest run of domain elements, trailing dots dropped (in `range` too).
-/// `scanned` is where the run ended, trailing dots included. With
-/// `ascii_domains` (every subject's domain is ASCII), a raw non-ASCII
-/// character ends the run unless it normalises to ASCII or to nothing.
-fn domain_after(
-    b: &[u8],
-    start: usize,
-    mode: Mode,
-    ascii_domains: bool,
-) -> Option<(Decoded, usize)> {
+/// `scanned` is where the run ended, trailing dots included. A raw
+/// non-ASCII character ends the run unless it may carry it on (`carry`).
+fn domain_after(b: &[u8], start: usize, mode: Mode, carry: Carry) -> Option<(Decoded, usize)> {
     let mut d = Decoded {
         range: start..start,
         ..Decoded::default()
     };
     let mut pos = start;
     let mut kept = (0, false);
-    let carries =
-        |e: &Elem, pos: usize| e.unit != Unit::Unknown || !ascii_domains || folds_at(b, pos);
+    let carries = |e: &Elem, pos: usize| e.unit != Unit::Unknown || folds_at(b, pos, carry);
     while let Some(e) = elem_at(b, pos, mode).filter(|e| is_domain(e.unit) && carries(e, pos)) {
         pos += e.len;
         if pos - start > MAX_FORM {
@@ -566,7 +589,7 @@ pub(crate) fn find_encoded(p: &Patterns, text: &str, out: &mut Vec<TextHit>) {
         let Some(local) = local_before(p, b, form.start, Mode::Text) else {
             return ControlFlow::Continue(());
         };
-        let Some((domain, _)) = domain_after(b, form.end, Mode::Text, false) else {
+        let Some((domain, _)) = domain_after(b, form.end, Mode::Text, Carry::Any) else {
             return ControlFlow::Continue(());
         };
         let plain_at = form.len() == 1 && b.get(form.start) == Some(&b'@');
@@ -625,12 +648,15 @@ pub(crate) fn raw_candidates(
 /// The domain after a form of `@` in raw bytes, non-ASCII bytes (which may
 /// be white space or vanish) skipped before it.
 fn raw_domain(p: &Patterns, src: &[u8], mut from: usize) -> Option<(Decoded, usize)> {
+    let carry = Carry::of(p);
     let mut unknown = false;
-    while src.get(from).is_some_and(|c| !c.is_ascii()) {
+    while src.get(from).is_some_and(|c| !c.is_ascii())
+        && (carry == Carry::Any || folds_at(src, from, carry))
+    {
         unknown = true;
         from += 1;
     }
-    let (mut d, scanned) = domain_after(src, from, Mode::Raw, p.ascii_domains)?;
+    let (mut d, scanned) = domain_after(src, from, Mode::Raw, carry)?;
     d.unknown |= unknown;
     Some((d, scanned))
 }

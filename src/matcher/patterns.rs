@@ -62,6 +62,10 @@ pub(crate) struct Patterns {
     pub(super) ascii_words: bool,
     /// Accents are folded in the text (`[matching] accents`).
     pub(super) fold: bool,
+    /// With accents folded and every name and term ASCII once folded: the
+    /// words of all names and terms (their runs of letters and digits), for
+    /// the windowed search's folding candidates.
+    pub(super) folded_words: Option<HashSet<String>>,
     /// Encoded and spelt-out addresses are looked for (`[matching] address_forms`).
     pub(super) address_forms: bool,
     emails: HashMap<String, Vec<usize>>,
@@ -74,6 +78,9 @@ pub(crate) struct Patterns {
     /// True when every domain in `email_domains` is ASCII and accents are
     /// not folded.
     pub(super) ascii_domains: bool,
+    /// True when every domain in `email_domains` is ASCII and accents are
+    /// folded.
+    pub(super) folded_ascii_domains: bool,
     email_hashes: HashMap<[u8; 32], Vec<usize>>,
     /// ASCII punctuation allowed in local parts (indexed by byte).
     pub(super) local_punct: [bool; 128],
@@ -122,10 +129,19 @@ impl Patterns {
             max_word_len,
             ascii_words: !fold && word_pats.iter().all(|p| p.is_ascii()),
             fold,
+            folded_words: (fold && word_pats.iter().all(|p| p.is_ascii())).then(|| {
+                word_pats
+                    .iter()
+                    .flat_map(|p| p.split(|c: char| !c.is_alphanumeric()))
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            }),
             address_forms: request.matching.address_forms,
             domain_prefixes,
             domain_firsts,
             ascii_domains: !fold && email_domains.iter().all(|d| d.is_ascii()),
+            folded_ascii_domains: fold && email_domains.iter().all(|d| d.is_ascii()),
             email_domains,
             emails,
             email_hashes,

@@ -33,6 +33,7 @@
 //! chunks of about 1 MiB (see [`chunks`]), so that a huge text never has
 //! its normalised copy and offset map in memory at once.
 
+use std::collections::HashSet;
 use std::ops::{ControlFlow, Range};
 use std::sync::LazyLock;
 
@@ -44,7 +45,9 @@ use super::contact;
 use super::headers::after_for_keyword;
 use super::patterns::{Patterns, TextHit};
 use super::{Form, IdKind};
-use crate::text::normalize::{BLANK_OR_GONE, FOLDS_INTO_ASCII, Normalized, is_ascii_space};
+use crate::text::normalize::{
+    BLANK_OR_GONE, FOLDS_INTO_ASCII, Normalized, is_ascii_space, may_fold_into_ascii,
+};
 
 /// Texts shorter than this are normalised whole.
 pub(crate) const SMALL: usize = 4096;
@@ -332,9 +335,11 @@ impl Windows {
                     self.push(email_window(p, src, at))?;
                 }
             }
-            contact::raw_candidates(p, src, |start, end| {
-                self.push(around(src, start, end, MARGIN))
-            })?;
+            if p.address_forms {
+                contact::raw_candidates(p, src, |start, end| {
+                    self.push(around(src, start, end, MARGIN))
+                })?;
+            }
         }
         if p.has_phones() {
             phone_stretches(src, p.phone_min_digits.max(1), |start, end| {
@@ -345,7 +350,9 @@ impl Windows {
             }
         }
         if p.anchors.is_some() && !src.is_ascii() {
-            non_ascii_word_candidates(p, src, |i| self.push(around(src, i, i + 1, word_reach)))?;
+            non_ascii_word_candidates(p, src, true, |i| {
+                self.push(around(src, i, i + 1, word_reach))
+            })?;
         }
         ControlFlow::Continue(())
     }
@@ -380,7 +387,7 @@ pub(crate) fn may_match_any_substring(p: &Patterns, src: &[u8]) -> bool {
     }
     if p.has_emails()
         && (memchr_iter(b'@', src).any(|at| substring_may_be_address(p, src, at))
-            || contact::substring_may_match(p, src))
+            || (p.address_forms && contact::substring_may_match(p, src)))
     {
         return true;
     }
@@ -391,9 +398,10 @@ pub(crate) fn may_match_any_substring(p: &Patterns, src: &[u8]) -> bool {
             return true;
         }
     }
+    // Every substring: a cut word is not a whole word, so no word test here.
     p.anchors.is_some()
         && !src.is_ascii()
-        && non_ascii_word_candidates(p, src, |_| ControlFlow::Break(())).is_break()
+        && non_ascii_word_candidates(p, src, false, |_| ControlFlow::Break(())).is_break()
 }
 
 /// The `@` rule of [`may_match_any_substring`] for the `@` at byte `at`.
@@ -406,6 +414,8 @@ fn substring_may_be_address(p: &Patterns, src: &[u8], at: usize) -> bool {
     let rest = after.get(len..).unwrap_or_default();
     let carried_on = if p.ascii_domains {
         starts_with_folding(rest)
+    } else if p.folded_ascii_domains {
+        starts_with_folding(rest) || first_char(rest).is_some_and(may_fold_into_ascii)
     } else {
         rest.first().is_some_and(|b| !b.is_ascii())
     };
@@ -413,13 +423,21 @@ fn substring_may_be_address(p: &Patterns, src: &[u8], at: usize) -> bool {
 }
 
 /// Calls `f` at every byte where a non-ASCII word candidate starts, until it
-/// breaks: with ASCII names and terms, a character of [`FOLDS_INTO_ASCII`];
-/// otherwise any non-ASCII byte.
+/// breaks: with ASCII names and terms and accents not folded, a character of
+/// [`FOLDS_INTO_ASCII`]; with accents folded and names and terms ASCII once
+/// folded, those and every character that may fold into ASCII
+/// ([`may_fold_into_ascii`]), the latter (when `words`) only where the word
+/// around it, folded, is a word of some name or term; otherwise any
+/// non-ASCII byte.
 fn non_ascii_word_candidates(
     p: &Patterns,
     src: &[u8],
+    words: bool,
     mut f: impl FnMut(usize) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
+    if let Some(folded) = p.folded_words.as_ref().filter(|_| !p.ascii_words) {
+        return folding_candidates(src, words.then_some(folded), f);
+    }
     // UTF-8 is self-synchronising and no encoding is a prefix of another:
     // the occurrences of the encodings are exactly the characters.
     match &*FOLD_FINDER {
@@ -442,6 +460,101 @@ fn non_ascii_word_candidates(
         }
     }
     ControlFlow::Continue(())
+}
+
+/// The non-ASCII candidates under accent folding (see
+/// [`non_ascii_word_candidates`]): a character that may fold into ASCII is
+/// one where the folded word around it is one of `words` (when given). A
+/// name or term matches whole words only, so a match that holds the
+/// character holds that word whole, and the word is one of its words.
+fn folding_candidates(
+    src: &[u8],
+    words: Option<&HashSet<String>>,
+    mut f: impl FnMut(usize) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    let mut i = 0;
+    while i < src.len() {
+        let Some(skip) = src
+            .get(i..)
+            .and_then(|r| r.iter().position(|b| !b.is_ascii()))
+        else {
+            break;
+        };
+        i += skip;
+        // Only these lead bytes start a character of FOLDS_INTO_ASCII or a
+        // letter that may fold into ASCII; a combining mark matters only
+        // right after an ASCII letter or digit (after a foldable letter,
+        // that letter's window holds it). Most bytes of binary data that
+        // are not ASCII stop here.
+        let lead = src.get(i).copied().unwrap_or(0);
+        let after_alnum = i > 0 && src.get(i - 1).is_some_and(u8::is_ascii_alphanumeric);
+        let lead_ok = matches!(lead, 0xC2..=0xCA | 0xCD | 0xE1..=0xE3 | 0xEF);
+        let Some(c) = (lead >= 0xC2 && (lead_ok || after_alnum))
+            .then(|| first_char(src.get(i..).unwrap_or_default()))
+            .flatten()
+        else {
+            i += 1;
+            continue;
+        };
+        if FOLDS_INTO_ASCII.contains(&c)
+            || (may_fold_into_ascii(c) && words.is_none_or(|w| in_folded_word(src, i, w)))
+        {
+            f(i)?;
+        }
+        i += c.len_utf8();
+    }
+    ControlFlow::Continue(())
+}
+
+/// Longest word looked at around a folding candidate, in bytes each way:
+/// a longer one is a candidate whatever it is.
+const MAX_WORD_REACH: usize = 64;
+
+/// True if the word around byte `i` of `src` (letters, digits, combining
+/// marks and the characters normalisation drops), normalised with accents
+/// folded, holds one of `words` between its non-alphanumeric characters.
+fn in_folded_word(src: &[u8], i: usize, words: &HashSet<String>) -> bool {
+    let (mut start, mut end) = (i, i);
+    while start > 0 && i - start <= MAX_WORD_REACH {
+        let Some(prev) = char_before(src, start) else {
+            break;
+        };
+        if !is_word_piece(prev) {
+            break;
+        }
+        start -= prev.len_utf8();
+    }
+    while end - i <= MAX_WORD_REACH {
+        let Some(next) = first_char(src.get(end..).unwrap_or_default()) else {
+            break;
+        };
+        if !is_word_piece(next) {
+            break;
+        }
+        end += next.len_utf8();
+    }
+    if i - start > MAX_WORD_REACH || end - i > MAX_WORD_REACH {
+        return true;
+    }
+    let word = Normalized::of_bytes(src.get(start..end).unwrap_or_default(), false, true).text;
+    word.split(|c: char| !c.is_alphanumeric())
+        .any(|w| !w.is_empty() && words.contains(w))
+}
+
+/// A character that may be part of a word: alphanumeric, a combining mark,
+/// or one that normalisation drops inside a word.
+fn is_word_piece(c: char) -> bool {
+    c.is_alphanumeric()
+        || unicode_normalization::char::is_combining_mark(c)
+        || matches!(c, '\u{AD}' | '\u{200C}' | '\u{200D}')
+}
+
+/// The character that ends just before byte `end` of `src`, if valid UTF-8.
+fn char_before(src: &[u8], end: usize) -> Option<char> {
+    (1..=4.min(end)).find_map(|len| {
+        let bytes = src.get(end - len..end)?;
+        std::str::from_utf8(bytes).ok()?.chars().next()
+    })
 }
 
 /// A search for the UTF-8 encodings of [`FOLDS_INTO_ASCII`].
@@ -588,10 +701,11 @@ fn starts_with_folding(bytes: &[u8]) -> bool {
 
 /// The first character of `bytes` if they start with a valid UTF-8 sequence.
 fn first_char(bytes: &[u8]) -> Option<char> {
+    // At most four bytes are looked at: a character is never longer.
+    let bytes = bytes.get(..bytes.len().min(4))?;
     let valid = match std::str::from_utf8(bytes) {
         Ok(s) => s,
-        Err(e) => std::str::from_utf8(bytes.get(..e.valid_up_to()).unwrap_or_default())
-            .unwrap_or_default(),
+        Err(e) => std::str::from_utf8(bytes.get(..e.valid_up_to())?).ok()?,
     };
     valid.chars().next()
 }
@@ -690,6 +804,10 @@ fn domain_may_go_on(p: &Patterns, rest: &[u8]) -> bool {
         // the domain on past the ASCII run; any other character either
         // ends the token or makes its domain non-ASCII.
         return starts_with_folding(rest);
+    }
+    if p.folded_ascii_domains {
+        // With accents folded, also one that may fold into ASCII.
+        return starts_with_folding(rest) || first_char(rest).is_some_and(may_fold_into_ascii);
     }
     // The domain surely ends at an invalid UTF-8 sequence (U+FFFD), or
     // at an ASCII byte that is not followed by a (maybe combining)

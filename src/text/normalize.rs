@@ -295,6 +295,15 @@ pub(crate) const FOLDS_INTO_ASCII: &[char] = &[
     '\u{2028}', '\u{2029}', '\u{202F}', '\u{205F}', '\u{2060}', '\u{212A}', '\u{3000}', '\u{FEFF}',
 ];
 
+/// True for every character whose normalised form with accents folded (on
+/// its own, or as a mark after a letter) may hold an ASCII byte, besides
+/// those of [`FOLDS_INTO_ASCII`]: Latin letters with marks, combining marks,
+/// the letters spelled out, ligatures. Checked by a test over all characters.
+pub(crate) fn may_fold_into_ascii(c: char) -> bool {
+    matches!(c, '\u{C0}'..='\u{24F}' | '\u{1E00}'..='\u{1EFF}' | '\u{FB00}'..='\u{FB06}' | '\u{212B}')
+        || is_combining_mark(c)
+}
+
 /// The characters of [`FOLDS_INTO_ASCII`] whose normalised form is one space
 /// or nothing: in a phone number they stand where a separator may. Checked
 /// by a test over all characters.
@@ -628,6 +637,19 @@ mod tests {
             );
         }
         assert_eq!(Normalized::of_str("Zoë", false, false).text, "zoë");
+    }
+
+    #[test]
+    fn may_fold_into_ascii_is_complete() {
+        let mut missing = Vec::new();
+        for c in ('\u{80}'..=char::MAX).filter(|c| !c.is_ascii()) {
+            let n = Normalized::of_str(c.encode_utf8(&mut [0; 4]), false, true).text;
+            let yields_ascii = n.is_empty() || n.bytes().any(|b| b.is_ascii());
+            if yields_ascii && !FOLDS_INTO_ASCII.contains(&c) && !may_fold_into_ascii(c) {
+                missing.push(format!("U+{:04X}", u32::from(c)));
+            }
+        }
+        assert!(missing.is_empty(), "{missing:?}");
     }
 
     #[test]
