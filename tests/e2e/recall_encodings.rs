@@ -159,6 +159,13 @@ fn families() -> Vec<(&'static str, Build)> {
         ("qp-lowercase", |id, p| {
             single(id, QP_TEXT, &qp_with(p, true))
         }),
+        ("qp-long-lines", |id, p| {
+            // One line far past the 76 characters RFC 2045 allows.
+            let q = qp_with(p, false).replace('\n', " ")
+                + " and more words that run this line well past the limit of RFC 2045\n";
+            assert!(q.lines().any(|l| l.len() > 76));
+            single(id, QP_TEXT, &q)
+        }),
         ("qp-trailing-ws", |id, p| {
             let q = qp_with(p, false);
             let q = q
