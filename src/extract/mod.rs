@@ -209,6 +209,34 @@ pub(crate) fn extract(
     .unwrap_or(Err(Exceeded::Failed))
 }
 
+/// The texts inside one attachment, for the fuzz target
+/// `extract_attachment`, which needs this module's parsers without a
+/// message around them (the rest of the module stays the crate's own).
+/// `bytes` are the attachment after transfer decoding, `content_type` and
+/// `name` its labels (empty if none); at most `limit` bytes are produced.
+/// `sink` gets every text with `false`, every enclosed message with `true`.
+/// False when the extraction stopped at a bound or a parser failed (the
+/// matcher then treats the message as unsearchable).
+pub fn extract_attachment(
+    bytes: &[u8],
+    content_type: &str,
+    name: &str,
+    limit: u64,
+    sink: &mut dyn FnMut(&[u8], bool),
+) -> bool {
+    let att = Attachment {
+        bytes,
+        content_type,
+        name,
+    };
+    let mut budget = Budget::new(limit);
+    extract(&att, &mut budget, 0, &mut |piece| match piece {
+        Piece::Text(t) => sink(t, false),
+        Piece::Message(m) => sink(m, true),
+    })
+    .is_ok()
+}
+
 /// [`extract`] without the panic guard.
 fn open(
     att: &Attachment<'_>,
