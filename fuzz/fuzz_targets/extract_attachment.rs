@@ -60,7 +60,7 @@ fn install_panic_filter() {
         let fuzzer_hook = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             let file = info.location().map(|l| l.file()).unwrap_or_default();
-            if !file.contains("/.cargo/registry/") {
+            if !file.contains("/registry/src/") {
                 fuzzer_hook(info);
             }
         }));
