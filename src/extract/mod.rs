@@ -1,17 +1,17 @@
 //! The texts inside an attachment: office documents, archives, PDF, RTF,
 //! Outlook TNEF, vCard and iCalendar, enclosed messages.
 //!
-//! [`extract`] takes an attachment's decoded bytes, its content type and its
+//! `extract` takes an attachment's decoded bytes, its content type and its
 //! file name, and gives every text worth searching to a sink, as UTF-8 bytes
 //! (invalid sequences are the searcher's to replace). It knows nothing of
 //! the matcher or of mailboxes: an enclosed message is handed back as a
-//! [`Piece::Message`] for the caller to parse.
+//! `Piece::Message` for the caller to parse.
 //!
 //! The format is told by content first (zip, gzip, PDF, RTF and TNEF
 //! magic), by name or type second (`.eml`, vCard, iCalendar). Everything is
 //! bounded: all bytes produced for one message (decompressed, or copied out
-//! of an archive) count against one [`Budget`], and containers nest at most
-//! [`MAX_DEPTH`] levels; past either the extraction stops with [`Exceeded`]
+//! of an archive) count against one `Budget`, and containers nest at most
+//! `MAX_DEPTH` levels; past either the extraction stops with `Exceeded`
 //! and the caller must treat the message as unsearchable (fail closed).
 
 mod directory;
