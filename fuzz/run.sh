@@ -19,6 +19,8 @@ scrub_archive) dicts="$dict/tar.dict $dict/mime.dict" max_len=1048576 len_contro
 mbox_split | nesting) dicts="$dict/mime.dict" max_len=262144 len_control=100 ;;
 # Small seeds: without this libFuzzer's limit stays near 500 bytes for minutes.
 scan_message | redact_message) dicts="$dict/mime.dict" max_len=262144 len_control=0 ;;
+# Dense formats: small inputs reach them, so the limit grows from the seeds.
+extract_attachment) dicts="$dict/attach.dict" max_len=262144 len_control=100 ;;
 *) echo "unknown target: $target" >&2 && exit 2 ;;
 esac
 

@@ -16,7 +16,7 @@
 
 pub mod decide;
 pub mod error;
-pub(crate) mod extract;
+pub mod extract;
 pub mod fsio;
 pub mod input;
 pub mod mailbox;

@@ -1,17 +1,17 @@
 //! The texts inside an attachment: office documents, archives, PDF, RTF,
 //! Outlook TNEF, vCard and iCalendar, enclosed messages.
 //!
-//! [`extract`] takes an attachment's decoded bytes, its content type and its
+//! `extract` takes an attachment's decoded bytes, its content type and its
 //! file name, and gives every text worth searching to a sink, as UTF-8 bytes
 //! (invalid sequences are the searcher's to replace). It knows nothing of
 //! the matcher or of mailboxes: an enclosed message is handed back as a
-//! [`Piece::Message`] for the caller to parse.
+//! `Piece::Message` for the caller to parse.
 //!
 //! The format is told by content first (zip, gzip, PDF, RTF and TNEF
 //! magic), by name or type second (`.eml`, vCard, iCalendar). Everything is
 //! bounded: all bytes produced for one message (decompressed, or copied out
-//! of an archive) count against one [`Budget`], and containers nest at most
-//! [`MAX_DEPTH`] levels; past either the extraction stops with [`Exceeded`]
+//! of an archive) count against one `Budget`, and containers nest at most
+//! `MAX_DEPTH` levels; past either the extraction stops with `Exceeded`
 //! and the caller must treat the message as unsearchable (fail closed).
 
 mod directory;
@@ -207,6 +207,34 @@ pub(crate) fn extract(
         open(att, budget, depth, sink)
     }))
     .unwrap_or(Err(Exceeded::Failed))
+}
+
+/// The texts inside one attachment, for the fuzz target
+/// `extract_attachment`, which needs this module's parsers without a
+/// message around them (the rest of the module stays the crate's own).
+/// `bytes` are the attachment after transfer decoding, `content_type` and
+/// `name` its labels (empty if none); at most `limit` bytes are produced.
+/// `sink` gets every text with `false`, every enclosed message with `true`.
+/// False when the extraction stopped at a bound or a parser failed (the
+/// matcher then treats the message as unsearchable).
+pub fn extract_attachment(
+    bytes: &[u8],
+    content_type: &str,
+    name: &str,
+    limit: u64,
+    sink: &mut dyn FnMut(&[u8], bool),
+) -> bool {
+    let att = Attachment {
+        bytes,
+        content_type,
+        name,
+    };
+    let mut budget = Budget::new(limit);
+    extract(&att, &mut budget, 0, &mut |piece| match piece {
+        Piece::Text(t) => sink(t, false),
+        Piece::Message(m) => sink(m, true),
+    })
+    .is_ok()
 }
 
 /// [`extract`] without the panic guard.

@@ -121,9 +121,14 @@ fn lenient(
         let rest = bytes.get(start..).unwrap_or_default();
         let end = memchr::memmem::find(rest, b"endstream").unwrap_or(rest.len());
         let raw = rest.get(..end).unwrap_or_default();
-        let dict = bytes
+        // The dictionary: up to 300 bytes before, but not into the stream
+        // before (whose filters are not this one's).
+        let before = bytes
             .get(start.saturating_sub(300)..start)
             .unwrap_or_default();
+        let dict = memchr::memmem::rfind(before, b"endstream")
+            .and_then(|at| before.get(at + 9..))
+            .unwrap_or(before);
         let names = |n: &[&[u8]]| n.iter().any(|n| memchr::memmem::find(dict, n).is_some());
         let data = if names(&[b"/ASCIIHexDecode", b"/AHx"]) {
             let end = memchr::memchr(b'>', raw).unwrap_or(raw.len());
@@ -138,7 +143,8 @@ fn lenient(
         if let Some(inflated) = inflate::read_bounded(decoder, budget)? {
             sink(Piece::Text(shown_text(&inflated).as_bytes()));
         }
-        from = start + end;
+        // Past the `endstream`, whose tail is not the next `stream`.
+        from = (start + end + b"endstream".len()).min(bytes.len());
     }
     Ok(())
 }
@@ -348,6 +354,54 @@ mod tests {
             }
         })
         .unwrap();
+        assert!(out.contains("Jane Doe"), "{out}");
+    }
+
+    /// `lenient` on `pdf`, the texts joined.
+    fn lenient_text(pdf: &[u8]) -> String {
+        let mut out = String::new();
+        let mut budget = Budget::new(1 << 20);
+        lenient(pdf, &mut budget, &mut |p| {
+            if let Piece::Text(t) = p {
+                out.push_str(&String::from_utf8_lossy(t));
+            }
+        })
+        .unwrap();
+        out
+    }
+
+    fn zlib(data: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        z.write_all(data).unwrap();
+        z.finish().unwrap()
+    }
+
+    #[test]
+    fn lenient_reads_every_stream() {
+        // The `stream` at the end of `endstream` is not a stream: it would
+        // swallow the next one.
+        let mut pdf = b"%PDF-1.4\n1 0 obj\n<< >>\nstream\n".to_vec();
+        pdf.extend(zlib(b"BT (page one) Tj ET"));
+        pdf.extend_from_slice(b"\nendstream\nendobj\n2 0 obj\n<< >>\nstream\n");
+        pdf.extend(zlib(b"BT (Jane Doe) Tj ET"));
+        pdf.extend_from_slice(b"\nendstream\nendobj\n3 0 obj\n<< >>\nstream\n");
+        pdf.extend(zlib(b"BT (CUST-88231) Tj ET"));
+        pdf.extend_from_slice(b"\nendstream\nendobj\n");
+        let out = lenient_text(&pdf);
+        assert!(out.contains("page one"), "{out}");
+        assert!(out.contains("Jane Doe"), "{out}");
+        assert!(out.contains("CUST-88231"), "{out}");
+    }
+
+    #[test]
+    fn lenient_reads_a_stream_after_a_hex_one_as_its_own() {
+        // A Flate stream less than 300 bytes after an ASCIIHex stream: the
+        // hex stream's dictionary is not the Flate stream's.
+        let mut pdf = b"%PDF-1.7\n1 0 obj\n<< /Filter /ASCIIHexDecode >>\nstream\n4a>\nendstream\nendobj\n2 0 obj\n<< /Filter /FlateDecode >>\nstream\n".to_vec();
+        pdf.extend(zlib(b"BT (Jane Doe) Tj ET"));
+        pdf.extend_from_slice(b"\nendstream\nendobj\n");
+        let out = lenient_text(&pdf);
         assert!(out.contains("Jane Doe"), "{out}");
     }
 }
