@@ -422,6 +422,30 @@ fn message_id(raw: &[u8]) -> Option<&[u8]> {
 
 #[cfg(test)]
 mod tests {
+    use crate::manifest::UNSEARCHABLE_REASONS;
+
+    #[test]
+    fn unsearchable_reasons_are_the_manifests() {
+        use ParseStatus::*;
+        let statuses = [
+            TooDeep,
+            Undecodable,
+            AttachmentTooLarge,
+            AttachmentTooDeep,
+            AttachmentUnreadable,
+        ];
+        for status in statuses {
+            let reason = unsearchable(status).map(|f| f.to_string());
+            assert!(
+                reason
+                    .as_deref()
+                    .is_some_and(|r| UNSEARCHABLE_REASONS.contains(&r)),
+                "{status:?}: {reason:?}"
+            );
+        }
+        assert!(unsearchable(Parsed).is_none());
+    }
+
     use super::*;
 
     fn request() -> ErasureRequest {

@@ -586,6 +586,19 @@ pub(crate) const TRAILER_MEMBER: &str = "(after the end of the archive)";
 
 /// The `reason` of a `drop-attachment` removal.
 pub(crate) const ATTACHMENT_REASON: &str = "binary attachment of a redacted message";
+
+/// The reasons of a message deleted because the matcher could not search it
+/// whole: such a deletion is made whatever was found in it (fail closed), so
+/// it may list no subject or role, and it has its reason even where the
+/// policy deletes. `decide` writes exactly these (a test there checks it).
+pub(crate) const UNSEARCHABLE_REASONS: [&str; 5] = [
+    "nesting deeper than 32 levels",
+    "a part cannot be decoded with confidence (unknown transfer encoding, \
+     or more encoded text than the decoding budget)",
+    "an attachment expands past the size limit (--max-message-size) when decompressed",
+    "archives or compressed streams in an attachment nest deeper than 8 levels",
+    "an attachment could not be read (its reader failed unexpectedly)",
+];
 /// The `reason` of a `rename` removal.
 pub(crate) const RENAME_REASON: &str = "member name held an identifier";
 /// The `reason` of a `drop` removal of a header cache in whose folder a message changed.
@@ -918,7 +931,13 @@ impl Manifest {
         let sanitized = r.sanitized_blake3.is_some() || r.sanitized_bytes.is_some();
         let sanitized_both = r.sanitized_blake3.is_some() && r.sanitized_bytes.is_some();
         let planned = self.planned_action(&r.roles);
+        let unsearchable = r
+            .reason
+            .as_deref()
+            .is_some_and(|reason| UNSEARCHABLE_REASONS.contains(&reason));
         match (r.action, planned) {
+            (Action::Delete, _) if unsearchable => (r.subjects.is_empty() != r.roles.is_empty())
+                .then_some("lists subjects without roles, or roles without subjects"),
             _ if r.subjects.is_empty() || r.roles.is_empty() => Some("lists no subject or no role"),
             (_, None) => None,
             (Action::Delete, Some("redact")) if r.reason.is_none() => {

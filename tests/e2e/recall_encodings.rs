@@ -568,3 +568,33 @@ fn an_undecodable_part_deletes_its_message_with_a_reason() {
         }
     }
 }
+
+/// Fuzz finding F10: a message deleted because it cannot be searched whole,
+/// with or without a hit, gives a manifest removal that `verify` accepts.
+#[test]
+fn an_unsearchable_deletion_verifies() {
+    let w = Work::new();
+    w.request("[[subject]]\nid = \"REQ-F10\"\nemails = [\"jane@example.org\"]\n");
+    for (name, from) in [
+        ("nohit.eml", "a@example.org"),
+        ("hit.eml", "jane@example.org"),
+    ] {
+        let msg = format!("From: {from}\nSubject: x\nContent-Transfer-Encoding: base63\n\nhello\n");
+        w.write(name, msg.as_bytes());
+        let out = format!("{name}.out");
+        w.run(
+            &["scrub", "--subjects", "request.toml", name, "-o", &out],
+            None,
+        )
+        .success(name);
+        let args = [
+            "verify",
+            &out,
+            "--input",
+            name,
+            "--subjects",
+            "request.toml",
+        ];
+        w.run(&args, None).success(&format!("{name}: verify"));
+    }
+}
