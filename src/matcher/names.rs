@@ -333,7 +333,7 @@ fn middle_start(text: &str, start: usize, prefix: &str) -> Option<usize> {
 }
 
 /// A middle name or initial: letters (with `-`, `'`, `.`), not a word that
-/// joins two people.
+/// joins two people (one written with a final dot is an initial: `Y.`).
 fn is_middle_word(w: &str) -> bool {
     let letters = w.trim_end_matches('.');
     !letters.is_empty()
@@ -342,7 +342,7 @@ fn is_middle_word(w: &str) -> bool {
         && letters
             .chars()
             .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '.'))
-        && !NOT_MIDDLE.contains(&letters)
+        && (w.ends_with('.') || !NOT_MIDDLE.contains(&letters))
 }
 
 #[cfg(test)]
@@ -440,6 +440,8 @@ mod tests {
             ("janet q. doe", None),
             ("jane a b c doe", None),
             ("jane 42 doe", None),
+            ("jane y. doe", Some("jane y. doe")),
+            ("jane y doe", None),
         ];
         for (text, want) in cases {
             assert_eq!(
