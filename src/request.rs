@@ -323,7 +323,7 @@ fn key_at(text: &str, offset: usize) -> Option<&'static str> {
     let line = text.get(start..)?.lines().next()?;
     let (key, _) = line.split_once('=')?;
     let key = key.trim();
-    KEYS.iter().copied().find(|known| *known == key)
+    keys().find(|known| *known == key)
 }
 
 /// The keys of the top level, of `[policy]` and of a `[[subject]]`.
@@ -341,28 +341,12 @@ const MATCHING_KEYS: &[&str] = &[
 const SUBJECT_KEYS: &[&str] = &["id", "emails", "names", "phones", "terms", "email_blake3"];
 
 /// The keys of a request (tables and fields), which messages may name.
-const KEYS: &[&str] = &[
-    "policy",
-    "matching",
-    "subject",
-    "inverted",
-    "middle_names",
-    "accents",
-    "transliteration",
-    "joined",
-    "phone_forms",
-    "address_forms",
-    "sender",
-    "recipient",
-    "mention",
-    "binary_attachments",
-    "id",
-    "emails",
-    "names",
-    "phones",
-    "terms",
-    "email_blake3",
-];
+fn keys() -> impl Iterator<Item = &'static str> {
+    [TOP_KEYS, POLICY_KEYS, MATCHING_KEYS, SUBJECT_KEYS]
+        .into_iter()
+        .flatten()
+        .copied()
+}
 
 /// A TOML or schema error in our own words. The toml crate's messages quote
 /// the offending key or value, and in a request either may be an identifier
@@ -401,7 +385,7 @@ fn syntax_error(text: &str, e: &toml::de::Error) -> RequestError {
     } else if msg.starts_with("invalid length ") {
         of_key("wrong number of values".to_owned())
     } else if let Some(rest) = msg.strip_prefix("missing field `") {
-        match KEYS.iter().find(|k| rest.starts_with(&format!("{k}`"))) {
+        match keys().find(|k| rest.starts_with(&format!("{k}`"))) {
             Some(k) => format!("missing key `{k}`"),
             None => "missing key".to_owned(),
         }
@@ -473,7 +457,7 @@ fn sanitize_toml_message(msg: &str) -> String {
         let inner = &after[..close];
         // A single character (an escape letter the grammar expects) cannot
         // be an identifier.
-        let harmless = KEYS.contains(&inner)
+        let harmless = keys().any(|k| k == inner)
             || VALUES.contains(&inner)
             || inner.chars().count() <= 1
             || !inner.chars().any(char::is_alphanumeric);

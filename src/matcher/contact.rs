@@ -28,7 +28,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use super::Form;
 use super::patterns::{Patterns, TextHit};
-use crate::text::normalize::{FOLDS_INTO_ASCII, is_ascii_space, may_fold_into_ascii};
+use crate::text::normalize::{FOLDS_INTO_ASCII, first_char, is_ascii_space, may_fold_into_ascii};
 
 /// The most bytes the local part or the domain of an encoded or obfuscated
 /// address may take (each character at most 8 bytes: `&commat;`, plus
@@ -399,15 +399,6 @@ fn folds_at(b: &[u8], i: usize, carry: Carry) -> bool {
             folds && k + c.len_utf8() > i
         })
     })
-}
-
-/// The first character of `bytes` if they start with a valid UTF-8 sequence.
-fn first_char(bytes: &[u8]) -> Option<char> {
-    let valid = match std::str::from_utf8(bytes) {
-        Ok(s) => s,
-        Err(e) => std::str::from_utf8(bytes.get(..e.valid_up_to())?).ok()?,
-    };
-    valid.chars().next()
 }
 
 /// Bytes that may belong to an element of a local part (any mode).

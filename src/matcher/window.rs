@@ -46,7 +46,7 @@ use super::headers::after_for_keyword;
 use super::patterns::{Patterns, TextHit};
 use super::{Form, IdKind};
 use crate::text::normalize::{
-    BLANK_OR_GONE, FOLDS_INTO_ASCII, Normalized, is_ascii_space, may_fold_into_ascii,
+    BLANK_OR_GONE, FOLDS_INTO_ASCII, Normalized, first_char, is_ascii_space, may_fold_into_ascii,
 };
 
 /// Texts shorter than this are normalised whole.
@@ -697,17 +697,6 @@ fn starts_with_folding(bytes: &[u8]) -> bool {
         .is_some_and(|b| matches!(b, 0xC2 | 0xC4 | 0xCA | 0xCD | 0xE1 | 0xE2 | 0xE3 | 0xEF))
         && first_char(bytes.get(..bytes.len().min(4)).unwrap_or_default())
             .is_some_and(|c| FOLDS_INTO_ASCII.contains(&c))
-}
-
-/// The first character of `bytes` if they start with a valid UTF-8 sequence.
-fn first_char(bytes: &[u8]) -> Option<char> {
-    // At most four bytes are looked at: a character is never longer.
-    let bytes = bytes.get(..bytes.len().min(4))?;
-    let valid = match std::str::from_utf8(bytes) {
-        Ok(s) => s,
-        Err(e) => std::str::from_utf8(bytes.get(..e.valid_up_to())?).ok()?,
-    };
-    valid.chars().next()
 }
 
 /// Separators a phone number may have between digits, in raw text (vertical

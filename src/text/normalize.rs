@@ -390,6 +390,17 @@ fn spelled_out(c: char) -> Option<&'static str> {
     })
 }
 
+/// The first character of `bytes` if they start with a valid UTF-8 sequence.
+pub(crate) fn first_char(bytes: &[u8]) -> Option<char> {
+    // At most four bytes are looked at: a character is never longer.
+    let bytes = bytes.get(..bytes.len().min(4))?;
+    let valid = match std::str::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => std::str::from_utf8(bytes.get(..e.valid_up_to())?).ok()?,
+    };
+    valid.chars().next()
+}
+
 /// A character that belongs to a word: alphanumeric, `_`, or a combining mark.
 pub(crate) fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_' || unicode_normalization::char::is_combining_mark(c)
