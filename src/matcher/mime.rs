@@ -184,7 +184,7 @@ fn is_not_base64(body: &[u8]) -> bool {
 }
 
 /// True for the labels of UTF-8 (and of ASCII, a subset).
-fn is_utf8_label(cs: &str) -> bool {
+pub(super) fn is_utf8_label(cs: &str) -> bool {
     ["utf-8", "utf8", "us-ascii", "ascii"]
         .iter()
         .any(|l| cs.trim().eq_ignore_ascii_case(l))

@@ -36,6 +36,7 @@ mod salvage;
 #[cfg(test)]
 mod tests;
 mod window;
+mod wordchars;
 
 use std::collections::HashSet;
 use std::ops::Range;

@@ -18,6 +18,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchKind, 
 use super::anchors::{self, Anchors};
 use super::contact;
 use super::names::{self, Rule};
+use super::wordchars::WordChars;
 use super::{Form, IdKind};
 use crate::request::{
     ErasureRequest, LOCAL_PUNCT, Matching, Subject, email_digest, normalize_email,
@@ -62,10 +63,13 @@ pub(crate) struct Patterns {
     pub(super) ascii_words: bool,
     /// Accents are folded in the text (`[matching] accents`).
     pub(super) fold: bool,
-    /// With accents folded and every name and term ASCII once folded: the
-    /// words of all names and terms (their runs of letters and digits), for
-    /// the windowed search's folding candidates.
+    /// With accents folded: the ASCII words of all names and terms (their
+    /// runs of letters and digits), for the windowed search's folding
+    /// candidates.
     pub(super) folded_words: Option<HashSet<String>>,
+    /// When some name or term is not ASCII once normalised: which non-ASCII
+    /// characters are candidates of the windowed search.
+    pub(super) word_chars: Option<WordChars>,
     /// Encoded and spelt-out addresses are looked for (`[matching] address_forms`).
     pub(super) address_forms: bool,
     emails: HashMap<String, Vec<usize>>,
@@ -129,14 +133,16 @@ impl Patterns {
             max_word_len,
             ascii_words: !fold && word_pats.iter().all(|p| p.is_ascii()),
             fold,
-            folded_words: (fold && word_pats.iter().all(|p| p.is_ascii())).then(|| {
+            folded_words: fold.then(|| {
                 word_pats
                     .iter()
                     .flat_map(|p| p.split(|c: char| !c.is_alphanumeric()))
-                    .filter(|w| !w.is_empty())
+                    .filter(|w| !w.is_empty() && w.is_ascii())
                     .map(str::to_owned)
                     .collect()
             }),
+            word_chars: (!word_pats.iter().all(|p| p.is_ascii()))
+                .then(|| WordChars::new(&anchors, fold)),
             address_forms: request.matching.address_forms,
             domain_prefixes,
             domain_firsts,

@@ -25,7 +25,7 @@ use std::ops::Range;
 
 use super::headers::{Field, split_fields};
 use super::html::{decode_entities, strip_tags};
-use super::mime::{charset_is_ascii_safe, may_hide_text};
+use super::mime::{charset_is_ascii_safe, is_utf8_label, may_hide_text};
 use super::patterns::Patterns;
 use super::text_segments;
 use super::window::{SMALL, find_in_bytes, may_match_any_substring};
@@ -460,8 +460,14 @@ fn leaf_or_multipart(
         &[ct, disposition],
     ))?;
     // The full scan also reads non-ASCII text parts as UTF-8 and
-    // windows-1252 (a declared charset may be wrong).
-    ensure(!leaf.is_text || decoded.is_ascii() || other_readings_ok(p, &decoded))?;
+    // windows-1252 (a declared charset may be wrong), unless they are
+    // valid UTF-8 as declared.
+    ensure(
+        !leaf.is_text
+            || decoded.is_ascii()
+            || read_only_as_declared(leaf.ct, &decoded)
+            || other_readings_ok(p, &decoded),
+    )?;
     if cte.is_some_and(|c| !is_identity_cte(c)) {
         // Decoded strictly, so every lenient reading agrees: the safety
         // net's decodings need not search it again.
@@ -471,6 +477,19 @@ fn leaf_or_multipart(
         });
     }
     leaf_ok(p, &leaf, decoded)
+}
+
+/// True if the full scan reads the decoded bytes of a text part only as
+/// its charset says (see `mime::scan_other_charsets`): the charset is
+/// UTF-8 or ASCII (or none, read as ASCII), the text is the bytes read as
+/// UTF-8, and they are valid UTF-8 without U+FFFD.
+fn read_only_as_declared(ct: &[u8], decoded: &[u8]) -> bool {
+    let Some(charset) = leaf_charset(ct) else {
+        return false;
+    };
+    is_utf8_label(charset.unwrap_or("us-ascii"))
+        && reads_as_utf8(charset, true)
+        && std::str::from_utf8(decoded).is_ok_and(|s| !s.contains('\u{FFFD}'))
 }
 
 /// Non-ASCII decoded bytes hold no hit read as UTF-8 or as windows-1252.
@@ -602,19 +621,7 @@ fn body_text<'a>(
     charset: Option<&str>,
     is_text: bool,
 ) -> std::borrow::Cow<'a, str> {
-    let decoder = |cs: &str| mail_parser::decoders::charsets::map::charset_decoder(cs.as_bytes());
-    let read_as_utf8 = match charset {
-        None => true,
-        Some(cs) if is_text => decoder(cs).is_none(),
-        Some(cs) => {
-            // `split` always yields a first piece: the fallback is never taken.
-            let label = cs.split('*').next().unwrap_or(cs).trim();
-            decoder(label).is_none()
-                && encoding_rs::Encoding::for_label(label.as_bytes())
-                    .is_none_or(|e| e == encoding_rs::UTF_8)
-        }
-    };
-    if read_as_utf8 || decoded.is_ascii() {
+    if reads_as_utf8(charset, is_text) || decoded.is_ascii() {
         match decoded {
             Cow::Borrowed(bytes) => {
                 if let Ok(text) = std::str::from_utf8(bytes) {
@@ -631,6 +638,23 @@ fn body_text<'a>(
         }
     }
     Cow::Owned(decode_body(&decoded, charset, is_text))
+}
+
+/// True if the full scan reads a body in `charset` as UTF-8 (no decoder
+/// of mail-parser's, or of encoding_rs for other parts, takes the label).
+fn reads_as_utf8(charset: Option<&str>, is_text: bool) -> bool {
+    let decoder = |cs: &str| mail_parser::decoders::charsets::map::charset_decoder(cs.as_bytes());
+    match charset {
+        None => true,
+        Some(cs) if is_text => decoder(cs).is_none(),
+        Some(cs) => {
+            // `split` always yields a first piece: the fallback is never taken.
+            let label = cs.split('*').next().unwrap_or(cs).trim();
+            decoder(label).is_none()
+                && encoding_rs::Encoding::for_label(label.as_bytes())
+                    .is_none_or(|e| e == encoding_rs::UTF_8)
+        }
+    }
 }
 
 /// A decoded body read as the full scan reads it: through mail-parser's

@@ -6,11 +6,13 @@
 //!
 //! Every match has a candidate in its source span:
 //!
-//! * a name or term whose source span is pure ASCII contains its anchor (its
-//!   longest word) literally, ASCII case-insensitively; otherwise its span
-//!   holds a non-ASCII character that yields ASCII or nothing when normalised
-//!   ([`FOLDS_INTO_ASCII`]) if all names and terms are ASCII, or just any
-//!   non-ASCII byte otherwise;
+//! * a name or term whose anchor (its longest word) is ASCII and whose
+//!   anchor's source span is pure ASCII contains the anchor literally, ASCII
+//!   case-insensitively; otherwise that span holds a non-ASCII character
+//!   that yields ASCII or nothing when normalised ([`FOLDS_INTO_ASCII`]), or
+//!   under accent folding one that may fold into ASCII; a name or term whose
+//!   anchor is not ASCII has a source character related to the anchor's key
+//!   (see `wordchars`);
 //! * an address contains an `@`, which no other character normalises to;
 //! * a phone number lies in a stretch of digits and separators (ASCII ones,
 //!   and the characters that normalise to a space or to nothing) with at
@@ -21,13 +23,16 @@
 //! and the context the rules look at (one character before and after, the
 //! whole address token, the whole digit stretch, the `for` before an address
 //! in `Received`), lies inside with [`MARGIN`] normalised bytes to spare:
-//! each ASCII byte other than white space yields at least one normalised byte.
-//! A window is cut only between two ASCII bytes, the first not white space.
-//! There the normaliser is in the same state as at the start of a text, so
-//! the normalised window is exactly a substring of the normalised whole text.
-//! Overlapping windows are merged. A hit within [`EDGE`] bytes of a cut is an
-//! artefact of the cut (it lacks its context) and is dropped; a real hit is
-//! always at least [`MARGIN`] bytes from a cut.
+//! each ASCII byte other than white space, and each non-ASCII character
+//! other than white space, dropped characters and combining marks, yields at
+//! least one normalised byte. A window is cut only between two ASCII bytes,
+//! the first not white space, or between two whole characters, the second
+//! starting a normalisation segment and the first neither white space nor
+//! dropped. There the normaliser is in the same state as at the start of a
+//! text, so the normalised window is exactly a substring of the normalised
+//! whole text. Overlapping windows are merged. A hit within [`EDGE`] bytes of
+//! a cut is an artefact of the cut (it lacks its context) and is dropped; a
+//! real hit is always at least [`MARGIN`] bytes from a cut.
 //!
 //! When the candidates are dense, the whole text is normalised instead, in
 //! chunks of about 1 MiB (see [`chunks`]), so that a huge text never has
@@ -44,9 +49,11 @@ use memchr::memchr_iter;
 use super::contact;
 use super::headers::after_for_keyword;
 use super::patterns::{Patterns, TextHit};
+use super::wordchars::{Class, WordChars};
 use super::{Form, IdKind};
 use crate::text::normalize::{
-    BLANK_OR_GONE, FOLDS_INTO_ASCII, Normalized, first_char, is_ascii_space, may_fold_into_ascii,
+    BLANK_OR_GONE, FOLDS_INTO_ASCII, Normalized, first_char, is_ascii_space, is_ignorable,
+    is_space, may_fold_into_ascii, starts_segment,
 };
 
 /// Texts shorter than this are normalised whole.
@@ -427,16 +434,21 @@ fn substring_may_be_address(p: &Patterns, src: &[u8], at: usize) -> bool {
 /// [`FOLDS_INTO_ASCII`]; with accents folded and names and terms ASCII once
 /// folded, those and every character that may fold into ASCII
 /// ([`may_fold_into_ascii`]), the latter (when `words`) only where the word
-/// around it, folded, is a word of some name or term; otherwise any
-/// non-ASCII byte.
+/// around it, folded, is a word of some name or term; when some name or
+/// term is not ASCII, the characters its table calls candidates (see
+/// `wordchars`), with the same word check for the folding letters.
 fn non_ascii_word_candidates(
     p: &Patterns,
     src: &[u8],
     words: bool,
     mut f: impl FnMut(usize) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
-    if let Some(folded) = p.folded_words.as_ref().filter(|_| !p.ascii_words) {
-        return folding_candidates(src, words.then_some(folded), f);
+    let folded = p.folded_words.as_ref().filter(|_| words);
+    if let Some(table) = &p.word_chars {
+        return table_candidates(src, table, FoldingWords::new(folded), f);
+    }
+    if p.folded_words.is_some() {
+        return folding_candidates(src, folded, f);
     }
     // UTF-8 is self-synchronising and no encoding is a prefix of another:
     // the occurrences of the encodings are exactly the characters.
@@ -467,11 +479,15 @@ fn non_ascii_word_candidates(
 /// one where the folded word around it is one of `words` (when given). A
 /// name or term matches whole words only, so a match that holds the
 /// character holds that word whole, and the word is one of its words.
+/// Each word is normalised once; a word that folds into plain ASCII letters
+/// and digits gives one candidate (a match holding any of its characters
+/// holds it whole, so the window of its first candidate covers the match).
 fn folding_candidates(
     src: &[u8],
     words: Option<&HashSet<String>>,
     mut f: impl FnMut(usize) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
+    let mut words = FoldingWords::new(words);
     let mut i = 0;
     while i < src.len() {
         let Some(skip) = src
@@ -496,49 +512,146 @@ fn folding_candidates(
             i += 1;
             continue;
         };
-        if FOLDS_INTO_ASCII.contains(&c)
-            || (may_fold_into_ascii(c) && words.is_none_or(|w| in_folded_word(src, i, w)))
-        {
-            f(i)?;
-        }
-        i += c.len_utf8();
+        let class = if FOLDS_INTO_ASCII.contains(&c) {
+            Class::Yes
+        } else if may_fold_into_ascii(c) {
+            Class::Folding
+        } else {
+            Class::No
+        };
+        i = words.visit(src, i, c.len_utf8(), class, &mut f)?;
     }
     ControlFlow::Continue(())
+}
+
+/// The candidates of a request whose names and terms are not all ASCII
+/// (see `wordchars`): every non-ASCII character the table calls one (an
+/// invalid sequence as U+FFFD), the folding letters where the word around
+/// them may be a word of a name or term.
+fn table_candidates(
+    src: &[u8],
+    table: &WordChars,
+    mut words: FoldingWords<'_>,
+    mut f: impl FnMut(usize) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    let mut i = 0;
+    while i < src.len() {
+        let Some(skip) = src
+            .get(i..)
+            .and_then(|r| r.iter().position(|b| !b.is_ascii()))
+        else {
+            break;
+        };
+        i += skip;
+        let (c, len) = first_char(src.get(i..).unwrap_or_default())
+            .map_or(('\u{FFFD}', 1), |c| (c, c.len_utf8()));
+        i = words.visit(src, i, len, table.class(c), &mut f)?;
+    }
+    ControlFlow::Continue(())
+}
+
+/// The word check of [`Class::Folding`] candidates, each word normalised once.
+struct FoldingWords<'a> {
+    /// The words of the names and terms, or `None` for no check (every
+    /// folding letter is a candidate).
+    words: Option<&'a HashSet<String>>,
+    /// The last word checked.
+    known: Option<FoldedWord>,
+}
+
+impl<'a> FoldingWords<'a> {
+    fn new(words: Option<&'a HashSet<String>>) -> FoldingWords<'a> {
+        FoldingWords { words, known: None }
+    }
+
+    /// Reports the character of `len` bytes at byte `i` of `src` to `f` if
+    /// it is a candidate of class `class`, and says where to go on: after
+    /// it, or after its whole word when the word folds into plain ASCII and
+    /// this was its first candidate (its window covers any match holding
+    /// the word).
+    #[inline]
+    fn visit(
+        &mut self,
+        src: &[u8],
+        i: usize,
+        len: usize,
+        class: Class,
+        f: &mut impl FnMut(usize) -> ControlFlow<()>,
+    ) -> ControlFlow<(), usize> {
+        match (class, self.words) {
+            (Class::No, _) => {}
+            (Class::Yes, _) | (Class::Folding, None) => f(i)?,
+            (Class::Folding, Some(words)) => {
+                if self.known.as_ref().is_none_or(|k| !k.range.contains(&i)) {
+                    self.known = Some(FoldedWord::at(src, i, words));
+                }
+                if let Some(k) = self.known.as_ref().filter(|k| k.holds) {
+                    f(i)?;
+                    if k.plain {
+                        return ControlFlow::Continue(k.range.end.max(i + len));
+                    }
+                }
+            }
+        }
+        ControlFlow::Continue(i + len)
+    }
 }
 
 /// Longest word looked at around a folding candidate, in bytes each way:
 /// a longer one is a candidate whatever it is.
 const MAX_WORD_REACH: usize = 64;
 
-/// True if the word around byte `i` of `src` (letters, digits, combining
-/// marks and the characters normalisation drops), normalised with accents
-/// folded, holds one of `words` between its non-alphanumeric characters.
-fn in_folded_word(src: &[u8], i: usize, words: &HashSet<String>) -> bool {
-    let (mut start, mut end) = (i, i);
-    while start > 0 && i - start <= MAX_WORD_REACH {
-        let Some(prev) = char_before(src, start) else {
-            break;
-        };
-        if !is_word_piece(prev) {
-            break;
+/// The word around a folding candidate, checked once for all its characters.
+struct FoldedWord {
+    /// Its bytes (letters, digits, combining marks and the characters
+    /// normalisation drops), or as much as was looked at of a longer one.
+    range: Range<usize>,
+    /// Normalised with accents folded, it holds one of the words between
+    /// its non-alphanumeric characters (always, for a longer one).
+    holds: bool,
+    /// It is whole and folds into ASCII letters and digits only.
+    plain: bool,
+}
+
+impl FoldedWord {
+    /// The word around byte `i` of `src`, checked against `words`.
+    fn at(src: &[u8], i: usize, words: &HashSet<String>) -> FoldedWord {
+        let (mut start, mut end) = (i, i);
+        while start > 0 && i - start <= MAX_WORD_REACH {
+            let Some(prev) = char_before(src, start) else {
+                break;
+            };
+            if !is_word_piece(prev) {
+                break;
+            }
+            start -= prev.len_utf8();
         }
-        start -= prev.len_utf8();
-    }
-    while end - i <= MAX_WORD_REACH {
-        let Some(next) = first_char(src.get(end..).unwrap_or_default()) else {
-            break;
-        };
-        if !is_word_piece(next) {
-            break;
+        while end - i <= MAX_WORD_REACH {
+            let Some(next) = first_char(src.get(end..).unwrap_or_default()) else {
+                break;
+            };
+            if !is_word_piece(next) {
+                break;
+            }
+            end += next.len_utf8();
         }
-        end += next.len_utf8();
+        let range = start..end.max(i + 1);
+        if i - start > MAX_WORD_REACH || end - i > MAX_WORD_REACH {
+            return FoldedWord {
+                range,
+                holds: true,
+                plain: false,
+            };
+        }
+        let word = Normalized::of_bytes(src.get(start..end).unwrap_or_default(), false, true).text;
+        FoldedWord {
+            range,
+            holds: word
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| !w.is_empty() && words.contains(w)),
+            plain: word.bytes().all(|b| b.is_ascii_alphanumeric()),
+        }
     }
-    if i - start > MAX_WORD_REACH || end - i > MAX_WORD_REACH {
-        return true;
-    }
-    let word = Normalized::of_bytes(src.get(start..end).unwrap_or_default(), false, true).text;
-    word.split(|c: char| !c.is_alphanumeric())
-        .any(|w| !w.is_empty() && words.contains(w))
 }
 
 /// A character that may be part of a word: alphanumeric, a combining mark,
@@ -711,7 +824,11 @@ fn around(src: &[u8], start: usize, end: usize, reach: usize) -> Range<usize> {
     extend_left(src, start, reach)..extend_right(src, end, reach)
 }
 
-/// True if the text may be cut before byte `p`.
+/// True if the text may be cut before byte `p`: between two ASCII bytes,
+/// the first not white space, or between two whole characters where the
+/// second starts a normalisation segment and the first is neither white
+/// space nor dropped. There the normaliser is in the same state as at the
+/// start of a text.
 fn is_cut(src: &[u8], p: usize) -> bool {
     if p == 0 || p >= src.len() {
         return true;
@@ -719,15 +836,49 @@ fn is_cut(src: &[u8], p: usize) -> bool {
     let (Some(&before), Some(&at)) = (src.get(p - 1), src.get(p)) else {
         return true;
     };
-    before.is_ascii() && !is_ascii_space(before) && at.is_ascii()
+    if before.is_ascii() && at.is_ascii() {
+        return !is_ascii_space(before);
+    }
+    // A continuation byte is inside a character (or an invalid sequence).
+    if (0x80..0xC0).contains(&at) {
+        return false;
+    }
+    let Some(next) = first_char(src.get(p..).unwrap_or_default()) else {
+        return false;
+    };
+    starts_segment(next) && char_before(src, p).is_some_and(|c| !is_space(c) && !is_ignorable(c))
+}
+
+/// True if the character `c` yields at least one normalised byte wherever
+/// it stands: not white space, not dropped, not a combining mark (which
+/// accent folding may drop). Several such characters may compose into one,
+/// but never into fewer bytes than characters.
+fn yields_a_byte(c: char) -> bool {
+    !is_space(c)
+        && !is_ignorable(c)
+        && !unicode_normalization::char::is_combining_mark(c)
+        && unicode_normalization::char::canonical_combining_class(c) == 0
+}
+
+/// How many normalised bytes byte `i` of `src` surely yields, counted at
+/// the lead byte of a character: 1 for an ASCII byte other than white
+/// space and for a whole character of [`yields_a_byte`], else 0.
+#[inline]
+fn sure_bytes_at(src: &[u8], i: usize) -> usize {
+    match src.get(i) {
+        Some(&b) if b.is_ascii() => usize::from(!is_ascii_space(b)),
+        Some(&b) if b >= 0xC0 => {
+            usize::from(first_char(src.get(i..).unwrap_or_default()).is_some_and(yields_a_byte))
+        }
+        _ => 0,
+    }
 }
 
 fn extend_left(src: &[u8], mut p: usize, reach: usize) -> usize {
     let mut seen = 0;
     while p > 0 && seen < reach {
         p -= 1;
-        let b = src.get(p).copied().unwrap_or(0);
-        seen += usize::from(b.is_ascii() && !is_ascii_space(b));
+        seen += sure_bytes_at(src, p);
     }
     while !is_cut(src, p) {
         p -= 1;
@@ -738,8 +889,7 @@ fn extend_left(src: &[u8], mut p: usize, reach: usize) -> usize {
 fn extend_right(src: &[u8], mut q: usize, reach: usize) -> usize {
     let mut seen = 0;
     while q < src.len() && seen < reach {
-        let b = src.get(q).copied().unwrap_or(0);
-        seen += usize::from(b.is_ascii() && !is_ascii_space(b));
+        seen += sure_bytes_at(src, q);
         q += 1;
     }
     while !is_cut(src, q) {
@@ -869,6 +1019,10 @@ mod tests {
                 "José García".to_owned(),
                 "山田太郎".to_owned(),
                 "Zoë Müller".to_owned(),
+                "Σοφία Παπαδοπούλου".to_owned(),
+                "한지민".to_owned(),
+                "佐藤健二".to_owned(),
+                "ギン".to_owned(),
             ]);
         }
         ErasureRequest {
@@ -998,7 +1152,7 @@ mod tests {
 
     /// Pieces of text by rule family: names and terms, addresses, phones,
     /// encoded and obfuscated addresses.
-    const PIECES: [&[&str]; 4] = [
+    const PIECES: [&[&str]; 5] = [
         &[
             "Jane Doe",
             "JANE",
@@ -1060,6 +1214,34 @@ mod tests {
             "Karl",
             "ß",
             "ø",
+            "Σοφία",
+            "ΣΟΦΊΑ",
+            "Σοφι\u{301}α",
+            " Παπαδοπούλου",
+            " ΠΑΠΑΔΟΠΟΎΛΟΥ",
+            " Παπαδοπου\u{301}λου",
+            "Παπαδοπουλου",
+            "υ",
+            "ύ",
+            "Υ",
+            "καλημέρα ",
+            "привет ",
+            "佐藤",
+            "健二",
+            "藤",
+            "佐藤健二",
+            "、",
+            "한지민",
+            "한",
+            "지민",
+            "\u{1112}\u{1161}\u{11AB}",
+            "하",
+            "\u{11AB}",
+            "ギン",
+            "キ\u{3099}ン",
+            "キ",
+            "\u{3099}",
+            "ン",
         ],
         &[
             "@",
@@ -1199,6 +1381,38 @@ mod tests {
             "(",
             ")",
         ],
+        &[
+            "ΣΟΦΊΑ ΠΑΠΑΔΟΠΟΎΛΟΥ",
+            "Σοφια Παπαδοπου\u{301}λου",
+            "σοφία παπαδοπούλου",
+            "Σοφία",
+            " Παπαδοπούλου",
+            "ΠΑΠΑΔΟΠΟΥΛΟΥ, Σοφία",
+            "υ",
+            "καλημέρα ",
+            "привет ",
+            "\u{1112}\u{1161}\u{11AB}지민",
+            "하\u{11AB}지민",
+            "한지민",
+            "지민",
+            "キ\u{3099}ン",
+            "ギン",
+            "ｷﾞﾝ",
+            "佐藤健二",
+            "佐藤 健二",
+            "東京の",
+            "、",
+            "。",
+            " ",
+            "\u{3000}",
+            "\r\n",
+            "Zoe\u{308} Mu\u{308}ller",
+            "MÜLLER, ZOË",
+            "Jose\u{301} García",
+            "é",
+            "\u{301}",
+            "\u{FFFD}",
+        ],
     ];
 
     /// Text without any candidate.
@@ -1222,7 +1436,7 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(3000))]
         #[test]
         fn same_hits_as_whole_text(
-            family in 0..4usize,
+            family in 0..5usize,
             picks in proptest::collection::vec(0..1000usize, 0..100),
             fillers in 1..40usize,
             which in 0..9usize,
@@ -1314,7 +1528,7 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(300))]
         #[test]
         fn no_candidate_means_no_hit_in_any_substring(
-            family in 0..4usize,
+            family in 0..5usize,
             picks in proptest::collection::vec(0..1000usize, 0..30),
             cuts in proptest::collection::vec((0..1000usize, 0..1000usize), 20),
             which in 0..9usize,

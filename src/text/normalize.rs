@@ -267,7 +267,7 @@ fn segment_end(s: &str, start: usize) -> usize {
 }
 
 /// True when `c` can never combine with the character before it under NFC.
-fn starts_segment(c: char) -> bool {
+pub(crate) fn starts_segment(c: char) -> bool {
     c < '\u{300}' || (('\u{3040}'..'\u{11000}').contains(&c) && canonical_combining_class(c) == 0)
 }
 
@@ -315,7 +315,7 @@ pub(crate) const BLANK_OR_GONE: &[char] = &[
 ];
 
 /// Characters that are dropped: soft hyphen, zero-width (non-)joiner.
-fn is_ignorable(c: char) -> bool {
+pub(crate) fn is_ignorable(c: char) -> bool {
     matches!(c, '\u{AD}' | '\u{200C}' | '\u{200D}')
 }
 
