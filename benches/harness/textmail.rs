@@ -855,7 +855,7 @@ impl TextGen {
             plants,
             variant,
             cte,
-            size: rng.log_size(500, 20 << 10, 2.0) as usize,
+            size: rng.log_size(500, 20 << 10, 2.6) as usize,
             html: rng.percent(15) || plants.contains(&Some(Plant::Html)),
             reply: rng.percent(45),
             attachment,
@@ -915,7 +915,7 @@ impl TextGen {
             "Return-Path",
             format!("<{}>", from.email).as_bytes(),
         );
-        let hops = rng.range(2, 7);
+        let hops = rng.range(2, 6);
         for hop in (0..hops).rev() {
             let by = if hop == 0 {
                 "mx1.corp.example".to_owned()
@@ -1288,12 +1288,16 @@ fn signature(rng: &mut Rng, lang: &Lang, from: &Person, out: &mut String) {
     out.push_str(&format!("Email: {}\n", from.email));
 }
 
+/// Joins the words of an unspaced sentence: [`wrap`] may break a line
+/// there, and drops it.
+const JOIN: char = '\u{1}';
+
 /// A sentence of 5 to 14 words (pieces) of `lang`.
 fn sentence(rng: &mut Rng, lang: &Lang) -> String {
     let count = rng.range(5, 14);
     let words: Vec<&str> = (0..count).map(|_| rng.pick(lang.words)).collect();
     if lang.unspaced {
-        let mut s = words.concat();
+        let mut s = words.join(&JOIN.to_string());
         if !s.ends_with('。') {
             s.push('。');
         }
@@ -1308,39 +1312,32 @@ fn sentence(rng: &mut Rng, lang: &Lang) -> String {
 }
 
 /// Appends `sentences` as lines of at most 72 characters (36 unspaced),
-/// each begun by `prefix`.
+/// each begun by `prefix`, broken only at spaces and [`JOIN`]s (so a
+/// planted sentence is never cut inside an identifier).
 fn wrap(sentences: &[String], unspaced: bool, prefix: &str, out: &mut String) {
     let width = if unspaced { 36 } else { 72 };
     let mut column = 0;
     out.push_str(prefix);
-    let separator = if unspaced { "" } else { " " };
-    let pieces: Vec<&str> = if unspaced {
-        sentences.iter().map(String::as_str).collect()
-    } else {
-        sentences.iter().flat_map(|s| s.split(' ')).collect()
-    };
-    for piece in pieces {
-        let chars = piece.chars().count();
-        if column > 0 && column + chars + 1 > width {
-            out.push('\n');
-            out.push_str(prefix);
-            column = 0;
-        } else if column > 0 {
-            out.push_str(separator);
-            column += 1;
-        }
-        if unspaced && chars > width {
-            for (i, c) in piece.chars().enumerate() {
-                if i > 0 && i % width == 0 {
+    for (s_i, sentence) in sentences.iter().enumerate() {
+        for (w_i, word) in sentence.split(' ').enumerate() {
+            for (p_i, piece) in word.split(JOIN).enumerate() {
+                let glue = if p_i == 0 && (w_i > 0 || (s_i > 0 && !unspaced)) {
+                    " "
+                } else {
+                    ""
+                };
+                let chars = piece.chars().count();
+                if column > 0 && column + glue.len() + chars > width {
                     out.push('\n');
                     out.push_str(prefix);
+                    column = 0;
+                } else {
+                    out.push_str(glue);
+                    column += glue.len();
                 }
-                out.push(c);
+                out.push_str(piece);
+                column += chars;
             }
-            column = chars % width;
-        } else {
-            out.push_str(piece);
-            column += chars;
         }
     }
     out.push('\n');
