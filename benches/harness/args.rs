@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
+use super::corpus::Profile;
+
 /// Generates a deterministic mail-backup corpus and measures mailscrub
 /// against a plain decompress-recompress copy (see docs/benchmarks.md).
 #[derive(Debug, Parser)]
@@ -18,14 +20,19 @@ pub struct Args {
     /// Directory for the corpus, requests, outputs and results.
     #[arg(long, default_value = "target/bench")]
     pub out: PathBuf,
-    /// Reuse an existing corpus of the same size, seed and --max-message.
+    /// Comma-separated corpus profiles to generate and measure: attachments
+    /// (large base64 attachments), text (Enron-like small text mail), mixed.
+    #[arg(long, value_enum, value_delimiter = ',', default_values = ["attachments", "text", "mixed"])]
+    pub profile: Vec<Profile>,
+    /// Reuse an existing corpus of the same profile, size, seed and --max-message.
     #[arg(long)]
     pub keep: bool,
     /// Upper bound on one generated message (suffixes K, M, G).
     #[arg(long, default_value = "8M", value_parser = parse_message_size)]
     pub max_message: u64,
-    /// Comma-separated runs or families to measure (baseline, scan, scrub,
-    /// verify, or exact names such as scrub-10k). The copy baseline always runs.
+    /// Comma-separated runs or families to measure (scan, scrub, verify,
+    /// names such as scrub-10k, or with a profile, text/scrub-10k). The copy
+    /// baseline always runs; verify-X also runs scrub-X (it checks its output).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Repetitions of each run; the run with the median wall time is reported.

@@ -1,6 +1,7 @@
 //! The corpus: users' Maildirs, mbox archives, exported `.eml` files and a
 //! few non-mail files, streamed into a deterministic tar.zst.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, Write};
 use std::path::{Path, PathBuf};
@@ -9,18 +10,45 @@ use serde::{Deserialize, Serialize};
 
 use super::date;
 use super::encode;
-use super::mail::MailGen;
+use super::intl;
+use super::mail::{self, Generated, MailGen};
 use super::rng::Rng;
 use super::text::{self, Person};
+use super::textmail::TextGen;
 
 /// The modification time of every tar entry (2024-01-01T00:00:00Z).
 const MTIME: u64 = 1_704_067_200;
 /// The zstd level of the corpus.
 const LEVEL: i32 = 3;
 
+/// The kind of mail a corpus holds.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// Messages of 1 KB to several MB, a fifth with large base64 attachments.
+    Attachments,
+    /// Enron-like: 0.5-20 KB, mostly plain text, 10% other charsets.
+    Text,
+    /// Both, half of the bytes each, interleaved.
+    Mixed,
+}
+
+impl Profile {
+    /// The name used in file names, run names and the report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Attachments => "attachments",
+            Profile::Text => "text",
+            Profile::Mixed => "mixed",
+        }
+    }
+}
+
 /// What to generate.
 #[derive(Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Spec {
+    /// The kind of mail.
+    pub profile: Profile,
     /// Target uncompressed (tar) size in bytes.
     pub size: u64,
     /// PRNG seed.
@@ -42,8 +70,10 @@ pub struct Info {
     pub members: u64,
     /// Messages, counting each mbox message.
     pub messages: u64,
-    /// Messages in which the planted subject appears.
+    /// Messages in which a planted subject appears.
     pub affected: u64,
+    /// Messages in which each planted subject appears, by request id.
+    pub affected_per_subject: BTreeMap<String, u64>,
     /// The largest message in bytes.
     pub largest_message: u64,
 }
@@ -51,7 +81,8 @@ pub struct Info {
 /// Where the corpus of `spec` and its facts live under `dir`.
 pub fn paths(dir: &Path, spec: &Spec) -> (PathBuf, PathBuf) {
     let stem = format!(
-        "corpus-{}-s{}",
+        "corpus-{}-{}-s{}",
+        spec.profile.name(),
         super::args::size_label(spec.size),
         spec.seed
     );
@@ -126,11 +157,45 @@ struct Mbox {
     spool: BufWriter<File>,
 }
 
+/// The message generator of a profile.
+enum Source {
+    Attachments(MailGen),
+    Text(TextGen),
+    /// Both, the next message from the one that has written fewer bytes.
+    Mixed(MailGen, TextGen, [u64; 2]),
+}
+
+impl Source {
+    fn message(
+        &mut self,
+        owner: &Person,
+        sent: bool,
+        time: u64,
+        eol: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Generated {
+        match self {
+            Source::Attachments(mail) => mail.message(owner, sent, time, eol, out),
+            Source::Text(mail) => mail.message(owner, sent, time, eol, out),
+            Source::Mixed(attachments, text, bytes) => {
+                let start = out.len();
+                let (generated, side) = if bytes[0] < bytes[1] {
+                    (attachments.message(owner, sent, time, eol, out), 0)
+                } else {
+                    (text.message(owner, sent, time, eol, out), 1)
+                };
+                bytes[side] += (out.len() - start) as u64;
+                generated
+            }
+        }
+    }
+}
+
 /// Writes users one after another until the tar reaches the target size.
 struct Writer<W: Write> {
     tar: tar::Builder<Counting<W>>,
     rng: Rng,
-    mail: MailGen,
+    mail: Source,
     spool_dir: PathBuf,
     info: Info,
     buf: Vec<u8>,
@@ -140,7 +205,18 @@ struct Writer<W: Write> {
 impl<W: Write> Writer<W> {
     fn new(out: Counting<W>, dir: &Path, spec: &Spec) -> Self {
         let mut rng = Rng::new(spec.seed);
-        let mail = MailGen::new(rng.fork(1), spec.max_message);
+        let attachments = |rng: &mut Rng| {
+            let intl = Rng::new(spec.seed ^ 0x696e_746c);
+            MailGen::new(rng.fork(1), intl, spec.max_message)
+        };
+        let mail = match spec.profile {
+            Profile::Attachments => Source::Attachments(attachments(&mut rng)),
+            Profile::Text => Source::Text(TextGen::new(rng.fork(2))),
+            Profile::Mixed => {
+                let attachments = attachments(&mut rng);
+                Source::Mixed(attachments, TextGen::new(rng.fork(2)), [0; 2])
+            }
+        };
         let info = Info {
             spec: *spec,
             tar_bytes: 0,
@@ -148,6 +224,7 @@ impl<W: Write> Writer<W> {
             members: 0,
             messages: 0,
             affected: 0,
+            affected_per_subject: BTreeMap::new(),
             largest_message: 0,
         };
         let tar = tar::Builder::new(out);
@@ -247,7 +324,19 @@ impl<W: Write> Writer<W> {
         self.buf.clear();
         let generated = self.mail.message(owner, sent, time, eol, &mut self.buf);
         self.info.messages += 1;
-        self.info.affected += u64::from(generated.affected);
+        self.info.affected += u64::from(generated.planted.contains(&true));
+        for (id, planted) in [mail::PLANTED_ID, intl::ID]
+            .into_iter()
+            .zip(generated.planted)
+        {
+            if planted {
+                *self
+                    .info
+                    .affected_per_subject
+                    .entry(id.to_owned())
+                    .or_default() += 1;
+            }
+        }
         self.info.largest_message = self.info.largest_message.max(self.buf.len() as u64);
         generated.sender
     }

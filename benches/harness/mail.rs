@@ -3,9 +3,12 @@
 
 use super::date;
 use super::encode;
+use super::intl;
 use super::rng::Rng;
 use super::text::{self, Charset, Cte, Person};
 
+/// The planted data subject's request id.
+pub const PLANTED_ID: &str = "REQ-2026-0042";
 /// The planted data subject's address.
 pub const PLANTED_EMAIL: &str = "jane.doe@example.com";
 /// The planted data subject's name.
@@ -17,7 +20,7 @@ pub const PLANTED_TERM: &str = "CUST-88231";
 
 /// Where and how the planted subject appears in an affected message.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Plant {
+pub enum Plant {
     /// `From:` with a plain display name.
     Sender,
     /// `From:` with an RFC 2047 Q-encoded display name.
@@ -45,7 +48,7 @@ enum Plant {
 }
 
 /// Plants in rotation, so that even a small corpus has each kind.
-const PLANTS: [Plant; 12] = [
+pub const PLANTS: [Plant; 12] = [
     Plant::Sender,
     Plant::PlainBody,
     Plant::Recipient,
@@ -60,8 +63,25 @@ const PLANTS: [Plant; 12] = [
     Plant::AttachmentName,
 ];
 
+/// The international subject's plants in rotation; a body plant is written
+/// in the charset and transfer encoding the message draws anyway.
+pub const INTL_PLANTS: [Plant; 12] = [
+    Plant::Sender,
+    Plant::PlainBody,
+    Plant::Recipient,
+    Plant::EncodedSubject,
+    Plant::Cc,
+    Plant::PlainBody,
+    Plant::EncodedSender,
+    Plant::Html,
+    Plant::PlainBody,
+    Plant::TextAttachment,
+    Plant::Recipient,
+    Plant::AttachmentName,
+];
+
 /// Sentences naming the planted subject.
-const MENTIONS: &[&str] = &[
+pub const MENTIONS: &[&str] = &[
     "As discussed with Jane Doe, account CUST-88231 will be closed.",
     "You can reach Jane Doe on +44 20 7946 0018 after five.",
     "Please forward this to jane.doe@example.com when you can.",
@@ -69,7 +89,7 @@ const MENTIONS: &[&str] = &[
 ];
 
 /// Sentences that look close to the planted subject but are someone else.
-const NEAR_MISSES: &[&str] = &[
+pub const NEAR_MISSES: &[&str] = &[
     "Janet Doe asked about account CUST-88213 again.",
     "Copy jane.doe@example.org and J. Doe on the reply.",
     "The switchboard is +44 20 7946 0019.",
@@ -77,8 +97,8 @@ const NEAR_MISSES: &[&str] = &[
 
 /// What the caller needs to know about a generated message.
 pub struct Generated {
-    /// The planted subject appears in it.
-    pub affected: bool,
+    /// The planted subjects (ASCII, international) appear in it.
+    pub planted: [bool; 2],
     /// The envelope sender (for the mbox `From ` line).
     pub sender: String,
 }
@@ -86,6 +106,7 @@ pub struct Generated {
 /// The shape of one message, drawn before it is written.
 struct Plan {
     plant: Option<Plant>,
+    intl: Option<Plant>,
     near_miss: bool,
     charset: &'static Charset,
     cte: Cte,
@@ -97,18 +118,25 @@ struct Plan {
 /// Generates messages no larger than `max_message` bytes.
 pub struct MailGen {
     rng: Rng,
+    /// Draws of the international plants, apart from `rng` so that the
+    /// other messages come out as before they existed.
+    intl: Rng,
     max_message: u64,
     planted: usize,
+    intl_planted: usize,
     scratch: Vec<u8>,
 }
 
 impl MailGen {
-    /// A generator drawing from `rng`.
-    pub fn new(rng: Rng, max_message: u64) -> Self {
+    /// A generator drawing from `rng`, and from `intl` for the
+    /// international subject's plants.
+    pub fn new(rng: Rng, intl: Rng, max_message: u64) -> Self {
         MailGen {
             rng,
+            intl,
             max_message,
             planted: 0,
+            intl_planted: 0,
             scratch: Vec::new(),
         }
     }
@@ -124,8 +152,9 @@ impl MailGen {
         out: &mut Vec<u8>,
     ) -> Generated {
         let plan = self.plan();
-        let from = match plan.plant {
-            Some(Plant::Sender | Plant::EncodedSender) => planted_person(),
+        let from = match (plan.plant, plan.intl) {
+            (Some(Plant::Sender | Plant::EncodedSender), _) => planted_person(),
+            (_, Some(Plant::Sender | Plant::EncodedSender)) => intl::person(&mut self.intl),
             _ if sent => Person {
                 name: owner.name.clone(),
                 email: owner.email.clone(),
@@ -143,7 +172,7 @@ impl MailGen {
         self.headers(&plan, &from, &to, time, eol, out);
         self.body(&plan, eol, out);
         Generated {
-            affected: plan.plant.is_some(),
+            planted: [plan.plant.is_some(), plan.intl.is_some()],
             sender: from.email,
         }
     }
@@ -155,6 +184,10 @@ impl MailGen {
             self.planted += 1;
             PLANTS[self.planted % PLANTS.len()]
         });
+        let intl = self.intl.percent(1).then(|| {
+            self.intl_planted += 1;
+            intl_slot(plant, INTL_PLANTS[self.intl_planted % INTL_PLANTS.len()])
+        });
         let (charset, cte) = match plant {
             Some(Plant::QpBody) => (text::utf8(), Cte::QuotedPrintable),
             Some(Plant::Latin1QpBody) => (text::latin1(), Cte::QuotedPrintable),
@@ -165,7 +198,9 @@ impl MailGen {
         let text_cap = (self.max_message / 64).min(48 << 10);
         let text_len = rng.log_size(300, text_cap, 1.6) as usize;
         let mut attachments = Vec::new();
-        if rng.percent(20) || matches!(plant, Some(Plant::TextAttachment | Plant::AttachmentName)) {
+        let attachment_plant =
+            |p: Option<Plant>| matches!(p, Some(Plant::TextAttachment | Plant::AttachmentName));
+        if rng.percent(20) || attachment_plant(plant) || attachment_plant(intl) {
             let count = if rng.percent(15) { 2 } else { 1 };
             let cap = self.max_message * 85 / 100 * 57 / 78 / count;
             attachments = (0..count)
@@ -174,10 +209,11 @@ impl MailGen {
         }
         Plan {
             plant,
+            intl,
             near_miss: rng.percent(2),
             charset,
             cte,
-            html: rng.percent(15) || plant == Some(Plant::Html),
+            html: rng.percent(15) || plant == Some(Plant::Html) || intl == Some(Plant::Html),
             attachments,
             text_len,
         }
@@ -210,27 +246,45 @@ impl MailGen {
         );
         header(out, eol, "Received", received.as_bytes());
         header(out, eol, "Date", date.as_bytes());
-        let encoded_sender = plan.plant == Some(Plant::EncodedSender);
+        let encoded_sender =
+            plan.plant == Some(Plant::EncodedSender) || plan.intl == Some(Plant::EncodedSender);
         header(out, eol, "From", &address(rng, from, encoded_sender));
         let mut to_line = address(rng, to, false);
         if plan.plant == Some(Plant::Recipient) {
             to_line.extend_from_slice(b", ");
             to_line.extend(address(rng, &planted_person(), false));
         }
+        if plan.intl == Some(Plant::Recipient) {
+            to_line.extend_from_slice(b", ");
+            let person = intl::person(&mut self.intl);
+            to_line.extend(address(&mut self.intl, &person, false));
+        }
         header(out, eol, "To", &to_line);
-        if plan.plant == Some(Plant::Cc) || rng.percent(25) {
+        let mut cc_line = (plan.plant == Some(Plant::Cc) || rng.percent(25)).then(|| {
             let cc = if plan.plant == Some(Plant::Cc) {
                 planted_person()
             } else {
                 text::person(rng)
             };
-            header(out, eol, "Cc", &address(rng, &cc, false));
+            address(rng, &cc, false)
+        });
+        if plan.intl == Some(Plant::Cc) {
+            let line = cc_line.get_or_insert_with(Vec::new);
+            if !line.is_empty() {
+                line.extend_from_slice(b", ");
+            }
+            let person = intl::person(&mut self.intl);
+            line.extend(address(&mut self.intl, &person, false));
+        }
+        if let Some(cc) = cc_line {
+            header(out, eol, "Cc", &cc);
         }
         let subject = match plan.plant {
             Some(Plant::EncodedSubject) => encode::word_b(
                 "UTF-8",
                 format!("Anfrage von {PLANTED_NAME} – Grüße").as_bytes(),
             ),
+            _ if plan.intl == Some(Plant::EncodedSubject) => intl::encoded_subject(&mut self.intl),
             _ => {
                 let subject = text::subject(rng);
                 encoded_text(rng, &subject)
@@ -289,21 +343,34 @@ impl MailGen {
         for (i, &size) in plan.attachments.iter().enumerate() {
             out.extend_from_slice(eol);
             delimiter(out, eol, &boundary);
-            match plan.plant {
-                Some(Plant::TextAttachment) if i == 0 => self.text_attachment(eol, out),
-                plant => self.binary_attachment(
-                    size,
-                    plant == Some(Plant::AttachmentName) && i == 0,
-                    eol,
-                    out,
-                ),
+            match (plan.plant, plan.intl) {
+                (Some(Plant::TextAttachment), _) if i == 0 => self.text_attachment(eol, out),
+                (_, Some(Plant::TextAttachment)) if i == 0 => {
+                    let mut notes = Vec::new();
+                    text::prose(&mut self.intl, text::utf8(), 600, &mut notes);
+                    notes.extend(intl::mention(&mut self.intl, "utf-8"));
+                    notes_attachment(notes, eol, out);
+                }
+                (plant, intl_plant) => {
+                    let stem = if i > 0 {
+                        None
+                    } else if plant == Some(Plant::AttachmentName) {
+                        Some(PLANTED_TERM)
+                    } else if intl_plant == Some(Plant::AttachmentName) {
+                        Some(self.intl.pick(intl::FILE_STEMS))
+                    } else {
+                        None
+                    };
+                    self.binary_attachment(size, stem, eol, out);
+                }
             }
         }
         out.extend_from_slice(eol);
         line(out, eol, format!("--{boundary}--").as_bytes());
     }
 
-    /// The plain text of the message, with a planted or near-miss sentence.
+    /// The plain text of the message, with planted or near-miss sentences
+    /// (the international ones in the part's charset).
     fn prose_with_mentions(&mut self, plan: &Plan, planted: bool, out: &mut Vec<u8>) {
         let head = self.rng.index(plan.text_len);
         text::prose(&mut self.rng, plan.charset, head, out);
@@ -311,9 +378,17 @@ impl MailGen {
             out.extend_from_slice(self.rng.pick(MENTIONS).as_bytes());
             out.push(b'\n');
         }
+        if plan.intl == Some(Plant::PlainBody) {
+            out.extend(intl::mention(&mut self.intl, plan.charset.name));
+            out.push(b'\n');
+        }
         if plan.near_miss {
             out.extend_from_slice(self.rng.pick(NEAR_MISSES).as_bytes());
             out.push(b'\n');
+            if self.intl.percent(50) {
+                out.extend(intl::near_miss(&mut self.intl, plan.charset.name));
+                out.push(b'\n');
+            }
         }
         text::prose(&mut self.rng, plan.charset, plan.text_len - head, out);
     }
@@ -334,6 +409,9 @@ impl MailGen {
                 format!("<p>Contact <a href=\"mailto:{PLANTED_EMAIL}\">{PLANTED_NAME}</a>.</p>\n");
             html.extend_from_slice(mention.as_bytes());
         }
+        if plan.intl == Some(Plant::Html) {
+            html.extend_from_slice(intl::HTML.as_bytes());
+        }
         html.extend_from_slice(b"</p>\n</body></html>\n");
         html
     }
@@ -348,7 +426,7 @@ impl MailGen {
         out: &mut Vec<u8>,
     ) {
         let Some(html) = html else {
-            return text_part(out, eol, "text/plain", plan.charset, plan.cte, plain);
+            return text_part(out, eol, "text/plain", plan.charset.name, plan.cte, plain);
         };
         let boundary = format!("----=_Alt_{:012x}", self.rng.next_u64() >> 16);
         header(
@@ -359,7 +437,7 @@ impl MailGen {
         );
         out.extend_from_slice(eol);
         delimiter(out, eol, &boundary);
-        text_part(out, eol, "text/plain", plan.charset, plan.cte, plain);
+        text_part(out, eol, "text/plain", plan.charset.name, plan.cte, plain);
         out.extend_from_slice(eol);
         delimiter(out, eol, &boundary);
         let html_cte = if plan.cte == Cte::SevenBit {
@@ -367,7 +445,7 @@ impl MailGen {
         } else {
             Cte::QuotedPrintable
         };
-        text_part(out, eol, "text/html", plan.charset, html_cte, html);
+        text_part(out, eol, "text/html", plan.charset.name, html_cte, html);
         out.extend_from_slice(eol);
         line(out, eol, format!("--{boundary}--").as_bytes());
     }
@@ -377,60 +455,15 @@ impl MailGen {
         let mut notes = Vec::new();
         text::prose(&mut self.rng, text::utf8(), 600, &mut notes);
         notes.extend_from_slice(self.rng.pick(MENTIONS).as_bytes());
-        notes.extend_from_slice(b"\r\n");
-        header(
-            out,
-            eol,
-            "Content-Type",
-            b"text/plain; charset=utf-8; name=\"notes.txt\"",
-        );
-        header(
-            out,
-            eol,
-            "Content-Disposition",
-            b"attachment; filename=\"notes.txt\"",
-        );
-        header(out, eol, "Content-Transfer-Encoding", b"base64");
-        out.extend_from_slice(eol);
-        encode::base64_lines(&crlf(&notes), eol, out);
+        notes_attachment(notes, eol, out);
     }
 
-    /// A base64 binary attachment of `size` bytes; its file name carries the
-    /// planted customer number when `planted`.
-    fn binary_attachment(&mut self, size: u64, planted: bool, eol: &[u8], out: &mut Vec<u8>) {
+    /// A base64 binary attachment of `size` bytes, named `stem` if given.
+    fn binary_attachment(&mut self, size: u64, stem: Option<&str>, eol: &[u8], out: &mut Vec<u8>) {
         let (mime, ext, magic) = ATTACHMENT_TYPES[self.rng.index(ATTACHMENT_TYPES.len())];
-        let stem = if planted {
-            PLANTED_TERM
-        } else {
-            self.rng.pick(FILE_STEMS)
-        };
+        let stem = stem.unwrap_or_else(|| self.rng.pick(FILE_STEMS));
         let name = format!("{stem}.{ext}");
-        let params = if name.is_ascii() {
-            format!("name=\"{name}\"")
-        } else {
-            format!(
-                "name=\"{}\"",
-                String::from_utf8_lossy(&encode::word_q("UTF-8", name.as_bytes()))
-            )
-        };
-        let disposition = if name.is_ascii() {
-            format!("filename=\"{name}\"")
-        } else {
-            format!("filename*=utf-8''{}", percent(&name))
-        };
-        header(
-            out,
-            eol,
-            "Content-Type",
-            format!("{mime}; {params}").as_bytes(),
-        );
-        header(
-            out,
-            eol,
-            "Content-Disposition",
-            format!("attachment; {disposition}").as_bytes(),
-        );
-        header(out, eol, "Content-Transfer-Encoding", b"base64");
+        attachment_headers(out, eol, mime, &name);
         out.extend_from_slice(eol);
         let mut data = std::mem::take(&mut self.scratch);
         data.clear();
@@ -439,6 +472,75 @@ impl MailGen {
         encode::base64_lines(&data, eol, out);
         self.scratch = data;
     }
+}
+
+/// The international plant for a message whose ASCII plant is `ascii`: the
+/// rotation's `wanted`, unless the ASCII plant already takes its place
+/// (the sender, the subject line, the first attachment).
+pub fn intl_slot(ascii: Option<Plant>, wanted: Plant) -> Plant {
+    let from = |p: Plant| matches!(p, Plant::Sender | Plant::EncodedSender);
+    let attachment = |p: Plant| matches!(p, Plant::TextAttachment | Plant::AttachmentName);
+    match ascii {
+        Some(a) if from(a) && from(wanted) => Plant::Recipient,
+        Some(a)
+            if (a == wanted && a == Plant::EncodedSubject)
+                || (attachment(a) && attachment(wanted)) =>
+        {
+            Plant::PlainBody
+        }
+        _ => wanted,
+    }
+}
+
+/// `notes` (UTF-8) as a base64 `notes.txt` attachment.
+pub fn notes_attachment(mut notes: Vec<u8>, eol: &[u8], out: &mut Vec<u8>) {
+    notes.extend_from_slice(b"\r\n");
+    header(
+        out,
+        eol,
+        "Content-Type",
+        b"text/plain; charset=utf-8; name=\"notes.txt\"",
+    );
+    header(
+        out,
+        eol,
+        "Content-Disposition",
+        b"attachment; filename=\"notes.txt\"",
+    );
+    header(out, eol, "Content-Transfer-Encoding", b"base64");
+    out.extend_from_slice(eol);
+    encode::base64_lines(&crlf(&notes), eol, out);
+}
+
+/// The headers of a base64 attachment of type `mime` named `name`
+/// (RFC 2047 and RFC 2231 encoded when not ASCII).
+pub fn attachment_headers(out: &mut Vec<u8>, eol: &[u8], mime: &str, name: &str) {
+    let params = if name.is_ascii() {
+        format!("name=\"{name}\"")
+    } else {
+        format!(
+            "name=\"{}\"",
+            String::from_utf8_lossy(&encode::word_q("UTF-8", name.as_bytes()))
+        )
+    };
+    let disposition = if name.is_ascii() {
+        format!("filename=\"{name}\"")
+    } else {
+        format!("filename*=utf-8''{}", percent(name))
+    };
+    header(
+        out,
+        eol,
+        "Content-Type",
+        format!("{mime}; {params}").as_bytes(),
+    );
+    header(
+        out,
+        eol,
+        "Content-Disposition",
+        format!("attachment; {disposition}").as_bytes(),
+    );
+    header(out, eol, "Content-Transfer-Encoding", b"base64");
 }
 
 /// Attachment types: MIME type, extension, leading magic bytes.
@@ -492,7 +594,7 @@ fn binary(rng: &mut Rng, len: usize, out: &mut Vec<u8>) {
 }
 
 /// The planted subject as a correspondent.
-fn planted_person() -> Person {
+pub fn planted_person() -> Person {
     Person {
         name: PLANTED_NAME.to_owned(),
         email: PLANTED_EMAIL.to_owned(),
@@ -500,7 +602,7 @@ fn planted_person() -> Person {
 }
 
 /// A header field; `value` may contain folded continuation lines.
-fn header(out: &mut Vec<u8>, eol: &[u8], name: &str, value: &[u8]) {
+pub fn header(out: &mut Vec<u8>, eol: &[u8], name: &str, value: &[u8]) {
     out.extend_from_slice(name.as_bytes());
     out.extend_from_slice(b": ");
     out.extend_from_slice(value);
@@ -508,23 +610,23 @@ fn header(out: &mut Vec<u8>, eol: &[u8], name: &str, value: &[u8]) {
 }
 
 /// One line of text.
-fn line(out: &mut Vec<u8>, eol: &[u8], text: &[u8]) {
+pub fn line(out: &mut Vec<u8>, eol: &[u8], text: &[u8]) {
     out.extend_from_slice(text);
     out.extend_from_slice(eol);
 }
 
 /// A MIME boundary delimiter line.
-fn delimiter(out: &mut Vec<u8>, eol: &[u8], boundary: &str) {
+pub fn delimiter(out: &mut Vec<u8>, eol: &[u8], boundary: &str) {
     line(out, eol, format!("--{boundary}").as_bytes());
 }
 
 /// A complete text part: headers, blank line, encoded body.
-fn text_part(out: &mut Vec<u8>, eol: &[u8], mime: &str, charset: &Charset, cte: Cte, text: &[u8]) {
+pub fn text_part(out: &mut Vec<u8>, eol: &[u8], mime: &str, charset: &str, cte: Cte, text: &[u8]) {
     header(
         out,
         eol,
         "Content-Type",
-        format!("{mime}; charset=\"{}\"", charset.name).as_bytes(),
+        format!("{mime}; charset=\"{charset}\"").as_bytes(),
     );
     header(out, eol, "Content-Transfer-Encoding", cte.name().as_bytes());
     out.extend_from_slice(eol);
@@ -547,7 +649,7 @@ fn text_part(out: &mut Vec<u8>, eol: &[u8], mime: &str, charset: &Charset, cte: 
 }
 
 /// An address with its display name, plain, quoted or RFC 2047 encoded.
-fn address(rng: &mut Rng, person: &Person, force_encoded: bool) -> Vec<u8> {
+pub fn address(rng: &mut Rng, person: &Person, force_encoded: bool) -> Vec<u8> {
     let mut out = if force_encoded || !person.name.is_ascii() {
         encoded_text(rng, &person.name)
     } else if rng.percent(20) {
@@ -577,7 +679,7 @@ fn encoded_text(rng: &mut Rng, text: &str) -> Vec<u8> {
 }
 
 /// `text` with every `\n` turned into CRLF (canonical form before base64).
-fn crlf(text: &[u8]) -> Vec<u8> {
+pub fn crlf(text: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(text.len() + text.len() / 32);
     for &byte in text {
         if byte == b'\n' && !out.ends_with(b"\r") {
