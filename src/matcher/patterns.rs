@@ -51,7 +51,7 @@ struct Target {
 #[derive(Debug)]
 pub(crate) struct Patterns {
     words: Option<AhoCorasick>,
-    word_targets: Vec<Vec<Target>>,
+    word_targets: Targets<Target>,
     /// The words a middle-name match must have before it ([`Rule::Middle`]).
     prefixes: Vec<String>,
     /// Length in bytes of the longest normalised name or term, with the
@@ -89,7 +89,7 @@ pub(crate) struct Patterns {
     /// ASCII punctuation allowed in local parts (indexed by byte).
     pub(super) local_punct: [bool; 128],
     phones: Option<AhoCorasick>,
-    phone_targets: Vec<Vec<(usize, Form)>>,
+    phone_targets: Targets<(usize, Form)>,
     /// Digit count of the shortest phone number.
     pub(super) phone_min_digits: usize,
     /// Prefilter: the longest word of every name and term, ASCII case-insensitive.
@@ -110,6 +110,15 @@ impl Patterns {
             local_punct,
         } = Gathered::of(request);
         let fold = request.matching.accents;
+        // Each automaton is built once the strings of the last are gone,
+        // and only what the search needs is kept (the compact target
+        // lists), to keep the peak memory of a large request down.
+        let (phone_pats, phone_targets): (Vec<_>, Vec<_>) = sorted(phones).into_iter().unzip();
+        let phone_min_digits = phone_pats.iter().map(String::len).min().unwrap_or(1);
+        let phones = automaton(&phone_pats);
+        let phones_complete = phones.is_some() != phone_pats.is_empty();
+        let phone_targets = Targets::new(phone_targets);
+        drop(phone_pats);
         let (word_pats, word_targets): (Vec<_>, Vec<_>) = sorted(words).into_iter().unzip();
         let max_word_len = word_pats
             .iter()
@@ -117,32 +126,40 @@ impl Patterns {
             .map(|(p, targets)| p.len() + context_len(targets, &prefixes))
             .max()
             .unwrap_or(0);
-        let (phone_pats, phone_targets): (Vec<_>, Vec<_>) = sorted(phones).into_iter().unzip();
-        let anchors: Vec<&str> = word_pats.iter().map(|p| longest_word(p)).collect();
-        let phone_min_digits = phone_pats.iter().map(String::len).min().unwrap_or(1);
-        let (email_domains, domain_prefixes, domain_firsts) = domain_index(&emails);
+        let word_targets = Targets::new(word_targets);
+        let all_ascii = word_pats.iter().all(|p| p.is_ascii());
+        let folded_words = fold.then(|| {
+            word_pats
+                .iter()
+                .flat_map(|p| p.split(|c: char| !c.is_alphanumeric()))
+                .filter(|w| !w.is_empty() && w.is_ascii())
+                .map(str::to_owned)
+                .collect()
+        });
+        // Variants of one name share their anchor: each is searched once.
+        let mut anchors: Vec<String> = word_pats
+            .iter()
+            .map(|p| longest_word(p).to_owned())
+            .collect();
+        anchors.sort_unstable();
+        anchors.dedup();
+        let anchor_refs: Vec<&str> = anchors.iter().map(String::as_str).collect();
+        let word_chars = (!all_ascii).then(|| WordChars::new(&anchor_refs, fold));
         let words = automaton(&word_pats);
-        let phones = automaton(&phone_pats);
+        let words_complete = words.is_some() != word_pats.is_empty();
+        drop(word_pats);
+        let (email_domains, domain_prefixes, domain_firsts) = domain_index(&emails);
         // An automaton is missing exactly when its pattern list is empty.
-        let complete =
-            words.is_some() != word_pats.is_empty() && phones.is_some() != phone_pats.is_empty();
+        let complete = words_complete && phones_complete;
         Patterns {
             words,
             word_targets,
             prefixes,
             max_word_len,
-            ascii_words: !fold && word_pats.iter().all(|p| p.is_ascii()),
+            ascii_words: !fold && all_ascii,
             fold,
-            folded_words: fold.then(|| {
-                word_pats
-                    .iter()
-                    .flat_map(|p| p.split(|c: char| !c.is_alphanumeric()))
-                    .filter(|w| !w.is_empty() && w.is_ascii())
-                    .map(str::to_owned)
-                    .collect()
-            }),
-            word_chars: (!word_pats.iter().all(|p| p.is_ascii()))
-                .then(|| WordChars::new(&anchors, fold)),
+            folded_words,
+            word_chars,
             address_forms: request.matching.address_forms,
             domain_prefixes,
             domain_firsts,
@@ -155,7 +172,7 @@ impl Patterns {
             phones,
             phone_targets,
             phone_min_digits,
-            anchors: Anchors::new(&anchors),
+            anchors: Anchors::new(&anchor_refs),
             complete,
         }
     }
@@ -237,12 +254,7 @@ impl Patterns {
         let Some(ac) = &self.words else { return };
         for m in ac.find_overlapping_iter(text) {
             let range = m.range();
-            for t in self
-                .word_targets
-                .get(m.pattern().as_usize())
-                .into_iter()
-                .flatten()
-            {
+            for t in self.word_targets.of(m.pattern().as_usize()) {
                 let Some(range) =
                     names::check(text, range.clone(), t.rule, &self.prefixes, stands_alone)
                 else {
@@ -402,12 +414,7 @@ impl Patterns {
             if range.start > 0 && bytes.get(range.start - 1) == Some(&b'+') {
                 range.start -= 1;
             }
-            for &(subject, form) in self
-                .phone_targets
-                .get(m.pattern().as_usize())
-                .into_iter()
-                .flatten()
-            {
+            for &(subject, form) in self.phone_targets.of(m.pattern().as_usize()) {
                 out.push(TextHit {
                     subject,
                     kind: IdKind::Phone,
@@ -415,6 +422,38 @@ impl Patterns {
                     range: range.clone(),
                 });
             }
+        }
+    }
+}
+
+/// What each pattern of an automaton stands for, in one list: pattern
+/// `i`'s entries are `items[starts[i]..starts[i + 1]]` (no vector and no
+/// spare capacity per pattern, which for a request of 10,000 subjects is
+/// most of its memory).
+#[derive(Debug)]
+struct Targets<T> {
+    items: Vec<T>,
+    starts: Vec<u32>,
+}
+
+impl<T> Targets<T> {
+    fn new(lists: Vec<Vec<T>>) -> Targets<T> {
+        let mut items = Vec::with_capacity(lists.iter().map(Vec::len).sum());
+        let mut starts = Vec::with_capacity(lists.len() + 1);
+        for list in lists {
+            starts.push(u32::try_from(items.len()).unwrap_or(u32::MAX));
+            items.extend(list);
+        }
+        starts.push(u32::try_from(items.len()).unwrap_or(u32::MAX));
+        Targets { items, starts }
+    }
+
+    /// The entries of pattern `i` (none for an unknown one).
+    fn of(&self, i: usize) -> &[T] {
+        let bound = |k: usize| self.starts.get(k).map(|&s| s as usize);
+        match (bound(i), bound(i + 1)) {
+            (Some(a), Some(b)) => self.items.get(a..b).unwrap_or_default(),
+            _ => &[],
         }
     }
 }
