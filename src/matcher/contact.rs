@@ -21,14 +21,10 @@
 //! and the structural prefilter the same forms in raw bytes, by rules that
 //! are supersets of the decoder's.
 
-use std::ops::{ControlFlow, Range};
-use std::sync::LazyLock;
-
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-
 use super::Form;
 use super::patterns::{Patterns, TextHit};
 use crate::text::normalize::{FOLDS_INTO_ASCII, first_char, is_ascii_space, may_fold_into_ascii};
+use std::ops::{ControlFlow, Range};
 
 /// The most bytes the local part or the domain of an encoded or obfuscated
 /// address may take (each character at most 8 bytes: `&commat;`, plus
@@ -155,41 +151,128 @@ enum Mode {
     Raw,
 }
 
-/// The cores of the forms of `@` (ASCII case-insensitive).
-const AT_CORES: [&str; 7] = ["@", "%40", "%2540", "=40", "&#", "&commat;", "at"];
-
-static AT_FINDER: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
-    AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::Standard)
-        .build(AT_CORES)
-        .ok()
-});
-
 /// Calls `f` with the range of every form of `@` in `b` (with the white
-/// space around a spelt-out one), the `@` itself included, until it breaks.
-/// In raw bytes a spelt-out `at` may also stand next to non-ASCII bytes.
+/// space around a spelt-out one), the `@` itself included, until it breaks,
+/// in the order of their positions. In raw bytes a spelt-out `at` may also
+/// stand next to non-ASCII bytes.
+///
+/// The forms are `@`, `%40`, `%2540`, `=40`, `&#64;`/`&#x40;` (any
+/// reference to `@`), `&commat;` (ASCII case-insensitive) and a spelt `at`
+/// as [`word_around`] takes it. A block scan ([`block_starts`]) stops only
+/// at the bytes that may begin one: `@ % = &`, and an `a` followed by a
+/// `t` after white space (or a non-ASCII byte in raw bytes) or an opening
+/// bracket. English text is full of `at` inside words; those are passed
+/// over without a stop.
 fn at_forms(b: &[u8], mode: Mode, mut f: impl FnMut(Range<usize>) -> ControlFlow<()>) {
-    let Some(ac) = &*AT_FINDER else {
-        // Never seen: a fixed automaton of seven patterns.
-        return;
+    let mut visit = |s: usize| match form_at(b, s, mode) {
+        Some(form) => f(form),
+        None => ControlFlow::Continue(()),
     };
-    for m in ac.find_overlapping_iter(b) {
-        let (s, e) = (m.start(), m.end());
-        let form = match AT_CORES.get(m.pattern().as_usize()).copied() {
-            Some("@") => Some(word_around(b, s, e, mode).unwrap_or(s..e)),
-            Some("&#") => entity(b, s)
-                .filter(|&(v, _)| v == b'@')
-                .map(|(_, len)| s..s + len),
-            Some("at") => word_around(b, s, e, mode),
-            Some(_) => Some(s..e),
-            None => None,
+    // Blocks cover bytes 1.. with a byte on either side; the first byte and
+    // the tail are checked one by one.
+    let blocks = b.len().saturating_sub(2) / BLOCK;
+    let scalar = |s: usize| may_start(b, s, mode);
+    if scalar(0) && visit(0).is_break() {
+        return;
+    }
+    for k in 0..blocks {
+        let base = 1 + k * BLOCK;
+        let mut mask = match mode {
+            Mode::Text => block_starts::<false>(b, base),
+            Mode::Raw => block_starts::<true>(b, base),
         };
-        if let Some(form) = form
-            && f(form).is_break()
-        {
+        while mask != 0 {
+            let s = base + mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            if visit(s).is_break() {
+                return;
+            }
+        }
+    }
+    for s in (1 + blocks * BLOCK).max(1)..b.len() {
+        if scalar(s) && visit(s).is_break() {
             return;
         }
+    }
+}
+
+/// Bytes per step of [`block_starts`].
+const BLOCK: usize = 32;
+
+/// True if the byte before a spelt `at` lets [`word_around`] take it:
+/// white space, an opening bracket, or in raw bytes a non-ASCII byte.
+#[inline(always)]
+fn opens_word<const RAW: bool>(c: u8) -> bool {
+    (c.wrapping_sub(b'\t') < 5)
+        | (c == b' ')
+        | (c == b'(')
+        | (c == b'<')
+        | ((c | 0x20) == b'{')
+        | (RAW & (c >= 0x80))
+}
+
+/// True if the bytes `prev`, `c`, `next` around a position may begin a form
+/// of `@` (see [`at_forms`]).
+#[inline(always)]
+fn starts<const RAW: bool>(prev: u8, c: u8, next: u8) -> bool {
+    let rare = (c == b'@') | (c == b'%') | (c == b'=') | (c == b'&');
+    let at = ((c | 0x20) == b'a') & ((next | 0x20) == b't') & opens_word::<RAW>(prev);
+    rare | at
+}
+
+/// The bit mask of the positions `base..base + BLOCK` of `b` where a form
+/// of `@` may begin (`base >= 1`, and a byte follows the block). Written
+/// over fixed-size arrays so that it compiles to vector compares; the
+/// lanes are gathered into bits only when one is set (rare in text).
+#[inline]
+fn block_starts<const RAW: bool>(b: &[u8], base: usize) -> u32 {
+    let window = |from: usize| -> [u8; BLOCK] {
+        b.get(from..from + BLOCK)
+            .and_then(|w| w.try_into().ok())
+            .unwrap_or([0; BLOCK])
+    };
+    let (prev, cur, next) = (window(base - 1), window(base), window(base + 1));
+    let mut lanes = [0u8; BLOCK];
+    for k in 0..BLOCK {
+        lanes[k] = u8::from(starts::<RAW>(prev[k], cur[k], next[k]));
+    }
+    let words: [u64; BLOCK / 8] =
+        std::array::from_fn(|w| u64::from_le_bytes(std::array::from_fn(|i| lanes[8 * w + i])));
+    if words.iter().fold(0, |a, w| a | w) == 0 {
+        return 0;
+    }
+    // Bytes of 0 or 1: the multiplication gathers byte i's bit at bit 56 + i.
+    words.iter().enumerate().fold(0, |mask, (w, &x)| {
+        mask | (((x.wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32) << (8 * w))
+    })
+}
+
+/// [`starts`] at byte `s` of `b`, one byte at a time (at the edges).
+fn may_start(b: &[u8], s: usize, mode: Mode) -> bool {
+    let byte = |i: Option<usize>| i.and_then(|i| b.get(i)).copied().unwrap_or(0);
+    let (prev, c, next) = (byte(s.checked_sub(1)), byte(Some(s)), byte(Some(s + 1)));
+    match mode {
+        Mode::Text => starts::<false>(prev, c, next),
+        Mode::Raw => starts::<true>(prev, c, next),
+    }
+}
+
+/// The form of `@` whose core begins at byte `s`, if one does.
+fn form_at(b: &[u8], s: usize, mode: Mode) -> Option<Range<usize>> {
+    let rest = b.get(s..).unwrap_or_default();
+    match rest.first()? {
+        b'@' => Some(word_around(b, s, s + 1, mode).unwrap_or(s..s + 1)),
+        b'%' if rest.starts_with(b"%40") => Some(s..s + 3),
+        b'%' if rest.starts_with(b"%2540") => Some(s..s + 5),
+        b'=' if rest.starts_with(b"=40") => Some(s..s + 3),
+        b'&' if rest.get(1) == Some(&b'#') => entity(b, s)
+            .filter(|&(v, _)| v == b'@')
+            .map(|(_, len)| s..s + len),
+        b'&' if starts_with_ci(rest, b"&commat;") => Some(s..s + 8),
+        b'a' | b'A' if rest.get(1).is_some_and(|t| t.eq_ignore_ascii_case(&b't')) => {
+            word_around(b, s, s + 2, mode)
+        }
+        _ => None,
     }
 }
 
@@ -672,12 +755,222 @@ pub(crate) fn substring_may_match(p: &Patterns, src: &[u8]) -> bool {
     any
 }
 
+/// The address-form search as it was before the block scan and the early
+/// domain checks (an overlapping automaton walk and a decoding at every
+/// form): the reference the property tests compare with.
+#[cfg(test)]
+mod reference {
+    use std::ops::{ControlFlow, Range};
+    use std::sync::LazyLock;
+
+    use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+    use super::{
+        Carry, Decoded, Elem, Form, MAX_FORM, Mode, Patterns, TextHit, Unit, elem_at, entity,
+        folds_at, is_domain, is_local, local_floor, word_around,
+    };
+
+    const AT_CORES: [&str; 7] = ["@", "%40", "%2540", "=40", "&#", "&commat;", "at"];
+
+    static AT_FINDER: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+        AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(AT_CORES)
+            .ok()
+    });
+
+    pub(super) fn at_forms(
+        b: &[u8],
+        mode: Mode,
+        mut f: impl FnMut(Range<usize>) -> ControlFlow<()>,
+    ) {
+        let Some(ac) = &*AT_FINDER else {
+            // Never seen: a fixed automaton of seven patterns.
+            return;
+        };
+        for m in ac.find_overlapping_iter(b) {
+            let (s, e) = (m.start(), m.end());
+            let form = match AT_CORES.get(m.pattern().as_usize()).copied() {
+                Some("@") => Some(word_around(b, s, e, mode).unwrap_or(s..e)),
+                Some("&#") => entity(b, s)
+                    .filter(|&(v, _)| v == b'@')
+                    .map(|(_, len)| s..s + len),
+                Some("at") => word_around(b, s, e, mode),
+                Some(_) => Some(s..e),
+                None => None,
+            };
+            if let Some(form) = form
+                && f(form).is_break()
+            {
+                return;
+            }
+        }
+    }
+
+    fn local_before(p: &Patterns, b: &[u8], end: usize, mode: Mode) -> Option<Decoded> {
+        let floor = local_floor(p, b, end)?;
+        let mut d = Decoded {
+            range: floor..floor,
+            ..Decoded::default()
+        };
+        let mut pos = floor;
+        while pos < end {
+            match elem_at(b, pos, mode) {
+                Some(e) if pos + e.len <= end && is_local(p, e.unit) => {
+                    pos += e.len;
+                    if d.text.is_empty() && e.unit == Unit::Dot {
+                        d.range.start = pos;
+                        continue;
+                    }
+                    push_unit(&mut d, e);
+                }
+                other => {
+                    let skip = other.map_or(1, |e| e.len).max(1);
+                    pos = (pos + skip).min(end);
+                    d = Decoded {
+                        range: pos..pos,
+                        ..Decoded::default()
+                    };
+                }
+            }
+        }
+        d.range.end = end;
+        (!d.text.is_empty() || d.unknown).then_some(d)
+    }
+
+    fn push_unit(d: &mut Decoded, e: Elem) {
+        match e.unit {
+            Unit::Char(c) => d.text.extend(c.to_lowercase()),
+            Unit::Dot => d.text.push('.'),
+            Unit::Unknown => d.unknown = true,
+            Unit::At => {}
+        }
+        d.encoded |= e.encoded;
+    }
+
+    fn domain_after(b: &[u8], start: usize, mode: Mode, carry: Carry) -> Option<(Decoded, usize)> {
+        let mut d = Decoded {
+            range: start..start,
+            ..Decoded::default()
+        };
+        let mut pos = start;
+        let mut kept = (0, false);
+        let carries = |e: &Elem, pos: usize| e.unit != Unit::Unknown || folds_at(b, pos, carry);
+        while let Some(e) = elem_at(b, pos, mode).filter(|e| is_domain(e.unit) && carries(e, pos)) {
+            pos += e.len;
+            if pos - start > MAX_FORM {
+                return None;
+            }
+            push_unit(&mut d, e);
+            if e.unit != Unit::Dot {
+                kept = (d.text.len(), d.encoded);
+                d.range.end = pos;
+            }
+        }
+        // Trailing dots do not count, encoded or not.
+        d.text.truncate(kept.0);
+        d.encoded = kept.1;
+        Some((d, pos))
+    }
+
+    pub(super) fn find_encoded(p: &Patterns, text: &str, out: &mut Vec<TextHit>) {
+        let b = text.as_bytes();
+        let mut key = String::new();
+        at_forms(b, Mode::Text, |form| {
+            let Some(local) = local_before(p, b, form.start, Mode::Text) else {
+                return ControlFlow::Continue(());
+            };
+            let Some((domain, _)) = domain_after(b, form.end, Mode::Text, Carry::Any) else {
+                return ControlFlow::Continue(());
+            };
+            let plain_at = form.len() == 1 && b.get(form.start) == Some(&b'@');
+            let encoded = local.encoded || domain.encoded || !plain_at;
+            if !encoded || domain.text.is_empty() {
+                return ControlFlow::Continue(());
+            }
+            key.clear();
+            key.push_str(local.text.split_once('+').map_or(&local.text, |(l, _)| l));
+            key.push('@');
+            key.push_str(&domain.text);
+            let range = local.range.start..domain.range.end;
+            let spelt = b
+                .get(form.clone())
+                .is_some_and(|f| f.eq_ignore_ascii_case(b"at"))
+                || text.get(range.clone()).is_some_and(|t| t.contains("dot"));
+            let form = if spelt {
+                Form::AddressSpelt
+            } else {
+                Form::AddressEncoded
+            };
+            p.push_address(&key, range, form, out);
+            ControlFlow::Continue(())
+        });
+    }
+
+    pub(super) fn raw_candidates(
+        p: &Patterns,
+        src: &[u8],
+        mut f: impl FnMut(usize, usize) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        let mut flow = ControlFlow::Continue(());
+        at_forms(src, Mode::Raw, |form| {
+            let Some((domain, scanned)) = raw_domain(p, src, form.end) else {
+                return ControlFlow::Continue(());
+            };
+            let plausible = p.has_email_hashes()
+                || domain.unknown
+                || p.email_domains.contains(domain.text.as_str());
+            if !plausible {
+                return ControlFlow::Continue(());
+            }
+            let start =
+                local_floor(p, src, form.start).unwrap_or(form.start.saturating_sub(MAX_FORM));
+            flow = f(start, scanned.max(form.end));
+            flow
+        });
+        flow
+    }
+
+    fn raw_domain(p: &Patterns, src: &[u8], mut from: usize) -> Option<(Decoded, usize)> {
+        let carry = Carry::of(p);
+        let mut unknown = false;
+        while src.get(from).is_some_and(|c| !c.is_ascii())
+            && (carry == Carry::Any || folds_at(src, from, carry))
+        {
+            unknown = true;
+            from += 1;
+        }
+        let (mut d, scanned) = domain_after(src, from, Mode::Raw, carry)?;
+        d.unknown |= unknown;
+        Some((d, scanned))
+    }
+
+    pub(super) fn substring_may_match(p: &Patterns, src: &[u8]) -> bool {
+        let mut any = false;
+        at_forms(src, Mode::Raw, |form| {
+            let hit = p.has_email_hashes()
+                || raw_domain(p, src, form.end)
+                    .is_none_or(|(d, _)| d.unknown || p.starts_with_domain(d.text.as_bytes()));
+            any |= hit;
+            if hit {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        any
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::matcher::IdKind;
     use crate::request::{ErasureRequest, Subject, email_digest};
     use crate::text::normalize::Normalized;
+    use proptest::prelude::*;
+    use std::sync::LazyLock;
 
     /// The digit strings of [`phone_forms`].
     fn digits_of(written: &str) -> Vec<String> {
@@ -813,6 +1106,233 @@ mod tests {
         "jane doe at example dot com",
         "meet jane.doe at example dotcom",
     ];
+
+    /// The pieces the property tests build their inputs from: the forms of
+    /// `@` and of a dot, words holding `at`, brackets, white space of every
+    /// kind (non-ASCII included) and the parts of the subjects' addresses.
+    const PIECES: &[&str] = &[
+        "at", "AT", "aT", "At", "a", "t", "ta", "that", "data", "Atlanta", " at ", "(at)", "[at]",
+        "{at}", "<at>", "(", ")", "[", "]", "{", "}", "<", ">", "%40", "%2540", "%25", "%4", "%",
+        "=40", "=4", "=", "=2e", "=2E", "%2e", "&#64;", "&#x40;", "&#X40;", "&#064", "&#0064;",
+        "&#", "&#46;", "&commat;", "&COMMAT;", "&period;", "&amp;", "@", " ", "  ", "\t", "\n",
+        "\r\n", "\r", "\x0b", "\x0c", "\u{a0}", "\u{3000}", "\u{2003}", "é", "ë", "ä", "x", "jane",
+        "doe", "Jane", "DOE", ".", "..", "dot", "DOT", "(dot)", "[dot]", " dot ", "example",
+        "EXAMPLE", "exämple", "com", "de", "co", "uk", "-", "_", "+news", "zoë", "j_doe",
+        "ex-ample", "mail ",
+    ];
+
+    /// Written forms of the subjects' addresses: a local part, a form of
+    /// `@` and a domain, each in several spellings.
+    fn address_piece() -> impl Strategy<Value = String> {
+        let local = proptest::sample::select(
+            &[
+                "jane.doe",
+                "Jane.Doe",
+                "jane%2edoe",
+                "jane dot doe",
+                "jane (dot) doe",
+                "j_doe+x",
+                "zoë",
+                "ZOË",
+                "jane",
+                "xjane.doe",
+                "jane.doe+news",
+                "jane&#46;doe",
+            ][..],
+        );
+        let at = proptest::sample::select(
+            &[
+                "@",
+                " @ ",
+                "%40",
+                "%2540",
+                "=40",
+                "&#64;",
+                "&#x40;",
+                "&#064",
+                "&commat;",
+                " at ",
+                " AT ",
+                "(at)",
+                " [at] ",
+                "{at}",
+                "<at>",
+                " <at>\u{a0}",
+                "\u{3000}at\u{3000}",
+                "\tat\r\n",
+                "at",
+                " (at ",
+            ][..],
+        );
+        let domain = proptest::sample::select(
+            &[
+                "example.com",
+                "EXAMPLE.COM",
+                "example dot com",
+                "example (dot) com",
+                "example%2ecom",
+                "example=2Ecom",
+                "example&#46;com",
+                "example&period;com",
+                "ex-ample.co.uk",
+                "exämple.de",
+                "example.de",
+                "example.community",
+                "example.com.",
+                "example dot com dot",
+            ][..],
+        );
+        (local, at, domain).prop_map(|(l, a, d)| format!("{l}{a}{d}"))
+    }
+
+    /// Text made of [`PIECES`] and [`address_piece`]s.
+    fn piece_text() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                6 => proptest::sample::select(PIECES).prop_map(str::to_owned),
+                1 => address_piece(),
+            ],
+            0..48,
+        )
+        .prop_map(|v| v.concat())
+    }
+
+    /// Bytes made of [`PIECES`] and arbitrary bytes (raw mail).
+    fn piece_bytes() -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(
+            prop_oneof![
+                6 => proptest::sample::select(PIECES).prop_map(|s| s.as_bytes().to_vec()),
+                1 => address_piece().prop_map(String::into_bytes),
+                1 => any::<u8>().prop_map(|b| vec![b]),
+            ],
+            0..48,
+        )
+        .prop_map(|v| v.concat())
+    }
+
+    /// Requests of every kind the address decoder tells apart: plain and
+    /// hashed addresses, ASCII and non-ASCII domains, accents folded or not.
+    static REQUESTS: LazyLock<Vec<Patterns>> = LazyLock::new(|| {
+        let subject = |emails: &[&str], hashes: &[&str]| Subject {
+            id: "A".into(),
+            emails: emails.iter().map(|e| (*e).to_owned()).collect(),
+            email_hashes: hashes.iter().map(|e| email_digest(e)).collect(),
+            ..Subject::default()
+        };
+        let plain = ["jane.doe@example.com", "j_doe+x@ex-ample.co.uk"];
+        let cases = [
+            (subject(&plain, &[]), true),
+            (subject(&plain, &[]), false),
+            (subject(&[], &["jane.doe@example.com"]), true),
+            (subject(&["zoë@exämple.de", "jane@example.de"], &[]), false),
+            (subject(&["zoë@exämple.de"], &[]), true),
+        ];
+        cases
+            .into_iter()
+            .map(|(subject, accents)| {
+                let mut request = ErasureRequest {
+                    subjects: vec![subject],
+                    ..ErasureRequest::default()
+                };
+                request.matching.accents = accents;
+                Patterns::new(&request)
+            })
+            .collect()
+    });
+
+    /// What a search for forms of `@` calls with each.
+    type FormVisit<'a> = dyn FnMut(Range<usize>) -> ControlFlow<()> + 'a;
+
+    /// What a search for candidate windows calls with each.
+    type WindowVisit<'a> = dyn FnMut(usize, usize) -> ControlFlow<()> + 'a;
+
+    /// The forms `search` reports in `b`, stopping after `stop` of them.
+    fn forms_of(
+        search: fn(&[u8], Mode, &mut FormVisit<'_>),
+        b: &[u8],
+        mode: Mode,
+        stop: usize,
+    ) -> Vec<Range<usize>> {
+        let mut out = Vec::new();
+        search(b, mode, &mut |r| {
+            out.push(r);
+            if out.len() >= stop {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        out
+    }
+
+    fn new_forms(b: &[u8], mode: Mode, f: &mut FormVisit<'_>) {
+        at_forms(b, mode, f);
+    }
+
+    fn old_forms(b: &[u8], mode: Mode, f: &mut FormVisit<'_>) {
+        reference::at_forms(b, mode, f);
+    }
+
+    /// The candidate windows of `raw_candidates`-like `search`.
+    fn windows_of(
+        search: fn(&Patterns, &[u8], &mut WindowVisit<'_>),
+        p: &Patterns,
+        b: &[u8],
+    ) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        search(p, b, &mut |s, e| {
+            out.push((s, e));
+            ControlFlow::Continue(())
+        });
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn at_forms_are_the_reference_ones(b in piece_bytes(), stop in 1usize..6) {
+            for mode in [Mode::Text, Mode::Raw] {
+                prop_assert_eq!(
+                    forms_of(new_forms, &b, mode, usize::MAX),
+                    forms_of(old_forms, &b, mode, usize::MAX),
+                    "{:?}", mode
+                );
+                prop_assert_eq!(
+                    forms_of(new_forms, &b, mode, stop),
+                    forms_of(old_forms, &b, mode, stop),
+                    "{:?}", mode
+                );
+            }
+        }
+
+        #[test]
+        fn find_encoded_is_the_reference(text in piece_text()) {
+            for (i, p) in REQUESTS.iter().enumerate() {
+                let n = Normalized::of_str(&text, false, p.fold);
+                let (mut new, mut old) = (Vec::new(), Vec::new());
+                find_encoded(p, &n.text, &mut new);
+                reference::find_encoded(p, &n.text, &mut old);
+                prop_assert_eq!(new, old, "request {}", i);
+            }
+        }
+
+        #[test]
+        fn raw_rules_are_the_reference(b in piece_bytes()) {
+            for (i, p) in REQUESTS.iter().enumerate() {
+                prop_assert_eq!(
+                    windows_of(|p, b, f| { let _ = raw_candidates(p, b, f); }, p, &b),
+                    windows_of(|p, b, f| { let _ = reference::raw_candidates(p, b, f); }, p, &b),
+                    "request {}", i
+                );
+                prop_assert_eq!(
+                    substring_may_match(p, &b),
+                    reference::substring_may_match(p, &b),
+                    "request {}", i
+                );
+            }
+        }
+    }
 
     #[test]
     fn encoded_and_obfuscated_addresses() {
