@@ -164,19 +164,7 @@ enum Mode {
 /// bracket. English text is full of `at` inside words; those are passed
 /// over without a stop.
 fn at_forms(b: &[u8], mode: Mode, mut f: impl FnMut(Range<usize>) -> ControlFlow<()>) {
-    let mut visit = |s: usize| match form_at(b, s, mode) {
-        Some(form) => f(form),
-        None => ControlFlow::Continue(()),
-    };
-    // Blocks cover bytes 1.. with a byte on either side; the first byte and
-    // the tail are checked one by one.
-    let blocks = b.len().saturating_sub(2) / BLOCK;
-    let scalar = |s: usize| may_start(b, s, mode);
-    if scalar(0) && visit(0).is_break() {
-        return;
-    }
-    for k in 0..blocks {
-        let base = 1 + k * BLOCK;
+    for base in (0..b.len()).step_by(BLOCK) {
         let mut mask = match mode {
             Mode::Text => block_starts::<false>(b, base),
             Mode::Raw => block_starts::<true>(b, base),
@@ -184,14 +172,11 @@ fn at_forms(b: &[u8], mode: Mode, mut f: impl FnMut(Range<usize>) -> ControlFlow
         while mask != 0 {
             let s = base + mask.trailing_zeros() as usize;
             mask &= mask - 1;
-            if visit(s).is_break() {
+            if let Some(form) = form_at(b, s, mode)
+                && f(form).is_break()
+            {
                 return;
             }
-        }
-    }
-    for s in (1 + blocks * BLOCK).max(1)..b.len() {
-        if scalar(s) && visit(s).is_break() {
-            return;
         }
     }
 }
@@ -221,20 +206,30 @@ fn starts<const RAW: bool>(prev: u8, c: u8, next: u8) -> bool {
 }
 
 /// The bit mask of the positions `base..base + BLOCK` of `b` where a form
-/// of `@` may begin (`base >= 1`, and a byte follows the block). Written
-/// over fixed-size arrays so that it compiles to vector compares; the
-/// lanes are gathered into bits only when one is set (rare in text).
+/// of `@` may begin (bytes outside `b` read as zero, which begins none).
+/// Written over fixed-size arrays so that it compiles to vector compares;
+/// the lanes are gathered into bits only when one is set (rare in text).
 #[inline]
 fn block_starts<const RAW: bool>(b: &[u8], base: usize) -> u32 {
-    let window = |from: usize| -> [u8; BLOCK] {
-        b.get(from..from + BLOCK)
-            .and_then(|w| w.try_into().ok())
-            .unwrap_or([0; BLOCK])
-    };
-    let (prev, cur, next) = (window(base - 1), window(base), window(base + 1));
+    // The bytes from `base - 1` to `base + BLOCK` (inclusive), zero outside.
+    let around = base
+        .checked_sub(1)
+        .and_then(|lo| b.get(lo..base + BLOCK + 1))
+        .and_then(|w| <[u8; BLOCK + 2]>::try_from(w).ok());
+    let around = around.unwrap_or_else(|| {
+        let mut pad = [0; BLOCK + 2];
+        let lo = base.saturating_sub(1);
+        let hi = b.len().min(base + BLOCK + 1);
+        let at = lo + 1 - base;
+        if let (Some(to), Some(from)) = (pad.get_mut(at..at + hi.saturating_sub(lo)), b.get(lo..hi))
+        {
+            to.copy_from_slice(from);
+        }
+        pad
+    });
     let mut lanes = [0u8; BLOCK];
-    for k in 0..BLOCK {
-        lanes[k] = u8::from(starts::<RAW>(prev[k], cur[k], next[k]));
+    for (k, lane) in lanes.iter_mut().enumerate() {
+        *lane = u8::from(starts::<RAW>(around[k], around[k + 1], around[k + 2]));
     }
     let words: [u64; BLOCK / 8] =
         std::array::from_fn(|w| u64::from_le_bytes(std::array::from_fn(|i| lanes[8 * w + i])));
@@ -245,16 +240,6 @@ fn block_starts<const RAW: bool>(b: &[u8], base: usize) -> u32 {
     words.iter().enumerate().fold(0, |mask, (w, &x)| {
         mask | (((x.wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32) << (8 * w))
     })
-}
-
-/// [`starts`] at byte `s` of `b`, one byte at a time (at the edges).
-fn may_start(b: &[u8], s: usize, mode: Mode) -> bool {
-    let byte = |i: Option<usize>| i.and_then(|i| b.get(i)).copied().unwrap_or(0);
-    let (prev, c, next) = (byte(s.checked_sub(1)), byte(Some(s)), byte(Some(s + 1)));
-    match mode {
-        Mode::Text => starts::<false>(prev, c, next),
-        Mode::Raw => starts::<true>(prev, c, next),
-    }
 }
 
 /// The form of `@` whose core begins at byte `s`, if one does.
@@ -558,6 +543,17 @@ struct Decoded {
     unknown: bool,
 }
 
+impl Decoded {
+    /// Empties it for a token starting at byte `at` (the text's buffer is
+    /// kept for the next token).
+    fn reset(&mut self, at: usize) {
+        self.text.clear();
+        self.range = at..at;
+        self.encoded = false;
+        self.unknown = false;
+    }
+}
+
 /// True if `u` may stand in a local part.
 fn is_local(p: &Patterns, u: Unit) -> bool {
     match u {
@@ -579,17 +575,24 @@ fn is_domain(u: Unit) -> bool {
     }
 }
 
-/// The local part ending at byte `end` (where a form of `@` starts): the
-/// longest run of local elements (leading dots dropped), as a plain local
-/// part is taken.
-fn local_before(p: &Patterns, b: &[u8], end: usize, mode: Mode) -> Option<Decoded> {
-    let floor = local_floor(p, b, end)?;
-    let mut d = Decoded {
-        range: floor..floor,
-        ..Decoded::default()
+/// The local part ending at byte `end` (where a form of `@` starts), into
+/// `d`: the longest run of local elements (leading dots dropped), as a
+/// plain local part is taken. False if there is none.
+fn local_before(p: &Patterns, b: &[u8], end: usize, mode: Mode, d: &mut Decoded) -> bool {
+    let Some(floor) = local_floor(p, b, end) else {
+        return false;
     };
+    d.reset(floor);
     let mut pos = floor;
     while pos < end {
+        // Most bytes are plain letters and digits.
+        if let Some(&c) = b.get(pos)
+            && c.is_ascii_alphanumeric()
+        {
+            d.text.push(char::from(c.to_ascii_lowercase()));
+            pos += 1;
+            continue;
+        }
         match elem_at(b, pos, mode) {
             Some(e) if pos + e.len <= end && is_local(p, e.unit) => {
                 pos += e.len;
@@ -597,24 +600,22 @@ fn local_before(p: &Patterns, b: &[u8], end: usize, mode: Mode) -> Option<Decode
                     d.range.start = pos;
                     continue;
                 }
-                push_unit(&mut d, e);
+                push_unit(d, e);
             }
             other => {
                 let skip = other.map_or(1, |e| e.len).max(1);
                 pos = (pos + skip).min(end);
-                d = Decoded {
-                    range: pos..pos,
-                    ..Decoded::default()
-                };
+                d.reset(pos);
             }
         }
     }
     d.range.end = end;
-    (!d.text.is_empty() || d.unknown).then_some(d)
+    !d.text.is_empty() || d.unknown
 }
 
 fn push_unit(d: &mut Decoded, e: Elem) {
     match e.unit {
+        Unit::Char(c) if c.is_ascii() => d.text.push(c.to_ascii_lowercase()),
         Unit::Char(c) => d.text.extend(c.to_lowercase()),
         Unit::Dot => d.text.push('.'),
         Unit::Unknown => d.unknown = true,
@@ -623,24 +624,44 @@ fn push_unit(d: &mut Decoded, e: Elem) {
     d.encoded |= e.encoded;
 }
 
-/// The domain starting at byte `start` (where a form of `@` ends): the
-/// longest run of domain elements, trailing dots dropped (in `range` too).
-/// `scanned` is where the run ended, trailing dots included. A raw
-/// non-ASCII character ends the run unless it may carry it on (`carry`).
-fn domain_after(b: &[u8], start: usize, mode: Mode, carry: Carry) -> Option<(Decoded, usize)> {
-    let mut d = Decoded {
-        range: start..start,
-        ..Decoded::default()
-    };
+/// The domain starting at byte `start` (where a form of `@` ends), into
+/// `d`: the longest run of domain elements, trailing dots dropped (in
+/// `range` too). Returns where the run ended, trailing dots included;
+/// `None` past [`MAX_FORM`] bytes. A raw non-ASCII character ends the run
+/// unless it may carry it on (`carry`).
+fn domain_after(
+    b: &[u8],
+    start: usize,
+    mode: Mode,
+    carry: Carry,
+    d: &mut Decoded,
+) -> Option<usize> {
+    d.reset(start);
     let mut pos = start;
     let mut kept = (0, false);
     let carries = |e: &Elem, pos: usize| e.unit != Unit::Unknown || folds_at(b, pos, carry);
-    while let Some(e) = elem_at(b, pos, mode).filter(|e| is_domain(e.unit) && carries(e, pos)) {
+    loop {
+        // Most bytes are plain letters, digits and hyphens.
+        if let Some(&c) = b.get(pos)
+            && (c.is_ascii_alphanumeric() || c == b'-')
+        {
+            pos += 1;
+            if pos - start > MAX_FORM {
+                return None;
+            }
+            d.text.push(char::from(c.to_ascii_lowercase()));
+            kept = (d.text.len(), d.encoded);
+            d.range.end = pos;
+            continue;
+        }
+        let Some(e) = elem_at(b, pos, mode).filter(|e| is_domain(e.unit) && carries(e, pos)) else {
+            break;
+        };
         pos += e.len;
         if pos - start > MAX_FORM {
             return None;
         }
-        push_unit(&mut d, e);
+        push_unit(d, e);
         if e.unit != Unit::Dot {
             kept = (d.text.len(), d.encoded);
             d.range.end = pos;
@@ -649,26 +670,32 @@ fn domain_after(b: &[u8], start: usize, mode: Mode, carry: Carry) -> Option<(Dec
     // Trailing dots do not count, encoded or not.
     d.text.truncate(kept.0);
     d.encoded = kept.1;
-    Some((d, pos))
+    Some(pos)
 }
 
 /// Appends every address of `text` (normalised) written in an encoded or
 /// obfuscated form: the decoded token must equal a subject's address (with
 /// its `+tag` removed) or hash to one. Plain addresses are left to
 /// [`Patterns::find_emails`]'s own rule.
+///
+/// The domain is decoded first: without hashed addresses, a domain that is
+/// no subject's ends the work at that form (most `@`s of a mail).
 pub(crate) fn find_encoded(p: &Patterns, text: &str, out: &mut Vec<TextHit>) {
     let b = text.as_bytes();
+    let hashed = p.has_email_hashes();
     let mut key = String::new();
+    let (mut local, mut domain) = (Decoded::default(), Decoded::default());
     at_forms(b, Mode::Text, |form| {
-        let Some(local) = local_before(p, b, form.start, Mode::Text) else {
+        let decoded = domain_after(b, form.end, Mode::Text, Carry::Any, &mut domain).is_some();
+        // A hit's key is `local@domain`, and a subject's domain is that of
+        // one of its (plain) addresses.
+        if !decoded || domain.text.is_empty() || (!hashed && !is_subject_domain(p, &domain.text)) {
             return ControlFlow::Continue(());
-        };
-        let Some((domain, _)) = domain_after(b, form.end, Mode::Text, Carry::Any) else {
-            return ControlFlow::Continue(());
-        };
+        }
         let plain_at = form.len() == 1 && b.get(form.start) == Some(&b'@');
-        let encoded = local.encoded || domain.encoded || !plain_at;
-        if !encoded || domain.text.is_empty() {
+        if !local_before(p, b, form.start, Mode::Text, &mut local)
+            || !(local.encoded || domain.encoded || !plain_at)
+        {
             return ControlFlow::Continue(());
         }
         key.clear();
@@ -690,6 +717,12 @@ pub(crate) fn find_encoded(p: &Patterns, text: &str, out: &mut Vec<TextHit>) {
     });
 }
 
+/// True if `domain` (decoded, lowercase) is the domain of a subject's
+/// plain address. Most domains fail the cheap prefix test first.
+fn is_subject_domain(p: &Patterns, domain: &str) -> bool {
+    p.starts_with_domain(domain.as_bytes()) && p.email_domains.contains(domain)
+}
+
 /// Calls `f` with the source range of every candidate for an encoded or
 /// obfuscated address in raw bytes `src` (a superset of what
 /// [`find_encoded`] finds in the normalised text: local part and domain
@@ -702,13 +735,13 @@ pub(crate) fn raw_candidates(
     mut f: impl FnMut(usize, usize) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
     let mut flow = ControlFlow::Continue(());
+    let mut domain = Decoded::default();
     at_forms(src, Mode::Raw, |form| {
-        let Some((domain, scanned)) = raw_domain(p, src, form.end) else {
+        let Some(scanned) = raw_domain(p, src, form.end, &mut domain) else {
             return ControlFlow::Continue(());
         };
-        let plausible = p.has_email_hashes()
-            || domain.unknown
-            || p.email_domains.contains(domain.text.as_str());
+        let plausible =
+            p.has_email_hashes() || domain.unknown || is_subject_domain(p, &domain.text);
         if !plausible {
             return ControlFlow::Continue(());
         }
@@ -719,9 +752,10 @@ pub(crate) fn raw_candidates(
     flow
 }
 
-/// The domain after a form of `@` in raw bytes, non-ASCII bytes (which may
-/// be white space or vanish) skipped before it.
-fn raw_domain(p: &Patterns, src: &[u8], mut from: usize) -> Option<(Decoded, usize)> {
+/// The domain after a form of `@` in raw bytes, into `d`, non-ASCII bytes
+/// (which may be white space or vanish) skipped before it: where the run
+/// ended, as [`domain_after`] returns it.
+fn raw_domain(p: &Patterns, src: &[u8], mut from: usize, d: &mut Decoded) -> Option<usize> {
     let carry = Carry::of(p);
     let mut unknown = false;
     while src.get(from).is_some_and(|c| !c.is_ascii())
@@ -730,9 +764,9 @@ fn raw_domain(p: &Patterns, src: &[u8], mut from: usize) -> Option<(Decoded, usi
         unknown = true;
         from += 1;
     }
-    let (mut d, scanned) = domain_after(src, from, Mode::Raw, carry)?;
+    let scanned = domain_after(src, from, Mode::Raw, carry, d)?;
     d.unknown |= unknown;
-    Some((d, scanned))
+    Some(scanned)
 }
 
 /// True if some substring of `src` may hold an encoded or obfuscated
@@ -740,11 +774,19 @@ fn raw_domain(p: &Patterns, src: &[u8], mut from: usize) -> Option<(Decoded, usi
 /// domain as a prefix (a substring may cut it short) or holds a non-ASCII
 /// byte; with hashed addresses, any form of `@`.
 pub(crate) fn substring_may_match(p: &Patterns, src: &[u8]) -> bool {
+    if p.has_email_hashes() {
+        let mut any = false;
+        at_forms(src, Mode::Raw, |_| {
+            any = true;
+            ControlFlow::Break(())
+        });
+        return any;
+    }
     let mut any = false;
+    let mut domain = Decoded::default();
     at_forms(src, Mode::Raw, |form| {
-        let hit = p.has_email_hashes()
-            || raw_domain(p, src, form.end)
-                .is_none_or(|(d, _)| d.unknown || p.starts_with_domain(d.text.as_bytes()));
+        let hit = raw_domain(p, src, form.end, &mut domain)
+            .is_none_or(|_| domain.unknown || p.starts_with_domain(domain.text.as_bytes()));
         any |= hit;
         if hit {
             ControlFlow::Break(())
