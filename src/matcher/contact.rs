@@ -158,30 +158,73 @@ enum Mode {
 ///
 /// The forms are `@`, `%40`, `%2540`, `=40`, `&#64;`/`&#x40;` (any
 /// reference to `@`), `&commat;` (ASCII case-insensitive) and a spelt `at`
-/// as [`word_around`] takes it. A block scan ([`block_starts`]) stops only
+/// as [`word_around`] takes it. A block scan ([`scan_forms`]) stops only
 /// at the bytes that may begin one: `@ % = &`, and an `a` followed by a
 /// `t` after white space (or a non-ASCII byte in raw bytes) or an opening
 /// bracket. English text is full of `at` inside words; those are passed
 /// over without a stop.
-fn at_forms(b: &[u8], mode: Mode, mut f: impl FnMut(Range<usize>) -> ControlFlow<()>) {
-    for base in (0..b.len()).step_by(BLOCK) {
-        let mut mask = match mode {
-            Mode::Text => block_starts::<false>(b, base),
-            Mode::Raw => block_starts::<true>(b, base),
-        };
-        while mask != 0 {
-            let s = base + mask.trailing_zeros() as usize;
-            mask &= mask - 1;
-            if let Some(form) = form_at(b, s, mode)
-                && f(form).is_break()
-            {
-                return;
-            }
-        }
-    }
+fn at_forms(b: &[u8], mode: Mode, f: impl FnMut(Range<usize>) -> ControlFlow<()>) {
+    let _ = match mode {
+        Mode::Text => scan_forms::<false>(b, mode, f),
+        Mode::Raw => scan_forms::<true>(b, mode, f),
+    };
 }
 
-/// Bytes per step of [`block_starts`].
+/// [`at_forms`] with `RAW` for [`Mode::Raw`]: whole blocks read in place,
+/// the last one overlapping the one before; the first and the last byte,
+/// and an input shorter than a block, one by one.
+fn scan_forms<const RAW: bool>(
+    b: &[u8],
+    mode: Mode,
+    mut f: impl FnMut(Range<usize>) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    let mut visit = |s: usize| match form_at(b, s, mode) {
+        Some(form) => f(form),
+        None => ControlFlow::Continue(()),
+    };
+    let byte = |i: usize| b.get(i).copied().unwrap_or(0);
+    let n = b.len();
+    if n < BLOCK + 2 {
+        for s in 0..n {
+            if starts::<RAW>(byte(s.wrapping_sub(1)), byte(s), byte(s + 1)) {
+                visit(s)?;
+            }
+        }
+        return ControlFlow::Continue(());
+    }
+    if starts::<RAW>(0, byte(0), byte(1)) {
+        visit(0)?;
+    }
+    let mut block = |base: usize, mut mask: u32| {
+        while mask != 0 {
+            visit(base + mask.trailing_zeros() as usize)?;
+            mask &= mask - 1;
+        }
+        ControlFlow::Continue(())
+    };
+    let around = |base: usize| {
+        b.get(base - 1..base + BLOCK + 1)
+            .and_then(|w| <&[u8; BLOCK + 2]>::try_from(w).ok())
+            .map_or(0, lane_mask::<RAW>)
+    };
+    // Whole blocks cover the bytes 1..n - 1, each with a byte on either side.
+    let mut base = 1;
+    while base + BLOCK < n {
+        block(base, around(base))?;
+        base += BLOCK;
+    }
+    if base < n - 1 {
+        let last = n - 1 - BLOCK;
+        let seen = base - last;
+        block(last, around(last) >> seen << seen)?;
+    }
+    if starts::<RAW>(byte(n - 2), byte(n - 1), 0) {
+        visit(n - 1)?;
+    }
+    ControlFlow::Continue(())
+}
+
+/// Bytes per step of [`scan_forms`].
 const BLOCK: usize = 32;
 
 /// True if the byte before a spelt `at` lets [`word_around`] take it:
@@ -205,28 +248,12 @@ fn starts<const RAW: bool>(prev: u8, c: u8, next: u8) -> bool {
     rare | at
 }
 
-/// The bit mask of the positions `base..base + BLOCK` of `b` where a form
-/// of `@` may begin (bytes outside `b` read as zero, which begins none).
+/// The bit mask of the positions of a block where a form of `@` may
+/// begin, `around` holding the block with a byte on either side.
 /// Written over fixed-size arrays so that it compiles to vector compares;
 /// the lanes are gathered into bits only when one is set (rare in text).
-#[inline]
-fn block_starts<const RAW: bool>(b: &[u8], base: usize) -> u32 {
-    // The bytes from `base - 1` to `base + BLOCK` (inclusive), zero outside.
-    let around = base
-        .checked_sub(1)
-        .and_then(|lo| b.get(lo..base + BLOCK + 1))
-        .and_then(|w| <[u8; BLOCK + 2]>::try_from(w).ok());
-    let around = around.unwrap_or_else(|| {
-        let mut pad = [0; BLOCK + 2];
-        let lo = base.saturating_sub(1);
-        let hi = b.len().min(base + BLOCK + 1);
-        let at = lo + 1 - base;
-        if let (Some(to), Some(from)) = (pad.get_mut(at..at + hi.saturating_sub(lo)), b.get(lo..hi))
-        {
-            to.copy_from_slice(from);
-        }
-        pad
-    });
+#[inline(always)]
+fn lane_mask<const RAW: bool>(around: &[u8; BLOCK + 2]) -> u32 {
     let mut lanes = [0u8; BLOCK];
     for (k, lane) in lanes.iter_mut().enumerate() {
         *lane = u8::from(starts::<RAW>(around[k], around[k + 1], around[k + 2]));
@@ -1327,6 +1354,37 @@ mod tests {
             ControlFlow::Continue(())
         });
         out
+    }
+
+    #[test]
+    fn at_forms_at_every_position_and_length() {
+        let filler = b"that data\xc2\xa0(x) a t ";
+        for n in 0..=80 {
+            for form in [
+                "@",
+                " at ",
+                "(at)",
+                "%40",
+                "=40",
+                "&#64;",
+                "at",
+                "\u{3000}At",
+            ] {
+                for pos in 0..=n {
+                    let mut b: Vec<u8> = filler.iter().copied().cycle().take(n).collect();
+                    b.truncate(pos);
+                    b.extend_from_slice(form.as_bytes());
+                    b.extend(filler.iter().copied().cycle().take(n - pos));
+                    for mode in [Mode::Text, Mode::Raw] {
+                        assert_eq!(
+                            forms_of(new_forms, &b, mode, usize::MAX),
+                            forms_of(old_forms, &b, mode, usize::MAX),
+                            "{b:?} {mode:?}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     proptest! {
