@@ -13,9 +13,11 @@
 //!   up like a plain one (hashed addresses included). The token is taken
 //!   whole, as a plain one is: `notjane.doe at example dot com` and
 //!   `jane.doe at example dot community` are not `jane.doe@example.com`.
-//!   The cost is a search for the `@` forms (one automaton of fixed
-//!   patterns) and a decoding around each, independent of the number of
-//!   subjects.
+//!   The cost is a search for the `@` forms (a block scan that stops only
+//!   where one may begin: `@ % = &`, and an `at` after white space or a
+//!   bracket, not the `at` inside words) and a decoding around each (the
+//!   domain first: one that is no subject's ends it), independent of the
+//!   number of subjects.
 //!
 //! [`raw_candidates`] and [`substring_may_match`] give the windowed search
 //! and the structural prefilter the same forms in raw bytes, by rules that
