@@ -13,22 +13,20 @@
 //!   up like a plain one (hashed addresses included). The token is taken
 //!   whole, as a plain one is: `notjane.doe at example dot com` and
 //!   `jane.doe at example dot community` are not `jane.doe@example.com`.
-//!   The cost is a search for the `@` forms (one automaton of fixed
-//!   patterns) and a decoding around each, independent of the number of
-//!   subjects.
+//!   The cost is a search for the `@` forms (a block scan that stops only
+//!   where one may begin: `@ % = &`, and an `at` after white space or a
+//!   bracket, not the `at` inside words) and a decoding around each (the
+//!   domain first: one that is no subject's ends it), independent of the
+//!   number of subjects.
 //!
 //! [`raw_candidates`] and [`substring_may_match`] give the windowed search
 //! and the structural prefilter the same forms in raw bytes, by rules that
 //! are supersets of the decoder's.
 
-use std::ops::{ControlFlow, Range};
-use std::sync::LazyLock;
-
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-
 use super::Form;
 use super::patterns::{Patterns, TextHit};
 use crate::text::normalize::{FOLDS_INTO_ASCII, first_char, is_ascii_space, may_fold_into_ascii};
+use std::ops::{ControlFlow, Range};
 
 /// The most bytes the local part or the domain of an encoded or obfuscated
 /// address may take (each character at most 8 bytes: `&commat;`, plus
@@ -155,41 +153,140 @@ enum Mode {
     Raw,
 }
 
-/// The cores of the forms of `@` (ASCII case-insensitive).
-const AT_CORES: [&str; 7] = ["@", "%40", "%2540", "=40", "&#", "&commat;", "at"];
-
-static AT_FINDER: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
-    AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::Standard)
-        .build(AT_CORES)
-        .ok()
-});
-
 /// Calls `f` with the range of every form of `@` in `b` (with the white
-/// space around a spelt-out one), the `@` itself included, until it breaks.
-/// In raw bytes a spelt-out `at` may also stand next to non-ASCII bytes.
-fn at_forms(b: &[u8], mode: Mode, mut f: impl FnMut(Range<usize>) -> ControlFlow<()>) {
-    let Some(ac) = &*AT_FINDER else {
-        // Never seen: a fixed automaton of seven patterns.
-        return;
+/// space around a spelt-out one), the `@` itself included, until it breaks,
+/// in the order of their positions. In raw bytes a spelt-out `at` may also
+/// stand next to non-ASCII bytes.
+///
+/// The forms are `@`, `%40`, `%2540`, `=40`, `&#64;`/`&#x40;` (any
+/// reference to `@`), `&commat;` (ASCII case-insensitive) and a spelt `at`
+/// as [`word_around`] takes it. A block scan ([`scan_forms`]) stops only
+/// at the bytes that may begin one: `@ % = &`, and an `a` followed by a
+/// `t` after white space (or a non-ASCII byte in raw bytes) or an opening
+/// bracket. English text is full of `at` inside words; those are passed
+/// over without a stop.
+fn at_forms(b: &[u8], mode: Mode, f: impl FnMut(Range<usize>) -> ControlFlow<()>) {
+    let _ = match mode {
+        Mode::Text => scan_forms::<false>(b, mode, f),
+        Mode::Raw => scan_forms::<true>(b, mode, f),
     };
-    for m in ac.find_overlapping_iter(b) {
-        let (s, e) = (m.start(), m.end());
-        let form = match AT_CORES.get(m.pattern().as_usize()).copied() {
-            Some("@") => Some(word_around(b, s, e, mode).unwrap_or(s..e)),
-            Some("&#") => entity(b, s)
-                .filter(|&(v, _)| v == b'@')
-                .map(|(_, len)| s..s + len),
-            Some("at") => word_around(b, s, e, mode),
-            Some(_) => Some(s..e),
-            None => None,
-        };
-        if let Some(form) = form
-            && f(form).is_break()
-        {
-            return;
+}
+
+/// [`at_forms`] with `RAW` for [`Mode::Raw`]: whole blocks read in place,
+/// the last one overlapping the one before; the first and the last byte,
+/// and an input shorter than a block, one by one.
+fn scan_forms<const RAW: bool>(
+    b: &[u8],
+    mode: Mode,
+    mut f: impl FnMut(Range<usize>) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    let mut visit = |s: usize| match form_at(b, s, mode) {
+        Some(form) => f(form),
+        None => ControlFlow::Continue(()),
+    };
+    let byte = |i: usize| b.get(i).copied().unwrap_or(0);
+    let n = b.len();
+    if n < BLOCK + 2 {
+        for s in 0..n {
+            if starts::<RAW>(byte(s.wrapping_sub(1)), byte(s), byte(s + 1)) {
+                visit(s)?;
+            }
         }
+        return ControlFlow::Continue(());
+    }
+    if starts::<RAW>(0, byte(0), byte(1)) {
+        visit(0)?;
+    }
+    let mut block = |base: usize, mut mask: u32| {
+        while mask != 0 {
+            visit(base + mask.trailing_zeros() as usize)?;
+            mask &= mask - 1;
+        }
+        ControlFlow::Continue(())
+    };
+    let around = |base: usize| {
+        b.get(base - 1..base + BLOCK + 1)
+            .and_then(|w| <&[u8; BLOCK + 2]>::try_from(w).ok())
+            .map_or(0, lane_mask::<RAW>)
+    };
+    // Whole blocks cover the bytes 1..n - 1, each with a byte on either side.
+    let mut base = 1;
+    while base + BLOCK < n {
+        block(base, around(base))?;
+        base += BLOCK;
+    }
+    if base < n - 1 {
+        let last = n - 1 - BLOCK;
+        let seen = base - last;
+        block(last, around(last) >> seen << seen)?;
+    }
+    if starts::<RAW>(byte(n - 2), byte(n - 1), 0) {
+        visit(n - 1)?;
+    }
+    ControlFlow::Continue(())
+}
+
+/// Bytes per step of [`scan_forms`].
+const BLOCK: usize = 32;
+
+/// True if the byte before a spelt `at` lets [`word_around`] take it:
+/// white space, an opening bracket, or in raw bytes a non-ASCII byte.
+#[inline(always)]
+fn opens_word<const RAW: bool>(c: u8) -> bool {
+    (c.wrapping_sub(b'\t') < 5)
+        | (c == b' ')
+        | (c == b'(')
+        | (c == b'<')
+        | ((c | 0x20) == b'{')
+        | (RAW & (c >= 0x80))
+}
+
+/// True if the bytes `prev`, `c`, `next` around a position may begin a form
+/// of `@` (see [`at_forms`]).
+#[inline(always)]
+fn starts<const RAW: bool>(prev: u8, c: u8, next: u8) -> bool {
+    let rare = (c == b'@') | (c == b'%') | (c == b'=') | (c == b'&');
+    let at = ((c | 0x20) == b'a') & ((next | 0x20) == b't') & opens_word::<RAW>(prev);
+    rare | at
+}
+
+/// The bit mask of the positions of a block where a form of `@` may
+/// begin, `around` holding the block with a byte on either side.
+/// Written over fixed-size arrays so that it compiles to vector compares;
+/// the lanes are gathered into bits only when one is set (rare in text).
+#[inline(always)]
+fn lane_mask<const RAW: bool>(around: &[u8; BLOCK + 2]) -> u32 {
+    let mut lanes = [0u8; BLOCK];
+    for (k, lane) in lanes.iter_mut().enumerate() {
+        *lane = u8::from(starts::<RAW>(around[k], around[k + 1], around[k + 2]));
+    }
+    let words: [u64; BLOCK / 8] =
+        std::array::from_fn(|w| u64::from_le_bytes(std::array::from_fn(|i| lanes[8 * w + i])));
+    if words.iter().fold(0, |a, w| a | w) == 0 {
+        return 0;
+    }
+    // Bytes of 0 or 1: the multiplication gathers byte i's bit at bit 56 + i.
+    words.iter().enumerate().fold(0, |mask, (w, &x)| {
+        mask | (((x.wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32) << (8 * w))
+    })
+}
+
+/// The form of `@` whose core begins at byte `s`, if one does.
+fn form_at(b: &[u8], s: usize, mode: Mode) -> Option<Range<usize>> {
+    let rest = b.get(s..).unwrap_or_default();
+    match rest.first()? {
+        b'@' => Some(word_around(b, s, s + 1, mode).unwrap_or(s..s + 1)),
+        b'%' if rest.starts_with(b"%40") => Some(s..s + 3),
+        b'%' if rest.starts_with(b"%2540") => Some(s..s + 5),
+        b'=' if rest.starts_with(b"=40") => Some(s..s + 3),
+        b'&' if rest.get(1) == Some(&b'#') => entity(b, s)
+            .filter(|&(v, _)| v == b'@')
+            .map(|(_, len)| s..s + len),
+        b'&' if starts_with_ci(rest, b"&commat;") => Some(s..s + 8),
+        b'a' | b'A' if rest.get(1).is_some_and(|t| t.eq_ignore_ascii_case(&b't')) => {
+            word_around(b, s, s + 2, mode)
+        }
+        _ => None,
     }
 }
 
@@ -475,6 +572,17 @@ struct Decoded {
     unknown: bool,
 }
 
+impl Decoded {
+    /// Empties it for a token starting at byte `at` (the text's buffer is
+    /// kept for the next token).
+    fn reset(&mut self, at: usize) {
+        self.text.clear();
+        self.range = at..at;
+        self.encoded = false;
+        self.unknown = false;
+    }
+}
+
 /// True if `u` may stand in a local part.
 fn is_local(p: &Patterns, u: Unit) -> bool {
     match u {
@@ -496,17 +604,24 @@ fn is_domain(u: Unit) -> bool {
     }
 }
 
-/// The local part ending at byte `end` (where a form of `@` starts): the
-/// longest run of local elements (leading dots dropped), as a plain local
-/// part is taken.
-fn local_before(p: &Patterns, b: &[u8], end: usize, mode: Mode) -> Option<Decoded> {
-    let floor = local_floor(p, b, end)?;
-    let mut d = Decoded {
-        range: floor..floor,
-        ..Decoded::default()
+/// The local part ending at byte `end` (where a form of `@` starts), into
+/// `d`: the longest run of local elements (leading dots dropped), as a
+/// plain local part is taken. False if there is none.
+fn local_before(p: &Patterns, b: &[u8], end: usize, mode: Mode, d: &mut Decoded) -> bool {
+    let Some(floor) = local_floor(p, b, end) else {
+        return false;
     };
+    d.reset(floor);
     let mut pos = floor;
     while pos < end {
+        // Most bytes are plain letters and digits.
+        if let Some(&c) = b.get(pos)
+            && c.is_ascii_alphanumeric()
+        {
+            d.text.push(char::from(c.to_ascii_lowercase()));
+            pos += 1;
+            continue;
+        }
         match elem_at(b, pos, mode) {
             Some(e) if pos + e.len <= end && is_local(p, e.unit) => {
                 pos += e.len;
@@ -514,24 +629,22 @@ fn local_before(p: &Patterns, b: &[u8], end: usize, mode: Mode) -> Option<Decode
                     d.range.start = pos;
                     continue;
                 }
-                push_unit(&mut d, e);
+                push_unit(d, e);
             }
             other => {
                 let skip = other.map_or(1, |e| e.len).max(1);
                 pos = (pos + skip).min(end);
-                d = Decoded {
-                    range: pos..pos,
-                    ..Decoded::default()
-                };
+                d.reset(pos);
             }
         }
     }
     d.range.end = end;
-    (!d.text.is_empty() || d.unknown).then_some(d)
+    !d.text.is_empty() || d.unknown
 }
 
 fn push_unit(d: &mut Decoded, e: Elem) {
     match e.unit {
+        Unit::Char(c) if c.is_ascii() => d.text.push(c.to_ascii_lowercase()),
         Unit::Char(c) => d.text.extend(c.to_lowercase()),
         Unit::Dot => d.text.push('.'),
         Unit::Unknown => d.unknown = true,
@@ -540,24 +653,44 @@ fn push_unit(d: &mut Decoded, e: Elem) {
     d.encoded |= e.encoded;
 }
 
-/// The domain starting at byte `start` (where a form of `@` ends): the
-/// longest run of domain elements, trailing dots dropped (in `range` too).
-/// `scanned` is where the run ended, trailing dots included. A raw
-/// non-ASCII character ends the run unless it may carry it on (`carry`).
-fn domain_after(b: &[u8], start: usize, mode: Mode, carry: Carry) -> Option<(Decoded, usize)> {
-    let mut d = Decoded {
-        range: start..start,
-        ..Decoded::default()
-    };
+/// The domain starting at byte `start` (where a form of `@` ends), into
+/// `d`: the longest run of domain elements, trailing dots dropped (in
+/// `range` too). Returns where the run ended, trailing dots included;
+/// `None` past [`MAX_FORM`] bytes. A raw non-ASCII character ends the run
+/// unless it may carry it on (`carry`).
+fn domain_after(
+    b: &[u8],
+    start: usize,
+    mode: Mode,
+    carry: Carry,
+    d: &mut Decoded,
+) -> Option<usize> {
+    d.reset(start);
     let mut pos = start;
     let mut kept = (0, false);
     let carries = |e: &Elem, pos: usize| e.unit != Unit::Unknown || folds_at(b, pos, carry);
-    while let Some(e) = elem_at(b, pos, mode).filter(|e| is_domain(e.unit) && carries(e, pos)) {
+    loop {
+        // Most bytes are plain letters, digits and hyphens.
+        if let Some(&c) = b.get(pos)
+            && (c.is_ascii_alphanumeric() || c == b'-')
+        {
+            pos += 1;
+            if pos - start > MAX_FORM {
+                return None;
+            }
+            d.text.push(char::from(c.to_ascii_lowercase()));
+            kept = (d.text.len(), d.encoded);
+            d.range.end = pos;
+            continue;
+        }
+        let Some(e) = elem_at(b, pos, mode).filter(|e| is_domain(e.unit) && carries(e, pos)) else {
+            break;
+        };
         pos += e.len;
         if pos - start > MAX_FORM {
             return None;
         }
-        push_unit(&mut d, e);
+        push_unit(d, e);
         if e.unit != Unit::Dot {
             kept = (d.text.len(), d.encoded);
             d.range.end = pos;
@@ -566,26 +699,32 @@ fn domain_after(b: &[u8], start: usize, mode: Mode, carry: Carry) -> Option<(Dec
     // Trailing dots do not count, encoded or not.
     d.text.truncate(kept.0);
     d.encoded = kept.1;
-    Some((d, pos))
+    Some(pos)
 }
 
 /// Appends every address of `text` (normalised) written in an encoded or
 /// obfuscated form: the decoded token must equal a subject's address (with
 /// its `+tag` removed) or hash to one. Plain addresses are left to
 /// [`Patterns::find_emails`]'s own rule.
+///
+/// The domain is decoded first: without hashed addresses, a domain that is
+/// no subject's ends the work at that form (most `@`s of a mail).
 pub(crate) fn find_encoded(p: &Patterns, text: &str, out: &mut Vec<TextHit>) {
     let b = text.as_bytes();
+    let hashed = p.has_email_hashes();
     let mut key = String::new();
+    let (mut local, mut domain) = (Decoded::default(), Decoded::default());
     at_forms(b, Mode::Text, |form| {
-        let Some(local) = local_before(p, b, form.start, Mode::Text) else {
+        let decoded = domain_after(b, form.end, Mode::Text, Carry::Any, &mut domain).is_some();
+        // A hit's key is `local@domain`, and a subject's domain is that of
+        // one of its (plain) addresses.
+        if !decoded || domain.text.is_empty() || (!hashed && !is_subject_domain(p, &domain.text)) {
             return ControlFlow::Continue(());
-        };
-        let Some((domain, _)) = domain_after(b, form.end, Mode::Text, Carry::Any) else {
-            return ControlFlow::Continue(());
-        };
+        }
         let plain_at = form.len() == 1 && b.get(form.start) == Some(&b'@');
-        let encoded = local.encoded || domain.encoded || !plain_at;
-        if !encoded || domain.text.is_empty() {
+        if !local_before(p, b, form.start, Mode::Text, &mut local)
+            || !(local.encoded || domain.encoded || !plain_at)
+        {
             return ControlFlow::Continue(());
         }
         key.clear();
@@ -607,6 +746,12 @@ pub(crate) fn find_encoded(p: &Patterns, text: &str, out: &mut Vec<TextHit>) {
     });
 }
 
+/// True if `domain` (decoded, lowercase) is the domain of a subject's
+/// plain address. Most domains fail the cheap prefix test first.
+fn is_subject_domain(p: &Patterns, domain: &str) -> bool {
+    p.starts_with_domain(domain.as_bytes()) && p.email_domains.contains(domain)
+}
+
 /// Calls `f` with the source range of every candidate for an encoded or
 /// obfuscated address in raw bytes `src` (a superset of what
 /// [`find_encoded`] finds in the normalised text: local part and domain
@@ -619,13 +764,13 @@ pub(crate) fn raw_candidates(
     mut f: impl FnMut(usize, usize) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
     let mut flow = ControlFlow::Continue(());
+    let mut domain = Decoded::default();
     at_forms(src, Mode::Raw, |form| {
-        let Some((domain, scanned)) = raw_domain(p, src, form.end) else {
+        let Some(scanned) = raw_domain(p, src, form.end, &mut domain) else {
             return ControlFlow::Continue(());
         };
-        let plausible = p.has_email_hashes()
-            || domain.unknown
-            || p.email_domains.contains(domain.text.as_str());
+        let plausible =
+            p.has_email_hashes() || domain.unknown || is_subject_domain(p, &domain.text);
         if !plausible {
             return ControlFlow::Continue(());
         }
@@ -636,9 +781,10 @@ pub(crate) fn raw_candidates(
     flow
 }
 
-/// The domain after a form of `@` in raw bytes, non-ASCII bytes (which may
-/// be white space or vanish) skipped before it.
-fn raw_domain(p: &Patterns, src: &[u8], mut from: usize) -> Option<(Decoded, usize)> {
+/// The domain after a form of `@` in raw bytes, into `d`, non-ASCII bytes
+/// (which may be white space or vanish) skipped before it: where the run
+/// ended, as [`domain_after`] returns it.
+fn raw_domain(p: &Patterns, src: &[u8], mut from: usize, d: &mut Decoded) -> Option<usize> {
     let carry = Carry::of(p);
     let mut unknown = false;
     while src.get(from).is_some_and(|c| !c.is_ascii())
@@ -647,9 +793,9 @@ fn raw_domain(p: &Patterns, src: &[u8], mut from: usize) -> Option<(Decoded, usi
         unknown = true;
         from += 1;
     }
-    let (mut d, scanned) = domain_after(src, from, Mode::Raw, carry)?;
+    let scanned = domain_after(src, from, Mode::Raw, carry, d)?;
     d.unknown |= unknown;
-    Some((d, scanned))
+    Some(scanned)
 }
 
 /// True if some substring of `src` may hold an encoded or obfuscated
@@ -657,11 +803,19 @@ fn raw_domain(p: &Patterns, src: &[u8], mut from: usize) -> Option<(Decoded, usi
 /// domain as a prefix (a substring may cut it short) or holds a non-ASCII
 /// byte; with hashed addresses, any form of `@`.
 pub(crate) fn substring_may_match(p: &Patterns, src: &[u8]) -> bool {
+    if p.has_email_hashes() {
+        let mut any = false;
+        at_forms(src, Mode::Raw, |_| {
+            any = true;
+            ControlFlow::Break(())
+        });
+        return any;
+    }
     let mut any = false;
+    let mut domain = Decoded::default();
     at_forms(src, Mode::Raw, |form| {
-        let hit = p.has_email_hashes()
-            || raw_domain(p, src, form.end)
-                .is_none_or(|(d, _)| d.unknown || p.starts_with_domain(d.text.as_bytes()));
+        let hit = raw_domain(p, src, form.end, &mut domain)
+            .is_none_or(|_| domain.unknown || p.starts_with_domain(domain.text.as_bytes()));
         any |= hit;
         if hit {
             ControlFlow::Break(())
@@ -672,12 +826,222 @@ pub(crate) fn substring_may_match(p: &Patterns, src: &[u8]) -> bool {
     any
 }
 
+/// The address-form search as it was before the block scan and the early
+/// domain checks (an overlapping automaton walk and a decoding at every
+/// form): the reference the property tests compare with.
+#[cfg(test)]
+mod reference {
+    use std::ops::{ControlFlow, Range};
+    use std::sync::LazyLock;
+
+    use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+    use super::{
+        Carry, Decoded, Elem, Form, MAX_FORM, Mode, Patterns, TextHit, Unit, elem_at, entity,
+        folds_at, is_domain, is_local, local_floor, word_around,
+    };
+
+    const AT_CORES: [&str; 7] = ["@", "%40", "%2540", "=40", "&#", "&commat;", "at"];
+
+    static AT_FINDER: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+        AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(AT_CORES)
+            .ok()
+    });
+
+    pub(super) fn at_forms(
+        b: &[u8],
+        mode: Mode,
+        mut f: impl FnMut(Range<usize>) -> ControlFlow<()>,
+    ) {
+        let Some(ac) = &*AT_FINDER else {
+            // Never seen: a fixed automaton of seven patterns.
+            return;
+        };
+        for m in ac.find_overlapping_iter(b) {
+            let (s, e) = (m.start(), m.end());
+            let form = match AT_CORES.get(m.pattern().as_usize()).copied() {
+                Some("@") => Some(word_around(b, s, e, mode).unwrap_or(s..e)),
+                Some("&#") => entity(b, s)
+                    .filter(|&(v, _)| v == b'@')
+                    .map(|(_, len)| s..s + len),
+                Some("at") => word_around(b, s, e, mode),
+                Some(_) => Some(s..e),
+                None => None,
+            };
+            if let Some(form) = form
+                && f(form).is_break()
+            {
+                return;
+            }
+        }
+    }
+
+    fn local_before(p: &Patterns, b: &[u8], end: usize, mode: Mode) -> Option<Decoded> {
+        let floor = local_floor(p, b, end)?;
+        let mut d = Decoded {
+            range: floor..floor,
+            ..Decoded::default()
+        };
+        let mut pos = floor;
+        while pos < end {
+            match elem_at(b, pos, mode) {
+                Some(e) if pos + e.len <= end && is_local(p, e.unit) => {
+                    pos += e.len;
+                    if d.text.is_empty() && e.unit == Unit::Dot {
+                        d.range.start = pos;
+                        continue;
+                    }
+                    push_unit(&mut d, e);
+                }
+                other => {
+                    let skip = other.map_or(1, |e| e.len).max(1);
+                    pos = (pos + skip).min(end);
+                    d = Decoded {
+                        range: pos..pos,
+                        ..Decoded::default()
+                    };
+                }
+            }
+        }
+        d.range.end = end;
+        (!d.text.is_empty() || d.unknown).then_some(d)
+    }
+
+    fn push_unit(d: &mut Decoded, e: Elem) {
+        match e.unit {
+            Unit::Char(c) => d.text.extend(c.to_lowercase()),
+            Unit::Dot => d.text.push('.'),
+            Unit::Unknown => d.unknown = true,
+            Unit::At => {}
+        }
+        d.encoded |= e.encoded;
+    }
+
+    fn domain_after(b: &[u8], start: usize, mode: Mode, carry: Carry) -> Option<(Decoded, usize)> {
+        let mut d = Decoded {
+            range: start..start,
+            ..Decoded::default()
+        };
+        let mut pos = start;
+        let mut kept = (0, false);
+        let carries = |e: &Elem, pos: usize| e.unit != Unit::Unknown || folds_at(b, pos, carry);
+        while let Some(e) = elem_at(b, pos, mode).filter(|e| is_domain(e.unit) && carries(e, pos)) {
+            pos += e.len;
+            if pos - start > MAX_FORM {
+                return None;
+            }
+            push_unit(&mut d, e);
+            if e.unit != Unit::Dot {
+                kept = (d.text.len(), d.encoded);
+                d.range.end = pos;
+            }
+        }
+        // Trailing dots do not count, encoded or not.
+        d.text.truncate(kept.0);
+        d.encoded = kept.1;
+        Some((d, pos))
+    }
+
+    pub(super) fn find_encoded(p: &Patterns, text: &str, out: &mut Vec<TextHit>) {
+        let b = text.as_bytes();
+        let mut key = String::new();
+        at_forms(b, Mode::Text, |form| {
+            let Some(local) = local_before(p, b, form.start, Mode::Text) else {
+                return ControlFlow::Continue(());
+            };
+            let Some((domain, _)) = domain_after(b, form.end, Mode::Text, Carry::Any) else {
+                return ControlFlow::Continue(());
+            };
+            let plain_at = form.len() == 1 && b.get(form.start) == Some(&b'@');
+            let encoded = local.encoded || domain.encoded || !plain_at;
+            if !encoded || domain.text.is_empty() {
+                return ControlFlow::Continue(());
+            }
+            key.clear();
+            key.push_str(local.text.split_once('+').map_or(&local.text, |(l, _)| l));
+            key.push('@');
+            key.push_str(&domain.text);
+            let range = local.range.start..domain.range.end;
+            let spelt = b
+                .get(form.clone())
+                .is_some_and(|f| f.eq_ignore_ascii_case(b"at"))
+                || text.get(range.clone()).is_some_and(|t| t.contains("dot"));
+            let form = if spelt {
+                Form::AddressSpelt
+            } else {
+                Form::AddressEncoded
+            };
+            p.push_address(&key, range, form, out);
+            ControlFlow::Continue(())
+        });
+    }
+
+    pub(super) fn raw_candidates(
+        p: &Patterns,
+        src: &[u8],
+        mut f: impl FnMut(usize, usize) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        let mut flow = ControlFlow::Continue(());
+        at_forms(src, Mode::Raw, |form| {
+            let Some((domain, scanned)) = raw_domain(p, src, form.end) else {
+                return ControlFlow::Continue(());
+            };
+            let plausible = p.has_email_hashes()
+                || domain.unknown
+                || p.email_domains.contains(domain.text.as_str());
+            if !plausible {
+                return ControlFlow::Continue(());
+            }
+            let start =
+                local_floor(p, src, form.start).unwrap_or(form.start.saturating_sub(MAX_FORM));
+            flow = f(start, scanned.max(form.end));
+            flow
+        });
+        flow
+    }
+
+    fn raw_domain(p: &Patterns, src: &[u8], mut from: usize) -> Option<(Decoded, usize)> {
+        let carry = Carry::of(p);
+        let mut unknown = false;
+        while src.get(from).is_some_and(|c| !c.is_ascii())
+            && (carry == Carry::Any || folds_at(src, from, carry))
+        {
+            unknown = true;
+            from += 1;
+        }
+        let (mut d, scanned) = domain_after(src, from, Mode::Raw, carry)?;
+        d.unknown |= unknown;
+        Some((d, scanned))
+    }
+
+    pub(super) fn substring_may_match(p: &Patterns, src: &[u8]) -> bool {
+        let mut any = false;
+        at_forms(src, Mode::Raw, |form| {
+            let hit = p.has_email_hashes()
+                || raw_domain(p, src, form.end)
+                    .is_none_or(|(d, _)| d.unknown || p.starts_with_domain(d.text.as_bytes()));
+            any |= hit;
+            if hit {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        any
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::matcher::IdKind;
     use crate::request::{ErasureRequest, Subject, email_digest};
     use crate::text::normalize::Normalized;
+    use proptest::prelude::*;
+    use std::sync::LazyLock;
 
     /// The digit strings of [`phone_forms`].
     fn digits_of(written: &str) -> Vec<String> {
@@ -813,6 +1177,264 @@ mod tests {
         "jane doe at example dot com",
         "meet jane.doe at example dotcom",
     ];
+
+    /// The pieces the property tests build their inputs from: the forms of
+    /// `@` and of a dot, words holding `at`, brackets, white space of every
+    /// kind (non-ASCII included) and the parts of the subjects' addresses.
+    const PIECES: &[&str] = &[
+        "at", "AT", "aT", "At", "a", "t", "ta", "that", "data", "Atlanta", " at ", "(at)", "[at]",
+        "{at}", "<at>", "(", ")", "[", "]", "{", "}", "<", ">", "%40", "%2540", "%25", "%4", "%",
+        "=40", "=4", "=", "=2e", "=2E", "%2e", "&#64;", "&#x40;", "&#X40;", "&#064", "&#0064;",
+        "&#", "&#46;", "&commat;", "&COMMAT;", "&period;", "&amp;", "@", " ", "  ", "\t", "\n",
+        "\r\n", "\r", "\x0b", "\x0c", "\u{a0}", "\u{3000}", "\u{2003}", "é", "ë", "ä", "x", "jane",
+        "doe", "Jane", "DOE", ".", "..", "dot", "DOT", "(dot)", "[dot]", " dot ", "example",
+        "EXAMPLE", "exämple", "com", "de", "co", "uk", "-", "_", "+news", "zoë", "j_doe",
+        "ex-ample", "mail ",
+    ];
+
+    /// Written forms of the subjects' addresses: a local part, a form of
+    /// `@` and a domain, each in several spellings.
+    fn address_piece() -> impl Strategy<Value = String> {
+        let local = proptest::sample::select(
+            &[
+                "jane.doe",
+                "Jane.Doe",
+                "jane%2edoe",
+                "jane dot doe",
+                "jane (dot) doe",
+                "j_doe+x",
+                "zoë",
+                "ZOË",
+                "jane",
+                "xjane.doe",
+                "jane.doe+news",
+                "jane&#46;doe",
+            ][..],
+        );
+        let at = proptest::sample::select(
+            &[
+                "@",
+                " @ ",
+                "%40",
+                "%2540",
+                "=40",
+                "&#64;",
+                "&#x40;",
+                "&#064",
+                "&commat;",
+                " at ",
+                " AT ",
+                "(at)",
+                " [at] ",
+                "{at}",
+                "<at>",
+                " <at>\u{a0}",
+                "\u{3000}at\u{3000}",
+                "\tat\r\n",
+                "at",
+                " (at ",
+            ][..],
+        );
+        let domain = proptest::sample::select(
+            &[
+                "example.com",
+                "EXAMPLE.COM",
+                "example dot com",
+                "example (dot) com",
+                "example%2ecom",
+                "example=2Ecom",
+                "example&#46;com",
+                "example&period;com",
+                "ex-ample.co.uk",
+                "exämple.de",
+                "example.de",
+                "example.community",
+                "example.com.",
+                "example dot com dot",
+            ][..],
+        );
+        (local, at, domain).prop_map(|(l, a, d)| format!("{l}{a}{d}"))
+    }
+
+    /// Text made of [`PIECES`] and [`address_piece`]s.
+    fn piece_text() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                6 => proptest::sample::select(PIECES).prop_map(str::to_owned),
+                1 => address_piece(),
+            ],
+            0..48,
+        )
+        .prop_map(|v| v.concat())
+    }
+
+    /// Bytes made of [`PIECES`] and arbitrary bytes (raw mail).
+    fn piece_bytes() -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(
+            prop_oneof![
+                6 => proptest::sample::select(PIECES).prop_map(|s| s.as_bytes().to_vec()),
+                1 => address_piece().prop_map(String::into_bytes),
+                1 => any::<u8>().prop_map(|b| vec![b]),
+            ],
+            0..48,
+        )
+        .prop_map(|v| v.concat())
+    }
+
+    /// Requests of every kind the address decoder tells apart: plain and
+    /// hashed addresses, ASCII and non-ASCII domains, accents folded or not.
+    static REQUESTS: LazyLock<Vec<Patterns>> = LazyLock::new(|| {
+        let subject = |emails: &[&str], hashes: &[&str]| Subject {
+            id: "A".into(),
+            emails: emails.iter().map(|e| (*e).to_owned()).collect(),
+            email_hashes: hashes.iter().map(|e| email_digest(e)).collect(),
+            ..Subject::default()
+        };
+        let plain = ["jane.doe@example.com", "j_doe+x@ex-ample.co.uk"];
+        let cases = [
+            (subject(&plain, &[]), true),
+            (subject(&plain, &[]), false),
+            (subject(&[], &["jane.doe@example.com"]), true),
+            (subject(&["zoë@exämple.de", "jane@example.de"], &[]), false),
+            (subject(&["zoë@exämple.de"], &[]), true),
+        ];
+        cases
+            .into_iter()
+            .map(|(subject, accents)| {
+                let mut request = ErasureRequest {
+                    subjects: vec![subject],
+                    ..ErasureRequest::default()
+                };
+                request.matching.accents = accents;
+                Patterns::new(&request)
+            })
+            .collect()
+    });
+
+    /// What a search for forms of `@` calls with each.
+    type FormVisit<'a> = dyn FnMut(Range<usize>) -> ControlFlow<()> + 'a;
+
+    /// What a search for candidate windows calls with each.
+    type WindowVisit<'a> = dyn FnMut(usize, usize) -> ControlFlow<()> + 'a;
+
+    /// The forms `search` reports in `b`, stopping after `stop` of them.
+    fn forms_of(
+        search: fn(&[u8], Mode, &mut FormVisit<'_>),
+        b: &[u8],
+        mode: Mode,
+        stop: usize,
+    ) -> Vec<Range<usize>> {
+        let mut out = Vec::new();
+        search(b, mode, &mut |r| {
+            out.push(r);
+            if out.len() >= stop {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        out
+    }
+
+    fn new_forms(b: &[u8], mode: Mode, f: &mut FormVisit<'_>) {
+        at_forms(b, mode, f);
+    }
+
+    fn old_forms(b: &[u8], mode: Mode, f: &mut FormVisit<'_>) {
+        reference::at_forms(b, mode, f);
+    }
+
+    /// The candidate windows of `raw_candidates`-like `search`.
+    fn windows_of(
+        search: fn(&Patterns, &[u8], &mut WindowVisit<'_>),
+        p: &Patterns,
+        b: &[u8],
+    ) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        search(p, b, &mut |s, e| {
+            out.push((s, e));
+            ControlFlow::Continue(())
+        });
+        out
+    }
+
+    #[test]
+    fn at_forms_at_every_position_and_length() {
+        let filler = b"that data\xc2\xa0(x) a t ";
+        for n in 0..=80 {
+            for form in [
+                "@",
+                " at ",
+                "(at)",
+                "%40",
+                "=40",
+                "&#64;",
+                "at",
+                "\u{3000}At",
+            ] {
+                for pos in 0..=n {
+                    let mut b: Vec<u8> = filler.iter().copied().cycle().take(n).collect();
+                    b.truncate(pos);
+                    b.extend_from_slice(form.as_bytes());
+                    b.extend(filler.iter().copied().cycle().take(n - pos));
+                    for mode in [Mode::Text, Mode::Raw] {
+                        assert_eq!(
+                            forms_of(new_forms, &b, mode, usize::MAX),
+                            forms_of(old_forms, &b, mode, usize::MAX),
+                            "{b:?} {mode:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn at_forms_are_the_reference_ones(b in piece_bytes(), stop in 1usize..6) {
+            for mode in [Mode::Text, Mode::Raw] {
+                prop_assert_eq!(
+                    forms_of(new_forms, &b, mode, usize::MAX),
+                    forms_of(old_forms, &b, mode, usize::MAX),
+                    "{:?}", mode
+                );
+                prop_assert_eq!(
+                    forms_of(new_forms, &b, mode, stop),
+                    forms_of(old_forms, &b, mode, stop),
+                    "{:?}", mode
+                );
+            }
+        }
+
+        #[test]
+        fn find_encoded_is_the_reference(text in piece_text()) {
+            for (i, p) in REQUESTS.iter().enumerate() {
+                let n = Normalized::of_str(&text, false, p.fold);
+                let (mut new, mut old) = (Vec::new(), Vec::new());
+                find_encoded(p, &n.text, &mut new);
+                reference::find_encoded(p, &n.text, &mut old);
+                prop_assert_eq!(new, old, "request {}", i);
+            }
+        }
+
+        #[test]
+        fn raw_rules_are_the_reference(b in piece_bytes()) {
+            for (i, p) in REQUESTS.iter().enumerate() {
+                prop_assert_eq!(
+                    windows_of(|p, b, f| { let _ = raw_candidates(p, b, f); }, p, &b),
+                    windows_of(|p, b, f| { let _ = reference::raw_candidates(p, b, f); }, p, &b),
+                    "request {}", i
+                );
+                prop_assert_eq!(
+                    substring_may_match(p, &b),
+                    reference::substring_may_match(p, &b),
+                    "request {}", i
+                );
+            }
+        }
+    }
 
     #[test]
     fn encoded_and_obfuscated_addresses() {
