@@ -732,9 +732,7 @@ pub(crate) fn find_encoded(p: &Patterns, text: &str, out: &mut Vec<TextHit>) {
         key.push('@');
         key.push_str(&domain.text);
         let range = local.range.start..domain.range.end;
-        let spelt = b
-            .get(form.clone())
-            .is_some_and(|f| f.eq_ignore_ascii_case(b"at"))
+        let spelt = b.get(form.clone()).is_some_and(is_spelt_at)
             || text.get(range.clone()).is_some_and(|t| t.contains("dot"));
         let form = if spelt {
             Form::AddressSpelt
@@ -750,6 +748,19 @@ pub(crate) fn find_encoded(p: &Patterns, text: &str, out: &mut Vec<TextHit>) {
 /// plain address. Most domains fail the cheap prefix test first.
 fn is_subject_domain(p: &Patterns, domain: &str) -> bool {
     p.starts_with_domain(domain.as_bytes()) && p.email_domains.contains(domain)
+}
+
+/// True if a form of `@` (as [`at_forms`] gives it, with the white space
+/// or brackets around a spelt-out one) is the word `at`.
+fn is_spelt_at(form: &[u8]) -> bool {
+    let bracket = |b: &u8| b.is_ascii_whitespace() || b"()[]{}<>".contains(b) || !b.is_ascii();
+    let start = form.iter().position(|b| !bracket(b)).unwrap_or(form.len());
+    let end = form
+        .iter()
+        .rposition(|b| !bracket(b))
+        .map_or(start, |e| e + 1);
+    form.get(start..end.max(start))
+        .is_some_and(|core| core.eq_ignore_ascii_case(b"at"))
 }
 
 /// Calls `f` with the source range of every candidate for an encoded or
@@ -965,9 +976,7 @@ mod reference {
             key.push('@');
             key.push_str(&domain.text);
             let range = local.range.start..domain.range.end;
-            let spelt = b
-                .get(form.clone())
-                .is_some_and(|f| f.eq_ignore_ascii_case(b"at"))
+            let spelt = b.get(form.clone()).is_some_and(super::is_spelt_at)
                 || text.get(range.clone()).is_some_and(|t| t.contains("dot"));
             let form = if spelt {
                 Form::AddressSpelt
@@ -1451,6 +1460,31 @@ mod tests {
                 found(&p, "x jane.doe@example.com y"),
                 ["jane.doe@example.com"]
             );
+        }
+    }
+
+    #[test]
+    fn spelt_forms_are_reported_as_spelt() {
+        let p = patterns(false);
+        let form_of = |text: &str| {
+            let n = Normalized::of_str(text, false, true);
+            let mut hits = Vec::new();
+            find_encoded(&p, &n.text, &mut hits);
+            hits.first().map(|h| h.form)
+        };
+        for text in [
+            "mail jane.doe at example.com now",
+            "mail jane.doe (at) example.com now",
+            "mail jane.doe[AT]example.com now",
+            "mail jane.doe@example dot com now",
+        ] {
+            assert_eq!(form_of(text), Some(Form::AddressSpelt), "{text:?}");
+        }
+        for text in [
+            "mail jane.doe%40example.com now",
+            "jane.doe&commat;example.com",
+        ] {
+            assert_eq!(form_of(text), Some(Form::AddressEncoded), "{text:?}");
         }
     }
 
