@@ -330,15 +330,11 @@ fn line_counts(line: &[u8]) -> (usize, usize, bool) {
     (alphabet, padding, other)
 }
 
-/// [`line_counts`] of a block of at most [`BLOCK`] bytes, counted in a
-/// block of fixed size (padded with a byte of none of the three kinds) and
-/// byte-wide counters: a few vector instructions.
-fn block_counts(block: &[u8]) -> (usize, usize, bool) {
-    let mut bytes = [b'.'; BLOCK];
-    let n = block.len().min(BLOCK);
-    bytes[..n].copy_from_slice(&block[..n]);
+/// [`line_counts`] of a block of [`BLOCK`] bytes, with byte-wide counters:
+/// a few vector instructions.
+fn block_counts(block: &[u8; BLOCK]) -> (usize, usize, bool) {
     let (mut alphabet, mut padding, mut other) = (0u8, 0u8, false);
-    for b in bytes {
+    for &b in block {
         let letter = (b | 0x20).wrapping_sub(b'a') < 26;
         let digit = b.wrapping_sub(b'0') < 10;
         alphabet += u8::from(letter | digit | (b == b'+') | (b == b'/'));
@@ -350,9 +346,9 @@ fn block_counts(block: &[u8]) -> (usize, usize, bool) {
 
 /// The base64 alphabet bytes of a line that may be part of a base64 run
 /// (ASCII, no blank inside, at least three quarters of it the alphabet or
-/// `=`, not starting with `--`), or `None`. Read in blocks of [`BLOCK`]
-/// bytes, each counted with vector instructions: prose is rejected in its
-/// first block (at a blank, or too much outside the alphabet).
+/// `=`, not starting with `--`), or `None`. Counted in blocks of
+/// [`BLOCK`] bytes: prose is rejected in its first block (a blank, or too
+/// much outside the alphabet).
 fn base64_like(line: &[u8]) -> Option<usize> {
     if line.is_empty() || line.starts_with(b"--") {
         // A MIME delimiter (base64 has no `-`): never part of a run.
@@ -361,15 +357,20 @@ fn base64_like(line: &[u8]) -> Option<usize> {
     // At most a quarter of the line may be outside the alphabet and `=`.
     let mut outside_left = line.len() / 4;
     let mut alphabet = 0;
-    for block in line.chunks(BLOCK) {
-        let (letters, padding, other) = block_counts(block);
-        let outside = block.len() - letters - padding;
+    let mut take = |len: usize, (letters, padding, other): (usize, usize, bool)| {
+        let outside = len - letters - padding;
         if other || outside > outside_left {
             return None;
         }
         outside_left -= outside;
         alphabet += letters;
+        Some(())
+    };
+    let (blocks, rest) = line.as_chunks::<BLOCK>();
+    for block in blocks {
+        take(BLOCK, block_counts(block))?;
     }
+    take(rest.len(), line_counts(rest))?;
     Some(alphabet)
 }
 
