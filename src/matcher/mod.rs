@@ -493,17 +493,22 @@ impl Matcher {
 
     /// Finds every trace of every subject in one message.
     pub fn scan(&self, msg: &MessageInput<'_>) -> Findings {
-        if self.is_empty()
-            || !self.may_match(msg)
-            || prefilter::proves_no_hit(&self.patterns, msg.envelope, msg.raw)
+        if self.is_empty() {
+            return Findings::skipped();
+        }
+        // The safety net's view of the raw bytes, shared by both prefilters
+        // and the scan.
+        let raw = rawnet::Classified::of(msg.raw);
+        if !self.may_match(msg, &raw)
+            || prefilter::proves_no_hit(&self.patterns, msg.envelope, &raw)
         {
             return Findings::skipped();
         }
-        self.scan_unfiltered(msg)
+        self.scan_unfiltered(msg, raw)
     }
 
-    /// [`Matcher::scan`] without the prefilter.
-    fn scan_unfiltered(&self, msg: &MessageInput<'_>) -> Findings {
+    /// [`Matcher::scan`] without the prefilter; `raw` is `msg.raw` classified.
+    fn scan_unfiltered(&self, msg: &MessageInput<'_>, raw: rawnet::Classified<'_>) -> Findings {
         let mut scan = Scan::new(self, msg.raw);
         if let Some(env) = msg.envelope {
             let text = String::from_utf8_lossy(env);
@@ -527,7 +532,7 @@ impl Matcher {
             Some(crate::extract::Exceeded::Failed) => ParseStatus::AttachmentUnreadable,
             None => parse,
         };
-        scan.raw(&fields);
+        scan.raw(&fields, &raw);
         if scan.undecodable && matches!(parse, ParseStatus::Parsed | ParseStatus::Unparsed) {
             parse = ParseStatus::Undecodable;
         }
@@ -573,27 +578,33 @@ impl Matcher {
             return Vec::new();
         }
         let mut scan = Scan::new(self, bytes);
-        scan.raw(&[]);
+        scan.raw(&[], &rawnet::Classified::of(bytes));
         scan.hits
     }
 
     /// The prefilter: false only if the message is plain ASCII without any
     /// encoding that could hide an identifier (no transfer encoding but the
     /// identity ones, nothing the safety net would decode), and no
-    /// identifier occurs in it literally.
-    fn may_match(&self, msg: &MessageInput<'_>) -> bool {
-        let parts = [msg.envelope.unwrap_or_default(), msg.raw];
-        parts.iter().any(|bytes| match std::str::from_utf8(bytes) {
-            Ok(s)
-                if s.is_ascii()
-                    && !mime::may_hide_text(bytes)
-                    && !mime::has_unknown_encoding(bytes)
-                    && !rawnet::looks_encoded(bytes) =>
-            {
-                self.patterns.may_match_ascii(s)
-            }
-            _ => true,
-        })
+    /// identifier occurs in it literally. `raw` is `msg.raw` classified.
+    fn may_match(&self, msg: &MessageInput<'_>, raw: &rawnet::Classified<'_>) -> bool {
+        let envelope = msg.envelope.unwrap_or_default();
+        let parts = [(envelope, None), (msg.raw, Some(raw))];
+        parts
+            .iter()
+            .any(|&(bytes, classified)| match std::str::from_utf8(bytes) {
+                Ok(s)
+                    if s.is_ascii()
+                        && !mime::may_hide_text(bytes)
+                        && !mime::has_unknown_encoding(bytes)
+                        && classified.map_or_else(
+                            || rawnet::Classified::of(bytes).is_empty(),
+                            rawnet::Classified::is_empty,
+                        ) =>
+                {
+                    self.patterns.may_match_ascii(s)
+                }
+                _ => true,
+            })
     }
 }
 
@@ -706,20 +717,21 @@ impl<'m> Scan<'m> {
 
     /// The safety net: scans the raw bytes, and what every run in them that
     /// looks encoded decodes to (see `rawnet`). Hits inside a top-level
-    /// header field get that field's role.
-    fn raw(&mut self, fields: &[headers::Field]) {
+    /// header field get that field's role. `classified` is the outer buffer
+    /// classified by `rawnet`.
+    fn raw(&mut self, fields: &[headers::Field], classified: &rawnet::Classified<'_>) {
         for segment in text_segments(self.outer) {
             self.raw_segment(fields, segment);
         }
-        self.raw_decodings();
+        self.raw_decodings(classified);
     }
 
     /// The safety net's decodings of the raw bytes, searched; past their
     /// limits the message is undecodable (fail closed).
-    fn raw_decodings(&mut self) {
+    fn raw_decodings(&mut self, classified: &rawnet::Classified<'_>) {
+        debug_assert!(std::ptr::eq(classified.bytes(), self.outer));
         let clean = std::mem::take(&mut self.clean);
-        let outer = self.outer;
-        let within = rawnet::decode_all(outer, &clean, |decoding, buf| {
+        let within = rawnet::decode_all(classified, &clean, |decoding, buf| {
             self.with_decoding(decoding, |scan| salvage::scan_decoded(scan, buf));
         });
         if within.is_err() {

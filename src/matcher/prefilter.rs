@@ -40,14 +40,19 @@ use crate::text::rfc2047::decode_value;
 const MAX_DEPTH: usize = 8;
 
 /// True only if the full scan of `raw` (with `envelope`) surely has no hit.
-pub(crate) fn proves_no_hit(p: &Patterns, envelope: Option<&[u8]>, raw: &[u8]) -> bool {
+pub(crate) fn proves_no_hit(
+    p: &Patterns,
+    envelope: Option<&[u8]>,
+    raw: &rawnet::Classified<'_>,
+) -> bool {
     prove(p, envelope, raw).is_some()
 }
 
 /// The proof behind [`proves_no_hit`]. Every step answers `Some(())` when it
 /// holds and `None` when it cannot be shown; a range that does not fit the
 /// bytes is such a case (never read as an empty text), so `?` carries it up.
-fn prove(p: &Patterns, envelope: Option<&[u8]>, raw: &[u8]) -> Option<()> {
+fn prove(p: &Patterns, envelope: Option<&[u8]>, classified: &rawnet::Classified<'_>) -> Option<()> {
+    let raw = classified.bytes();
     ensure(!p.has_email_hashes())?;
     if let Some(env) = envelope {
         let plain = std::str::from_utf8(env).is_ok_and(|s| s.is_ascii()) && !may_hide_text(env);
@@ -64,7 +69,7 @@ fn prove(p: &Patterns, envelope: Option<&[u8]>, raw: &[u8]) -> Option<()> {
     names_ok(p, raw, &fields)?;
     let mut clean = Vec::new();
     leaf_or_multipart(p, raw, &fields, body_start..raw.len(), 0, &mut clean)?;
-    raw_decodings_ok(p, raw, &clean)
+    raw_decodings_ok(p, classified, &clean)
 }
 
 /// A check as a step of the proof: `None` (not proven) unless `holds`.
@@ -99,7 +104,11 @@ fn no_hits(p: &Patterns, text: &[u8]) -> bool {
 /// The safety net's decodings of `raw` hold no hit, read as the scan reads
 /// them; `clean` are the bodies this proof decoded strictly and searched,
 /// which need not be searched again.
-fn raw_decodings_ok(p: &Patterns, raw: &[u8], clean: &[rawnet::Clean]) -> Option<()> {
+fn raw_decodings_ok(
+    p: &Patterns,
+    raw: &rawnet::Classified<'_>,
+    clean: &[rawnet::Clean],
+) -> Option<()> {
     let mut none = true;
     rawnet::decode_all(raw, clean, |_, buf| none &= decoded_ok(p, buf)).ok()?;
     ensure(none)
@@ -747,6 +756,7 @@ fn part_stop(body: &[u8], start: usize, line_start: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::matcher::rawnet::Classified;
     use crate::matcher::{Matcher, MessageInput, ParseStatus};
     use crate::request::{ErasureRequest, Subject};
     use base64::Engine as _;
@@ -879,12 +889,15 @@ mod tests {
         ];
         for (ct, cte, body) in &hidden {
             let raw = message(&[(ct, cte, body)]);
-            assert!(!proves_no_hit(&m.patterns, None, &raw), "{ct} {cte}");
+            assert!(
+                !proves_no_hit(&m.patterns, None, &Classified::of(&raw)),
+                "{ct} {cte}"
+            );
             assert!(!scan(&m, &raw).is_empty(), "{ct} {cte}");
         }
         let clean = b"the quarterly figures, nothing personal here at all.";
         let raw = message(&[("text/plain", "7bit", b64(clean).as_bytes())]);
-        assert!(proves_no_hit(&m.patterns, None, &raw));
+        assert!(proves_no_hit(&m.patterns, None, &Classified::of(&raw)));
     }
 
     #[test]
@@ -912,7 +925,7 @@ mod tests {
         for part in parts {
             let raw = message(&[part]);
             assert!(
-                proves_no_hit(&m.patterns, None, &raw),
+                proves_no_hit(&m.patterns, None, &Classified::of(&raw)),
                 "{}",
                 String::from_utf8_lossy(&raw)
             );
@@ -966,7 +979,7 @@ mod tests {
     fn unusual_structure_takes_the_full_path() {
         let p = &matcher().patterns;
         let ok = message(&[("application/pdf", "base64", b"plain data")]);
-        assert!(proves_no_hit(p, None, &ok));
+        assert!(proves_no_hit(p, None, &Classified::of(&ok)));
         let s = String::from_utf8_lossy(&ok).into_owned();
         let variants = [
             s.replace("application/pdf", "message/rfc822"),
@@ -980,7 +993,10 @@ mod tests {
             s.replace("multipart/mixed", "multipart /mixed"),
         ];
         for v in variants {
-            assert!(!proves_no_hit(p, None, v.as_bytes()), "{v}");
+            assert!(
+                !proves_no_hit(p, None, &Classified::of(v.as_bytes())),
+                "{v}"
+            );
         }
     }
 
@@ -1155,8 +1171,8 @@ mod tests {
                 .map(|((t, e, _), b)| (TYPES[*t], ENCODINGS[*e], b.as_slice()))
                 .collect();
             let raw = message(&spec);
-            if proves_no_hit(&m.patterns, None, &raw) {
-                let full = m.scan_unfiltered(&MessageInput { envelope: None, raw: &raw });
+            if proves_no_hit(&m.patterns, None, &Classified::of(&raw)) {
+                let full = m.scan_unfiltered(&MessageInput { envelope: None, raw: &raw }, Classified::of(&raw));
                 prop_assert!(full.is_empty(), "{}: {:?}", String::from_utf8_lossy(&raw), full.hits);
             }
         }
@@ -1356,8 +1372,8 @@ mod tests {
             }
             let envelope = envelope.map(|t| format!("{}@b.example Mon Jan  1 00:00:00 2024", text(&t)));
             let envelope = envelope.as_ref().map(String::as_bytes);
-            if proves_no_hit(&m.patterns, envelope, &raw) {
-                let full = m.scan_unfiltered(&MessageInput { envelope, raw: &raw });
+            if proves_no_hit(&m.patterns, envelope, &Classified::of(&raw)) {
+                let full = m.scan_unfiltered(&MessageInput { envelope, raw: &raw }, Classified::of(&raw));
                 prop_assert!(full.is_empty(), "{}: {:?}", String::from_utf8_lossy(&raw), full.hits);
             }
         }

@@ -631,7 +631,7 @@ mod prefilter_soundness {
             let input = MessageInput { envelope: None, raw: raw.as_bytes() };
             let f = m.scan(&input);
             if f.parse == ParseStatus::Skipped {
-                let full = m.scan_unfiltered(&input);
+                let full = m.scan_unfiltered(&input, rawnet::Classified::of(input.raw));
                 prop_assert!(full.is_empty(), "{raw:?}: {:?}", full.hits);
             }
         }
@@ -790,7 +790,12 @@ fn a_cyrillic_name_with_a_breve_is_found_in_koi8_r() {
         envelope: None,
         raw: &raw,
     };
-    assert_eq!(m.scan_unfiltered(&input).subjects(), [0], "unfiltered");
+    assert_eq!(
+        m.scan_unfiltered(&input, rawnet::Classified::of(input.raw))
+            .subjects(),
+        [0],
+        "unfiltered"
+    );
     assert_eq!(m.scan(&input).subjects(), [0]);
 }
 
