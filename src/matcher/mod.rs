@@ -496,8 +496,8 @@ impl Matcher {
         if self.is_empty() {
             return Findings::skipped();
         }
-        // The safety net's view of the raw bytes, shared by both prefilters
-        // and the scan.
+        // The safety net's classification of the raw bytes, made at most
+        // once and shared by both prefilters and the scan.
         let raw = rawnet::Classified::of(msg.raw);
         if !self.may_match(msg, &raw)
             || prefilter::proves_no_hit(&self.patterns, msg.envelope, &raw)
@@ -596,9 +596,9 @@ impl Matcher {
                     if s.is_ascii()
                         && !mime::may_hide_text(bytes)
                         && !mime::has_unknown_encoding(bytes)
-                        && classified.map_or_else(
-                            || rawnet::Classified::of(bytes).is_empty(),
-                            rawnet::Classified::is_empty,
+                        && !classified.map_or_else(
+                            || rawnet::Classified::of(bytes).looks_encoded(),
+                            rawnet::Classified::looks_encoded,
                         ) =>
                 {
                     self.patterns.may_match_ascii(s)

@@ -11,6 +11,7 @@
 //! whole (fail closed). Depth first: only the decoded buffers on one path
 //! down exist at once.
 
+use std::cell::OnceCell;
 use std::ops::Range;
 
 use super::Decoding;
@@ -65,8 +66,8 @@ pub(crate) fn is_binary(content: &[u8]) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct OverBudget;
 
-/// Decodes every encoded-looking run of `raw` (classified once by the
-/// caller, see [`Classified`]) and of what they decode to, calling `visit`
+/// Decodes every encoded-looking run of `raw` (its classification shared,
+/// see [`Classified`]) and of what they decode to, calling `visit`
 /// on each decoded buffer to search. Base64 runs whose exact bytes are one
 /// of the `clean` bodies (decoded and searched by the MIME walk, and
 /// canonical, so every decoder reads them alike) and quoted-printable
@@ -81,26 +82,61 @@ pub(crate) fn decode_all(
     descend(raw, clean, 1, &mut budget, &mut visit)
 }
 
-/// What [`decode_all`] would decode in one buffer: its base64 runs,
-/// quoted-printable stretches and uuencoded blocks (byte ranges of the
-/// buffer, each list in order), found in one pass over its lines. A
-/// message is classified once and the result shared by the literal
-/// prefilter, the structural one and the scan; it holds ranges only.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A buffer the safety net reads, with its classification ([`Runs`])
+/// made when first asked for and kept: the literal prefilter, the
+/// structural one and the scan share one per message, and a message none
+/// of them asks about (non-ASCII, its only text between binary bodies the
+/// walk skips) is not classified whole. Ranges only, no copies.
+#[derive(Debug)]
 pub(crate) struct Classified<'a> {
     buf: &'a [u8],
+    whole: OnceCell<Runs>,
+}
+
+impl<'a> Classified<'a> {
+    /// `buf`, not classified yet.
+    pub(crate) fn of(buf: &'a [u8]) -> Classified<'a> {
+        Classified {
+            buf,
+            whole: OnceCell::new(),
+        }
+    }
+
+    /// The buffer.
+    pub(crate) fn bytes(&self) -> &'a [u8] {
+        self.buf
+    }
+
+    /// True if anything in the buffer looks encoded: [`decode_all`] would
+    /// decode something (the literal prefilter must not skip the message).
+    pub(crate) fn looks_encoded(&self) -> bool {
+        !self.whole().is_empty()
+    }
+
+    /// The classification of the whole buffer, made on the first call.
+    fn whole(&self) -> &Runs {
+        self.whole.get_or_init(|| Runs::of(self.buf))
+    }
+}
+
+/// What [`decode_all`] would decode in one buffer: its base64 runs,
+/// quoted-printable stretches and uuencoded blocks (byte ranges of the
+/// buffer, each list in order), found in one pass over its lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Runs {
     base64: Vec<Range<usize>>,
     qp: Vec<Range<usize>>,
     uu: Vec<Range<usize>>,
 }
 
-impl<'a> Classified<'a> {
-    /// Classifies the lines of `buf`: one pass that finds the line breaks
-    /// and the `=` bytes together; a line is read further only as far as
-    /// it may still be base64, quoted-printable or a uuencode delimiter.
-    pub(crate) fn of(buf: &'a [u8]) -> Classified<'a> {
-        let mut out = Classified {
-            buf,
+impl Runs {
+    /// Classifies the lines of `buf` in one pass: the line breaks are found
+    /// with `memchr`, and the `=` bytes with one `memchr` per line that has
+    /// one (to the next `=`, however far); a line is read further only as
+    /// far as it may still be base64, quoted-printable or a uuencode
+    /// delimiter.
+    fn of(buf: &[u8]) -> Runs {
+        let mut out = Runs {
             base64: Vec::new(),
             qp: Vec::new(),
             uu: Vec::new(),
@@ -109,8 +145,6 @@ impl<'a> Classified<'a> {
         // The previous line was quoted-printable: its stretch takes this one.
         let mut qp_open = false;
         let mut uu_start = None;
-        let mut pos = 0;
-        let mut has_eq = false;
         let mut line = |pos: usize, end: usize, has_eq: bool| {
             let text = buf.get(pos..end).unwrap_or_default().trim_ascii_end();
             run.line(pos, text.trim_ascii_start(), &mut out.base64);
@@ -133,16 +167,25 @@ impl<'a> Classified<'a> {
                 _ => {}
             }
         };
-        for i in memchr::memchr2_iter(b'\n', b'=', buf) {
-            if buf[i] == b'=' {
-                has_eq = true;
-            } else {
-                line(pos, i + 1, has_eq);
-                (pos, has_eq) = (i + 1, false);
+        // The first `=` at or after `from` (the buffer's length if none).
+        let eq_from = |from: usize| {
+            buf.get(from..)
+                .and_then(|rest| memchr::memchr(b'=', rest))
+                .map_or(buf.len(), |i| from + i)
+        };
+        let mut pos = 0;
+        let mut next_eq = eq_from(0);
+        for i in memchr::memchr_iter(b'\n', buf) {
+            let end = i + 1;
+            let has_eq = next_eq < end;
+            if has_eq {
+                next_eq = eq_from(end);
             }
+            line(pos, end, has_eq);
+            pos = end;
         }
         if pos < buf.len() {
-            line(pos, buf.len(), has_eq);
+            line(pos, buf.len(), next_eq < buf.len());
         }
         run.close(buf.len(), &mut out.base64);
         if let Some(s) = uu_start {
@@ -151,14 +194,8 @@ impl<'a> Classified<'a> {
         out
     }
 
-    /// The buffer classified.
-    pub(crate) fn bytes(&self) -> &'a [u8] {
-        self.buf
-    }
-
-    /// True if nothing in the buffer looks encoded: [`decode_all`] would
-    /// decode nothing (the literal prefilter may then skip the message).
-    pub(crate) fn is_empty(&self) -> bool {
+    /// True if nothing in the buffer looks encoded.
+    fn is_empty(&self) -> bool {
         self.base64.is_empty() && self.qp.is_empty() && self.uu.is_empty()
     }
 }
@@ -198,8 +235,7 @@ impl Base64Run {
     }
 }
 
-/// The decodings of the classified buffer `found` (at `level`), one at a
-/// time: each is visited and descended into before the next is made, so
+/// The decodings of the buffer `found` (at `level`), one at a time: each is visited and descended into before the next is made, so
 /// only the buffers on one path down exist at once (memory: the message's
 /// size, not the budget). The recursion stops at [`MAX_DEPTH`] levels.
 fn descend(
@@ -229,13 +265,13 @@ fn descend(
         let Some(part) = buf.get(segment.clone()) else {
             continue;
         };
-        // The whole buffer is classified already; a part between skipped
-        // bodies is classified on its own, as its own lines.
+        // The whole buffer's classification is shared; a part between
+        // skipped bodies is classified on its own, as its own lines.
         let own;
         let lines = if segment == (0..buf.len()) {
-            found
+            found.whole()
         } else {
-            own = Classified::of(part);
+            own = Runs::of(part);
             &own
         };
         let at = |r: &Range<usize>| r.start + segment.start..r.end + segment.start;
@@ -668,7 +704,7 @@ mod tests {
         ]
         .concat();
         assert!(found(&body, b"jane.doe@example.com"));
-        assert_eq!(Classified::of(&body).base64.len(), 1);
+        assert_eq!(Runs::of(&body).base64.len(), 1);
     }
 
     #[test]
@@ -691,7 +727,7 @@ mod tests {
     #[test]
     fn quoted_printable_stretches_are_decoded() {
         let body = b"hello\r\nwrite to jane.doe=40example.com or Jane =\t\r\nDoe\r\nbye\r\n";
-        assert_eq!(Classified::of(body).qp.len(), 1);
+        assert_eq!(Runs::of(body).qp.len(), 1);
         assert!(found(body, b"jane.doe@example.com"));
         assert!(found(body, b"Jane Doe"));
         assert!(found(b"=4aane Doe", b"Jane Doe"));
@@ -747,7 +783,7 @@ mod tests {
         let binary: Vec<u8> = (0..200_000u32)
             .map(|i| u8::try_from(i.wrapping_mul(2_654_435_761) >> 24).unwrap_or(0))
             .collect();
-        assert!(Classified::of(&binary).is_empty());
+        assert!(!Classified::of(&binary).looks_encoded());
         let mut sizes = Vec::new();
         decode_all(&Classified::of(&b64(&binary, 76)), &[], |_, b| {
             sizes.push(b.len())
@@ -762,7 +798,7 @@ mod tests {
     #[test]
     fn prose_is_not_base64() {
         let prose = b"Hello Jane,\r\nthe figures are attached.\r\nRegards\r\n";
-        assert!(Classified::of(prose).is_empty());
+        assert!(!Classified::of(prose).looks_encoded());
     }
 
     /// Lines of every kind the classification tells apart, and near misses.
@@ -869,7 +905,7 @@ mod tests {
     }
 
     fn assert_same(buf: &[u8]) -> Result<(), TestCaseError> {
-        let new = Classified::of(buf);
+        let new = Runs::of(buf);
         prop_assert_eq!(&new.base64, &reference::base64_runs(buf));
         prop_assert_eq!(&new.qp, &reference::qp_stretches(buf));
         prop_assert_eq!(&new.uu, &reference::uu_blocks(buf));
