@@ -448,22 +448,23 @@ fn non_ascii_word_candidates(
         return table_candidates(src, table, FoldingWords::new(folded), f);
     }
     if p.folded_words.is_some() {
-        return folding_candidates(src, folded, f);
+        return folding_candidates(src, FoldingWords::new(folded), f);
     }
-    // UTF-8 is self-synchronising and no encoding is a prefix of another:
-    // the occurrences of the encodings are exactly the characters.
+    // Names and terms all ASCII, accents not folded. UTF-8 is
+    // self-synchronising and no encoding is a prefix of another: the
+    // occurrences of the encodings are exactly the characters.
     match &*FOLD_FINDER {
-        FoldFinder::Packed(searcher) if p.ascii_words => {
+        FoldFinder::Packed(searcher) => {
             for m in searcher.find_iter(src) {
                 f(m.start())?;
             }
         }
-        FoldFinder::Automaton(ac) if p.ascii_words => {
+        FoldFinder::Automaton(ac) => {
             for m in ac.find_iter(src) {
                 f(m.start())?;
             }
         }
-        _ => {
+        FoldFinder::EveryNonAscii => {
             for (i, &b) in src.iter().enumerate() {
                 if !b.is_ascii() {
                     f(i)?;
@@ -484,19 +485,10 @@ fn non_ascii_word_candidates(
 /// holds it whole, so the window of its first candidate covers the match).
 fn folding_candidates(
     src: &[u8],
-    words: Option<&HashSet<String>>,
-    mut f: impl FnMut(usize) -> ControlFlow<()>,
+    words: FoldingWords<'_>,
+    f: impl FnMut(usize) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
-    let mut words = FoldingWords::new(words);
-    let mut i = 0;
-    while i < src.len() {
-        let Some(skip) = src
-            .get(i..)
-            .and_then(|r| r.iter().position(|b| !b.is_ascii()))
-        else {
-            break;
-        };
-        i += skip;
+    classified_candidates(src, words, f, |src, i| {
         // Only these lead bytes start a character of FOLDS_INTO_ASCII or a
         // letter that may fold into ASCII; a combining mark matters only
         // right after an ASCII letter or digit (after a foldable letter,
@@ -509,8 +501,7 @@ fn folding_candidates(
             .then(|| first_char(src.get(i..).unwrap_or_default()))
             .flatten()
         else {
-            i += 1;
-            continue;
+            return (1, Class::No);
         };
         let class = if FOLDS_INTO_ASCII.contains(&c) {
             Class::Yes
@@ -519,9 +510,8 @@ fn folding_candidates(
         } else {
             Class::No
         };
-        i = words.visit(src, i, c.len_utf8(), class, &mut f)?;
-    }
-    ControlFlow::Continue(())
+        (c.len_utf8(), class)
+    })
 }
 
 /// The candidates of a request whose names and terms are not all ASCII
@@ -531,8 +521,24 @@ fn folding_candidates(
 fn table_candidates(
     src: &[u8],
     table: &WordChars,
+    words: FoldingWords<'_>,
+    f: impl FnMut(usize) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    classified_candidates(src, words, f, |src, i| {
+        first_char(src.get(i..).unwrap_or_default()).map_or((1, table.class('\u{FFFD}')), |c| {
+            (c.len_utf8(), table.class(c))
+        })
+    })
+}
+
+/// Calls `f` at every non-ASCII position of `src` that `classify` (which
+/// gives the length of what starts there and its [`Class`]) and the word
+/// check of `words` make a candidate, until it breaks.
+fn classified_candidates(
+    src: &[u8],
     mut words: FoldingWords<'_>,
     mut f: impl FnMut(usize) -> ControlFlow<()>,
+    classify: impl Fn(&[u8], usize) -> (usize, Class),
 ) -> ControlFlow<()> {
     let mut i = 0;
     while i < src.len() {
@@ -543,9 +549,8 @@ fn table_candidates(
             break;
         };
         i += skip;
-        let (c, len) = first_char(src.get(i..).unwrap_or_default())
-            .map_or(('\u{FFFD}', 1), |c| (c, c.len_utf8()));
-        i = words.visit(src, i, len, table.class(c), &mut f)?;
+        let (len, class) = classify(src, i);
+        i = words.visit(src, i, len, class, &mut f)?;
     }
     ControlFlow::Continue(())
 }
