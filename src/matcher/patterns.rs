@@ -57,10 +57,6 @@ pub(crate) struct Patterns {
     /// Length in bytes of the longest normalised name or term, with the
     /// context its rule looks at.
     pub(super) max_word_len: usize,
-    /// True when every normalised name and term is ASCII and no other
-    /// character than those of `FOLDS_INTO_ASCII` can yield ASCII (accents
-    /// are not folded).
-    pub(super) ascii_words: bool,
     /// Accents are folded in the text (`[matching] accents`).
     pub(super) fold: bool,
     /// With accents folded: the ASCII words of all names and terms (their
@@ -156,7 +152,6 @@ impl Patterns {
             word_targets,
             prefixes,
             max_word_len,
-            ascii_words: !fold && all_ascii,
             fold,
             folded_words,
             word_chars,
@@ -433,7 +428,7 @@ impl Patterns {
 #[derive(Debug)]
 struct Targets<T> {
     items: Vec<T>,
-    starts: Vec<u32>,
+    starts: Vec<usize>,
 }
 
 impl<T> Targets<T> {
@@ -441,18 +436,17 @@ impl<T> Targets<T> {
         let mut items = Vec::with_capacity(lists.iter().map(Vec::len).sum());
         let mut starts = Vec::with_capacity(lists.len() + 1);
         for list in lists {
-            starts.push(u32::try_from(items.len()).unwrap_or(u32::MAX));
+            starts.push(items.len());
             items.extend(list);
         }
-        starts.push(u32::try_from(items.len()).unwrap_or(u32::MAX));
+        starts.push(items.len());
         Targets { items, starts }
     }
 
     /// The entries of pattern `i` (none for an unknown one).
     fn of(&self, i: usize) -> &[T] {
-        let bound = |k: usize| self.starts.get(k).map(|&s| s as usize);
-        match (bound(i), bound(i + 1)) {
-            (Some(a), Some(b)) => self.items.get(a..b).unwrap_or_default(),
+        match (self.starts.get(i), self.starts.get(i + 1)) {
+            (Some(&a), Some(&b)) => self.items.get(a..b).unwrap_or_default(),
             _ => &[],
         }
     }
