@@ -7,7 +7,7 @@
 use super::date;
 use super::encode;
 use super::intl;
-use super::mail::{self, Generated, Plant};
+use super::mail::{self, Generated, PLANTS, Plant};
 use super::rng::Rng;
 use super::text::{Cte, Person};
 
@@ -705,22 +705,6 @@ const INTL_BODIES: [(&Variant, Cte); 9] = [
     (&OTHER[3], Cte::EightBit),
     (&OTHER[8], Cte::EightBit),
     (&OTHER[2], Cte::QuotedPrintable),
-];
-
-/// Plants in rotation (body kinds take their bodies from the lists above).
-const PLANTS: [Plant; 12] = [
-    Plant::Sender,
-    Plant::PlainBody,
-    Plant::Recipient,
-    Plant::QpBody,
-    Plant::EncodedSubject,
-    Plant::Base64Body,
-    Plant::Cc,
-    Plant::Latin1QpBody,
-    Plant::EncodedSender,
-    Plant::Html,
-    Plant::TextAttachment,
-    Plant::AttachmentName,
 ];
 
 /// A small attachment's kind.
