@@ -900,6 +900,33 @@ mod tests {
         assert!(proves_no_hit(&m.patterns, None, &Classified::of(&raw)));
     }
 
+    /// `xÚx` in UTF-8 reads `xÃšx` in windows-1252 and ISO-8859-2 (`xĂšx`),
+    /// both `xasx` with accents folded: a term only a misreading shows.
+    #[test]
+    fn valid_utf8_is_read_only_as_declared_as_the_scan_does() {
+        let m = Matcher::new(&ErasureRequest {
+            subjects: vec![Subject {
+                id: "REQ-T".into(),
+                terms: vec!["XASX".into()],
+                ..Subject::default()
+            }],
+            ..ErasureRequest::default()
+        });
+        let body = "ref xÚx here\r\n".as_bytes();
+        for ct in ["text/plain; charset=utf-8", "text/plain"] {
+            let raw = message(&[(ct, "8bit", body)]);
+            assert!(
+                proves_no_hit(&m.patterns, None, &Classified::of(&raw)),
+                "{ct}"
+            );
+            assert!(scan(&m, &raw).is_empty(), "{ct}");
+        }
+        // Declared in another charset, the reading as declared holds it.
+        let raw = message(&[("text/plain; charset=iso-8859-2", "8bit", body)]);
+        assert!(!proves_no_hit(&m.patterns, None, &Classified::of(&raw)));
+        assert!(!scan(&m, &raw).is_empty());
+    }
+
     #[test]
     fn base64_attachment_without_identifier_is_skipped() {
         let m = matcher();

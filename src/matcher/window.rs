@@ -1669,4 +1669,33 @@ mod tests {
         );
         assert_eq!(whole(p, src.as_bytes()).len(), 2);
     }
+
+    /// Text without ASCII between its words (Japanese, Greek read as one
+    /// normalisation segment per word) is cut between characters: a
+    /// candidate's window stays small, and a non-ASCII name's key is the
+    /// only candidate its text gives.
+    #[test]
+    fn windows_are_small_in_text_without_ascii() {
+        let p = &PATTERNS[3];
+        for filler in [
+            "東京の会議資料を確認します。",
+            "καλημέρα σας, ευχαριστώ πολύ· ",
+        ] {
+            let mut src = filler.repeat(300);
+            src.push_str("佐藤健二様");
+            src.push_str(&filler.repeat(300));
+            let w = candidate_windows(p, src.as_bytes(), LIMITS).unwrap_or_default();
+            let covered: usize = w.iter().map(|r| r.len()).sum();
+            assert!(
+                0 < covered && covered < 2000,
+                "{covered} of {} in {w:?}",
+                src.len()
+            );
+            assert_eq!(
+                windowed(p, src.as_bytes(), LIMITS),
+                whole(p, src.as_bytes())
+            );
+            assert_eq!(whole(p, src.as_bytes()).len(), 1);
+        }
+    }
 }
