@@ -16,7 +16,6 @@ use crate::extract::{self, Attachment, Piece};
 use crate::text::base64::decode_lenient as base64_lenient;
 use crate::text::codec::decode_charset;
 use crate::text::qp::decode_lenient as qp_lenient;
-use crate::text::rfc2047::decode_value;
 
 /// Parses the message and scans every part except the top-level header
 /// block (which the caller scans itself). mail-parser runs under
@@ -328,7 +327,7 @@ fn scan_part_headers(
     let hdr = range(part.offset_header, part.offset_body).unwrap_or_default();
     let block = frame.buf.get(hdr.clone()).unwrap_or_default();
     for (index, f) in split_fields(block).into_iter().enumerate() {
-        let value = decode_value(block.get(f.value.clone()).unwrap_or_default());
+        let value = block.get(f.value.clone()).unwrap_or_default();
         let span = frame
             .in_outer
             .then(|| hdr.start + f.span.start..hdr.start + f.span.end);
@@ -338,7 +337,7 @@ fn scan_part_headers(
             name: f.name,
             span,
         };
-        scan.text(&value, Role::Mention, false, location);
+        scan.header_value(value, Role::Mention, false, &location);
     }
 }
 

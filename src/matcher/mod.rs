@@ -671,6 +671,27 @@ impl<'m> Scan<'m> {
         self.text_bytes(text.as_bytes(), role, received, location);
     }
 
+    /// Scans a raw header value: decoded as [`decode_value`] reads it, then
+    /// in the other readings of its encoded words (a declared charset may be
+    /// wrong), whose hits are tagged [`Decoding::OtherCharset`].
+    ///
+    /// [`decode_value`]: crate::text::rfc2047::decode_value
+    pub(crate) fn header_value(
+        &mut self,
+        raw: &[u8],
+        role: Role,
+        received: bool,
+        location: &Location,
+    ) {
+        let value = crate::text::rfc2047::decode_value(raw);
+        self.text(&value, role, received, location.clone());
+        for reading in crate::text::rfc2047::other_readings(raw) {
+            self.with_decoding(Decoding::OtherCharset, |scan| {
+                scan.text(&reading, role, received, location.clone());
+            });
+        }
+    }
+
     /// Scans bytes as text (UTF-8, each invalid sequence read as U+FFFD),
     /// like [`Scan::text`] on `String::from_utf8_lossy(bytes)`.
     pub(crate) fn text_bytes(
@@ -702,8 +723,7 @@ impl<'m> Scan<'m> {
     fn top_headers(&mut self, fields: &[headers::Field]) {
         let outer = self.outer;
         for (index, f) in fields.iter().enumerate() {
-            let value =
-                crate::text::rfc2047::decode_value(outer.get(f.value.clone()).unwrap_or_default());
+            let value = outer.get(f.value.clone()).unwrap_or_default();
             let received = f.name.eq_ignore_ascii_case("received");
             let location = Location::Header {
                 path: Vec::new(),
@@ -711,7 +731,7 @@ impl<'m> Scan<'m> {
                 name: f.name.clone(),
                 span: Some(f.span.clone()),
             };
-            self.text(&value, headers::role_of(&f.name), received, location);
+            self.header_value(value, headers::role_of(&f.name), received, &location);
         }
     }
 

@@ -84,9 +84,18 @@ fn values_ok(p: &Patterns, raw: &[u8], fields: &[Field]) -> Option<()> {
     for f in fields {
         let value = raw.get(f.value.clone())?;
         ensure(!is_structural(&f.name) || plain_structural(p, value))?;
-        ensure(no_hits(p, decode_value(value).as_bytes()))?;
+        ensure(header_value_ok(p, value))?;
     }
     Some(())
+}
+
+/// A raw header value holds no hit in any reading the scan searches
+/// ([`decode_value`] and [`rfc2047::other_readings`]).
+fn header_value_ok(p: &Patterns, value: &[u8]) -> bool {
+    no_hits(p, decode_value(value).as_bytes())
+        && rfc2047::other_readings(value)
+            .iter()
+            .all(|reading| no_hits(p, reading.as_bytes()))
 }
 
 /// True if the full scan of exactly this text (as [`super::Scan::text_bytes`]
@@ -129,7 +138,7 @@ fn decoded_ok(p: &Patterns, buf: &[u8]) -> bool {
         && buf
             .split(|&b| b == b'\n')
             .filter(|line| memchr::memmem::find(line, b"=?").is_some())
-            .all(|line| no_hits(p, decode_value(line).as_bytes()))
+            .all(|line| header_value_ok(p, line))
 }
 
 /// Fields whose parameters mail-parser reads (attachment names, charset,

@@ -19,7 +19,6 @@ use super::nesting::MAX_DEPTH;
 use super::{Location, Role, Scan};
 use crate::text::base64::decode_lenient as base64_lenient;
 use crate::text::qp::decode_lenient as qp_lenient;
-use crate::text::rfc2047::decode_value;
 
 /// Bytes the decoding may produce, as a multiple of the message's size.
 const BUDGET_FACTOR: usize = 4;
@@ -110,7 +109,7 @@ pub(crate) fn may_be_1252_text(buf: &[u8]) -> bool {
 fn scan_encoded_words(scan: &mut Scan<'_>, buf: &[u8]) {
     for line in buf.split(|&b| b == b'\n') {
         if memchr::memmem::find(line, b"=?").is_some() {
-            scan.text(&decode_value(line), Role::Mention, false, salvaged());
+            scan.header_value(line, Role::Mention, false, &salvaged());
         }
     }
 }

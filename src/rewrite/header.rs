@@ -7,7 +7,7 @@ use std::ops::Range;
 use super::mapped::{self, Cover, Hit, Mapped, Seg, SegKind};
 use super::{EMAIL_MARKER, Finder, RewriteError, TEXT_MARKER, params};
 use crate::mailbox::field_name;
-use crate::text::rfc2047::{self, Piece};
+use crate::text::rfc2047::{self, Piece, Reading};
 
 /// The longest line RFC 5322 allows, without its line ending.
 const MAX_LINE: usize = 998;
@@ -119,9 +119,14 @@ pub(crate) struct DecodedValue {
 /// encoded words joined without the white space between them; each piece
 /// keeps its range in the value.
 pub(crate) fn decode_value(value: &[u8]) -> DecodedValue {
+    decode_value_read(value, Reading::Declared)
+}
+
+/// [`decode_value`], the encoded words read as `reading` says.
+fn decode_value_read(value: &[u8], reading: Reading) -> DecodedValue {
     let mut mapped = Mapped::default();
     let mut inexact = Vec::new();
-    for piece in rfc2047::pieces(value) {
+    for piece in rfc2047::pieces(value, reading) {
         match piece {
             Piece::Raw(r) => {
                 let start = r.start;
@@ -253,8 +258,7 @@ pub(crate) fn redact_field(
     let original = bytes.get(field.value.clone()).unwrap_or_default();
     let kind = field_kind(name);
     let value = with_params_redacted(kind, original, finder, path)?;
-    let decoded = decode_value(&value);
-    let hits = mapped::find(finder, &decoded.mapped);
+    let (decoded, hits) = reading_with_hits(&value, finder);
     if hits.is_empty() && matches!(value, Cow::Borrowed(_)) {
         return Ok(None);
     }
@@ -275,6 +279,27 @@ pub(crate) fn redact_field(
     })?;
     let old = bytes.get(field.range.clone()).unwrap_or_default();
     Ok((out != old).then_some(out))
+}
+
+/// The decoded `value` and the hits in it: in the declared reading of its
+/// encoded words, else in the first other reading that has hits (a
+/// mislabelled word; its run is then written again in UTF-8), else the
+/// declared reading without hits.
+fn reading_with_hits(value: &[u8], finder: &dyn Finder) -> (DecodedValue, Vec<Hit>) {
+    let declared = decode_value(value);
+    let hits = mapped::find(finder, &declared.mapped);
+    if !hits.is_empty() || memchr::memmem::find(value, b"=?").is_none() {
+        return (declared, hits);
+    }
+    Reading::OTHERS
+        .into_iter()
+        .map(|reading| {
+            let decoded = decode_value_read(value, reading);
+            let hits = mapped::find(finder, &decoded.mapped);
+            (decoded, hits)
+        })
+        .find(|(_, hits)| !hits.is_empty())
+        .unwrap_or((declared, hits))
 }
 
 /// The raw value of a field of `kind` with its MIME parameters redacted
@@ -730,6 +755,32 @@ mod tests {
                 String::from_utf8_lossy(want)
             );
         }
+    }
+
+    /// A word whose label is wrong (UTF-8 bytes labelled ISO-8859-2, or
+    /// windows-1252 bytes labelled UTF-8) is redacted in the reading that
+    /// holds the hit and written again in UTF-8; the rest stays as it was.
+    #[test]
+    fn a_mislabelled_word_is_redacted_in_the_reading_with_the_hit() {
+        let f = super::super::tests::ListFinder::standard();
+        for (input, want) in [
+            (
+                "Subject: =?ISO-8859-2?B?SsO8cmdlbiBNw7xsbGVyIOKAkyBjYWxs?= today\n",
+                "Subject: =?UTF-8?B?W2VyYXNlZF0g4oCTIGNhbGw=?= today\n",
+            ),
+            (
+                "Subject: Re: =?utf-8?Q?J=FCrgen_M=FCller?=\n",
+                "Subject: Re: =?UTF-8?Q?=5Berased=5D?=\n",
+            ),
+        ] {
+            let block = parse_block(input.as_bytes());
+            let got = redact_field(input.as_bytes(), &block.fields[0], &f, b"\n", &[]).unwrap();
+            assert_eq!(String::from_utf8_lossy(&got.unwrap()), want);
+        }
+        let clean = "Subject: =?ISO-8859-2?B?SsO8cmdlbiBNw7xsbGVycw==?=\n";
+        let block = parse_block(clean.as_bytes());
+        let got = redact_field(clean.as_bytes(), &block.fields[0], &f, b"\n", &[]).unwrap();
+        assert_eq!(got, None, "a near miss in every reading stays untouched");
     }
 
     /// The early refusal of a field is sound: whenever it says a line will

@@ -4,8 +4,9 @@
 //! its line break) and runs of adjacent encoded words (joined across white
 //! space and folds, their bytes joined per charset before decoding, so a
 //! character split between two words is whole again). The matcher takes
-//! the text (`decode_value`); the rewriter keeps the pieces' ranges to map
-//! its edits back. The reasons for each reading are in `docs/matching.md`.
+//! the text (`decode_value`, and `other_readings` for a charset label that
+//! may be wrong); the rewriter keeps the pieces' ranges to map its edits
+//! back. The reasons for each reading are in `docs/matching.md`.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -115,10 +116,28 @@ pub(crate) enum Piece {
     Encoded(Run),
 }
 
-/// Reads a raw header value as pieces: encoded words decoded leniently, a
-/// run of them joined when only white space (also a fold) lies between
-/// them, that white space dropped; line breaks left out.
-pub(crate) fn pieces(value: &[u8]) -> Vec<Piece> {
+/// How the bytes of encoded words are turned into text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reading {
+    /// In the charset each word declares.
+    Declared,
+    /// As UTF-8 where another charset is declared (a label may be wrong).
+    Utf8,
+    /// As windows-1252 where the bytes are not ASCII and neither that
+    /// charset nor UTF-8 holding valid UTF-8 is declared.
+    Windows1252,
+}
+
+impl Reading {
+    /// The readings besides the declared one, in the order they are tried.
+    pub(crate) const OTHERS: [Reading; 2] = [Reading::Utf8, Reading::Windows1252];
+}
+
+/// Reads a raw header value as pieces: encoded words decoded leniently
+/// (their bytes read as `reading` says), a run of them joined when only
+/// white space (also a fold) lies between them, that white space dropped;
+/// line breaks left out.
+pub(crate) fn pieces(value: &[u8], reading: Reading) -> Vec<Piece> {
     let words = words(value);
     let mut out = Vec::new();
     let mut pos = 0;
@@ -136,7 +155,7 @@ pub(crate) fn pieces(value: &[u8]) -> Vec<Piece> {
         rest = tail;
         push_lines(&mut out, value, pos..first.range.start);
         let end = run.last().map_or(first.range.end, |w| w.range.end);
-        let (text, exact) = run_text(run);
+        let (text, exact) = run_text(run, reading);
         out.push(Piece::Encoded(Run {
             src: first.range.start..end,
             letter: first.letter,
@@ -150,8 +169,8 @@ pub(crate) fn pieces(value: &[u8]) -> Vec<Piece> {
 }
 
 /// The text of a run: the bytes of adjacent words in one charset (its label
-/// compared without case) are joined, then decoded.
-fn run_text(run: &[Word<'_>]) -> (String, bool) {
+/// compared without case) are joined, then decoded as `reading` says.
+fn run_text(run: &[Word<'_>], reading: Reading) -> (String, bool) {
     let mut text = String::new();
     let mut exact = true;
     let mut rest = run;
@@ -163,17 +182,43 @@ fn run_text(run: &[Word<'_>]) -> (String, bool) {
         let (group, tail) = rest.split_at(n);
         rest = tail;
         let bytes: Vec<u8> = group.iter().flat_map(|w| w.decode_lenient()).collect();
-        exact &= match Charset::lookup(first.charset) {
-            charset @ Charset::Known(_) => charset.decode_strict(&bytes).is_some(),
-            Charset::DecodeOnly(_) => true,
-            Charset::Unknown => false,
-        };
-        text.push_str(&decode_charset(
-            &String::from_utf8_lossy(first.charset),
-            &bytes,
-        ));
+        let (read, faithful) = read_group(first.charset, &bytes, reading);
+        exact &= faithful;
+        text.push_str(&read);
     }
     (text, exact)
+}
+
+/// The bytes of words in `charset`, read as `reading` says, and whether
+/// the text is a faithful reading of them (see [`Run::exact`]).
+fn read_group<'a>(charset: &[u8], bytes: &'a [u8], reading: Reading) -> (Cow<'a, str>, bool) {
+    let label = charset
+        .split(|&b| b == b'*')
+        .next()
+        .unwrap_or(charset)
+        .trim_ascii();
+    let utf8_label = label.eq_ignore_ascii_case(b"utf-8") || label.eq_ignore_ascii_case(b"utf8");
+    let valid_utf8 = std::str::from_utf8(bytes).is_ok();
+    match reading {
+        Reading::Utf8 if !utf8_label => (String::from_utf8_lossy(bytes), valid_utf8),
+        Reading::Windows1252
+            if !(bytes.is_ascii()
+                || (utf8_label && valid_utf8)
+                || encoding_rs::Encoding::for_label(label) == Some(encoding_rs::WINDOWS_1252)) =>
+        {
+            let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
+            (text, true)
+        }
+        _ => {
+            let faithful = match Charset::lookup(charset) {
+                known @ Charset::Known(_) => known.decode_strict(bytes).is_some(),
+                Charset::DecodeOnly(_) => true,
+                Charset::Unknown => false,
+            };
+            let text = decode_charset(&String::from_utf8_lossy(charset), bytes);
+            (text.into(), faithful)
+        }
+    }
 }
 
 /// Pushes the lines of `value[range]` without their line breaks.
@@ -201,8 +246,33 @@ fn trim_eol(line: &[u8]) -> &[u8] {
 /// Decodes a raw header value to text, as the matcher reads it: the
 /// [`pieces`], raw bytes as UTF-8 or, if a line is not, windows-1252.
 pub(crate) fn decode_value(value: &[u8]) -> String {
+    decode_value_read(value, Reading::Declared)
+}
+
+/// The other readings of a raw header value a scan searches besides
+/// [`decode_value`]'s, because a declared charset may be wrong (as for
+/// bodies): the encoded words' bytes as UTF-8, and as windows-1252, each
+/// where it differs from the declared reading. Empty for a value without
+/// encoded words, and for one whose readings all agree.
+pub(crate) fn other_readings(value: &[u8]) -> Vec<String> {
+    if memchr::memmem::find(value, b"=?").is_none() {
+        return Vec::new();
+    }
+    let declared = decode_value(value);
+    let mut out: Vec<String> = Vec::new();
+    for reading in Reading::OTHERS {
+        let text = decode_value_read(value, reading);
+        if text != declared && !out.contains(&text) {
+            out.push(text);
+        }
+    }
+    out
+}
+
+/// [`decode_value`], the encoded words read as `reading` says.
+fn decode_value_read(value: &[u8], reading: Reading) -> String {
     let mut out = String::with_capacity(value.len());
-    for piece in pieces(value) {
+    for piece in pieces(value, reading) {
         match piece {
             Piece::Raw(r) => out.push_str(&decode_plain(value.get(r).unwrap_or_default())),
             Piece::Encoded(run) => out.push_str(&run.text),
@@ -316,9 +386,30 @@ mod tests {
     }
 
     #[test]
+    fn other_readings_of_mislabelled_words() {
+        // UTF-8 bytes of "Zoë" labelled ISO-8859-2: read as UTF-8 too.
+        let v = b"Re: =?ISO-8859-2?B?Wm/Dqw==?= x";
+        assert_eq!(decode_value(v), "Re: Zo\u{102}\u{164} x");
+        assert_eq!(
+            other_readings(v),
+            ["Re: Zo\u{eb} x", "Re: Zo\u{c3}\u{ab} x"]
+        );
+        // windows-1252 bytes labelled UTF-8: read as windows-1252 too.
+        let v = b"=?utf-8?q?Zo=EB?=";
+        assert_eq!(other_readings(v), ["Zo\u{eb}"]);
+        // Readings that agree with the declared one are left out.
+        assert!(other_readings(b"=?utf-8?q?Zo=C3=AB?=").is_empty());
+        assert!(other_readings(b"=?iso-8859-1?q?plain?=").is_empty());
+        assert!(other_readings(b"Zo\xc3\xab raw").is_empty());
+        // An exact reading stays exact only where it is faithful.
+        let as_utf8 = pieces(b"=?koi8-r?B?/w==?=", Reading::Utf8);
+        assert!(matches!(&as_utf8[0], Piece::Encoded(r) if !r.exact));
+    }
+
+    #[test]
     fn runs_keep_their_ranges_and_exactness() {
         let v = b" =?UTF-8?B?SmFu?=\r\n =?utf-8?q?e_D=C3=B6e?= x =?x-unknown?B?QQ==?= =?bad";
-        let p = pieces(v);
+        let p = pieces(v, Reading::Declared);
         assert_eq!(p.len(), 5);
         assert!(
             matches!(&p[1], Piece::Encoded(r) if r.src == (1..42) && r.text == "Jane D\u{f6}e" && r.exact && r.letter == b'B')

@@ -42,6 +42,15 @@ fn payload(planted: bool) -> String {
     text
 }
 
+/// The accented name of the payload: the subject's, or the decoy's near miss.
+fn accented_name(payload: &str) -> &'static str {
+    if payload.contains("Jane Doe") {
+        "Renée Müller"
+    } else {
+        "Renée Müllers"
+    }
+}
+
 /// Base64 of `data` wrapped at 76 characters.
 fn b64_lines(data: &[u8]) -> Vec<String> {
     base64(data)
@@ -208,6 +217,42 @@ fn families() -> Vec<(&'static str, Build)> {
                 id,
                 &format!("Comments: =?foo?Q?{addr}?=\n"),
                 "No names here.\n",
+            )
+        }),
+        // A charset label that is wrong: UTF-8 bytes labelled ISO-8859-1
+        // (a charset the structural prefilter reads itself) and ISO-8859-2,
+        // windows-1252 bytes labelled UTF-8, and a mislabelled attachment
+        // name in a part header.
+        ("w-utf8-as-latin1", |id, p| {
+            let word = base64(accented_name(p).as_bytes());
+            let headers = format!("Subject: =?ISO-8859-1?B?{word}?=\n");
+            single(id, &headers, "No names here.\n")
+        }),
+        ("w-utf8-as-latin2-q", |id, p| {
+            let word = qp_with(accented_name(p), false).replace(' ', "_");
+            let headers = format!("Subject: Re: =?iso-8859-2?Q?{word}?= (call)\n");
+            single(id, &headers, "No names here.\n")
+        }),
+        ("w-1252-as-utf8", |id, p| {
+            let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(accented_name(p));
+            let word = base64(&bytes);
+            single(
+                id,
+                &format!("Subject: =?utf-8?B?{word}?=\n"),
+                "No names here.\n",
+            )
+        }),
+        ("w-utf8-as-latin1-filename", |id, p| {
+            let word = base64(format!("{}.pdf", accented_name(p)).as_bytes());
+            let body = format!(
+                "--b1\nContent-Type: text/plain\n\nSee attached.\n--b1\n\
+                 Content-Type: application/pdf; name=\"=?ISO-8859-1?B?{word}?=\"\n\
+                 Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--b1--\n"
+            );
+            single(
+                id,
+                "Content-Type: multipart/mixed; boundary=\"b1\"\n",
+                &body,
             )
         }),
         ("w-badpad-addr", |id, p| {
