@@ -192,19 +192,15 @@ fn run_text(run: &[Word<'_>], reading: Reading) -> (String, bool) {
 /// The bytes of words in `charset`, read as `reading` says, and whether
 /// the text is a faithful reading of them (see [`Run::exact`]).
 fn read_group<'a>(charset: &[u8], bytes: &'a [u8], reading: Reading) -> (Cow<'a, str>, bool) {
-    let label = charset
-        .split(|&b| b == b'*')
-        .next()
-        .unwrap_or(charset)
-        .trim_ascii();
-    let utf8_label = label.eq_ignore_ascii_case(b"utf-8") || label.eq_ignore_ascii_case(b"utf8");
+    let encoding = encoding_of(charset);
+    let utf8_label = encoding == Some(encoding_rs::UTF_8);
     let valid_utf8 = std::str::from_utf8(bytes).is_ok();
     match reading {
         Reading::Utf8 if !utf8_label => (String::from_utf8_lossy(bytes), valid_utf8),
         Reading::Windows1252
             if !(bytes.is_ascii()
                 || (utf8_label && valid_utf8)
-                || encoding_rs::Encoding::for_label(label) == Some(encoding_rs::WINDOWS_1252)) =>
+                || encoding == Some(encoding_rs::WINDOWS_1252)) =>
         {
             let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
             (text, true)
@@ -255,7 +251,7 @@ pub(crate) fn decode_value(value: &[u8]) -> String {
 /// where it differs from the declared reading. Empty for a value without
 /// encoded words, and for one whose readings all agree.
 pub(crate) fn other_readings(value: &[u8]) -> Vec<String> {
-    if memchr::memmem::find(value, b"=?").is_none() {
+    if memchr::memmem::find(value, b"=?").is_none() || words(value).iter().all(read_alike) {
         return Vec::new();
     }
     let declared = decode_value(value);
@@ -267,6 +263,24 @@ pub(crate) fn other_readings(value: &[u8]) -> Vec<String> {
         }
     }
     out
+}
+
+/// The encoding an encoded word's charset label (an RFC 2231 `*language`
+/// left out) names in encoding_rs, if any.
+fn encoding_of(charset: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    let label = charset.split(|&b| b == b'*').next().unwrap_or(charset);
+    encoding_rs::Encoding::for_label(label.trim_ascii())
+}
+
+/// True if every reading of `word` is its declared one: UTF-8 bytes under
+/// a UTF-8 label, or ASCII bytes under an ASCII-compatible one.
+fn read_alike(word: &Word<'_>) -> bool {
+    let bytes = word.decode_lenient();
+    match encoding_of(word.charset) {
+        Some(e) if e == encoding_rs::UTF_8 => std::str::from_utf8(&bytes).is_ok(),
+        Some(e) => e.is_ascii_compatible() && bytes.is_ascii(),
+        None => false,
+    }
 }
 
 /// [`decode_value`], the encoded words read as `reading` says.
@@ -404,6 +418,40 @@ mod tests {
         // An exact reading stays exact only where it is faithful.
         let as_utf8 = pieces(b"=?koi8-r?B?/w==?=", Reading::Utf8);
         assert!(matches!(&as_utf8[0], Piece::Encoded(r) if !r.exact));
+    }
+
+    proptest::proptest! {
+        /// The shortcut of [`other_readings`] (every word read alike) leaves
+        /// out only readings equal to the declared one.
+        #[test]
+        fn the_read_alike_shortcut_drops_no_reading(
+            words in proptest::collection::vec(
+                (0usize..7, proptest::collection::vec(proptest::num::u8::ANY, 0..6), proptest::bool::ANY),
+                1..4,
+            ),
+        ) {
+            const LABELS: [&str; 7] =
+                ["utf-8", "UTF8", "iso-8859-1", "ISO-8859-2", "koi8-r", "utf-16", "x-unknown"];
+            let mut value = Vec::new();
+            for (label, bytes, q) in &words {
+                let text = if *q {
+                    bytes.iter().map(|b| format!("={b:02X}")).collect::<String>()
+                } else {
+                    ::base64::Engine::encode(&::base64::engine::general_purpose::STANDARD, bytes)
+                };
+                let letter = if *q { 'Q' } else { 'B' };
+                value.extend_from_slice(format!(" =?{}?{letter}?{text}?=", LABELS[*label]).as_bytes());
+            }
+            let declared = decode_value(&value);
+            let mut slow: Vec<String> = Vec::new();
+            for reading in Reading::OTHERS {
+                let text = decode_value_read(&value, reading);
+                if text != declared && !slow.contains(&text) {
+                    slow.push(text);
+                }
+            }
+            proptest::prop_assert_eq!(other_readings(&value), slow);
+        }
     }
 
     #[test]
