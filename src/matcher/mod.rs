@@ -672,8 +672,9 @@ impl<'m> Scan<'m> {
     }
 
     /// Scans a raw header value: decoded as [`decode_value`] reads it, then
-    /// in the other readings of its encoded words (a declared charset may be
-    /// wrong), whose hits are tagged [`Decoding::OtherCharset`].
+    /// in the other readings of its encoded words and of its RFC 2231
+    /// parameter values (a declared charset may be wrong), whose hits are
+    /// tagged [`Decoding::OtherCharset`].
     ///
     /// [`decode_value`]: crate::text::rfc2047::decode_value
     pub(crate) fn header_value(
@@ -685,7 +686,9 @@ impl<'m> Scan<'m> {
     ) {
         let value = crate::text::rfc2047::decode_value(raw);
         self.text(&value, role, received, location.clone());
-        for reading in crate::text::rfc2047::other_readings(raw) {
+        let mut readings = crate::text::rfc2047::other_readings(raw);
+        readings.extend(crate::text::params::other_readings(raw));
+        for reading in readings {
             self.with_decoding(Decoding::OtherCharset, |scan| {
                 scan.text(&reading, role, received, location.clone());
             });

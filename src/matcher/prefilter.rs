@@ -33,8 +33,8 @@ use super::{rawnet, salvage};
 use crate::text::base64::decode_strict as decode_base64;
 use crate::text::codec::decode_charset;
 use crate::text::qp::{decode_percent_strict, decode_strict as decode_quoted_printable};
-use crate::text::rfc2047;
 use crate::text::rfc2047::decode_value;
+use crate::text::{params, rfc2047};
 
 /// Multipart nesting this prefilter follows; deeper takes the full path.
 const MAX_DEPTH: usize = 8;
@@ -90,11 +90,13 @@ fn values_ok(p: &Patterns, raw: &[u8], fields: &[Field]) -> Option<()> {
 }
 
 /// A raw header value holds no hit in any reading the scan searches
-/// ([`decode_value`] and [`rfc2047::other_readings`]).
+/// ([`decode_value`], [`rfc2047::other_readings`] and
+/// [`params::other_readings`]).
 fn header_value_ok(p: &Patterns, value: &[u8]) -> bool {
     no_hits(p, decode_value(value).as_bytes())
         && rfc2047::other_readings(value)
             .iter()
+            .chain(&params::other_readings(value))
             .all(|reading| no_hits(p, reading.as_bytes()))
 }
 

@@ -7,7 +7,8 @@ use std::ops::Range;
 use super::mapped::{self, Cover, Hit, Mapped, Seg, SegKind};
 use super::{EMAIL_MARKER, Finder, RewriteError, TEXT_MARKER, params};
 use crate::mailbox::field_name;
-use crate::text::rfc2047::{self, Piece, Reading};
+use crate::text::codec::Reading;
+use crate::text::rfc2047::{self, Piece};
 
 /// The longest line RFC 5322 allows, without its line ending.
 const MAX_LINE: usize = 998;

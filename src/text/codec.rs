@@ -179,6 +179,64 @@ pub(crate) fn decode_charset(charset: &str, bytes: &[u8]) -> String {
     }
 }
 
+/// How bytes in a declared charset are turned into text: as declared, or
+/// in a reading a wrong label calls for (RFC 2047 words, RFC 2231 values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reading {
+    /// In the charset each word declares.
+    Declared,
+    /// As UTF-8 where another charset is declared (a label may be wrong).
+    Utf8,
+    /// As windows-1252 where the bytes are not ASCII and neither that
+    /// charset nor UTF-8 holding valid UTF-8 is declared.
+    Windows1252,
+}
+
+impl Reading {
+    /// The readings besides the declared one, in the order they are tried.
+    pub(crate) const OTHERS: [Reading; 2] = [Reading::Utf8, Reading::Windows1252];
+}
+
+/// `bytes` labelled `charset`, read as `reading` says, and whether the
+/// text is a faithful reading of them (an unknown label, or bytes
+/// malformed in it, are not).
+pub(crate) fn read_as<'a>(
+    charset: &[u8],
+    bytes: &'a [u8],
+    reading: Reading,
+) -> (Cow<'a, str>, bool) {
+    let encoding = encoding_of(charset);
+    let utf8_label = encoding == Some(encoding_rs::UTF_8);
+    let valid_utf8 = std::str::from_utf8(bytes).is_ok();
+    match reading {
+        Reading::Utf8 if !utf8_label => (String::from_utf8_lossy(bytes), valid_utf8),
+        Reading::Windows1252
+            if !(bytes.is_ascii()
+                || (utf8_label && valid_utf8)
+                || encoding == Some(encoding_rs::WINDOWS_1252)) =>
+        {
+            let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
+            (text, true)
+        }
+        _ => {
+            let faithful = match Charset::lookup(charset) {
+                known @ Charset::Known(_) => known.decode_strict(bytes).is_some(),
+                Charset::DecodeOnly(_) => true,
+                Charset::Unknown => false,
+            };
+            let text = decode_charset(&String::from_utf8_lossy(charset), bytes);
+            (text.into(), faithful)
+        }
+    }
+}
+
+/// The encoding a charset label (an RFC 2231 `*language` left out) names
+/// in encoding_rs, if any.
+pub(crate) fn encoding_of(charset: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    let label = charset.split(|&b| b == b'*').next().unwrap_or(charset);
+    encoding_rs::Encoding::for_label(label.trim_ascii())
+}
+
 /// A charset as this crate can handle it.
 #[derive(Clone, Copy)]
 pub(crate) enum Charset {

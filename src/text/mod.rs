@@ -7,5 +7,6 @@
 pub mod base64;
 pub mod codec;
 pub mod normalize;
+pub mod params;
 pub mod qp;
 pub mod rfc2047;

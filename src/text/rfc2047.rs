@@ -11,7 +11,7 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use super::codec::{Charset, decode_charset};
+use super::codec::{Reading, encoding_of, read_as};
 use super::{base64, qp};
 
 /// One encoded word of a value.
@@ -116,23 +116,6 @@ pub(crate) enum Piece {
     Encoded(Run),
 }
 
-/// How the bytes of encoded words are turned into text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Reading {
-    /// In the charset each word declares.
-    Declared,
-    /// As UTF-8 where another charset is declared (a label may be wrong).
-    Utf8,
-    /// As windows-1252 where the bytes are not ASCII and neither that
-    /// charset nor UTF-8 holding valid UTF-8 is declared.
-    Windows1252,
-}
-
-impl Reading {
-    /// The readings besides the declared one, in the order they are tried.
-    pub(crate) const OTHERS: [Reading; 2] = [Reading::Utf8, Reading::Windows1252];
-}
-
 /// Reads a raw header value as pieces: encoded words decoded leniently
 /// (their bytes read as `reading` says), a run of them joined when only
 /// white space (also a fold) lies between them, that white space dropped;
@@ -182,39 +165,11 @@ fn run_text(run: &[Word<'_>], reading: Reading) -> (String, bool) {
         let (group, tail) = rest.split_at(n);
         rest = tail;
         let bytes: Vec<u8> = group.iter().flat_map(|w| w.decode_lenient()).collect();
-        let (read, faithful) = read_group(first.charset, &bytes, reading);
+        let (read, faithful) = read_as(first.charset, &bytes, reading);
         exact &= faithful;
         text.push_str(&read);
     }
     (text, exact)
-}
-
-/// The bytes of words in `charset`, read as `reading` says, and whether
-/// the text is a faithful reading of them (see [`Run::exact`]).
-fn read_group<'a>(charset: &[u8], bytes: &'a [u8], reading: Reading) -> (Cow<'a, str>, bool) {
-    let encoding = encoding_of(charset);
-    let utf8_label = encoding == Some(encoding_rs::UTF_8);
-    let valid_utf8 = std::str::from_utf8(bytes).is_ok();
-    match reading {
-        Reading::Utf8 if !utf8_label => (String::from_utf8_lossy(bytes), valid_utf8),
-        Reading::Windows1252
-            if !(bytes.is_ascii()
-                || (utf8_label && valid_utf8)
-                || encoding == Some(encoding_rs::WINDOWS_1252)) =>
-        {
-            let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
-            (text, true)
-        }
-        _ => {
-            let faithful = match Charset::lookup(charset) {
-                known @ Charset::Known(_) => known.decode_strict(bytes).is_some(),
-                Charset::DecodeOnly(_) => true,
-                Charset::Unknown => false,
-            };
-            let text = decode_charset(&String::from_utf8_lossy(charset), bytes);
-            (text.into(), faithful)
-        }
-    }
 }
 
 /// Pushes the lines of `value[range]` without their line breaks.
@@ -263,13 +218,6 @@ pub(crate) fn other_readings(value: &[u8]) -> Vec<String> {
         }
     }
     out
-}
-
-/// The encoding an encoded word's charset label (an RFC 2231 `*language`
-/// left out) names in encoding_rs, if any.
-fn encoding_of(charset: &[u8]) -> Option<&'static encoding_rs::Encoding> {
-    let label = charset.split(|&b| b == b'*').next().unwrap_or(charset);
-    encoding_rs::Encoding::for_label(label.trim_ascii())
 }
 
 /// True if every reading of `word` is its declared one: UTF-8 bytes under

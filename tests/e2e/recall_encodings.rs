@@ -255,6 +255,23 @@ fn families() -> Vec<(&'static str, Build)> {
                 &body,
             )
         }),
+        ("p-utf8-as-latin1-rfc2231", |id, p| {
+            let name: String = accented_name(p)
+                .bytes()
+                .map(|b| format!("%{b:02X}"))
+                .collect();
+            let body = format!(
+                "--b1\nContent-Type: text/plain\n\nSee attached.\n--b1\n\
+                 Content-Type: application/pdf\n\
+                 Content-Disposition: attachment; filename*=iso-8859-1''{name}.pdf\n\
+                 Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--b1--\n"
+            );
+            single(
+                id,
+                "Content-Type: multipart/mixed; boundary=\"b1\"\n",
+                &body,
+            )
+        }),
         ("w-badpad-addr", |id, p| {
             let addr = if p.contains("example.com") {
                 "jane.doe@example.com"

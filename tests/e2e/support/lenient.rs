@@ -85,6 +85,29 @@ pub fn qp(text: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Percent-encoding (RFC 2231 values, URLs), leniently: `%XX` in either
+/// case decoded, anything else kept.
+pub fn percent(text: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < text.len() {
+        if text[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                text.get(i + 1).and_then(|&b| hex(b)),
+                text.get(i + 2).and_then(|&b| hex(b)),
+            )
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+            continue;
+        }
+        out.push(text[i]);
+        i += 1;
+    }
+    out
+}
+
 /// Every RFC 2047 encoded word (`=?charset?B|Q?text?=`, any charset label)
 /// of `text`, decoded leniently, joined.
 pub fn encoded_words(text: &[u8]) -> Vec<u8> {
@@ -169,7 +192,8 @@ pub fn squeezed(bytes: &[u8]) -> String {
 /// Everything readable in `message`: the raw bytes, every header value as
 /// `mailparse` decodes it, every part body (raw, transfer-decoded, and read
 /// as the declared charset, as UTF-8 and as windows-1252), and each of these
-/// decoded again by the lenient decoders above, three rounds deep.
+/// decoded again by the lenient decoders above (percent-decoding too, where
+/// there is a `%`), three rounds deep.
 pub fn all_texts(message: &[u8]) -> Vec<String> {
     let mut bufs: Vec<Vec<u8>> = vec![message.to_vec()];
     if let Ok(parsed) = mailparse::parse_mail(message) {
@@ -183,6 +207,9 @@ pub fn all_texts(message: &[u8]) -> Vec<String> {
             next.push(base64_by_lines(b));
             next.push(base64_runs(b));
             next.push(qp(b));
+            if b.contains(&b'%') {
+                next.push(percent(b));
+            }
             next.push(uudecode(b));
             next.push(encoded_words(b));
         }
