@@ -371,6 +371,16 @@ impl Patterns {
         (start < at && end > at + 1).then_some(start..end)
     }
 
+    /// True if the ASCII digits of `stretch`, in order, hold a pattern of
+    /// the phone automaton (every phone match is one, see [`Self::find_phones`]).
+    pub(super) fn digits_may_hold_phone(&self, stretch: &[u8]) -> bool {
+        let Some(ac) = &self.phones else {
+            return false;
+        };
+        let digits: Vec<u8> = stretch.iter().copied().filter(u8::is_ascii_digit).collect();
+        ac.is_match(digits.as_slice())
+    }
+
     /// Phone matches. Only stretches of digits and separators with at least
     /// as many digits as the shortest phone number are projected: a match
     /// never crosses any other character.

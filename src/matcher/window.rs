@@ -350,7 +350,9 @@ impl Windows {
         }
         if p.has_phones() {
             phone_stretches(src, p.phone_min_digits.max(1), |start, end| {
-                self.ranges.push(around(src, start, end, MARGIN));
+                if may_hold_phone(p, src, start, end) {
+                    self.ranges.push(around(src, start, end, MARGIN));
+                }
             });
             if self.ranges.len() > self.limit {
                 return ControlFlow::Break(());
@@ -400,7 +402,9 @@ pub(crate) fn may_match_any_substring(p: &Patterns, src: &[u8]) -> bool {
     }
     if p.has_phones() {
         let mut any = false;
-        phone_stretches(src, p.phone_min_digits.max(1), |_, _| any = true);
+        phone_stretches(src, p.phone_min_digits.max(1), |start, end| {
+            any |= may_hold_phone(p, src, start, end);
+        });
         if any {
             return true;
         }
@@ -720,6 +724,25 @@ fn phone_stretches(src: &[u8], min: usize, mut f: impl FnMut(usize, usize)) {
             f(start, end);
         }
         i = end + 1;
+    }
+}
+
+/// False only if the phone stretch `src[start..end]` surely holds no phone
+/// match, in the text and in every substring of it: the stretch is plain
+/// ASCII between two printable ASCII characters that are no phone bytes
+/// (or the ends of `src`), so normalising leaves its digits alone and
+/// cannot join it to a neighbour (only white space and the characters of
+/// [`BLANK_OR_GONE`] become separators), and its digits hold no pattern of
+/// the phone automaton. Any other stretch may hold one.
+#[inline]
+fn may_hold_phone(p: &Patterns, src: &[u8], start: usize, end: usize) -> bool {
+    let closed = |b: Option<&u8>| b.is_none_or(|&b| b.is_ascii_graphic() && !is_phone_byte(b));
+    let before = start.checked_sub(1).and_then(|i| src.get(i));
+    match src.get(start..end) {
+        Some(stretch) if stretch.is_ascii() && closed(before) && closed(src.get(end)) => {
+            p.digits_may_hold_phone(stretch)
+        }
+        _ => true,
     }
 }
 
@@ -1330,6 +1353,14 @@ mod tests {
             "011",
             "(0)",
             "020",
+            "\u{2010}",
+            "\x0b",
+            ":",
+            "_",
+            "a",
+            "\u{FF10}",
+            "\u{660}",
+            "\u{338}",
         ],
         &[
             "jane",
@@ -1465,6 +1496,21 @@ mod tests {
         }
     }
 
+    /// [`may_hold_phone`]'s premise: a printable ASCII character that is no
+    /// phone byte stays one when normalised (folded or not), so it ends a
+    /// stretch in the normalised text as it does in the raw one.
+    #[test]
+    fn printable_ascii_outside_phones_is_kept_by_normalising() {
+        for c in (0x21..0x7f_u8).filter(|&c| !is_phone_byte(c)) {
+            for fold in [false, true] {
+                let src = [b'1', c, b'2'];
+                let n = Normalized::of_bytes(&src, false, fold).text;
+                assert_eq!(n.len(), 3, "{:?}", char::from(c));
+                assert!(!is_phone_byte(n.as_bytes()[1]), "{:?}", char::from(c));
+            }
+        }
+    }
+
     #[test]
     fn folding_characters_are_recognised_by_their_encodings() {
         for c in ('\u{80}'..=char::MAX).filter(|c| !c.is_ascii()) {
@@ -1590,6 +1636,16 @@ mod tests {
             "cust-88231",
             "0044 (0)20 7946 0018",
             "020 7946 0018",
+            "+44 20 7946\x0c0018",
+            "+44 20\x0b7946 0018",
+            "+44 20 7946\u{2010}0018",
+            "+44 20 7946\u{338}0018",
+            "+44 20 7946-\u{301}0018",
+            "+44 20 7946 \u{301}0018",
+            "+44 20 7946 0018 \u{301}99",
+            "+44 20 7946\u{AD}0018:",
+            "tel:+44 20 7946 0018;x",
+            "x+44 20 7946 0018y",
             "mailto:jane.doe%40example.com?subject=x",
             "u=sam.k%2540mail.test&x",
             "jane.doe&#64;example&#46;com",
