@@ -128,8 +128,8 @@ Examples:
   # Write the pages into target/man, then read one
   mailscrub man target/man
   man -l target/man/mailscrub-scrub.1
-  # Install them for the current user (man mailscrub-scan then works)
-  mailscrub man ~/.local/share/man/man1";
+  # Beside a `cargo install`ed binary, where man finds them: man mailscrub-scan
+  mailscrub man ~/.cargo/share/man/man1";
 
 /// `completions`.
 pub const COMPLETIONS: &str = "\
