@@ -77,7 +77,7 @@ Report:
               Message-ID header's value (`-` when there is none): names
               the message without showing it
   Then a drop, rename or clean line per member scrub changes as a whole,
-  a warning line per identifier found outside any message, and:
+  a warning line per identifier found outside any message, and the summary:
     22 messages read: 4 to delete, 6 to redact, 12 untouched; 0 warnings
   --json prints the same as JSON Lines. All of it: docs/scan.md.";
 
