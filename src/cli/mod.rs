@@ -1,7 +1,9 @@
 //! Command-line definitions (clap), turned into library calls and rendered.
 //! Only this module knows about clap, terminals and exit codes.
 
+mod docs;
 mod hash_id;
+mod help;
 mod list;
 mod progress;
 mod report;
@@ -20,7 +22,7 @@ use mailscrub::ops::{Cancel, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_WINDOW, Limit
 
 /// Sanitize mail-archive backups for erasure requests (GDPR Art. 17).
 #[derive(Debug, Parser)]
-#[command(name = "mailscrub", version, about, long_about = None)]
+#[command(name = "mailscrub", version, about, long_about = None, after_help = help::MAILSCRUB)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -29,15 +31,26 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Print the inventory of a backup: members, mailbox formats, messages, bytes.
+    #[command(after_help = help::LIST)]
     List(list::ListArgs),
     /// The dry run: report what `scrub` would delete and redact, write nothing.
+    #[command(after_help = help::SCAN, after_long_help = help::SCAN_LONG)]
     Scan(scan::ScanArgs),
     /// Write a sanitized copy of a backup, in the same container format, and its manifest.
+    #[command(after_help = help::SCRUB)]
     Scrub(scrub::ScrubArgs),
     /// Check a scrubbed backup against its manifest (exit 1 when a check fails).
+    #[command(after_help = help::VERIFY)]
     Verify(verify::VerifyArgs),
     /// Print the hashed form of an email address, for `email_blake3` in a request.
+    #[command(after_help = help::HASH_ID)]
     HashId(hash_id::HashIdArgs),
+    /// Write the man pages, one per command, into a directory.
+    #[command(after_help = help::MAN)]
+    Man(docs::ManArgs),
+    /// Print the completion script for a shell (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = help::COMPLETIONS)]
+    Completions(docs::CompletionsArgs),
 }
 
 /// The process exit codes: 0 success, 1 a verification failed, 2 bad usage
@@ -165,6 +178,8 @@ pub fn run(cli: Cli) -> Result<Exit, mailscrub::Error> {
         Command::Scrub(args) => return scrub::run(args),
         Command::Verify(args) => verify::run(args),
         Command::HashId(args) => hash_id::run(args),
+        Command::Man(args) => docs::man(args),
+        Command::Completions(args) => docs::completions(args),
     };
     match result {
         Err(e) if e.is_broken_pipe() => Ok(Exit::Success),

@@ -7,6 +7,7 @@ mod bounds;
 mod cleaned;
 mod corpus;
 mod fuzz_findings;
+mod help;
 mod integrity_tar;
 mod list;
 mod nested_headers;
