@@ -7,7 +7,7 @@ use std::io::{self, Read};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::decide::Engine;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result, counted};
 use crate::input::container::{self, Container, Layout};
 use crate::input::events::{Member, ReadOptions};
 use crate::input::tar::{EntryKind, RawEntry};
@@ -71,8 +71,9 @@ impl Walk {
             return Err(join_problems(problems));
         }
         Ok(format!(
-            "blake3 matches; {} members, {} messages; every hard link resolves",
-            self.members, self.messages
+            "blake3 matches; {}, {}; every hard link resolves",
+            counted(self.members, "member", "members"),
+            counted(self.messages, "message", "messages"),
         ))
     }
 
@@ -141,17 +142,24 @@ impl Walk {
         let hits = self.messages_with_hits + self.members_with_hits + self.headers_with_hits;
         if hits == 0 {
             return Ok(format!(
-                "{} messages, every non-mail byte, tar header, padding and trailer re-scanned: \
+                "{}, every non-mail byte, tar header, padding and trailer re-scanned: \
                  no identifier found",
-                self.messages
+                counted(self.messages, "message", "messages")
             ));
         }
         Err(CheckFailed(format!(
-            "identifiers found in {} messages, {} non-mail members and {} tar headers or \
-             paddings (first: {})",
-            self.messages_with_hits,
-            self.members_with_hits,
-            self.headers_with_hits,
+            "identifiers found in {}, {} and {} (first: {})",
+            counted(self.messages_with_hits, "message", "messages"),
+            counted(
+                self.members_with_hits,
+                "non-mail member",
+                "non-mail members"
+            ),
+            counted(
+                self.headers_with_hits,
+                "tar header or padding",
+                "tar headers or paddings"
+            ),
             self.first_hit.as_deref().unwrap_or("?")
         )))
     }

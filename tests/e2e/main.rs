@@ -25,5 +25,6 @@ mod scrub;
 mod tamper;
 mod testdata;
 mod transaction;
+mod usability;
 mod verify;
 mod verify_findings;
