@@ -1562,11 +1562,12 @@ impl<'a> Accounting<'a> {
                 input.container
             ));
         }
-        let compression = self.container.compression.to_string();
-        if input.compression != compression {
+        let compression = self.container.compression;
+        if input.compression != compression.to_string() {
             self.note(format!(
-                "input.compression is {}, the input is compressed with {compression}",
-                input.compression
+                "input.compression is \"{}\", the input is {}",
+                input.compression,
+                super::walk::compressed_in_words(compression)
             ));
         }
     }

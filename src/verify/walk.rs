@@ -111,10 +111,11 @@ impl Walk {
     /// manifest's record of it (`want`).
     fn format_problems(&self, want: &StreamRecord) -> Vec<String> {
         let mut problems = Vec::new();
-        let compression = self.container.compression.to_string();
-        if compression != want.compression {
+        let compression = self.container.compression;
+        if compression.to_string() != want.compression {
             problems.push(format!(
-                "the output is compressed with {compression}, the manifest says {}",
+                "the output is {}, the manifest's output.compression is \"{}\"",
+                compressed_in_words(compression),
                 want.compression
             ));
         }
@@ -162,6 +163,15 @@ impl Walk {
             ),
             self.first_hit.as_deref().unwrap_or("?")
         )))
+    }
+}
+
+/// How a stream is compressed, in words: `not compressed`, `compressed
+/// with gzip` (the manifest's `none` reads badly in a sentence).
+pub(super) fn compressed_in_words(compression: container::Compression) -> String {
+    match compression {
+        container::Compression::None => "not compressed".to_owned(),
+        other => format!("compressed with {}", other.describe()),
     }
 }
 

@@ -423,3 +423,23 @@ fn progress_shows_the_finishing_stage() {
         "{line}"
     );
 }
+
+#[test]
+fn verify_says_uncompressed_in_words() {
+    let w = work();
+    w.scrub(&w.path("request.toml"), &[]).success("scrub");
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&w.read("out.manifest.json").unwrap()).unwrap();
+    manifest["output"]["compression"] = "gzip".into();
+    w.write("out.manifest.json", manifest.to_string().as_bytes());
+    let run = w.run(&["verify", "out"], None);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let report = run.stdout_text();
+    assert!(
+        report.contains(
+            "the output is not compressed, the manifest's output.compression is \"gzip\""
+        ),
+        "{report}"
+    );
+    assert!(!report.contains("with none"), "{report}");
+}
