@@ -246,7 +246,7 @@ impl Progress {
     }
 
     /// Moves the run to `stage` (never back to an earlier one).
-    pub fn set_stage(&self, stage: Stage) {
+    pub(crate) fn set_stage(&self, stage: Stage) {
         let value = match stage {
             Stage::Reading => 0,
             Stage::Writing => 1,
