@@ -237,6 +237,16 @@ impl From<ErrorKind> for Error {
 /// Result alias of the pipeline.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// A count with its noun in the right number, for messages and reports:
+/// `1 member`, `2 members`, `0 members`.
+pub fn counted(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 /// Escapes control characters so that untrusted names (member paths) cannot
 /// drive the terminal.
 pub fn escape_for_terminal(text: &str) -> String {
@@ -342,6 +352,13 @@ pub(crate) fn io_to_error(e: io::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_take_the_singular_for_one_only() {
+        assert_eq!(counted(1, "member", "members"), "1 member");
+        assert_eq!(counted(0, "member", "members"), "0 members");
+        assert_eq!(counted(2, "entry", "entries"), "2 entries");
+    }
 
     #[test]
     fn display_names_member_message_and_offset() {

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, PoisonError, mpsc};
 
 use rayon::prelude::*;
@@ -203,6 +203,21 @@ pub struct Progress {
     input_bytes: AtomicU64,
     members: AtomicU64,
     messages: AtomicU64,
+    stage: AtomicU8,
+}
+
+/// Where a run is, for a progress display: the bytes read only say how far
+/// the reader got, and the writer and the closing steps come after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The input is being read (and its messages processed and written).
+    Reading,
+    /// The input was read to its end; the last messages are being
+    /// processed and written.
+    Writing,
+    /// Every member went through; the outputs are being flushed, checked
+    /// and renamed, the manifest ended.
+    Finishing,
 }
 
 impl Progress {
@@ -219,6 +234,25 @@ impl Progress {
     /// Messages written or examined so far.
     pub fn messages(&self) -> u64 {
         self.messages.load(Ordering::Relaxed)
+    }
+
+    /// The stage the run is in.
+    pub fn stage(&self) -> Stage {
+        match self.stage.load(Ordering::Relaxed) {
+            0 => Stage::Reading,
+            1 => Stage::Writing,
+            _ => Stage::Finishing,
+        }
+    }
+
+    /// Moves the run to `stage` (never back to an earlier one).
+    pub(crate) fn set_stage(&self, stage: Stage) {
+        let value = match stage {
+            Stage::Reading => 0,
+            Stage::Writing => 1,
+            Stage::Finishing => 2,
+        };
+        self.stage.fetch_max(value, Ordering::Relaxed);
     }
 
     /// Wraps the raw input so that its bytes are counted.
@@ -572,6 +606,9 @@ fn read_in_batches(
         }
         Ok(())
     })?;
+    if let Some(progress) = &options.progress {
+        progress.set_stage(Stage::Writing);
+    }
     if !events.is_empty() {
         send(events, weight)?;
     }

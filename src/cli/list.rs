@@ -2,8 +2,8 @@
 
 use std::io::Write;
 
-use mailscrub::error::Error;
-use mailscrub::input::container::Container;
+use mailscrub::error::{Error, counted};
+use mailscrub::input::container::{Compression, Container};
 use mailscrub::ops::{self, Input};
 use mailscrub::record::inventory::{MemberSummary, Totals};
 
@@ -18,26 +18,32 @@ pub struct ListArgs {
     /// Print JSON Lines: one object per member, then a summary (see docs/list.md).
     #[arg(long)]
     json: bool,
+    /// Quiet: print nothing but errors; exit 0 says the whole backup reads.
+    #[arg(long, short, conflicts_with = "json")]
+    quiet: bool,
 }
 
 pub fn run(args: ListArgs) -> Result<Exit, Error> {
     let input = Input::parse(&args.read.input);
-    let mut report = Report::stdout();
-    if !args.json {
-        report.text(format_args!(
-            "{:<8} {:>9} {:>14}  PATH",
-            "FORMAT", "MESSAGES", "BYTES"
-        ))?;
-    }
+    let mut report = if args.quiet {
+        Report::quiet()
+    } else {
+        Report::stdout()
+    };
+    // The header waits for the first member (or the summary): a backup
+    // that cannot be read gets its error alone.
+    let mut header = !args.json;
     let mut bare_format = "bare";
     let (container, totals) = ops::list(&input, args.read.limits(), |member| {
         bare_format = member.format.name();
         if args.json {
             render_json(&mut report, member)
         } else {
+            render_header(&mut report, &mut header)?;
             render_text(&mut report, member)
         }
     })?;
+    render_header(&mut report, &mut header)?;
     let container_name = match container.layout {
         mailscrub::input::container::Layout::Tar => "tar",
         mailscrub::input::container::Layout::Bare => bare_format,
@@ -45,6 +51,18 @@ pub fn run(args: ListArgs) -> Result<Exit, Error> {
     render_summary(&mut report, (container, container_name), &totals, args.json)?;
     report.finish()?;
     Ok(Exit::Success)
+}
+
+/// The column heads of the text inventory, written once (`pending` is
+/// cleared).
+fn render_header(report: &mut Report<impl Write>, pending: &mut bool) -> Result<(), Error> {
+    if !std::mem::take(pending) {
+        return Ok(());
+    }
+    report.text(format_args!(
+        "{:<8} {:>9} {:>14}  PATH",
+        "FORMAT", "MESSAGES", "BYTES"
+    ))
 }
 
 /// The last line of the inventory: the counts, the container (with its
@@ -66,13 +84,16 @@ fn render_summary(
         }))
     } else {
         report.text(format_args!(
-            "{:<8} {:>9} {:>14}  {} members, {} container, {} compression",
+            "{:<8} {:>9} {:>14}  {}, {} container, {}",
             "total",
             totals.messages,
             totals.bytes,
-            totals.members,
+            counted(totals.members, "member", "members"),
             container_name,
-            container.compression
+            match container.compression {
+                Compression::None => "uncompressed".to_owned(),
+                other => format!("{} compression", other.describe()),
+            }
         ))
     }
 }

@@ -2,7 +2,7 @@
 //! or JSON Lines, with one mapping of their write errors.
 
 use std::fmt;
-use std::io::{BufWriter, StdoutLock, Write};
+use std::io::{BufWriter, Write};
 
 use mailscrub::error::{Error, ErrorKind, escape_for_terminal};
 
@@ -13,10 +13,16 @@ pub(super) struct Report<W: Write> {
     out: W,
 }
 
-impl Report<BufWriter<StdoutLock<'static>>> {
+impl Report<Box<dyn Write>> {
     /// A report on standard output, buffered (flushed by [`Report::finish`]).
     pub(super) fn stdout() -> Self {
-        Report::new(BufWriter::new(std::io::stdout().lock()))
+        Report::new(Box::new(BufWriter::new(std::io::stdout().lock())))
+    }
+
+    /// A report nobody reads, for `--quiet`: the run goes on as it would,
+    /// its errors still reach standard error.
+    pub(super) fn quiet() -> Self {
+        Report::new(Box::new(std::io::sink()))
     }
 }
 

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use mailscrub::error::Error;
+use mailscrub::error::{Error, counted};
 use mailscrub::manifest::{Removal, Warning};
 use mailscrub::ops::{self, Input, ScanSummary};
 use mailscrub::record::{Affected, role_name};
@@ -49,8 +49,12 @@ fn action_name(action: Option<Action>) -> &'static str {
 pub fn run(args: ScanArgs) -> Result<Exit, Error> {
     let request = ops::load_request(&args.subjects)?;
     let input = Input::parse(&args.read.input);
-    let reporter = Reporter::start(&args.progress, input.size());
-    let mut report = Report::stdout();
+    let reporter = Reporter::start(&args.progress, input.size(), false);
+    let mut report = if args.progress.quiet {
+        Report::quiet()
+    } else {
+        Report::stdout()
+    };
     let json = args.json;
     let summary = ops::scan(
         &input,
@@ -149,8 +153,12 @@ fn render_summary(
         }))
     } else {
         report.text(format_args!(
-            "{} messages read: {} to delete, {} to redact, {} untouched; {} warnings",
-            t.messages_read, t.deleted, t.redacted, t.untouched, t.warnings
+            "{} read: {} to delete, {} to redact, {} untouched; {}",
+            counted(t.messages_read, "message", "messages"),
+            t.deleted,
+            t.redacted,
+            t.untouched,
+            counted(t.warnings, "warning", "warnings"),
         ))
     }
 }

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use mailscrub::error::Error;
+use mailscrub::error::{Error, ErrorKind};
 use mailscrub::ops::{self, Input, Output};
 use mailscrub::verify::{self, Check, Status, VerifyOptions, VerifyReport};
 
@@ -52,8 +52,9 @@ pub fn run(args: VerifyArgs) -> Result<Exit, Error> {
         .map(ops::load_request)
         .transpose()?;
     let key = super::load_key(args.manifest_key.as_deref())?;
+    refuse_missing_backup(&args.output)?;
     let manifest = ops::manifest_path(&Output::parse(&args.output), args.manifest.as_deref())?;
-    let reporter = Reporter::start(&args.progress, Input::parse(&args.output).size());
+    let reporter = Reporter::start(&args.progress, Input::parse(&args.output).size(), false);
     let options = VerifyOptions {
         manifest: &manifest,
         key,
@@ -67,7 +68,11 @@ pub fn run(args: VerifyArgs) -> Result<Exit, Error> {
     reporter.finish();
     let report = report?;
     // Unbuffered: each check reaches the reader as it is written.
-    let mut out = Report::new(std::io::stdout().lock());
+    let mut out: Report<Box<dyn Write>> = if args.progress.quiet {
+        Report::quiet()
+    } else {
+        Report::new(Box::new(std::io::stdout().lock()))
+    };
     for check in &report.checks {
         render_check(&mut out, check, args.json)?;
     }
@@ -77,6 +82,21 @@ pub fn run(args: VerifyArgs) -> Result<Exit, Error> {
         Exit::Success
     } else {
         Exit::VerifyFailed
+    })
+}
+
+/// Fails on a backup that cannot be opened, naming it: the manifest's
+/// path is derived from it, and a missing backup is the first thing to
+/// say (not that its manifest is missing too).
+fn refuse_missing_backup(output: &std::path::Path) -> Result<(), Error> {
+    if output == std::path::Path::new("-") {
+        return Ok(());
+    }
+    std::fs::metadata(output).map(drop).map_err(|source| {
+        Error::new(ErrorKind::Open {
+            path: output.to_path_buf(),
+            source,
+        })
     })
 }
 

@@ -58,6 +58,28 @@ impl Compression {
         }
     }
 
+    /// The compression as messages name it: `uncompressed`, `gzip`, `zstd`
+    /// (the `none` of the manifest and of `--compress` reads badly in a
+    /// sentence).
+    pub fn describe(self) -> &'static str {
+        match self {
+            Compression::None => "uncompressed",
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+        }
+    }
+
+    /// [`Compression::level_range`] in words, for messages: `levels 1 to
+    /// 22`, `level 0 only`.
+    pub(crate) fn levels_in_words(self) -> String {
+        let range = self.level_range();
+        if range.start() == range.end() {
+            format!("level {} only", range.start())
+        } else {
+            format!("levels {} to {}", range.start(), range.end())
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Compression::None => "none",

@@ -27,7 +27,7 @@ use crate::manifest::{
 use crate::matcher::Matcher;
 use crate::output::{RenamedMember, RepackReport, Repacker, ScrubPolicy};
 pub use crate::pipeline::Cancel;
-use crate::pipeline::{self, KeepAll, PipelineOptions, Progress};
+use crate::pipeline::{self, KeepAll, PipelineOptions, Progress, Stage};
 use crate::record::digest::{Digest, HashingWriter, SharedDigest};
 use crate::record::inventory::{Inventory, MemberSummary, Totals};
 use crate::record::{Affected, Counts, Journal, Record, RecordOptions, Recorder, report_path};
@@ -215,6 +215,13 @@ pub struct ScrubOptions {
     pub strict: bool,
     /// What a message that cannot be redacted safely turns into.
     pub on_unredactable: OnUnredactable,
+    /// Replace an output or manifest file that exists. Without it such a
+    /// file is refused before any input is read. The check comes first and
+    /// the rename at the end: a file created at that path while the run
+    /// goes on is replaced all the same (the rename is atomic, so the path
+    /// holds that file or the new one, never a mix). Streams (standard
+    /// output, FIFOs, character devices) are written, never refused.
+    pub force: bool,
 }
 
 impl Default for ScrubOptions {
@@ -230,6 +237,7 @@ impl Default for ScrubOptions {
             key_file: None,
             strict: false,
             on_unredactable: OnUnredactable::Delete,
+            force: false,
         }
     }
 }
@@ -241,6 +249,48 @@ pub struct ScrubSummary {
     pub manifest_path: PathBuf,
     /// The run's account, as in the manifest.
     pub totals: crate::manifest::Totals,
+    /// The input as the manifest records it.
+    pub input: StreamSummary,
+    /// The new backup as the manifest records it.
+    pub output: StreamSummary,
+    /// The manifest's warnings, the first [`MAX_SUMMARY_WARNINGS`] of them
+    /// (`totals.warnings` counts them all): a summary stays small whatever
+    /// the backup holds.
+    pub warnings: Vec<Warning>,
+}
+
+/// Warnings a [`ScrubSummary`] holds at most.
+pub const MAX_SUMMARY_WARNINGS: usize = 1000;
+
+/// One side of a scrub (the input or the output), as its manifest record
+/// says: no name, only its format, size and counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamSummary {
+    /// `tar`, `mbox` or `eml`.
+    pub container: String,
+    /// Its compression.
+    pub compression: Compression,
+    /// Its length in bytes (compressed).
+    pub bytes: u64,
+    /// Its blake3, as hex.
+    pub blake3: String,
+    /// Archive members (1 for a bare mailbox).
+    pub members: u64,
+    /// Messages.
+    pub messages: u64,
+}
+
+impl StreamSummary {
+    fn of(record: &StreamRecord, compression: Compression) -> Self {
+        StreamSummary {
+            container: record.container.clone(),
+            compression,
+            bytes: record.bytes,
+            blake3: record.blake3.clone(),
+            members: record.members,
+            messages: record.messages,
+        }
+    }
 }
 
 /// The manifest path for an output: `--manifest`, else `OUTPUT.manifest.json`.
@@ -273,6 +323,9 @@ pub fn scrub(
     let (output_target, manifest_target) = scrub_targets(output, &manifest_path)?;
     let key_file = options.key_file.as_deref();
     refuse_collisions(input, request, key_file, &output_target, &manifest_target)?;
+    if !options.force {
+        refuse_existing(output, &output_target, &manifest_path, &manifest_target)?;
+    }
     let hasher = Hasher::new(options.key.clone());
     let engine = Engine::new(&request.request, hasher.clone(), options.on_unredactable)
         .with_expand_limit(options.max_message_size);
@@ -294,7 +347,41 @@ pub fn scrub(
     Ok(ScrubSummary {
         manifest_path,
         totals: written.totals,
+        input: written.input,
+        output: written.output_stream,
+        warnings: written.warnings,
     })
+}
+
+/// Refuses an output or manifest file that exists (without `--force`),
+/// naming it as given; before any input is read. A target that is a
+/// stream is written, not replaced, and never refused.
+fn refuse_existing(
+    output: &Output,
+    output_target: &Target,
+    manifest_path: &Path,
+    manifest_target: &Target,
+) -> Result<()> {
+    let given = match output {
+        Output::Path(path) => Some(path.as_path()),
+        Output::Stdout => None,
+    };
+    let targets = [
+        ("the output", given, output_target),
+        ("the manifest", Some(manifest_path), manifest_target),
+    ];
+    for (what, given, target) in targets {
+        let (Some(given), Target::Replace(resolved)) = (given, target) else {
+            continue;
+        };
+        if std::fs::symlink_metadata(resolved).is_ok() {
+            return Err(Error::new(ErrorKind::Usage(format!(
+                "{what} {} exists; pass --force to replace it",
+                given.display()
+            ))));
+        }
+    }
+    Ok(())
 }
 
 /// Where a scrub's output and manifest go, resolved (symbolic links
@@ -330,22 +417,39 @@ struct ScrubRun<'a> {
     spool_dir: Option<PathBuf>,
 }
 
-/// What a scrub wrote: the digests of both outputs, and its account.
+/// What a scrub wrote: the digests of both outputs, its account, and
+/// the records of both streams with the first warnings, for its summary.
 struct Written {
     output: Digest,
     manifest: Digest,
     totals: crate::manifest::Totals,
+    input: StreamSummary,
+    output_stream: StreamSummary,
+    warnings: Vec<Warning>,
 }
 
-/// The [`Journal`] of a scrub: entries go straight to the manifest.
-struct ManifestJournal<'w, W, S>(&'w mut ManifestWriter<W, S>);
+/// The [`Journal`] of a scrub: entries go straight to the manifest; the
+/// first warnings are kept for the summary.
+struct ManifestJournal<'w, W, S> {
+    writer: &'w mut ManifestWriter<W, S>,
+    kept: &'w mut Vec<Warning>,
+}
 
 impl<W: Write, S: Read + Write + Seek> Journal for ManifestJournal<'_, W, S> {
     fn removal(&mut self, removal: Removal) -> Result<()> {
-        self.0.removal(&removal).map_err(manifest_error)
+        self.writer.removal(&removal).map_err(manifest_error)
     }
     fn warning(&mut self, warning: Warning) -> Result<()> {
-        self.0.warning(&warning).map_err(manifest_error)
+        keep_warning(self.kept, &warning);
+        self.writer.warning(&warning).map_err(manifest_error)
+    }
+}
+
+/// Keeps a copy of `warning` for the summary while fewer than
+/// [`MAX_SUMMARY_WARNINGS`] are kept.
+fn keep_warning(kept: &mut Vec<Warning>, warning: &Warning) {
+    if kept.len() < MAX_SUMMARY_WARNINGS {
+        kept.push(warning.clone());
     }
 }
 
@@ -374,10 +478,13 @@ impl ScrubRun<'_> {
         let compression = self.output_compression(container.compression)?;
         let mut journal = self.open_journal(manifest)?;
         let mut out = BufWriter::with_capacity(1 << 20, out);
-        let mut repacked = self.repack(opened, compression, &mut out, &mut journal)?;
+        let mut warnings = Vec::new();
+        let mut repacked =
+            self.repack(opened, compression, &mut out, &mut journal, &mut warnings)?;
         out.flush().map_err(write_error)?;
         drop(out);
-        self.journal_report(&repacked.report, &mut repacked.totals, &mut journal)?;
+        let totals = &mut repacked.totals;
+        self.journal_report(&repacked.report, totals, &mut journal, &mut warnings)?;
         let (counts, stats) = (&repacked.counts, &repacked.report.stats);
         let name = container_name(container, counts.bare_format);
         let input_stream = stream_record(
@@ -397,6 +504,9 @@ impl ScrubRun<'_> {
             output: repacked.output,
             manifest,
             totals: repacked.totals,
+            input: StreamSummary::of(&input_stream, container.compression),
+            output_stream: StreamSummary::of(&output_stream, compression.compression),
+            warnings,
         })
     }
 
@@ -408,8 +518,9 @@ impl ScrubRun<'_> {
         let level = self.options.level.unwrap_or(compression.default_level());
         if !compression.level_range().contains(&level) {
             return Err(Error::new(ErrorKind::Usage(format!(
-                "compression level {level} is out of range for {compression} ({:?})",
-                compression.level_range()
+                "compression level {level} is out of range for {} output ({})",
+                compression.describe(),
+                compression.levels_in_words()
             ))));
         }
         Ok(OutputCompression { compression, level })
@@ -441,6 +552,7 @@ impl ScrubRun<'_> {
         compression: OutputCompression,
         out: &mut impl Write,
         journal: &mut Journaled<W>,
+        kept: &mut Vec<Warning>,
     ) -> Result<Repacked> {
         let (engine, hasher) = (self.engine, self.hasher);
         let repacker = self.repacker(out, compression)?;
@@ -454,10 +566,14 @@ impl ScrubRun<'_> {
             hasher,
             record,
             |_| Ok(()),
-            ManifestJournal(journal),
+            ManifestJournal {
+                writer: journal,
+                kept,
+            },
         );
         let read = self.input.read_options(self.options.max_message_size);
         pipeline::run(opened, &read, engine, &mut recorder, &self.options.pipeline)?;
+        finishing(&self.options.pipeline);
         let Record {
             inner: repacker,
             totals,
@@ -494,6 +610,7 @@ impl ScrubRun<'_> {
         report: &RepackReport,
         totals: &mut crate::manifest::Totals,
         journal: &mut Journaled<W>,
+        kept: &mut Vec<Warning>,
     ) -> Result<()> {
         let (removals, warnings) =
             member_entries(report, self.engine.matcher(), self.hasher, totals);
@@ -501,6 +618,7 @@ impl ScrubRun<'_> {
             journal.removal(removal).map_err(manifest_error)?;
         }
         for warning in &warnings {
+            keep_warning(kept, warning);
             journal.warning(warning).map_err(manifest_error)?;
         }
         Ok(())
@@ -725,6 +843,7 @@ pub fn scan(
     // Errors name members as reports do: never a path holding an identifier.
     let redact = |e: Error| e.redact_member(|path| report_path(matcher, &hasher, path));
     pipeline::run(opened, &read, &engine, &mut recorder, pipeline_options).map_err(redact)?;
+    finishing(pipeline_options);
     let mut record = recorder.finish().map_err(redact)?;
     let (_, report) = record.inner.finish().map_err(redact)?;
     let (members, dangling) = member_entries(&report, matcher, &hasher, &mut record.totals);
@@ -755,6 +874,14 @@ pub fn list(
     };
     pipeline::run(opened, &read, &KeepAll, &mut inventory, &sequential)?;
     Ok((container, inventory.totals()))
+}
+
+/// Tells the progress display, if any, that every member went through and
+/// the closing steps (flush, manifest, rename) run.
+fn finishing(options: &PipelineOptions) {
+    if let Some(progress) = &options.progress {
+        progress.set_stage(Stage::Finishing);
+    }
 }
 
 fn write_error(e: io::Error) -> Error {

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, mpsc};
 
 use crate::decide::{Engine, Verdict};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result, counted};
 use crate::input::container::{self, Container, Layout};
 use crate::input::events::{Event, Member, ReadOptions, read_events};
 use crate::input::tar::{BLOCK, EntryKind, HeaderEdit, RawEntry};
@@ -1529,9 +1529,14 @@ impl<'a> Accounting<'a> {
              checked without --subjects"
         };
         format!(
-            "input blake3 matches; {} messages byte-identical, {} deleted, {} redacted, {} \
-             members dropped, {} renamed, {} cleaned; {scope}",
-            t.untouched, t.deleted, t.redacted, t.dropped, t.renamed, t.cleaned
+            "input blake3 matches; {} byte-identical, {} deleted, {} redacted, {} dropped, \
+             {} renamed, {} cleaned; {scope}",
+            counted(t.untouched, "message", "messages"),
+            t.deleted,
+            t.redacted,
+            counted(t.dropped, "member", "members"),
+            t.renamed,
+            t.cleaned
         )
     }
 
@@ -1557,11 +1562,12 @@ impl<'a> Accounting<'a> {
                 input.container
             ));
         }
-        let compression = self.container.compression.to_string();
-        if input.compression != compression {
+        let compression = self.container.compression;
+        if input.compression != compression.to_string() {
             self.note(format!(
-                "input.compression is {}, the input is compressed with {compression}",
-                input.compression
+                "input.compression is \"{}\", the input is {}",
+                input.compression,
+                super::walk::compressed_in_words(compression)
             ));
         }
     }

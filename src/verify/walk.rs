@@ -7,7 +7,7 @@ use std::io::{self, Read};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::decide::Engine;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result, counted};
 use crate::input::container::{self, Container, Layout};
 use crate::input::events::{Member, ReadOptions};
 use crate::input::tar::{EntryKind, RawEntry};
@@ -71,8 +71,9 @@ impl Walk {
             return Err(join_problems(problems));
         }
         Ok(format!(
-            "blake3 matches; {} members, {} messages; every hard link resolves",
-            self.members, self.messages
+            "blake3 matches; {}, {}; every hard link resolves",
+            counted(self.members, "member", "members"),
+            counted(self.messages, "message", "messages"),
         ))
     }
 
@@ -110,10 +111,11 @@ impl Walk {
     /// manifest's record of it (`want`).
     fn format_problems(&self, want: &StreamRecord) -> Vec<String> {
         let mut problems = Vec::new();
-        let compression = self.container.compression.to_string();
-        if compression != want.compression {
+        let compression = self.container.compression;
+        if compression.to_string() != want.compression {
             problems.push(format!(
-                "the output is compressed with {compression}, the manifest says {}",
+                "the output is {}, the manifest's output.compression is \"{}\"",
+                compressed_in_words(compression),
                 want.compression
             ));
         }
@@ -141,19 +143,35 @@ impl Walk {
         let hits = self.messages_with_hits + self.members_with_hits + self.headers_with_hits;
         if hits == 0 {
             return Ok(format!(
-                "{} messages, every non-mail byte, tar header, padding and trailer re-scanned: \
+                "{}, every non-mail byte, tar header, padding and trailer re-scanned: \
                  no identifier found",
-                self.messages
+                counted(self.messages, "message", "messages")
             ));
         }
         Err(CheckFailed(format!(
-            "identifiers found in {} messages, {} non-mail members and {} tar headers or \
-             paddings (first: {})",
-            self.messages_with_hits,
-            self.members_with_hits,
-            self.headers_with_hits,
+            "identifiers found in {}, {} and {} (first: {})",
+            counted(self.messages_with_hits, "message", "messages"),
+            counted(
+                self.members_with_hits,
+                "non-mail member",
+                "non-mail members"
+            ),
+            counted(
+                self.headers_with_hits,
+                "tar header or padding",
+                "tar headers or paddings"
+            ),
             self.first_hit.as_deref().unwrap_or("?")
         )))
+    }
+}
+
+/// How a stream is compressed, in words: `not compressed`, `compressed
+/// with gzip` (the manifest's `none` reads badly in a sentence).
+pub(super) fn compressed_in_words(compression: container::Compression) -> String {
+    match compression {
+        container::Compression::None => "not compressed".to_owned(),
+        other => format!("compressed with {}", other.describe()),
     }
 }
 

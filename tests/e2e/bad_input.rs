@@ -342,7 +342,9 @@ fn bad_inputs_exit_2_with_located_error_and_no_output() {
             if existing {
                 w.write("out", PREVIOUS);
             }
-            let run = w.scrub_empty(&case.input, case.extra);
+            // `--force`: a bad input must leave an output it may replace.
+            let extra = [case.extra, &["--force"]].concat();
+            let run = w.scrub_empty(&case.input, if existing { &extra } else { case.extra });
             let p = problems(&case, &w, &run, existing);
             if !p.is_empty() {
                 failures.push(format!(

@@ -152,13 +152,15 @@ fn manifest_describing(w: &Work, request: &Path, file: &str) -> String {
         "small.tar",
         &tar_of(&mail::maildir_fixture(), EndPadding::Record),
     );
-    let args: [&OsStr; 6] = [
+    // `--force`: called once per file to describe, onto one output.
+    let args: [&OsStr; 7] = [
         "scrub".as_ref(),
         "--subjects".as_ref(),
         request.as_os_str(),
         "small.tar".as_ref(),
         "-o".as_ref(),
         "small.out.tar".as_ref(),
+        "--force".as_ref(),
     ];
     w.run(&args, None).success("scrub the small backup");
     let text = w

@@ -26,5 +26,6 @@ mod scrub;
 mod tamper;
 mod testdata;
 mod transaction;
+mod usability;
 mod verify;
 mod verify_findings;

@@ -235,7 +235,7 @@ fn successful_scrub_replaces_existing_output_file() {
     let w = Work::new();
     w.write("out", b"stale content from an earlier run\n");
     let tar = tar_of(&mail::maildir_fixture(), EndPadding::Record);
-    w.scrub_empty(&tar, &[]).success("existing output");
+    w.scrub_empty(&tar, &["--force"]).success("existing output");
     assert_bytes_eq("existing output", &tar, &w.read("out").expect("output"));
 }
 

@@ -101,9 +101,17 @@ fn scan_text_and_json_reports_agree() {
     assert_eq!(rows.len(), c.planted(None).len());
 
     let s = &json.summary;
+    let counted = |n: &serde_json::Value, one: &str| match n.as_u64() {
+        Some(1) => format!("1 {one}"),
+        _ => format!("{n} {one}s"),
+    };
     let want = format!(
-        "{} messages read: {} to delete, {} to redact, {} untouched; {} warnings",
-        s["messages"], s["delete"], s["redact"], s["untouched"], s["warnings"]
+        "{} read: {} to delete, {} to redact, {} untouched; {}",
+        counted(&s["messages"], "message"),
+        s["delete"],
+        s["redact"],
+        s["untouched"],
+        counted(&s["warnings"], "warning"),
     );
     assert_eq!(summary, want, "text summary vs JSON summary {s}");
     assert_eq!(s["compression"], "gzip");
@@ -214,11 +222,12 @@ fn bad_requests() -> Vec<BadRequest> {
             &["CUST-88231", "polcy"],
         ),
         b(
+            // A policy value is no personal data: shown with the allowed ones.
             "unknown policy value",
             "[policy]\nsender = \"shred\"\n",
             2,
-            "unknown value",
-            &["shred"],
+            "unknown value \"shred\" (expected \"delete\" or \"redact\")",
+            &[],
         ),
         b(
             "empty id",

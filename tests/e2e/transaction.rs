@@ -177,6 +177,7 @@ fn start_blocked_scrub(
         "-o".as_ref(),
         output.as_ref(),
         "--quiet".as_ref(),
+        "--force".as_ref(),
         "--threads".as_ref(),
         "1".as_ref(),
     ];
@@ -588,7 +589,7 @@ fn a_symlinked_target_is_replaced_at_its_destination() {
     std::os::unix::fs::symlink("store/real.mbox", w.path("link")).unwrap();
     // A dangling link: its destination is created.
     std::os::unix::fs::symlink("store/new.json", w.path("mlink")).unwrap();
-    let run = scrub_with(&w, &["-o", "link", "--manifest", "mlink"]);
+    let run = scrub_with(&w, &["-o", "link", "--manifest", "mlink", "--force"]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     for (link, dest) in [("link", "store/real.mbox"), ("mlink", "store/new.json")] {
         let meta = fs::symlink_metadata(w.path(link)).unwrap();
