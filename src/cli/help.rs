@@ -29,8 +29,10 @@ Examples:
   # A backup on standard input
   cat backup.tar | mailscrub list -";
 
-/// `scan`, short (`-h`).
-pub const SCAN: &str = "\
+/// The examples of `scan`, shared by its short and long help.
+macro_rules! scan_examples {
+    () => {
+        "\
 Examples:
   # What scrub would do with the sample, message by message
   mailscrub scan --subjects testdata/request.toml testdata/sample.tar.zst
@@ -38,20 +40,22 @@ Examples:
   mailscrub scan --json --subjects request.toml backup.tar.zst | tail -n 1
   # Stop at the first message that cannot be redacted safely (exit 2)
   mailscrub scan --on-unredactable error --subjects request.toml backup.tar.zst
+"
+    };
+}
 
-`mailscrub scan --help` explains each field of the report.";
+/// `scan`, short (`-h`).
+pub const SCAN: &str = concat!(
+    scan_examples!(),
+    "
+`mailscrub scan --help` explains each field of the report."
+);
 
 /// `scan`, long (`--help` and the man page): the examples, then the report
 /// explained (docs/scan.md has it in full).
-pub const SCAN_LONG: &str = "\
-Examples:
-  # What scrub would do with the sample, message by message
-  mailscrub scan --subjects testdata/request.toml testdata/sample.tar.zst
-  # Only the summary, as JSON
-  mailscrub scan --json --subjects request.toml backup.tar.zst | tail -n 1
-  # Stop at the first message that cannot be redacted safely (exit 2)
-  mailscrub scan --on-unredactable error --subjects request.toml backup.tar.zst
-
+pub const SCAN_LONG: &str = concat!(
+    scan_examples!(),
+    "
 Report:
   One line per message that scrub will change, in input order, e.g.
     delete  archive/2019.mbox #0  subjects=REQ-1 roles=sender
@@ -79,7 +83,8 @@ Report:
   Then a drop, rename or clean line per member scrub changes as a whole,
   a warning line per identifier found outside any message, and the summary:
     22 messages read: 4 to delete, 6 to redact, 12 untouched; 0 warnings
-  --json prints the same as JSON Lines. All of it: docs/scan.md.";
+  --json prints the same as JSON Lines. All of it: docs/scan.md."
+);
 
 /// `scrub`.
 pub const SCRUB: &str = "\

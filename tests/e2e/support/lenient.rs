@@ -52,10 +52,15 @@ pub fn base64_runs(text: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The byte the two hex digits (either case) after `text[i]` spell, if they do.
+fn hex_byte_after(text: &[u8], i: usize) -> Option<u8> {
+    let hex = |j: usize| text.get(j).and_then(|&b| (b as char).to_digit(16));
+    Some((hex(i + 1)? * 16 + hex(i + 2)?) as u8)
+}
+
 /// Quoted-printable, leniently: `=XX` in either case decoded, `=` then
 /// optional blanks then a line break is a soft break, anything else kept.
 pub fn qp(text: &[u8]) -> Vec<u8> {
-    let hex = |b: u8| (b as char).to_digit(16);
     let mut out = Vec::new();
     let mut i = 0;
     while i < text.len() {
@@ -70,11 +75,8 @@ pub fn qp(text: &[u8]) -> Vec<u8> {
                 i = j + if text[j] == b'\r' { 2 } else { 1 };
                 continue;
             }
-            if let (Some(h), Some(l)) = (
-                text.get(i + 1).and_then(|&b| hex(b)),
-                text.get(i + 2).and_then(|&b| hex(b)),
-            ) {
-                out.push((h * 16 + l) as u8);
+            if let Some(b) = hex_byte_after(text, i) {
+                out.push(b);
                 i += 3;
                 continue;
             }
@@ -88,17 +90,13 @@ pub fn qp(text: &[u8]) -> Vec<u8> {
 /// Percent-encoding (RFC 2231 values, URLs), leniently: `%XX` in either
 /// case decoded, anything else kept.
 pub fn percent(text: &[u8]) -> Vec<u8> {
-    let hex = |b: u8| (b as char).to_digit(16);
     let mut out = Vec::new();
     let mut i = 0;
     while i < text.len() {
         if text[i] == b'%'
-            && let (Some(h), Some(l)) = (
-                text.get(i + 1).and_then(|&b| hex(b)),
-                text.get(i + 2).and_then(|&b| hex(b)),
-            )
+            && let Some(b) = hex_byte_after(text, i)
         {
-            out.push((h * 16 + l) as u8);
+            out.push(b);
             i += 3;
             continue;
         }
