@@ -214,7 +214,15 @@ fn jobs(args: &Args, inputs: &Inputs, out: &Path) -> Vec<Planned> {
         let scrub = |run: &str, request: &Path, input: &Path, output: PathBuf| {
             tool(
                 run,
-                &[&"scrub", &"--subjects", &request, &input, &"-o", &output],
+                &[
+                    &"scrub",
+                    &"--force",
+                    &"--subjects",
+                    &request,
+                    &input,
+                    &"-o",
+                    &output,
+                ],
                 Some(output.clone()),
             )
         };
