@@ -183,7 +183,7 @@ pub(crate) fn decode_charset(charset: &str, bytes: &[u8]) -> String {
 /// in a reading a wrong label calls for (RFC 2047 words, RFC 2231 values).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Reading {
-    /// In the charset each word declares.
+    /// In the charset the word or the value declares.
     Declared,
     /// As UTF-8 where another charset is declared (a label may be wrong).
     Utf8,
