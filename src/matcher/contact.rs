@@ -727,21 +727,37 @@ pub(crate) fn find_encoded(p: &Patterns, text: &str, out: &mut Vec<TextHit>) {
         {
             return ControlFlow::Continue(());
         }
-        key.clear();
-        key.push_str(local.text.split_once('+').map_or(&local.text, |(l, _)| l));
-        key.push('@');
-        key.push_str(&domain.text);
-        let range = local.range.start..domain.range.end;
-        let spelt = b.get(form.clone()).is_some_and(is_spelt_at)
-            || text.get(range.clone()).is_some_and(|t| t.contains("dot"));
-        let form = if spelt {
-            Form::AddressSpelt
-        } else {
-            Form::AddressEncoded
-        };
-        p.push_address(&key, range, form, out);
+        push_encoded(p, text, form, &local, &domain, &mut key, out);
         ControlFlow::Continue(())
     });
+}
+
+/// Pushes the hit of the encoded address `local` `@`-form `domain` of
+/// `text` (`form` is the at-form's range): its key `local@domain` (the
+/// `+tag` removed) built in `key`, spelt when the at-form or the address
+/// spells words out, else encoded.
+fn push_encoded(
+    p: &Patterns,
+    text: &str,
+    form: Range<usize>,
+    local: &Decoded,
+    domain: &Decoded,
+    key: &mut String,
+    out: &mut Vec<TextHit>,
+) {
+    key.clear();
+    key.push_str(local.text.split_once('+').map_or(&local.text, |(l, _)| l));
+    key.push('@');
+    key.push_str(&domain.text);
+    let range = local.range.start..domain.range.end;
+    let spelt = text.as_bytes().get(form).is_some_and(is_spelt_at)
+        || text.get(range.clone()).is_some_and(|t| t.contains("dot"));
+    let form = if spelt {
+        Form::AddressSpelt
+    } else {
+        Form::AddressEncoded
+    };
+    p.push_address(key, range, form, out);
 }
 
 /// True if `domain` (decoded, lowercase) is the domain of a subject's
@@ -848,8 +864,8 @@ mod reference {
     use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
     use super::{
-        Carry, Decoded, Elem, Form, MAX_FORM, Mode, Patterns, TextHit, Unit, elem_at, entity,
-        folds_at, is_domain, is_local, local_floor, word_around,
+        Carry, Decoded, Elem, MAX_FORM, Mode, Patterns, TextHit, Unit, elem_at, entity, folds_at,
+        is_domain, is_local, local_floor, word_around,
     };
 
     const AT_CORES: [&str; 7] = ["@", "%40", "%2540", "=40", "&#", "&commat;", "at"];
@@ -971,19 +987,7 @@ mod reference {
             if !encoded || domain.text.is_empty() {
                 return ControlFlow::Continue(());
             }
-            key.clear();
-            key.push_str(local.text.split_once('+').map_or(&local.text, |(l, _)| l));
-            key.push('@');
-            key.push_str(&domain.text);
-            let range = local.range.start..domain.range.end;
-            let spelt = b.get(form.clone()).is_some_and(super::is_spelt_at)
-                || text.get(range.clone()).is_some_and(|t| t.contains("dot"));
-            let form = if spelt {
-                Form::AddressSpelt
-            } else {
-                Form::AddressEncoded
-            };
-            p.push_address(&key, range, form, out);
+            super::push_encoded(p, text, form, &local, &domain, &mut key, out);
             ControlFlow::Continue(())
         });
     }

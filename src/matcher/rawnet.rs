@@ -523,23 +523,8 @@ mod tests {
     /// The classification as it was before [`Classified`]: three passes,
     /// every line counted whole. The reference of the property tests.
     mod reference {
-        use super::super::{MIN_LONGEST_LINE, MIN_RUN, MIN_SHORT_LINES, is_uu_begin};
+        use super::super::{MIN_LONGEST_LINE, MIN_RUN, MIN_SHORT_LINES, is_uu_begin, line_counts};
         use std::ops::Range;
-
-        /// What a line is made of: bytes of the base64 alphabet, `=` bytes, and
-        /// whether it has a blank or a non-ASCII byte. One pass without branches,
-        /// so that long lines are counted with vector instructions.
-        fn line_counts(line: &[u8]) -> (usize, usize, bool) {
-            let (mut alphabet, mut padding, mut other) = (0usize, 0usize, false);
-            for &b in line {
-                let letter = (b | 0x20).wrapping_sub(b'a') < 26;
-                let digit = b.wrapping_sub(b'0') < 10;
-                alphabet += usize::from(letter | digit | (b == b'+') | (b == b'/'));
-                padding += usize::from(b == b'=');
-                other |= (b == b' ') | (b == b'\t') | (b >= 0x80);
-            }
-            (alphabet, padding, other)
-        }
 
         /// True if the line is printable ASCII (quoted-printable is; binary data
         /// that happens to hold `=` and two hex digits is not) and holds an `=XX`
