@@ -686,7 +686,7 @@ impl<'m> Scan<'m> {
     ) {
         let value = crate::text::rfc2047::decode_value(raw);
         self.text(&value, role, received, location.clone());
-        let mut readings = crate::text::rfc2047::other_readings(raw);
+        let mut readings = crate::text::rfc2047::other_readings(raw, &value);
         readings.extend(crate::text::params::other_readings(raw));
         for reading in readings {
             self.with_decoding(Decoding::OtherCharset, |scan| {

@@ -93,8 +93,9 @@ fn values_ok(p: &Patterns, raw: &[u8], fields: &[Field]) -> Option<()> {
 /// ([`decode_value`], [`rfc2047::other_readings`] and
 /// [`params::other_readings`]).
 fn header_value_ok(p: &Patterns, value: &[u8]) -> bool {
-    no_hits(p, decode_value(value).as_bytes())
-        && rfc2047::other_readings(value)
+    let declared = decode_value(value);
+    no_hits(p, declared.as_bytes())
+        && rfc2047::other_readings(value, &declared)
             .iter()
             .chain(&params::other_readings(value))
             .all(|reading| no_hits(p, reading.as_bytes()))
