@@ -42,6 +42,20 @@ fn payload(planted: bool) -> String {
     text
 }
 
+/// A multipart message: a text part, then a small PDF attachment whose part
+/// header is `headers` (its name) and base64.
+fn with_pdf(id: &str, headers: &str) -> Vec<u8> {
+    let body = format!(
+        "--b1\nContent-Type: text/plain\n\nSee attached.\n--b1\n{headers}\
+         Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--b1--\n"
+    );
+    single(
+        id,
+        "Content-Type: multipart/mixed; boundary=\"b1\"\n",
+        &body,
+    )
+}
+
 /// The accented name of the payload: the subject's, or the decoy's near miss.
 fn accented_name(payload: &str) -> &'static str {
     if payload.contains("Jane Doe") {
@@ -244,15 +258,9 @@ fn families() -> Vec<(&'static str, Build)> {
         }),
         ("w-utf8-as-latin1-filename", |id, p| {
             let word = base64(format!("{}.pdf", accented_name(p)).as_bytes());
-            let body = format!(
-                "--b1\nContent-Type: text/plain\n\nSee attached.\n--b1\n\
-                 Content-Type: application/pdf; name=\"=?ISO-8859-1?B?{word}?=\"\n\
-                 Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--b1--\n"
-            );
-            single(
+            with_pdf(
                 id,
-                "Content-Type: multipart/mixed; boundary=\"b1\"\n",
-                &body,
+                &format!("Content-Type: application/pdf; name=\"=?ISO-8859-1?B?{word}?=\"\n"),
             )
         }),
         ("p-utf8-as-latin1-rfc2231", |id, p| {
@@ -260,16 +268,12 @@ fn families() -> Vec<(&'static str, Build)> {
                 .bytes()
                 .map(|b| format!("%{b:02X}"))
                 .collect();
-            let body = format!(
-                "--b1\nContent-Type: text/plain\n\nSee attached.\n--b1\n\
-                 Content-Type: application/pdf\n\
-                 Content-Disposition: attachment; filename*=iso-8859-1''{name}.pdf\n\
-                 Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--b1--\n"
-            );
-            single(
+            with_pdf(
                 id,
-                "Content-Type: multipart/mixed; boundary=\"b1\"\n",
-                &body,
+                &format!(
+                    "Content-Type: application/pdf\n\
+                     Content-Disposition: attachment; filename*=iso-8859-1''{name}.pdf\n"
+                ),
             )
         }),
         ("w-badpad-addr", |id, p| {
